@@ -1,0 +1,162 @@
+"""The shared vocabulary that flows between stages: plain, frozen data.
+
+Every stage (discover → parse → graph → rules → score → report) speaks only in these types,
+so a stage can be tested, cached or replaced without knowing the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+# The source formats a fact can come from.
+Source = Literal["terraform", "kubernetes", "compose", "appconfig"]
+
+# What a file is, as discovery classifies it.
+FileKind = Literal["terraform", "kubernetes", "compose", "appconfig", "helm_template", "unknown"]
+
+# Node kinds: the small vocabulary every rule selects on (see ARCHITECTURE.md, "The graph").
+NODE_KINDS = frozenset(
+    {
+        "service",  # anything that runs code and serves or calls: compose service, k8s workload, ECS service, Lambda
+        "datastore",  # SQL/NoSQL database: RDS, Aurora, Cloud SQL, postgres container, StatefulSet running mysql…
+        "cache",  # redis/memcached: ElastiCache, Memorystore, redis container
+        "queue",  # SQS, SNS, Kafka/MSK, RabbitMQ, Pub/Sub, Service Bus
+        "load_balancer",  # ALB/NLB/ELB, k8s Service of type LoadBalancer, Ingress, target groups
+        "gateway",  # NAT gateway, internet gateway, API gateway, Istio gateway
+        "network",  # VPC, subnet, security group
+        "autoscaler",  # HPA, KEDA ScaledObject, ASG, ECS/AppAutoscaling policy
+        "cluster",  # EKS/GKE/AKS/ECS cluster, node groups
+        "proxy",  # connection poolers and proxies: RDS Proxy, PgBouncer, ProxySQL, Envoy
+        "storage",  # object storage, volumes, file systems
+        "config",  # ConfigMap, Secret (names only), .env, application.yml, settings.py
+        "policy",  # PDB, NetworkPolicy, Istio DestinationRule/VirtualService
+        "external",  # a host we could not resolve to anything in the repo
+    }
+)
+
+# Edge kinds.
+EDGE_KINDS = frozenset(
+    {
+        "calls",  # service → service over HTTP/gRPC
+        "connects_to",  # service → datastore/cache/queue (a connection string, a client setting)
+        "depends_on",  # compose depends_on/links, terraform depends_on
+        "routes_to",  # load balancer/ingress/k8s Service → what receives its traffic
+        "scales",  # autoscaler → what it scales
+        "egress_via",  # subnet/route table → NAT/internet gateway
+        "contains",  # network → subnet, cluster → node group, subnet → instance
+        "configures",  # config → service that loads it; policy → service it governs
+        "protects",  # PDB → workload
+        "references",  # a Terraform reference with no more specific meaning
+    }
+)
+
+Severity = Literal["critical", "high", "medium", "low", "info"]
+SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where a fact came from: a repo-relative POSIX path and 1-based lines."""
+
+    path: str
+    line: int = 1
+    end_line: int = 0
+
+    def __post_init__(self) -> None:
+        if self.end_line < self.line:
+            object.__setattr__(self, "end_line", self.line)
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem with the input itself (not with the architecture): the file is reported, never fatal."""
+
+    path: str
+    message: str
+    line: int | None = None
+    code: str = "parse-error"  # parse-error | too-large | binary | encoding | alias-bomb | too-deep | symlink | unreadable | not-rendered
+    level: Literal["error", "warning", "note"] = "error"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One recognised configuration fact about a service, with the line that states it.
+
+    `topic` is one of: pool, session, cache, timeout, retry, circuit_breaker, tracing, metrics,
+    rate_limit, upload_dir. `value` is normalised (e.g. a store name, a number, a bool).
+    """
+
+    topic: str
+    key: str
+    value: Any
+    location: Location
+    framework: str = ""
+
+
+@dataclass(frozen=True)
+class Node:
+    """A thing in the architecture, with the location of its definition.
+
+    `id` is unique across the whole repo (see `node_id`). `attrs` holds normalised attributes
+    (replicas, image, ports, probes, resources, …); `evidence` maps an attribute name to the
+    location of the line that set it, so rules can point at the exact line.
+    """
+
+    id: str
+    kind: str
+    name: str
+    source: Source
+    type: str
+    location: Location
+    attrs: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    evidence: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
+    settings: tuple[Setting, ...] = ()
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A relation between two nodes, located at the evidence that made it.
+
+    `target` is either a node id or a symbolic reference that the graph stage resolves:
+    `host:<hostname>` for a host in a URL or setting.
+    """
+
+    source: str
+    target: str
+    kind: str
+    location: Location
+    attrs: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything one parser learned from one file (or, for Terraform, one module directory)."""
+
+    path: str
+    kind: FileKind
+    nodes: tuple[Node, ...] = ()
+    edges: tuple[Edge, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    # Parser-specific material for a later per-kind combine step (e.g. Terraform variables).
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+def node_id(source: str, type_: str, name: str, scope: str = "") -> str:
+    """The one way ids are made, so parsers of different files agree on them.
+
+    compose:   node_id("compose", "service", "api", scope=project_dir)
+    kubernetes: node_id("kubernetes", "Deployment", "api", scope=namespace)
+    terraform: node_id("terraform", "aws_db_instance", "main", scope=module_dir)
+    appconfig: node_id("appconfig", "config", path)
+    """
+    scope_part = f"{scope}/" if scope else ""
+    return f"{source}:{type_}:{scope_part}{name}"
+
+
+def host_ref(host: str) -> str:
+    """A symbolic edge target for a hostname, resolved in the graph stage."""
+    return f"host:{host.lower().rstrip('.')}"

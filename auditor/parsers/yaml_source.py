@@ -1,0 +1,163 @@
+"""YAML with line numbers, through libyaml's C composer, with limits against hostile input.
+
+Values come back as ordinary dicts/lists/scalars so parsers stay readable; mappings and sequences
+are `YMap`/`YList`, which also remember the lines of the whole node and of each key or item.
+Aliases are expanded under a budget (a "billion laughs" file stops with a diagnostic, not an OOM).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - libyaml missing: correct, just slower
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_NODES = 200_000  # values produced from one file, aliases expanded
+MAX_DEPTH = 200
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_scalar_constructor = yaml.constructor.SafeConstructor()
+
+
+class YMap(dict[Any, Any]):
+    """A mapping that knows its own lines and the line of each key's value."""
+
+    line: int = 1
+    end_line: int = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.key_lines: dict[Any, tuple[int, int]] = {}
+
+    def line_of(self, key: Any) -> int:
+        """The line of `key`, or of the mapping itself when the key is absent."""
+        return self.key_lines.get(key, (self.line, self.end_line))[0]
+
+    def span_of(self, key: Any) -> tuple[int, int]:
+        """First and last line of `key` and its value."""
+        return self.key_lines.get(key, (self.line, self.end_line))
+
+
+class YList(list[Any]):
+    """A sequence that knows its own lines and the line of each item."""
+
+    line: int = 1
+    end_line: int = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.item_lines: list[tuple[int, int]] = []
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index][0] if 0 <= index < len(self.item_lines) else self.line
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    value: Any
+    line: int  # first line of the document's content
+    end_line: int
+
+
+class YamlError(Exception):
+    """A YAML file that cannot be read; carries the line where known."""
+
+    def __init__(self, message: str, line: int | None, code: str = "parse-error") -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.code = code
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.left = MAX_NODES
+
+
+def _end_line(node: yaml.Node) -> int:
+    """The last line that holds content of `node` (libyaml's end mark may sit on the next line)."""
+    mark = node.end_mark
+    if mark.column == 0 and mark.line > node.start_mark.line:
+        return mark.line  # 0-based line of the mark == 1-based previous line
+    return mark.line + 1
+
+
+def _convert(node: yaml.Node, budget: _Budget, depth: int) -> Any:
+    budget.left -= 1
+    if budget.left < 0:
+        raise YamlError(
+            f"more than {MAX_NODES} values after expanding aliases (alias bomb?)",
+            node.start_mark.line + 1,
+            "alias-bomb",
+        )
+    if depth > MAX_DEPTH:
+        raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1, "too-deep")
+    if isinstance(node, yaml.ScalarNode):
+        try:
+            return _scalar_constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+            return node.value
+    if isinstance(node, yaml.SequenceNode):
+        seq = YList()
+        seq.line, seq.end_line = node.start_mark.line + 1, _end_line(node)
+        for item in node.value:
+            seq.append(_convert(item, budget, depth + 1))
+            seq.item_lines.append((item.start_mark.line + 1, _end_line(item)))
+        return seq
+    if isinstance(node, yaml.MappingNode):
+        mapping = YMap()
+        mapping.line, mapping.end_line = node.start_mark.line + 1, _end_line(node)
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                _merge_into(mapping, _convert(value_node, budget, depth + 1))
+                continue
+            key = _convert(key_node, budget, depth + 1)
+            if isinstance(key, (dict, list)):
+                key = str(key)
+            mapping[key] = _convert(value_node, budget, depth + 1)
+            mapping.key_lines[key] = (key_node.start_mark.line + 1, max(_end_line(value_node), key_node.start_mark.line + 1))
+        return mapping
+    return None  # pragma: no cover - no other node types exist
+
+
+def _merge_into(mapping: YMap, merged: Any) -> None:
+    """YAML merge keys (`<<: *base`): keys already present win."""
+    sources = merged if isinstance(merged, list) else [merged]
+    for source in sources:
+        if isinstance(source, YMap):
+            for key, value in source.items():
+                if key not in mapping:
+                    mapping[key] = value
+                    mapping.key_lines[key] = source.key_lines.get(key, (source.line, source.end_line))
+
+
+def load_documents(text: str) -> tuple[list[YamlDocument], YamlError | None]:
+    """All documents of a YAML stream; on an error, the documents before it and the error.
+
+    Empty documents are skipped. Never raises for bad input.
+    """
+    documents: list[YamlDocument] = []
+    budget = _Budget()
+    try:
+        for root in yaml.compose_all(text, Loader=_Loader):
+            if root is None:
+                continue
+            value = _convert(root, budget, 0)
+            documents.append(YamlDocument(value, root.start_mark.line + 1, _end_line(root)))
+    except YamlError as error:
+        return documents, error
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        message = " ".join(part for part in (error.context, error.problem) if part) or str(error)
+        return documents, YamlError(message, line)
+    except yaml.YAMLError as error:
+        return documents, YamlError(str(error).splitlines()[0], None)
+    except RecursionError:
+        return documents, YamlError(f"nesting deeper than {MAX_DEPTH} levels", None, "too-deep")
+    return documents, None
