@@ -78,7 +78,8 @@ class Diagnostic:
     path: str
     message: str
     line: int | None = None
-    code: str = "parse-error"  # parse-error | too-large | binary | encoding | alias-bomb | too-deep | symlink | unreadable | not-rendered
+    # parse-error | too-large | binary | encoding | alias-bomb | too-deep | symlink | unreadable | not-rendered
+    code: str = "parse-error"
     level: Literal["error", "warning", "note"] = "error"
 
 
@@ -160,3 +161,28 @@ def node_id(source: str, type_: str, name: str, scope: str = "") -> str:
 def host_ref(host: str) -> str:
     """A symbolic edge target for a hostname, resolved in the graph stage."""
     return f"host:{host.lower().rstrip('.')}"
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another place a finding involves: the other end of an edge, a member of a cycle."""
+
+    location: Location
+    message: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found by one rule, fully located and explained (the engine fills it in, not the rule)."""
+
+    rule_id: str
+    slug: str
+    category: str
+    severity: Severity
+    title: str
+    message: str
+    location: Location
+    subject: str  # the node id the finding is about (edges: the source node)
+    fingerprint: str
+    fix: str
+    related: tuple[Related, ...] = ()

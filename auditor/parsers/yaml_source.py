@@ -120,7 +120,10 @@ def _convert(node: yaml.Node, budget: _Budget, depth: int) -> Any:
             if isinstance(key, (dict, list)):
                 key = str(key)
             mapping[key] = _convert(value_node, budget, depth + 1)
-            mapping.key_lines[key] = (key_node.start_mark.line + 1, max(_end_line(value_node), key_node.start_mark.line + 1))
+            mapping.key_lines[key] = (
+                key_node.start_mark.line + 1,
+                max(_end_line(value_node), key_node.start_mark.line + 1),
+            )
         return mapping
     return None  # pragma: no cover - no other node types exist
 

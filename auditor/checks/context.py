@@ -1,0 +1,113 @@
+"""What a check sees: the graph, its options, and the shared questions rules must answer the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from auditor.model import Edge, Location, Node, Related, Setting
+
+# Workload kinds that run continuously (Jobs and CronJobs finish; they serve no traffic).
+LONG_RUNNING = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "Rollout", "DeploymentConfig"})
+TRAFFIC_EDGES = frozenset({"routes_to", "calls"})
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A check's verdict on one subject. `attr` names the node attribute whose evidence line to point at;
+    `evidence` gives a location taken from the graph (an edge's or a setting's) when the line is elsewhere;
+    `key` distinguishes several hits on one subject in the fingerprint (e.g. the other end of an edge)."""
+
+    subject: str
+    message: str
+    attr: str | None = None
+    evidence: Location | None = None
+    related: tuple[Related, ...] = ()
+    key: str = ""
+
+
+@dataclass
+class CheckContext:
+    graph: nx.MultiDiGraph
+    options: dict[str, Any] = field(default_factory=dict)
+    examined: set[str] = field(default_factory=set)
+
+    # -- nodes and edges ---------------------------------------------------------------------------
+    def node(self, ident: str) -> Node:
+        node: Node = self.graph.nodes[ident]["node"]
+        return node
+
+    def nodes(self, kind: str | None = None, source: str | None = None) -> list[Node]:
+        """Nodes in id order (deterministic), optionally of one kind and source format."""
+        found = []
+        for ident in sorted(self.graph.nodes):
+            node = self.node(ident)
+            if (kind is None or node.kind == kind) and (source is None or node.source == source):
+                found.append(node)
+        return found
+
+    def out_edges(self, ident: str, kinds: Iterable[str] | None = None) -> list[Edge]:
+        wanted = set(kinds) if kinds is not None else None
+        edges = [data for _, _, data in self.graph.out_edges(ident, data="edge")]
+        return sorted((e for e in edges if wanted is None or e.kind in wanted), key=_edge_key)
+
+    def in_edges(self, ident: str, kinds: Iterable[str] | None = None) -> list[Edge]:
+        wanted = set(kinds) if kinds is not None else None
+        edges = [data for _, _, data in self.graph.in_edges(ident, data="edge")]
+        return sorted((e for e in edges if wanted is None or e.kind in wanted), key=_edge_key)
+
+    def examine(self, node: Node) -> None:
+        """Count `node` as judged by this rule (the score is normalised by how much was judged)."""
+        self.examined.add(node.id)
+
+    # -- shared questions ----------------------------------------------------------------------------
+    def settings(self, node: Node, topic: str) -> list[Setting]:
+        return [s for s in node.settings if s.topic == topic]
+
+    def workloads(self) -> list[Node]:
+        """Services that run continuously: not Jobs/CronJobs, not implied app-config services."""
+        found = []
+        for node in self.nodes("service"):
+            workload_kind = node.attrs.get("workload_kind")
+            if node.source == "kubernetes" and workload_kind not in LONG_RUNNING and workload_kind != "DaemonSet":
+                continue
+            found.append(node)
+        return found
+
+    def serves_traffic(self, node: Node) -> bool:
+        """Something routes or calls to it, or it publishes ports (compose) / declares container ports (k8s)."""
+        if self.in_edges(node.id, TRAFFIC_EDGES):
+            return True
+        if node.source == "compose":
+            return bool(node.attrs.get("published_ports"))
+        return False
+
+    def autoscalers(self, node: Node) -> list[Node]:
+        return [self.node(e.source) for e in self.in_edges(node.id, ["scales"])]
+
+    def max_replicas(self, node: Node) -> int | None:
+        """The most instances this service can run: an autoscaler's maximum, else its replica count."""
+        maxima = [a.attrs.get("max_replicas") for a in self.autoscalers(node)]
+        known = [m for m in maxima if isinstance(m, int)]
+        if known:
+            return max(known)
+        replicas = node.attrs.get("replicas")
+        return replicas if isinstance(replicas, int) else None
+
+    def min_replicas(self, node: Node) -> int | None:
+        minima = [a.attrs.get("min_replicas") for a in self.autoscalers(node)]
+        known = [m for m in minima if isinstance(m, int)]
+        if known:
+            return min(known)
+        replicas = node.attrs.get("replicas")
+        return replicas if isinstance(replicas, int) else None
+
+    def related(self, node: Node, message: str) -> Related:
+        return Related(node.location, message)
+
+
+def _edge_key(edge: Edge) -> tuple[str, str, str, Location]:
+    return (edge.source, edge.target, edge.kind, edge.location)

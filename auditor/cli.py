@@ -1,0 +1,235 @@
+"""The `audit` command: `audit PATH` audits a repository; subcommands inspect the graph and the rules.
+
+Exit codes: 0 pass, 1 findings at or over the failing threshold, 2 usage or configuration error,
+3 files could not be parsed (only with --strict-parse).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from auditor.audit import AuditOptions, AuditResult, audit, load_all_rules
+from auditor.engine.rules import Rule, RuleError, find_rule
+from auditor.graph.export import FORMATS as GRAPH_FORMATS
+from auditor.model import SEVERITIES
+from auditor.report import ALL_FORMATS, FILE_FORMATS
+from auditor.report import terminal as terminal_report
+from auditor.report.ruledocs import catalogue_markdown, rule_markdown
+from auditor.scan import Scan, scan
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Find where an architecture will not scale: Terraform, Kubernetes, compose and app config, in one graph.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PARSE = 0, 1, 2, 3
+_SUBCOMMANDS = {"scan", "graph", "rules", "explain", "inventory"}
+
+
+def _stderr() -> Console:
+    return Console(stderr=True)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    _stderr().print(f"[red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _check_dir(path: Path) -> None:
+    if not path.exists():
+        raise _fail(f"{path} does not exist")
+    if not path.is_dir():
+        raise _fail(f"{path} is not a directory")
+
+
+def _rules(rule_dirs: list[Path]) -> list[Rule]:
+    try:
+        return load_all_rules(rule_dirs)
+    except RuleError as error:
+        raise _fail(f"invalid rule: {error}") from None
+
+
+def _parse_formats(formats: list[str], output: Path | None) -> dict[str, Path | None]:
+    """`-f terminal -f sarif=out.sarif` → {terminal: None, sarif: out.sarif}; `--output` serves a lone file format."""
+    chosen: dict[str, Path | None] = {}
+    for item in formats or ["terminal"]:
+        name, _, target = item.partition("=")
+        name = name.strip().lower()
+        if name not in ALL_FORMATS:
+            raise _fail(f"unknown format {name!r}; choose from {', '.join(ALL_FORMATS)}")
+        chosen[name] = Path(target) if target else None
+    if output is not None:
+        lone = [name for name, target in chosen.items() if name != "terminal" and target is None]
+        if len(lone) != 1:
+            raise _fail("--output needs exactly one non-terminal --format without its own =FILE")
+        chosen[lone[0]] = output
+    return chosen
+
+
+def _run_audit(path: Path, options: AuditOptions, rules: list[Rule], show_progress: bool) -> AuditResult:
+    console = _stderr()
+    if not show_progress or not console.is_terminal:
+        return audit(path, options, rules=rules)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("parsing"), BarColumn(), MofNCompleteColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("parsing", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return audit(path, options, progress=advance, rules=rules)
+
+
+@app.command("scan")
+def scan_command(
+    path: Annotated[Path, typer.Argument(help="Repository to audit.")] = Path("."),
+    output_format: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format", "-f", help=f"Report format, repeatable: {', '.join(ALL_FORMATS)}; FORMAT=FILE writes to a file."
+        ),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File for the one non-terminal format.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="One line per finding, then the score.")] = False,
+    rules_dir: Annotated[list[Path] | None, typer.Option("--rules-dir", help="Extra folder of rule files.")] = None,
+    fail_on: Annotated[str, typer.Option("--fail-on", help="Lowest severity that fails the run.")] = "high",
+    strict_parse: Annotated[bool, typer.Option("--strict-parse", help="Exit 3 when a file cannot be parsed.")] = False,
+) -> None:
+    """Audit PATH (the default command: `audit PATH`)."""
+    _check_dir(path)
+    if fail_on not in SEVERITIES:
+        raise _fail(f"--fail-on must be one of {', '.join(SEVERITIES)}")
+    formats = _parse_formats(output_format or [], output)
+    rules = _rules(list(rules_dir or []))
+    result = _run_audit(path, AuditOptions(rule_dirs=list(rules_dir or [])), rules, show_progress=not quiet)
+    for name, target in formats.items():
+        if name == "terminal":
+            terminal_report.render(result, Console(), quiet=quiet)
+            continue
+        text = FILE_FORMATS[name](result)
+        if target is None:
+            sys.stdout.write(text)
+        else:
+            target.write_text(text, encoding="utf-8")
+    threshold = SEVERITIES.index(fail_on)
+    if any(SEVERITIES.index(f.severity) <= threshold for f in result.findings):
+        raise typer.Exit(EXIT_FINDINGS)
+    if strict_parse and any(d.level == "error" for d in result.diagnostics):
+        raise typer.Exit(EXIT_PARSE)
+
+
+@app.command("inventory")
+def inventory_command(path: Annotated[Path, typer.Argument(help="Repository to read.")] = Path(".")) -> None:
+    """Files, nodes and edges found in PATH, by kind, and the input problems met."""
+    _check_dir(path)
+    result = scan(path)
+    console = Console()
+    _print_inventory(console, result)
+    for diagnostic in result.diagnostics:
+        console.print(terminal_report.diagnostic_line(diagnostic), highlight=False)
+
+
+def _print_inventory(console: Console, result: Scan) -> None:
+    from rich.table import Table
+
+    files = Counter(f.kind for f in result.inventory.files)
+    nodes = Counter(data.kind for _, data in result.graph.nodes(data="node"))
+    edges = Counter(data.kind for _, _, data in result.graph.edges(data="edge"))
+    skipped = Counter(skip.reason for skip in result.inventory.skipped)
+    table = Table(title=f"Inventory of {result.root}", show_header=True)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_column("by kind", overflow="fold")
+    for label, counter in (("files", files), ("nodes", nodes), ("edges", edges), ("skipped files", skipped)):
+        detail = ", ".join(f"{kind} {count}" for kind, count in sorted(counter.items()))
+        table.add_row(label, str(sum(counter.values())), detail)
+    table.add_row("diagnostics", str(len(result.diagnostics)), "")
+    console.print(table)
+
+
+@app.command("graph")
+def graph_command(
+    path: Annotated[Path, typer.Argument(help="Repository to read.")] = Path("."),
+    output_format: Annotated[str, typer.Option("--format", "-f", help="json, dot or mermaid.")] = "json",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+) -> None:
+    """Print the dependency graph of PATH (JSON node-link, Graphviz DOT or Mermaid)."""
+    if output_format not in GRAPH_FORMATS:
+        raise _fail(f"unknown format {output_format!r}; choose one of {', '.join(GRAPH_FORMATS)}")
+    _check_dir(path)
+    result = scan(path)
+    text = GRAPH_FORMATS[output_format](result.graph)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    errors = _stderr()
+    for diagnostic in result.diagnostics:
+        errors.print(terminal_report.diagnostic_line(diagnostic), highlight=False)
+
+
+@app.command("rules")
+def rules_command(
+    rules_dir: Annotated[list[Path] | None, typer.Option("--rules-dir", help="Extra folder of rule files.")] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table or markdown (docs/rules.md).")] = "table",
+) -> None:
+    """List every rule: id, category, severity, title."""
+    rules = _rules(list(rules_dir or []))
+    if output_format == "markdown":
+        sys.stdout.write(catalogue_markdown(rules))
+        return
+    if output_format != "table":
+        raise _fail("--format must be table or markdown")
+    from rich.table import Table
+
+    table = Table(show_header=True, header_style="bold")
+    for column in ("id", "slug", "category", "severity", "title"):
+        table.add_column(column, overflow="fold")
+    for rule in rules:
+        table.add_row(rule.id, rule.slug, rule.category, rule.severity, rule.title)
+    Console().print(table)
+
+
+@app.command("explain")
+def explain_command(
+    rule_id: Annotated[str, typer.Argument(help="Rule id or slug, e.g. AVAIL001 or single-nat-gateway.")],
+    rules_dir: Annotated[list[Path] | None, typer.Option("--rules-dir", help="Extra folder of rule files.")] = None,
+) -> None:
+    """Print one rule's documentation with its examples."""
+    rules = _rules(list(rules_dir or []))
+    rule = find_rule(rules, rule_id)
+    if rule is None:
+        raise _fail(f"no rule {rule_id!r}; `audit rules` lists them")
+    console = Console()
+    if console.is_terminal:
+        from rich.markdown import Markdown
+
+        console.print(Markdown(rule_markdown(rule)))
+    else:
+        sys.stdout.write(rule_markdown(rule))
+
+
+def main() -> None:
+    """Entry point: `audit PATH` means `audit scan PATH`."""
+    args = sys.argv[1:]
+    if args and args[0] not in _SUBCOMMANDS and args[0] not in ("-h", "--help"):
+        sys.argv.insert(1, "scan")
+    try:
+        app(prog_name="audit")
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        _stderr().print("interrupted")
+        raise SystemExit(130) from None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

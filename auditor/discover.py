@@ -1,0 +1,288 @@
+"""Find the files worth auditing and say what each one is.
+
+Walks the repository without following symlinks (so link loops cannot trap us), honours every
+`.gitignore` on the way plus configured excludes, and classifies by name first and by content where a
+name is ambiguous (any YAML may be a Kubernetes manifest or a compose file). Reading is bounded: a file
+over the size limit, a binary file or a file that is not text becomes a `Diagnostic`, never an exception.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import pathspec
+
+from auditor.model import Diagnostic, FileKind
+from auditor.parsers import appconfig, compose
+from auditor.parsers.yaml_source import load_documents
+
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+
+# Directories that never hold the repo's own infrastructure or config.
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".terraform",
+        ".terragrunt-cache",
+        "node_modules",
+        "vendor",
+        "third_party",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "site-packages",
+        ".idea",
+        ".vscode",
+    }
+)
+
+_TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+_YAML_SUFFIXES = (".yaml", ".yml")
+_COMPOSE_NAME = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$")
+_K8S_HINT = re.compile(r"^(apiVersion|kind):", re.MULTILINE)
+_SERVICES_HINT = re.compile(r"^services:", re.MULTILINE)
+_TEMPLATE_HINT = re.compile(r"\{\{-?\s*[.$\w(\"/]")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to parse: its repo-relative POSIX path, kind, decoded text and content hash."""
+
+    path: str
+    kind: FileKind
+    text: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class Inventory:
+    """What discovery found: files to parse, files passed over (with why), and input problems."""
+
+    files: list[SourceFile] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def kind_by_name(path: str) -> FileKind | None:
+    """The kind a file's name alone decides; None when only its content can tell."""
+    name = PurePosixPath(path).name.lower()
+    if name.endswith(_TERRAFORM_SUFFIXES):
+        return "terraform"
+    if _COMPOSE_NAME.match(name):
+        return "compose"
+    if appconfig.recognises(path):
+        return "appconfig"
+    return None
+
+
+def kind_by_content(path: str, text: str) -> FileKind:
+    """Classify a YAML file whose name does not decide: Helm template, Kubernetes, compose, or neither."""
+    parts = PurePosixPath(path).parts
+    if _TEMPLATE_HINT.search(text) and ("templates" in parts or "{{ .Values" in text or "{{- " in text):
+        return "helm_template"
+    if _K8S_HINT.search(text) and re.search(r"^apiVersion:", text, re.MULTILINE):
+        return "kubernetes"
+    if _SERVICES_HINT.search(text):
+        documents, _ = load_documents(text)
+        if any(compose.looks_like_compose(document.value) for document in documents):
+            return "compose"
+    return "unknown"
+
+
+def decode(path: str, data: bytes) -> tuple[str | None, Diagnostic | None]:
+    """Bytes → text, or a diagnostic saying why not (binary, or not UTF-8/UTF-16 with the bad line)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), None
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data[:8192]:
+        return None, Diagnostic(path, "binary file (contains NUL bytes); not audited", None, "binary")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        return None, Diagnostic(
+            path, f"not valid UTF-8 (byte 0x{data[error.start]:02x}); not audited", line, "encoding"
+        )
+
+
+class _Ignores:
+    """The stack of .gitignore specs in force for a directory, plus configured excludes."""
+
+    def __init__(self, excludes: Iterable[str]) -> None:
+        patterns = list(excludes)
+        self.excludes = pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
+        self.specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+
+    def load(self, root: Path, rel_dir: str) -> None:
+        gitignore = root / rel_dir / ".gitignore"
+        try:
+            lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return
+        self.specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
+
+    def ignored(self, rel_path: str, is_dir: bool) -> bool:
+        probe = rel_path + "/" if is_dir else rel_path
+        if self.excludes is not None and self.excludes.match_file(probe):
+            return True
+        for base, spec in self.specs:
+            if base == ".":
+                relative = probe
+            elif probe.startswith(base + "/"):
+                relative = probe[len(base) + 1 :]
+            else:
+                continue
+            if spec.match_file(relative):
+                return True
+        return False
+
+    def leave(self, rel_dir: str) -> None:
+        self.specs = [(base, spec) for base, spec in self.specs if base != rel_dir]
+
+
+def _walk(root: Path, ignores: _Ignores, inventory: Inventory) -> Iterator[tuple[str, Path]]:
+    """(repo-relative path, absolute path) of every regular file not ignored; links are reported, never followed."""
+    stack: list[tuple[str, bool]] = [(".", False)]  # (rel_dir, leaving)
+    while stack:
+        rel_dir, leaving = stack.pop()
+        if leaving:
+            ignores.leave(rel_dir)
+            continue
+        ignores.load(root, rel_dir)
+        stack.append((rel_dir, True))
+        directory = root / rel_dir
+        try:
+            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+        except OSError as error:
+            inventory.diagnostics.append(
+                Diagnostic(rel_dir, f"directory cannot be read: {error.strerror}", None, "unreadable")
+            )
+            continue
+        subdirs: list[str] = []
+        for entry in entries:
+            rel = entry.name if rel_dir == "." else f"{rel_dir}/{entry.name}"
+            if entry.is_symlink():
+                _note_symlink(rel, Path(entry.path), inventory)
+                continue
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                if entry.name in SKIPPED_DIRS or ignores.ignored(rel, True):
+                    continue
+                subdirs.append(rel)
+            elif entry.is_file(follow_symlinks=False) and not ignores.ignored(rel, False):
+                yield rel, Path(entry.path)
+        stack.extend((sub, False) for sub in reversed(subdirs))
+
+
+def _note_symlink(rel: str, path: Path, inventory: Inventory) -> None:
+    """Links are not followed (their targets are audited where they live); loops and dangling links are reported."""
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:
+        inventory.diagnostics.append(Diagnostic(rel, "symlink loop; not followed", None, "symlink", "warning"))
+        return
+    except OSError as error:
+        if error.errno == 40:  # ELOOP
+            inventory.diagnostics.append(Diagnostic(rel, "symlink loop; not followed", None, "symlink", "warning"))
+        else:
+            inventory.skipped.append(Skipped(rel, "dangling symlink"))
+        return
+    inventory.skipped.append(Skipped(rel, "symlink (not followed)"))
+
+
+def _candidate_kind(rel: str) -> FileKind | None:
+    """Kind by name, or "unknown" for YAML that needs a look inside, or None for files we never read."""
+    by_name = kind_by_name(rel)
+    if by_name is not None:
+        return by_name
+    if rel.lower().endswith(_YAML_SUFFIXES):
+        return "unknown"
+    return None
+
+
+def discover(
+    root: Path, excludes: Iterable[str] = (), max_bytes: int = DEFAULT_MAX_BYTES, only: Iterable[str] | None = None
+) -> Inventory:
+    """Every auditable file under `root`, classified and decoded. `only` limits reading to those paths."""
+    inventory = Inventory()
+    wanted = {PurePosixPath(p).as_posix() for p in only} if only is not None else None
+    for rel, path in _walk(root, _Ignores(excludes), inventory):
+        if wanted is not None and rel not in wanted:
+            continue
+        kind = _candidate_kind(rel)
+        if kind is None:
+            continue
+        source = _read(rel, path, kind, max_bytes, inventory)
+        if source is not None:
+            inventory.files.append(source)
+    return inventory
+
+
+def _read(rel: str, path: Path, kind: FileKind, max_bytes: int, inventory: Inventory) -> SourceFile | None:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            inventory.diagnostics.append(
+                Diagnostic(
+                    rel,
+                    f"file is {size:,} bytes, over the {max_bytes:,}-byte limit; not audited",
+                    None,
+                    "too-large",
+                    "warning",
+                )
+            )
+            inventory.skipped.append(Skipped(rel, "too large"))
+            return None
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as error:
+        inventory.diagnostics.append(Diagnostic(rel, f"cannot be read: {error.strerror}", None, "unreadable"))
+        inventory.skipped.append(Skipped(rel, "unreadable"))
+        return None
+    text, problem = decode(rel, data)
+    if text is None:
+        if problem is not None:
+            inventory.diagnostics.append(problem)
+        inventory.skipped.append(Skipped(rel, problem.code if problem else "not text"))
+        return None
+    if kind == "unknown":
+        kind = kind_by_content(rel, text)
+        if kind == "unknown":
+            inventory.skipped.append(Skipped(rel, "YAML that is neither Kubernetes nor compose"))
+            return None
+    if kind == "helm_template":
+        inventory.diagnostics.append(
+            Diagnostic(
+                rel,
+                "Helm template: not rendered, so not audited (render with `helm template` and audit the output)",
+                None,
+                "not-rendered",
+                "note",
+            )
+        )
+        inventory.skipped.append(Skipped(rel, "Helm template (not rendered)"))
+        return None
+    return SourceFile(rel, kind, text, hashlib.sha256(data).hexdigest())

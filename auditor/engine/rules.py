@@ -1,0 +1,224 @@
+"""Rule definitions: one YAML file per rule, loaded from `rules/` and the user's rule folders.
+
+A rule file is the whole contract (id, slug, category, severity, docs under fixed headings, options, the
+check, bad/good examples). Loading validates every field and fails loudly, naming the file and the key:
+a malformed rule is a bug in the rule, not something to skip silently.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from auditor.model import SEVERITIES
+
+CATEGORIES = ("state", "data", "availability", "coupling", "resilience", "observability", "elasticity")
+CATEGORY_PREFIX = {
+    "state": "STATE",
+    "data": "DATA",
+    "availability": "AVAIL",
+    "coupling": "COUPLE",
+    "resilience": "RESIL",
+    "observability": "OBS",
+    "elasticity": "ELAST",
+}
+DOC_HEADINGS = ("what", "why", "fix", "example", "use_instead", "references")
+HEADING_TITLES = {
+    "what": "What it flags",
+    "why": "Why it hurts at scale",
+    "fix": "How to fix",
+    "example": "Example",
+    "use_instead": "Use instead",
+    "options": "Options",
+    "references": "References",
+}
+
+
+def _builtin_rules_dir() -> Path:
+    """`rules/` of a source checkout, or the copy an installed wheel carries as `auditor.builtin_rules`."""
+    checkout = Path(__file__).resolve().parents[2] / "rules"
+    if checkout.is_dir():
+        return checkout
+    return Path(str(importlib.resources.files("auditor.builtin_rules")))
+
+
+BUILTIN_RULES_DIR = _builtin_rules_dir()
+_ID = re.compile(r"^([A-Z]+)(\d{3})$")
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_TOP_KEYS = {"id", "slug", "category", "severity", "status", "title", "aliases", "docs", "options", "check", "examples"}
+_OPTION_TYPES: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float), "bool": bool, "str": str, "list": list}
+
+
+class RuleError(Exception):
+    """A rule file that does not follow the format; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    type: str
+    default: Any
+    doc: str
+
+
+@dataclass(frozen=True)
+class Example:
+    """A small repo given as {relative path: content}; `# expect: ID` comments mark expected findings."""
+
+    files: dict[str, str] = field(hash=False, compare=False)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    slug: str
+    category: str
+    severity: str
+    status: str
+    title: str
+    docs: dict[str, Any] = field(hash=False, compare=False)
+    options: tuple[Option, ...]
+    check: dict[str, Any] = field(hash=False, compare=False)
+    bad: tuple[Example, ...]
+    good: tuple[Example, ...]
+    aliases: tuple[str, ...] = ()
+    path: str = ""
+
+    @property
+    def fix(self) -> str:
+        """The fix text as one paragraph per format (used as a finding's fix hint)."""
+        fix = self.docs.get("fix", "")
+        if isinstance(fix, dict):
+            return "\n".join(f"{fmt}: {text.strip()}" for fmt, text in fix.items())
+        return str(fix).strip()
+
+    def option_defaults(self) -> dict[str, Any]:
+        return {option.name: option.default for option in self.options}
+
+
+def _require(data: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if key not in data:
+        raise RuleError(f"{where}: missing required key {key!r}")
+    value = data[key]
+    if not isinstance(value, kind):
+        raise RuleError(f"{where}: {key!r} must be {getattr(kind, '__name__', kind)}, got {type(value).__name__}")
+    return value
+
+
+def _examples(raw: Any, where: str) -> tuple[Example, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise RuleError(f"{where}: needs at least one example")
+    examples = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict) or not isinstance(item.get("files"), dict) or not item["files"]:
+            raise RuleError(f"{where}[{index}]: an example is a mapping with a non-empty 'files' mapping")
+        files = {str(name): str(text) for name, text in item["files"].items()}
+        examples.append(Example(files, str(item.get("note", ""))))
+    return tuple(examples)
+
+
+def _options(raw: Any, where: str) -> tuple[Option, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise RuleError(f"{where}: 'options' must be a mapping of name → {{type, default, doc}}")
+    options = []
+    for name, spec in raw.items():
+        if not isinstance(spec, dict) or spec.get("type") not in _OPTION_TYPES or "default" not in spec:
+            raise RuleError(f"{where}: option {name!r} needs type ({', '.join(_OPTION_TYPES)}), default and doc")
+        if not isinstance(spec["default"], _OPTION_TYPES[spec["type"]]):
+            raise RuleError(f"{where}: option {name!r} default is not of type {spec['type']}")
+        options.append(Option(str(name), spec["type"], spec["default"], str(spec.get("doc", ""))))
+    return tuple(options)
+
+
+def parse_rule(data: Any, path: str, known_checks: Iterable[str], templates: Iterable[str]) -> Rule:
+    """Validate one rule file's content and return the Rule."""
+    if not isinstance(data, dict):
+        raise RuleError(f"{path}: a rule file holds one mapping")
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise RuleError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
+    rule_id = _require(data, "id", str, path)
+    where = f"{path} ({rule_id})"
+    match = _ID.match(rule_id)
+    category = _require(data, "category", str, where)
+    if category not in CATEGORIES:
+        raise RuleError(f"{where}: category {category!r} is not one of {', '.join(CATEGORIES)}")
+    if not match or match.group(1) != CATEGORY_PREFIX[category]:
+        raise RuleError(f"{where}: id must be {CATEGORY_PREFIX[category]} plus three digits for category {category}")
+    slug = _require(data, "slug", str, where)
+    if not _SLUG.match(slug) or slug.startswith("ensure-"):
+        raise RuleError(f"{where}: slug {slug!r} must be kebab-case naming the anti-pattern (not 'ensure-…')")
+    severity = _require(data, "severity", str, where)
+    if severity not in SEVERITIES:
+        raise RuleError(f"{where}: severity {severity!r} is not one of {', '.join(SEVERITIES)}")
+    status = str(data.get("status", "stable"))
+    if status not in ("stable", "preview", "deprecated"):
+        raise RuleError(f"{where}: status {status!r} is not stable, preview or deprecated")
+    docs = _require(data, "docs", dict, where)
+    for heading in DOC_HEADINGS:
+        if not docs.get(heading):
+            raise RuleError(f"{where}: docs need a non-empty {heading!r} ({HEADING_TITLES[heading]})")
+    check = _require(data, "check", dict, where)
+    if ("function" in check) == ("template" in check):
+        raise RuleError(f"{where}: check names exactly one of 'function' or 'template'")
+    if "function" in check and check["function"] not in set(known_checks):
+        raise RuleError(f"{where}: check function {check['function']!r} is not a known check")
+    if "template" in check and check["template"] not in set(templates):
+        raise RuleError(f"{where}: check template {check['template']!r} is not one of {', '.join(templates)}")
+    examples = _require(data, "examples", dict, where)
+    return Rule(
+        id=rule_id,
+        slug=slug,
+        category=category,
+        severity=severity,
+        status=status,
+        title=_require(data, "title", str, where),
+        docs=docs,
+        options=_options(data.get("options"), where),
+        check=check,
+        bad=_examples(examples.get("bad"), f"{where} examples.bad"),
+        good=_examples(examples.get("good"), f"{where} examples.good"),
+        aliases=tuple(str(a) for a in data.get("aliases", []) or []),
+        path=path,
+    )
+
+
+def load_rules(directories: Iterable[Path], known_checks: Iterable[str], templates: Iterable[str]) -> list[Rule]:
+    """All rules from the given folders, sorted by id; duplicate ids or slugs are an error."""
+    known = list(known_checks)
+    template_names = list(templates)
+    rules: dict[str, Rule] = {}
+    slugs: dict[str, str] = {}
+    for directory in directories:
+        if not directory.is_dir():
+            raise RuleError(f"{directory}: rule folder does not exist")
+        for path in sorted(directory.glob("*.yaml")):
+            try:
+                data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+            except (OSError, yaml.YAMLError) as error:
+                raise RuleError(f"{path}: cannot be read as YAML: {error}") from None
+            rule = parse_rule(data, str(path), known, template_names)
+            for name in (rule.id, rule.slug, *rule.aliases):
+                owner = slugs.get(name)
+                if owner is not None:
+                    raise RuleError(f"{path}: {name!r} is already used by {owner}")
+                slugs[name] = rule.path
+            rules[rule.id] = rule
+    return [rules[key] for key in sorted(rules)]
+
+
+def find_rule(rules: Iterable[Rule], name: str) -> Rule | None:
+    """A rule by id, slug or alias (case-insensitive for ids)."""
+    for rule in rules:
+        if name.upper() == rule.id or name == rule.slug or name in rule.aliases:
+            return rule
+    return None

@@ -1,0 +1,102 @@
+"""Evaluate rules on the graph: checks point, the engine locates, explains and fingerprints."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from auditor.checks import CHECKS, TEMPLATES, CheckContext, Hit
+from auditor.engine.rules import Rule
+from auditor.model import Diagnostic, Finding, Location, Node, Severity
+
+
+@dataclass
+class RuleRun:
+    """What one rule did: its findings and the subjects it judged (the score's denominator)."""
+
+    rule: Rule
+    severity: Severity
+    findings: list[Finding] = field(default_factory=list)
+    examined: set[str] = field(default_factory=set)
+
+
+def fingerprint(rule_id: str, subject: str, key: str) -> str:
+    """Stable across unrelated edits and line moves: built from names, never from line numbers."""
+    return hashlib.sha256(f"{rule_id}\x1f{subject}\x1f{key}".encode()).hexdigest()[:32]
+
+
+def _locate(hit: Hit, node: Node) -> Location:
+    if hit.evidence is not None:
+        return hit.evidence
+    if hit.attr is not None and hit.attr in node.evidence:
+        return node.evidence[hit.attr]
+    return node.location
+
+
+def _finding(rule: Rule, severity: Severity, hit: Hit, node: Node) -> Finding:
+    return Finding(
+        rule_id=rule.id,
+        slug=rule.slug,
+        category=rule.category,
+        severity=severity,
+        title=rule.title,
+        message=hit.message,
+        location=_locate(hit, node),
+        subject=hit.subject,
+        fingerprint=fingerprint(rule.id, hit.subject, hit.key or hit.attr or ""),
+        fix=rule.fix,
+        related=hit.related,
+    )
+
+
+def run_rule(
+    rule: Rule, graph: nx.MultiDiGraph, options: dict[str, object] | None = None, severity: Severity | None = None
+) -> tuple[RuleRun, list[Diagnostic]]:
+    """One rule over the graph. A defect in a check is a diagnostic naming the rule, never a crash."""
+    context = CheckContext(graph, {**rule.option_defaults(), **(options or {})})
+    result = RuleRun(rule, severity or rule.severity)  # type: ignore[arg-type]
+    try:
+        if "function" in rule.check:
+            hits = list(CHECKS[rule.check["function"]](context))
+        else:
+            hits = list(TEMPLATES[rule.check["template"]](context, rule.check))
+    except Exception as error:  # noqa: BLE001 - one broken rule must not hide the others' findings
+        message = f"rule {rule.id} ({rule.slug}) failed: {type(error).__name__}: {error}"
+        return result, [Diagnostic(rule.path, message, None, "rule-error")]
+    seen: set[str] = set()
+    for hit in hits:
+        if hit.subject not in graph:
+            continue
+        finding = _finding(rule, result.severity, hit, graph.nodes[hit.subject]["node"])
+        if finding.fingerprint in seen:
+            continue
+        seen.add(finding.fingerprint)
+        result.findings.append(finding)
+        context.examined.add(hit.subject)
+    result.examined = context.examined
+    result.findings.sort(key=lambda f: (f.location.path, f.location.line, f.message))
+    return result, []
+
+
+def run_rules(
+    rules: Iterable[Rule],
+    graph: nx.MultiDiGraph,
+    options: dict[str, dict[str, object]] | None = None,
+    severities: dict[str, Severity] | None = None,
+) -> tuple[list[RuleRun], list[Diagnostic]]:
+    """Every rule over the graph, in id order."""
+    runs: list[RuleRun] = []
+    diagnostics: list[Diagnostic] = []
+    for rule in rules:
+        run, problems = run_rule(rule, graph, (options or {}).get(rule.id), (severities or {}).get(rule.id))
+        runs.append(run)
+        diagnostics.extend(problems)
+    return runs, diagnostics
+
+
+def all_findings(runs: Iterable[RuleRun]) -> list[Finding]:
+    findings = [finding for run in runs for finding in run.findings]
+    return sorted(findings, key=lambda f: (f.location.path, f.location.line, f.rule_id, f.fingerprint))

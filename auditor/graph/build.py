@@ -1,0 +1,244 @@
+"""Facts from every file → one `networkx.MultiDiGraph`.
+
+Each graph node holds its `Node` under the key "node"; each edge holds its `Edge` under "edge". Beyond
+adding what parsers found, this stage makes the links no single file can: Kubernetes selectors matched to
+pod labels, hostnames resolved across formats (`graph/resolve.py`), app-config files attached to the
+services that load them, and the config's connections lifted onto those services.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import networkx as nx
+
+from auditor.graph.resolve import HostIndex
+from auditor.model import Edge, Facts, Location, Node, node_id
+
+# Path parts that sit between a service's directory and its config files.
+_CONFIG_SUBDIRS = ("src/main/resources", "src/main/resources/config", "config", "settings", "instance", "conf")
+_LIFTED_KINDS = ("connects_to", "calls")
+
+
+def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
+    """The dependency graph of a repository, from the parsers' facts (order-independent)."""
+    all_facts = sorted(facts, key=lambda f: f.path)
+    nodes = _merge_nodes(node for f in all_facts for node in f.nodes)
+    edges = [edge for f in all_facts for edge in f.edges]
+    hostnames: dict[str, str] = {}
+    for f in all_facts:
+        hostnames.update(f.extra.get("hostnames", {}))
+
+    graph = nx.MultiDiGraph()
+    for node in nodes.values():
+        graph.add_node(node.id, node=node)
+
+    index = HostIndex()
+    for node in nodes.values():
+        index.add(node)
+    index.add_terraform_hostnames({host: target for host, target in hostnames.items() if target in nodes})
+
+    for edge in sorted(edges, key=_edge_order):
+        _add_edge(graph, edge, index)
+    _match_selectors(graph)
+    _attach_app_config(graph)
+    _lift_config_links(graph)
+    return graph
+
+
+def _edge_order(edge: Edge) -> tuple[str, int, str, str]:
+    return (edge.location.path, edge.location.line, edge.source, edge.target)
+
+
+def _merge_nodes(nodes: Iterable[Node]) -> dict[str, Node]:
+    """One node per id: a service split over docker-compose.yml and its override is one service."""
+    merged: dict[str, Node] = {}
+    for node in sorted(nodes, key=lambda n: (n.location.path, n.location.line)):
+        previous = merged.get(node.id)
+        if previous is None:
+            merged[node.id] = node
+            continue
+        attrs = {**previous.attrs, **{k: v for k, v in node.attrs.items() if v is not None}}
+        attrs["defined_at"] = [*previous.attrs.get("defined_at", [str(previous.location)]), str(node.location)]
+        merged[node.id] = dataclasses.replace(
+            previous,
+            attrs=attrs,
+            evidence={**previous.evidence, **node.evidence},
+            settings=previous.settings + node.settings,
+        )
+    return merged
+
+
+def _add_edge(graph: nx.MultiDiGraph, edge: Edge, index: HostIndex) -> None:
+    if edge.source not in graph:
+        return
+    target = edge.target
+    if target.startswith("host:"):
+        host = target[len("host:") :]
+        resolved = index.resolve(host, graph.nodes[edge.source]["node"])
+        if resolved is None:
+            target = _external_node(graph, host, edge)
+        else:
+            target = resolved
+            edge = dataclasses.replace(edge, attrs={**edge.attrs, "host": host})
+    elif target not in graph:
+        if edge.source.startswith("terraform:"):
+            return  # a reference to a resource type we do not model (security groups, IAM…)
+        if edge.kind == "configures" and target.startswith("appconfig:"):
+            return  # an env_file that does not exist or was not readable; discovery said so
+        target = _missing_node(graph, target, edge)
+    if target == edge.source:
+        return
+    edge = dataclasses.replace(edge, target=target)
+    for _, _, existing in graph.out_edges(edge.source, data="edge"):
+        if (existing.target, existing.kind, existing.location) == (target, edge.kind, edge.location):
+            return
+    graph.add_edge(edge.source, target, edge=edge)
+
+
+def _external_node(graph: nx.MultiDiGraph, host: str, edge: Edge) -> str:
+    """A host nothing in the repo answers to: kept as an `external` node, never dropped."""
+    ident = node_id("external", "host", host)
+    if ident not in graph:
+        role = edge.attrs.get("target_kind", "external")
+        node = Node(ident, "external", host, "appconfig", "host", edge.location, attrs={"host": host, "role": role})
+        graph.add_node(ident, node=node)
+    return ident
+
+
+def _missing_node(graph: nx.MultiDiGraph, target: str, edge: Edge) -> str:
+    """A named object (an Ingress's Service, an HPA's target) that no file defines."""
+    if target not in graph:
+        _, type_, rest = target.split(":", 2)
+        name = rest.rsplit("/", 1)[-1]
+        node = Node(target, "external", name, "kubernetes", type_, edge.location, attrs={"missing": True})
+        graph.add_node(target, node=node)
+    return target
+
+
+def _labels_match(selector: Any, labels: Any) -> bool:
+    if not isinstance(selector, dict) or not selector or not isinstance(labels, dict):
+        return False
+    return all(str(labels.get(key)) == str(value) for key, value in selector.items())
+
+
+def _match_selectors(graph: nx.MultiDiGraph) -> None:
+    """Kubernetes Services route to, and PDBs protect, the workloads whose pod labels they select."""
+    by_namespace: dict[str, list[Node]] = defaultdict(list)
+    for _, node in graph.nodes(data="node"):
+        if node.source == "kubernetes" and isinstance(node.attrs.get("pod_labels"), dict):
+            by_namespace[_namespace(node)].append(node)
+    for _, selector_node in list(graph.nodes(data="node")):
+        if selector_node.source != "kubernetes" or selector_node.type not in ("Service", "PodDisruptionBudget"):
+            continue
+        selector = selector_node.attrs.get("selector")
+        kind = "routes_to" if selector_node.type == "Service" else "protects"
+        where = selector_node.evidence.get("selector", selector_node.location)
+        for workload in by_namespace.get(_namespace(selector_node), []):
+            if _labels_match(selector, workload.attrs.get("pod_labels")):
+                graph.add_edge(
+                    selector_node.id,
+                    workload.id,
+                    edge=Edge(selector_node.id, workload.id, kind, where, {"via": "selector"}),
+                )
+
+
+def _namespace(node: Node) -> str:
+    return node.id.split(":", 2)[2].rsplit("/", 1)[0]
+
+
+def _service_dir(config_dir: str) -> str:
+    """`services/orders/src/main/resources` → `services/orders`: where a config file's service lives."""
+    for suffix in sorted(_CONFIG_SUBDIRS, key=len, reverse=True):
+        if config_dir == suffix:
+            return "."
+        if config_dir.endswith("/" + suffix):
+            return config_dir[: -len(suffix) - 1]
+    return config_dir
+
+
+def _attach_app_config(graph: nx.MultiDiGraph) -> None:
+    """Config files configure the compose services built from their directory; otherwise an implied service.
+
+    A repo that is just a Django app still has a service: its settings describe it, so an implied service
+    node (named for its directory) carries the config's facts.
+    """
+    configs = [n for _, n in graph.nodes(data="node") if n.source == "appconfig" and n.kind == "config"]
+    built_from: list[tuple[str, Node]] = []
+    for _, node in graph.nodes(data="node"):
+        context = node.attrs.get("build_context")
+        if node.source == "compose" and isinstance(context, str):
+            built_from.append((posixpath.normpath(context), node))
+    for config in configs:
+        if any(graph.out_edges(config.id)) and any(
+            data["edge"].kind == "configures" for _, _, data in graph.out_edges(config.id, data=True)
+        ):
+            continue
+        config_dir = posixpath.dirname(config.location.path) or "."
+        owners = [node for context, node in built_from if _within(config_dir, context)]
+        if owners:
+            for owner in owners:
+                where = owner.evidence.get("build_context", owner.location)
+                graph.add_edge(
+                    config.id, owner.id, edge=Edge(config.id, owner.id, "configures", where, {"via": "build_context"})
+                )
+            continue
+        if not config.settings and not any(graph.out_edges(config.id)):
+            continue
+        _implied_service(graph, config)
+
+
+def _within(path: str, directory: str) -> bool:
+    return directory == "." or path == directory or path.startswith(directory + "/")
+
+
+def _implied_service(graph: nx.MultiDiGraph, config: Node) -> None:
+    directory = _service_dir(posixpath.dirname(config.location.path) or ".")
+    name = posixpath.basename(directory) if directory != "." else "app"
+    ident = node_id("appconfig", "service", name, scope=directory)
+    if ident not in graph:
+        node = Node(
+            ident,
+            "service",
+            name,
+            "appconfig",
+            "application",
+            Location(config.location.path, 1),
+            attrs={"implied": True, "replicas": None},
+        )
+        graph.add_node(ident, node=node)
+    graph.add_edge(
+        config.id,
+        ident,
+        edge=Edge(config.id, ident, "configures", Location(config.location.path, 1), {"via": "directory"}),
+    )
+
+
+def _lift_config_links(graph: nx.MultiDiGraph) -> None:
+    """What a config file connects to, the services it configures connect to (evidence: the config line)."""
+    for config_id, service_id, data in list(graph.edges(data=True)):
+        edge: Edge = data["edge"]
+        config: Node = graph.nodes[config_id]["node"]
+        service: Node = graph.nodes[service_id]["node"]
+        if edge.kind != "configures" or config.kind != "config" or service.kind == "config":
+            continue
+        for _, target, link_data in list(graph.out_edges(config_id, data=True)):
+            link: Edge = link_data["edge"]
+            if link.kind not in _LIFTED_KINDS or target == service_id:
+                continue
+            lifted = Edge(service_id, target, link.kind, link.location, {**link.attrs, "via_config": config_id})
+            if not any(
+                existing["edge"].location == link.location and existing["edge"].kind == link.kind
+                for existing in graph.get_edge_data(service_id, target, default={}).values()
+            ):
+                graph.add_edge(service_id, target, edge=lifted)
+        if config.settings:
+            known = set(service.settings)
+            extra = tuple(s for s in config.settings if s not in known)
+            if extra:
+                service = dataclasses.replace(service, settings=service.settings + extra)
+                graph.nodes[service_id]["node"] = service

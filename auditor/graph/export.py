@@ -1,0 +1,146 @@
+"""The graph as people can read and debug it: JSON (networkx node-link form), Graphviz DOT, Mermaid."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+import networkx as nx
+
+from auditor.model import Edge, Node
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy of an attribute value (dataclasses as dicts, sets sorted, the rest as text)."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted(_plain(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return _plain(asdict(value))
+    return str(value)
+
+
+def node_record(node: Node) -> dict[str, Any]:
+    return {
+        "id": node.id,
+        "kind": node.kind,
+        "name": node.name,
+        "type": node.type,
+        "source": node.source,
+        "path": node.location.path,
+        "line": node.location.line,
+        "end_line": node.location.end_line,
+        "attrs": _plain(node.attrs),
+        "evidence": {key: {"path": loc.path, "line": loc.line} for key, loc in sorted(node.evidence.items())},
+        "settings": [
+            {
+                "topic": s.topic,
+                "key": s.key,
+                "value": _plain(s.value),
+                "framework": s.framework,
+                "path": s.location.path,
+                "line": s.location.line,
+            }
+            for s in node.settings
+        ],
+    }
+
+
+def edge_record(edge: Edge, key: int) -> dict[str, Any]:
+    return {
+        "source": edge.source,
+        "target": edge.target,
+        "key": key,
+        "kind": edge.kind,
+        "name": f"{edge.source} -{edge.kind}-> {edge.target}",
+        "path": edge.location.path,
+        "line": edge.location.line,
+        "end_line": edge.location.end_line,
+        "attrs": _plain(edge.attrs),
+    }
+
+
+def _sorted_edges(graph: nx.MultiDiGraph) -> list[tuple[Edge, int]]:
+    edges = [(data["edge"], key) for _, _, key, data in graph.edges(keys=True, data=True)]
+    return sorted(edges, key=lambda pair: (pair[0].source, pair[0].target, pair[0].kind, pair[0].location))
+
+
+def to_json(graph: nx.MultiDiGraph) -> str:
+    """networkx node-link form (`directed`, `multigraph`, `nodes`, `edges`), every element located."""
+    data = {
+        "directed": True,
+        "multigraph": True,
+        "graph": {"nodes": graph.number_of_nodes(), "edges": graph.number_of_edges()},
+        "nodes": [node_record(graph.nodes[n]["node"]) for n in sorted(graph.nodes)],
+        "edges": [edge_record(edge, key) for edge, key in _sorted_edges(graph)],
+    }
+    return json.dumps(data, indent=2, sort_keys=False)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+_DOT_SHAPES = {
+    "service": "box",
+    "datastore": "cylinder",
+    "cache": "cylinder",
+    "queue": "cds",
+    "load_balancer": "invhouse",
+    "gateway": "hexagon",
+    "network": "folder",
+    "autoscaler": "diamond",
+    "config": "note",
+    "external": "ellipse",
+    "policy": "component",
+    "proxy": "octagon",
+    "storage": "box3d",
+    "cluster": "tab",
+}
+
+
+def to_dot(graph: nx.MultiDiGraph) -> str:
+    lines = ["digraph architecture {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];']
+    for ident in sorted(graph.nodes):
+        node: Node = graph.nodes[ident]["node"]
+        label = f"{node.name}\\n{node.type} ({node.kind})\\n{node.location}"
+        lines.append(f"  {_quote(ident)} [label={_quote(label)}, shape={_DOT_SHAPES.get(node.kind, 'box')}];")
+    for edge, _ in _sorted_edges(graph):
+        label = f"{edge.kind}\\n{edge.location}"
+        lines.append(f"  {_quote(edge.source)} -> {_quote(edge.target)} [label={_quote(label)}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_id(ident: str, ids: dict[str, str]) -> str:
+    if ident not in ids:
+        ids[ident] = f"n{len(ids)}_" + re.sub(r"\W", "_", ident.rsplit(":", 1)[-1].rsplit("/", 1)[-1])[:30]
+    return ids[ident]
+
+
+def _mermaid_text(text: str) -> str:
+    return text.replace('"', "#quot;")
+
+
+def to_mermaid(graph: nx.MultiDiGraph) -> str:
+    ids: dict[str, str] = {}
+    lines = ["flowchart LR"]
+    for ident in sorted(graph.nodes):
+        node: Node = graph.nodes[ident]["node"]
+        label = _mermaid_text(f"{node.name}<br/><small>{node.kind} · {node.location}</small>")
+        shape = ('[("', '")]') if node.kind in ("datastore", "cache") else ('["', '"]')
+        lines.append(f"  {_mermaid_id(ident, ids)}{shape[0]}{label}{shape[1]}")
+    for edge, _ in _sorted_edges(graph):
+        label = _mermaid_text(f"{edge.kind} ({edge.location})")
+        lines.append(f'  {_mermaid_id(edge.source, ids)} -->|"{label}"| {_mermaid_id(edge.target, ids)}')
+    return "\n".join(lines) + "\n"
+
+
+FORMATS = {"json": to_json, "dot": to_dot, "mermaid": to_mermaid}

@@ -1,0 +1,103 @@
+"""Cross-format identity: which node does a hostname in a URL or setting name?
+
+A host in `DATABASE_URL=postgres://db:5432/app` may be a compose service (`db`), a Kubernetes Service
+(`db`, `db.shop`, `db.shop.svc`, `db.shop.svc.cluster.local`), or a Terraform resource whose endpoint or
+identifier we know. Names are matched nearest-first: the caller's own compose project or namespace before
+any other, so two stacks that both have a `db` do not get crossed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from auditor.model import Node
+
+_CLUSTER_SUFFIXES = (".svc.cluster.local", ".svc")
+
+
+@dataclass
+class HostIndex:
+    """Names a host may be called by → candidate node ids, with the scope each lives in."""
+
+    compose: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+    kubernetes: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+    terraform: dict[str, str] = field(default_factory=dict)
+
+    def add(self, node: Node) -> None:
+        if node.source == "compose" and node.type == "service":
+            scope = scope_of(node.id)
+            names = {
+                node.name,
+                *_strings(node.attrs.get("aliases")),
+                *_strings(node.attrs.get("hostname")),
+                *_strings(node.attrs.get("container_name")),
+            }
+            for name in names:
+                self.compose[name.lower()].append((scope, node.id))
+        elif node.source == "kubernetes" and node.type == "Service":
+            self.kubernetes[node.name.lower()].append((scope_of(node.id), node.id))
+
+    def add_terraform_hostnames(self, hostnames: dict[str, str]) -> None:
+        for host, target in hostnames.items():
+            self.terraform[host.lower().rstrip(".")] = target
+
+    def resolve(self, host: str, caller: Node | None) -> str | None:
+        """The node id `host` names, or None when nothing in the repo answers to it."""
+        host = host.lower().rstrip(".")
+        caller_scope = scope_of(caller.id) if caller is not None else ""
+        if host in self.terraform:
+            return self.terraform[host]
+        short = host.split(".", 1)[0]
+        compose_hits = self.compose.get(host, [])
+        if compose_hits and (caller is None or caller.source != "kubernetes"):
+            return _nearest(compose_hits, caller_scope)
+        service, namespace = _kubernetes_name(host)
+        if service is not None:
+            hits = self.kubernetes.get(service, [])
+            if namespace is not None:
+                hits = [hit for hit in hits if hit[0] == namespace]
+            if hits:
+                return _nearest(hits, caller_scope if namespace is None else namespace)
+        if compose_hits:
+            return _nearest(compose_hits, caller_scope)
+        if short != host and short in self.terraform:
+            return self.terraform[short]
+        return None
+
+
+def _kubernetes_name(host: str) -> tuple[str | None, str | None]:
+    """`svc` → (svc, None); `svc.ns`, `svc.ns.svc`, `svc.ns.svc.cluster.local` → (svc, ns); else (None, None)."""
+    for suffix in _CLUSTER_SUFFIXES:
+        if host.endswith(suffix):
+            host = host[: -len(suffix)]
+            break
+    parts = host.split(".")
+    if len(parts) == 1:
+        return parts[0], None
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    return None, None
+
+
+def _nearest(hits: list[tuple[str, str]], scope: str) -> str:
+    """Prefer a candidate in the caller's own scope; otherwise the first in sorted order (deterministic)."""
+    for hit_scope, node_id in hits:
+        if hit_scope == scope:
+            return node_id
+    return sorted(hits)[0][1]
+
+
+def scope_of(node_id: str) -> str:
+    """The scope part of an id made by `node_id`: compose project dir, k8s namespace, tf module dir."""
+    _, _, rest = node_id.split(":", 2)
+    return rest.rsplit("/", 1)[0] if "/" in rest else ""
+
+
+def _strings(value: object) -> Iterable[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple | set):
+        return [item for item in value if isinstance(item, str)]
+    return []

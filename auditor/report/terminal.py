@@ -1,0 +1,165 @@
+"""The terminal report (rich): score first, then findings by category and severity with their source lines.
+
+Colour follows rich's rules: off when output is not a terminal or `NO_COLOR` is set. `quiet` prints one
+line per finding and the score, for logs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from auditor.audit import AuditResult
+from auditor.engine.rules import CATEGORIES, Rule
+from auditor.engine.score import grade_of
+from auditor.model import SEVERITIES, Diagnostic, Finding
+
+SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
+GRADE_STYLE = {"A": "bold green", "B": "green", "C": "yellow", "D": "red", "F": "bold red", "N/A": "dim"}
+_CONTEXT_LINES = 1
+_MAX_SNIPPET_LINES = 8
+
+
+def _first_paragraph(text: str) -> str:
+    return " ".join(text.strip().split("\n\n", 1)[0].split())
+
+
+def _snippet(result: AuditResult, finding: Finding) -> Text | None:
+    """The finding's lines with a line of context, from the text already read (files are never re-read)."""
+    texts = {source.path: source.text for source in result.scan.inventory.files}
+    text = texts.get(finding.location.path)
+    if text is None:
+        return None
+    lines = text.splitlines()
+    first = max(1, finding.location.line - _CONTEXT_LINES)
+    last = min(len(lines), finding.location.end_line + _CONTEXT_LINES, finding.location.line + _MAX_SNIPPET_LINES)
+    snippet = Text()
+    width = len(str(last))
+    for number in range(first, last + 1):
+        marked = finding.location.line <= number <= finding.location.end_line
+        gutter = f"{'>' if marked else ' '} {number:>{width}} │ "
+        snippet.append(gutter, style="bold red" if marked else "dim")
+        snippet.append(lines[number - 1].rstrip() + "\n", style="" if marked else "dim")
+    return snippet
+
+
+def _score_table(result: AuditResult) -> Table:
+    score = result.score
+    table = Table(title=None, show_header=True, header_style="bold", expand=False)
+    table.add_column("category")
+    table.add_column("score", justify="right")
+    table.add_column("grade", justify="center")
+    table.add_column("findings", justify="right")
+    table.add_column("how it was reached", overflow="fold")
+    for category in score.categories:
+        grade = grade_of(category.score)
+        table.add_row(
+            category.category,
+            "N/A" if category.score is None else str(category.score),
+            Text(grade, style=GRADE_STYLE[grade]),
+            str(category.findings),
+            category.explanation(),
+        )
+    return table
+
+
+def _finding_panel(result: AuditResult, finding: Finding, rule: Rule | None) -> Panel:
+    parts: list[Text | str] = []
+    header = Text()
+    header.append(f" {finding.severity.upper()} ", style=SEVERITY_STYLE[finding.severity])
+    header.append(f" {finding.rule_id} ", style="bold")
+    header.append(f"{finding.slug}  ", style="dim")
+    header.append(f"{finding.location.path}:{finding.location.line}", style="underline")
+    parts.append(header)
+    parts.append(Text(finding.message, style="bold"))
+    snippet = _snippet(result, finding)
+    if snippet is not None:
+        parts.append(snippet)
+    for related in finding.related:
+        parts.append(Text(f"  ↳ {related.location.path}:{related.location.line}  {related.message}", style="dim"))
+    if rule is not None:
+        parts.append(Text.assemble(("why  ", "bold magenta"), _first_paragraph(rule.docs.get("why", ""))))
+    parts.append(Text.assemble(("fix  ", "bold green"), finding.fix))
+    return Panel(Group(*parts), border_style=SEVERITY_STYLE[finding.severity].split()[-1], expand=True)
+
+
+def diagnostic_line(diagnostic: Diagnostic) -> str:
+    where = f"{diagnostic.path}:{diagnostic.line}" if diagnostic.line else diagnostic.path
+    colour = {"error": "red", "warning": "yellow"}.get(diagnostic.level, "blue")
+    return f"[{colour}]{diagnostic.level}[/] {escape(where)}: {escape(diagnostic.message)} [dim]({diagnostic.code})[/]"
+
+
+def coverage_line(result: AuditResult) -> str:
+    inventory = result.scan.inventory
+    reasons: dict[str, int] = defaultdict(int)
+    for skipped in inventory.skipped:
+        reasons[skipped.reason] += 1
+    why = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
+    return (
+        f"{len(inventory.files)} files audited, {len(inventory.skipped)} skipped"
+        + (f" ({why})" if why else "")
+        + f"; {len(result.diagnostics)} diagnostic(s)"
+    )
+
+
+def render(result: AuditResult, console: Console, quiet: bool = False) -> None:
+    rules = {rule.id: rule for rule in result.rules}
+    score = result.score
+    overall = "N/A" if score.overall is None else f"{score.overall}/100"
+    if quiet:
+        for finding in result.findings:
+            console.print(
+                f"{finding.location.path}:{finding.location.line}: {finding.severity} "
+                f"{finding.rule_id} {escape(finding.message)}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        console.print(
+            f"score {overall} ({score.grade}); {len(result.findings)} finding(s); {coverage_line(result)}",
+            highlight=False,
+        )
+        return
+    by_category: dict[str, list[Finding]] = defaultdict(list)
+    for finding in result.findings:
+        by_category[finding.category].append(finding)
+    for category in CATEGORIES:
+        findings = sorted(
+            by_category.get(category, []),
+            key=lambda f: (SEVERITIES.index(f.severity), f.location.path, f.location.line),
+        )
+        if not findings:
+            continue
+        console.rule(f"[bold]{category}[/] · {len(findings)} finding(s)", align="left")
+        for finding in findings:
+            console.print(_finding_panel(result, finding, rules.get(finding.rule_id)))
+    if result.diagnostics:
+        console.rule("[bold]input problems[/]", align="left")
+        for diagnostic in result.diagnostics:
+            console.print(diagnostic_line(diagnostic), highlight=False)
+    console.rule("[bold]score[/]", align="left")
+    console.print(_score_table(result))
+    if score.costliest:
+        console.print("[bold]costliest findings[/]")
+        for finding, points in score.costliest:
+            console.print(
+                f"  -{points:.2f} density  {finding.rule_id}  {finding.location.path}:{finding.location.line}"
+                f"  {escape(finding.message)}",
+                highlight=False,
+            )
+    grade_style = GRADE_STYLE.get(score.grade, "bold")
+    console.print(
+        Text.assemble(
+            ("overall ", "bold"),
+            (f"{overall} ", grade_style),
+            (f"grade {score.grade}", grade_style),
+            ("  " + score.explanation(), "dim"),
+        )
+    )
+    counts = ", ".join(f"{sum(1 for f in result.findings if f.severity == s)} {s}" for s in SEVERITIES)
+    console.print(f"{len(result.findings)} finding(s): {counts}", highlight=False)
+    console.print(coverage_line(result), style="dim", highlight=False)

@@ -1,0 +1,109 @@
+"""discover → parse → graph: turn a repository into its dependency graph and the problems met on the way.
+
+Each file is parsed on its own (a pure function of path and text); only Terraform then needs a
+per-module step, because a module's variables, locals and tfvars span several files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+
+from auditor.discover import DEFAULT_MAX_BYTES, Inventory, SourceFile, discover
+from auditor.graph.build import build_graph
+from auditor.model import Diagnostic, Facts
+from auditor.parsers import appconfig, compose, kubernetes, terraform
+
+_PARSERS: dict[str, Callable[[str, str], Facts]] = {
+    "terraform": terraform.parse,
+    "kubernetes": kubernetes.parse,
+    "compose": compose.parse,
+    "appconfig": appconfig.parse,
+}
+
+
+@dataclass
+class Scan:
+    """Everything the later stages need: the graph, the per-file facts, and what could not be read."""
+
+    root: Path
+    inventory: Inventory
+    facts: list[Facts]
+    graph: nx.MultiDiGraph
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def parse_file(source: SourceFile) -> Facts:
+    """One file's facts. A parser bug becomes a diagnostic on that file, never a crash of the run."""
+    parser = _PARSERS[source.kind]
+    try:
+        return parser(source.path, source.text)
+    except RecursionError:
+        return Facts(
+            source.path,
+            source.kind,
+            diagnostics=(Diagnostic(source.path, "nesting too deep to parse", None, "too-deep"),),
+        )
+    except Exception as error:  # noqa: BLE001 - a parser defect must not take the whole audit down
+        return Facts(
+            source.path,
+            source.kind,
+            diagnostics=(
+                Diagnostic(
+                    source.path,
+                    f"internal error while parsing ({type(error).__name__}: {error})",
+                    None,
+                    "internal-error",
+                ),
+            ),
+        )
+
+
+def scan(
+    root: Path,
+    excludes: Iterable[str] = (),
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: Callable[[int, int], None] | None = None,
+) -> Scan:
+    """Discover, parse and link every auditable file under `root`."""
+    inventory = discover(root, excludes=excludes, max_bytes=max_bytes)
+    facts: list[Facts] = []
+    total = len(inventory.files)
+    for done, source in enumerate(inventory.files, start=1):
+        facts.append(parse_file(source))
+        if progress is not None:
+            progress(done, total)
+    facts = _combine_terraform(facts)
+    diagnostics = sorted(
+        [*inventory.diagnostics, *(d for f in facts for d in f.diagnostics)],
+        key=lambda d: (d.path, d.line or 0, d.message),
+    )
+    return Scan(root, inventory, facts, build_graph(facts), diagnostics)
+
+
+def _combine_terraform(facts: list[Facts]) -> list[Facts]:
+    tf = [f for f in facts if f.kind == "terraform"]
+    if not tf:
+        return facts
+    try:
+        combined = terraform.combine(tf)
+    except Exception as error:  # noqa: BLE001 - keep the per-file facts rather than lose the run
+        combined = [
+            *tf,
+            Facts(
+                tf[0].path,
+                "terraform",
+                diagnostics=(
+                    Diagnostic(
+                        tf[0].path,
+                        f"internal error while resolving Terraform modules ({error})",
+                        None,
+                        "internal-error",
+                    ),
+                ),
+            ),
+        ]
+    return [f for f in facts if f.kind != "terraform"] + list(combined)
