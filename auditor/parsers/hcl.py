@@ -1,0 +1,944 @@
+"""HCL through tree-sitter: blocks and attributes with lines, values as Python, and a small static evaluator.
+
+tree-sitter gives every node a line and recovers from syntax errors, so one bad brace costs a diagnostic,
+not the file. Literal expressions become Python values (str, int, float, bool, None, list, dict); anything
+else becomes an `Expr` holding its source text and the references in it. Collections are converted element
+by element, so `["a", var.b]` is `["a", Expr("var.b")]`. `evaluate` folds an `Expr` to a value given the
+variables and locals in scope; it is what `terraform.combine` uses to resolve `var.x` and `local.y`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import tree_sitter
+import tree_sitter_hcl
+
+_PARSER: tree_sitter.Parser | None = None
+
+# References that are not things: iteration and meta values.
+_META_ROOTS = frozenset({"count", "each", "self", "path", "terraform"})
+
+
+def _parser() -> tree_sitter.Parser:
+    """One parser per process: building the language object is the expensive part."""
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+    return _PARSER
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A non-literal HCL expression: its source text and the references it contains.
+
+    `refs` are normalised to what they name: `var.x`, `local.y`, `module.vpc.private_subnets`,
+    `data.aws_ami.ubuntu`, `aws_subnet.public` (resource type and name, without index or attribute).
+    """
+
+    text: str
+    refs: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Block:
+    """One HCL block. `spans` maps an attribute or nested-block path (`stickiness.enabled`) to its lines."""
+
+    type: str
+    labels: tuple[str, ...]
+    line: int
+    end_line: int
+    attrs: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    blocks: tuple[Block, ...] = ()
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False, hash=False)
+    # First line of each string literal and object key inside the block (for env var names in JSON/maps).
+    literal_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed HCL file: its top-level blocks and attributes, and the first syntax error if any."""
+
+    blocks: tuple[Block, ...]
+    attrs: dict[str, Any]
+    spans: dict[str, tuple[int, int]]
+    error_line: int | None = None
+    error_message: str = ""
+
+
+class Unknown(Exception):
+    """An expression whose value cannot be known statically."""
+
+
+_TOP_LEVEL_LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1}
+
+
+def parse_document(text: str) -> Document:
+    """Blocks and attributes of an HCL file; never raises for bad syntax (see `Document.error_line`)."""
+    source = text.encode("utf-8", "surrogatepass")
+    tree = _parser().parse(source)
+    converter = _Converter(source)
+    blocks: list[Block] = []
+    attrs: dict[str, Any] = {}
+    spans: dict[str, tuple[int, int]] = {}
+    for body in _children(tree.root_node, "body", "ERROR"):
+        for child in body.named_children:
+            if child.type == "block":
+                blocks.extend(converter.top_level_blocks(child))
+            elif child.type == "attribute":
+                name, value, span = converter.attribute(child)
+                attrs.setdefault(name, value)
+                spans.setdefault(name, span)
+    line, message = _first_error(tree.root_node)
+    return Document(tuple(blocks), attrs, spans, line, message)
+
+
+def _children(node: tree_sitter.Node, *types: str) -> Iterator[tree_sitter.Node]:
+    for child in node.named_children:
+        if child.type in types:
+            yield child
+
+
+def _first_error(root: tree_sitter.Node) -> tuple[int | None, str]:
+    """The line of the first ERROR or MISSING node, with a message naming the unclosed block if that is it."""
+    if not root.has_error:
+        return None, ""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_missing:
+            if node.type == "}":
+                opener = node.parent
+                while opener is not None and opener.type not in ("block", "object"):
+                    opener = opener.parent
+                if opener is not None:
+                    return opener.start_point[0] + 1, "unclosed '{' (block or object starting on this line)"
+            return node.start_point[0] + 1, f"syntax error: missing '{node.type}'"
+        if node.is_error:
+            snippet = node.text.decode("utf-8", "replace").strip().splitlines()[0][:40] if node.text else ""
+            return node.start_point[0] + 1, f"syntax error near '{snippet}'"
+        stack.extend(reversed([c for c in node.children if c.has_error or c.is_missing]))
+    return root.start_point[0] + 1, "syntax error"
+
+
+class _Converter:
+    """Tree-sitter nodes → Blocks, values and expression trees (tuples), over one source buffer."""
+
+    def __init__(self, source: bytes) -> None:
+        self.source = source
+        self.literal_lines: dict[str, int] | None = None
+
+    def text(self, node: tree_sitter.Node) -> str:
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    # -- blocks ---------------------------------------------------------------------------------------
+
+    def top_level_blocks(self, node: tree_sitter.Node) -> list[Block]:
+        """A top-level block, plus top-level blocks swallowed by it when its closing brace is missing."""
+        self.literal_lines = {}
+        block = self.block(node, "")
+        out = [block]
+        if node.has_error:
+            hoisted = [b for b in block.blocks if _TOP_LEVEL_LABELS.get(b.type) == len(b.labels)]
+            if hoisted:
+                kept = tuple(b for b in block.blocks if b not in hoisted)
+                out = [Block(block.type, block.labels, block.line, block.end_line, block.attrs, kept,
+                             block.spans, block.literal_lines), *hoisted]
+        self.literal_lines = None
+        return out
+
+    def block(self, node: tree_sitter.Node, prefix: str, spans: dict[str, tuple[int, int]] | None = None) -> Block:
+        name = ""
+        labels: list[str] = []
+        attrs: dict[str, Any] = {}
+        nested: list[Block] = []
+        own_spans: dict[str, tuple[int, int]] = {} if spans is None else spans
+        for child in node.named_children:
+            if child.type == "identifier" and not name:
+                name = self.text(child)
+            elif child.type == "string_lit":
+                labels.append(self.string(child))
+            elif child.type == "identifier":
+                labels.append(self.text(child))
+            elif child.type == "body":
+                for item in child.named_children:
+                    if item.type == "attribute":
+                        key, value, span = self.attribute(item)
+                        attrs.setdefault(key, value)
+                        own_spans.setdefault(prefix + key, span)
+                    elif item.type == "block":
+                        sub = self.block(item, "", {})
+                        if sub.type == "dynamic" and sub.labels:
+                            sub = _undynamic(sub)
+                        own_spans.setdefault(prefix + sub.type, (sub.line, sub.end_line))
+                        for key, span in sub.spans.items():
+                            own_spans.setdefault(f"{prefix}{sub.type}.{key}", span)
+                        nested.append(sub)
+        literal_lines = self.literal_lines if spans is None and self.literal_lines is not None else {}
+        return Block(name, tuple(labels), node.start_point[0] + 1, node.end_point[0] + 1, attrs, tuple(nested),
+                     own_spans, literal_lines)
+
+    def attribute(self, node: tree_sitter.Node) -> tuple[str, Any, tuple[int, int]]:
+        named = node.named_children
+        key = self.text(named[0]) if named else ""
+        value = self.value(named[1]) if len(named) > 1 and not named[1].has_error else None
+        return key, value, (node.start_point[0] + 1, node.end_point[0] + 1)
+
+    # -- values ---------------------------------------------------------------------------------------
+
+    def value(self, node: tree_sitter.Node) -> Any:
+        """A Python value for a literal (collections element-wise), else an `Expr`."""
+        inner = _unwrap(node)
+        if inner is not None and inner.type == "collection_value":
+            coll = inner.named_children[0] if inner.named_children else None
+            if coll is not None and coll.type == "tuple":
+                return [self.value(item) for item in _children(coll, "expression")]
+            if coll is not None and coll.type == "object":
+                out: dict[str, Any] = {}
+                for elem in _children(coll, "object_elem"):
+                    parts = [c for c in elem.named_children if c.type == "expression"]
+                    if len(parts) != 2:
+                        continue
+                    key = self.object_key(parts[0])
+                    if key is None:
+                        return self.expr(node)
+                    out[key] = self.value(parts[1])
+                return out
+        return self.expr(node)
+
+    def expr(self, node: tree_sitter.Node) -> Any:
+        tree = self.ast(node)
+        refs = tuple(dict.fromkeys(refs_of(tree)))
+        if not refs:
+            try:
+                return evaluate(tree, _NO_SCOPE)
+            except Unknown:
+                pass
+        return Expr(self.text(node).strip(), refs)
+
+    def object_key(self, node: tree_sitter.Node) -> str | None:
+        tree = self.ast(node)
+        if tree[0] == "trav" and not tree[2]:
+            key: str = tree[1]
+        elif tree[0] == "lit" and isinstance(tree[1], str | int | float):
+            key = str(tree[1])
+        else:
+            return None
+        if self.literal_lines is not None:
+            self.literal_lines.setdefault(key, node.start_point[0] + 1)
+        return key
+
+    def string(self, node: tree_sitter.Node) -> str:
+        tree = self.ast(node)
+        return tree[1] if tree[0] == "lit" and isinstance(tree[1], str) else self.text(node).strip('"')
+
+    # -- expression trees -----------------------------------------------------------------------------
+
+    def ast(self, node: tree_sitter.Node) -> tuple[Any, ...]:
+        """A small tuple tree: ("lit", v) ("trav", root, steps) ("post", base, steps) ("call", name, args,
+        expand) ("tpl", parts) ("tuple", items) ("object", pairs) ("cond", c, a, b) ("bin", op, l, r)
+        ("un", op, x) ("for", ...) ("opaque", inner trees)."""
+        kind = node.type
+        if kind == "expression":
+            named = node.named_children
+            if not named:
+                return ("opaque", ())
+            head, rest = named[0], named[1:]
+            if not rest:
+                return self.ast(head)
+            steps = tuple(step for part in rest for step in self.steps(part))
+            if head.type == "variable_expr":
+                return ("trav", self.text(head), steps)
+            return ("post", self.ast(head), steps)
+        if kind == "variable_expr":
+            return ("trav", self.text(node), ())
+        if kind == "literal_value":
+            return self.literal(node.named_children[0]) if node.named_children else ("opaque", ())
+        if kind in ("string_lit", "quoted_template", "heredoc_template", "template_expr"):
+            return self.template(node)
+        if kind == "collection_value":
+            return self.ast(node.named_children[0]) if node.named_children else ("opaque", ())
+        if kind == "tuple":
+            return ("tuple", tuple(self.ast(c) for c in _children(node, "expression")))
+        if kind == "object":
+            pairs = []
+            for elem in _children(node, "object_elem"):
+                parts = [c for c in elem.named_children if c.type == "expression"]
+                if len(parts) == 2:
+                    key = self.ast(parts[0])
+                    if key[0] == "trav" and not key[2]:
+                        key = ("lit", key[1])
+                    pairs.append((key, self.ast(parts[1])))
+            return ("object", tuple(pairs))
+        if kind == "function_call":
+            named = node.named_children
+            name = self.text(named[0]) if named else ""
+            args: tuple[Any, ...] = ()
+            expand = False
+            for child in named[1:]:
+                if child.type == "function_arguments":
+                    args = tuple(self.ast(c) for c in _children(child, "expression"))
+                    expand = any(c.type == "ellipsis" for c in child.children)
+            return ("call", name, args, expand)
+        if kind == "conditional":
+            terms = self.operands(node)
+            return ("cond", *terms) if len(terms) == 3 else ("opaque", tuple(terms))
+        if kind == "operation":
+            return self.ast(node.named_children[0]) if node.named_children else ("opaque", ())
+        if kind in ("unary_operation", "binary_operation"):
+            operands = self.operands(node)
+            ops = [self.text(c) for c in node.children if not c.is_named and self.text(c) not in ("(", ")")]
+            op = ops[0] if ops else ""
+            if kind == "unary_operation" and len(operands) == 1:
+                return ("un", op, operands[0])
+            if kind == "binary_operation" and len(operands) == 2:
+                return ("bin", op, operands[0], operands[1])
+            return ("opaque", tuple(operands))
+        if kind == "for_expr":
+            return self.for_expr(node.named_children[0]) if node.named_children else ("opaque", ())
+        return ("opaque", tuple(self.ast(c) for c in node.named_children if c.type not in ("identifier",)))
+
+    def operands(self, node: tree_sitter.Node) -> list[tuple[Any, ...]]:
+        """Operands of an operation: a term and the traversal steps that follow it (not always wrapped)."""
+        groups: list[tuple[tree_sitter.Node, list[tree_sitter.Node]]] = []
+        for child in node.named_children:
+            if child.type in ("get_attr", "index", "splat") and groups:
+                groups[-1][1].append(child)
+            else:
+                groups.append((child, []))
+        out = []
+        for head, rest in groups:
+            if not rest:
+                out.append(self.ast(head))
+                continue
+            steps = tuple(step for part in rest for step in self.steps(part))
+            out.append(("trav", self.text(head), steps) if head.type == "variable_expr"
+                       else ("post", self.ast(head), steps))
+        return out
+
+    def steps(self, node: tree_sitter.Node) -> tuple[tuple[Any, ...], ...]:
+        if node.type == "get_attr":
+            ident = [c for c in node.named_children if c.type == "identifier"]
+            return (("attr", self.text(ident[0]) if ident else ""),)
+        if node.type == "index":
+            inner = node.named_children[0] if node.named_children else node
+            if inner.type == "legacy_index":
+                digits = self.text(inner).lstrip(".")
+                return (("index", ("lit", int(digits) if digits.isdigit() else digits)),)
+            exprs = list(_children(inner, "expression"))
+            return (("index", self.ast(exprs[0]) if exprs else ("opaque", ())),)
+        if node.type == "splat":
+            inner = node.named_children[0] if node.named_children else node
+            sub = tuple(step for part in inner.named_children for step in self.steps(part))
+            return (("splat", sub),)
+        return (("index", ("opaque", ())),)
+
+    def literal(self, node: tree_sitter.Node) -> tuple[Any, ...]:
+        text = self.text(node)
+        if node.type == "numeric_lit":
+            try:
+                number = float(text)
+            except ValueError:
+                return ("opaque", ())
+            return ("lit", int(number) if number.is_integer() and "." not in text and "e" not in text.lower()
+                    else number)
+        if node.type == "bool_lit":
+            return ("lit", text == "true")
+        if node.type == "null_lit":
+            return ("lit", None)
+        return self.template(node)
+
+    def template(self, node: tree_sitter.Node) -> tuple[Any, ...]:
+        """A string or template: ("lit", str) when it has no interpolation, else ("tpl", parts)."""
+        if node.type == "template_expr":
+            node = node.named_children[0]
+        heredoc = node.type == "heredoc_template"
+        if not heredoc and node.child_count <= 3:  # fast path: "" or "plain text" (most strings)
+            children = node.children
+            if all(c.type in ("quoted_template_start", "quoted_template_end", "template_literal") for c in children):
+                literal = children[1] if len(children) == 3 else None
+                text = _unescape(self.text(literal)) if literal is not None else ""
+                if literal is not None and self.literal_lines is not None:
+                    self.literal_lines.setdefault(self.text(literal), literal.start_point[0] + 1)
+                return ("lit", text)
+        parts: list[Any] = []
+        idents = [c for c in node.named_children if c.type == "heredoc_identifier"]
+        if heredoc:
+            start = _next_line(self.source, idents[0].end_byte) if idents else node.start_byte
+            end = _line_start(self.source, idents[-1].start_byte) if len(idents) > 1 else node.end_byte
+        else:
+            delims = [c for c in node.children if c.type in ("quoted_template_start", "quoted_template_end")]
+            start = delims[0].end_byte if delims else node.start_byte
+            end = delims[-1].start_byte if len(delims) > 1 else node.end_byte
+        cursor = start
+        for child in node.named_children:
+            if child.type in ("template_interpolation", "template_directive"):
+                if child.start_byte > cursor:
+                    parts.append(self.source[cursor : child.start_byte].decode("utf-8", "replace"))
+                if child.type == "template_interpolation":
+                    exprs = list(_children(child, "expression"))
+                    parts.append(self.ast(exprs[0]) if exprs else ("opaque", ()))
+                else:
+                    parts.append(("opaque", tuple(self.ast(e) for e in _walk_exprs(child))))
+                cursor = child.end_byte
+        if end > cursor:
+            parts.append(self.source[cursor:end].decode("utf-8", "replace"))
+        if self.literal_lines is not None:
+            for child in node.named_children:
+                if child.type == "template_literal":
+                    self.literal_lines.setdefault(self.text(child), child.start_point[0] + 1)
+        if heredoc:
+            if any(c.type == "heredoc_start" and self.text(c) == "<<-" for c in node.named_children):
+                parts = _dedent_parts(parts)
+        else:
+            parts = [_unescape(p) if isinstance(p, str) else p for p in parts]
+        if all(isinstance(p, str) for p in parts):
+            return ("lit", "".join(parts))
+        return ("tpl", tuple(p if not isinstance(p, str) else ("lit", p) for p in parts))
+
+    def for_expr(self, node: tree_sitter.Node) -> tuple[Any, ...]:
+        intro = next(_children(node, "for_intro"), None)
+        if intro is None:
+            return ("opaque", ())
+        names = tuple(self.text(c) for c in _children(intro, "identifier"))
+        coll_nodes = list(_children(intro, "expression"))
+        coll = self.ast(coll_nodes[0]) if coll_nodes else ("opaque", ())
+        body = [self.ast(c) for c in _children(node, "expression")]
+        cond_node = next(_children(node, "for_cond"), None)
+        cond_exprs = list(_children(cond_node, "expression")) if cond_node is not None else []
+        cond = self.ast(cond_exprs[0]) if cond_exprs else None
+        is_object = node.type == "for_object_expr"
+        grouped = any(c.type == "ellipsis" for c in node.children)
+        return ("for", is_object, names, coll, tuple(body), cond, grouped)
+
+
+def _unwrap(node: tree_sitter.Node) -> tree_sitter.Node | None:
+    """The single term of an `expression` without traversal steps, else None."""
+    named = node.named_children
+    return named[0] if node.type == "expression" and len(named) == 1 else None
+
+
+def _walk_exprs(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+    for child in node.named_children:
+        if child.type == "expression":
+            yield child
+        else:
+            yield from _walk_exprs(child)
+
+
+def _undynamic(block: Block) -> Block:
+    """`dynamic "ingress" { for_each = …; content { … } }` reads as an `ingress` block."""
+    content = next((b for b in block.blocks if b.type == "content"), None)
+    iterator = block.labels[0] + "."
+    attrs = {key: _unbind(value, iterator) for key, value in (content.attrs if content else {}).items()}
+    attrs["__dynamic__"] = True
+    spans = dict(content.spans) if content else {}
+    return Block(block.labels[0], (), block.line, block.end_line, attrs, content.blocks if content else (), spans)
+
+
+def _unbind(value: Any, iterator: str) -> Any:
+    """Drop the dynamic block's iterator (`ingress.value`) from references: it names no resource."""
+    if isinstance(value, Expr):
+        return Expr(value.text, tuple(ref for ref in value.refs if not ref.startswith(iterator)))
+    if isinstance(value, list):
+        return [_unbind(item, iterator) for item in value]
+    if isinstance(value, dict):
+        return {key: _unbind(item, iterator) for key, item in value.items()}
+    return value
+
+
+def _next_line(source: bytes, offset: int) -> int:
+    newline = source.find(b"\n", offset)
+    return len(source) if newline < 0 else newline + 1
+
+
+def _line_start(source: bytes, offset: int) -> int:
+    return source.rfind(b"\n", 0, offset) + 1
+
+
+def _dedent_parts(parts: list[Any]) -> list[Any]:
+    """`<<-` heredocs: remove the smallest indentation of the literal lines."""
+    text = "".join(p if isinstance(p, str) else "\x00" for p in parts)
+    lines = [line for line in text.split("\n") if line.strip()]
+    indent = min((len(line) - len(line.lstrip(" \t")) for line in lines), default=0)
+    if not indent:
+        return parts
+    out: list[Any] = []
+    at_line_start = True
+    for part in parts:
+        if isinstance(part, str):
+            pieces = part.split("\n")
+            fixed = [piece[indent:] if (i > 0 or at_line_start) else piece for i, piece in enumerate(pieces)]
+            out.append("\n".join(fixed))
+            at_line_start = part.endswith("\n")
+        else:
+            out.append(part)
+            at_line_start = False
+    return out
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|\$\$\{|%%\{", re.S)
+
+
+def _unescape(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token == "$${":
+            return "${"
+        if token == "%%{":
+            return "%{"
+        code = match.group(1)
+        if code[0] in "uU" and len(code) > 1:
+            return chr(int(code[1:], 16))
+        return _ESCAPES.get(code, code)
+
+    return _ESCAPE_RE.sub(replace, text) if ("\\" in text or "$${" in text or "%%{" in text) else text
+
+
+# -- references ---------------------------------------------------------------------------------------
+
+
+def refs_of(tree: tuple[Any, ...], bound: frozenset[str] = frozenset()) -> Iterator[str]:
+    """The references an expression tree contains, normalised (see `Expr`)."""
+    kind = tree[0]
+    if kind == "trav":
+        ref = _ref_name(tree[1], tree[2], bound)
+        if ref:
+            yield ref
+        yield from _step_refs(tree[2], bound)
+    elif kind == "for":
+        _, _, names, coll, body, cond, _ = tree
+        yield from refs_of(coll, bound)
+        inner = bound | frozenset(names)
+        for part in (*body, *([cond] if cond else [])):
+            yield from refs_of(part, inner)
+    elif kind == "post":
+        yield from refs_of(tree[1], bound)
+        yield from _step_refs(tree[2], bound)
+    elif kind == "lit":
+        return
+    else:
+        for item in tree[1:]:
+            yield from _refs_in(item, bound)
+
+
+def _refs_in(item: Any, bound: frozenset[str]) -> Iterator[str]:
+    if isinstance(item, tuple) and item and isinstance(item[0], str) and item[0] in _AST_KINDS:
+        yield from refs_of(item, bound)
+    elif isinstance(item, tuple):
+        for sub in item:
+            yield from _refs_in(sub, bound)
+
+
+_AST_KINDS = frozenset({"lit", "trav", "post", "call", "tpl", "tuple", "object", "cond", "bin", "un", "for",
+                        "opaque"})
+
+
+def _step_refs(steps: tuple[Any, ...], bound: frozenset[str]) -> Iterator[str]:
+    for step in steps:
+        if step[0] == "index":
+            yield from refs_of(step[1], bound)
+        elif step[0] == "splat":
+            yield from _step_refs(step[1], bound)
+
+
+def _ref_name(root: str, steps: tuple[Any, ...], bound: frozenset[str]) -> str:
+    if root in bound or root in _META_ROOTS:
+        return ""
+    names = []
+    for step in steps:
+        if step[0] != "attr":
+            break
+        names.append(step[1])
+    if root in ("var", "local") and names:
+        return f"{root}.{names[0]}"
+    if root in ("module", "data") and len(names) >= 2:
+        return f"{root}.{names[0]}.{names[1]}"
+    if root == "module" and names:
+        return f"module.{names[0]}"
+    if root not in ("var", "local", "module", "data") and names:
+        return f"{root}.{names[0]}"
+    return ""
+
+
+@lru_cache(maxsize=4096)
+def tree_of(text: str) -> tuple[Any, ...]:
+    """The expression tree of an `Expr`'s text (re-parsed: Facts hold text, not trees, so they stay small)."""
+    source = ("x = " + text + "\n").encode("utf-8", "surrogatepass")
+    tree = _parser().parse(source)
+    converter = _Converter(source)
+    body = next(_children(tree.root_node, "body"), None)
+    attribute = next(_children(body, "attribute"), None) if body is not None else None
+    if attribute is None or tree.root_node.has_error or len(attribute.named_children) < 2:
+        return ("opaque", ())
+    return converter.ast(attribute.named_children[1])
+
+
+def template_value(text: str) -> Any:
+    """A JSON string that may hold `${…}` interpolation (Terraform JSON syntax) as a value or `Expr`."""
+    if "${" not in text and "%{" not in text:
+        return text
+    quoted = json.dumps(text)
+    tree = tree_of(quoted)
+    refs = tuple(dict.fromkeys(refs_of(tree)))
+    if tree[0] == "tpl" and len(tree[1]) == 1 and tree[1][0][0] != "lit":
+        inner = text.strip()[2:-1].strip() if text.strip().startswith("${") and text.strip().endswith("}") else quoted
+        return Expr(inner, refs)
+    return Expr(quoted, refs)
+
+
+# -- evaluation ---------------------------------------------------------------------------------------
+
+Lookup = Callable[[str, str], Any]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What names mean while evaluating: `lookup(root, name)` for var/local/module, plus loop bindings."""
+
+    lookup: Lookup
+    bindings: dict[str, Any] = field(default_factory=dict)
+
+
+def _no_lookup(root: str, name: str) -> Any:
+    raise Unknown(f"{root}.{name}")
+
+
+_NO_SCOPE = Scope(_no_lookup)
+
+
+def evaluate(tree: tuple[Any, ...], scope: Scope) -> Any:
+    """The static value of an expression tree, or `Unknown`."""
+    try:
+        return _eval(tree, scope)
+    except Unknown:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, ZeroDivisionError, OverflowError) as error:
+        raise Unknown(str(error)) from error
+
+
+def _eval(tree: tuple[Any, ...], scope: Scope) -> Any:
+    kind = tree[0]
+    if kind == "lit":
+        return tree[1]
+    if kind == "trav":
+        root, steps = tree[1], tree[2]
+        if root in scope.bindings:
+            return _apply(scope.bindings[root], steps, scope)
+        if root in ("var", "local", "module") and steps and steps[0][0] == "attr":
+            return _apply(_known(scope.lookup(root, steps[0][1])), steps[1:], scope)
+        if root == "count" and steps == (("attr", "index"),) and "count.index" in scope.bindings:
+            return scope.bindings["count.index"]
+        raise Unknown(root)
+    if kind == "post":
+        return _apply(_eval(tree[1], scope), tree[2], scope)
+    if kind == "tuple":
+        return [_eval(item, scope) for item in tree[1]]
+    if kind == "object":
+        return {_str(_eval(k, scope)): _eval(v, scope) for k, v in tree[1]}
+    if kind == "tpl":
+        return "".join(_str(_eval(part, scope)) for part in tree[1])
+    if kind == "cond":
+        return _eval(tree[2], scope) if _truthy(_eval(tree[1], scope)) else _eval(tree[3], scope)
+    if kind == "un":
+        value = _eval(tree[2], scope)
+        if tree[1] == "-":
+            return -_number(value)
+        if tree[1] == "!":
+            return not _truthy(value)
+        raise Unknown(tree[1])
+    if kind == "bin":
+        return _binary(tree[1], tree[2], tree[3], scope)
+    if kind == "call":
+        return _call(tree[1], tree[2], tree[3], scope)
+    if kind == "for":
+        return _for(tree, scope)
+    raise Unknown(kind)
+
+
+def _known(value: Any) -> Any:
+    if isinstance(value, Expr):
+        raise Unknown(value.text)
+    return value
+
+
+def _apply(value: Any, steps: tuple[Any, ...], scope: Scope) -> Any:
+    for step in steps:
+        value = _known(value)
+        if step[0] == "attr":
+            value = value[step[1]] if isinstance(value, dict) else _raise(step[1])
+        elif step[0] == "index":
+            key = _eval(step[1], scope)
+            value = value[int(key)] if isinstance(value, list) else value[_str(key)]
+        elif step[0] == "splat":
+            items = value if isinstance(value, list) else ([] if value is None else [value])
+            value = [_apply(item, step[1], scope) for item in items]
+    return _known(value)
+
+
+def _raise(name: str) -> Any:
+    raise Unknown(name)
+
+
+def _str(value: Any) -> str:
+    value = _known(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise Unknown("not a string")
+
+
+def _number(value: Any) -> int | float:
+    value = _known(value)
+    if isinstance(value, bool):
+        raise Unknown("bool is not a number")
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, str):
+        number = float(value)
+        return int(number) if number.is_integer() else number
+    raise Unknown("not a number")
+
+
+def _truthy(value: Any) -> bool:
+    value = _known(value)
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise Unknown("not a bool")
+
+
+def _binary(op: str, left: tuple[Any, ...], right: tuple[Any, ...], scope: Scope) -> Any:
+    if op == "&&":
+        return _truthy(_eval(left, scope)) and _truthy(_eval(right, scope))
+    if op == "||":
+        return _truthy(_eval(left, scope)) or _truthy(_eval(right, scope))
+    a, b = _eval(left, scope), _eval(right, scope)
+    if op == "==":
+        return _known(a) == _known(b)
+    if op == "!=":
+        return _known(a) != _known(b)
+    x, y = _number(a), _number(b)
+    operations: dict[str, Callable[[Any, Any], Any]] = {
+        "+": lambda p, q: p + q, "-": lambda p, q: p - q, "*": lambda p, q: p * q,
+        "/": lambda p, q: p / q, "%": lambda p, q: p % q, "<": lambda p, q: p < q, ">": lambda p, q: p > q,
+        "<=": lambda p, q: p <= q, ">=": lambda p, q: p >= q,
+    }
+    if op not in operations:
+        raise Unknown(op)
+    result = operations[op](x, y)
+    return int(result) if isinstance(result, float) and result.is_integer() and op != "/" else result
+
+
+def _for(tree: tuple[Any, ...], scope: Scope) -> Any:
+    _, is_object, names, coll_tree, body, cond, grouped = tree
+    coll = _known(_eval(coll_tree, scope))
+    items = list(coll.items()) if isinstance(coll, dict) else list(enumerate(coll))
+    out_list: list[Any] = []
+    out_map: dict[str, Any] = {}
+    for key, value in items:
+        bindings = dict(scope.bindings)
+        if len(names) == 2:
+            bindings[names[0]], bindings[names[1]] = key, value
+        elif names:
+            bindings[names[0]] = value
+        inner = Scope(scope.lookup, bindings)
+        if cond is not None and not _truthy(_eval(cond, inner)):
+            continue
+        if is_object and len(body) == 2:
+            k = _str(_eval(body[0], inner))
+            v = _eval(body[1], inner)
+            if grouped:
+                out_map.setdefault(k, []).append(v)
+            else:
+                out_map[k] = v
+        elif body:
+            out_list.append(_eval(body[0], inner))
+    return out_map if is_object else out_list
+
+
+def _flatten(value: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for item in value:
+        out.extend(_flatten(item) if isinstance(item, list) else [item])
+    return out
+
+
+def _format(spec: str, *args: Any) -> str:
+    values = iter(args)
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "%%":
+            return "%"
+        value = next(values)
+        return str(int(_number(value))) if match.group(0).endswith("d") else _str(value)
+
+    return re.sub(r"%%|%[-+#0 ]*\d*(?:\.\d+)?[sdvq]", replace, spec)
+
+
+def _cidrsubnet(prefix: str, bits: int, number: int) -> str:
+    network = ipaddress.ip_network(prefix, strict=False)
+    new_prefix = network.prefixlen + bits
+    if bits < 0 or new_prefix > network.max_prefixlen or not 0 <= number < 2**bits:
+        raise Unknown("cidrsubnet out of range")
+    size = 2 ** (network.max_prefixlen - new_prefix)
+    address = ipaddress.ip_address(int(network.network_address) + number * size)
+    return f"{address}/{new_prefix}"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "length": lambda v: len(_known(v)),
+    "slice": lambda v, a, b: list(v)[int(_number(a)) : int(_number(b))],
+    "concat": lambda *lists: [item for lst in lists for item in lst],
+    "element": lambda v, i: v[int(_number(i)) % len(v)],
+    "lookup": lambda m, k, *default: m[_str(k)] if _str(k) in m or not default else default[0],
+    "merge": lambda *maps: {k: v for m in maps for k, v in m.items()},
+    "keys": lambda m: sorted(m),
+    "values": lambda m: [m[k] for k in sorted(m)],
+    "tolist": lambda v: list(v),
+    "toset": lambda v: sorted(set(v), key=str),
+    "tomap": lambda v: dict(v),
+    "tostring": _str,
+    "tonumber": _number,
+    "tobool": _truthy,
+    "min": lambda *v: min(_number(x) for x in _flatten(list(v))),
+    "max": lambda *v: max(_number(x) for x in _flatten(list(v))),
+    "abs": lambda v: abs(_number(v)),
+    "ceil": lambda v: math.ceil(_number(v)),
+    "floor": lambda v: math.floor(_number(v)),
+    "sum": lambda v: sum(_number(x) for x in v),
+    "coalesce": lambda *v: next(x for x in v if x not in (None, "")),
+    "coalescelist": lambda *v: next(x for x in v if x),
+    "compact": lambda v: [x for x in v if x not in (None, "")],
+    "distinct": lambda v: list(dict.fromkeys(v)),
+    "flatten": _flatten,
+    "contains": lambda v, x: x in v,
+    "range": lambda *a: list(range(*(int(_number(x)) for x in a))),
+    "join": lambda sep, v: _str(sep).join(_str(x) for x in v),
+    "split": lambda sep, s: _str(s).split(_str(sep)),
+    "upper": lambda s: _str(s).upper(),
+    "lower": lambda s: _str(s).lower(),
+    "trimspace": lambda s: _str(s).strip(),
+    "replace": lambda s, a, b: _str(s).replace(_str(a), _str(b)),
+    "substr": lambda s, o, n: _str(s)[int(_number(o)) : (None if _number(n) < 0 else int(_number(o) + _number(n)))],
+    "startswith": lambda s, p: _str(s).startswith(_str(p)),
+    "endswith": lambda s, p: _str(s).endswith(_str(p)),
+    "format": lambda spec, *args: _format(_str(spec), *args),
+    "zipmap": lambda k, v: dict(zip((_str(x) for x in k), v, strict=True)),
+    "one": lambda v: None if not v else (v[0] if len(v) == 1 else _raise("one")),
+    "cidrsubnet": lambda prefix, bits, num: _cidrsubnet(_str(prefix), int(_number(bits)), int(_number(num))),
+    "jsonencode": _json,
+    "jsondecode": lambda s: json.loads(_str(s)),
+    "yamlencode": _json,
+}
+
+
+def _call(name: str, args: tuple[Any, ...], expand: bool, scope: Scope) -> Any:
+    if name == "try":
+        for arg in args:
+            try:
+                return _eval(arg, scope)
+            except Unknown:
+                continue
+        raise Unknown("try")
+    if name == "can":
+        try:
+            _eval(args[0], scope)
+        except Unknown:
+            return False
+        return True
+    function = _FUNCTIONS.get(name)
+    if function is None:
+        raise Unknown(name)
+    values = [_eval(arg, scope) for arg in args]
+    if expand and values:
+        values = [*values[:-1], *_known(values[-1])]
+    if name not in ("concat", "merge", "flatten", "coalescelist", "jsonencode", "yamlencode", "length", "tolist",
+                    "toset", "distinct", "compact", "contains", "slice", "element", "lookup", "keys", "values"):
+        values = [_known(v) for v in values]
+    elif any(isinstance(v, Expr) for v in values):
+        raise Unknown(name)
+    if name in ("jsonencode", "yamlencode") and _has_expr(values):
+        raise Unknown(name)
+    return function(*values)
+
+
+def _has_expr(value: Any) -> bool:
+    if isinstance(value, Expr):
+        return True
+    if isinstance(value, list):
+        return any(_has_expr(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_expr(v) for v in value.values())
+    return False
+
+
+def has_expr(value: Any) -> bool:
+    """Whether a converted value still holds an unresolved `Expr` anywhere."""
+    return _has_expr(value)
+
+
+def evaluate_partial(tree: tuple[Any, ...], scope: Scope) -> Any:
+    """Like `evaluate`, but collections keep their known parts: an unknown element becomes an `Expr`
+    (rendered from the tree) instead of making the whole value unknown. For `jsonencode([...])` bodies."""
+    kind = tree[0]
+    if kind == "call" and tree[1] in ("jsonencode", "yamlencode", "tolist", "tomap") and len(tree[2]) == 1:
+        return evaluate_partial(tree[2][0], scope)
+    if kind == "tuple":
+        return [evaluate_partial(item, scope) for item in tree[1]]
+    if kind == "object":
+        out: dict[str, Any] = {}
+        for key, value in tree[1]:
+            try:
+                name = _str(evaluate(key, scope))
+            except Unknown:
+                continue
+            out[name] = evaluate_partial(value, scope)
+        return out
+    try:
+        return evaluate(tree, scope)
+    except Unknown:
+        return Expr(render(tree), tuple(dict.fromkeys(refs_of(tree))))
+
+
+def render(tree: tuple[Any, ...]) -> str:
+    """Approximate source text of an expression tree (for `Expr`s made by partial evaluation)."""
+    kind = tree[0]
+    if kind == "lit":
+        return json.dumps(tree[1])
+    if kind in ("trav", "post"):
+        head = tree[1] if kind == "trav" else render(tree[1])
+        return head + "".join(_render_step(step) for step in tree[2])
+    if kind == "tpl":
+        parts = [p[1] if p[0] == "lit" and isinstance(p[1], str) else "${" + render(p) + "}" for p in tree[1]]
+        return '"' + "".join(parts) + '"'
+    if kind == "call":
+        return f"{tree[1]}({', '.join(render(arg) for arg in tree[2])})"
+    return "…"
+
+
+def _render_step(step: tuple[Any, ...]) -> str:
+    if step[0] == "attr":
+        return "." + step[1]
+    if step[0] == "index":
+        return "[" + render(step[1]) + "]"
+    return "[*]" + "".join(_render_step(inner) for inner in step[1])

@@ -1,0 +1,1428 @@
+"""Terraform (`*.tf`, `*.tf.json`, `*.tfvars`) → nodes and edges of the architecture.
+
+Terraform means something per MODULE DIRECTORY (all its .tf files, its tfvars, the inputs its callers
+pass), so work is split in two: `parse(path, text)` is a pure per-file step that keeps the raw blocks in
+`Facts.extra["terraform"]` (and already returns nodes with whatever that one file can resolve), and
+`combine(facts)` regroups the blocks by directory, resolves `var.*` (defaults < terraform.tfvars <
+*.auto.tfvars < the one caller's module inputs), `local.*` and local `module.*` outputs statically, and
+rebuilds the nodes and edges with the resolved values.
+
+Node attributes (besides the per-kind ones below, every node has):
+- `count`: instances from `count`/`for_each` (1 when neither; None when not static);
+  `config`: the block's resolved attributes and nested blocks (a nested block is a dict, a repeated one a
+  list of dicts; non-static values are `Expr`; secret-named values are redacted);
+  `module_dir`: the repo-relative module directory ("." for the root).
+- network: `cidr`, `availability_zone`, `availability_zones` (one per counted instance when static),
+  `public` (map_public_ip_on_launch), `vpc`.
+- gateway: `subnet` (Expr), `connectivity_type`.
+- load_balancer: `internal`, `load_balancer_type`; target groups: `stickiness_enabled`, `stickiness_type`;
+  backend services: `session_affinity`; application gateways: `cookie_based_affinity`.
+- datastore: `engine`, `multi_az`, `instance_class`, `allocated_storage`, `replica_of`, `availability_zones`,
+  `availability_type`, `tier`, `high_availability`, `zone_redundant`, `replicas` (Aurora instances).
+- cache: `engine`, `num_cache_nodes`, `az_mode`, `num_cache_clusters`, `replicas_per_node_group`,
+  `automatic_failover_enabled`, `multi_az_enabled`, `tier`, `replicas`.
+- queue: `deployment_mode`, `broker_nodes`; autoscaler: `min_size`, `max_size`, `desired_capacity`;
+  `min_capacity`, `max_capacity`, `resource_id`.
+- service: `replicas`, `launch_type`, `autoscaled`, `reserved_concurrent_executions`, `in_vpc`, `image`,
+  `containers`, `env_keys`, `subnet`; cluster: `min_size`, `max_size`, `desired_size`, `node_groups`.
+- well-known registry modules: their inputs by name (`azs`, `private_subnets`, `single_nat_gateway`, …),
+  plus `nat_gateways` for the VPC module (how many NAT gateways it will create, when static).
+`Facts.extra` after `combine`: `outputs` {name: (value, Location)}, `hostnames` {hostname: node id},
+`variables` {name: resolved value}.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
+from auditor.parsers import settings as settings_module
+from auditor.parsers.hcl import (
+    Block,
+    Expr,
+    Scope,
+    Unknown,
+    evaluate,
+    evaluate_partial,
+    has_expr,
+    parse_document,
+    template_value,
+    tree_of,
+)
+
+# -- what each resource type means ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """A resource type's kind, its attributes worth normalising (name → config path), Terraform's
+    defaults for those when absent, and the attributes that name it as a host."""
+
+    kind: str
+    attrs: dict[str, str] = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict)
+    hosts: tuple[str, ...] = ()
+
+
+_SPECS: dict[str, _Spec] = {
+    # network
+    "aws_vpc": _Spec("network", {"cidr": "cidr_block"}),
+    "aws_subnet": _Spec("network", {"cidr": "cidr_block", "availability_zone": "availability_zone",
+                                    "public": "map_public_ip_on_launch", "vpc": "vpc_id"}, {"public": False}),
+    "google_compute_network": _Spec("network", {"auto_create_subnetworks": "auto_create_subnetworks"}),
+    "google_compute_subnetwork": _Spec("network", {"cidr": "ip_cidr_range", "region": "region"}),
+    "azurerm_virtual_network": _Spec("network", {"cidr": "address_space", "location": "location"}),
+    "azurerm_subnet": _Spec("network", {"cidr": "address_prefixes"}),
+    # gateways
+    "aws_nat_gateway": _Spec("gateway", {"subnet": "subnet_id", "connectivity_type": "connectivity_type"},
+                             {"connectivity_type": "public"}),
+    "aws_internet_gateway": _Spec("gateway", {"vpc": "vpc_id"}),
+    "google_compute_router_nat": _Spec("gateway", {"nat_ip_allocate_option": "nat_ip_allocate_option"}),
+    "azurerm_nat_gateway": _Spec("gateway", {"zones": "zones", "sku_name": "sku_name"}),
+    "aws_api_gateway_rest_api": _Spec("gateway"),
+    "aws_apigatewayv2_api": _Spec("gateway", {"protocol_type": "protocol_type"}),
+    # load balancers
+    "aws_lb": _Spec("load_balancer", {"internal": "internal", "load_balancer_type": "load_balancer_type"},
+                    {"internal": False, "load_balancer_type": "application"}, ("name",)),
+    "aws_alb": _Spec("load_balancer", {"internal": "internal", "load_balancer_type": "load_balancer_type"},
+                     {"internal": False, "load_balancer_type": "application"}, ("name",)),
+    "aws_elb": _Spec("load_balancer", {"internal": "internal", "cross_zone_load_balancing":
+                                       "cross_zone_load_balancing"}, {"internal": False}, ("name",)),
+    "aws_lb_target_group": _Spec("load_balancer", {"port": "port", "protocol": "protocol",
+                                                   "target_type": "target_type"}),
+    "aws_alb_target_group": _Spec("load_balancer", {"port": "port", "protocol": "protocol"}),
+    "aws_lb_listener": _Spec("load_balancer", {"port": "port", "protocol": "protocol"}),
+    "aws_alb_listener": _Spec("load_balancer", {"port": "port", "protocol": "protocol"}),
+    "google_compute_backend_service": _Spec("load_balancer", {"session_affinity": "session_affinity"},
+                                            {"session_affinity": "NONE"}),
+    "azurerm_lb": _Spec("load_balancer", {"sku": "sku"}, {"sku": "Basic"}),
+    "azurerm_application_gateway": _Spec("load_balancer", {"cookie_based_affinity":
+                                                           "backend_http_settings.cookie_based_affinity",
+                                                           "zones": "zones"}),
+    # datastores
+    "aws_db_instance": _Spec("datastore", {"engine": "engine", "multi_az": "multi_az",
+                                           "instance_class": "instance_class", "allocated_storage":
+                                           "allocated_storage", "availability_zone": "availability_zone"},
+                             {"multi_az": False}, ("identifier",)),
+    "aws_rds_cluster": _Spec("datastore", {"engine": "engine", "availability_zones": "availability_zones",
+                                           "engine_mode": "engine_mode"}, {"engine": "aurora"},
+                             ("cluster_identifier",)),
+    "aws_rds_cluster_instance": _Spec("datastore", {"engine": "engine", "instance_class": "instance_class",
+                                                    "cluster": "cluster_identifier"}, {}, ("identifier",)),
+    "aws_dynamodb_table": _Spec("datastore", {"billing_mode": "billing_mode"}, {"billing_mode": "PROVISIONED"}),
+    "aws_docdb_cluster": _Spec("datastore", {"engine": "engine"}, {"engine": "docdb"}, ("cluster_identifier",)),
+    "google_sql_database_instance": _Spec("datastore", {"engine": "database_version",
+                                                        "availability_type": "settings.availability_type",
+                                                        "tier": "settings.tier"},
+                                          {"availability_type": "ZONAL"}, ("name",)),
+    "azurerm_postgresql_flexible_server": _Spec("datastore", {"sku_name": "sku_name", "zone": "zone"},
+                                                {}, ("name",)),
+    "azurerm_mysql_flexible_server": _Spec("datastore", {"sku_name": "sku_name", "zone": "zone"}, {}, ("name",)),
+    "azurerm_mssql_server": _Spec("datastore", {"version": "version"}, {}, ("name",)),
+    "azurerm_mssql_database": _Spec("datastore", {"zone_redundant": "zone_redundant", "sku_name": "sku_name"},
+                                    {"zone_redundant": False}),
+    # proxies
+    "aws_db_proxy": _Spec("proxy", {"engine_family": "engine_family"}, {}, ("name",)),
+    # caches
+    "aws_elasticache_cluster": _Spec("cache", {"engine": "engine", "num_cache_nodes": "num_cache_nodes",
+                                               "az_mode": "az_mode", "node_type": "node_type"},
+                                     {"az_mode": "single-az"}, ("cluster_id",)),
+    "aws_elasticache_replication_group": _Spec("cache", {"engine": "engine", "num_cache_clusters":
+                                                         "num_cache_clusters", "replicas_per_node_group":
+                                                         "replicas_per_node_group", "automatic_failover_enabled":
+                                                         "automatic_failover_enabled", "multi_az_enabled":
+                                                         "multi_az_enabled", "num_node_groups": "num_node_groups",
+                                                         "node_type": "node_type"},
+                                               {"engine": "redis", "automatic_failover_enabled": False,
+                                                "multi_az_enabled": False}, ("replication_group_id",)),
+    "google_redis_instance": _Spec("cache", {"tier": "tier", "memory_size_gb": "memory_size_gb"},
+                                   {"tier": "BASIC", "engine": "redis"}, ("name",)),
+    "azurerm_redis_cache": _Spec("cache", {"sku_name": "sku_name", "capacity": "capacity", "zones": "zones",
+                                           "replicas_per_primary": "replicas_per_primary"},
+                                 {"engine": "redis"}, ("name",)),
+    # queues
+    "aws_sqs_queue": _Spec("queue", {"fifo_queue": "fifo_queue"}, {}, ("name",)),
+    "aws_sns_topic": _Spec("queue", {}, {}, ("name",)),
+    "aws_msk_cluster": _Spec("queue", {"broker_nodes": "number_of_broker_nodes", "kafka_version": "kafka_version"},
+                             {"engine": "kafka"}, ("cluster_name",)),
+    "aws_mq_broker": _Spec("queue", {"deployment_mode": "deployment_mode", "engine": "engine_type"},
+                           {"deployment_mode": "SINGLE_INSTANCE"}, ("broker_name",)),
+    "google_pubsub_topic": _Spec("queue", {}, {}, ("name",)),
+    "azurerm_servicebus_namespace": _Spec("queue", {"sku": "sku", "zone_redundant": "zone_redundant"},
+                                          {}, ("name",)),
+    "azurerm_servicebus_queue": _Spec("queue"),
+    "azurerm_servicebus_topic": _Spec("queue"),
+    # autoscalers
+    "aws_autoscaling_group": _Spec("autoscaler", {"min_size": "min_size", "max_size": "max_size",
+                                                  "desired_capacity": "desired_capacity",
+                                                  "availability_zones": "availability_zones"}),
+    "aws_appautoscaling_target": _Spec("autoscaler", {"min_capacity": "min_capacity", "max_capacity":
+                                                      "max_capacity", "resource_id": "resource_id",
+                                                      "scalable_dimension": "scalable_dimension"}),
+    "aws_appautoscaling_policy": _Spec("autoscaler", {"policy_type": "policy_type", "resource_id": "resource_id"}),
+    "aws_autoscaling_policy": _Spec("autoscaler", {"policy_type": "policy_type"}),
+    # services
+    "aws_ecs_service": _Spec("service", {"replicas": "desired_count", "launch_type": "launch_type",
+                                         "scheduling_strategy": "scheduling_strategy"},
+                             {"scheduling_strategy": "REPLICA"}),
+    "aws_ecs_task_definition": _Spec("config", {"family": "family", "cpu": "cpu", "memory": "memory"}),
+    "aws_lambda_function": _Spec("service", {"reserved_concurrent_executions": "reserved_concurrent_executions",
+                                             "runtime": "runtime", "timeout": "timeout"},
+                                 {"reserved_concurrent_executions": -1, "timeout": 3}),
+    "aws_instance": _Spec("service", {"availability_zone": "availability_zone", "subnet": "subnet_id",
+                                      "instance_type": "instance_type"}),
+    "google_cloud_run_service": _Spec("service", {"image": "template.spec.containers.image"}),
+    "google_cloud_run_v2_service": _Spec("service", {"image": "template.containers.image",
+                                                     "min_instance_count": "template.scaling.min_instance_count",
+                                                     "max_instance_count": "template.scaling.max_instance_count"}),
+    "azurerm_linux_web_app": _Spec("service", {"always_on": "site_config.always_on"}),
+    "azurerm_container_app": _Spec("service", {"min_replicas": "template.min_replicas",
+                                               "max_replicas": "template.max_replicas"}),
+    # clusters
+    "aws_eks_cluster": _Spec("cluster", {"version": "version"}),
+    "aws_eks_node_group": _Spec("cluster", {"min_size": "scaling_config.min_size", "max_size":
+                                            "scaling_config.max_size", "desired_size": "scaling_config.desired_size",
+                                            "instance_types": "instance_types", "capacity_type": "capacity_type"}),
+    "aws_ecs_cluster": _Spec("cluster"),
+    "google_container_cluster": _Spec("cluster", {"location": "location", "node_locations": "node_locations",
+                                                  "initial_node_count": "initial_node_count"}),
+    "google_container_node_pool": _Spec("cluster", {"node_count": "node_count", "min_size":
+                                                    "autoscaling.min_node_count", "max_size":
+                                                    "autoscaling.max_node_count"}),
+    "azurerm_kubernetes_cluster": _Spec("cluster", {"node_count": "default_node_pool.node_count",
+                                                    "min_size": "default_node_pool.min_count",
+                                                    "max_size": "default_node_pool.max_count",
+                                                    "zones": "default_node_pool.zones"}),
+    # storage
+    "aws_s3_bucket": _Spec("storage", {"bucket": "bucket"}),
+    "aws_efs_file_system": _Spec("storage", {"performance_mode": "performance_mode"}),
+}
+
+
+@dataclass(frozen=True)
+class _ModuleSpec:
+    kind: str
+    inputs: tuple[str, ...]
+    defaults: dict[str, Any] = field(default_factory=dict)
+    hosts: tuple[str, ...] = ()
+
+
+# Well-known registry modules, recognised by source; inputs copied as attributes by name.
+_MODULES: dict[str, _ModuleSpec] = {
+    "terraform-aws-modules/vpc/aws": _ModuleSpec(
+        "network", ("cidr", "azs", "private_subnets", "public_subnets", "database_subnets", "elasticache_subnets",
+                    "enable_nat_gateway", "single_nat_gateway", "one_nat_gateway_per_az"),
+        {"enable_nat_gateway": False, "single_nat_gateway": False, "one_nat_gateway_per_az": False}),
+    "terraform-aws-modules/rds/aws": _ModuleSpec(
+        "datastore", ("engine", "engine_version", "instance_class", "multi_az", "allocated_storage",
+                      "replicate_source_db", "identifier"), {"multi_az": False}, ("identifier",)),
+    "terraform-aws-modules/rds-aurora/aws": _ModuleSpec(
+        "datastore", ("engine", "instance_class", "instances", "replica_count", "autoscaling_enabled",
+                      "autoscaling_min_capacity", "autoscaling_max_capacity", "name"),
+        {"autoscaling_enabled": False}, ("name",)),
+    "terraform-aws-modules/eks/aws": _ModuleSpec(
+        "cluster", ("cluster_name", "cluster_version", "eks_managed_node_groups", "self_managed_node_groups")),
+    "terraform-aws-modules/autoscaling/aws": _ModuleSpec(
+        "autoscaler", ("min_size", "max_size", "desired_capacity", "vpc_zone_identifier")),
+    "terraform-aws-modules/elasticache/aws": _ModuleSpec(
+        "cache", ("engine", "node_type", "num_cache_nodes", "num_cache_clusters", "replicas_per_node_group",
+                  "automatic_failover_enabled", "multi_az_enabled", "cluster_mode_enabled", "az_mode",
+                  "cluster_id", "replication_group_id"),
+        {"engine": "redis"}, ("cluster_id", "replication_group_id")),
+    "terraform-aws-modules/alb/aws": _ModuleSpec(
+        "load_balancer", ("name", "load_balancer_type", "internal", "target_groups", "listeners"),
+        {"load_balancer_type": "application", "internal": False}, ("name",)),
+}
+
+_ENGINES = {"postgres": "postgres", "aurora-postgresql": "postgres", "mysql": "mysql", "aurora-mysql": "mysql",
+            "aurora": "mysql", "mariadb": "mariadb", "redis": "redis", "valkey": "redis", "memcached": "memcached",
+            "docdb": "mongo", "sqlserver": "sqlserver"}
+
+_SECRET_KEY = re.compile(r"pass(word|wd)?|secret|token|private_key|credential|api_key|auth_key|access_key",
+                         re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]*):[^@/\s]+@")
+_LOCAL_SOURCE = re.compile(r"^\.{1,2}/")
+_MAX_INSTANCES = 256
+
+
+# -- per-file parsing -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _FileBlocks:
+    """What one file contributes to its module directory: blocks, tfvars, and its diagnostics."""
+
+    path: str
+    blocks: tuple[Block, ...] = ()
+    tfvars: dict[str, tuple[Any, Location]] = field(default_factory=dict, compare=False, hash=False)
+
+
+def parse(path: str, text: str) -> Facts:
+    """Facts of one Terraform file: raw blocks for `combine`, and nodes resolved within this file alone."""
+    diagnostics: list[Diagnostic] = []
+    try:
+        if path.endswith(".json"):
+            contribution = _json_file(path, text, diagnostics)
+        else:
+            contribution = _hcl_file(path, text, diagnostics)
+    except RecursionError:
+        return Facts(path, "terraform", diagnostics=(Diagnostic(path, "nesting too deep to parse", None, "too-deep"),))
+    module = _Module(_module_dir(path), [contribution])
+    facts = _module_facts(module, _Resolver(module, None, None))
+    return Facts(path, "terraform", facts.nodes, facts.edges, tuple(diagnostics),
+                 {**facts.extra, "terraform": contribution})
+
+
+def _module_dir(path: str) -> str:
+    return posixpath.dirname(path) or "."
+
+
+def _is_tfvars(path: str) -> bool:
+    return path.endswith((".tfvars", ".tfvars.json"))
+
+
+def _hcl_file(path: str, text: str, diagnostics: list[Diagnostic]) -> _FileBlocks:
+    document = parse_document(text)
+    if document.error_line is not None:
+        diagnostics.append(Diagnostic(path, document.error_message, document.error_line, "parse-error"))
+    if _is_tfvars(path):
+        tfvars = {name: (_redacted(name, value), Location(path, *document.spans[name]))
+                  for name, value in document.attrs.items()}
+        return _FileBlocks(path, (), tfvars)
+    return _FileBlocks(path, document.blocks)
+
+
+def _json_file(path: str, text: str, diagnostics: list[Diagnostic]) -> _FileBlocks:
+    """Terraform JSON syntax: the same blocks, with lines from a position-keeping JSON reader."""
+    try:
+        root = _JsonReader(text).document()
+    except ValueError as error:
+        line = int(match.group(1)) if (match := re.search(r"line (\d+)", str(error))) else None
+        diagnostics.append(Diagnostic(path, f"invalid JSON: {error}", line, "parse-error"))
+        return _FileBlocks(path)
+    if not isinstance(root, _JObject):
+        diagnostics.append(Diagnostic(path, "Terraform JSON must be an object", 1, "parse-error"))
+        return _FileBlocks(path)
+    if _is_tfvars(path):
+        return _FileBlocks(path, (), {name: (_redacted(name, _json_value(value)), Location(path, line, end))
+                                      for name, (value, line, end) in root.items.items()})
+    blocks: list[Block] = []
+    for block_type, (body, _, _) in root.items.items():
+        depth = {"resource": 2, "data": 2}.get(block_type, 0 if block_type in ("terraform", "locals") else 1)
+        blocks.extend(_json_blocks(block_type, (), body, depth))
+    return _FileBlocks(path, tuple(blocks))
+
+
+class _JObject:
+    """A JSON object with the lines of each member: {key: (value, line, end_line)}."""
+
+    def __init__(self, items: dict[str, tuple[Any, int, int]], line: int, end_line: int) -> None:
+        self.items = items
+        self.line = line
+        self.end_line = end_line
+
+
+class _JsonReader:
+    """Minimal JSON reader that remembers the line of every object member (stdlib json does not)."""
+
+    _WS = re.compile(r"[ \t\n\r]*")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.decoder = json.JSONDecoder()
+        self.newlines = [i for i, c in enumerate(text) if c == "\n"]
+
+    def line_at(self, pos: int) -> int:
+        from bisect import bisect_left
+
+        return bisect_left(self.newlines, pos) + 1
+
+    def skip(self) -> None:
+        match = self._WS.match(self.text, self.pos)
+        self.pos = match.end() if match else self.pos
+
+    def document(self) -> Any:
+        value = self.value()
+        self.skip()
+        if self.pos != len(self.text):
+            raise ValueError(f"extra data: line {self.line_at(self.pos)}")
+        return value
+
+    def value(self, depth: int = 0) -> Any:
+        if depth > 200:
+            raise ValueError(f"nesting too deep: line {self.line_at(self.pos)}")
+        self.skip()
+        char = self.text[self.pos : self.pos + 1]
+        if char == "{":
+            return self.object(depth)
+        if char == "[":
+            start = self.pos
+            self.pos += 1
+            items: list[Any] = []
+            self.skip()
+            if self.text.startswith("]", self.pos):
+                self.pos += 1
+                return items
+            while True:
+                items.append(self.value(depth + 1))
+                self.skip()
+                if self.text.startswith(",", self.pos):
+                    self.pos += 1
+                elif self.text.startswith("]", self.pos):
+                    self.pos += 1
+                    return items
+                else:
+                    raise ValueError(f"expected ',' or ']': line {self.line_at(self.pos)} (array at {start})")
+        try:
+            scalar, end = self.decoder.raw_decode(self.text, self.pos)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{error.msg}: line {self.line_at(self.pos)}") from error
+        self.pos = end
+        return scalar
+
+    def object(self, depth: int) -> _JObject:
+        start_line = self.line_at(self.pos)
+        self.pos += 1
+        items: dict[str, tuple[Any, int, int]] = {}
+        self.skip()
+        if self.text.startswith("}", self.pos):
+            self.pos += 1
+            return _JObject(items, start_line, self.line_at(self.pos))
+        while True:
+            self.skip()
+            if not self.text.startswith('"', self.pos):
+                raise ValueError(f"expected a member name: line {self.line_at(self.pos)}")
+            key_line = self.line_at(self.pos)
+            key, self.pos = json.decoder.scanstring(self.text, self.pos + 1)  # type: ignore[attr-defined]
+            self.skip()
+            if not self.text.startswith(":", self.pos):
+                raise ValueError(f"expected ':': line {self.line_at(self.pos)}")
+            self.pos += 1
+            member = self.value(depth + 1)
+            items.setdefault(key, (member, key_line, self.line_at(max(self.pos - 1, 0))))
+            self.skip()
+            if self.text.startswith(",", self.pos):
+                self.pos += 1
+            elif self.text.startswith("}", self.pos):
+                self.pos += 1
+                return _JObject(items, start_line, self.line_at(self.pos - 1))
+            else:
+                raise ValueError(f"expected ',' or '}}': line {self.line_at(self.pos)}")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, _JObject):
+        return {key: _json_value(item) for key, (item, _, _) in value.items.items()}
+    if isinstance(value, list):
+        return [_json_value(item) for item in value]
+    if isinstance(value, str):
+        return template_value(value)
+    return value
+
+
+def _json_blocks(block_type: str, labels: tuple[str, ...], body: Any, depth: int) -> Iterator[Block]:
+    """`{"resource": {"aws_lb": {"web": {...}}}}` → Block("resource", ("aws_lb", "web"), …)."""
+    if isinstance(body, list):
+        for item in body:
+            yield from _json_blocks(block_type, labels, item, depth)
+        return
+    if not isinstance(body, _JObject):
+        return
+    if depth > 0:
+        for label, (inner, _, _) in body.items.items():
+            yield from _json_blocks(block_type, (*labels, label), inner, depth - 1)
+        return
+    attrs: dict[str, Any] = {}
+    spans: dict[str, tuple[int, int]] = {}
+    for key, (value, line, end) in body.items.items():
+        attrs[key] = _json_value(value)
+        spans[key] = (line, end)
+        if isinstance(value, _JObject):
+            for sub, (_, sub_line, sub_end) in value.items.items():
+                spans.setdefault(f"{key}.{sub}", (sub_line, sub_end))
+    yield Block(block_type, labels, body.line, body.end_line, attrs, (), spans)
+
+
+def _redacted(name: str, value: Any) -> Any:
+    return "<redacted>" if _SECRET_KEY.search(name) and not isinstance(value, Expr) else value
+
+
+# -- module directories ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Located:
+    path: str
+    block: Block
+
+    def location(self) -> Location:
+        return Location(self.path, self.block.line, self.block.end_line)
+
+    def span(self, key: str) -> Location | None:
+        span = self.block.spans.get(key)
+        return Location(self.path, span[0], span[1]) if span else None
+
+
+class _Module:
+    """All blocks of one module directory, indexed by what references name."""
+
+    def __init__(self, directory: str, files: list[_FileBlocks]) -> None:
+        self.dir = directory
+        self.resources: dict[tuple[str, str], _Located] = {}
+        self.variables: dict[str, _Located] = {}
+        self.locals: dict[str, tuple[Any, Location]] = {}
+        self.outputs: dict[str, _Located] = {}
+        self.modules: dict[str, _Located] = {}
+        self.tfvars: dict[str, tuple[Any, Location]] = {}
+        for contribution in sorted(files, key=lambda f: _tfvars_order(f.path)):
+            self.tfvars.update(contribution.tfvars)
+            for block in contribution.blocks:
+                self._add(contribution.path, block)
+
+    def _add(self, path: str, block: Block) -> None:
+        located = _Located(path, block)
+        if block.type == "resource" and len(block.labels) == 2:
+            self.resources.setdefault((block.labels[0], block.labels[1]), located)
+        elif block.type == "variable" and block.labels:
+            self.variables.setdefault(block.labels[0], located)
+        elif block.type == "locals":
+            for name, value in block.attrs.items():
+                span = block.spans.get(name, (block.line, block.end_line))
+                self.locals.setdefault(name, (value, Location(path, *span)))
+        elif block.type == "output" and block.labels:
+            self.outputs.setdefault(block.labels[0], located)
+        elif block.type == "module" and block.labels:
+            self.modules.setdefault(block.labels[0], located)
+
+    def module_source(self, name: str) -> str:
+        located = self.modules.get(name)
+        source = located.block.attrs.get("source") if located else None
+        return source if isinstance(source, str) else ""
+
+    def local_module_dir(self, name: str) -> str | None:
+        source = self.module_source(name)
+        if not _LOCAL_SOURCE.match(source):
+            return None
+        joined = posixpath.normpath(posixpath.join("" if self.dir == "." else self.dir, source))
+        return None if joined.startswith("..") else (joined or ".")
+
+
+def _tfvars_order(path: str) -> tuple[int, str]:
+    """Terraform's precedence: terraform.tfvars(.json) first, then *.auto.tfvars(.json) in name order."""
+    name = posixpath.basename(path)
+    if name in ("terraform.tfvars", "terraform.tfvars.json"):
+        return (1, name)
+    if ".auto.tfvars" in name:
+        return (2, name)
+    return (0, name)
+
+
+def _registry_module(source: str) -> str | None:
+    """`terraform-aws-modules/vpc/aws`, its `//modules/x` and `git::…/terraform-aws-vpc.git` forms → the key."""
+    base = source.split("//")[0] if "::" not in source else source
+    for key in _MODULES:
+        if base.rstrip("/").endswith(key) or source.startswith(key + "//"):
+            return key
+        owner, name, provider = key.split("/")
+        if f"{owner}/terraform-{provider}-{name}" in source and f"-{name}-" not in source:
+            return key
+    return None
+
+
+class _Resolver:
+    """Static values of `var.*`, `local.*` and local `module.*` outputs in one module directory."""
+
+    def __init__(self, module: _Module, inputs: dict[str, tuple[Any, Location]] | None,
+                 repo: _Repo | None) -> None:
+        self.module = module
+        self.inputs = inputs or {}
+        self.repo = repo
+        self.memo: dict[tuple[str, str], Any] = {}
+        self.active: set[tuple[str, str]] = set()
+        self.scope = Scope(self.lookup)
+
+    def lookup(self, root: str, name: str) -> Any:
+        key = (root, name)
+        if key in self.memo:
+            return self.memo[key]
+        if key in self.active:
+            raise Unknown(f"cycle through {root}.{name}")
+        self.active.add(key)
+        try:
+            value = self.resolve(self.raw(root, name))
+        finally:
+            self.active.discard(key)
+        self.memo[key] = value
+        return value
+
+    def raw(self, root: str, name: str) -> Any:
+        """The unresolved value a name stands for (already resolved when it comes from a caller)."""
+        if root == "var":
+            if name in self.inputs:
+                return self.inputs[name][0]
+            if name in self.module.tfvars:
+                return self.module.tfvars[name][0]
+            variable = self.module.variables.get(name)
+            if variable is None or "default" not in variable.block.attrs:
+                raise Unknown(f"var.{name}")
+            return variable.block.attrs["default"]
+        if root == "local" and name in self.module.locals:
+            return self.module.locals[name][0]
+        if root == "module" and self.repo is not None:
+            child = self.module.local_module_dir(name)
+            if child is not None and child in self.repo.modules:
+                resolver = self.repo.resolver(child)
+                return {out: resolver.output_value(out) for out in resolver.module.outputs}
+        raise Unknown(f"{root}.{name}")
+
+    def output_value(self, name: str) -> Any:
+        located = self.module.outputs.get(name)
+        return self.resolve(located.block.attrs.get("value")) if located else None
+
+    def resolve(self, value: Any) -> Any:
+        """`value` with every statically known `Expr` replaced by its value."""
+        if isinstance(value, Expr):
+            if not any(ref.split(".")[0] in ("var", "local", "module") for ref in value.refs):
+                return value
+            try:
+                return evaluate(tree_of(value.text), self.scope)
+            except (Unknown, RecursionError):
+                return value
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if isinstance(value, dict):
+            return {key: self.resolve(item) for key, item in value.items()}
+        return value
+
+    def evaluate_with(self, value: Any, bindings: dict[str, Any]) -> Any:
+        if not isinstance(value, Expr):
+            return self.resolve(value)
+        try:
+            return evaluate(tree_of(value.text), Scope(self.lookup, bindings))
+        except (Unknown, RecursionError):
+            return value
+
+    def refs_through(self, value: Any, depth: int = 0) -> Iterator[str]:
+        """Resource, data and module references in `value`, following var/local to what they hold."""
+        for expr in _exprs(value):
+            for ref in expr.refs:
+                root, _, name = ref.partition(".")
+                if root in ("var", "local") and depth < 8:
+                    try:
+                        inner = self.inputs[name][0] if root == "var" and name in self.inputs else (
+                            self.raw(root, name))
+                    except Unknown:
+                        continue
+                    yield from self.refs_through(inner, depth + 1)
+                elif root not in ("var", "local"):
+                    yield ref
+
+
+def _exprs(value: Any) -> Iterator[Expr]:
+    if isinstance(value, Expr):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _exprs(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _exprs(item)
+
+
+class _Repo:
+    """All module directories of a repository and the callers of local modules."""
+
+    def __init__(self, facts: Iterable[Facts]) -> None:
+        grouped: dict[str, list[_FileBlocks]] = defaultdict(list)
+        self.diagnostics: dict[str, list[Diagnostic]] = defaultdict(list)
+        for fact in facts:
+            directory = _module_dir(fact.path)
+            contribution = fact.extra.get("terraform")
+            grouped[directory].append(contribution if isinstance(contribution, _FileBlocks) else _FileBlocks(fact.path))
+            self.diagnostics[directory].extend(fact.diagnostics)
+        self.modules = {directory: _Module(directory, files) for directory, files in grouped.items()}
+        self.callers: dict[str, list[tuple[_Module, _Located]]] = defaultdict(list)
+        for module in self.modules.values():
+            for name, located in sorted(module.modules.items()):
+                child = module.local_module_dir(name)
+                if child is not None and child in self.modules and child != module.dir:
+                    self.callers[child].append((module, located))
+        self.resolvers: dict[str, _Resolver] = {}
+        self.building: set[str] = set()
+
+    def resolver(self, directory: str) -> _Resolver:
+        if directory in self.resolvers:
+            return self.resolvers[directory]
+        module = self.modules[directory]
+        if directory in self.building:
+            return _Resolver(module, None, None)
+        self.building.add(directory)
+        try:
+            resolver = _Resolver(module, self.inputs_for(directory), self)
+        finally:
+            self.building.discard(directory)
+        self.resolvers[directory] = resolver
+        return resolver
+
+    def inputs_for(self, directory: str) -> dict[str, tuple[Any, Location]]:
+        """Module inputs passed by callers; where several callers disagree, the input stays unknown."""
+        merged: dict[str, tuple[Any, Location]] = {}
+        disagree: set[str] = set()
+        for caller, located in self.callers.get(directory, []):
+            resolver = self.resolver(caller.dir)
+            for name, value in located.block.attrs.items():
+                if name in ("source", "version", "providers", "count", "for_each", "depends_on"):
+                    continue
+                resolved = resolver.resolve(value)
+                location = located.span(name) or located.location()
+                if name in merged and merged[name][0] != resolved:
+                    disagree.add(name)
+                merged.setdefault(name, (resolved, location))
+        return {name: value for name, value in merged.items() if name not in disagree}
+
+
+def combine(facts: list[Facts]) -> list[Facts]:
+    """Per-file Terraform facts → one Facts per module directory, with variables and locals resolved."""
+    repo = _Repo(f for f in facts if f.kind == "terraform")
+    out: list[Facts] = []
+    for directory in sorted(repo.modules):
+        module_facts = _module_facts(repo.modules[directory], repo.resolver(directory), repo)
+        out.append(Facts(directory, "terraform", module_facts.nodes, module_facts.edges,
+                         tuple(repo.diagnostics[directory]), module_facts.extra))
+    return out
+
+
+# -- nodes and edges ------------------------------------------------------------------------------------
+
+
+class _Builder:
+    """Accumulates the nodes, edges and hostnames of one module directory."""
+
+    def __init__(self, module: _Module, resolver: _Resolver, repo: _Repo | None) -> None:
+        self.module = module
+        self.resolver = resolver
+        self.repo = repo
+        self.nodes: dict[str, Node] = {}
+        self.edges: list[Edge] = []
+        self.hostnames: dict[str, str] = {}
+        # Task definition id → (env var name, referenced node id, location) for lifting onto ECS services.
+        self.env_refs: dict[str, list[tuple[str, str, Location]]] = defaultdict(list)
+
+    def id_for(self, type_: str, name: str) -> str:
+        return node_id("terraform", type_, name, scope=self.module.dir)
+
+    def module_node_type(self, name: str) -> str | None:
+        source = self.module.module_source(name)
+        return f"module:{source}" if _registry_module(source) else None
+
+    def targets(self, ref: str, depth: int = 0) -> list[str]:
+        """Node ids a reference names: a resource, a registry module, or what a local module's output points at."""
+        parts = ref.split(".")
+        if parts[0] == "data" or len(parts) < 2:
+            return []
+        if parts[0] == "module":
+            module_type = self.module_node_type(parts[1])
+            if module_type:
+                return [self.id_for(module_type, parts[1])]
+            child = self.module.local_module_dir(parts[1])
+            if child is None or self.repo is None or child not in self.repo.modules or depth > 4 or len(parts) < 3:
+                return []
+            inner = _Builder(self.repo.modules[child], self.repo.resolver(child), self.repo)
+            output = inner.module.outputs.get(parts[2])
+            if output is None:
+                return []
+            return [t for r in inner.resolver.refs_through(output.block.attrs.get("value"))
+                    for t in inner.targets(r, depth + 1)]
+        if parts[0] in _SPECS and (parts[0], parts[1]) in self.module.resources:
+            return [self.id_for(parts[0], parts[1])]
+        if parts[0] in _SPECS and self.repo is None:
+            return [self.id_for(parts[0], parts[1])]  # per-file: the resource may be in a sibling file
+        return []
+
+    def type_of(self, target: str) -> str:
+        return target.split(":", 2)[1]
+
+    def kind_of(self, target: str) -> str:
+        type_ = self.type_of(target)
+        if type_.startswith("module:"):
+            key = _registry_module(type_[len("module:"):])
+            return _MODULES[key].kind if key else ""
+        return _SPECS[type_].kind if type_ in _SPECS else ""
+
+    def edge(self, source: str, target: str, kind: str, location: Location, **attrs: Any) -> None:
+        if source != target:
+            self.edges.append(Edge(source, target, kind, location, attrs))
+
+
+def _module_facts(module: _Module, resolver: _Resolver, repo: _Repo | None = None) -> Facts:
+    builder = _Builder(module, resolver, repo)
+    for (type_, name), located in sorted(module.resources.items(), key=lambda item: _order(item[1])):
+        if type_ in _SPECS:
+            _resource_node(builder, type_, name, located)
+    for name, located in sorted(module.modules.items(), key=lambda item: _order(item[1])):
+        _module_node(builder, name, located)
+    for (type_, name), located in sorted(module.resources.items(), key=lambda item: _order(item[1])):
+        _relation_edges(builder, type_, name, located)
+    _route_edges(builder)
+    _lift_task_definitions(builder)
+    _mark_autoscaled(builder)
+    outputs = {name: (resolver.resolve(located.block.attrs.get("value")),
+                      located.span("value") or located.location())
+               for name, located in sorted(module.outputs.items())}
+    variables: dict[str, Any] = {}
+    for name in sorted(module.variables):
+        try:
+            variables[name] = _redacted(name, resolver.lookup("var", name))
+        except Unknown:
+            variables[name] = None
+    extra = {"module_dir": module.dir, "outputs": outputs, "hostnames": dict(sorted(builder.hostnames.items())),
+             "variables": variables}
+    return Facts(module.dir, "terraform", tuple(builder.nodes.values()), tuple(builder.edges), (), extra)
+
+
+def _order(located: _Located) -> tuple[str, int]:
+    return (located.path, located.block.line)
+
+
+def _config(block: Block, resolver: _Resolver) -> dict[str, Any]:
+    """The block's attributes and nested blocks as one resolved dict."""
+    out: dict[str, Any] = {key: resolver.resolve(value) for key, value in block.attrs.items()}
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for nested in block.blocks:
+        grouped[nested.type].append(_config(nested, resolver))
+    for key, items in grouped.items():
+        out.setdefault(key, items[0] if len(items) == 1 else items)
+    return out
+
+
+def _get(config: Any, path: str) -> Any:
+    for part in path.split("."):
+        if isinstance(config, list):
+            config = config[0] if config and isinstance(config[0], dict) else None
+        if not isinstance(config, dict) or part not in config:
+            return None
+        config = config[part]
+    return config
+
+
+def _scrubbed(value: Any, key: str = "") -> Any:
+    """No secret values in attributes: secret-named literals redacted, URL passwords removed."""
+    if key and _SECRET_KEY.search(key) and not isinstance(value, Expr | dict | list) and value not in (None, ""):
+        return "<redacted>"
+    if isinstance(value, str):
+        return _URL_PASSWORD.sub(r"\g<head>:***@", value)
+    if isinstance(value, list):
+        return [_scrubbed(item, key) for item in value]
+    if isinstance(value, dict):
+        return {k: _scrubbed(item, str(k)) for k, item in value.items()}
+    return value
+
+
+def _count(located: _Located, resolver: _Resolver) -> int | None:
+    attrs = located.block.attrs
+    if "count" in attrs:
+        value = resolver.resolve(attrs["count"])
+        return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if "for_each" in attrs:
+        value = resolver.resolve(attrs["for_each"])
+        return len(value) if isinstance(value, list | dict) and not has_expr(value) else None
+    return 1
+
+
+def _resource_node(builder: _Builder, type_: str, name: str, located: _Located) -> None:
+    spec = _SPECS[type_]
+    resolver = builder.resolver
+    block = located.block
+    config = _config(block, resolver)
+    ident = builder.id_for(type_, name)
+    attrs: dict[str, Any] = {"module_dir": builder.module.dir}
+    evidence: dict[str, Location] = {}
+    attrs["count"] = _count(located, resolver)
+    for key in ("count", "for_each"):
+        if (span := located.span(key)) is not None:
+            evidence["count"] = span
+    for attr, path in spec.attrs.items():
+        value = _get(config, path)
+        span = located.span(path) or (located.span(path.rsplit(".", 1)[0]) if "." in path else None)
+        if value is None and attr in spec.defaults:
+            attrs[attr] = spec.defaults[attr]
+            evidence[attr] = Location(located.path, block.line)
+        else:
+            attrs[attr] = value
+            if span is not None:
+                evidence[attr] = span
+    for attr, value in spec.defaults.items():
+        attrs.setdefault(attr, value)
+    engine = attrs.get("engine")
+    if isinstance(engine, str):
+        attrs["engine"] = _ENGINES.get(engine.lower(), engine.lower().split("-")[0] if engine else engine)
+    hook = _HOOKS.get(type_)
+    settings: tuple[Setting, ...] = ()
+    if hook is not None:
+        settings = hook(builder, located, config, attrs, evidence) or ()
+    attrs["config"] = _scrubbed(config)
+    node = Node(ident, spec.kind, name, "terraform", type_, located.location(), _scrubbed(attrs), evidence,
+                settings)
+    builder.nodes[ident] = node
+    for host_attr in spec.hosts:
+        host = config.get(host_attr)
+        if isinstance(host, str) and host:
+            builder.hostnames.setdefault(host.lower(), ident)
+    _reference_edges(builder, ident, type_, spec.kind, located)
+
+
+def _module_node(builder: _Builder, name: str, located: _Located) -> None:
+    source = builder.module.module_source(name)
+    key = _registry_module(source)
+    if key is None:
+        return
+    spec = _MODULES[key]
+    resolver = builder.resolver
+    config = {k: resolver.resolve(v) for k, v in located.block.attrs.items()}
+    ident = builder.id_for(f"module:{source}", name)
+    attrs: dict[str, Any] = {"module_dir": builder.module.dir, "module": key, "source": source,
+                             "count": _count(located, resolver)}
+    evidence: dict[str, Location] = {}
+    for attr in spec.inputs:
+        if attr in config:
+            attrs[attr] = config[attr]
+            if (span := located.span(attr)) is not None:
+                evidence[attr] = span
+        elif attr in spec.defaults:
+            attrs[attr] = spec.defaults[attr]
+            evidence[attr] = Location(located.path, located.block.line)
+    engine = attrs.get("engine")
+    if isinstance(engine, str):
+        attrs["engine"] = _ENGINES.get(engine.lower(), engine.lower())
+    _MODULE_HOOKS.get(key, lambda a, e, loc: None)(attrs, evidence, located)
+    attrs["config"] = _scrubbed(config)
+    builder.nodes[ident] = Node(ident, spec.kind, name, "terraform", f"module:{source}", located.location(),
+                                _scrubbed(attrs), evidence)
+    for host_attr in spec.hosts:
+        host = config.get(host_attr)
+        if isinstance(host, str) and host:
+            builder.hostnames.setdefault(host.lower(), ident)
+    _reference_edges(builder, ident, f"module:{source}", spec.kind, located)
+
+
+# Edges whose direction is reversed: the referenced thing contains the referencing one.
+_CONTAINED_BY = {
+    ("aws_subnet", "vpc_id"), ("aws_internet_gateway", "vpc_id"), ("aws_nat_gateway", "subnet_id"),
+    ("aws_instance", "subnet_id"), ("aws_eks_node_group", "cluster_name"), ("aws_ecs_service", "cluster"),
+    ("aws_rds_cluster_instance", "cluster_identifier"), ("google_container_node_pool", "cluster"),
+    ("google_compute_subnetwork", "network"), ("azurerm_subnet", "virtual_network_name"),
+    ("aws_eks_node_group", "subnet_ids"), ("aws_lambda_function", "vpc_config.subnet_ids"),
+}
+_ROUTES_TO_SELF = {("aws_ecs_service", "load_balancer.target_group_arn"),
+                   ("aws_autoscaling_group", "target_group_arns"), ("aws_lb_listener", "load_balancer_arn"),
+                   ("aws_alb_listener", "load_balancer_arn")}
+_ROUTES_FROM_SELF = {("aws_lb_listener", "default_action.target_group_arn"),
+                     ("aws_alb_listener", "default_action.target_group_arn"),
+                     ("aws_lb_listener", "default_action.forward.target_group.arn")}
+_DATA_KINDS = ("datastore", "cache", "queue", "proxy")
+_HANDLED_BY_HOOK = {("aws_ecs_task_definition", "container_definitions")}
+
+
+def _attr_values(block: Block, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for key, value in block.attrs.items():
+        yield prefix + key, value
+    for nested in block.blocks:
+        yield from _attr_values(nested, f"{prefix}{nested.type}.")
+
+
+def _map_entries(located: _Located, path: str, value: Any) -> Iterator[tuple[str, Any, Location]]:
+    """An attribute, or each entry of a map attribute with the line of its key (env var maps, tags)."""
+    span = _span_for(located, path)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            line = located.block.literal_lines.get(key)
+            inside = line is not None and span.line <= line <= span.end_line
+            yield f"{path}.{key}", item, Location(located.path, line) if inside and line else span
+    else:
+        yield path, value, span
+
+
+def _reference_edges(builder: _Builder, ident: str, type_: str, kind: str, located: _Located) -> None:
+    """One edge per reference from this block to a modelled resource, kind chosen by what it means."""
+    for path, value in _attr_values(located.block):
+        if (type_, path) in _HANDLED_BY_HOOK:
+            continue
+        if path == "depends_on":
+            location = _span_for(located, path)
+            for ref in (r for e in _exprs(value) for r in e.refs):
+                for target in builder.targets(ref):
+                    builder.edge(ident, target, "depends_on", location)
+            continue
+        seen: set[str] = set()
+        for _entry, item, location in _map_entries(located, path, value):
+            for ref in builder.resolver.refs_through(item):
+                for target in builder.targets(ref):
+                    if target in seen:
+                        continue
+                    seen.add(target)
+                    _typed_edge(builder, ident, type_, kind, path, target, location)
+
+
+def _span_for(located: _Located, path: str) -> Location:
+    while path:
+        span = located.span(path)
+        if span is not None:
+            return span
+        path = path.rsplit(".", 1)[0] if "." in path else ""
+    return located.location()
+
+
+def _typed_edge(builder: _Builder, ident: str, type_: str, kind: str, path: str, target: str,
+                location: Location) -> None:
+    target_kind = builder.kind_of(target)
+    attrs = {"attribute": path}
+    if (type_, path) in _CONTAINED_BY:
+        builder.edge(target, ident, "contains", location, **attrs)
+    elif path == "replicate_source_db":
+        builder.edge(ident, target, "depends_on", location, replica_of=True, **attrs)
+    elif (type_, path) in _ROUTES_TO_SELF:
+        builder.edge(target, ident, "routes_to", location, **attrs)
+    elif (type_, path) in _ROUTES_FROM_SELF:
+        builder.edge(ident, target, "routes_to", location, **attrs)
+    elif type_ == "aws_ecs_service" and path == "task_definition":
+        builder.edge(target, ident, "configures", location, **attrs)
+    elif kind == "autoscaler" and target_kind in ("service", "cluster", "datastore", "cache"):
+        builder.edge(ident, target, "scales", location, **attrs)
+    elif kind in ("service", "proxy") and target_kind in _DATA_KINDS:
+        builder.edge(ident, target, "connects_to", location, target_kind=target_kind, **attrs)
+    else:
+        builder.edge(ident, target, "references", location, **attrs)
+
+
+def _relation_edges(builder: _Builder, type_: str, name: str, located: _Located) -> None:
+    """Resources that only relate others: attachments, proxy targets, DNS records."""
+    attrs = located.block.attrs
+
+    def first(attr: str) -> tuple[list[str], Location]:
+        targets = [t for r in builder.resolver.refs_through(attrs.get(attr)) for t in builder.targets(r)]
+        return targets, located.span(attr) or located.location()
+
+    if type_ in ("aws_lb_target_group_attachment", "aws_alb_target_group_attachment"):
+        groups, _ = first("target_group_arn")
+        targets, location = first("target_id")
+        for group in groups:
+            for target in targets:
+                builder.edge(group, target, "routes_to", location, via=f"{type_}.{name}")
+    elif type_ == "aws_autoscaling_attachment":
+        groups, location = first("lb_target_group_arn")
+        groups += first("alb_target_group_arn")[0]
+        asgs, _ = first("autoscaling_group_name")
+        for group in groups:
+            for asg in asgs:
+                builder.edge(group, asg, "routes_to", location, via=f"{type_}.{name}")
+    elif type_ in ("aws_lb_listener_rule", "aws_alb_listener_rule"):
+        listeners, _ = first("listener_arn")
+        for path, value in _attr_values(located.block):
+            if path.endswith("target_group_arn"):
+                location = _span_for(located, path)
+                for group in (t for r in builder.resolver.refs_through(value) for t in builder.targets(r)):
+                    for listener in listeners:
+                        builder.edge(listener, group, "routes_to", location, via=f"{type_}.{name}")
+    elif type_ == "aws_db_proxy_target":
+        proxies, _ = first("db_proxy_name")
+        for attr in ("db_instance_identifier", "db_cluster_identifier"):
+            databases, location = first(attr)
+            for proxy in proxies:
+                for database in databases:
+                    builder.edge(proxy, database, "connects_to", location, via=f"{type_}.{name}",
+                                 target_kind="datastore")
+    elif type_ == "aws_route53_record":
+        _dns_record(builder, located)
+
+
+def _dns_record(builder: _Builder, located: _Located) -> None:
+    """A DNS name pointing at a resource (records or alias) is a hostname apps may use for it."""
+    resolver = builder.resolver
+    record = resolver.resolve(located.block.attrs.get("name"))
+    if not isinstance(record, str) or not record:
+        return
+    names = {record.lower().rstrip(".")} if "." in record.rstrip(".") else set()
+    for ref in resolver.refs_through(located.block.attrs.get("zone_id")):
+        parts = ref.split(".")
+        zone = builder.module.resources.get(("aws_route53_zone", parts[1])) if len(parts) == 2 else None
+        zone_name = resolver.resolve(zone.block.attrs.get("name")) if zone else None
+        if isinstance(zone_name, str) and not record.rstrip(".").endswith(zone_name.rstrip(".")):
+            names.add(f"{record.rstrip('.')}.{zone_name.rstrip('.')}".lower())
+    values = [located.block.attrs.get("records")] + [b.attrs.get("name") for b in located.block.blocks
+                                                     if b.type == "alias"]
+    targets = [t for value in values for r in resolver.refs_through(value) for t in builder.targets(r)]
+    if targets:
+        for host in names:
+            builder.hostnames.setdefault(host, targets[0])
+
+
+def _route_edges(builder: _Builder) -> None:
+    """subnet → NAT/internet gateway (`egress_via`), through route tables and their associations."""
+    module = builder.module
+    resolver = builder.resolver
+    gateways: dict[str, list[tuple[str, Location]]] = defaultdict(list)  # route table name → (gateway, where)
+
+    def gateway_refs(located: _Located, block: Block, prefix: str) -> Iterator[tuple[str, Location]]:
+        for attr in ("nat_gateway_id", "gateway_id"):
+            if attr in block.attrs:
+                for ref in resolver.refs_through(block.attrs[attr]):
+                    for target in builder.targets(ref):
+                        if builder.kind_of(target) == "gateway":
+                            yield target, _span_for(located, prefix + attr)
+
+    for (type_, name), located in module.resources.items():
+        if type_ == "aws_route_table":
+            for nested in located.block.blocks:
+                if nested.type == "route":
+                    gateways[name].extend(gateway_refs(located, nested, "route."))
+        elif type_ == "aws_route":
+            for ref in resolver.refs_through(located.block.attrs.get("route_table_id")):
+                parts = ref.split(".")
+                if parts[0] == "aws_route_table" and len(parts) == 2:
+                    gateways[parts[1]].extend(gateway_refs(located, located.block, ""))
+    for (type_, _name), located in sorted(module.resources.items(), key=lambda item: _order(item[1])):
+        if type_ != "aws_route_table_association":
+            continue
+        tables = [r.split(".")[1] for r in resolver.refs_through(located.block.attrs.get("route_table_id"))
+                  if r.startswith("aws_route_table.")]
+        subnets = [t for r in resolver.refs_through(located.block.attrs.get("subnet_id")) for t in builder.targets(r)]
+        association = located.span("subnet_id") or located.location()
+        for table in tables:
+            for gateway, location in gateways.get(table, []):
+                for subnet in subnets:
+                    builder.edge(subnet, gateway, "egress_via", location, route_table=f"aws_route_table.{table}",
+                                 association=str(association))
+
+
+def _lift_task_definitions(builder: _Builder) -> None:
+    """An ECS service runs its task definition: it gets the containers, env names, settings and connections."""
+    for edge in list(builder.edges):
+        if edge.kind != "configures" or builder.type_of(edge.source) != "aws_ecs_task_definition":
+            continue
+        task, service = builder.nodes.get(edge.source), builder.nodes.get(edge.target)
+        if task is None or service is None:
+            continue
+        for key in ("containers", "image", "env_keys", "ports"):
+            if key in task.attrs:
+                service.attrs[key] = task.attrs[key]
+        builder.nodes[service.id] = dataclasses.replace(service, settings=service.settings + task.settings)
+        for name, target, location in builder.env_refs.get(task.id, []):
+            target_kind = builder.kind_of(target)
+            kind = "connects_to" if target_kind in _DATA_KINDS else "calls" if target_kind in (
+                "service", "load_balancer", "gateway") else "references"
+            builder.edge(service.id, target, kind, location, env=name, target_kind=target_kind)
+        for link in [e for e in builder.edges if e.source == task.id and e.target.startswith("host:")]:
+            builder.edge(service.id, link.target, link.kind, link.location, **link.attrs)
+
+
+def _mark_autoscaled(builder: _Builder) -> None:
+    scaled = {edge.target for edge in builder.edges if edge.kind == "scales"}
+    for ident in scaled:
+        node = builder.nodes.get(ident)
+        if node is not None and node.kind == "service":
+            node.attrs["autoscaled"] = True
+
+
+# -- per-type details -----------------------------------------------------------------------------------
+
+
+def _target_group(builder: _Builder, located: _Located, config: dict[str, Any], attrs: dict[str, Any],
+                  evidence: dict[str, Location]) -> None:
+    """Stickiness is on when a `stickiness` block is present and `enabled` is not false (provider default)."""
+    stickiness = _get(config, "stickiness")
+    if isinstance(stickiness, dict):
+        enabled = stickiness.get("enabled", True)
+        attrs["stickiness_enabled"] = enabled if isinstance(enabled, bool) else None
+        attrs["stickiness_type"] = stickiness.get("type")
+        evidence["stickiness_enabled"] = located.span("stickiness.enabled") or _span_for(located, "stickiness")
+    else:
+        attrs["stickiness_enabled"] = False
+        attrs["stickiness_type"] = None
+
+
+def _subnet(builder: _Builder, located: _Located, config: dict[str, Any], attrs: dict[str, Any],
+            evidence: dict[str, Location]) -> None:
+    """Per-instance availability zones of a counted subnet (`var.azs[count.index]`)."""
+    raw = located.block.attrs.get("availability_zone")
+    count = attrs.get("count")
+    zones: list[Any] = []
+    if isinstance(raw, Expr) and isinstance(count, int) and 0 < count <= _MAX_INSTANCES:
+        for index in range(count):
+            zone = builder.resolver.evaluate_with(raw, {"count.index": index})
+            if isinstance(zone, Expr):
+                zones = []
+                break
+            zones.append(zone)
+    elif isinstance(attrs.get("availability_zone"), str):
+        zones = [attrs["availability_zone"]] * (count if isinstance(count, int) and count > 0 else 1)
+    attrs["availability_zones"] = zones or None
+    if zones and "availability_zone" in evidence:
+        evidence["availability_zones"] = evidence["availability_zone"]
+
+
+def _ecs_service(builder: _Builder, located: _Located, config: dict[str, Any], attrs: dict[str, Any],
+                 evidence: dict[str, Location]) -> None:
+    if attrs.get("scheduling_strategy") == "DAEMON":
+        attrs["replicas"] = None
+    elif attrs.get("replicas") is None and "desired_count" not in located.block.attrs:
+        attrs["replicas"] = 0
+        evidence["replicas"] = Location(located.path, located.block.line)
+    elif not isinstance(attrs.get("replicas"), int):
+        attrs["replicas"] = None
+    attrs["autoscaled"] = False
+
+
+def _task_definition(builder: _Builder, located: _Located, config: dict[str, Any], attrs: dict[str, Any],
+                     evidence: dict[str, Location]) -> tuple[Setting, ...]:
+    """Containers, env names and recognised settings from literal (or jsonencode'd) container definitions."""
+    definitions = config.get("container_definitions")
+    if isinstance(definitions, Expr):
+        definitions = evaluate_partial(tree_of(definitions.text), builder.resolver.scope)
+    if isinstance(definitions, str):
+        try:
+            definitions = json.loads(definitions)
+        except ValueError:
+            definitions = None
+    if not isinstance(definitions, list):
+        return ()
+    entries: list[settings_module.Entry] = []
+    containers: list[dict[str, Any]] = []
+    fallback = located.span("container_definitions") or located.location()
+    for item in definitions:
+        if not isinstance(item, dict):
+            continue
+        env = [e for e in item.get("environment") or [] if isinstance(e, dict) and isinstance(e.get("name"), str)]
+        secrets = [s.get("name") for s in item.get("secrets") or [] if isinstance(s, dict)]
+        ident = builder.id_for(located.block.labels[0], located.block.labels[1])
+        for variable in env:
+            line = located.block.literal_lines.get(variable["name"])
+            location = Location(located.path, line) if line else fallback
+            for ref in builder.resolver.refs_through(variable.get("value")):
+                for target in builder.targets(ref):
+                    builder.env_refs[ident].append((variable["name"], target, location))
+                    builder.edge(ident, target, "references", location, env=variable["name"])
+            entries.append(settings_module.Entry(variable["name"], _scrubbed(variable.get("value"),
+                                                                             variable["name"]), location))
+        ports = [p.get("containerPort") for p in item.get("portMappings") or [] if isinstance(p, dict)]
+        containers.append({"name": item.get("name"), "image": item.get("image"),
+                           "ports": [p for p in ports if isinstance(p, int)],
+                           "env_keys": [e["name"] for e in env] + [s for s in secrets if isinstance(s, str)]})
+    attrs["containers"] = containers
+    attrs["image"] = containers[0]["image"] if containers else None
+    attrs["env_keys"] = [key for c in containers for key in c["env_keys"]]
+    attrs["ports"] = [port for c in containers for port in c["ports"]]
+    return _interpreted(builder, located, entries)
+
+
+def _lambda(builder: _Builder, located: _Located, config: dict[str, Any], attrs: dict[str, Any],
+            evidence: dict[str, Location]) -> tuple[Setting, ...]:
+    attrs["in_vpc"] = isinstance(_get(config, "vpc_config"), dict | list)
+    attrs["replicas"] = None
+    variables = _get(config, "environment.variables")
+    if not isinstance(variables, dict):
+        attrs["env_keys"] = []
+        return ()
+    attrs["env_keys"] = sorted(variables)
+    fallback = located.span("environment.variables") or located.location()
+    entries = []
+    for key, value in variables.items():
+        line = located.block.literal_lines.get(key)
+        entries.append(settings_module.Entry(key, _scrubbed(value, key),
+                                             Location(located.path, line) if line else fallback))
+    return _interpreted(builder, located, entries)
+
+
+def _interpreted(builder: _Builder, located: _Located, entries: list[settings_module.Entry]) -> tuple[Setting, ...]:
+    """Settings and links of environment entries (literal values only); links become edges to hosts."""
+    literal = [e for e in entries if isinstance(e.value, str | int | float | bool)]
+    try:
+        interpretation = settings_module.interpret(literal, "")
+    except NotImplementedError:
+        return ()
+    ident = builder.id_for(located.block.labels[0], located.block.labels[1])
+    for link in interpretation.links:
+        builder.edge(ident, host_ref(link.host), link.kind, link.location, key=link.key,
+                     target_kind=link.target_kind, scheme=link.scheme, port=link.port)
+    return interpretation.settings
+
+
+def _replicated_datastore(builder: _Builder, located: _Located, config: dict[str, Any], attrs: dict[str, Any],
+                          evidence: dict[str, Location]) -> None:
+    source = located.block.attrs.get("replicate_source_db")
+    attrs["replica_of"] = None
+    if source is not None:
+        targets = [t for r in builder.resolver.refs_through(source) for t in builder.targets(r)]
+        attrs["replica_of"] = targets[0] if targets else _scrubbed(builder.resolver.resolve(source))
+        if (span := located.span("replicate_source_db")) is not None:
+            evidence["replica_of"] = span
+
+
+def _cache(builder: _Builder, located: _Located, config: dict[str, Any], attrs: dict[str, Any],
+           evidence: dict[str, Location]) -> None:
+    """`replicas`: cache nodes that can serve when one fails (nodes or clusters minus the primary)."""
+    if located.block.labels[0] == "aws_elasticache_cluster":
+        nodes = attrs.get("num_cache_nodes")
+        attrs["replicas"] = nodes if isinstance(nodes, int) else None
+        attrs.setdefault("engine", "redis")
+    else:
+        clusters = attrs.get("num_cache_clusters") or config.get("number_cache_clusters")
+        per_group = attrs.get("replicas_per_node_group")
+        attrs["num_cache_clusters"] = clusters
+        attrs["replicas"] = clusters if isinstance(clusters, int) else (
+            per_group + 1 if isinstance(per_group, int) else None)
+
+
+def _cloud_sql(builder: _Builder, located: _Located, config: dict[str, Any], attrs: dict[str, Any],
+               evidence: dict[str, Location]) -> None:
+    version = attrs.get("engine")
+    if isinstance(version, str):
+        attrs["engine"] = version.split("_")[0].lower().replace("sqlserver", "sqlserver")
+    attrs["multi_az"] = attrs.get("availability_type") == "REGIONAL"
+    if "availability_type" in evidence:
+        evidence["multi_az"] = evidence["availability_type"]
+
+
+def _azure_database(builder: _Builder, located: _Located, config: dict[str, Any], attrs: dict[str, Any],
+                    evidence: dict[str, Location]) -> None:
+    type_ = located.block.labels[0]
+    attrs["engine"] = "postgres" if "postgresql" in type_ else "mysql" if "mysql" in type_ else "sqlserver"
+    ha = _get(config, "high_availability")
+    mode = ha.get("mode") if isinstance(ha, dict) else None
+    attrs["high_availability"] = mode
+    attrs["zone_redundant"] = mode == "ZoneRedundant" or attrs.get("zone_redundant") is True
+    attrs["multi_az"] = mode is not None or attrs["zone_redundant"]
+    span = located.span("high_availability.mode") or located.span("high_availability") or located.span(
+        "zone_redundant")
+    evidence["multi_az"] = span or Location(located.path, located.block.line)
+    evidence["high_availability"] = evidence["multi_az"]
+
+
+def _redis_tier(builder: _Builder, located: _Located, config: dict[str, Any], attrs: dict[str, Any],
+                evidence: dict[str, Location]) -> None:
+    attrs["engine"] = "redis"
+    attrs["replicas"] = 2 if attrs.get("tier") == "STANDARD_HA" else 1
+    if located.block.labels[0] == "azurerm_redis_cache":
+        replicas = attrs.get("replicas_per_primary")
+        attrs["replicas"] = (replicas + 1) if isinstance(replicas, int) else (
+            1 if attrs.get("sku_name") == "Basic" else 2)
+
+
+def _container_app(builder: _Builder, located: _Located, config: dict[str, Any], attrs: dict[str, Any],
+                   evidence: dict[str, Location]) -> None:
+    low = attrs.get("min_replicas", attrs.get("min_instance_count"))
+    high = attrs.get("max_replicas", attrs.get("max_instance_count"))
+    attrs["replicas"] = low if isinstance(low, int) and low == high else None
+    attrs["autoscaled"] = isinstance(high, int) and high != low
+
+
+def _aurora_cluster(builder: _Builder, located: _Located, config: dict[str, Any], attrs: dict[str, Any],
+                    evidence: dict[str, Location]) -> None:
+    name = located.block.labels[1]
+    instances = 0
+    for (type_, _), other in builder.module.resources.items():
+        if type_ != "aws_rds_cluster_instance":
+            continue
+        refs = list(builder.resolver.refs_through(other.block.attrs.get("cluster_identifier")))
+        if f"aws_rds_cluster.{name}" in refs:
+            count = _count(other, builder.resolver)
+            instances += count if isinstance(count, int) else 0
+    attrs["replicas"] = instances or None
+    zones = attrs.get("availability_zones")
+    attrs["multi_az"] = (instances > 1) if instances else (isinstance(zones, list) and len(zones) > 1) or None
+
+
+def _instance(builder: _Builder, located: _Located, config: dict[str, Any], attrs: dict[str, Any],
+              evidence: dict[str, Location]) -> None:
+    attrs["replicas"] = attrs.get("count")
+    if "count" in evidence:
+        evidence["replicas"] = evidence["count"]
+
+
+_HOOKS: dict[str, Any] = {
+    "aws_lb_target_group": _target_group, "aws_alb_target_group": _target_group,
+    "aws_subnet": _subnet,
+    "aws_ecs_service": _ecs_service,
+    "aws_ecs_task_definition": _task_definition,
+    "aws_lambda_function": _lambda,
+    "aws_db_instance": _replicated_datastore,
+    "aws_elasticache_cluster": _cache, "aws_elasticache_replication_group": _cache,
+    "google_sql_database_instance": _cloud_sql,
+    "azurerm_postgresql_flexible_server": _azure_database, "azurerm_mysql_flexible_server": _azure_database,
+    "azurerm_mssql_database": _azure_database,
+    "google_redis_instance": _redis_tier, "azurerm_redis_cache": _redis_tier,
+    "azurerm_container_app": _container_app, "google_cloud_run_v2_service": _container_app,
+    "aws_rds_cluster": _aurora_cluster,
+    "aws_instance": _instance,
+}
+
+
+def _vpc_module(attrs: dict[str, Any], evidence: dict[str, Location], located: _Located) -> None:
+    """How many NAT gateways terraform-aws-modules/vpc creates, following its own rules."""
+    azs, private = attrs.get("azs"), attrs.get("private_subnets")
+    if attrs.get("enable_nat_gateway") is not True:
+        nat: int | None = 0 if attrs.get("enable_nat_gateway") is False else None
+    elif attrs.get("single_nat_gateway") is True:
+        nat = 1
+    elif attrs.get("one_nat_gateway_per_az") is True:
+        nat = len(azs) if isinstance(azs, list) else None
+    else:
+        subnet_lists = [attrs.get(k) for k in ("private_subnets", "database_subnets", "elasticache_subnets")]
+        nat = max((len(s) for s in subnet_lists if isinstance(s, list)), default=None) if isinstance(
+            private, list) else None
+    attrs["nat_gateways"] = nat
+    for key in ("single_nat_gateway", "enable_nat_gateway", "one_nat_gateway_per_az"):
+        if key in evidence and located.span(key) is not None:
+            evidence["nat_gateways"] = evidence[key]
+            break
+
+
+def _aurora_module(attrs: dict[str, Any], evidence: dict[str, Location], located: _Located) -> None:
+    instances = attrs.get("instances")
+    count = len(instances) if isinstance(instances, dict | list) else None
+    if count is None and isinstance(attrs.get("replica_count"), int):
+        count = attrs["replica_count"]
+    attrs["replicas"] = count
+    attrs["multi_az"] = count > 1 if isinstance(count, int) else None
+
+
+def _eks_module(attrs: dict[str, Any], evidence: dict[str, Location], located: _Located) -> None:
+    groups = []
+    for key in ("eks_managed_node_groups", "self_managed_node_groups"):
+        value = attrs.get(key)
+        if isinstance(value, dict):
+            for name, group in value.items():
+                if isinstance(group, dict):
+                    groups.append({"name": name, "min_size": group.get("min_size"),
+                                   "max_size": group.get("max_size"), "desired_size":
+                                   group.get("desired_size", group.get("desired_capacity"))})
+    attrs["node_groups"] = groups
+    mins = [g["min_size"] for g in groups if isinstance(g["min_size"], int)]
+    maxes = [g["max_size"] for g in groups if isinstance(g["max_size"], int)]
+    attrs["min_size"] = sum(mins) if mins else None
+    attrs["max_size"] = sum(maxes) if maxes else None
+
+
+def _rds_module(attrs: dict[str, Any], evidence: dict[str, Location], located: _Located) -> None:
+    attrs["replica_of"] = attrs.get("replicate_source_db")
+
+
+def _elasticache_module(attrs: dict[str, Any], evidence: dict[str, Location], located: _Located) -> None:
+    nodes = attrs.get("num_cache_clusters", attrs.get("num_cache_nodes"))
+    attrs["replicas"] = nodes if isinstance(nodes, int) else None
+
+
+_MODULE_HOOKS: dict[str, Any] = {
+    "terraform-aws-modules/vpc/aws": _vpc_module,
+    "terraform-aws-modules/rds-aurora/aws": _aurora_module,
+    "terraform-aws-modules/eks/aws": _eks_module,
+    "terraform-aws-modules/rds/aws": _rds_module,
+    "terraform-aws-modules/elasticache/aws": _elasticache_module,
+}

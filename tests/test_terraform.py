@@ -1,0 +1,387 @@
+"""Terraform parser: real facts from the fixture repos (ids, kinds, lines, resolved values, edges)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.model import Facts, Location, Node
+from auditor.parsers import terraform
+from auditor.parsers.hcl import Expr, parse_document
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+
+
+def load(name: str) -> list[Facts]:
+    root = FIXTURES / name
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.name.endswith(SUFFIXES))
+    return terraform.combine([terraform.parse(p.relative_to(root).as_posix(), p.read_text()) for p in files])
+
+
+def line(fixture: str, path: str, needle: str) -> int:
+    """1-based line of the first line of `path` containing `needle` (so tests say what they point at)."""
+    for number, text in enumerate((FIXTURES / fixture / path).read_text().splitlines(), start=1):
+        if needle in text:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def nodes(facts: list[Facts]) -> dict[str, Node]:
+    return {n.id: n for f in facts for n in f.nodes}
+
+
+def edges(facts: list[Facts]) -> set[tuple[str, str, str, str]]:
+    return {(e.source, e.kind, e.target, str(e.location)) for f in facts for e in f.edges}
+
+
+def module_facts(facts: list[Facts], directory: str) -> Facts:
+    return next(f for f in facts if f.path == directory)
+
+
+# -- terraform-aws-vpc: registry VPC module, RDS, ElastiCache, ALB, ASG, ECS -----------------------------
+
+AWS = "terraform-aws-vpc"
+
+
+@pytest.fixture(scope="module")
+def aws() -> list[Facts]:
+    return load(AWS)
+
+
+def test_aws_nodes_have_ids_kinds_and_block_spans(aws: list[Facts]) -> None:
+    got = {ident: node.kind for ident, node in nodes(aws).items()}
+    assert got == {
+        "terraform:module:terraform-aws-modules/vpc/aws:./vpc": "network",
+        "terraform:aws_db_instance:./main": "datastore",
+        "terraform:aws_db_instance:./reporting": "datastore",
+        "terraform:aws_elasticache_cluster:./sessions": "cache",
+        "terraform:aws_lb:./public": "load_balancer",
+        "terraform:aws_lb_target_group:./api": "load_balancer",
+        "terraform:aws_lb_target_group:./web": "load_balancer",
+        "terraform:aws_lb_listener:./https": "load_balancer",
+        "terraform:aws_autoscaling_group:./web": "autoscaler",
+        "terraform:aws_ecs_cluster:./main": "cluster",
+        "terraform:aws_ecs_task_definition:./api": "config",
+        "terraform:aws_ecs_service:./api": "service",
+    }
+    db = nodes(aws)["terraform:aws_db_instance:./main"]
+    assert db.location == Location("database.tf", line(AWS, "database.tf", 'resource "aws_db_instance" "main"'),
+                                   line(AWS, "database.tf", "skip_final_snapshot     = false") + 1)
+    assert db.source == "terraform" and db.type == "aws_db_instance" and db.name == "main"
+
+
+def test_vpc_module_single_nat_resolved_from_variable_default(aws: list[Facts]) -> None:
+    vpc = nodes(aws)["terraform:module:terraform-aws-modules/vpc/aws:./vpc"]
+    assert vpc.attrs["single_nat_gateway"] is True
+    assert vpc.attrs["enable_nat_gateway"] is True
+    assert vpc.attrs["nat_gateways"] == 1
+    assert vpc.evidence["single_nat_gateway"] == Location("network.tf", line(AWS, "network.tf", "single_nat_gateway ="))
+    # locals: string interpolation of variables, and a for-expression over cidrsubnet()
+    assert vpc.attrs["azs"] == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    assert vpc.attrs["private_subnets"] == ["10.20.0.0/20", "10.20.16.0/20", "10.20.32.0/20"]
+    assert vpc.evidence["azs"].line == line(AWS, "network.tf", "azs             = local.azs")
+    assert module_facts(aws, ".").extra["variables"]["single_nat_gateway"] is True
+
+
+def test_tfvars_override_defaults(aws: list[Facts]) -> None:
+    found = nodes(aws)
+    db = found["terraform:aws_db_instance:./main"]
+    assert db.attrs["instance_class"] == "db.r6g.large"  # terraform.tfvars beats the default db.t3.medium
+    assert db.evidence["instance_class"].line == line(AWS, "database.tf", "instance_class = var.db_instance_class")
+    api = found["terraform:aws_ecs_service:./api"]
+    assert api.attrs["replicas"] == 1
+    assert api.evidence["replicas"] == Location("ecs.tf", line(AWS, "ecs.tf", "desired_count"))
+    assert found["terraform:aws_ecs_task_definition:./api"].attrs["family"] == "shop-staging-api"
+
+
+def test_rds_without_multi_az_and_its_read_replica(aws: list[Facts]) -> None:
+    db = nodes(aws)["terraform:aws_db_instance:./main"]
+    assert db.attrs["engine"] == "postgres" and db.attrs["multi_az"] is False
+    # absent attribute: Terraform's default, pointed at the block's first line
+    assert db.evidence["multi_az"] == Location("database.tf", line(AWS, "database.tf", '"aws_db_instance" "main"'))
+    replica = nodes(aws)["terraform:aws_db_instance:./reporting"]
+    assert replica.attrs["replica_of"] == "terraform:aws_db_instance:./main"
+    replica_line = line(AWS, "database.tf", "replicate_source_db")
+    assert ("terraform:aws_db_instance:./reporting", "depends_on", "terraform:aws_db_instance:./main",
+            f"database.tf:{replica_line}") in edges(aws)
+
+
+def test_single_node_cache_sticky_target_group_and_fixed_asg(aws: list[Facts]) -> None:
+    found = nodes(aws)
+    cache = found["terraform:aws_elasticache_cluster:./sessions"]
+    assert (cache.attrs["num_cache_nodes"], cache.attrs["engine"], cache.attrs["az_mode"]) == (1, "redis", "single-az")
+    assert cache.evidence["num_cache_nodes"].line == line(AWS, "database.tf", "num_cache_nodes")
+    api_tg = found["terraform:aws_lb_target_group:./api"]
+    assert api_tg.attrs["stickiness_enabled"] is True  # block present, `enabled` defaults to true
+    assert api_tg.attrs["stickiness_type"] == "lb_cookie"
+    assert api_tg.evidence["stickiness_enabled"].line == line(AWS, "alb.tf", "stickiness {")
+    assert api_tg.attrs["config"]["health_check"] == {"path": "/healthz", "matcher": "200"}
+    assert found["terraform:aws_lb_target_group:./web"].attrs["stickiness_enabled"] is False
+    asg = found["terraform:aws_autoscaling_group:./web"]
+    assert (asg.attrs["min_size"], asg.attrs["max_size"], asg.attrs["desired_capacity"]) == (2, 2, 2)
+    assert asg.evidence["max_size"] == Location("web.tf", line(AWS, "web.tf", "max_size"))
+
+
+def test_aws_edges_with_kinds_and_lines(aws: list[Facts]) -> None:
+    got = edges(aws)
+    lb, listener = "terraform:aws_lb:./public", "terraform:aws_lb_listener:./https"
+    tg_api, tg_web = "terraform:aws_lb_target_group:./api", "terraform:aws_lb_target_group:./web"
+    service, task = "terraform:aws_ecs_service:./api", "terraform:aws_ecs_task_definition:./api"
+    expected = {
+        (lb, "routes_to", listener, f"alb.tf:{line(AWS, 'alb.tf', 'load_balancer_arn')}"),
+        (listener, "routes_to", tg_web, f"alb.tf:{line(AWS, 'alb.tf', 'target_group_arn = aws_lb_target_group.web')}"),
+        (listener, "routes_to", tg_api, f"alb.tf:{line(AWS, 'alb.tf', 'target_group_arn = aws_lb_target_group.api')}"),
+        (tg_api, "routes_to", service, f"ecs.tf:{line(AWS, 'ecs.tf', 'target_group_arn')}"),
+        (tg_web, "routes_to", "terraform:aws_autoscaling_group:./web",
+         f"web.tf:{line(AWS, 'web.tf', 'target_group_arns')}"),
+        ("terraform:aws_ecs_cluster:./main", "contains", service, f"ecs.tf:{line(AWS, 'ecs.tf', 'cluster         =')}"),
+        (task, "configures", service, f"ecs.tf:{line(AWS, 'ecs.tf', 'task_definition =')}"),
+        (service, "connects_to", "terraform:aws_db_instance:./main",
+         f"ecs.tf:{line(AWS, 'ecs.tf', 'SPRING_DATASOURCE_URL')}"),
+        ("terraform:aws_autoscaling_group:./web", "references", "terraform:module:terraform-aws-modules/vpc/aws:./vpc",
+         f"web.tf:{line(AWS, 'web.tf', 'vpc_zone_identifier')}"),
+    }
+    assert expected <= got
+
+
+def test_ecs_service_gets_its_task_definition_containers(aws: list[Facts]) -> None:
+    api = nodes(aws)["terraform:aws_ecs_service:./api"]
+    assert api.attrs["image"] == "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api:1.14.2"
+    assert api.attrs["ports"] == [8080]
+    assert "SPRING_DATASOURCE_URL" in api.attrs["env_keys"]
+    assert "SPRING_DATASOURCE_PASSWORD" in api.attrs["env_keys"]  # a secret: its name only
+    redis = [e for f in aws for e in f.edges if e.source == api.id and e.target.startswith("host:")]
+    assert [(e.target, e.kind, e.location.line) for e in redis] == [
+        ("host:shop-staging-sessions.abc123.0001.euw1.cache.amazonaws.com", "connects_to",
+         line(AWS, "ecs.tf", "SPRING_REDIS_HOST"))]
+
+
+def test_outputs_and_hostnames(aws: list[Facts]) -> None:
+    extra = module_facts(aws, ".").extra
+    value, where = extra["outputs"]["db_endpoint"]
+    assert isinstance(value, Expr) and value.refs == ("aws_db_instance.main",)
+    assert where == Location("outputs.tf", line(AWS, "outputs.tf", "value       = aws_db_instance.main.address"))
+    assert extra["outputs"]["environment"][0] == "shop-staging"
+    assert extra["hostnames"] == {
+        "shop-staging-db": "terraform:aws_db_instance:./main",
+        "shop-staging-db-reporting": "terraform:aws_db_instance:./reporting",
+        "db.shop.internal": "terraform:aws_db_instance:./main",  # route53 record in the zone
+        "shop-staging-sessions": "terraform:aws_elasticache_cluster:./sessions",
+        "shop-staging-public": "terraform:aws_lb:./public",
+    }
+
+
+def test_no_secret_values_anywhere(aws: list[Facts]) -> None:
+    assert "s3cr3t" not in repr(aws)
+    assert module_facts(aws, ".").extra["variables"]["db_password"] == "<redacted>"
+
+
+# -- terraform-raw-nat: raw VPC, counted subnets across AZs, one NAT gateway, route tables ---------------
+
+RAW = "terraform-raw-nat"
+
+
+@pytest.fixture(scope="module")
+def raw() -> list[Facts]:
+    return load(RAW)
+
+
+def test_counted_subnets_across_three_azs(raw: list[Facts]) -> None:
+    private = nodes(raw)["terraform:aws_subnet:./private"]
+    assert private.kind == "network" and private.attrs["count"] == 3
+    assert private.attrs["availability_zones"] == ["us-east-1a", "us-east-1b", "us-east-1c"]
+    assert private.attrs["public"] is False
+    assert private.evidence["count"] == Location("vpc.tf", line(RAW, "vpc.tf", "count             = length"))
+    assert nodes(raw)["terraform:aws_subnet:./public"].attrs["public"] is True
+    assert private.attrs["cidr"] is not None
+
+
+def test_single_nat_gateway_and_egress_through_route_tables(raw: list[Facts]) -> None:
+    found = nodes(raw)
+    nat = found["terraform:aws_nat_gateway:./this"]
+    assert nat.kind == "gateway" and nat.attrs["count"] == 1 and nat.attrs["connectivity_type"] == "public"
+    assert [n.id for n in found.values() if n.type == "aws_nat_gateway"] == [nat.id]
+    got = edges(raw)
+    assert ("terraform:aws_subnet:./private", "egress_via", nat.id,
+            f"routes.tf:{line(RAW, 'routes.tf', 'nat_gateway_id')}") in got
+    assert ("terraform:aws_subnet:./public", "egress_via", "terraform:aws_internet_gateway:./this",
+            f"routes.tf:{line(RAW, 'routes.tf', 'gateway_id = aws_internet_gateway')}") in got
+    assert ("terraform:aws_subnet:./public", "contains", nat.id,
+            f"vpc.tf:{line(RAW, 'vpc.tf', 'subnet_id     = aws_subnet.public[0].id')}") in got
+    assert (nat.id, "depends_on", "terraform:aws_internet_gateway:./this",
+            f"vpc.tf:{line(RAW, 'vpc.tf', 'depends_on')}") in got
+    assert ("terraform:aws_vpc:./this", "contains", "terraform:aws_subnet:./private",
+            f"vpc.tf:{line(RAW, 'vpc.tf', 'vpc_id            = aws_vpc.this.id')}") in got
+
+
+def test_instances_and_a_reference_inside_a_heredoc(raw: list[Facts]) -> None:
+    worker = nodes(raw)["terraform:aws_instance:./worker"]
+    assert worker.kind == "service" and worker.attrs["replicas"] == 2
+    got = edges(raw)
+    assert ("terraform:aws_subnet:./private", "contains", worker.id,
+            f"compute.tf:{line(RAW, 'compute.tf', 'subnet_id')}") in got
+    assert (worker.id, "connects_to", "terraform:aws_sqs_queue:./jobs",
+            f"compute.tf:{line(RAW, 'compute.tf', 'user_data')}") in got
+
+
+# -- terraform-multi-cloud: tfvars override, auto.tfvars, local module inputs, GCP, Azure, JSON ---------
+
+MULTI = "terraform-multi-cloud"
+
+
+@pytest.fixture(scope="module")
+def multi() -> list[Facts]:
+    return load(MULTI)
+
+
+def test_tfvars_override_single_nat_gateway(multi: list[Facts]) -> None:
+    vpc = nodes(multi)["terraform:module:terraform-aws-modules/vpc/aws:aws/vpc"]
+    assert vpc.attrs["single_nat_gateway"] is False
+    assert vpc.attrs["one_nat_gateway_per_az"] is True  # `!var.single_nat_gateway`
+    assert vpc.attrs["nat_gateways"] == 3
+    assert vpc.evidence["single_nat_gateway"] == Location("aws/main.tf", line(MULTI, "aws/main.tf",
+                                                                              "single_nat_gateway     ="))
+
+
+def test_local_module_receives_caller_inputs(multi: list[Facts]) -> None:
+    group = nodes(multi)["terraform:aws_elasticache_replication_group:aws/modules/cache/this"]
+    assert group.attrs["num_cache_clusters"] == 2  # caller passes nodes = 2; the default is 1
+    assert group.attrs["automatic_failover_enabled"] is True
+    assert module_facts(multi, "aws/modules/cache").extra["hostnames"] == {"ledger-cache": group.id}
+    lam = "terraform:aws_lambda_function:aws/ledger_api"
+    assert (lam, "connects_to", group.id, f"aws/main.tf:{line(MULTI, 'aws/main.tf', 'CACHE_HOST')}") in edges(multi)
+    db_link = [e for f in multi for e in f.edges if e.source == lam and e.target.startswith("host:")]
+    assert [(e.target, e.kind, e.location.line) for e in db_link] == [
+        ("host:ledger-db.cluster-c9akciq32.us-west-2.rds.amazonaws.com", "connects_to",
+         line(MULTI, "aws/main.tf", "DATABASE_URL"))]
+    assert "hunter2" not in repr(multi)
+
+
+def test_gcp_resources_and_auto_tfvars_precedence(multi: list[Facts]) -> None:
+    found = nodes(multi)
+    sql = found["terraform:google_sql_database_instance:gcp/catalog"]
+    assert (sql.kind, sql.attrs["availability_type"], sql.attrs["multi_az"], sql.attrs["engine"]) == (
+        "datastore", "REGIONAL", True, "postgres")
+    assert sql.evidence["availability_type"].line == line(MULTI, "gcp/main.tf", "availability_type =")
+    redis = found["terraform:google_redis_instance:gcp/cache"]
+    assert redis.attrs["tier"] == "STANDARD_HA"  # prod.auto.tfvars beats terraform.tfvars
+    assert found["terraform:google_compute_router_nat:gcp/main"].kind == "gateway"
+    assert found["terraform:google_compute_backend_service:gcp/web"].attrs["session_affinity"] == "GENERATED_COOKIE"
+    pool = found["terraform:google_container_node_pool:gcp/default"]
+    assert (pool.kind, pool.attrs["min_size"], pool.attrs["max_size"]) == ("cluster", 1, 5)
+    assert pool.evidence["max_size"].line == line(MULTI, "gcp/main.tf", "max_node_count")
+    run = found["terraform:google_cloud_run_v2_service:gcp/search"]
+    assert (run.kind, run.attrs["replicas"]) == ("service", 1)
+    assert found["terraform:google_pubsub_topic:gcp/events"].kind == "queue"
+    assert ("terraform:google_container_cluster:gcp/main", "contains", pool.id,
+            f"gcp/main.tf:{line(MULTI, 'gcp/main.tf', 'cluster  = google_container_cluster.main.id')}") in edges(multi)
+
+
+def test_azure_resources_and_json_syntax(multi: list[Facts]) -> None:
+    found = nodes(multi)
+    pg = found["terraform:azurerm_postgresql_flexible_server:azure/orders"]
+    assert (pg.attrs["high_availability"], pg.attrs["zone_redundant"], pg.attrs["multi_az"]) == (
+        "ZoneRedundant", True, True)
+    assert pg.evidence["multi_az"].line == line(MULTI, "azure/main.tf", 'mode = "ZoneRedundant"')
+    assert pg.attrs["config"]["administrator_password"] == "<redacted>"
+    assert "Pa55w0rd" not in repr(multi)
+    aks = found["terraform:azurerm_kubernetes_cluster:azure/orders"]
+    assert (aks.kind, aks.attrs["node_count"], aks.attrs["zones"]) == ("cluster", 3, ["1", "2", "3"])
+    redis = found["terraform:azurerm_redis_cache:azure/orders"]  # from cache.tf.json
+    assert (redis.kind, redis.attrs["sku_name"], redis.attrs["replicas"]) == ("cache", "Basic", 1)
+    assert redis.location.path == "azure/cache.tf.json"
+    assert redis.location.line == line(MULTI, "azure/cache.tf.json", '"orders": {')
+    assert redis.evidence["sku_name"].line == line(MULTI, "azure/cache.tf.json", '"sku_name"')
+    value, where = module_facts(multi, "azure").extra["outputs"]["redis_host"]
+    assert value == Expr("azurerm_redis_cache.orders.hostname", ("azurerm_redis_cache.orders",))
+    assert where.line == line(MULTI, "azure/cache.tf.json", '"value"')
+    assert found["terraform:azurerm_nat_gateway:azure/orders"].kind == "gateway"
+
+
+# -- syntax errors, literals, purity --------------------------------------------------------------------
+
+BROKEN = """\
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "aws_nat_gateway" "one" {
+  subnet_id = aws_subnet.a.id
+  tags = { Name = "nat"
+}
+
+resource "aws_db_instance" "db" {
+  engine   = "mysql"
+  multi_az = false
+}
+"""
+
+
+def test_syntax_error_is_a_diagnostic_and_the_rest_still_parses() -> None:
+    facts = terraform.parse("infra/broken.tf", BROKEN)
+    # the object on line 7 takes the block's `}`; the block opened on line 5 is the one left unclosed
+    assert [(d.path, d.line, d.code) for d in facts.diagnostics] == [("infra/broken.tf", 5, "parse-error")]
+    assert "unclosed" in facts.diagnostics[0].message
+    found = {n.id: n for n in facts.nodes}
+    assert found["terraform:aws_vpc:infra/main"].attrs["cidr"] == "10.0.0.0/16"
+    assert found["terraform:aws_db_instance:infra/db"].attrs["engine"] == "mysql"  # swallowed block, hoisted back
+    assert found["terraform:aws_db_instance:infra/db"].location == Location("infra/broken.tf", 10, 13)
+    combined = terraform.combine([facts])
+    assert [d.line for f in combined for d in f.diagnostics] == [5]
+
+
+def test_missing_value_points_at_its_line() -> None:
+    text = 'resource "aws_lb" "a" {\n  internal =\n}\n\nresource "aws_sqs_queue" "q" {\n  name = "jobs"\n}\n'
+    facts = terraform.parse("lb.tf", text)
+    assert [d.line for d in facts.diagnostics] == [3]
+    assert {n.id for n in facts.nodes} == {"terraform:aws_lb:./a", "terraform:aws_sqs_queue:./q"}
+
+
+@pytest.mark.parametrize("text", ["", "}}}{{{", "resource", "x = [" * 5000, "\x00\x01binary", 'a = "unterminated'])
+def test_never_raises_on_garbage(text: str) -> None:
+    facts = terraform.parse("x.tf", text)
+    assert facts.kind == "terraform"
+    assert terraform.combine([facts])
+
+
+def test_literal_values_heredocs_and_references() -> None:
+    document = parse_document(
+        'resource "t" "n" {\n'
+        '  a = [1, 2.5, true, null, -3, "q\\"x"]\n'
+        '  b = { Name = "x", "k/v" = 1 }\n'
+        '  c = <<-EOT\n    line one\n      two\n    EOT\n'
+        '  d = "${var.env}-${local.name}"\n'
+        '  e = [for s in aws_subnet.private : s.id]\n'
+        '  f = module.vpc.private_subnets[0]\n'
+        '  g = data.aws_ami.ubuntu.id\n'
+        '  ingress {\n    from_port = 80\n  }\n'
+        '}\n'
+    )
+    block = document.blocks[0]
+    assert block.attrs["a"] == [1, 2.5, True, None, -3, 'q"x']
+    assert block.attrs["b"] == {"Name": "x", "k/v": 1}
+    assert block.attrs["c"] == "line one\n  two\n"
+    assert block.attrs["d"].refs == ("var.env", "local.name")
+    assert block.attrs["e"].refs == ("aws_subnet.private",)
+    assert block.attrs["f"].refs == ("module.vpc.private_subnets",)
+    assert block.attrs["g"].refs == ("data.aws_ami.ubuntu",)
+    assert block.blocks[0].type == "ingress" and block.blocks[0].attrs == {"from_port": 80}
+    assert block.spans["ingress.from_port"] == (13, 13)
+    assert block.spans["c"] == (4, 7)
+
+
+def test_parse_is_per_file_and_combine_resolves_across_files() -> None:
+    variables = terraform.parse("envs/prod/variables.tf", 'variable "replicas" {\n  default = 1\n}\n')
+    service = terraform.parse("envs/prod/ecs.tf", 'resource "aws_ecs_service" "api" {\n'
+                                                  '  desired_count = var.replicas\n}\n')
+    tfvars = terraform.parse("envs/prod/terraform.tfvars", "replicas = 3\n")
+    alone = {n.id: n for n in service.nodes}["terraform:aws_ecs_service:envs/prod/api"]
+    assert alone.attrs["replicas"] is None  # the variable is in another file
+    combined = terraform.combine([variables, service, tfvars])
+    assert [f.path for f in combined] == ["envs/prod"]
+    api = combined[0].nodes[0]
+    assert (api.id, api.attrs["replicas"], api.evidence["replicas"]) == (
+        "terraform:aws_ecs_service:envs/prod/api", 3, Location("envs/prod/ecs.tf", 2))
+    assert combined[0].extra["variables"] == {"replicas": 3}
