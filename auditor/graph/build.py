@@ -22,6 +22,7 @@ from auditor.model import Edge, Facts, Location, Node, node_id
 # Path parts that sit between a service's directory and its config files.
 _CONFIG_SUBDIRS = ("src/main/resources", "src/main/resources/config", "config", "settings", "instance", "conf")
 _LIFTED_KINDS = ("connects_to", "calls")
+_SOURCES = ("terraform", "kubernetes", "compose", "appconfig")
 
 
 def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
@@ -57,15 +58,19 @@ def _edge_order(edge: Edge) -> tuple[str, int, str, str]:
 def _merge_nodes(nodes: Iterable[Node]) -> dict[str, Node]:
     """One node per id: a service split over docker-compose.yml and its override is one service."""
     merged: dict[str, Node] = {}
-    for node in sorted(nodes, key=lambda n: (n.location.path, n.location.line)):
+    # Base definitions first, override files last: what an override states wins, as in compose itself.
+    for node in sorted(nodes, key=lambda n: (bool(n.attrs.get("override_file")), n.location.path, n.location.line)):
         previous = merged.get(node.id)
         if previous is None:
             merged[node.id] = node
             continue
         attrs = {**previous.attrs, **{k: v for k, v in node.attrs.items() if v is not None}}
         attrs["defined_at"] = [*previous.attrs.get("defined_at", [str(previous.location)]), str(node.location)]
+        # A restatement without an image (an override adding ports) must not turn a database into a service.
+        kind = node.kind if previous.kind == "service" and node.kind != "service" else previous.kind
         merged[node.id] = dataclasses.replace(
             previous,
+            kind=kind,
             attrs=attrs,
             evidence={**previous.evidence, **node.evidence},
             settings=previous.settings + node.settings,
@@ -113,9 +118,10 @@ def _external_node(graph: nx.MultiDiGraph, host: str, edge: Edge) -> str:
 def _missing_node(graph: nx.MultiDiGraph, target: str, edge: Edge) -> str:
     """A named object (an Ingress's Service, an HPA's target) that no file defines."""
     if target not in graph:
-        _, type_, rest = target.split(":", 2)
+        source, type_, rest = target.split(":", 2)
         name = rest.rsplit("/", 1)[-1]
-        node = Node(target, "external", name, "kubernetes", type_, edge.location, attrs={"missing": True})
+        node = Node(target, "external", name, source if source in _SOURCES else "appconfig", type_, edge.location,
+                    attrs={"missing": True})
         graph.add_node(target, node=node)
     return target
 
@@ -189,7 +195,22 @@ def _attach_app_config(graph: nx.MultiDiGraph) -> None:
             continue
         if not config.settings and not any(graph.out_edges(config.id)):
             continue
+        named = _services_named(graph, posixpath.basename(_service_dir(config_dir)))
+        if len(named) == 1:
+            owner = named[0]
+            graph.add_edge(config.id, owner.id, edge=Edge(config.id, owner.id, "configures",
+                                                          Location(config.location.path, 1), {"via": "name"}))
+            continue
         _implied_service(graph, config)
+
+
+def _services_named(graph: nx.MultiDiGraph, name: str) -> list[Node]:
+    """Deployed services (compose, Kubernetes, Terraform) whose name is the config's service directory name."""
+    return [
+        node
+        for _, node in graph.nodes(data="node")
+        if node.kind == "service" and node.source != "appconfig" and node.name == name
+    ]
 
 
 def _within(path: str, directory: str) -> bool:

@@ -80,7 +80,14 @@ class _Budget:
 
 
 def _end_line(node: yaml.Node) -> int:
-    """The last line that holds content of `node` (libyaml's end mark may sit on the next line)."""
+    """The last line that holds content of `node`.
+
+    libyaml ends a block collection where the next token starts (often the next key's line), so a block
+    mapping or sequence ends where its last child ends; scalars and flow collections end at their mark.
+    """
+    while isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and not node.flow_style and node.value:
+        last = node.value[-1]
+        node = last[1] if isinstance(node, yaml.MappingNode) else last
     mark = node.end_mark
     if mark.column == 0 and mark.line > node.start_mark.line:
         return mark.line  # 0-based line of the mark == 1-based previous line

@@ -1,0 +1,870 @@
+"""docker-compose files (v2, v3 and the version-less Compose Specification) → service nodes and their edges.
+
+A compose "project" is the file's directory, so `docker-compose.yml` and `docker-compose.override.yml`
+side by side name the same node ids and the graph stage merges them. Nothing is read beyond the file:
+`env_file`s become `configures` edges from the app-config node of that path (the appconfig parser reads
+the file), and hosts named in `environment` become `host:` edges that the graph stage resolves.
+
+Node attributes (besides the shared ones in ARCHITECTURE.md):
+  image, engine (datastore/cache/queue/storage/pooler product, e.g. "postgres"), build_context (repo-relative
+  directory), dockerfile, build_remote (a git/https build context), ports (container ports: `ports`
+  targets and `expose`), published_ports, replicas (deploy.replicas, scale; 1 by default; None for
+  `deploy.mode: global` or an unresolved `${VAR}`), deploy_mode, requests/limits ({cpu, memory} as
+  written, from deploy.resources or v2 cpus/mem_limit/mem_reservation), healthcheck (True: a test is
+  defined; False: disabled; None: not stated here), healthcheck_source ("compose" | "disabled" |
+  "image": whatever the image defines, which we cannot see), restart (restart or
+  deploy.restart_policy.condition), volumes (dicts: name, type in {bind, named, tmpfs}, mount_path,
+  source as written, repo_path for binds inside the repo, read_only, anonymous, driver, external, line),
+  env_keys, env_files (repo-relative paths), labels (secret-looking values redacted), networks, aliases,
+  hostname, container_name, command/entrypoint (text, secret-looking arguments redacted),
+  max_connections (from the command or a *_MAX_CONNECTIONS variable), max_client_conn/pool_size (poolers),
+  profiles, secrets/configs (names only), containers (one dict, the shape Kubernetes workloads use),
+  workload_kind ("compose-service"), extends, override_file (True in a *.override.* file: attributes
+  not stated there are omitted, not defaulted, so they cannot mask the base file's values on merge).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
+from auditor.parsers import settings
+from auditor.parsers.settings import Entry
+from auditor.parsers.yaml_source import YList, YMap, load_documents
+
+# Keys that only a compose service definition has (or that together say "this is compose").
+_SERVICE_KEYS = frozenset(
+    {
+        "image", "build", "ports", "environment", "env_file", "depends_on", "volumes", "command", "entrypoint",
+        "deploy", "networks", "restart", "healthcheck", "container_name", "links", "expose", "labels",
+        "extends", "profiles", "scale", "volumes_from", "network_mode", "working_dir", "hostname", "tmpfs",
+        "cap_add", "ulimits", "logging", "secrets", "configs", "stop_grace_period", "platform", "init",
+    }
+)
+
+# (engine, kind, image names). An image matches on its last path component (tag and digest dropped).
+_ENGINES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("postgres", "datastore", ("postgres", "postgresql", "postgresql-repmgr", "postgis", "timescaledb",
+                               "timescaledb-ha", "pgvector", "postgres-alpine")),
+    ("mysql", "datastore", ("mysql", "mysql-server", "percona", "percona-server")),
+    ("mariadb", "datastore", ("mariadb", "mariadb-galera")),
+    ("mongo", "datastore", ("mongo", "mongodb", "mongodb-community-server", "mongodb-sharded")),
+    ("mssql", "datastore", ("mssql-server-linux", "azure-sql-edge")),
+    ("cockroachdb", "datastore", ("cockroach",)),
+    ("cassandra", "datastore", ("cassandra", "scylla")),
+    ("elasticsearch", "datastore", ("elasticsearch", "opensearch")),
+    ("clickhouse", "datastore", ("clickhouse", "clickhouse-server")),
+    ("neo4j", "datastore", ("neo4j",)),
+    ("couchdb", "datastore", ("couchdb",)),
+    ("couchbase", "datastore", ("couchbase", "couchbase-server")),
+    ("influxdb", "datastore", ("influxdb",)),
+    ("dynamodb", "datastore", ("dynamodb-local",)),
+    ("zookeeper", "datastore", ("zookeeper", "cp-zookeeper")),
+    ("etcd", "datastore", ("etcd",)),
+    ("redis", "cache", ("redis", "redis-stack", "redis-stack-server", "redis-cluster", "keydb")),
+    ("valkey", "cache", ("valkey",)),
+    ("memcached", "cache", ("memcached",)),
+    ("dragonfly", "cache", ("dragonfly",)),
+    ("rabbitmq", "queue", ("rabbitmq",)),
+    ("kafka", "queue", ("kafka", "cp-kafka", "cp-server", "kafka-kraft")),
+    ("redpanda", "queue", ("redpanda",)),
+    ("nats", "queue", ("nats", "nats-streaming")),
+    ("activemq", "queue", ("activemq", "activemq-artemis", "artemis")),
+    ("pulsar", "queue", ("pulsar", "pulsar-all")),
+    ("mosquitto", "queue", ("eclipse-mosquitto", "mosquitto")),
+    ("elasticmq", "queue", ("elasticmq", "elasticmq-native")),
+    ("minio", "storage", ("minio",)),
+    ("azurite", "storage", ("azurite",)),
+    ("pgbouncer", "proxy", ("pgbouncer",)),
+    ("pgpool", "proxy", ("pgpool", "pgpool2", "pgpool-ii")),
+    ("proxysql", "proxy", ("proxysql",)),
+    ("odyssey", "proxy", ("odyssey",)),
+    ("pgcat", "proxy", ("pgcat",)),
+)
+_ENGINE_BY_NAME = {name: (engine, kind) for engine, kind, names in _ENGINES for name in names}
+_MSSQL_PATH = re.compile(r"(^|/)mssql/")
+
+_MAX_CONN_FLAG = re.compile(r"max[_-]connections\s*(?:=|\s)\s*['\"]?(\d+)", re.IGNORECASE)
+_MAXCLIENTS_FLAG = re.compile(r"--maxclients\s+(\d+)", re.IGNORECASE)
+_MAX_CONN_ENV = re.compile(r"(^|_)MAX_CONNECTIONS$", re.IGNORECASE)
+_MAX_CLIENT_CONN_ENV = re.compile(r"(^|_)MAX_CLIENT_CONN$", re.IGNORECASE)
+_POOL_SIZE_ENV = re.compile(r"(^|_)DEFAULT_POOL_SIZE$", re.IGNORECASE)
+
+_SECRET_WORD = r"(?:pass(?:wd|word)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth)"
+_SECRET_KEY = re.compile(rf"{_SECRET_WORD}|(^|[._-])users$", re.IGNORECASE)
+_SECRET_ARG = re.compile(rf"(?i)((?:--?|\b)[\w.-]*{_SECRET_WORD}[\w.-]*)(=|\s+)(\"[^\"]*\"|'[^']*'|[^\s-]\S*)")
+_URL_CREDENTIALS = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]*):[^@\s/]*@", re.IGNORECASE)
+_REDACTED = "***"
+
+_OVERRIDE_NAME = re.compile(r"(^|[.-])override([.-]|$)")
+_REMOTE_CONTEXT = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
+_WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
+_MAX_PORT_RANGE = 256
+_ALWAYS_KEPT = ("aliases", "workload_kind")
+_Level = Literal["error", "warning", "note"]
+_CONCATENATED_ON_EXTENDS = frozenset({"ports", "expose", "dns", "dns_search", "tmpfs", "env_file", "external_links"})
+
+
+def looks_like_compose(value: Any) -> bool:
+    """True for a loaded YAML document with a top-level `services:` mapping of compose shape."""
+    if not isinstance(value, dict) or "apiVersion" in value or "kind" in value:
+        return False
+    services = value.get("services")
+    if not isinstance(services, dict) or not services:
+        return False
+    if not all(spec is None or isinstance(spec, dict) for spec in services.values()):
+        return False
+    return any(isinstance(spec, dict) and _SERVICE_KEYS.intersection(spec) for spec in services.values())
+
+
+def parse(path: str, text: str) -> Facts:
+    """Facts of one compose file; never raises (bad input becomes diagnostics, the rest is still returned)."""
+    documents, error = load_documents(text)
+    parser = _Parser(path, text.splitlines())
+    if error is not None:
+        parser.problem(f"invalid YAML: {error.message}", error.line, error.code)
+    mappings = [document for document in documents if isinstance(document.value, YMap)]
+    if documents and not mappings:
+        parser.problem("not a compose file: the top level is not a mapping", documents[0].line)
+    if mappings:
+        if len(mappings) > 1:
+            parser.problem("more than one YAML document; only the first is read as compose", mappings[1].line,
+                           level="warning")
+        parser.read(mappings[0].value)
+    return Facts(path, "compose", tuple(parser.nodes), tuple(parser.edges), tuple(parser.diagnostics),
+                 extra=parser.extra)
+
+
+@dataclass
+class _Parser:
+    path: str
+    lines: list[str]
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.scope = posixpath.dirname(self.path) or "."
+        self.override = bool(_OVERRIDE_NAME.search(posixpath.basename(self.path).lower()))
+        self.services = YMap()
+        self.top_volumes = YMap()
+
+    # --- helpers ---------------------------------------------------------------------------------------
+
+    def problem(self, message: str, line: int | None, code: str = "parse-error", level: _Level = "error") -> None:
+        self.diagnostics.append(Diagnostic(self.path, message, line, code, level))
+
+    def at(self, mapping: YMap, key: Any) -> Location:
+        start, end = mapping.span_of(key)
+        return Location(self.path, start, self.trim(start, end))
+
+    def trim(self, start: int, end: int) -> int:
+        """Drop trailing lines that belong to the next key (a block collection's end mark sits on that key)."""
+        if not 0 < start <= len(self.lines):
+            return end
+        indent = _indent(self.lines[start - 1])
+        while end > start and end <= len(self.lines):
+            text = self.lines[end - 1]
+            stripped = text.strip()
+            if stripped and not stripped.startswith("#"):
+                deeper = _indent(text) > indent or (_indent(text) == indent and stripped.startswith("- "))
+                if deeper:
+                    break
+            end -= 1
+        return end
+
+    def line(self, line: int) -> Location:
+        return Location(self.path, line)
+
+    def service_id(self, name: str) -> str:
+        return node_id("compose", "service", name, scope=self.scope)
+
+    def repo_path(self, relative: str) -> str:
+        """A path written in the compose file → repo-relative normalised POSIX path."""
+        relative = relative.replace("\\", "/")
+        if relative.startswith("/"):
+            return posixpath.normpath(relative)
+        return posixpath.normpath(posixpath.join(self.scope, relative))
+
+    # --- the file ----------------------------------------------------------------------------------------
+
+    def read(self, root: YMap) -> None:
+        if "version" in root:
+            self.extra["version"] = str(root["version"])
+        if isinstance(root.get("name"), str):
+            self.extra["project_name"] = root["name"]
+        if "include" in root:
+            self.problem("`include:` is not followed; the included files are audited on their own", root.line_of(
+                "include"), code="not-followed", level="note")
+        services = root.get("services")
+        if services is None:
+            if "services" in root:
+                self.problem("`services:` is empty", root.line_of("services"), level="warning")
+            return
+        if not isinstance(services, YMap):
+            self.problem("`services:` must be a mapping of service name to definition", root.line_of("services"))
+            return
+        volumes = root.get("volumes")
+        if isinstance(volumes, YMap):
+            self.top_volumes = volumes
+        self.services = services
+        aliases: dict[str, list[str]] = {}
+        built: list[tuple[str, dict[str, Any], dict[str, Location], tuple[Setting, ...], str, Location]] = []
+        for name, raw in services.items():
+            name = str(name)
+            spec = self.resolve_extends(name, raw, set())
+            if spec is None:
+                continue
+            loc = self.at(services, name)
+            own = raw if isinstance(raw, YMap) else spec  # `name:` with no definition: an empty one
+            attrs, evidence, kind, node_settings = self.service(name, spec, own, aliases)
+            built.append((name, attrs, evidence, node_settings, kind, loc))
+        for name, attrs, evidence, node_settings, kind, loc in built:
+            linked = aliases.get(name, [])
+            if linked:
+                attrs["aliases"] = sorted({*attrs.get("aliases", []), *linked})
+            self.nodes.append(Node(self.service_id(name), kind, name, "compose", "service", loc, attrs, evidence,
+                                   node_settings))
+
+    def resolve_extends(self, name: str, raw: Any, seen: set[str]) -> YMap | None:
+        """The service definition with a same-file `extends:` base merged under it."""
+        if raw is None:
+            raw = YMap()
+            raw.line = raw.end_line = self.services.line_of(name)
+        if not isinstance(raw, YMap):
+            self.problem(f"service `{name}` must be a mapping", self.services.line_of(name))
+            return None
+        extends = raw.get("extends")
+        if extends is None:
+            return raw
+        base_name, other_file = extends, None
+        if isinstance(extends, dict):
+            base_name, other_file = extends.get("service"), extends.get("file")
+        if not isinstance(base_name, str):
+            self.problem(f"service `{name}`: `extends` needs a `service`", raw.line_of("extends"), level="warning")
+            return raw
+        if other_file is not None and posixpath.basename(str(other_file)) != posixpath.basename(self.path):
+            return raw  # another file: recorded as an attribute, not merged (a parser reads one file)
+        if name in seen or base_name in seen or base_name == name:
+            self.problem(f"service `{name}`: `extends` cycle through `{base_name}`", raw.line_of("extends"))
+            return raw
+        base_raw = self.services.get(base_name)
+        if base_name not in self.services:
+            self.problem(f"service `{name}` extends `{base_name}`, which this file does not define",
+                         raw.line_of("extends"), level="warning")
+            return raw
+        base = self.resolve_extends(base_name, base_raw, {*seen, name})
+        return _overlay(base, raw) if base is not None else raw
+
+    # --- one service -------------------------------------------------------------------------------------
+
+    def service(
+        self, name: str, spec: YMap, raw: YMap, aliases: dict[str, list[str]]
+    ) -> tuple[dict[str, Any], dict[str, Location], str, tuple[Setting, ...]]:
+        sid = self.service_id(name)
+        attrs: dict[str, Any] = {"workload_kind": "compose-service"}
+        evidence: dict[str, Location] = {}
+
+        def stated(attr: str, key: Any, mapping: YMap = spec) -> None:
+            evidence[attr] = self.at(mapping, key)
+
+        kind = "service"
+        image = spec.get("image")
+        if image is not None:
+            attrs["image"] = _interpolate(str(image))
+            stated("image", "image")
+            found = engine_of(attrs["image"])
+            if found is not None:
+                attrs["engine"], kind = found
+                stated("engine", "image")
+        self.build(spec, attrs, stated)
+        self.ports(spec, attrs, stated)
+        self.replicas(spec, attrs, evidence)
+        self.resources(spec, attrs, evidence)
+        self.healthcheck(spec, attrs, stated)
+        self.restart(spec, attrs, evidence)
+        self.volumes(spec, attrs, stated)
+        entries = self.environment(name, spec, attrs, stated)
+        self.env_files(sid, spec, attrs, stated)
+        self.labels(spec, attrs, stated)
+        self.networks(spec, attrs, stated)
+        for key in ("hostname", "container_name"):
+            if isinstance(spec.get(key), str):
+                attrs[key] = spec[key]
+                stated(key, key)
+        for key in ("command", "entrypoint"):
+            if spec.get(key) is not None:
+                attrs[key] = _redact(_command_text(spec[key]))
+                stated(key, key)
+        for key in ("profiles", "secrets", "configs"):
+            names = _names(spec.get(key), "source")
+            if names:
+                attrs[key] = names
+                stated(key, key)
+        if isinstance(spec.get("logging"), dict) and spec["logging"].get("driver") is not None:
+            attrs["logging_driver"] = str(spec["logging"]["driver"])
+            stated("logging_driver", "logging")
+        extends = raw.get("extends")
+        if isinstance(extends, str):
+            attrs["extends"] = {"service": extends}
+        elif isinstance(extends, dict):
+            attrs["extends"] = {key: str(value) for key, value in extends.items() if key in ("service", "file")}
+        if "extends" in attrs:
+            stated("extends", "extends", raw)
+        self.connections(spec, attrs, entries, evidence)
+        attrs["containers"] = [
+            {
+                "name": name,
+                "image": attrs.get("image"),
+                "ports": attrs.get("ports", []),
+                "requests": attrs.get("requests", {"cpu": None, "memory": None}),
+                "limits": attrs.get("limits", {"cpu": None, "memory": None}),
+                "readiness": attrs.get("healthcheck") is True,
+                "liveness": attrs.get("healthcheck") is True,
+            }
+        ]
+        self.dependencies(sid, name, spec, aliases)
+        node_settings = self.interpret(sid, entries)
+        if self.override:
+            attrs = {key: value for key, value in attrs.items() if key in evidence or key in _ALWAYS_KEPT}
+            attrs["override_file"] = True
+        return attrs, evidence, kind, node_settings
+
+    def build(self, spec: YMap, attrs: dict[str, Any], stated: Any) -> None:
+        build = spec.get("build")
+        if build is None:
+            return
+        context: Any = build
+        if isinstance(build, dict):
+            context = build.get("context", ".")
+            if isinstance(build.get("dockerfile"), str):
+                attrs["dockerfile"] = build["dockerfile"]
+        if not isinstance(context, str):
+            self.problem("`build` must be a path or a mapping with `context`", spec.line_of("build"),
+                         level="warning")
+            return
+        context = _interpolate(context)
+        if _REMOTE_CONTEXT.match(context):
+            attrs["build_remote"] = _URL_CREDENTIALS.sub(rf"\1:{_REDACTED}@", context)
+            stated("build_remote", "build")
+            return
+        attrs["build_context"] = self.repo_path(context)
+        stated("build_context", "build")
+
+    def ports(self, spec: YMap, attrs: dict[str, Any], stated: Any) -> None:
+        container: list[int] = []
+        published: list[int] = []
+        for key in ("ports", "expose"):
+            items = spec.get(key)
+            if items is None:
+                continue
+            if not isinstance(items, list):
+                self.problem(f"`{key}` must be a list", spec.line_of(key), level="warning")
+                continue
+            for index, item in enumerate(items):
+                targets, hosts = _port(item) if key == "ports" else (_port_numbers(_interpolate(str(item))), [])
+                if targets is None:
+                    line = items.line_of(index) if isinstance(items, YList) else spec.line_of(key)
+                    self.problem(f"cannot read port `{item}`", line, level="warning")
+                    continue
+                container.extend(p for p in targets if p not in container)
+                published.extend(p for p in hosts or [] if p not in published)
+            stated("ports", key)
+        attrs["ports"] = container
+        if published:
+            attrs["published_ports"] = published
+            stated("published_ports", "ports")
+
+    def replicas(self, spec: YMap, attrs: dict[str, Any], evidence: dict[str, Location]) -> None:
+        attrs["replicas"] = 1
+        deploy = spec.get("deploy")
+        if isinstance(deploy, YMap):
+            mode = deploy.get("mode")
+            if isinstance(mode, str):
+                attrs["deploy_mode"] = mode
+                evidence["deploy_mode"] = self.at(deploy, "mode")
+                if mode == "global":
+                    attrs["replicas"] = None
+                    evidence["replicas"] = self.at(deploy, "mode")
+            if "replicas" in deploy:
+                attrs["replicas"] = _int(deploy["replicas"])
+                evidence["replicas"] = self.at(deploy, "replicas")
+                return
+        if "scale" in spec:
+            attrs["replicas"] = _int(spec["scale"])
+            evidence["replicas"] = self.at(spec, "scale")
+
+    def resources(self, spec: YMap, attrs: dict[str, Any], evidence: dict[str, Location]) -> None:
+        requests: dict[str, Any] = {"cpu": None, "memory": None}
+        limits: dict[str, Any] = {"cpu": None, "memory": None}
+        deploy = spec.get("deploy")
+        resources = deploy.get("resources") if isinstance(deploy, YMap) else None
+        if isinstance(resources, YMap):
+            for section, target in (("limits", limits), ("reservations", requests)):
+                values = resources.get(section)
+                if isinstance(values, YMap):
+                    target["cpu"] = _text(values.get("cpus"))
+                    target["memory"] = _text(values.get("memory"))
+                    evidence["limits" if section == "limits" else "requests"] = self.at(resources, section)
+        for key, target, field_name, attr in (
+            ("cpus", limits, "cpu", "limits"),
+            ("mem_limit", limits, "memory", "limits"),
+            ("mem_reservation", requests, "memory", "requests"),
+        ):
+            if key in spec and target[field_name] is None:
+                target[field_name] = _text(spec[key])
+                evidence.setdefault(attr, self.at(spec, key))
+        attrs["requests"] = requests
+        attrs["limits"] = limits
+        if "limits" in evidence or "requests" in evidence:
+            evidence["resources"] = evidence.get("limits") or evidence["requests"]
+
+    def healthcheck(self, spec: YMap, attrs: dict[str, Any], stated: Any) -> None:
+        check = spec.get("healthcheck")
+        if check is None:
+            attrs["healthcheck"] = None
+            attrs["healthcheck_source"] = "image"
+            return
+        stated("healthcheck", "healthcheck")
+        stated("healthcheck_source", "healthcheck")
+        test = check.get("test") if isinstance(check, dict) else None
+        disabled = isinstance(check, dict) and check.get("disable") is True
+        if disabled or (isinstance(test, list) and test[:1] == ["NONE"]) or test == "NONE":
+            attrs["healthcheck"], attrs["healthcheck_source"] = False, "disabled"
+        elif test:
+            attrs["healthcheck"], attrs["healthcheck_source"] = True, "compose"
+        else:
+            attrs["healthcheck"], attrs["healthcheck_source"] = None, "image"  # timings only: the image's test
+        if isinstance(check, dict):
+            for key in ("interval", "timeout", "retries", "start_period"):
+                if key in check:
+                    attrs[f"healthcheck_{key}"] = _text(check[key])
+
+    def restart(self, spec: YMap, attrs: dict[str, Any], evidence: dict[str, Location]) -> None:
+        if spec.get("restart") is not None:
+            attrs["restart"] = str(spec["restart"])
+            evidence["restart"] = self.at(spec, "restart")
+            return
+        deploy = spec.get("deploy")
+        if not isinstance(deploy, YMap):
+            return
+        policy = deploy.get("restart_policy")
+        if isinstance(policy, YMap):
+            attrs["restart"] = str(policy.get("condition", "any"))
+            evidence["restart"] = self.at(deploy, "restart_policy")
+
+    def volumes(self, spec: YMap, attrs: dict[str, Any], stated: Any) -> None:
+        mounts: list[dict[str, Any]] = []
+        items = spec.get("volumes")
+        if items is not None:
+            if isinstance(items, list):
+                for index, item in enumerate(items):
+                    line = items.line_of(index) if isinstance(items, YList) else spec.line_of("volumes")
+                    mount = self.volume(item, line)
+                    if mount is None:
+                        self.problem(f"cannot read volume `{item}`", line, level="warning")
+                    else:
+                        mounts.append(mount)
+            else:
+                self.problem("`volumes` must be a list", spec.line_of("volumes"), level="warning")
+            stated("volumes", "volumes")
+        tmpfs = spec.get("tmpfs")
+        if tmpfs is not None:
+            for target in [tmpfs] if isinstance(tmpfs, str) else tmpfs if isinstance(tmpfs, list) else []:
+                mounts.append({"name": None, "type": "tmpfs", "mount_path": str(target).split(":", 1)[0],
+                               "source": None, "read_only": False, "line": spec.line_of("tmpfs")})
+            stated("volumes", "volumes" if "volumes" in spec else "tmpfs")
+        attrs["volumes"] = mounts
+        sources = _names(spec.get("volumes_from"), "")
+        if sources:
+            attrs["volumes_from"] = sources
+            stated("volumes_from", "volumes_from")
+
+    def volume(self, item: Any, line: int) -> dict[str, Any] | None:
+        if isinstance(item, dict):
+            kind = str(item.get("type", "volume"))
+            source = item.get("source")
+            target = item.get("target")
+            read_only = bool(item.get("read_only", False))
+            if not isinstance(target, str):
+                return None
+            vtype = {"volume": "named", "bind": "bind", "tmpfs": "tmpfs", "npipe": "bind"}.get(kind, kind)
+            return self.mount(vtype, _interpolate(str(source)) if source is not None else None, target, read_only,
+                              line)
+        if not isinstance(item, str):
+            return None
+        text = _interpolate(item)
+        windows = _WINDOWS_PATH.match(text)
+        head, rest = (text[:2], text[2:]) if windows else ("", text)
+        parts = rest.split(":")
+        parts[0] = head + parts[0]
+        if len(parts) == 1:
+            return self.mount("named", None, parts[0], False, line)
+        source, target = parts[0], parts[1]
+        mode = parts[2] if len(parts) > 2 else ""
+        read_only = "ro" in mode.split(",")
+        is_path = source.startswith((".", "/", "~", "$")) or "/" in source or bool(_WINDOWS_PATH.match(source))
+        return self.mount("bind" if is_path else "named", source, target, read_only, line)
+
+    def mount(self, vtype: str, source: str | None, target: str, read_only: bool, line: int) -> dict[str, Any]:
+        mount: dict[str, Any] = {"name": None, "type": vtype, "mount_path": target, "source": source,
+                                 "read_only": read_only, "line": line}
+        if vtype == "named":
+            mount["name"] = source
+            mount["anonymous"] = source is None
+            declared = self.top_volumes.get(source) if source is not None else None
+            if isinstance(declared, dict):
+                if declared.get("driver") is not None:
+                    mount["driver"] = str(declared["driver"])
+                if declared.get("external"):
+                    mount["external"] = True
+                options = declared.get("driver_opts")
+                if isinstance(options, dict) and options.get("type") is not None:
+                    mount["driver_type"] = str(options["type"])  # e.g. nfs: shared between hosts
+        elif vtype == "bind" and source is not None and not source.startswith(("/", "~", "$")) \
+                and not _WINDOWS_PATH.match(source):
+            mount["repo_path"] = self.repo_path(source)
+        return mount
+
+    def environment(self, name: str, spec: YMap, attrs: dict[str, Any], stated: Any) -> list[Entry]:
+        entries: list[Entry] = []
+        env = spec.get("environment")
+        attrs["env_keys"] = []
+        if env is None:
+            return entries
+        if isinstance(env, YMap):
+            for key, value in env.items():
+                entries.append(Entry(str(key), _env_value(value), self.at(env, key)))
+        elif isinstance(env, YList):
+            for index, item in enumerate(env):
+                if not isinstance(item, str):
+                    self.problem(f"service `{name}`: environment entry `{item}` is not KEY=VALUE",
+                                 env.line_of(index), level="warning")
+                    continue
+                key, sep, value = item.partition("=")
+                entries.append(Entry(key.strip(), _interpolate(value) if sep else None,
+                                     self.line(env.line_of(index))))
+        else:
+            self.problem(f"service `{name}`: `environment` must be a list or a mapping", spec.line_of("environment"),
+                         level="warning")
+            return entries
+        attrs["env_keys"] = [entry.key for entry in entries]
+        stated("env_keys", "environment")
+        return entries
+
+    def env_files(self, sid: str, spec: YMap, attrs: dict[str, Any], stated: Any) -> None:
+        files = spec.get("env_file")
+        if files is None:
+            return
+        items: list[tuple[Any, int]]
+        if isinstance(files, YList):
+            items = [(item, files.line_of(index)) for index, item in enumerate(files)]
+        else:
+            items = [(files, spec.line_of("env_file"))]
+        paths: list[str] = []
+        for item, line in items:
+            required = True
+            if isinstance(item, dict):
+                required = item.get("required", True) is not False
+                item = item.get("path")
+            if not isinstance(item, str):
+                self.problem(f"cannot read env_file `{item}`", line, level="warning")
+                continue
+            repo_path = self.repo_path(_interpolate(item))
+            paths.append(repo_path)
+            config = node_id("appconfig", "config", repo_path)
+            self.edges.append(Edge(config, sid, "configures", self.line(line),
+                                   {"via": "env_file", "required": required}))
+        attrs["env_files"] = paths
+        stated("env_files", "env_file")
+
+    def labels(self, spec: YMap, attrs: dict[str, Any], stated: Any) -> None:
+        labels = spec.get("labels")
+        if labels is None:
+            return
+        result: dict[str, str] = {}
+        if isinstance(labels, dict):
+            pairs: Iterable[tuple[Any, Any]] = labels.items()
+        elif isinstance(labels, list):
+            pairs = [str(item).partition("=")[::2] for item in labels]
+        else:
+            pairs = []
+        for key, value in pairs:
+            key = str(key)
+            text = "" if value is None else _text(value) or ""
+            result[key] = _REDACTED if text and _SECRET_KEY.search(key) else _redact(text)
+        attrs["labels"] = result
+        stated("labels", "labels")
+
+    def networks(self, spec: YMap, attrs: dict[str, Any], stated: Any) -> None:
+        networks = spec.get("networks")
+        if isinstance(networks, dict):
+            attrs["networks"] = [str(key) for key in networks]
+            aliases = sorted({str(alias) for value in networks.values() if isinstance(value, dict)
+                              for alias in value.get("aliases") or [] if isinstance(alias, str | int)})
+            if aliases:
+                attrs["aliases"] = aliases
+            stated("networks", "networks")
+        elif isinstance(networks, list):
+            attrs["networks"] = [str(item) for item in networks]
+            stated("networks", "networks")
+        mode = spec.get("network_mode")
+        if isinstance(mode, str):
+            attrs["network_mode"] = mode
+            stated("network_mode", "network_mode")
+
+    def connections(self, spec: YMap, attrs: dict[str, Any], entries: list[Entry],
+                    evidence: dict[str, Location]) -> None:
+        """max_connections (and pooler sizes) from the command or the environment."""
+        command = spec.get("command")
+        if command is not None:
+            text = _command_text(command)
+            match = _MAX_CONN_FLAG.search(text) or _MAXCLIENTS_FLAG.search(text)
+            if match:
+                attrs["max_connections"] = int(match.group(1))
+                evidence["max_connections"] = self.at(spec, "command")
+        for entry in entries:
+            value = _int(entry.value)
+            if value is None:
+                continue
+            for pattern, attr in ((_MAX_CONN_ENV, "max_connections"), (_MAX_CLIENT_CONN_ENV, "max_client_conn"),
+                                  (_POOL_SIZE_ENV, "pool_size")):
+                if pattern.search(entry.key) and attr not in attrs:
+                    attrs[attr] = value
+                    evidence[attr] = entry.location
+
+    def dependencies(self, sid: str, name: str, spec: YMap, aliases: dict[str, list[str]]) -> None:
+        depends = spec.get("depends_on")
+        if isinstance(depends, YList):
+            for index, other in enumerate(depends):
+                if isinstance(other, str):
+                    self.depends(sid, other, self.line(depends.line_of(index)), {"via": "depends_on"})
+        elif isinstance(depends, YMap):
+            for other, options in depends.items():
+                attrs: dict[str, Any] = {"via": "depends_on"}
+                if isinstance(options, dict):
+                    for key in ("condition", "required", "restart"):
+                        if key in options:
+                            attrs[key] = options[key]
+                self.depends(sid, str(other), self.at(depends, other), attrs)
+        elif depends is not None:
+            self.problem(f"service `{name}`: `depends_on` must be a list or a mapping", spec.line_of("depends_on"),
+                         level="warning")
+        links = spec.get("links")
+        if isinstance(links, YList):
+            for index, link in enumerate(links):
+                target, _, alias = str(link).partition(":")
+                attrs = {"via": "links"}
+                if alias:
+                    attrs["alias"] = alias
+                    aliases.setdefault(target, []).append(alias)
+                self.depends(sid, target, self.line(links.line_of(index)), attrs)
+        sources = spec.get("volumes_from")
+        if isinstance(sources, YList):
+            for index, source in enumerate(sources):
+                text = str(source)
+                if not text.startswith("container:"):
+                    self.depends(sid, text.split(":", 1)[0], self.line(sources.line_of(index)),
+                                 {"via": "volumes_from"})
+        mode = spec.get("network_mode")
+        if isinstance(mode, str) and mode.startswith("service:"):
+            self.depends(sid, mode[len("service:"):], self.at(spec, "network_mode"), {"via": "network_mode"})
+
+    def depends(self, sid: str, other: str, where: Location, attrs: dict[str, Any]) -> None:
+        if other in self.services:
+            attrs["target_defined"] = True
+        self.edges.append(Edge(sid, self.service_id(other), "depends_on", where, attrs))
+
+    def interpret(self, sid: str, entries: list[Entry]) -> tuple[Setting, ...]:
+        """Settings of the service, and an edge per host its environment names."""
+        if not entries:
+            return ()
+        try:
+            result = settings.interpret(entries)
+        except Exception as error:  # noqa: BLE001 - a defect in the interpreter must not lose the nodes
+            self.problem(f"could not interpret the environment ({type(error).__name__}: {error})",
+                         entries[0].location.line, code="internal-error", level="warning")
+            return ()
+        for link in result.links:
+            attrs: dict[str, Any] = {"target_kind": link.target_kind, "scheme": link.scheme, "port": link.port,
+                                     "key": link.key}
+            if link.database:
+                attrs["database"] = link.database
+            self.edges.append(Edge(sid, host_ref(link.host), link.kind, link.location, attrs))
+        return tuple(result.settings)
+
+
+# --- values ------------------------------------------------------------------------------------------------
+
+
+def engine_of(image: str) -> tuple[str, str] | None:
+    """(engine, kind) of a known datastore/cache/queue/storage/pooler image, else None."""
+    ref = image.strip().lower().split("@", 1)[0]
+    last = ref.rsplit("/", 1)[-1]
+    name = last.split(":", 1)[0]
+    if name in _ENGINE_BY_NAME:
+        return _ENGINE_BY_NAME[name]
+    if _MSSQL_PATH.search(ref):
+        return "mssql", "datastore"
+    return None
+
+
+def _overlay(base: YMap, top: YMap) -> YMap:
+    """`extends` semantics, simplified: mappings merge, a few lists concatenate, anything else `top` wins."""
+    merged = YMap()
+    merged.line, merged.end_line = top.line, top.end_line
+    for source in (base, top):
+        for key, value in source.items():
+            if key == "extends" and source is base:
+                continue
+            previous = merged.get(key)
+            if source is top and isinstance(previous, YMap) and isinstance(value, YMap):
+                value = _overlay(previous, value)
+            elif source is top and key in _CONCATENATED_ON_EXTENDS and isinstance(previous, YList) \
+                    and isinstance(value, YList):
+                combined = YList()
+                combined.line, combined.end_line = value.line, value.end_line
+                combined.extend([*previous, *value])
+                combined.item_lines = [*previous.item_lines, *value.item_lines]
+                value = combined
+            merged[key] = value
+            merged.key_lines[key] = source.key_lines.get(key, (source.line, source.end_line))
+    return merged
+
+
+def _interpolate(text: str) -> str:
+    """`${VAR:-default}` and `${VAR-default}` → default (recursively); other forms are left as written."""
+    if "${" not in text:
+        return text
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        if text.startswith("$$", index):
+            out.append("$$")
+            index += 2
+            continue
+        if not text.startswith("${", index):
+            out.append(text[index])
+            index += 1
+            continue
+        depth, end = 0, index
+        while end < len(text):
+            if text.startswith("${", end):
+                depth += 1
+                end += 2
+                continue
+            if text[end] == "}":
+                depth -= 1
+                if depth == 0:
+                    break
+            end += 1
+        if end >= len(text):
+            out.append(text[index:])
+            break
+        body = text[index + 2 : end]
+        match = re.match(r"^[A-Za-z_][A-Za-z0-9_]*(:?-)(.*)$", body, re.DOTALL)
+        out.append(_interpolate(match.group(2)) if match else text[index : end + 1])
+        index = end + 1
+    return "".join(out)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _env_value(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return _interpolate(value)
+    return str(value)
+
+
+def _port(item: Any) -> tuple[list[int] | None, list[int]]:
+    """(container ports, published ports) of one `ports` entry, short or long syntax."""
+    if isinstance(item, bool):
+        return None, []
+    if isinstance(item, int):
+        return [item], []
+    if isinstance(item, dict):
+        targets = _port_numbers(_interpolate(str(item.get("target", ""))))
+        published = item.get("published")
+        hosts = _port_numbers(_interpolate(str(published))) if published is not None else []
+        return targets, hosts or []
+    if not isinstance(item, str):
+        return None, []
+    text = _interpolate(item).split("/", 1)[0].strip()
+    if text.startswith("["):  # [::1]:6001:6001
+        text = text.split("]:", 1)[-1]
+    parts = text.split(":")
+    targets = _port_numbers(parts[-1])
+    hosts = _port_numbers(parts[-2]) if len(parts) >= 2 and parts[-2] else []
+    return targets, hosts or []
+
+
+def _port_numbers(text: str) -> list[int] | None:
+    text = text.split("/", 1)[0].strip()
+    low, _, high = text.partition("-")
+    if not low.isdigit() or (high and not high.isdigit()):
+        return None
+    first, last = int(low), int(high) if high else int(low)
+    if last < first:
+        return None
+    return list(range(first, min(last, first + _MAX_PORT_RANGE - 1) + 1))
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = _interpolate(value).strip()
+        return int(text) if text.isdigit() else None
+    return None
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _interpolate(str(value))
+
+
+def _command_text(command: Any) -> str:
+    if isinstance(command, list):
+        return " ".join(str(part) for part in command)
+    return str(command)
+
+
+def _redact(text: str) -> str:
+    """Credentials in URLs and values of secret-looking flags or KEY=VALUE arguments become ***."""
+    text = _URL_CREDENTIALS.sub(rf"\1:{_REDACTED}@", text)
+    return _SECRET_ARG.sub(lambda m: f"{m.group(1)}{m.group(2)}{_REDACTED}", text)
+
+
+def _names(value: Any, key: str) -> list[str]:
+    """Names from a list of strings or of mappings (`source:`), or the keys of a mapping."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [str(name) for name in value]
+    if isinstance(value, list):
+        names = []
+        for item in value:
+            if isinstance(item, dict) and key and item.get(key) is not None:
+                names.append(str(item[key]))
+            elif isinstance(item, str | int):
+                names.append(str(item))
+        return names
+    return []
