@@ -87,8 +87,10 @@ class Diagnostic:
 class Setting:
     """One recognised configuration fact about a service, with the line that states it.
 
-    `topic` is one of: pool, session, cache, timeout, retry, circuit_breaker, tracing, metrics,
-    rate_limit, upload_dir. `value` is normalised (e.g. a store name, a number, a bool).
+    `topic` is one of: pool, conn_max_age, db_proxy, db_max_connections, session_store, cache_backend,
+    timeout, datastore_timeout, server_timeout, retry, circuit_breaker, bulkhead, tracing, metrics,
+    rate_limit, upload_dir, upload_storage (see parsers/settings.py). `value` is normalised (a store name,
+    a number, a bool).
     """
 
     topic: str

@@ -1,9 +1,111 @@
-"""Application configuration files: .env, Spring, Django/Flask settings, Node config, nginx."""
+"""Application configuration files: .env, Spring, Django/Flask settings, Node config, nginx.
+
+Each file becomes one `config` node (type = its framework/format: dotenv, spring, django, flask, node-config,
+rails, php, nginx, postgres, mysql) whose `settings` are what `settings.interpret` recognised, plus one edge
+per host it names. Python settings are read with `ast`, never imported; node-config `.js` files are not read
+(they would need execution). Framework defaults that rules depend on are recorded as settings located at
+line 1 with a key like "(django default)" when the file clearly is such a module and does not say otherwise.
+
+Node attrs: `framework`, `dir` (POSIX dirname of the file, "." at the root).
+Entry keys: nested keys joined with dots, list items as `[i]`; Rails database.yml keys are prefixed with
+`database.`; nginx keys are the block path (`http.server.location(/api).proxy_read_timeout`); Python class
+attributes (`class ProductionConfig: X = 1`) are `ProductionConfig.X`. Problems are "line N: message".
+"""
 
 from __future__ import annotations
 
-from auditor.model import Facts
-from auditor.parsers.settings import Entry
+import ast
+import json
+import posixpath
+import re
+from collections.abc import Callable
+from typing import Any
+
+from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
+from auditor.parsers.settings import Entry, interpret
+from auditor.parsers.yaml_source import YList, YMap, load_documents
+
+MAX_ENTRIES = 20_000
+
+_SPRING = re.compile(r"^(application|bootstrap)([-_.][\w.-]*)?\.(ya?ml|properties)$", re.IGNORECASE)
+_DJANGO = re.compile(r"^settings([-_.][\w.-]*)?\.py$", re.IGNORECASE)
+_NGINX_DIRS = {"nginx", "conf.d", "sites-available", "sites-enabled", "nginx.d", "openresty"}
+_PROBLEM_LINE = re.compile(r"^line (\d+): ")
+
+
+# --------------------------------------------------------------------------------------------------
+# Which files
+# --------------------------------------------------------------------------------------------------
+
+
+def _format(path: str) -> tuple[str, str] | None:
+    """(reader, framework) for a path, or None."""
+    clean = path.replace("\\", "/")
+    name = posixpath.basename(clean)
+    lower = name.lower()
+    parts = [p.lower() for p in clean.split("/")[:-1]]
+    parent = parts[-1] if parts else ""
+    if lower == ".env" or (lower.startswith(".env.") and lower != ".envrc") or (
+            lower.endswith(".env") and len(lower) > 4):
+        return "dotenv", "dotenv"
+    if _SPRING.match(name):
+        return ("properties" if lower.endswith(".properties") else "yaml"), "spring"
+    if lower.endswith(".py"):
+        if _DJANGO.match(name) or (parent == "settings" and lower != "__init__.py"):
+            return "python", "django"
+        if lower == "config.py":
+            return "python", "flask"
+        return None
+    if lower == "database.yml" and parent == "config":
+        return "yaml", "rails"
+    if lower.endswith(".json") and parent == "config" and lower not in ("package.json", "tsconfig.json"):
+        return "json", "node-config"
+    if lower == "php.ini" or lower.startswith("php.ini-") or (
+            lower.endswith(".ini") and any("php" in p for p in parts)):
+        return "ini", "php"
+    if lower.endswith(".conf") and ("nginx" in lower or any(p in _NGINX_DIRS or "nginx" in p for p in parts)):
+        return "nginx", "nginx"
+    if lower == "postgresql.conf":
+        return "ini", "postgres"
+    if lower in ("my.cnf", "mysqld.cnf", "mariadb.cnf") or (lower.endswith(".cnf") and any(
+            p in ("mysql", "mysql.conf.d", "conf.d", "mariadb") for p in parts)):
+        return "ini", "mysql"
+    return None
+
+
+def recognises(path: str) -> bool:
+    """True when the file name says this is an app-config file (.env*, application*.yml, settings*.py, …)."""
+    try:
+        return _format(path) is not None
+    except Exception:  # noqa: BLE001 - never let a path break discovery
+        return False
+
+
+def _reader_for(filename: str) -> tuple[str, str] | None:
+    """Like `_format`, but also by plain extension (a ConfigMap key like `app.properties`, `nginx.conf`)."""
+    found = _format(filename)
+    if found is not None:
+        return found
+    lower = posixpath.basename(filename.replace("\\", "/")).lower()
+    if lower.endswith((".yml", ".yaml")):
+        return "yaml", ""
+    if lower.endswith(".properties"):
+        return "properties", ""
+    if lower.endswith(".json"):
+        return "json", ""
+    if lower.endswith(".py"):
+        return "python", ""
+    if lower.endswith(".ini") or lower.endswith(".cnf"):
+        return "ini", ""
+    if lower.endswith(".conf"):
+        return "nginx" if "nginx" in lower or lower == "default.conf" else "ini", (
+            "nginx" if "nginx" in lower or lower == "default.conf" else "")
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Entries
+# --------------------------------------------------------------------------------------------------
 
 
 def entries_from_text(filename: str, text: str, path: str, line_offset: int = 0) -> tuple[list[Entry], list[str]]:
@@ -13,8 +115,861 @@ def entries_from_text(filename: str, text: str, path: str, line_offset: int = 0)
     content embedded in another file, e.g. a ConfigMap's `application.yml: |` block).
     Returns (entries, problems) and never raises; an unrecognised file name gives ([], []).
     """
-    raise NotImplementedError
+    found = _reader_for(filename)
+    if found is None:
+        return [], []
+    reader_name, framework = found
+    reader = _Reader(path, line_offset)
+    readers: dict[str, Callable[[str], None]] = {
+        "dotenv": reader.dotenv, "properties": reader.properties, "yaml": reader.yaml, "json": reader.json,
+        "python": reader.python, "ini": reader.ini, "nginx": reader.nginx,
+    }
+    try:
+        if framework == "rails":
+            reader.prefix = "database"
+            reader.erb = True
+        if posixpath.basename(filename).lower() == "custom-environment-variables.json":
+            reader.values_are_env_names = True
+        readers[reader_name](text)
+    except RecursionError:
+        reader.problem(None, "nesting too deep")
+    except Exception as error:  # noqa: BLE001 - never raise: keep what was read
+        reader.problem(None, f"could not read ({type(error).__name__}: {error})")
+    return reader.entries[:MAX_ENTRIES], reader.problems
+
+
+class _Reader:
+    def __init__(self, path: str, offset: int) -> None:
+        self.path = path
+        self.offset = offset
+        self.entries: list[Entry] = []
+        self.problems: list[str] = []
+        self.prefix = ""
+        self.erb = False
+        self.values_are_env_names = False
+
+    def loc(self, line: int, end_line: int | None = None) -> Location:
+        return Location(self.path, line + self.offset, (end_line or line) + self.offset)
+
+    def add(self, key: str, value: Any, line: int, end_line: int | None = None) -> None:
+        if len(self.entries) >= MAX_ENTRIES:
+            return
+        if self.prefix:
+            key = f"{self.prefix}.{key}" if key else self.prefix
+        if isinstance(value, str):
+            if self.erb:
+                value = _erb(value)
+            if self.values_are_env_names:
+                value = "${" + value + "}"
+        self.entries.append(Entry(key, value, self.loc(line, end_line)))
+
+    def problem(self, line: int | None, message: str) -> None:
+        if line is None:
+            self.problems.append(message)
+        else:
+            self.problems.append(f"line {line + self.offset}: {message}")
+
+    # -- .env -----------------------------------------------------------------------------------------
+
+    def dotenv(self, text: str) -> None:
+        lines = text.splitlines()
+        index = 0
+        while index < len(lines):
+            raw = lines[index]
+            number = index + 1
+            index += 1
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("export "):
+                line = line[7:].lstrip()
+            key, sep, rest = line.partition("=")
+            key = key.strip()
+            if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", key):
+                self.problem(number, "expected KEY=VALUE")
+                continue
+            rest = rest.lstrip()
+            end = number
+            if rest[:1] in ("'", '"', "`"):
+                quote = rest[0]
+                body = rest[1:]
+                close = _closing_quote(body, quote)
+                while close < 0 and index < len(lines):
+                    body += "\n" + lines[index]
+                    index += 1
+                    end = index
+                    close = _closing_quote(body, quote)
+                if close < 0:
+                    self.problem(number, f"unterminated {quote} quote")
+                    value = body
+                else:
+                    value = body[:close]
+                if quote == '"':
+                    value = value.replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\")
+            else:
+                value = re.split(r"\s+#", rest, maxsplit=1)[0].strip()
+            self.add(key, value, number, end)
+
+    # -- .properties ----------------------------------------------------------------------------------
+
+    def properties(self, text: str) -> None:
+        lines = text.splitlines()
+        index = 0
+        while index < len(lines):
+            start = index + 1
+            line = lines[index].lstrip()
+            index += 1
+            if not line or line[0] in "#!":
+                continue
+            logical = line
+            while _continues(logical) and index < len(lines):
+                logical = logical[:-1] + lines[index].lstrip()
+                index += 1
+            if _continues(logical):
+                logical = logical[:-1]
+            key, value = _split_property(logical)
+            if key:
+                self.add(key, value, start, index)
+
+    # -- YAML -----------------------------------------------------------------------------------------
+
+    def yaml(self, text: str) -> None:
+        documents, error = load_documents(text)
+        for document in documents:
+            value = document.value
+            if isinstance(value, (YMap, YList)):
+                self._flatten_yaml(value, "", document.line, document.end_line)
+        if error is not None:
+            self.problem(error.line, f"invalid YAML: {error.message}")
+
+    def _flatten_yaml(self, value: Any, key: str, line: int, end_line: int) -> None:
+        if isinstance(value, YMap):
+            for child, child_value in value.items():
+                start, end = value.span_of(child)
+                child_key = f"{key}.{child}" if key else str(child)
+                self._flatten_yaml(child_value, child_key, start, end)
+        elif isinstance(value, YList):
+            for index, item in enumerate(value):
+                start, end = value.item_lines[index] if index < len(value.item_lines) else (line, end_line)
+                self._flatten_yaml(item, f"{key}[{index}]", start, end)
+        elif isinstance(value, (dict, list)):
+            return
+        else:
+            self.add(key, value, line, end_line)
+
+    # -- JSON -----------------------------------------------------------------------------------------
+
+    def json(self, text: str) -> None:
+        try:
+            parser = _JsonParser(text)
+            value = parser.document()
+        except _JsonError as error:
+            try:
+                json.loads(text)
+            except json.JSONDecodeError as decode_error:
+                self.problem(decode_error.lineno, f"invalid JSON: {decode_error.msg}")
+                return
+            self.problem(error.line, f"invalid JSON: {error}")
+            return
+        self._flatten_json(value, "")
+
+    def _flatten_json(self, node: tuple[Any, int, int], key: str) -> None:
+        value, line, end = node
+        if isinstance(value, dict):
+            for child, child_node in value.items():
+                self._flatten_json(child_node, f"{key}.{child}" if key else str(child))
+        elif isinstance(value, list):
+            for index, child_node in enumerate(value):
+                self._flatten_json(child_node, f"{key}[{index}]")
+        else:
+            self.add(key, value, line, end)
+
+    # -- ini (php.ini, postgresql.conf, my.cnf) -------------------------------------------------------
+
+    def ini(self, text: str) -> None:
+        for number, raw in enumerate(text.splitlines(), 1):
+            line = raw.strip()
+            if not line or line[0] in ";#":
+                continue
+            if line.startswith("[") and line.endswith("]"):
+                continue
+            key, sep, value = line.partition("=")
+            if not sep:
+                if re.fullmatch(r"[A-Za-z0-9_.\-]+", line):
+                    self.add(line, True, number)  # my.cnf flags (skip-name-resolve)
+                else:
+                    self.problem(number, "expected key = value")
+                continue
+            value = value.strip()
+            if value[:1] in ("'", '"'):
+                close = value.find(value[0], 1)
+                value = value[1:close] if close > 0 else value[1:]
+            else:
+                value = re.split(r"\s+[;#]|^[;#]", value, maxsplit=1)[0].strip()
+            self.add(key.strip(), value, number)
+
+    # -- nginx ----------------------------------------------------------------------------------------
+
+    def nginx(self, text: str) -> None:
+        context: list[str] = []
+        words: list[str] = []
+        start = 0
+        for token, line, quoted in _nginx_tokens(text):
+            if not quoted and token == "{":
+                if not words:
+                    self.problem(line, "block without a name")
+                    context.append("?")
+                else:
+                    name = words[0] + (f"({' '.join(words[1:])})" if len(words) > 1 else "")
+                    context.append(name)
+                words = []
+            elif not quoted and token == "}":
+                if words:
+                    self.problem(start, f"directive '{words[0]}' without ';'")
+                    words = []
+                if not context:
+                    self.problem(line, "unexpected '}'")
+                else:
+                    context.pop()
+            elif not quoted and token == ";":
+                if words:
+                    key = ".".join([*context, words[0]])
+                    self.add(key, " ".join(words[1:]), start, line)
+                words = []
+            else:
+                if not words:
+                    start = line
+                words.append(token)
+        if words:
+            self.problem(start, f"directive '{words[0]}' without ';'")
+        if context:
+            self.problem(None, "unclosed block at end of file")
+
+    # -- Python ---------------------------------------------------------------------------------------
+
+    def python(self, text: str) -> None:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError as error:
+            self.problem(error.lineno or 1, f"Python syntax error: {error.msg}")
+            return
+        except (ValueError, MemoryError) as error:
+            self.problem(None, f"cannot parse Python: {error}")
+            return
+        _PythonSettings(self).statements(tree.body, "")
+
+
+def _closing_quote(body: str, quote: str) -> int:
+    index = 0
+    while index < len(body):
+        char = body[index]
+        if char == "\\" and quote == '"':
+            index += 2
+            continue
+        if char == quote:
+            return index
+        index += 1
+    return -1
+
+
+def _continues(line: str) -> bool:
+    trailing = len(line) - len(line.rstrip("\\"))
+    return trailing % 2 == 1
+
+
+_PROPERTY_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
+
+
+def _unescape_property(text: str) -> str:
+    out = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and index + 1 < len(text):
+            nxt = text[index + 1]
+            if nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", text[index + 2 : index + 6]):
+                out.append(chr(int(text[index + 2 : index + 6], 16)))
+                index += 6
+                continue
+            out.append(_PROPERTY_ESCAPES.get(nxt, nxt))
+            index += 2
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _split_property(line: str) -> tuple[str, str]:
+    index = 0
+    while index < len(line):
+        char = line[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char in "=: \t\f":
+            break
+        index += 1
+    key = line[:index]
+    rest = line[index:].lstrip(" \t\f")
+    if rest[:1] in ("=", ":"):
+        rest = rest[1:].lstrip(" \t\f")
+    return _unescape_property(key), _unescape_property(rest).strip()
+
+
+def _erb(value: str) -> str:
+    """Rails ERB: `<%= ENV.fetch("X") { 5 } %>` → "5"; `<%= ENV["X"] %>` → "${X}"."""
+    if "<%" not in value:
+        return value
+
+    def replace(match: re.Match[str]) -> str:
+        body = match.group(1).strip()
+        fetch = re.match(r"""ENV\.fetch\(\s*["'](\w+)["']\s*(?:,\s*(.+?)\s*)?\)\s*(?:\{\s*(.+?)\s*\})?""", body)
+        if fetch:
+            default = fetch.group(2) or fetch.group(3)
+            if default:
+                return default.strip("'\"")
+            return "${" + fetch.group(1) + "}"
+        env = re.match(r"""ENV\[\s*["'](\w+)["']\s*\]""", body)
+        if env:
+            return "${" + env.group(1) + "}"
+        number = re.fullmatch(r"\d+", body)
+        return body if number else "${" + body + "}"
+
+    return re.sub(r"<%=?-?(.*?)-?%>", replace, value)
+
+
+def _nginx_tokens(text: str) -> list[tuple[str, int, bool]]:
+    tokens: list[tuple[str, int, bool]] = []
+    index, line, length = 0, 1, len(text)
+    while index < length:
+        char = text[index]
+        if char == "\n":
+            line += 1
+            index += 1
+        elif char.isspace():
+            index += 1
+        elif char == "#":
+            while index < length and text[index] != "\n":
+                index += 1
+        elif char in "{};":
+            tokens.append((char, line, False))
+            index += 1
+        elif char in "'\"":
+            start_line = line
+            index += 1
+            buf = []
+            while index < length and text[index] != char:
+                if text[index] == "\\" and index + 1 < length:
+                    index += 1
+                if text[index] == "\n":
+                    line += 1
+                buf.append(text[index])
+                index += 1
+            index += 1
+            tokens.append(("".join(buf), start_line, True))
+        else:
+            start = index
+            while index < length and not text[index].isspace() and text[index] not in "{};":
+                if text[index] == "$" and index + 1 < length and text[index + 1] == "{":
+                    close = text.find("}", index)
+                    index = close + 1 if close > 0 else index + 1
+                    continue
+                index += 1
+            tokens.append((text[start:index], line, False))
+    return tokens
+
+
+# --------------------------------------------------------------------------------------------------
+# JSON with lines (node-config files may also carry // and /* */ comments)
+# --------------------------------------------------------------------------------------------------
+
+
+class _JsonError(Exception):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class _JsonParser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+        self.depth = 0
+
+    def document(self) -> tuple[Any, int, int]:
+        value = self.value()
+        self.skip()
+        if self.pos < len(self.text):
+            raise _JsonError("extra data after the document", self.line)
+        return value
+
+    def skip(self) -> None:
+        text = self.text
+        while self.pos < len(text):
+            char = text[self.pos]
+            if char == "\n":
+                self.line += 1
+                self.pos += 1
+            elif char in " \t\r\ufeff":
+                self.pos += 1
+            elif text.startswith("//", self.pos):
+                end = text.find("\n", self.pos)
+                self.pos = len(text) if end < 0 else end
+            elif text.startswith("/*", self.pos):
+                end = text.find("*/", self.pos + 2)
+                if end < 0:
+                    raise _JsonError("unterminated comment", self.line)
+                self.line += text.count("\n", self.pos, end)
+                self.pos = end + 2
+            else:
+                return
+
+    def value(self) -> tuple[Any, int, int]:
+        self.skip()
+        if self.pos >= len(self.text):
+            raise _JsonError("unexpected end of input", self.line)
+        char = self.text[self.pos]
+        line = self.line
+        if char == "{":
+            return self.obj()
+        if char == "[":
+            return self.arr()
+        if char == '"':
+            return self.string(), line, line
+        match = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null").match(self.text, self.pos)
+        if not match:
+            raise _JsonError(f"unexpected {char!r}", self.line)
+        self.pos = match.end()
+        token = match.group(0)
+        literal: Any = {"true": True, "false": False, "null": None}.get(token, token)
+        if literal is token:
+            literal = float(token) if any(c in token for c in ".eE") else int(token)
+        return literal, line, line
+
+    def string(self) -> str:
+        end = self.pos + 1
+        text = self.text
+        while True:
+            if end >= len(text) or text[end] == "\n":
+                raise _JsonError("unterminated string", self.line)
+            if text[end] == "\\":
+                end += 2
+                continue
+            if text[end] == '"':
+                break
+            end += 1
+        raw = text[self.pos : end + 1]
+        self.pos = end + 1
+        try:
+            return str(json.loads(raw))
+        except json.JSONDecodeError as error:
+            raise _JsonError("invalid string", self.line) from error
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > 200:
+            raise _JsonError("nesting too deep", self.line)
+
+    def obj(self) -> tuple[Any, int, int]:
+        self.enter()
+        start = self.line
+        self.pos += 1
+        result: dict[str, tuple[Any, int, int]] = {}
+        self.skip()
+        if self.text.startswith("}", self.pos):
+            self.pos += 1
+            self.depth -= 1
+            return result, start, self.line
+        while True:
+            self.skip()
+            if not self.text.startswith('"', self.pos):
+                raise _JsonError("expected a key", self.line)
+            key_line = self.line
+            key = self.string()
+            self.skip()
+            if not self.text.startswith(":", self.pos):
+                raise _JsonError("expected ':'", self.line)
+            self.pos += 1
+            value, _, end = self.value()
+            result[key] = (value, key_line, end)
+            self.skip()
+            if self.text.startswith(",", self.pos):
+                self.pos += 1
+                self.skip()
+                if self.text.startswith("}", self.pos):  # trailing comma
+                    self.pos += 1
+                    break
+                continue
+            if self.text.startswith("}", self.pos):
+                self.pos += 1
+                break
+            raise _JsonError("expected ',' or '}'", self.line)
+        self.depth -= 1
+        return result, start, self.line
+
+    def arr(self) -> tuple[Any, int, int]:
+        self.enter()
+        start = self.line
+        self.pos += 1
+        items: list[tuple[Any, int, int]] = []
+        self.skip()
+        if self.text.startswith("]", self.pos):
+            self.pos += 1
+            self.depth -= 1
+            return items, start, self.line
+        while True:
+            items.append(self.value())
+            self.skip()
+            if self.text.startswith(",", self.pos):
+                self.pos += 1
+                self.skip()
+                if self.text.startswith("]", self.pos):
+                    self.pos += 1
+                    break
+                continue
+            if self.text.startswith("]", self.pos):
+                self.pos += 1
+                break
+            raise _JsonError("expected ',' or ']'", self.line)
+        self.depth -= 1
+        return items, start, self.line
+
+
+# --------------------------------------------------------------------------------------------------
+# Python settings, read with ast (never imported)
+# --------------------------------------------------------------------------------------------------
+
+
+class _Unknown:
+    """A value that cannot be known without running the code."""
+
+
+UNKNOWN = _Unknown()
+_ENV_FUNCS = {"os.environ.get", "os.getenv", "getenv", "environ.get", "env", "config", "os.environ.setdefault",
+              "env.get_value", "decouple.config", "environ.Env"}
+_DB_URL_FUNCS = {"dj_database_url.config", "dj_database_url.parse", "env.db", "env.db_url", "db_url",
+                 "dj_db_url", "env.database_url"}
+_CACHE_URL_FUNCS = {"env.cache", "env.cache_url", "django_cache_url.config", "django_cache_url.parse"}
+
+
+def _dotted(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+class _PythonSettings:
+    def __init__(self, reader: _Reader) -> None:
+        self.reader = reader
+        self.names: dict[str, Any] = {}  # module-level scalars, for f-strings and Name references
+        self.nodes: dict[str, ast.AST] = {}  # module-level dict/list literals
+
+    def statements(self, body: list[ast.stmt], prefix: str) -> None:
+        for stmt in body:
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    self.assign(target, stmt.value, stmt, prefix)
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                self.assign(stmt.target, stmt.value, stmt, prefix)
+            elif isinstance(stmt, ast.ClassDef):
+                self.statements(stmt.body, f"{prefix}{stmt.name}.")
+            elif isinstance(stmt, ast.If):
+                self.statements(stmt.body, prefix)
+                self.statements(stmt.orelse, prefix)
+            elif isinstance(stmt, ast.Try):
+                self.statements(stmt.body, prefix)
+                for handler in stmt.handlers:
+                    self.statements(handler.body, prefix)
+                self.statements(stmt.orelse, prefix)
+                self.statements(stmt.finalbody, prefix)
+            elif isinstance(stmt, ast.With):
+                self.statements(stmt.body, prefix)
+
+    def assign(self, target: ast.expr, value: ast.expr, stmt: ast.stmt, prefix: str) -> None:
+        key = self.target_key(target)
+        if key is None:
+            return
+        full = prefix + key
+        if isinstance(target, ast.Name) and not prefix:
+            if isinstance(value, (ast.Dict, ast.List, ast.Tuple)):
+                self.nodes[key] = value
+            scalar = self.scalar(value)
+            if not isinstance(scalar, _Unknown):
+                self.names[key] = scalar
+        self.flatten(value, full, stmt.lineno, stmt.end_lineno or stmt.lineno)
+
+    def target_key(self, target: ast.expr) -> str | None:
+        if isinstance(target, ast.Name):
+            return target.id
+        if isinstance(target, ast.Subscript):
+            base = self.target_key(target.value)
+            index = target.slice
+            if base is None or not isinstance(index, ast.Constant) or not isinstance(index.value, (str, int)):
+                return None
+            return f"{base}.{index.value}"
+        return None
+
+    def flatten(self, node: ast.expr, key: str, line: int, end: int, depth: int = 0) -> None:
+        if depth > 40:  # `A = {"x": A}` or absurd nesting
+            return
+        if isinstance(node, ast.Dict):
+            for k, v in zip(node.keys, node.values, strict=False):
+                if k is None:  # **spread
+                    continue
+                name = self.scalar(k)
+                if isinstance(name, (_Unknown, dict, list)):
+                    continue
+                self.flatten(v, f"{key}.{name}", k.lineno, v.end_lineno or v.lineno, depth + 1)
+            return
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            for index, item in enumerate(node.elts):
+                self.flatten(item, f"{key}[{index}]", item.lineno, item.end_lineno or item.lineno, depth + 1)
+            return
+        if isinstance(node, ast.Name) and node.id in self.nodes and self.nodes[node.id] is not node:
+            self.flatten(self.nodes[node.id], key, line, end, depth + 1)  # type: ignore[arg-type]
+            return
+        if isinstance(node, ast.Call):
+            func = _dotted(node.func) or ""
+            if func == "dict":
+                for keyword in node.keywords:
+                    if keyword.arg:
+                        self.flatten(keyword.value, f"{key}.{keyword.arg}", keyword.value.lineno,
+                                     keyword.value.end_lineno or keyword.value.lineno, depth + 1)
+                return
+            if func in _DB_URL_FUNCS or func in _CACHE_URL_FUNCS:
+                self.url_helper(node, func, key, line, end)
+                return
+        value = self.scalar(node)
+        if isinstance(value, _Unknown):
+            return
+        self.reader.add(key, value, line, end)
+
+    def url_helper(self, node: ast.Call, func: str, key: str, line: int, end: int) -> None:
+        """dj_database_url.config(default=…, conn_max_age=600) / env.db() → KEY.URL, KEY.CONN_MAX_AGE."""
+        var = "CACHE_URL" if func in _CACHE_URL_FUNCS else "DATABASE_URL"
+        url: Any = None
+        keywords = {k.arg: k.value for k in node.keywords if k.arg}
+        if func.endswith(".parse") and node.args:
+            url = self.scalar(node.args[0])
+        else:
+            if "env" in keywords:
+                env_name = self.scalar(keywords["env"])
+                var = env_name if isinstance(env_name, str) else var
+            elif node.args and func.startswith("env") and isinstance(self.scalar(node.args[0]), str):
+                var = self.scalar(node.args[0])
+            default = keywords.get("default")
+            if default is None and func.startswith("env") and len(node.args) > 1:
+                default = node.args[1]
+            url = self.scalar(default) if default is not None else "${" + var + "}"
+        if isinstance(url, _Unknown) or url is None:
+            url = "${" + var + "}"
+        self.reader.add(f"{key}.URL", url, line, end)
+        for name in ("conn_max_age", "conn_health_checks", "ssl_require", "engine"):
+            if name in keywords:
+                value = self.scalar(keywords[name])
+                if not isinstance(value, _Unknown):
+                    self.reader.add(f"{key}.{name.upper()}", value, keywords[name].lineno,
+                                    keywords[name].end_lineno or keywords[name].lineno)
+
+    def scalar(self, node: ast.expr | None) -> Any:
+        """The literal value of an expression, resolving env lookups to their defaults; else UNKNOWN."""
+        if node is None:
+            return UNKNOWN
+        if isinstance(node, ast.Constant):
+            return node.value if not isinstance(node.value, bytes) else UNKNOWN
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            inner = self.scalar(node.operand)
+            return -inner if isinstance(inner, (int, float)) and not isinstance(inner, bool) else UNKNOWN
+        if isinstance(node, (ast.Dict, ast.List, ast.Tuple, ast.Set)):
+            return UNKNOWN
+        if isinstance(node, ast.Name):
+            if node.id in self.names:
+                return self.names[node.id]
+            return f"<{node.id}>"
+        if isinstance(node, ast.Attribute):
+            dotted = _dotted(node)
+            return f"<{dotted}>" if dotted else UNKNOWN
+        if isinstance(node, ast.JoinedStr):
+            parts = []
+            for value in node.values:
+                if isinstance(value, ast.Constant):
+                    parts.append(str(value.value))
+                elif isinstance(value, ast.FormattedValue):
+                    inner = self.scalar(value.value)
+                    if isinstance(inner, (str, int, float)) and not (isinstance(inner, str) and inner.startswith("<")):
+                        parts.append(str(inner))
+                    else:
+                        name = _dotted(value.value) or "expr"
+                        parts.append("${" + name + "}")
+            return "".join(parts)
+        if isinstance(node, ast.BinOp):
+            left, right = self.scalar(node.left), self.scalar(node.right)
+            if isinstance(left, _Unknown) or isinstance(right, _Unknown):
+                return UNKNOWN
+            if isinstance(node.op, ast.Div) and isinstance(left, str) and isinstance(right, str):
+                return f"{left.rstrip('/')}/{right.lstrip('/')}"
+            if isinstance(node.op, ast.Add) and isinstance(left, str) and isinstance(right, str):
+                return left + right
+            if isinstance(left, (int, float)) and isinstance(right, (int, float)) and not isinstance(left, bool):
+                try:
+                    if isinstance(node.op, ast.Mult):
+                        return left * right
+                    if isinstance(node.op, ast.Add):
+                        return left + right
+                except OverflowError:
+                    return UNKNOWN
+            return UNKNOWN
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            values = [self.scalar(v) for v in node.values]
+            for value in values:
+                if not isinstance(value, _Unknown) and not (isinstance(value, str) and value.startswith("${")):
+                    return value
+            return values[0]
+        if isinstance(node, ast.Subscript):
+            base = _dotted(node.value)
+            index = node.slice
+            if base in ("os.environ", "environ") and isinstance(index, ast.Constant) and isinstance(index.value, str):
+                return "${" + index.value + "}"
+            return UNKNOWN
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        return UNKNOWN
+
+    def call(self, node: ast.Call) -> Any:
+        func = _dotted(node.func) or ""
+        keywords = {k.arg: k.value for k in node.keywords if k.arg}
+        short = func.rsplit(".", 1)[-1]
+        if func in _ENV_FUNCS or (func.startswith("env.") and short in (
+                "str", "int", "bool", "float", "list", "tuple", "dict", "json", "url", "path", "get_value")):
+            if not node.args:
+                return UNKNOWN
+            var = self.scalar(node.args[0])
+            if not isinstance(var, str):
+                return UNKNOWN
+            default_node = keywords.get("default")
+            if default_node is None and len(node.args) > 1 and not (func == "env" and len(node.args) > 1 and False):
+                default_node = node.args[1]
+            if default_node is not None:
+                default = self.scalar(default_node)
+                if isinstance(default, _Unknown):
+                    return "${" + var + "}"
+                return _cast(default, short if func.startswith("env.") else "", keywords.get("cast"))
+            return "${" + var + "}"
+        if func in ("int", "float", "str", "bool") and node.args:
+            inner = self.scalar(node.args[0])
+            if isinstance(inner, _Unknown):
+                return UNKNOWN
+            return _cast(inner, func, None)
+        if func in ("os.path.join", "path.join", "posixpath.join"):
+            parts = [self.scalar(arg) for arg in node.args]
+            if any(not isinstance(p, str) for p in parts):
+                return UNKNOWN
+            return "/".join(str(p).rstrip("/") for p in parts)
+        if func in ("Path", "pathlib.Path", "PurePath", "PosixPath") and node.args:
+            return self.scalar(node.args[0]) if len(node.args) == 1 else UNKNOWN
+        if func in ("timedelta", "datetime.timedelta"):
+            seconds = 0.0
+            factors = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400, "milliseconds": 0.001}
+            for name, factor in factors.items():
+                if name in keywords:
+                    value = self.scalar(keywords[name])
+                    if not isinstance(value, (int, float)):
+                        return UNKNOWN
+                    seconds += value * factor
+            return seconds
+        for arg in node.args[:1]:  # redis.from_url("redis://…"), create_engine(url)
+            value = self.scalar(arg)
+            if isinstance(value, str) and "://" in value:
+                return value
+        return UNKNOWN
+
+
+def _cast(value: Any, kind: str, cast: ast.expr | None) -> Any:
+    target = kind or (_dotted(cast) if cast is not None else "") or ""
+    try:
+        if target == "int" and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return int(value)
+        if target == "float" and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return float(value)
+        if target == "bool" and isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        if target == "str" and value is not None:
+            return str(value)
+    except (ValueError, OverflowError):
+        return value
+    return value
+
+
+# --------------------------------------------------------------------------------------------------
+# parse
+# --------------------------------------------------------------------------------------------------
+
+
+def _defaults(framework: str, entries: list[Entry], settings: tuple[Setting, ...], path: str) -> list[Setting]:
+    """What a Django/Flask settings module implies when it does not say otherwise (see module docstring)."""
+    tops = {re.split(r"[.\[]", _class_free(e.key), maxsplit=1)[0] for e in entries}
+    topics = {s.topic for s in settings}
+    at = Location(path, 1)
+    out: list[Setting] = []
+    if framework == "django" and tops & {"INSTALLED_APPS", "DATABASES", "ROOT_URLCONF"}:
+        if "SESSION_ENGINE" not in tops and "session_store" not in topics:
+            out.append(Setting("session_store", "(django default)", "db", at, "django"))
+        if "CACHES" not in tops and "cache_backend" not in topics:
+            out.append(Setting("cache_backend", "(django default)", "locmem", at, "django"))
+        if "DATABASES" in tops and "conn_max_age" not in topics and not any(
+                re.search(r"\.CONN_MAX_AGE$", e.key) for e in entries):
+            out.append(Setting("conn_max_age", "(django default)", 0, at, "django"))
+    flask = "SECRET_KEY" in tops or any(t.startswith(("FLASK_", "SQLALCHEMY_", "SESSION_")) for t in tops)
+    if framework == "flask" and flask and "SESSION_TYPE" not in tops and "session_store" not in topics:
+        out.append(Setting("session_store", "(flask default)", "cookie", at, "flask"))
+    return out
+
+
+def _class_free(key: str) -> str:
+    return re.sub(r"^(?:[A-Z][A-Za-z0-9]*)?(Config|Settings|Configuration)\.", "", key)
+
+
+def _diagnostic(path: str, problem: str) -> Diagnostic:
+    match = _PROBLEM_LINE.match(problem)
+    if match:
+        return Diagnostic(path, problem[match.end() :], int(match.group(1)), "parse-error", "warning")
+    return Diagnostic(path, problem, None, "parse-error", "warning")
 
 
 def parse(path: str, text: str) -> Facts:
-    raise NotImplementedError
+    """One `config` node for an app-config file, with its recognised settings and an edge per named host."""
+    try:
+        return _parse(path, text)
+    except Exception as error:  # noqa: BLE001 - never raise past the parser
+        return Facts(path, "appconfig", diagnostics=(
+            Diagnostic(path, f"could not read app config ({type(error).__name__}: {error})", None, "parse-error"),))
+
+
+def _parse(path: str, text: str) -> Facts:
+    found = _reader_for(path)
+    framework = found[1] if found else ""
+    framework = framework or (found[0] if found else "unknown")
+    entries, problems = entries_from_text(path, text, path, 0)
+    if framework == "flask" and any(e.key.split(".", 1)[0] in ("INSTALLED_APPS", "DATABASES", "ROOT_URLCONF")
+                                    for e in entries):
+        framework = "django"
+    hint = {"dotenv": "", "node-config": "node", "php": "php"}.get(framework, framework)
+    result = interpret(entries, hint)
+    settings = result.settings + tuple(_defaults(framework, entries, result.settings, path))
+    last_line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1)) if text else 1
+    ident = node_id("appconfig", "config", path)
+    directory = posixpath.dirname(path) or "."
+    node = Node(ident, "config", path, "appconfig", framework, Location(path, 1, last_line),
+                attrs={"framework": framework, "dir": directory}, settings=settings)
+    edges = tuple(
+        Edge(ident, host_ref(link.host), link.kind, link.location,
+             {"target_kind": link.target_kind, "scheme": link.scheme, "port": link.port, "key": link.key,
+              "database": link.database})
+        for link in result.links
+    )
+    diagnostics = tuple(_diagnostic(path, p) for p in problems)
+    return Facts(path, "appconfig", (node,), edges, diagnostics)

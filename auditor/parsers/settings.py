@@ -4,10 +4,39 @@ Compose `environment`, Kubernetes `env`/ConfigMaps, `.env`, Spring, Django, Flas
 reduce to (key, value, location) entries; `interpret` turns them into recognised `Setting`s (pool,
 session store, cache, timeouts, retries, circuit breakers, tracing, metrics, …) and `Link`s (a URL or
 host that names a datastore, cache, queue or another service). Knowledge of frameworks lives here, once.
+
+Setting topics and their normalised values:
+
+- `pool`: int max pool size, True (pooling configured), False (explicitly disabled, e.g. NullPool)
+- `conn_max_age`: int seconds, None (persistent, unlimited)
+- `db_proxy`: pgbouncer | pgpool | proxysql | rds-proxy | supavisor | odyssey (the DB host is a pooler)
+- `db_max_connections`: int (server-side max_connections)
+- `session_store`: cookie | file | memory | cache | db | redis | memcached | jdbc | hazelcast | mongodb | none
+- `cache_backend`: locmem | memory | file | redis | memcached | db | dummy | caffeine | ehcache | hazelcast | simple
+- `timeout`: float seconds of an outgoing call (0.0 = no timeout); `key` is the config key, which names
+  the client/instance (`feign.client.config.orders.readTimeout`)
+- `datastore_timeout`: float seconds of a DB/cache client timeout (hikari connection-timeout, …)
+- `server_timeout`: float seconds of a timeout of the server itself (GUNICORN_TIMEOUT, keepalive)
+- `retry`: int attempts or True/False
+- `circuit_breaker`: True/False;  `bulkhead`: True
+- `tracing`: otel | jaeger | zipkin | xray | datadog | sleuth | micrometer | elastic-apm | newrelic | sentry,
+  or False when explicitly disabled
+- `metrics`: prometheus | statsd | datadog | otel | micrometer system name | custom, or False
+- `rate_limit`: True/False or a number (requests per second for nginx zones, the configured figure otherwise)
+- `upload_dir`: the path uploads are written to (local disk);  `upload_storage`: "remote" | "local"
+
+Keys are compared case- and separator-insensitively (Spring relaxed binding: `SPRING_DATASOURCE_URL` ==
+`spring.datasource.url`). A leading Python class prefix (`ProductionConfig.SESSION_TYPE`) is ignored.
+Links never carry credentials; localhost and unresolved `${...}` hosts are skipped.
+Telemetry endpoints (OTEL collector, Jaeger, Zipkin, …) are `connects_to` links, not `calls`.
+A Spring datasource URL without a pool setting implies HikariCP's default pool (10), recorded with key
+"(spring default: HikariCP)".
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -44,6 +73,1218 @@ class Interpretation:
     links: tuple[Link, ...] = ()
 
 
+# --------------------------------------------------------------------------------------------------
+# Vocabulary
+# --------------------------------------------------------------------------------------------------
+
+_SCHEME_KIND: dict[str, str] = {}
+for _names, _kind in (
+    ("postgres postgresql pgsql postgis psql mysql mariadb mysql2 mysqlx trilogy mongodb mongodb+srv mongo "
+     "sqlserver mssql oracle db2 redshift cockroachdb cockroach cassandra clickhouse couchbase couchdb neo4j "
+     "bolt neo4j+s elasticsearch opensearch dynamodb timescaledb tidb ecto yugabytedb influxdb arangodb "
+     "scylla", "datastore"),
+    ("redis rediss redis+sentinel redis-sentinel redis-socket valkey valkeys memcached memcache pymemcache "
+     "rediscache memcache-cluster hazelcast dragonfly", "cache"),
+    ("amqp amqps kafka nats tls+nats sqs stomp mqtt mqtts pulsar pulsar+ssl beanstalk nsq activemq "
+     "rabbitmq sns", "queue"),
+    ("http https grpc grpcs ws wss lb h2c thrift dns", "service"),
+):
+    for _name in _names.split():
+        _SCHEME_KIND[_name] = _kind
+
+_PORT_SCHEME = {
+    5432: "postgresql", 6432: "postgresql", 3306: "mysql", 33060: "mysql", 6033: "mysql", 27017: "mongodb",
+    6379: "redis", 6380: "redis", 26379: "redis", 11211: "memcached", 5672: "amqp", 5671: "amqps",
+    9092: "kafka", 29092: "kafka", 4222: "nats", 1433: "sqlserver", 1521: "oracle", 9200: "elasticsearch",
+    2181: "zookeeper", 61616: "activemq",
+}
+
+# Words in a key that say what kind of thing a bare host/`host:port` names.
+_DATASTORE_WORDS = {
+    "db", "database", "databases", "datasource", "postgres", "postgresql", "pg", "pgsql", "psql", "mysql",
+    "mariadb", "mongo", "mongodb", "sql", "jdbc", "knex", "sequelize", "typeorm", "prisma", "mikroorm",
+    "objection", "oracle", "mssql", "sqlserver", "cassandra", "clickhouse", "elasticsearch", "opensearch",
+    "couchdb", "couchbase", "neo4j", "influxdb", "influx", "dynamodb", "solr",
+}
+_CACHE_WORDS = {"redis", "memcached", "memcache", "cache", "caches", "valkey", "hazelcast"}
+_QUEUE_WORDS = {"rabbitmq", "rabbit", "amqp", "kafka", "nats", "broker", "mq", "queue", "sqs", "activemq",
+                "pulsar", "celery", "bootstrap"}
+_TELEMETRY_WORDS = {
+    "otel", "otlp", "opentelemetry", "jaeger", "zipkin", "tracing", "trace", "tracer", "traces", "telemetry",
+    "metrics", "prometheus", "statsd", "sentry", "apm", "newrelic", "datadog", "dd", "loki", "logstash",
+    "fluentd", "fluent", "logging", "xray", "honeycomb", "pushgateway", "collector", "dsn", "lightstep",
+}
+# URL keys that name the app itself, a browser-side target or a document, not a dependency.
+_NOT_A_DEPENDENCY_WORDS = {
+    "cors", "origin", "origins", "redirect", "callback", "allowed", "trusted", "csrf", "public", "site",
+    "homepage", "website", "static", "media", "cdn", "asset", "assets", "docs", "doc", "documentation",
+    "help", "support", "terms", "privacy", "logo", "image", "avatar", "icon", "favicon", "download",
+    "repo", "repository", "git", "github", "schema", "xmlns", "license", "feedback", "issues", "self",
+    "canonical", "frontend", "front", "advertised", "listeners", "listener", "swagger", "openapi", "login",
+    "logout", "next", "vite", "react", "vue", "nuxt", "expo", "gatsby", "ng", "landing", "unsubscribe",
+    "reset", "invite", "verify", "verification", "email", "mail", "share", "webhook", "webhooks", "return",
+    "success", "cancel", "failure", "error", "tos", "external", "profile",
+}
+_SELF_URL_KEYS = {"baseurl", "appurl", "siteurl", "publicurl", "rooturl", "hosturl", "externalurl",
+                  "serverurl", "applicationurl", "nextauthurl", "url", "host", "hostname", "domain",
+                  "allowedhosts", "serverport", "port"}
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "::", "ip6-localhost", "host.docker.internal",
+                "localhost.localdomain", "*", "+"}
+_INTERNAL_SUFFIXES = (".svc", ".cluster.local", ".local", ".internal", ".consul", ".lan", ".corp", ".home",
+                      ".localdomain", ".intra", ".intranet", ".private", ".test", ".localhost", ".docker",
+                      ".svc.cluster.local", ".home.arpa", ".example")
+_PUBLIC_TLDS = frozenset(re.split(
+    r"\s+", "com net org io co ai dev app cloud biz info me tech xyz online site services api page link digital "
+    "systems solutions software network global pro gov edu mil int eu asia tv fm ly sh gg is so to"))
+_HOST_WORDS = {"host", "hostname", "server", "servers", "addr", "address", "addresses", "endpoint", "hosts",
+               "uri", "nodes", "brokers", "location"}
+_PORT_WORDS = {"port"}
+_DBNAME_WORDS = {"name", "database", "db", "dbname"}
+_SIBLING_SCHEME_WORDS = ("engine", "adapter", "dialect", "client", "type", "driver", "scheme", "protocol")
+
+_PROXIES = (
+    (re.compile(r"pgbouncer|pg-bouncer|pg_bouncer"), "pgbouncer"),
+    (re.compile(r"pgpool"), "pgpool"),
+    (re.compile(r"proxysql"), "proxysql"),
+    (re.compile(r"\.proxy-[a-z0-9]+\.[a-z0-9-]+\.rds\.amazonaws\.com$"), "rds-proxy"),
+    (re.compile(r"pooler\.supabase\.com$|supavisor"), "supavisor"),
+    (re.compile(r"odyssey"), "odyssey"),
+)
+_POOLING_PROXIES = {"pgbouncer", "pgpool", "proxysql", "rds-proxy", "supavisor", "odyssey"}
+
+_TRUE = {"true", "yes", "on", "1", "enabled", "enable", "y", "t"}
+_FALSE = {"false", "no", "off", "0", "disabled", "disable", "n", "f", "none", "null", "never"}
+
+_CLASS_PREFIX = re.compile(r"^(?:[A-Z][A-Za-z0-9]*)?(Config|Settings|Configuration)\.")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_UNRESOLVED = re.compile(r"\$\{|\{\{|\$\(|%\(|<%|^\$[A-Za-z_]|^<[^>]*>$|\{[A-Za-z_][A-Za-z0-9_]*\}")
+_PLACEHOLDER_DEFAULT = re.compile(r"^\$\{[A-Za-z0-9_.\-\[\]]+(?::-?|-)(?P<default>[^}]*)\}$")
+_HOSTPORT = re.compile(r"^\[?(?P<host>[A-Za-z0-9_.\-:]+?)\]?(?::(?P<port>\d{1,5}))?$")
+_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<rest>.*)$", re.DOTALL)
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h|d)", re.IGNORECASE)
+_ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$",
+                           re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------------------------------
+# Small value helpers
+# --------------------------------------------------------------------------------------------------
+
+
+def _resolve(value: Any) -> Any:
+    """A value with a `${X:default}` / `${X:-default}` placeholder replaced by its default."""
+    if isinstance(value, str):
+        text = value.strip()
+        match = _PLACEHOLDER_DEFAULT.match(text)
+        if match:
+            return match.group("default").strip()
+        return text
+    return value
+
+
+def _as_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return bool(value)
+    if isinstance(value, str):
+        low = value.strip().strip("'\"").lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+    return None
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip().strip("'\"").replace("_", "")
+        if re.fullmatch(r"[+-]?\d+", text):
+            return int(text)
+    return None
+
+
+def _as_float(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip().strip("'\""))
+        except ValueError:
+            return None
+    return None
+
+
+def _duration(value: Any, bare_unit: float) -> float | None:
+    """Seconds in a duration: a number in `bare_unit` seconds, "5s", "250ms", "1m30s", "PT5S"."""
+    if isinstance(value, bool) or value is None:
+        return None
+    number = _as_float(value)
+    if number is not None:
+        return round(number * bare_unit, 6)
+    if not isinstance(value, str):
+        return None
+    text = value.strip().strip("'\"")
+    iso = _ISO_DURATION.match(text)
+    if iso and any(iso.groups()):
+        days, hours, minutes, seconds = (float(g) if g else 0.0 for g in iso.groups())
+        return round(days * 86400 + hours * 3600 + minutes * 60 + seconds, 6)
+    units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+    parts = _DURATION_PART.findall(text)
+    if parts and _DURATION_PART.sub("", text).strip() == "":
+        return round(sum(float(n) * units[u.lower()] for n, u in parts), 6)
+    return None
+
+
+def _words(key: str) -> list[str]:
+    """`spring.datasource.hikari.maximum-pool-size` → [spring, datasource, hikari, maximum, pool, size]."""
+    return [w for w in re.split(r"[^a-z0-9]+", _CAMEL.sub("_", key).lower()) if w]
+
+
+def _flat(key: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", key.lower())
+
+
+def _segments(key: str) -> list[str]:
+    """Dot segments with list indices dropped: `a.b[0].c` → [a, b, c]."""
+    return [s for s in re.split(r"\.|\[\d*\]", key) if s]
+
+
+def _is_unresolved(text: str) -> bool:
+    return bool(_UNRESOLVED.search(text))
+
+
+def _valid_host(host: str) -> bool:
+    if not host or _is_unresolved(host) or "/" in host or " " in host:
+        return False
+    low = host.lower().strip("[]")
+    if low in _LOCAL_HOSTS or low.startswith("127.") or low.endswith(".localhost"):
+        return False
+    if _is_ip(low):
+        return True
+    return bool(re.fullmatch(r"[a-z0-9_.\-]+", low)) and not re.fullmatch(r"[\d.]+", low)
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_public_host(host: str) -> bool:
+    """A host on the public internet (api.stripe.com), not a service name inside the deployment."""
+    low = host.lower().strip("[]").rstrip(".")
+    if _is_ip(low):
+        return ipaddress.ip_address(low).is_global
+    if "." not in low or low.endswith(_INTERNAL_SUFFIXES):
+        return False
+    if low.endswith(".amazonaws.com"):
+        return not re.search(r"(^internal-|\.elb\.|execute-api|lambda-url|\.rds\.|cache\.amazonaws|\.es\.|"
+                             r"\.mq\.|kafka\.|\.docdb\.|\.neptune\.)", low)
+    tld = low.rsplit(".", 1)[-1]
+    return tld in _PUBLIC_TLDS or (len(tld) == 2 and tld.isalpha())
+
+
+def _to_port(text: str | None) -> int | None:
+    if not text or not text.isdigit():
+        return None
+    port = int(text)
+    return port if 0 < port < 65536 else None
+
+
+# --------------------------------------------------------------------------------------------------
+# URLs and connection strings
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Url:
+    scheme: str
+    hosts: tuple[tuple[str, int | None], ...]
+    database: str = ""
+    query: str = ""
+    pooled: bool = False  # r2dbc:pool:
+
+
+def _split_hostport(part: str) -> tuple[str, int | None] | None:
+    part = part.strip()
+    if not part:
+        return None
+    if part.startswith("["):  # [::1]:5432
+        close = part.find("]")
+        if close < 0:
+            return None
+        host, rest = part[1:close], part[close + 1 :]
+        return host, _to_port(rest[1:]) if rest.startswith(":") else None
+    if part.count(":") > 1:
+        return part, None  # a bare IPv6 address
+    host, _, port = part.partition(":")
+    return host, _to_port(port)
+
+
+def _parse_url(value: str) -> _Url | None:
+    text = value.strip()
+    low = text.lower()
+    pooled = False
+    if low.startswith("jdbc:"):
+        return _parse_jdbc(text[5:])
+    if low.startswith("r2dbc:"):
+        text = text[6:]
+        if text.lower().startswith("pool:"):
+            text, pooled = text[5:], True
+        if text.lower().startswith("proxy:"):
+            text = text[6:]
+    match = _URL.match(text)
+    if not match:
+        return None
+    scheme = match.group("scheme").lower()
+    rest = match.group("rest")
+    if scheme in ("dns",):  # grpc dns:///host:port
+        rest = rest.lstrip("/")
+    cut = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    authority, tail = rest[:cut], rest[cut:]
+    at = rest.rfind("@")
+    if "@" in authority:
+        authority = authority.rsplit("@", 1)[1]
+    elif at > cut:  # an unescaped '/', '?' or '#' inside a password
+        candidate = rest[at + 1 :]
+        cut2 = min((i for i in (candidate.find("/"), candidate.find("?"), candidate.find("#")) if i >= 0),
+                   default=len(candidate))
+        if ":" in authority and not authority.rsplit(":", 1)[1].isdigit():
+            authority, tail = candidate[:cut2], candidate[cut2:]
+    hosts = []
+    for part in authority.split(","):
+        parsed = _split_hostport(part)
+        if parsed is not None:
+            hosts.append(parsed)
+    path, _, query = tail.partition("?")
+    database = path.lstrip("/").split("/", 1)[0].split("#", 1)[0]
+    return _Url(scheme, tuple(hosts), database, query, pooled)
+
+
+def _parse_jdbc(rest: str) -> _Url | None:
+    """`postgresql://h:5432/db`, `mysql:loadbalance://h1,h2/db`, `sqlserver://h:1433;databaseName=x`,
+    `oracle:thin:@host:1521/svc` (the text after `jdbc:`)."""
+    low = rest.lower()
+    if low.startswith("oracle:"):
+        at = rest.rfind("@")
+        if at < 0:
+            return None
+        target = rest[at + 1 :].strip()
+        if target.startswith("("):  # TNS descriptor
+            hosts = tuple((h, _to_port(p)) for h, p in re.findall(r"HOST\s*=\s*([^)\s]+)\)\s*\(\s*PORT\s*=\s*(\d+)",
+                                                                  target, re.IGNORECASE))
+            service = re.search(r"(?:SERVICE_NAME|SID)\s*=\s*([^)\s]+)", target, re.IGNORECASE)
+            return _Url("oracle", hosts, str(service.group(1)) if service else "")
+        target = target.lstrip("/")
+        pieces = re.split(r"[/:]", target)
+        host = pieces[0]
+        port = _to_port(pieces[1]) if len(pieces) > 1 else None
+        database = pieces[2] if len(pieces) > 2 else ""
+        return _Url("oracle", ((host, port),), database)
+    match = re.match(r"^([a-z0-9\-]+)((?::[a-z0-9\-]+)*)://(.*)$", rest, re.IGNORECASE | re.DOTALL)
+    if not match:
+        return None  # jdbc:h2:mem:, jdbc:sqlite:file.db, jdbc:derby:…
+    scheme = match.group(1).lower()
+    sub = match.group(2).lower()
+    if scheme == "aws-wrapper" and sub:
+        scheme, sub = sub.lstrip(":").split(":", 1)[0], ""
+    body = match.group(3)
+    if scheme in ("sqlserver", "jtds"):
+        head, _, props = body.partition(";")
+        properties = dict(
+            (k.strip().lower(), v.strip()) for k, _, v in (p.partition("=") for p in props.split(";")) if k
+        )
+        host_part = head.split("/", 1)[0]
+        host, port = _split_hostport(host_part.split("\\", 1)[0]) or ("", None)
+        if not host:
+            host = properties.get("servername", "")
+        database = str(properties.get("databasename", properties.get("database", "")) or "")
+        if "/" in head:
+            database = database or head.split("/", 1)[1]
+        return _Url("sqlserver", ((host, port),), database)
+    parsed = _parse_url(f"{scheme}://{body}")
+    return parsed
+
+
+def _links_from_url(entry: Entry, url: _Url, words: list[str]) -> list[Link]:
+    scheme = url.scheme
+    base = scheme.split("+", 1)[0] if scheme not in _SCHEME_KIND else scheme
+    target_kind = _SCHEME_KIND.get(scheme) or _SCHEME_KIND.get(base)
+    wordset = set(words)
+    if scheme == "tcp" or target_kind is None:
+        # tcp://redis:6379 under a session/cache key (PHP session.save_path), plaintext://kafka:9092 …
+        if wordset & (_CACHE_WORDS | {"session"}):
+            target_kind = "cache"
+        elif wordset & _QUEUE_WORDS:
+            target_kind = "queue"
+        elif wordset & _DATASTORE_WORDS:
+            target_kind = "datastore"
+        elif scheme in ("plaintext", "ssl", "sasl_plaintext", "sasl_ssl"):
+            target_kind = "queue"
+        else:
+            return []
+    kind: Literal["connects_to", "calls"] = "connects_to"
+    if target_kind == "service":
+        if wordset & _NOT_A_DEPENDENCY_WORDS or _flat(_CLASS_PREFIX.sub("", entry.key)) in _SELF_URL_KEYS:
+            return []
+        if wordset & _TELEMETRY_WORDS:
+            kind = "connects_to"
+        elif wordset & (_DATASTORE_WORDS - {"db"}):
+            target_kind = "datastore"
+        elif wordset & {"broker", "rabbitmq", "kafka", "sqs", "queue"}:
+            target_kind = "queue"
+        else:
+            kind = "calls"
+    if scheme in ("plaintext", "ssl", "sasl_plaintext", "sasl_ssl") or (
+            scheme == "tcp" and wordset & {"kafka", "bootstrap"}):
+        scheme = "kafka"
+    links = []
+    for host, port in url.hosts:
+        if not _valid_host(host):
+            continue
+        this_kind = target_kind
+        if target_kind == "service" and _is_public_host(host):
+            this_kind = "external"
+        if re.match(r"^sqs[.\-]", host.lower()) and host.lower().endswith(".amazonaws.com"):
+            this_kind, kind = "queue", "connects_to"
+        database = url.database if this_kind in ("datastore", "cache") else ""
+        links.append(Link(host.lower(), kind, this_kind, scheme, entry.key, entry.location, port,  # type: ignore[arg-type]
+                          database))
+    return links
+
+
+def _host_list(value: str) -> list[tuple[str, int | None]]:
+    """`kafka-1:9092,kafka-2:9092` / `PLAINTEXT://kafka:9092` / `memcached:11211 other:11211`."""
+    hosts = []
+    for part in re.split(r"[,;\s]+", value.strip()):
+        part = re.sub(r"^[A-Za-z_]+://", "", part).rstrip("/")
+        if not part:
+            continue
+        parsed = _split_hostport(part)
+        if parsed is None or not _HOSTPORT.match(part):
+            return []
+        hosts.append(parsed)
+    return hosts
+
+
+def _kind_from_words(words: set[str]) -> tuple[str, str] | None:
+    """(target_kind, scheme) that a key names, e.g. REDIS_HOST → (cache, redis)."""
+    for word, scheme in (("kafka", "kafka"), ("bootstrap", "kafka"), ("nats", "nats"), ("rabbitmq", "amqp"),
+                         ("rabbit", "amqp"), ("amqp", "amqp"), ("activemq", "activemq"), ("zookeeper", "zookeeper")):
+        if word in words:
+            return ("service" if scheme == "zookeeper" else "queue"), scheme
+    for word, scheme in (("memcached", "memcached"), ("memcache", "memcached"), ("redis", "redis"),
+                         ("valkey", "redis"), ("hazelcast", "hazelcast")):
+        if word in words:
+            return "cache", scheme
+    for word, scheme in (("postgres", "postgresql"), ("postgresql", "postgresql"), ("pg", "postgresql"),
+                         ("pgsql", "postgresql"), ("psql", "postgresql"), ("mysql", "mysql"), ("mariadb", "mysql"),
+                         ("mongo", "mongodb"), ("mongodb", "mongodb"), ("elasticsearch", "elasticsearch"),
+                         ("opensearch", "elasticsearch"), ("cassandra", "cassandra"), ("mssql", "sqlserver"),
+                         ("oracle", "oracle"), ("clickhouse", "clickhouse")):
+        if word in words:
+            return "datastore", scheme
+    if words & {"db", "database", "databases", "datasource", "sql", "jdbc", "knex", "sequelize", "typeorm"}:
+        return "datastore", ""
+    if words & {"cache", "caches"}:
+        return "cache", ""
+    if words & {"broker", "mq", "queue", "celery"}:
+        return "queue", ""
+    return None
+
+
+def _scheme_from_engine(value: Any) -> str | None:
+    """`django.db.backends.postgresql` / `postgresql` / `pg` / `mysql2` → scheme; "" for sqlite (no host)."""
+    if not isinstance(value, str):
+        return None
+    low = value.lower()
+    if "sqlite" in low or low == "h2":
+        return ""
+    for needle, scheme in (("postg", "postgresql"), ("psycopg", "postgresql"), ("mysql", "mysql"),
+                           ("mariadb", "mysql"), ("trilogy", "mysql"), ("oracle", "oracle"), ("mssql", "sqlserver"),
+                           ("sqlserver", "sqlserver"), ("tedious", "sqlserver"), ("mongo", "mongodb"),
+                           ("redis", "redis"), ("memcache", "memcached"), ("cockroach", "postgresql")):
+        if needle in low:
+            return scheme
+    if low == "pg":
+        return "postgresql"
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# interpret
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Item:
+    entry: Entry
+    key: str  # class prefix stripped
+    value: Any  # placeholders resolved
+    words: list[str]
+    flat: str
+
+
+class _Interpreter:
+    def __init__(self, entries: list[Entry], framework: str) -> None:
+        self.framework = framework
+        self.items = []
+        for entry in entries:
+            key = _CLASS_PREFIX.sub("", str(entry.key))
+            self.items.append(_Item(entry, key, _resolve(entry.value), _words(key), _flat(key)))
+        self.by_flat: dict[str, _Item] = {}
+        for item in self.items:
+            self.by_flat.setdefault(item.flat, item)
+        self.settings: list[Setting] = []
+        self.links: list[Link] = []
+        self.bare_links: list[Link] = []  # `host:port` values: weaker evidence than a URL for the same host
+        self.groups: set[tuple[str, str]] = set()
+
+    # -- output ---------------------------------------------------------------------------------------
+
+    def add(self, topic: str, item: _Item, value: Any, family: str = "") -> None:
+        self.settings.append(Setting(topic, item.entry.key, value, item.entry.location,
+                                     self.framework or family))
+
+    def run(self) -> Interpretation:
+        storage_remote = self._remote_storage()
+        for item in self.items:
+            if self.framework == "nginx":
+                self._nginx(item)
+                continue
+            self._links(item)
+            self._settings(item, storage_remote)
+        url_hosts = {link.host for link in self.links}
+        self.links.extend(link for link in self.bare_links if link.host not in url_hosts)
+        if self.framework != "nginx":
+            self._split_hosts()
+        self._otel_disabled()
+        self._link_settings()
+        self._spring_default_pool()
+        settings: list[Setting] = []
+        seen_settings: set[tuple[str, str, Location]] = set()
+        for setting in self.settings:
+            ident = (setting.topic, setting.key, setting.location)
+            if ident not in seen_settings:
+                seen_settings.add(ident)
+                settings.append(setting)
+        links: list[Link] = []
+        seen_links: set[tuple[str, int | None, str]] = set()
+        for link in self.links:
+            ident_link = (link.host, link.port, link.kind)
+            if ident_link not in seen_links:
+                seen_links.add(ident_link)
+                links.append(link)
+        return Interpretation(tuple(settings), tuple(links))
+
+    # -- links ----------------------------------------------------------------------------------------
+
+    def _values(self, item: _Item) -> list[str]:
+        value = item.value
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, (list, tuple)):
+            return [str(_resolve(v)) for v in value if isinstance(v, (str, int)) and not isinstance(v, bool)]
+        return []
+
+    def _links(self, item: _Item) -> None:
+        words = set(item.words)
+        if words & {"listeners", "advertised", "listener"}:
+            return  # a broker's own addresses (KAFKA_ADVERTISED_LISTENERS), not a dependency
+        for text in self._values(item):
+            if not text or len(text) > 4096:
+                continue
+            if "://" in text or text.lower().startswith(("jdbc:", "r2dbc:")):
+                for part in ([text] if text.lower().startswith(("jdbc:", "mongodb")) or "," not in text
+                             else self._comma_urls(text)):
+                    url = _parse_url(part)
+                    if url is not None:
+                        self.links.extend(_links_from_url(item.entry, url, item.words))
+                continue
+            if self.framework == "nginx":
+                continue
+            if not words & (_HOST_WORDS | {
+                    "bootstrap", "brokers", "location", "path", "connect", "cluster", "url", "urls"}):
+                continue
+            kind = _kind_from_words(words)
+            if kind is None or not re.search(r":\d{2,5}\b", text):
+                continue
+            target_kind, scheme = kind
+            for host, port in _host_list(text):
+                if not _valid_host(host):
+                    continue
+                this_scheme = scheme or _PORT_SCHEME.get(port or 0, "tcp")
+                self.bare_links.append(Link(host.lower(), "connects_to", target_kind,  # type: ignore[arg-type]
+                                            this_scheme, item.entry.key, item.entry.location, port))
+
+    @staticmethod
+    def _comma_urls(text: str) -> list[str]:
+        """`http://a:9200,http://b:9200` → two URLs; `redis://a:1,b:2` stays one (multi-host authority)."""
+        parts = [p.strip() for p in text.split(",")]
+        if all(_URL.match(p) for p in parts if p):
+            return [p for p in parts if p]
+        return [text]
+
+    def _split_hosts(self) -> None:
+        """`DB_HOST=db` + `DB_PORT=5432`, `spring.redis.host`, `DATABASES.default.HOST`, `PGHOST`."""
+        for item in self.items:
+            value = item.value
+            if not isinstance(value, str) or not value or "://" in value:
+                continue
+            words = item.words
+            if item.flat in ("pghost", "mysqlhost") and len(words) == 1:
+                prefix_words, prefix_key = ["pg" if item.flat == "pghost" else "mysql"], item.flat[:-4]
+            elif len(words) >= 2 and words[-1] in ("host", "hostname", "server", "addr", "address"):
+                prefix_words = words[:-1]
+                prefix_key = item.key[: len(item.key) - len(re.split(r"[._\-]", item.key)[-1])]
+                if not prefix_key or prefix_key[-1] not in "._-":
+                    prefix_key = re.sub(r"(?i)(host|hostname|server|addr|address)$", "", item.key)
+            else:
+                continue
+            kind = _kind_from_words(set(prefix_words))
+            scheme = ""
+            siblings = self._siblings(prefix_key)
+            for word in _SIBLING_SCHEME_WORDS:
+                engine = siblings.get(word)
+                if engine is not None:
+                    found = _scheme_from_engine(engine.value)
+                    if found == "":
+                        kind = None
+                        break
+                    if found:
+                        scheme = found
+                        kind = (_SCHEME_KIND.get(found, "datastore"), found)
+                        break
+            else:
+                if kind is None and set(prefix_words) & {"service", "api", "svc", "grpc", "backend", "upstream"}:
+                    kind = ("service", "grpc" if "grpc" in prefix_words else "http")
+            if kind is None:
+                continue
+            host = value.strip()
+            port: int | None = None
+            if ":" in host and host.count(":") == 1:
+                host, _, port_text = host.partition(":")
+                port = _to_port(port_text)
+            if not _valid_host(host) or any(link.host == host.lower() for link in self.links):
+                continue  # a URL naming the same host is the better evidence
+            port_item = siblings.get("port") or (self.by_flat.get("pgport") if item.flat == "pghost" else None)
+            if port is None and port_item is not None:
+                port = _as_int(port_item.value)
+            database = ""
+            for word in ("name", "database", "db", "dbname"):
+                if word in siblings and isinstance(siblings[word].value, str):
+                    database = siblings[word].value
+                    break
+            if item.flat == "pghost" and "pgdatabase" in self.by_flat:
+                database = str(self.by_flat["pgdatabase"].value)
+            target_kind, kind_scheme = kind
+            scheme = scheme or kind_scheme or _PORT_SCHEME.get(port or 0, "tcp")
+            link_kind: Literal["connects_to", "calls"] = "calls" if target_kind == "service" and scheme in (
+                "http", "grpc") else "connects_to"
+            if link_kind == "calls" and _is_public_host(host):
+                target_kind = "external"
+            self.links.append(Link(host.lower(), link_kind, target_kind, scheme, item.entry.key,  # type: ignore[arg-type]
+                                   item.entry.location, port, database if target_kind == "datastore" else ""))
+
+    def _siblings(self, prefix_key: str) -> dict[str, _Item]:
+        """Items sharing `prefix_key` (`DB_` → DB_PORT, DB_NAME), by their remaining single word."""
+        out: dict[str, _Item] = {}
+        if not prefix_key:
+            return out
+        for other in self.items:
+            if other.key.lower().startswith(prefix_key.lower()) and len(other.key) > len(prefix_key):
+                rest = _words(other.key[len(prefix_key):])
+                if len(rest) == 1:
+                    out.setdefault(rest[0], other)
+        return out
+
+    def _link_settings(self) -> None:
+        """Settings that a connection string implies: a pooler host, pool options in the query."""
+        by_key = {(item.entry.key, item.entry.location): item for item in self.items}
+        for link in self.links:
+            if link.target_kind != "datastore":
+                continue
+            item = by_key.get((link.key, link.location))
+            if item is None:
+                continue
+            proxy = None
+            for pattern, name in _PROXIES:
+                if pattern.search(link.host):
+                    proxy = name
+                    break
+            if proxy is None and link.port == 6432:
+                proxy = "pgbouncer"
+            if proxy is None and link.port == 6033 and link.scheme.startswith("mysql"):
+                proxy = "proxysql"
+            if proxy:
+                self.add("db_proxy", item, proxy)
+                if proxy in _POOLING_PROXIES:
+                    self.add("pool", item, True)
+        for item in self.items:
+            for text in self._values(item):
+                if "?" not in text or "://" not in text:
+                    continue
+                query = text.split("?", 1)[1]
+                params = {k.lower(): v for k, _, v in (p.partition("=") for p in re.split(r"[&;]", query))}
+                for name in ("maxpoolsize", "connection_limit", "pool_max", "pool_size", "max_pool_size",
+                             "maximumpoolsize"):
+                    if name in params and _as_int(params[name]) is not None:
+                        self.add("pool", item, _as_int(params[name]))
+                if _as_bool(params.get("pgbouncer")):
+                    self.add("db_proxy", item, "pgbouncer")
+                if item.value and isinstance(item.value, str) and item.value.lower().startswith("r2dbc:pool:"):
+                    self.add("pool", item, True)
+
+    def _otel_disabled(self) -> None:
+        """OTEL_TRACES_EXPORTER=none / OTEL_SDK_DISABLED=true outweigh the other OTEL_* variables."""
+        if any(s.topic == "tracing" and s.value is False and _flat(s.key).startswith("otel") for s in self.settings):
+            self.settings = [s for s in self.settings
+                             if not (s.topic == "tracing" and s.value == "otel" and _flat(s.key).startswith("otel"))]
+
+    def _spring_default_pool(self) -> None:
+        if any(s.topic == "pool" for s in self.settings):
+            return
+        item = self.by_flat.get("springdatasourceurl")
+        if item is None or not isinstance(item.value, str) or not item.value.lower().startswith("jdbc:"):
+            return
+        if any(s for s in self.settings if s.topic == "pool"):
+            return
+        if re.match(r"jdbc:(h2|hsqldb|derby|sqlite)", item.value.lower()):
+            return
+        self.settings.append(Setting("pool", "(spring default: HikariCP)", 10, item.entry.location,
+                                     self.framework or "spring"))
+
+    # -- settings -------------------------------------------------------------------------------------
+
+    def _remote_storage(self) -> bool | None:
+        for item in self.items:
+            if item.flat in ("defaultfilestorage", "storagesdefaultbackend", "filesystemdisk", "filesystemdriver",
+                             "activestorageservice", "filesystemcloud") and isinstance(item.value, str):
+                return _remote_storage_value(item.value)
+        return None
+
+    def _settings(self, item: _Item, storage_remote: bool | None) -> None:
+        words, flat, value, key = item.words, item.flat, item.value, item.key
+        wordset = set(words)
+        if isinstance(value, (dict, list)):
+            return
+        if flat.startswith("management") and "circuitbreakers" in flat:
+            return
+        self._pool(item, words, wordset, flat, value)
+        self._conn_max_age(item, words, value)
+        self._db_max_connections(item, words, flat, value)
+        self._session(item, words, flat, value)
+        self._cache(item, words, flat, value)
+        self._timeouts(item, words, wordset, flat, value)
+        self._resilience(item, words, wordset, flat, value, key)
+        self._tracing(item, words, flat, value)
+        self._metrics(item, words, flat, value)
+        self._rate_limit(item, words, wordset, flat, value)
+        self._uploads(item, words, wordset, flat, value, storage_remote)
+
+    def _pool(self, item: _Item, words: list[str], wordset: set[str], flat: str, value: Any) -> None:
+        if flat.startswith("springdatasource") and flat.endswith(
+                ("maximumpoolsize", "maxactive", "maxtotal", "maxpoolsize", "poolmaxsize")):
+            if _as_int(value) is not None:
+                self.add("pool", item, _as_int(value), "spring")
+            return
+        if flat.startswith("springr2dbcpool"):
+            if flat.endswith("maxsize") and _as_int(value) is not None:
+                self.add("pool", item, _as_int(value), "spring")
+            elif flat.endswith("enabled") and _as_bool(value) is not None:
+                self.add("pool", item, _as_bool(value), "spring")
+            return
+        if words[-1:] == ["poolclass"] or words[-2:] == ["pool", "class"]:
+            text = str(value)
+            if "NullPool" in text:
+                self.add("pool", item, False, "sqlalchemy")
+            elif re.search(r"QueuePool|AsyncAdaptedQueuePool|SingletonThreadPool|StaticPool", text):
+                self.add("pool", item, True, "sqlalchemy")
+            return
+        if flat.endswith(("sqlalchemypoolsize", "sqlalchemyengineoptionspoolsize")):
+            if _as_int(value) is not None:
+                self.add("pool", item, _as_int(value), "sqlalchemy")
+            return
+        if "databases" in wordset and "options" in wordset and "pool" in wordset:  # Django 5.1 native pool
+            if words[-1] == "pool" and _as_bool(value) is not None:
+                self.add("pool", item, _as_bool(value), "django")
+            elif words[-2:] == ["max", "size"] and _as_int(value) is not None:
+                self.add("pool", item, _as_int(value), "django")
+            return
+        if flat == "railsmaxthreads" and _as_int(value) is not None:
+            self.add("pool", item, _as_int(value), "rails")
+            return
+        if (words[-1:] == ["pool"] and (self.framework == "rails" or words[:1] == ["database"])
+                and _as_int(value) is not None):
+            self.add("pool", item, _as_int(value), "rails")
+            return
+        if wordset & {"redis", "cache", "http", "https", "thread", "threads", "worker", "workers", "executor",
+                      "task", "grpc", "kafka", "celery", "gunicorn", "uwsgi", "min", "minimum", "idle", "timeout",
+                      "eviction", "acquire", "evict", "lifetime"}:
+            return
+        size_key = (
+            ("pool" in wordset or "pgpool" in wordset or "dbpool" in wordset)
+            and words[-1] in ("max", "size", "maxsize", "limit", "maximum", "maxconnections", "connections")
+        ) or flat.endswith(("maxpoolsize", "connectionlimit")) or flat in (
+            "dbmaxconnections", "databasemaxconnections", "dbpool", "databasepool", "pgmaxconnections")
+        if size_key:
+            if _as_int(value) is not None:
+                self.add("pool", item, _as_int(value))
+            elif _as_bool(value) is False:
+                self.add("pool", item, False)
+            return
+        if "pool" in wordset and words[-1] in ("enabled", "enable", "disabled") and (
+                wordset & _DATASTORE_WORDS or words[0] == "pool"):
+            flag = _as_bool(value)
+            if flag is not None:
+                self.add("pool", item, (not flag) if words[-1] == "disabled" else flag)
+
+    def _conn_max_age(self, item: _Item, words: list[str], value: Any) -> None:
+        if words[-3:] != ["conn", "max", "age"]:
+            return
+        if value is None or (isinstance(value, str) and value.strip().lower() in ("none", "null")):
+            self.add("conn_max_age", item, None, "django")
+        elif _as_int(value) is not None:
+            self.add("conn_max_age", item, _as_int(value), "django")
+
+    def _db_max_connections(self, item: _Item, words: list[str], flat: str, value: Any) -> None:
+        server_keys = ("maxconnections", "postgresqlmaxconnections", "postgresmaxconnections",
+                       "pgsqlmaxconnections", "mysqlmaxconnections", "mariadbmaxconnections")
+        server_side = flat != "maxconnections" or self.framework in ("postgres", "mysql", "", "ini")
+        if flat in server_keys and server_side and _as_int(value) is not None:
+            self.add("db_max_connections", item, _as_int(value))
+
+    def _session(self, item: _Item, words: list[str], flat: str, value: Any) -> None:
+        if not isinstance(value, str) or not value.strip():
+            return
+        text = value.strip()
+        low = text.lower()
+        store: str | None = None
+        family = ""
+        if flat == "sessionengine":
+            family = "django"
+            for needle, name in (("cached_db", "db"), ("signed_cookies", "cookie"), ("backends.file", "file"),
+                                 ("backends.cache", "cache"), ("backends.db", "db"), ("redis", "redis"),
+                                 ("memcache", "memcached"), ("mongo", "mongodb")):
+                if needle in low:
+                    store = name
+                    break
+        elif flat == "sessiontype":
+            family = "flask"
+            store = {"filesystem": "file", "redis": "redis", "memcached": "memcached", "sqlalchemy": "db",
+                     "mongodb": "mongodb", "null": "cookie", "cachelib": "cache", "dynamodb": "db"}.get(low)
+        elif flat == "springsessionstoretype":
+            family = "spring"
+            store = {"none": "none", "redis": "redis", "jdbc": "jdbc", "hazelcast": "hazelcast",
+                     "mongodb": "mongodb", "mongo": "mongodb"}.get(low)
+        elif flat in ("sessionsavehandler",):
+            family = "php"
+            store = {"files": "file", "redis": "redis", "rediscluster": "redis", "memcached": "memcached",
+                     "memcache": "memcached", "user": None}.get(low)
+        elif flat in ("sessionstore", "sessiondriver", "sessionbackend", "sessionstorage", "sessionstoretype"):
+            family = "laravel" if flat == "sessiondriver" else "express" if flat == "sessionstore" else ""
+            for needle, name in (("redis", "redis"), ("memcache", "memcached"), ("mongo", "mongodb"),
+                                 ("cookie", "cookie"), ("database", "db"), ("dynamo", "db"), ("sequelize", "db"),
+                                 ("knex", "db"), ("typeorm", "db"), ("pg", "db"), ("postgres", "db"),
+                                 ("mysql", "db"), ("jdbc", "jdbc"), ("file", "file"), ("memory", "memory"),
+                                 ("array", "memory"), ("apc", "memory"), ("hazelcast", "hazelcast")):
+                if needle in low:
+                    store = name
+                    break
+        if store is None and flat.startswith("springsession") and flat != "springsessionstoretype":
+            for needle, name in (("springsessionredis", "redis"), ("springsessionjdbc", "jdbc"),
+                                 ("springsessionhazelcast", "hazelcast"), ("springsessionmongodb", "mongodb")):
+                if flat.startswith(needle):
+                    group = ("session_store", needle)
+                    if group not in self.groups:
+                        self.groups.add(group)
+                        self.add("session_store", item, name, "spring")
+                    return
+        if store is not None:
+            self.add("session_store", item, store, family)
+
+    def _cache(self, item: _Item, words: list[str], flat: str, value: Any) -> None:
+        if not isinstance(value, str) or not value.strip():
+            return
+        low = value.strip().lower()
+        backend: str | None = None
+        family = ""
+        segments = [s.lower() for s in _segments(item.key)]
+        if segments[:1] == ["caches"] and segments[-1:] == ["backend"]:
+            family = "django"
+            for needle, name in (("locmem", "locmem"), ("filebased", "file"), ("redis", "redis"),
+                                 ("memcache", "memcached"), ("databasecache", "db"), ("dummy", "dummy"),
+                                 ("db.", "db")):
+                if needle in low:
+                    backend = name
+                    break
+        elif (segments[:1] == ["caches"] and segments[-1:] == ["url"]) or flat == "cacheurl":
+            family = "django"
+            scheme = low.split("://", 1)[0] if "://" in low else ""
+            backend = {"locmemcache": "locmem", "filecache": "file", "rediscache": "redis", "redis": "redis",
+                       "rediss": "redis", "memcache": "memcached", "pymemcache": "memcached",
+                       "dbcache": "db", "dummycache": "dummy"}.get(scheme)
+        elif flat == "cachetype":
+            family = "flask"
+            name = low.rsplit(".", 1)[-1]
+            backend = {"simplecache": "memory", "simple": "memory", "filesystemcache": "file",
+                       "filesystem": "file", "rediscache": "redis", "redis": "redis", "redissentinelcache": "redis",
+                       "redisclustercache": "redis", "memcachedcache": "memcached", "memcached": "memcached",
+                       "saslmemcachedcache": "memcached", "nullcache": "dummy", "null": "dummy",
+                       "uwsgicache": "memory"}.get(name)
+        elif flat == "springcachetype":
+            family = "spring"
+            backend = {"simple": "simple", "caffeine": "caffeine", "ehcache": "ehcache", "jcache": "ehcache",
+                       "hazelcast": "hazelcast", "redis": "redis", "none": "dummy", "generic": "memory",
+                       "infinispan": "memory", "couchbase": "db", "cache2k": "memory"}.get(low)
+        elif flat in ("cachedriver", "cachestore", "cachebackend"):
+            family = "laravel" if flat in ("cachedriver", "cachestore") else ""
+            for needle, name in (("locmem", "locmem"), ("redis", "redis"), ("memcache", "memcached"),
+                                 ("file", "file"), ("database", "db"), ("dynamodb", "db"), ("array", "memory"),
+                                 ("apc", "memory"), ("memory", "memory"), ("dummy", "dummy"), ("null", "dummy")):
+                if needle in low:
+                    backend = name
+                    break
+        if backend is not None:
+            self.add("cache_backend", item, backend, family)
+
+    def _timeouts(self, item: _Item, words: list[str], wordset: set[str], flat: str, value: Any) -> None:
+        if not any("timeout" in w for w in words) and "timelimiter" not in wordset:
+            return
+        if wordset & {"session", "cookie", "token", "jwt", "login", "lock", "ttl", "expire", "expiry", "expiration",
+                      "celery", "task", "job", "test", "probe", "liveness", "readiness", "startup", "poll", "heartbeat",
+                      "lease", "otp", "password", "cache", "caches", "shutdown", "graceful", "lifecycle", "async",
+                      "transaction", "mvc", "idle", "debounce", "lambda", "deregistration", "healthcheck", "health"}:
+            if wordset & {"gunicorn", "uwsgi", "puma", "server", "graceful", "shutdown", "idle", "async", "mvc"} and \
+                    not wordset & {"session", "cookie", "token", "jwt", "login", "cache"}:
+                seconds = _duration(value, 1.0 if not self._millis_default(item, words) else 0.001)
+                if seconds is not None and not wordset & {"idle"}:
+                    self.add("server_timeout", item, seconds)
+            return
+        bare_unit = 0.001 if self._millis_default(item, words) else 1.0
+        seconds = _duration(value, bare_unit)
+        if seconds is None:
+            return
+        if wordset & {"gunicorn", "uwsgi", "puma", "unicorn", "uvicorn", "daphne", "server", "keepalive", "worker",
+                      "workers", "tomcat", "jetty", "undertow", "web", "wsgi", "passenger", "php", "fpm"}:
+            self.add("server_timeout", item, seconds)
+        elif wordset & {"db", "database", "datasource", "hikari", "jdbc", "sql", "postgres", "postgresql", "pg",
+                        "mysql", "mongo", "mongodb", "redis", "memcached", "statement", "query", "elasticsearch",
+                        "r2dbc", "jpa", "hibernate", "sqlalchemy", "knex", "sequelize", "typeorm"}:
+            self.add("datastore_timeout", item, seconds)
+        else:
+            self.add("timeout", item, seconds, "spring" if self._spring_key(words) else "")
+
+    def _spring_key(self, words: list[str]) -> bool:
+        return words[:1] in (["spring"], ["feign"], ["ribbon"], ["hystrix"], ["resilience4j"], ["management"],
+                             ["server"], ["eureka"], ["zuul"])
+
+    def _millis_default(self, item: _Item, words: list[str]) -> bool:
+        if set(words) & {"ms", "millis", "milliseconds", "msec", "inmilliseconds", "millisecond"}:
+            return True
+        if any(w.endswith(("millis", "ms")) and "timeout" in w for w in words):
+            return True
+        if set(words) & {"seconds", "sec", "secs", "second"}:
+            return False
+        return self._spring_key(words) or self.framework in ("spring", "node", "node-config")
+
+    def _resilience(self, item: _Item, words: list[str], wordset: set[str], flat: str, value: Any,
+                    key: str) -> None:
+        segments = [s.lower() for s in _segments(key)]
+        # resilience4j.<family>.(instances|configs|backends).<name>.<property>: one setting per instance.
+        if segments[:1] == ["resilience4j"] and len(segments) >= 2:
+            family = segments[1].replace("-", "")
+            topic = {"circuitbreaker": "circuit_breaker", "retry": "retry", "ratelimiter": "rate_limit",
+                     "bulkhead": "bulkhead", "thread-pool-bulkhead": "bulkhead", "threadpoolbulkhead": "bulkhead"}.get(
+                family)
+            if topic is None:
+                return
+            instance = ".".join(segments[:4]) if len(segments) >= 4 else ".".join(segments[:2])
+            if (topic, instance) in self.groups:
+                return
+            self.groups.add((topic, instance))
+            if topic == "retry":
+                attempts = self._group_value(".".join(segments[:4]), ("maxattempts", "maxretryattempts"))
+                self.add("retry", item, attempts if attempts is not None else True, "resilience4j")
+            elif topic == "rate_limit":
+                limit = self._group_value(".".join(segments[:4]), ("limitforperiod",))
+                self.add("rate_limit", item, limit if limit is not None else True, "resilience4j")
+            else:
+                self.add(topic, item, True, "resilience4j")
+            return
+        # circuit breakers
+        if "circuitbreaker" in flat or "breaker" in wordset or flat.startswith(("hystrix", "feignhystrix")):
+            if flat.startswith("hystrix") and "circuitbreaker" not in flat and "enabled" not in wordset:
+                group = ("circuit_breaker", "hystrix")
+                if group not in self.groups:
+                    self.groups.add(group)
+                    self.add("circuit_breaker", item, True, "hystrix")
+                return
+            flag = _as_bool(value) if words[-1:] in (["enabled"], ["enable"], ["disabled"], ["forceopen"],
+                                                      ["forceclosed"]) else None
+            if words[-1:] == ["disabled"] and flag is not None:
+                flag = not flag
+            if words[-1:] in (["forceopen"], ["forceclosed"]):
+                return
+            if flag is None:
+                group = ("circuit_breaker", ".".join(segments[:-1]) or flat)
+                if group in self.groups:
+                    return
+                self.groups.add(group)
+                flag = _as_bool(value) is not False
+            self.add("circuit_breaker", item, flag)
+            return
+        # retries
+        retry_words = {"retry", "retries", "retryer", "maxretries", "retrycount", "retryattempts", "maxautoretries",
+                       "maxautoretriesnextserver", "retryable"}
+        if wordset & retry_words or any(w.startswith(("retry", "retries")) or w.endswith("retries") for w in words):
+            if wordset & {"task", "job", "celery", "login", "password", "otp", "email", "after", "mail", "webhook",
+                          "probe", "startup"}:
+                return
+            if words[-1] in ("enabled", "enable", "disabled") and _as_bool(value) is not None:
+                flag = bool(_as_bool(value))
+                self.add("retry", item, (not flag) if words[-1] == "disabled" else flag)
+                return
+            count_key = words[-1] in ("retries", "attempts", "count", "max", "maxretries", "maxattempts",
+                                      "maxautoretries", "maxautoretriesnextserver", "tries", "retry", "times") or \
+                words[-1].endswith(("retries", "attempts"))
+            number = _as_int(value)
+            if count_key and number is not None:
+                self.add("retry", item, number)
+            elif _as_bool(value) is not None and not count_key:
+                self.add("retry", item, bool(_as_bool(value)))
+            elif not count_key or number is None:
+                self.add("retry", item, True)
+
+    def _group_value(self, prefix: str, names: tuple[str, ...]) -> int | None:
+        for other in self.items:
+            segs = [s.lower() for s in _segments(other.key)]
+            if ".".join(segs[: len(prefix.split("."))]) == prefix and _flat(segs[-1]) in names:
+                return _as_int(other.value)
+        return None
+
+    def _tracing(self, item: _Item, words: list[str], flat: str, value: Any) -> None:
+        system: str | bool | None = None
+        family = words[0] if words else ""
+        flag = _as_bool(value)
+        if words[:1] == ["otel"]:
+            if flat == "otelsdkdisabled":
+                system = False if flag else ("otel" if flag is False else None)
+            elif flat == "oteltracesexporter":
+                system = False if str(value).strip().lower() == "none" else "otel"
+            elif flat.startswith(("otelmetrics", "otellogs", "otelexporterotlpmetrics", "otelexporterotlplogs")):
+                system = None
+            else:
+                system = "otel"
+        elif words[:1] == ["jaeger"]:
+            system = False if flat in ("jaegerdisabled",) and flag else "jaeger"
+        elif words[:1] == ["zipkin"] or flat.startswith(("springzipkin", "managementzipkin")):
+            system = False if flat.endswith("enabled") and flag is False else "zipkin"
+        elif flat.startswith("springsleuth"):
+            system = False if flat.endswith("sleuthenabled") and flag is False else "sleuth"
+        elif flat.startswith(("managementtracing", "managementotlptracing", "managementwavefronttracing")):
+            if (flat.endswith("enabled") and flag is False) or (flat.endswith("probability") and _as_float(value) == 0):
+                system = False
+            else:
+                system = "otel" if "otlp" in flat else "micrometer"
+        elif flat.startswith("awsxray"):
+            system = False if flat in ("awsxraysdkenabled", "awsxrayenabled") and flag is False else "xray"
+        elif flat.startswith("ddtrace") or flat in ("ddagenthost", "ddtraceagenturl"):
+            system = False if flat in ("ddtraceenabled",) and flag is False else "datadog"
+        elif flat.startswith(("elasticapm",)):
+            system = False if flat in ("elasticapmenabled", "elasticapmactive") and flag is False else "elastic-apm"
+        elif flat.startswith("newrelic"):
+            system = False if flat in ("newrelicenabled", "newrelicagentenabled",
+                                       "newrelicdistributedtracingenabled") and flag is False else "newrelic"
+        elif flat in ("sentrydsn", "sentrytracessamplerate", "sentrytracesampling"):
+            if flat == "sentrydsn":
+                system = "sentry" if isinstance(value, str) and value.strip() and not _is_unresolved(value) else None
+            else:
+                system = False if _as_float(value) == 0 else "sentry"
+        if system is None:
+            return
+        if isinstance(value, str) and not value.strip() and system is not False:
+            return
+        self.add("tracing", item, system, family)
+
+    def _metrics(self, item: _Item, words: list[str], flat: str, value: Any) -> None:
+        system: str | bool | None = None
+        flag = _as_bool(value)
+        if flat == "managementendpointswebexposureinclude" or (
+                flat.startswith("managementendpointswebexposureinclude") and isinstance(value, str)):
+            if isinstance(value, str) and "prometheus" in value.lower():
+                system = "prometheus"
+        elif flat.startswith("managementmetricsexport") or (flat.startswith("management") and "metricsexport" in flat):
+            match = re.search(r"management(?:metricsexport)?([a-z0-9]+?)(?:metricsexport)?(enabled|step|uri|url|"
+                              r"host|port|apikey|endpoint|pushgateway.*|descriptions|.*)$", flat)
+            name = "prometheus" if "prometheus" in flat else "datadog" if "datadog" in flat else "statsd" if \
+                "statsd" in flat else "otel" if "otlp" in flat else (match.group(1) if match else "micrometer")
+            system = False if flat.endswith("enabled") and flag is False else name
+        elif flat == "otelmetricsexporter":
+            system = False if str(value).strip().lower() == "none" else "otel"
+        elif words[:1] == ["prometheus"]:
+            system = False if flat.endswith("enabled") and flag is False else "prometheus"
+        elif words[:1] == ["statsd"]:
+            system = False if flat.endswith("enabled") and flag is False else "statsd"
+        elif words[:1] == ["metrics"] and len(words) > 1:
+            system = False if words[-1] in ("enabled", "enable") and flag is False else "custom"
+        elif flat in ("ddagenthost", "dddogstatsdport", "dddogstatsdurl") or flat.startswith("dddogstatsd"):
+            system = "datadog"
+        elif flat == "enablemetrics":
+            system = "custom" if flag else (False if flag is False else None)
+        if system is None:
+            return
+        self.add("metrics", item, system, words[0] if words else "")
+
+    def _rate_limit(self, item: _Item, words: list[str], wordset: set[str], flat: str, value: Any) -> None:
+        if isinstance(value, str) and "requestratelimiter" in value.lower().replace(" ", ""):
+            self.add("rate_limit", item, True, "spring")
+            return
+        if flat.startswith("springcloudgateway") and "requestratelimiter" in flat:
+            self.add("rate_limit", item, True, "spring")
+            return
+        if flat.startswith("springcloudgateway") and "filters" in wordset and isinstance(value, str):
+            name = re.split(r"[=\s]", value.strip(), maxsplit=1)[0].lower()
+            if name in ("circuitbreaker", "hystrix"):
+                self.add("circuit_breaker", item, True, "spring")
+            elif name == "retry":
+                self.add("retry", item, True, "spring")
+            return
+        if not ("ratelimit" in flat or "ratelimiter" in flat or wordset & {"throttle", "throttling", "throttles"}
+                or any(w.startswith("throttle") for w in words)):
+            return
+        if words[-1] in ("storage", "uri", "url", "key", "prefix", "header", "headers", "message", "strategy",
+                         "window", "ms", "period", "duration", "time", "reset", "seconds", "interval", "store"):
+            group = ("rate_limit", ".".join(words[:-1]))
+            if group in self.groups:
+                return
+            self.groups.add(group)
+            self.add("rate_limit", item, True)
+            return
+        flag = _as_bool(value)
+        if words[-1] in ("enabled", "enable", "disabled", "disable") and flag is not None:
+            self.add("rate_limit", item, (not flag) if words[-1].startswith("disable") else flag)
+            return
+        number = _as_float(value)
+        if number is not None and not isinstance(value, bool):
+            self.add("rate_limit", item, int(number) if number.is_integer() else number)
+        elif flag is not None and isinstance(value, bool):
+            self.add("rate_limit", item, flag)
+        elif value not in (None, ""):
+            self.add("rate_limit", item, True)
+
+    def _uploads(self, item: _Item, words: list[str], wordset: set[str], flat: str, value: Any,
+                 storage_remote: bool | None) -> None:
+        if flat in ("defaultfilestorage", "storagesdefaultbackend", "filesystemdisk", "filesystemdriver",
+                    "activestorageservice", "filesystemcloud") and isinstance(value, str) and value.strip():
+            remote = _remote_storage_value(value)
+            self.add("upload_storage", item, "remote" if remote else "local")
+            return
+        if not isinstance(value, str) or not value.strip() or wordset & {"temp", "tmp", "max", "size", "url"}:
+            return
+        is_upload_key = flat in ("mediaroot", "uploadfolder", "springservletmultipartlocation") or (
+            wordset & {"upload", "uploads"} and words[-1] in ("dir", "folder", "path", "root", "location",
+                                                              "directory", "dest", "destination"))
+        if not is_upload_key:
+            return
+        text = value.strip()
+        if re.match(r"^(s3|gs|gcs|az|azure|wasbs?|abfss?)://", text.lower()):
+            self.add("upload_storage", item, "remote")
+            return
+        if "://" in text:
+            return
+        if flat == "mediaroot" and storage_remote:
+            return
+        self.add("upload_dir", item, text)
+
+    # -- nginx ----------------------------------------------------------------------------------------
+
+    def _nginx(self, item: _Item) -> None:
+        directive = item.key.rsplit(".", 1)[-1]
+        value = str(item.value) if item.value is not None else ""
+        args = value.split()
+        if directive in ("proxy_read_timeout", "proxy_connect_timeout", "proxy_send_timeout", "grpc_read_timeout",
+                         "grpc_connect_timeout", "grpc_send_timeout", "uwsgi_read_timeout", "fastcgi_read_timeout",
+                         "fastcgi_connect_timeout", "uwsgi_connect_timeout"):
+            seconds = _duration(args[0], 1.0) if args else None
+            if seconds is not None:
+                self.add("timeout", item, seconds, "nginx")
+        elif directive in ("keepalive_timeout", "client_body_timeout", "client_header_timeout", "send_timeout"):
+            seconds = _duration(args[0], 1.0) if args else None
+            if seconds is not None:
+                self.add("server_timeout", item, seconds, "nginx")
+        elif directive in ("limit_req", "limit_conn"):
+            self.add("rate_limit", item, True, "nginx")
+        elif directive == "limit_req_zone":
+            rate = re.search(r"rate=(\d+(?:\.\d+)?)r/(s|m)", value)
+            if rate:
+                per_second = float(rate.group(1)) / (60.0 if rate.group(2) == "m" else 1.0)
+                self.add("rate_limit", item, int(per_second) if per_second.is_integer() else round(per_second, 4),
+                         "nginx")
+            else:
+                self.add("rate_limit", item, True, "nginx")
+        elif directive in ("proxy_next_upstream_tries", "grpc_next_upstream_tries"):
+            number = _as_int(args[0]) if args else None
+            if number is not None:
+                self.add("retry", item, number, "nginx")
+        elif directive in ("proxy_next_upstream", "grpc_next_upstream"):
+            self.add("retry", item, args != ["off"], "nginx")
+        elif directive in ("proxy_pass", "grpc_pass", "uwsgi_pass", "fastcgi_pass") or (
+                directive == "server" and ".upstream(" in f".{item.key}"):
+            self._nginx_target(item, directive, args)
+
+    def _nginx_target(self, item: _Item, directive: str, args: list[str]) -> None:
+        if not args:
+            return
+        target = args[0].rstrip(";")
+        upstreams = {m.group(1) for other in self.items for m in [re.search(r"upstream\(([^)]+)\)", other.key)] if m}
+        if "://" in target:
+            url = _parse_url(target)
+            if url is None or not url.hosts:
+                return
+            host, port = url.hosts[0]
+            scheme = url.scheme
+        else:
+            if target.startswith("unix:"):
+                return
+            parsed = _split_hostport(target)
+            if parsed is None:
+                return
+            host, port = parsed
+            scheme = {"grpc_pass": "grpc", "uwsgi_pass": "uwsgi", "fastcgi_pass": "fastcgi"}.get(directive, "http")
+        if host in upstreams or not _valid_host(host) or _is_unresolved(host):
+            return
+        target_kind: Literal["service", "external"] = "external" if _is_public_host(host) else "service"
+        self.links.append(Link(host.lower(), "calls", target_kind, scheme, item.entry.key, item.entry.location, port))
+
+
+def _remote_storage_value(value: str) -> bool:
+    low = value.lower()
+    return bool(re.search(r"s3|boto|google|gcloud|gcs|azure|cloudinary|minio|backblaze|b2|spaces|amazon|"
+                          r"dropbox|sftp|ftp", low)) and "filesystemstorage" not in low
+
+
+_NGINX_KEY = re.compile(r"(^|\.)(location|upstream)\(|^http\.server\.|^(worker_processes|events\.worker_connections)$")
+
+
 def interpret(entries: Iterable[Entry], framework: str = "") -> Interpretation:
-    """Recognise settings and links among `entries`; `framework` is a hint ("spring", "django", …)."""
-    raise NotImplementedError  # filled in by the appconfig/settings work
+    """Recognise settings and links among `entries`; `framework` is a hint ("spring", "django", …).
+
+    Entries from an nginx config (keys like `http.server.location(/api).proxy_read_timeout`) are read as
+    nginx directives even without the hint, so an nginx.conf inside a ConfigMap is understood too.
+    """
+    items = list(entries)
+    if not framework and any(_NGINX_KEY.search(str(entry.key)) for entry in items):
+        framework = "nginx"
+    return _Interpreter(items, framework or "").run()
