@@ -1,9 +1,335 @@
-"""Checks of the observability category (see the rule files in rules/ that name them)."""
+"""Checks of the observability category (see the rule files in rules/ that name them).
+
+Only application services are judged: the code this repository builds or deploys. Datastores, caches,
+queues and proxies are other node kinds already; third-party infrastructure images (nginx, Envoy, the
+OpenTelemetry collector, Grafana, …) run as shipped and are not the repository's to instrument.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from auditor.checks.context import CheckContext, Hit
+from auditor.model import Node, Related, Setting
 
-CHECKS: dict[str, Callable[[CheckContext], Iterator[Hit]]] = {}
+# Image base names (registry, organisation and tag dropped) of infrastructure that runs as shipped.
+_INFRA_IMAGES = frozenset({
+    # proxies, ingress, API gateways
+    "nginx", "nginx-unprivileged", "openresty", "httpd", "apache2", "traefik", "envoy", "haproxy", "caddy",
+    "kong", "kong-gateway", "tyk-gateway", "krakend", "varnish", "squid", "proxyv2", "ingress-nginx-controller",
+    "controller", "oauth2-proxy", "cloud-sql-proxy", "cloudsql-proxy", "pgbouncer",
+    # observability stack
+    "prometheus", "alertmanager", "pushgateway", "grafana", "loki", "promtail", "tempo", "mimir", "thanos",
+    "jaeger", "all-in-one", "jaeger-all-in-one", "jaeger-collector", "jaeger-agent", "jaeger-query", "zipkin",
+    "opentelemetry-collector", "opentelemetry-collector-contrib", "otel-collector", "aws-otel-collector",
+    "aws-xray-daemon", "xray-daemon", "fluentd", "fluent-bit", "logstash", "kibana", "filebeat", "metricbeat",
+    "vector", "elastic-agent", "apm-server", "agent", "datadog-agent", "cadvisor", "statsd", "graphite",
+    "signoz", "uptrace", "node-exporter", "blackbox-exporter", "kube-state-metrics",
+    # developer tools and admin UIs
+    "adminer", "pgadmin4", "phpmyadmin", "mailhog", "mailpit", "maildev", "smtp4dev", "localstack",
+    "redis-commander", "redisinsight", "mongo-express", "kafka-ui", "kafdrop", "akhq", "schema-registry",
+    "cp-schema-registry", "swagger-ui", "wiremock", "portainer", "watchtower", "certbot", "registry",
+    "selenium", "standalone-chrome", "flyway", "liquibase", "busybox", "alpine", "curl",
+    # third-party servers
+    "keycloak", "vault", "consul", "zookeeper", "minio", "sonarqube", "jenkins", "gitlab-runner",
+})
+# Registries and organisations that publish third-party images.
+_VENDORS = frozenset({
+    "bitnami", "bitnamilegacy", "grafana", "prom", "otel", "jaegertracing", "openzipkin", "confluentinc",
+    "docker.elastic.co", "elastic", "hashicorp", "quay.io/prometheus", "quay.io/keycloak", "registry.k8s.io",
+    "k8s.gcr.io", "gcr.io/cadvisor", "datadog", "gcr.io/datadoghq", "public.ecr.aws/aws-observability",
+    "public.ecr.aws/xray", "amazon", "minio", "localstack", "mailhog", "axllent", "dpage", "redis",
+    "quay.io/jetstack", "ghcr.io/open-telemetry", "istio", "docker.io/istio", "traefik", "envoyproxy",
+    "kong", "openpolicyagent", "fluent", "timberio", "cr.l5d.io", "jenkins", "sonarqube", "portainer",
+    "containrrr", "wiremock", "selenium", "testcontainers", "linuxserver",
+})
+_INFRA_TOKENS = frozenset({"exporter", "collector", "otel", "opentelemetry", "jaeger", "prometheus", "grafana"})
+_LONG_RUNNING_APP = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "Rollout", "DeploymentConfig",
+                               "ReplicationController"})
+_PROXY_CONFIGS = frozenset({"nginx", "haproxy", "envoy", "traefik", "apache", "caddy"})
+_TERRAFORM_APPS = frozenset({"aws_ecs_service", "aws_lambda_function"})
+
+# Environment variables that configure a tracer even when their value is not visible (valueFrom, secrets).
+_TRACING_ENV = re.compile(r"^(OTEL_(?!METRICS_|LOGS_|EXPORTER_OTLP_METRICS_|EXPORTER_OTLP_LOGS_)\w+|DD_TRACE_\w+|"
+                          r"DD_AGENT_HOST|JAEGER_\w+|ZIPKIN_\w+|ELASTIC_APM_\w+|NEW_RELIC_\w+|NEWRELIC_\w+|"
+                          r"AWS_XRAY_\w+|LIGHTSTEP_\w+|HONEYCOMB_\w+)$", re.IGNORECASE)
+_METRICS_ENV = re.compile(r"^(PROMETHEUS_\w+|STATSD_\w+|DD_DOGSTATSD_\w+|DD_AGENT_HOST|OTEL_METRICS_EXPORTER|"
+                          r"OTEL_EXPORTER_OTLP_METRICS_\w+|METRICS_PORT|METRICS_ENABLED)$", re.IGNORECASE)
+# Launchers and agents that instrument a process from its command line.
+_TRACING_COMMAND = re.compile(r"opentelemetry-instrument|opentelemetry-javaagent|-javaagent:\S*(otel|opentelemetry|"
+                              r"dd-java-agent|newrelic|elastic-apm|aws-opentelemetry)|ddtrace-run|newrelic-admin|"
+                              r"@opentelemetry/auto-instrumentations-node|dd-trace/init", re.IGNORECASE)
+# Pod annotations (or labels) of operators that inject a tracer into the pod.
+_TRACING_INJECTION = ("instrumentation.opentelemetry.io/inject-", "admission.datadoghq.com/",
+                      "instrumentation.newrelic.com/")
+
+
+# -- scope -------------------------------------------------------------------------------------------------
+
+
+def _image_name(image: Any) -> str:
+    if not isinstance(image, str) or not image:
+        return ""
+    return image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()
+
+
+def _infra_image(image: Any) -> bool:
+    """Third-party software run as shipped: a known infrastructure image, a Docker Hub official image
+    (`wordpress:6`), or an image published by a known vendor (`bitnami/keycloak`, `docker.elastic.co/…`)."""
+    name = _image_name(image)
+    if not name or not isinstance(image, str):
+        return False
+    if name in _INFRA_IMAGES or set(re.split(r"[-_.]", name)) & _INFRA_TOKENS:
+        return True
+    parts = image.split("@", 1)[0].split(":", 1)[0].lower().split("/")
+    if parts[0] == "docker.io":
+        parts = parts[1:]
+    if len(parts) == 1 or parts[0] == "library":
+        return True
+    return parts[0] in _VENDORS or "/".join(parts[:2]) in _VENDORS
+
+
+def application_services(ctx: CheckContext) -> list[Node]:
+    """The services whose code this repository owns, in id order."""
+    found = []
+    for node in ctx.nodes("service"):
+        if node.attrs.get("missing"):
+            continue
+        if node.source == "kubernetes":
+            if node.attrs.get("workload_kind") not in _LONG_RUNNING_APP or _infra_image(node.attrs.get("image")):
+                continue
+        elif node.source == "compose":
+            if not node.attrs.get("build_context") and _infra_image(node.attrs.get("image")):
+                continue
+        elif node.source == "terraform":
+            if node.type not in _TERRAFORM_APPS:
+                continue
+            if node.type == "aws_ecs_service" and not node.attrs.get("containers"):
+                continue  # container definitions not visible (templatefile, another repo): nothing to judge
+        elif node.source == "appconfig":
+            configs = [ctx.node(e.source) for e in ctx.in_edges(node.id, ["configures"])]
+            if configs and all(c.type in _PROXY_CONFIGS for c in configs):
+                continue  # an nginx/haproxy config describes a proxy, not an application
+        found.append(node)
+    return found
+
+
+# -- what can be seen --------------------------------------------------------------------------------------
+
+
+def _pod_metadata(node: Node) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for attr in ("pod_labels", "pod_annotations"):
+        value = node.attrs.get(attr)
+        if isinstance(value, dict):
+            found.update({str(k): str(v) for k, v in value.items()})
+    return found
+
+
+def _meshed(node: Node) -> str | None:
+    """The service mesh whose sidecar (or ambient data plane) carries this workload's traffic."""
+    meta = _pod_metadata(node)
+    if meta.get("sidecar.istio.io/inject", "").lower() == "true" or "istio.io/rev" in meta or \
+            meta.get("istio.io/dataplane-mode", "").lower() == "ambient":
+        return "Istio"
+    if meta.get("linkerd.io/inject", "").lower() in ("enabled", "ingress"):
+        return "Linkerd"
+    return None
+
+
+def _env_keys(node: Node) -> list[str]:
+    keys = node.attrs.get("env_keys")
+    return [str(k) for k in keys] if isinstance(keys, list) else []
+
+
+def _commands(node: Node) -> str:
+    parts = [node.attrs.get("command"), node.attrs.get("entrypoint")]
+    return " ".join(str(p) for p in parts if p)
+
+
+def _lambda_tracing(node: Node) -> bool:
+    config = node.attrs.get("config")
+    if not isinstance(config, dict):
+        return False
+    tracing = config.get("tracing_config")
+    if isinstance(tracing, dict) and str(tracing.get("mode", "")).lower() == "active":
+        return True
+    return bool(re.search(r"otel|opentelemetry|datadog|newrelic|lumigo|dynatrace", str(config.get("layers", "")),
+                          re.IGNORECASE))
+
+
+def traced_by(node: Node) -> str | None:
+    """How this service emits traces (a tracer name), or None when nothing visible does."""
+    for setting in node.settings:
+        if setting.topic == "tracing" and setting.value not in (False, None):
+            return str(setting.value)
+    for key in _pod_metadata(node):
+        if key.startswith(_TRACING_INJECTION):
+            return "auto-instrumentation"
+    mesh = _meshed(node)
+    if mesh:
+        return f"{mesh} sidecar"
+    if _TRACING_COMMAND.search(_commands(node)):
+        return "agent"
+    if node.type == "aws_lambda_function" and _lambda_tracing(node):
+        return "x-ray"
+    disabled = {k.upper() for k in _env_keys(node) if k.upper() in ("OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER")}
+    if not disabled and any(_TRACING_ENV.match(k) for k in _env_keys(node)):
+        return "env"
+    return None
+
+
+def _disabled(node: Node, topic: str) -> Setting | None:
+    """The first setting that explicitly turns `topic` off (only meaningful when nothing turns it on)."""
+    return next((s for s in node.settings if s.topic == topic and s.value is False), None)
+
+
+# -- OBS001 service-without-tracing -------------------------------------------------------------------------
+
+
+def services_without_tracing(ctx: CheckContext) -> Iterator[Hit]:
+    for node in application_services(ctx):
+        ctx.examine(node)
+        if traced_by(node):
+            continue
+        off = _disabled(node, "tracing")
+        if off is not None:
+            yield Hit(node.id, f"`{node.name}` turns tracing off (`{off.key}`); its requests leave no trace "
+                               "spans, so latency across services cannot be followed through it",
+                      evidence=off.location)
+        else:
+            yield Hit(node.id, f"`{node.name}` has no distributed tracing configured (no OpenTelemetry/APM "
+                               "setting, auto-instrumentation annotation or mesh sidecar)", attr="name")
+
+
+# -- OBS002 broken-trace-propagation ------------------------------------------------------------------------
+
+
+def _callees(ctx: CheckContext, target: Node, depth: int = 0) -> list[Node]:
+    """The services behind a call target: itself, or what a Service / load balancer routes to."""
+    if target.kind == "service":
+        return [target]
+    if target.kind not in ("load_balancer", "gateway") or depth > 3:
+        return []
+    found: list[Node] = []
+    for edge in ctx.out_edges(target.id, ["routes_to"]):
+        for callee in _callees(ctx, ctx.node(edge.target), depth + 1):
+            if callee not in found:
+                found.append(callee)
+    return found
+
+
+def broken_trace_propagation(ctx: CheckContext) -> Iterator[Hit]:
+    apps = {node.id: node for node in application_services(ctx)}
+    for caller in apps.values():
+        tracer = traced_by(caller)
+        if not tracer:
+            continue
+        calls = ctx.out_edges(caller.id, ["calls"])
+        if not calls:
+            continue
+        ctx.examine(caller)
+        for edge in calls:
+            for callee in _callees(ctx, ctx.node(edge.target)):
+                if callee.id == caller.id or callee.id not in apps or traced_by(callee):
+                    continue
+                related = (
+                    Related(caller.location, f"`{caller.name}` is traced ({tracer})"),
+                    Related(callee.location, f"`{callee.name}` has no tracing"),
+                )
+                yield Hit(caller.id, f"`{caller.name}` is traced ({tracer}) but calls `{callee.name}`, which is "
+                                     "not: every trace through this call ends at the boundary",
+                          evidence=edge.location, related=related, key=callee.id)
+
+
+# -- OBS003 service-without-metrics -------------------------------------------------------------------------
+
+
+def _scrape_annotated(values: Any) -> bool:
+    if not isinstance(values, dict):
+        return False
+    for key, value in values.items():
+        key_text = str(key).lower()
+        if key_text.endswith(("prometheus.io/scrape", "prometheus.io.scrape", "prometheus.scrape")) and \
+                str(value).lower() == "true":
+            return True
+        if key_text.startswith("ad.datadoghq.com/") and key_text.endswith((".checks", ".check_names")):
+            return True
+    return False
+
+
+def _selects(selector: Any, labels: Any) -> bool:
+    if not isinstance(selector, dict) or not selector or not isinstance(labels, dict):
+        return False
+    return all(str(labels.get(key)) == str(value) for key, value in selector.items())
+
+
+def _in_namespaces(monitor: Node, namespace: Any) -> bool:
+    """A monitor's `namespaces` (list; None = its own namespace; "any" = all)."""
+    namespaces = monitor.attrs.get("namespaces")
+    if namespaces == "any":
+        return True
+    if isinstance(namespaces, list) and namespaces:
+        return namespace in namespaces
+    return bool(monitor.attrs.get("namespace") == namespace)
+
+
+def _monitored(ctx: CheckContext, node: Node) -> bool:
+    """Scraped by Prometheus: annotations on the pod or a Service in front of it, or a Prometheus-operator
+    ServiceMonitor / PodMonitor that selects it (when the Kubernetes parser provides those nodes)."""
+    if _scrape_annotated(node.attrs.get("pod_annotations")) or _scrape_annotated(node.attrs.get("labels")):
+        return True
+    services = [ctx.node(e.source) for e in ctx.in_edges(node.id, ["routes_to"])]
+    services = [s for s in services if s.source == "kubernetes" and s.type == "Service"]
+    if any(_scrape_annotated(s.attrs.get("annotations")) for s in services):
+        return True
+    namespace = node.attrs.get("namespace")
+    for monitor in ctx.nodes(source="kubernetes"):
+        if monitor.type == "PodMonitor" and _in_namespaces(monitor, namespace) and \
+                _selects(monitor.attrs.get("selector"), node.attrs.get("pod_labels")):
+            return True
+        if monitor.type == "ServiceMonitor" and any(
+                _in_namespaces(monitor, s.attrs.get("namespace")) and
+                _selects(monitor.attrs.get("selector"), s.attrs.get("labels")) for s in services):
+            return True
+    return False
+
+
+def _metrics_by(ctx: CheckContext, node: Node) -> str | None:
+    for setting in node.settings:
+        if setting.topic == "metrics" and setting.value not in (False, None):
+            return str(setting.value)
+    if _monitored(ctx, node):
+        return "prometheus scrape"
+    if any(key.startswith("instrumentation.opentelemetry.io/inject-") for key in _pod_metadata(node)):
+        return "otel"  # the injected agents export metrics as well as traces by default
+    if _meshed(node):
+        return "mesh"
+    if any(_METRICS_ENV.match(k) for k in _env_keys(node)):
+        return "env"
+    return None
+
+
+def services_without_metrics(ctx: CheckContext) -> Iterator[Hit]:
+    for node in application_services(ctx):
+        if node.type == "aws_lambda_function":
+            continue  # the platform records invocations, errors, duration and throttles for every function
+        ctx.examine(node)
+        if _metrics_by(ctx, node):
+            continue
+        off = _disabled(node, "metrics")
+        if off is not None:
+            yield Hit(node.id, f"`{node.name}` turns metrics off (`{off.key}`); its load and error rates cannot "
+                               "drive alerts or autoscaling", evidence=off.location)
+        else:
+            yield Hit(node.id, f"`{node.name}` exposes no metrics that anything collects (no Prometheus scrape "
+                               "annotation or monitor, no metrics exporter setting, no mesh sidecar)", attr="name")
+
+
+CHECKS: dict[str, Callable[[CheckContext], Iterator[Hit]]] = {
+    "services_without_tracing": services_without_tracing,
+    "broken_trace_propagation": broken_trace_propagation,
+    "services_without_metrics": services_without_metrics,
+}

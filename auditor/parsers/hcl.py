@@ -109,6 +109,14 @@ def _children(node: tree_sitter.Node, *types: str) -> Iterator[tree_sitter.Node]
             yield child
 
 
+def _line_text(root: tree_sitter.Node, node: tree_sitter.Node) -> str:
+    """The source line `node` starts on, trimmed, for an error message."""
+    source = root.text or b""
+    lines = source.decode("utf-8", "replace").splitlines()
+    row = node.start_point[0]
+    return lines[row].strip()[:60] if row < len(lines) else ""
+
+
 def _first_error(root: tree_sitter.Node) -> tuple[int | None, str]:
     """The line of the first ERROR or MISSING node, with a message naming the unclosed block if that is it."""
     if not root.has_error:
@@ -123,7 +131,9 @@ def _first_error(root: tree_sitter.Node) -> tuple[int | None, str]:
                     opener = opener.parent
                 if opener is not None:
                     return opener.start_point[0] + 1, "unclosed '{' (block or object starting on this line)"
-            return node.start_point[0] + 1, f"syntax error: missing '{node.type}'"
+            if node.type in ("]", ")", "=", '"', ",", ":"):
+                return node.start_point[0] + 1, f"syntax error: expected '{node.type}'"
+            return node.start_point[0] + 1, f"syntax error near '{_line_text(root, node)}'"
         if node.is_error:
             snippet = node.text.decode("utf-8", "replace").strip().splitlines()[0][:40] if node.text else ""
             return node.start_point[0] + 1, f"syntax error near '{snippet}'"
