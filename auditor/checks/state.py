@@ -1,9 +1,296 @@
-"""Checks of the state category (see the rule files in rules/ that name them)."""
+"""Checks of the state category (see the rule files in rules/ that name them).
+
+State that lives on one instance (sessions, uploads, caches) is what stops a service from running as
+many interchangeable replicas; these checks find where config puts it there.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 from auditor.checks.context import CheckContext, Hit
+from auditor.model import Location, Node, Related, Setting
 
-CHECKS: dict[str, Callable[[CheckContext], Iterator[Hit]]] = {}
+# File names / directories that only configure a developer's machine or a test run.
+_DEV_TOKENS = frozenset({"dev", "development", "local", "test", "tests", "testing", "ci", "e2e", "example",
+                         "examples", "sample", "samples", "spec", "fixtures", "demo"})
+
+
+def dev_only(path: str) -> bool:
+    """A file that configures development or tests (`settings/dev.py`, `application-test.yml`, `.env.local`)."""
+    tokens = {t for t in re.split(r"[^a-z0-9]+", path.lower()) if t}
+    return bool(tokens & _DEV_TOKENS)
+
+
+def production_settings(ctx: CheckContext, node: Node, topic: str) -> list[Setting]:
+    """`node`'s settings of `topic`, without dev/test files; explicit ones hide the framework defaults."""
+    found = [s for s in ctx.settings(node, topic) if not dev_only(s.location.path)]
+    explicit = [s for s in found if not s.key.startswith("(")]
+    return explicit or found
+
+
+_WORKER = re.compile(r"(^|[^a-z])(celery|worker|workers|sidekiq|rq|beat|consumer|scheduler|cron|resque|"
+                     r"queue:work|horizon)([^a-z]|$)")
+
+
+def background_worker(ctx: CheckContext, node: Node) -> bool:
+    """A queue worker or scheduler (by name or command) that nothing routes or calls to: it serves no users."""
+    text = f"{node.name} {node.attrs.get('command') or ''}".lower()
+    return bool(_WORKER.search(text)) and not ctx.serves_traffic(node)
+
+
+def _replicas_phrase(most: int | None) -> str:
+    if most is None:
+        return "its instance count is not stated"
+    return f"it runs up to {most} instance{'s' if most != 1 else ''}"
+
+
+# -- STATE001 local-session-store ------------------------------------------------------------------------
+
+_LOCAL_SESSION = {"file": "files on the instance's disk", "memory": "the process's memory",
+                  "none": "the servlet container's memory (Spring Session store-type none)"}
+_LOCAL_CACHE = {"locmem", "memory", "file", "simple", "caffeine"}
+
+
+def _session_cache(ctx: CheckContext, node: Node) -> Setting | None:
+    """The cache backend Django's cache session engine uses (SESSION_CACHE_ALIAS, default 'default')."""
+    caches = production_settings(ctx, node, "cache_backend")
+    for setting in caches:
+        if setting.key.startswith("(") or re.search(r"(^|\.)CACHES\.default\.", setting.key):
+            return setting
+    return None
+
+
+def local_session_store(ctx: CheckContext) -> Iterator[Hit]:
+    """Server-side sessions kept on the instance: lost across replicas, restarts and deploys."""
+    for node in ctx.workloads():
+        sessions = production_settings(ctx, node, "session_store")
+        if not sessions or background_worker(ctx, node):
+            continue
+        ctx.examine(node)
+        most = ctx.max_replicas(node)
+        for setting in sessions:
+            where: str | None = _LOCAL_SESSION.get(str(setting.value))
+            related: tuple[Related, ...] = ()
+            if setting.value == "none" and (most is None or most < 2):
+                continue  # Spring without Spring Session: only a problem once there are several instances
+            if setting.value == "cache" and setting.framework == "django":
+                cache = _session_cache(ctx, node)
+                if cache is None or cache.value not in _LOCAL_CACHE:
+                    continue
+                where = f"a {cache.value} cache, local to each instance"
+                related = (Related(cache.location, f"cache backend `{cache.value}`"),)
+            if where is None:
+                continue
+            if most is not None and most > 1:
+                impact = f"{_replicas_phrase(most)}, so a user's session exists on only one of them"
+            else:
+                impact = f"{_replicas_phrase(most)}; it cannot scale out without logging users out"
+            yield Hit(node.id, f"`{node.name}` keeps sessions in {where} (`{setting.key}`); {impact}",
+                      evidence=setting.location, related=related, key=setting.key)
+
+
+# -- STATE002 sticky-sessions ----------------------------------------------------------------------------
+
+_TRAEFIK_STICKY = re.compile(r"^traefik\.http\.services\.[^.]+\.loadbalancer\.sticky(\.cookie)?(\.name)?$")
+
+
+def _backends(ctx: CheckContext, node: Node) -> list[Node]:
+    return [ctx.node(e.target) for e in ctx.out_edges(node.id, ["routes_to"])]
+
+
+def sticky_sessions(ctx: CheckContext) -> Iterator[Hit]:
+    """Load balancers that pin a client to one backend instance."""
+    for node in ctx.nodes("load_balancer"):
+        attrs = node.attrs
+        verdict: tuple[str, str] | None = None
+        if node.source == "kubernetes" and node.type == "Service":
+            backends = _backends(ctx, node)
+            if backends and all(b.kind in ("datastore", "cache", "queue") for b in backends):
+                continue  # a database's client affinity is not session stickiness
+            ctx.examine(node)
+            if attrs.get("session_affinity") == "ClientIP":
+                verdict = ("session_affinity", "sessionAffinity: ClientIP")
+        elif node.source == "kubernetes" and node.type == "Ingress":
+            ctx.examine(node)
+            if attrs.get("session_affinity") == "cookie":
+                verdict = ("session_affinity", "a cookie-affinity annotation")
+        elif node.source == "terraform" and node.type in ("aws_lb_target_group", "aws_alb_target_group"):
+            ctx.examine(node)
+            if attrs.get("stickiness_enabled") is True:
+                kind = attrs.get("stickiness_type") or "lb_cookie"
+                verdict = ("stickiness_enabled", f"stickiness ({kind}) enabled")
+        elif node.source == "terraform" and node.type in ("google_compute_backend_service",
+                                                          "google_compute_region_backend_service"):
+            ctx.examine(node)
+            affinity = attrs.get("session_affinity")
+            if isinstance(affinity, str) and affinity.upper() != "NONE":
+                verdict = ("session_affinity", f"session_affinity = {affinity}")
+        elif node.source == "terraform" and node.type == "azurerm_application_gateway":
+            ctx.examine(node)
+            if str(attrs.get("cookie_based_affinity", "")).lower() == "enabled":
+                verdict = ("cookie_based_affinity", "cookie_based_affinity = Enabled")
+        if verdict is None:
+            continue
+        attr, what = verdict
+        targets = ", ".join(f"`{b.name}`" for b in _backends(ctx, node))
+        suffix = f" of {targets}" if targets else ""
+        yield Hit(node.id, f"{node.type} `{node.name}` pins each client to one backend instance{suffix} ({what}); "
+                           "load is uneven and a replica's loss or scale-in drops its users' sessions", attr=attr)
+    for node in ctx.nodes("service", "compose"):
+        labels = node.attrs.get("labels")
+        if not isinstance(labels, dict):
+            continue
+        ctx.examine(node)
+        for key, value in sorted(labels.items()):
+            if _TRAEFIK_STICKY.match(str(key)) and str(value).strip().lower() not in ("false", ""):
+                yield Hit(node.id, f"compose service `{node.name}` asks Traefik for sticky sessions (`{key}`); "
+                                   "load is uneven and a replica's loss drops its users' sessions",
+                          attr="labels", key=str(key))
+                break
+
+
+# -- STATE003 local-upload-storage -----------------------------------------------------------------------
+
+_UPLOAD_SEGMENT = re.compile(r"^(uploads?|media|attachments|user[-_]?(uploads|files|content|media))$")
+_SHARED_VOLUMES = {"nfs", "csi", "azureFile", "cephfs", "glusterfs", "efs"}
+
+
+def _upload_path(path: object) -> bool:
+    if not isinstance(path, str):
+        return False
+    return any(_UPLOAD_SEGMENT.match(seg) for seg in path.lower().split("/") if seg)
+
+
+def _mount_paths(volume: dict[str, object]) -> list[str]:
+    paths = volume.get("mount_paths")
+    if isinstance(paths, list) and paths:
+        return [p for p in paths if isinstance(p, str)]
+    mount = volume.get("mount_path")
+    return [mount] if isinstance(mount, str) else []
+
+
+def _claim_access_modes(ctx: CheckContext, node: Node, claim: object) -> list[str] | None:
+    namespace = node.attrs.get("namespace") or "default"
+    ident = f"kubernetes:PersistentVolumeClaim:{namespace}/{claim}"
+    if ident not in ctx.graph:
+        return None
+    modes = ctx.node(ident).attrs.get("access_modes")
+    return [str(m) for m in modes] if isinstance(modes, list) else None
+
+
+def _local_volume(ctx: CheckContext, node: Node, volume: dict[str, object]) -> str | None:
+    """Why an upload volume is local to one instance, or None when it is (or may be) shared."""
+    kind = volume.get("type")
+    if node.source == "kubernetes":
+        if kind in ("emptyDir", "hostPath"):
+            return "an `emptyDir` volume" if kind == "emptyDir" else "a `hostPath` volume"
+        if kind == "pvc" and volume.get("per_replica"):
+            return "a per-replica volumeClaimTemplate"
+        if kind == "pvc":
+            modes = _claim_access_modes(ctx, node, volume.get("source"))
+            if modes and all(m in ("ReadWriteOnce", "ReadWriteOncePod") for m in modes):
+                return f"PVC `{volume.get('source')}` ({'/'.join(modes)}: one node at a time)"
+        return None
+    if node.source == "compose" and kind in ("bind", "named"):
+        driver = volume.get("driver")
+        if driver not in (None, "", "local"):
+            return None
+        return "a bind mount on the host" if kind == "bind" else f"local named volume `{volume.get('source')}`"
+    return None
+
+
+def _shared_mount(ctx: CheckContext, node: Node, directory: str) -> bool:
+    """A volume that may be shared (PVC of unknown/RWX mode, NFS, CSI) is mounted at or above `directory`."""
+    for volume in node.attrs.get("volumes") or []:
+        if not isinstance(volume, dict):
+            continue
+        for mount in _mount_paths(volume):
+            covers = directory == mount or directory.startswith(mount.rstrip("/") + "/")
+            if covers and _local_volume(ctx, node, volume) is None and volume.get("type") not in (
+                    "configMap", "secret", "projected", "tmpfs", "downwardAPI"):
+                return True
+    return False
+
+
+def local_upload_storage(ctx: CheckContext) -> Iterator[Hit]:
+    """Uploads written to one instance's disk while several instances serve the same users."""
+    for node in ctx.workloads():
+        volumes = [v for v in node.attrs.get("volumes") or [] if isinstance(v, dict)]
+        uploads = [v for v in volumes if any(_upload_path(p) for p in _mount_paths(v))]
+        dirs = [s for s in production_settings(ctx, node, "upload_dir") if isinstance(s.value, str)]
+        remote = any(s.value == "remote" for s in production_settings(ctx, node, "upload_storage"))
+        if not uploads and not dirs:
+            continue
+        ctx.examine(node)
+        most = ctx.max_replicas(node)
+        if most is None or most < 2:
+            continue
+        found = False
+        for volume in uploads:
+            why = _local_volume(ctx, node, volume)
+            if why is None:
+                continue
+            mount = next(p for p in _mount_paths(volume) if _upload_path(p))
+            line = volume.get("line")
+            where = Location(node.evidence.get("volumes", node.location).path, line) if isinstance(line, int) \
+                else None
+            found = True
+            yield Hit(node.id, f"`{node.name}` stores uploads at `{mount}` on {why}, but {_replicas_phrase(most)}: "
+                               "a file uploaded to one instance is missing on the others",
+                      attr="volumes", evidence=where, key=f"volume:{mount}")
+        if found or remote or background_worker(ctx, node):
+            continue
+        for setting in dirs:
+            path = str(setting.value)
+            absolute = path if path.startswith("/") else ""
+            if absolute and _shared_mount(ctx, node, absolute):
+                continue
+            yield Hit(node.id, f"`{node.name}` writes uploads to local directory `{path}` (`{setting.key}`), but "
+                               f"{_replicas_phrase(most)}: a file uploaded to one instance is missing on the others",
+                      evidence=setting.location, key=f"setting:{setting.key}")
+
+
+# -- STATE004 local-in-memory-cache ----------------------------------------------------------------------
+
+_SHARED_CACHE = {"redis", "memcached", "db", "hazelcast"}
+
+
+def _local_cache(setting: Setting) -> bool:
+    if setting.key.startswith("("):
+        return False  # a framework default nobody configured (Django's LocMemCache) is not a decision
+    if setting.framework == "spring":
+        return setting.value in ("simple", "caffeine")  # generic/jcache/infinispan may be distributed
+    return setting.value in ("locmem", "memory", "file", "simple", "caffeine")
+
+
+def local_in_memory_cache(ctx: CheckContext) -> Iterator[Hit]:
+    """A per-instance cache on a service that runs several instances."""
+    for node in ctx.workloads():
+        caches = production_settings(ctx, node, "cache_backend")
+        if not caches:
+            continue
+        most = ctx.max_replicas(node)
+        ctx.examine(node)
+        if most is None or most < 2:
+            continue
+        if any(s.value in _SHARED_CACHE for s in caches):
+            continue  # a shared cache next to a local one: the local one is a deliberate near cache
+        for setting in caches:
+            if not _local_cache(setting):
+                continue
+            yield Hit(node.id, f"`{node.name}` caches in `{setting.value}` (`{setting.key}`), local to each instance, "
+                               f"and {_replicas_phrase(most)}: {most} separate caches give inconsistent reads and "
+                               f"{most}x the cold-cache load on the database",
+                      evidence=setting.location, key=setting.key)
+
+
+CHECKS: dict[str, Callable[[CheckContext], Iterator[Hit]]] = {
+    "local_session_store": local_session_store,
+    "sticky_sessions": sticky_sessions,
+    "local_upload_storage": local_upload_storage,
+    "local_in_memory_cache": local_in_memory_cache,
+}
+
+__all__ = ["CHECKS", "background_worker", "dev_only", "production_settings"]

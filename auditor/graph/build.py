@@ -43,9 +43,9 @@ def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
         index.add(node)
     index.add_terraform_hostnames({host: target for host, target in hostnames.items() if target in nodes})
 
+    _match_selectors(graph)
     for edge in sorted(edges, key=_edge_order):
         _add_edge(graph, edge, index)
-    _match_selectors(graph)
     _attach_app_config(graph)
     _lift_config_links(graph)
     return graph
@@ -88,14 +88,24 @@ def _add_edge(graph: nx.MultiDiGraph, edge: Edge, index: HostIndex) -> None:
         if resolved is None:
             target = _external_node(graph, host, edge)
         else:
-            target = resolved
             edge = dataclasses.replace(edge, attrs={**edge.attrs, "host": host})
+            behind = _selected_workloads(graph, resolved)
+            if behind:
+                # A call to a Kubernetes Service is a call to the workloads it selects (via: the Service).
+                for workload in behind:
+                    _add_resolved(graph, dataclasses.replace(edge, attrs={**edge.attrs, "via": resolved}), workload)
+                return
+            target = resolved
     elif target not in graph:
         if edge.source.startswith("terraform:"):
             return  # a reference to a resource type we do not model (security groups, IAM…)
         if edge.kind == "configures" and target.startswith("appconfig:"):
             return  # an env_file that does not exist or was not readable; discovery said so
         target = _missing_node(graph, target, edge)
+    _add_resolved(graph, edge, target)
+
+
+def _add_resolved(graph: nx.MultiDiGraph, edge: Edge, target: str) -> None:
     if target == edge.source:
         return
     edge = dataclasses.replace(edge, target=target)
@@ -103,6 +113,17 @@ def _add_edge(graph: nx.MultiDiGraph, edge: Edge, index: HostIndex) -> None:
         if (existing.target, existing.kind, existing.location) == (target, edge.kind, edge.location):
             return
     graph.add_edge(edge.source, target, edge=edge)
+
+
+def _selected_workloads(graph: nx.MultiDiGraph, ident: str) -> list[str]:
+    """The workloads a Kubernetes Service routes to by selector (empty for other nodes)."""
+    node: Node = graph.nodes[ident]["node"]
+    if node.source != "kubernetes" or node.type != "Service":
+        return []
+    return sorted(
+        target for _, target, edge in graph.out_edges(ident, data="edge")
+        if edge.kind == "routes_to" and edge.attrs.get("via") == "selector"
+    )
 
 
 def _external_node(graph: nx.MultiDiGraph, host: str, edge: Edge) -> str:
@@ -168,40 +189,59 @@ def _service_dir(config_dir: str) -> str:
 
 
 def _attach_app_config(graph: nx.MultiDiGraph) -> None:
-    """Config files configure the compose services built from their directory; otherwise an implied service.
+    """Config files configure the services that load them; failing that, an implied service.
 
-    A repo that is just a Django app still has a service: its settings describe it, so an implied service
-    node (named for its directory) carries the config's facts.
+    In order: a compose service built from a directory holding the file, or bind-mounting it; a deployed
+    service named like the file's service directory; else an implied service for that directory (a repo
+    that is just a Django app still has a service: its settings describe it).
     """
     configs = [n for _, n in graph.nodes(data="node") if n.source == "appconfig" and n.kind == "config"]
-    built_from: list[tuple[str, Node]] = []
-    for _, node in graph.nodes(data="node"):
-        context = node.attrs.get("build_context")
-        if node.source == "compose" and isinstance(context, str):
-            built_from.append((posixpath.normpath(context), node))
+    compose_services = [n for _, n in graph.nodes(data="node") if n.source == "compose"]
+    orphans: list[tuple[str, Node]] = []
     for config in configs:
-        if any(graph.out_edges(config.id)) and any(
-            data["edge"].kind == "configures" for _, _, data in graph.out_edges(config.id, data=True)
-        ):
+        if any(edge.kind == "configures" for _, _, edge in graph.out_edges(config.id, data="edge")):
             continue
         config_dir = posixpath.dirname(config.location.path) or "."
-        owners = [node for context, node in built_from if _within(config_dir, context)]
+        owners = _compose_owners(compose_services, config)
         if owners:
-            for owner in owners:
-                where = owner.evidence.get("build_context", owner.location)
-                graph.add_edge(
-                    config.id, owner.id, edge=Edge(config.id, owner.id, "configures", where, {"via": "build_context"})
-                )
+            for owner, where, via in owners:
+                graph.add_edge(config.id, owner.id, edge=Edge(config.id, owner.id, "configures", where, {"via": via}))
             continue
         if not config.settings and not any(graph.out_edges(config.id)):
             continue
         named = _services_named(graph, posixpath.basename(_service_dir(config_dir)))
         if len(named) == 1:
             owner = named[0]
-            graph.add_edge(config.id, owner.id, edge=Edge(config.id, owner.id, "configures",
-                                                          Location(config.location.path, 1), {"via": "name"}))
+            where = Location(config.location.path, 1)
+            graph.add_edge(config.id, owner.id, edge=Edge(config.id, owner.id, "configures", where, {"via": "name"}))
             continue
-        _implied_service(graph, config)
+        orphans.append((_service_dir(config_dir), config))
+    directories = {directory for directory, _ in orphans}
+    for directory, config in orphans:
+        _implied_service(graph, config, _sole_descendant(directory, directories))
+
+
+def _compose_owners(services: list[Node], config: Node) -> list[tuple[Node, Location, str]]:
+    """Compose services whose build context holds the config file, or that bind-mount it."""
+    path = config.location.path
+    owners = []
+    for service in services:
+        context = service.attrs.get("build_context")
+        if isinstance(context, str) and _within(path, posixpath.normpath(context)):
+            owners.append((service, service.evidence.get("build_context", service.location), "build_context"))
+            continue
+        for volume in service.attrs.get("volumes") or []:
+            if isinstance(volume, dict) and volume.get("repo_path") == path:
+                where = Location(service.location.path, int(volume.get("line") or service.location.line))
+                owners.append((service, where, "bind_mount"))
+                break
+    return owners
+
+
+def _sole_descendant(directory: str, directories: set[str]) -> str:
+    """A root `.env` above a single app directory belongs to that app, not to a second implied service."""
+    below = {d for d in directories if d != directory and _within(d, directory)}
+    return below.pop() if len(below) == 1 else directory
 
 
 def _services_named(graph: nx.MultiDiGraph, name: str) -> list[Node]:
@@ -217,26 +257,15 @@ def _within(path: str, directory: str) -> bool:
     return directory == "." or path == directory or path.startswith(directory + "/")
 
 
-def _implied_service(graph: nx.MultiDiGraph, config: Node) -> None:
-    directory = _service_dir(posixpath.dirname(config.location.path) or ".")
+def _implied_service(graph: nx.MultiDiGraph, config: Node, directory: str) -> None:
     name = posixpath.basename(directory) if directory != "." else "app"
     ident = node_id("appconfig", "service", name, scope=directory)
     if ident not in graph:
-        node = Node(
-            ident,
-            "service",
-            name,
-            "appconfig",
-            "application",
-            Location(config.location.path, 1),
-            attrs={"implied": True, "replicas": None},
-        )
+        node = Node(ident, "service", name, "appconfig", "application", Location(config.location.path, 1),
+                    attrs={"implied": True, "replicas": None})
         graph.add_node(ident, node=node)
-    graph.add_edge(
-        config.id,
-        ident,
-        edge=Edge(config.id, ident, "configures", Location(config.location.path, 1), {"via": "directory"}),
-    )
+    where = Location(config.location.path, 1)
+    graph.add_edge(config.id, ident, edge=Edge(config.id, ident, "configures", where, {"via": "directory"}))
 
 
 def _lift_config_links(graph: nx.MultiDiGraph) -> None:

@@ -1263,7 +1263,9 @@ class _Interpreter:
                 return
             host, port = parsed
             scheme = {"grpc_pass": "grpc", "uwsgi_pass": "uwsgi", "fastcgi_pass": "fastcgi"}.get(directive, "http")
-        if host in upstreams or not _valid_host(host) or _is_unresolved(host):
+        # `proxy_pass http://name` to an upstream block is not a host; an upstream's own `server name:port` is,
+        # even when the upstream is named after the service it points at.
+        if (directive != "server" and host in upstreams) or not _valid_host(host) or _is_unresolved(host):
             return
         target_kind: Literal["service", "external"] = "external" if _is_public_host(host) else "service"
         self.links.append(Link(host.lower(), "calls", target_kind, scheme, item.entry.key, item.entry.location, port))
