@@ -178,8 +178,14 @@ def _namespace(node: Node) -> str:
     return node.id.split(":", 2)[2].rsplit("/", 1)[0]
 
 
-def _service_dir(config_dir: str) -> str:
-    """`services/orders/src/main/resources` → `services/orders`: where a config file's service lives."""
+def _service_dir(config_dir: str, config_type: str = "") -> str:
+    """`services/orders/src/main/resources` → `services/orders`: where a config file's service lives.
+
+    Django settings sit in the project package (`storefront/shop/settings.py`): the service is its parent.
+    """
+    if config_type == "django" and config_dir != ".":
+        package = config_dir[: -len("/settings")] if config_dir.endswith("/settings") else config_dir
+        config_dir = posixpath.dirname(package) or "."
     for suffix in sorted(_CONFIG_SUBDIRS, key=len, reverse=True):
         if config_dir == suffix:
             return "."
@@ -209,13 +215,13 @@ def _attach_app_config(graph: nx.MultiDiGraph) -> None:
             continue
         if not config.settings and not any(graph.out_edges(config.id)):
             continue
-        named = _services_named(graph, posixpath.basename(_service_dir(config_dir)))
-        if len(named) == 1:
-            owner = named[0]
+        named = _owner_by_name(graph, _service_dir(config_dir, config.type))
+        if named is not None:
+            owner = named
             where = Location(config.location.path, 1)
             graph.add_edge(config.id, owner.id, edge=Edge(config.id, owner.id, "configures", where, {"via": "name"}))
             continue
-        orphans.append((_service_dir(config_dir), config))
+        orphans.append((_service_dir(config_dir, config.type), config))
     directories = {directory for directory, _ in orphans}
     for directory, config in orphans:
         _implied_service(graph, config, _sole_descendant(directory, directories))
@@ -244,13 +250,18 @@ def _sole_descendant(directory: str, directories: set[str]) -> str:
     return below.pop() if len(below) == 1 else directory
 
 
-def _services_named(graph: nx.MultiDiGraph, name: str) -> list[Node]:
-    """Deployed services (compose, Kubernetes, Terraform) whose name is the config's service directory name."""
-    return [
-        node
-        for _, node in graph.nodes(data="node")
-        if node.kind == "service" and node.source != "appconfig" and node.name == name
-    ]
+def _owner_by_name(graph: nx.MultiDiGraph, directory: str) -> Node | None:
+    """The one deployed service named like the config's directory or, failing that, one of its parents
+    (`services/storefront/shop/settings.py` belongs to a Deployment `storefront`)."""
+    deployed = [n for _, n in graph.nodes(data="node") if n.kind == "service" and n.source != "appconfig"]
+    parts = [] if directory == "." else directory.split("/")
+    for name in reversed(parts[-3:]):
+        named = [node for node in deployed if node.name == name]
+        if len(named) == 1:
+            return named[0]
+        if named:
+            return None  # ambiguous: two services share the name
+    return None
 
 
 def _within(path: str, directory: str) -> bool:
