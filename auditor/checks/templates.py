@@ -25,7 +25,7 @@ def _matches(value: Any, wanted: Any) -> bool:
 
 def select(ctx: CheckContext, spec: dict[str, Any]) -> list[Node]:
     """The nodes a declarative rule looks at, in id order."""
-    nodes = ctx.workloads() if spec.get("long_running") else ctx.nodes(spec.get("kind"), spec.get("source"))
+    nodes = ctx.workloads() if spec.get("long_running") else ctx.nodes()
     chosen = []
     for node in nodes:
         if "kind" in spec and not _matches(node.kind, spec["kind"]):
