@@ -5,16 +5,20 @@ Reporters receive the `AuditResult` and only format it; nothing downstream recom
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.checks import CHECKS, TEMPLATES
+from auditor.config import IgnoreEntry
 from auditor.discover import DEFAULT_MAX_BYTES
 from auditor.engine.rules import BUILTIN_RULES_DIR, Rule, load_rules
 from auditor.engine.run import RuleRun, all_findings, run_rules
 from auditor.engine.score import Score, compute_score
-from auditor.model import Diagnostic, Finding, Severity
+from auditor.engine.suppress import apply_suppressions, comment_markers, resource_markers
+from auditor.model import Diagnostic, Finding, Severity, Suppression
 from auditor.scan import Scan, scan
 
 
@@ -30,6 +34,10 @@ class AuditOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     severity_weights: dict[str, float] = field(default_factory=dict)
     category_weights: dict[str, float] = field(default_factory=dict)
+    ignores: list[IgnoreEntry] = field(default_factory=list)
+    baseline: dict[str, str] = field(default_factory=dict)  # accepted fingerprint → rule id
+    baseline_name: str = "baseline"
+    today: dt.date = field(default_factory=dt.date.today)
 
 
 @dataclass
@@ -40,6 +48,9 @@ class AuditResult:
     findings: list[Finding]
     score: Score
     diagnostics: list[Diagnostic]
+    # Findings matched by a suppression or the baseline: not reported, not scored, but counted and shown
+    # (SARIF carries them with `suppressions`).
+    suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)
 
 
 def load_all_rules(extra_dirs: list[Path] | None = None) -> list[Rule]:
@@ -58,6 +69,21 @@ def audit(
     active = [rule for rule in all_rules if rule.id not in options.disabled]
     scanned = scan(root, excludes=options.excludes, max_bytes=options.max_bytes, progress=progress)
     runs, rule_problems = run_rules(active, scanned.graph, options.rule_options, options.severities)
-    findings = all_findings(runs)
-    score = compute_score(runs, options.severity_weights, options.category_weights)
-    return AuditResult(scanned, all_rules, runs, findings, score, [*scanned.diagnostics, *rule_problems])
+    markers, marker_problems = comment_markers(scanned.inventory.files, all_rules)
+    resource, resource_problems = resource_markers(scanned.graph, all_rules)
+    outcome = apply_suppressions(
+        all_findings(runs),
+        scanned.graph,
+        markers + resource,
+        options.ignores,
+        options.baseline,
+        all_rules,
+        options.today,
+        options.baseline_name,
+    )
+    kept = {finding.fingerprint for finding in outcome.kept}
+    # Suppressed findings cost no points: the score is computed from what is still reported.
+    scored = [dataclasses.replace(run, findings=[f for f in run.findings if f.fingerprint in kept]) for run in runs]
+    score = compute_score(scored, options.severity_weights, options.category_weights)
+    diagnostics = [*scanned.diagnostics, *rule_problems, *marker_problems, *resource_problems, *outcome.diagnostics]
+    return AuditResult(scanned, all_rules, scored, outcome.kept, score, diagnostics, outcome.suppressed)

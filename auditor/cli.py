@@ -15,7 +15,10 @@ import typer
 from rich.console import Console
 
 from auditor.audit import AuditOptions, AuditResult, audit, load_all_rules
-from auditor.engine.rules import Rule, RuleError, find_rule
+from auditor.config import Config, ConfigError, load_config
+from auditor.discover import DEFAULT_MAX_BYTES
+from auditor.engine.baseline import BaselineError, baseline_text, read_baseline
+from auditor.engine.rules import OPTION_TYPES, Rule, RuleError, find_rule
 from auditor.graph.export import FORMATS as GRAPH_FORMATS
 from auditor.model import SEVERITIES
 from auditor.report import ALL_FORMATS, FILE_FORMATS
@@ -32,7 +35,9 @@ app = typer.Typer(
 )
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PARSE = 0, 1, 2, 3
-_SUBCOMMANDS = {"scan", "graph", "rules", "explain", "inventory"}
+_SUBCOMMANDS = {"scan", "graph", "rules", "explain", "inventory", "baseline", "hook"}
+# Diagnostics that mean a file could not be read as what it claims to be (for --strict-parse).
+PARSE_CODES = frozenset({"parse-error", "encoding", "binary", "alias-bomb", "too-deep", "internal-error"})
 
 
 def _stderr() -> Console:
@@ -90,28 +95,73 @@ def _run_audit(path: Path, options: AuditOptions, rules: list[Rule], show_progre
         return audit(path, options, progress=advance, rules=rules)
 
 
-@app.command("scan")
-def scan_command(
-    path: Annotated[Path, typer.Argument(help="Repository to audit.")] = Path("."),
-    output_format: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--format", "-f", help=f"Report format, repeatable: {', '.join(ALL_FORMATS)}; FORMAT=FILE writes to a file."
-        ),
-    ] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File for the one non-terminal format.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="One line per finding, then the score.")] = False,
-    rules_dir: Annotated[list[Path] | None, typer.Option("--rules-dir", help="Extra folder of rule files.")] = None,
-    fail_on: Annotated[str, typer.Option("--fail-on", help="Lowest severity that fails the run.")] = "high",
-    strict_parse: Annotated[bool, typer.Option("--strict-parse", help="Exit 3 when a file cannot be parsed.")] = False,
-) -> None:
-    """Audit PATH (the default command: `audit PATH`)."""
-    _check_dir(path)
-    if fail_on not in SEVERITIES:
-        raise _fail(f"--fail-on must be one of {', '.join(SEVERITIES)}")
-    formats = _parse_formats(output_format or [], output)
-    rules = _rules(list(rules_dir or []))
-    result = _run_audit(path, AuditOptions(rule_dirs=list(rules_dir or [])), rules, show_progress=not quiet)
+def _load_config(path: Path, config_file: Path | None) -> Config:
+    try:
+        return load_config(path, config_file)
+    except ConfigError as error:
+        raise _fail(f"invalid configuration: {error}") from None
+
+
+def _options(config: Config, rules: list[Rule], baseline: Path | None, extra_dirs: list[Path]) -> AuditOptions:
+    """Config file and flags → AuditOptions; every rule name is checked against the catalogue."""
+
+    def rule_id(name: str, where: str) -> str:
+        rule = find_rule(rules, name)
+        if rule is None:
+            raise _fail(f"{where}: unknown rule {name!r}; `audit rules` lists them")
+        return rule.id
+
+    where = config.path or "configuration"
+    disabled = {rule_id(name, f"{where}: rules.disable") for name in config.disable}
+    if config.enable:
+        enabled = {rule_id(name, f"{where}: rules.enable") for name in config.enable}
+        disabled |= {rule.id for rule in rules if rule.id not in enabled}
+    options: dict[str, dict[str, object]] = {}
+    for name, values in config.options.items():
+        rule = next(r for r in rules if r.id == rule_id(name, f"{where}: rules.options"))
+        known = {option.name: option for option in rule.options}
+        for key, value in values.items():
+            if key not in known:
+                raise _fail(f"{where}: rules.options.{name}: {rule.id} has no option {key!r}")
+            expected = OPTION_TYPES[known[key].type]
+            if not isinstance(value, expected) or (known[key].type != "bool" and isinstance(value, bool)):
+                raise _fail(f"{where}: rules.options.{name}.{key} must be of type {known[key].type}")
+        options[rule.id] = dict(values)
+    accepted: dict[str, str] = {}
+    baseline_file = baseline or config.baseline
+    if baseline_file is not None:
+        try:
+            accepted = read_baseline(baseline_file)
+        except BaselineError as error:
+            raise _fail(str(error)) from None
+    return AuditOptions(
+        rule_dirs=extra_dirs,
+        disabled=disabled,
+        severities={rule_id(name, f"{where}: rules.severity"): sev for name, sev in config.severity.items()},
+        rule_options=options,
+        excludes=config.exclude,
+        max_bytes=config.max_file_bytes or DEFAULT_MAX_BYTES,
+        severity_weights=config.severity_weights,
+        category_weights=config.category_weights,
+        ignores=config.ignore,
+        baseline=accepted,
+        baseline_name=str(baseline_file) if baseline_file else "baseline",
+    )
+
+
+def _exit_code(result: AuditResult, fail_on: str, fail_under: int | None, strict_parse: bool) -> int:
+    """3 when --strict-parse and a file could not be parsed; 1 when findings or the score fail; else 0."""
+    if strict_parse and any(d.level == "error" and d.code in PARSE_CODES for d in result.diagnostics):
+        return EXIT_PARSE
+    threshold = SEVERITIES.index(fail_on)
+    if any(SEVERITIES.index(f.severity) <= threshold for f in result.findings):
+        return EXIT_FINDINGS
+    if fail_under is not None and result.score.overall is not None and result.score.overall < fail_under:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _write_reports(result: AuditResult, formats: dict[str, Path | None], quiet: bool) -> None:
     for name, target in formats.items():
         if name == "terminal":
             terminal_report.render(result, Console(), quiet=quiet)
@@ -120,12 +170,73 @@ def scan_command(
         if target is None:
             sys.stdout.write(text)
         else:
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-    threshold = SEVERITIES.index(fail_on)
-    if any(SEVERITIES.index(f.severity) <= threshold for f in result.findings):
-        raise typer.Exit(EXIT_FINDINGS)
-    if strict_parse and any(d.level == "error" for d in result.diagnostics):
-        raise typer.Exit(EXIT_PARSE)
+    if "terminal" not in formats:
+        # CI logs still get the one line that says what was (not) audited.
+        _stderr().print(terminal_report.coverage_line(result), highlight=False)
+
+
+FailOn = Annotated[str | None, typer.Option("--fail-on", help="Lowest severity that fails the run [default: high].")]
+FailUnder = Annotated[int | None, typer.Option("--fail-under", min=0, max=100, help="Fail when the score is lower.")]
+StrictParse = Annotated[
+    bool | None, typer.Option("--strict-parse/--lenient-parse", help="Exit 3 when a file cannot be parsed.")
+]
+ConfigFile = Annotated[Path | None, typer.Option("--config", "-c", help="Config file [default: PATH/.auditor.yaml].")]
+BaselineFile = Annotated[Path | None, typer.Option("--baseline", "-b", help="Report only findings not in this file.")]
+RulesDir = Annotated[list[Path] | None, typer.Option("--rules-dir", help="Extra folder of rule files (repeatable).")]
+
+
+@app.command("scan")
+def scan_command(
+    path: Annotated[Path, typer.Argument(help="Repository to audit.")] = Path("."),
+    output_format: Annotated[list[str] | None, typer.Option(
+        "--format", "-f", help=f"Report format, repeatable: {', '.join(ALL_FORMATS)}; FORMAT=FILE writes a file.")
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File for the one non-terminal format.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="One line per finding, then the score.")] = False,
+    rules_dir: RulesDir = None,
+    config_file: ConfigFile = None,
+    baseline: BaselineFile = None,
+    fail_on: FailOn = None,
+    fail_under: FailUnder = None,
+    strict_parse: StrictParse = None,
+) -> None:
+    """Audit PATH (the default command: `audit PATH`)."""
+    _check_dir(path)
+    config = _load_config(path, config_file)
+    threshold = fail_on or config.fail_on or "high"
+    if threshold not in SEVERITIES:
+        raise _fail(f"--fail-on must be one of {', '.join(SEVERITIES)}")
+    formats = _parse_formats(output_format or [], output)
+    extra_dirs = [*config.rule_dirs, *(rules_dir or [])]
+    rules = _rules(extra_dirs)
+    options = _options(config, rules, baseline, extra_dirs)
+    result = _run_audit(path, options, rules, show_progress=not quiet)
+    _write_reports(result, formats, quiet)
+    strict = strict_parse if strict_parse is not None else bool(config.strict_parse)
+    raise typer.Exit(_exit_code(result, threshold, fail_under if fail_under is not None else config.fail_under,
+                                strict))
+
+
+@app.command("baseline")
+def baseline_command(
+    path: Annotated[Path, typer.Argument(help="Repository to audit.")] = Path("."),
+    output: Annotated[Path, typer.Option("--output", "-o", help="Baseline file to write.")] = Path(
+        ".auditor-baseline.json"),
+    config_file: ConfigFile = None,
+    rules_dir: RulesDir = None,
+) -> None:
+    """Accept every current finding: write their fingerprints so `--baseline` reports only new ones."""
+    _check_dir(path)
+    config = _load_config(path, config_file)
+    extra_dirs = [*config.rule_dirs, *(rules_dir or [])]
+    rules = _rules(extra_dirs)
+    options = _options(config, rules, None, extra_dirs)
+    options.baseline = {}
+    result = _run_audit(path, options, rules, show_progress=True)
+    output.write_text(baseline_text(result.findings), encoding="utf-8")
+    _stderr().print(f"wrote {len(result.findings)} accepted finding(s) to {output}", highlight=False)
 
 
 @app.command("inventory")

@@ -188,3 +188,14 @@ class Finding:
     fingerprint: str
     fix: str
     related: tuple[Related, ...] = ()
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why a finding is not reported: an inline comment, a file-wide comment, a Kubernetes annotation, a
+    compose label, a config entry, or a baseline entry — always with a reason."""
+
+    mechanism: Literal["inline", "file", "annotation", "label", "config", "baseline"]
+    reason: str
+    location: Location | None = None  # where the suppression itself is written
+    rules: tuple[str, ...] = ()  # rule ids or slugs it names

@@ -52,7 +52,13 @@ BUILTIN_RULES_DIR = _builtin_rules_dir()
 _ID = re.compile(r"^([A-Z]+)(\d{3})$")
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _TOP_KEYS = {"id", "slug", "category", "severity", "status", "title", "aliases", "docs", "options", "check", "examples"}
-_OPTION_TYPES: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float), "bool": bool, "str": str, "list": list}
+OPTION_TYPES: dict[str, type | tuple[type, ...]] = {
+    "int": int,
+    "float": (int, float),
+    "bool": bool,
+    "str": str,
+    "list": list,
+}
 
 
 class RuleError(Exception):
@@ -131,9 +137,9 @@ def _options(raw: Any, where: str) -> tuple[Option, ...]:
         raise RuleError(f"{where}: 'options' must be a mapping of name → {{type, default, doc}}")
     options = []
     for name, spec in raw.items():
-        if not isinstance(spec, dict) or spec.get("type") not in _OPTION_TYPES or "default" not in spec:
-            raise RuleError(f"{where}: option {name!r} needs type ({', '.join(_OPTION_TYPES)}), default and doc")
-        if not isinstance(spec["default"], _OPTION_TYPES[spec["type"]]):
+        if not isinstance(spec, dict) or spec.get("type") not in OPTION_TYPES or "default" not in spec:
+            raise RuleError(f"{where}: option {name!r} needs type ({', '.join(OPTION_TYPES)}), default and doc")
+        if not isinstance(spec["default"], OPTION_TYPES[spec["type"]]):
             raise RuleError(f"{where}: option {name!r} default is not of type {spec['type']}")
         options.append(Option(str(name), spec["type"], spec["default"], str(spec.get("doc", ""))))
     return tuple(options)

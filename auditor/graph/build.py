@@ -12,12 +12,12 @@ import dataclasses
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 
 from auditor.graph.resolve import HostIndex
-from auditor.model import Edge, Facts, Location, Node, node_id
+from auditor.model import Edge, Facts, Location, Node, Source, node_id
 
 # Path parts that sit between a service's directory and its config files.
 _CONFIG_SUBDIRS = ("src/main/resources", "src/main/resources/config", "config", "settings", "instance", "conf")
@@ -141,8 +141,8 @@ def _missing_node(graph: nx.MultiDiGraph, target: str, edge: Edge) -> str:
     if target not in graph:
         source, type_, rest = target.split(":", 2)
         name = rest.rsplit("/", 1)[-1]
-        node = Node(target, "external", name, source if source in _SOURCES else "appconfig", type_, edge.location,
-                    attrs={"missing": True})
+        origin = cast(Source, source if source in _SOURCES else "appconfig")
+        node = Node(target, "external", name, origin, type_, edge.location, attrs={"missing": True})
         graph.add_node(target, node=node)
     return target
 
