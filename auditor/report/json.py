@@ -85,6 +85,18 @@ def report_data(result: AuditResult) -> dict[str, Any]:
             "files_by_kind": dict(sorted(Counter(f.kind for f in inventory.files).items())),
             "skipped": [{"path": s.path, "reason": s.reason} for s in inventory.skipped],
         },
+        "suppressed": {
+            "total": len(result.suppressed),
+            "by_mechanism": dict(sorted(Counter(s.mechanism for _, s in result.suppressed).items())),
+            "findings": [
+                {**finding_record(finding), "suppression": {
+                    "mechanism": suppression.mechanism,
+                    "reason": suppression.reason,
+                    "location": location_record(suppression.location) if suppression.location else None,
+                }}
+                for finding, suppression in result.suppressed
+            ],
+        },
         "graph": {
             "nodes": graph.number_of_nodes(),
             "edges": graph.number_of_edges(),

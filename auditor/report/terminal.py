@@ -104,7 +104,17 @@ def coverage_line(result: AuditResult) -> str:
         f"{len(inventory.files)} files audited, {len(inventory.skipped)} skipped"
         + (f" ({why})" if why else "")
         + f"; {len(result.diagnostics)} diagnostic(s)"
+        + f"; {suppression_summary(result)}"
     )
+
+
+def suppression_summary(result: AuditResult) -> str:
+    """`3 suppressed (2 inline, 1 baseline)` — every run says what it did not report, and why."""
+    counts: dict[str, int] = defaultdict(int)
+    for _, suppression in result.suppressed:
+        counts[suppression.mechanism] += 1
+    detail = ", ".join(f"{count} {mechanism}" for mechanism, count in sorted(counts.items()))
+    return f"{len(result.suppressed)} suppressed" + (f" ({detail})" if detail else "")
 
 
 def render(result: AuditResult, console: Console, quiet: bool = False) -> None:
@@ -112,6 +122,10 @@ def render(result: AuditResult, console: Console, quiet: bool = False) -> None:
     score = result.score
     overall = "N/A" if score.overall is None else f"{score.overall}/100"
     if quiet:
+        for diagnostic in result.diagnostics:
+            where = f"{diagnostic.path}:{diagnostic.line}" if diagnostic.line else diagnostic.path
+            console.print(f"{where}: {diagnostic.level} ({diagnostic.code}) {escape(diagnostic.message)}",
+                          highlight=False, soft_wrap=True)
         for finding in result.findings:
             console.print(
                 f"{finding.location.path}:{finding.location.line}: {finding.severity} "
