@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auditor.cache import ParseCache
 from auditor.checks import CHECKS, TEMPLATES
 from auditor.config import IgnoreEntry
 from auditor.discover import DEFAULT_MAX_BYTES
@@ -38,6 +39,7 @@ class AuditOptions:
     baseline: dict[str, str] = field(default_factory=dict)  # accepted fingerprint → rule id
     baseline_name: str = "baseline"
     today: dt.date = field(default_factory=dt.date.today)
+    cache: ParseCache | None = None
 
 
 @dataclass
@@ -67,7 +69,8 @@ def audit(
     options = options or AuditOptions()
     all_rules = rules if rules is not None else load_all_rules(options.rule_dirs)
     active = [rule for rule in all_rules if rule.id not in options.disabled]
-    scanned = scan(root, excludes=options.excludes, max_bytes=options.max_bytes, progress=progress)
+    scanned = scan(root, excludes=options.excludes, max_bytes=options.max_bytes, progress=progress,
+                   cache=options.cache)
     runs, rule_problems = run_rules(active, scanned.graph, options.rule_options, options.severities)
     markers, marker_problems = comment_markers(scanned.inventory.files, all_rules)
     resource, resource_problems = resource_markers(scanned.graph, all_rules)

@@ -6,19 +6,22 @@ Exit codes: 0 pass, 1 findings at or over the failing threshold, 2 usage or conf
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections import Counter
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from auditor.audit import AuditOptions, AuditResult, audit, load_all_rules
+from auditor.cache import ParseCache, default_cache_dir
 from auditor.config import Config, ConfigError, load_config
 from auditor.discover import DEFAULT_MAX_BYTES
 from auditor.engine.baseline import BaselineError, baseline_text, read_baseline
 from auditor.engine.rules import OPTION_TYPES, Rule, RuleError, find_rule
+from auditor.engine.scope import scope_findings
 from auditor.graph.export import FORMATS as GRAPH_FORMATS
 from auditor.model import SEVERITIES
 from auditor.report import ALL_FORMATS, FILE_FORMATS
@@ -237,6 +240,42 @@ def baseline_command(
     result = _run_audit(path, options, rules, show_progress=True)
     output.write_text(baseline_text(result.findings), encoding="utf-8")
     _stderr().print(f"wrote {len(result.findings)} accepted finding(s) to {output}", highlight=False)
+
+
+@app.command("hook")
+def hook_command(
+    files: Annotated[list[str] | None, typer.Argument(help="Changed files (pre-commit passes them).")] = None,
+    root: Annotated[Path, typer.Option("--root", help="Repository root [default: current directory].")] = Path("."),
+    config_file: ConfigFile = None,
+    baseline: BaselineFile = None,
+    fail_on: FailOn = None,
+    strict_parse: StrictParse = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Parse every file again.")] = False,
+) -> None:
+    """Pre-commit mode: audit the graph neighbourhood of the changed FILES (fast: parses are cached)."""
+    _check_dir(root)
+    changed = sorted({PurePosixPath(Path(f).as_posix()).as_posix().removeprefix("./") for f in files or []})
+    if not changed:
+        raise typer.Exit(EXIT_OK)
+    config = _load_config(root, config_file)
+    threshold = fail_on or config.fail_on or "high"
+    if threshold not in SEVERITIES:
+        raise _fail(f"--fail-on must be one of {', '.join(SEVERITIES)}")
+    rules = _rules(config.rule_dirs)
+    options = _options(config, rules, baseline, config.rule_dirs)
+    options.cache = None if no_cache else ParseCache(default_cache_dir())
+    result = audit(root, options, rules=rules)
+    paths = set(changed)
+    scoped = dataclasses.replace(
+        result,
+        findings=scope_findings(result.findings, result.scan.graph, paths),
+        diagnostics=[d for d in result.diagnostics if d.path in paths or not (root / d.path).exists()],
+    )
+    terminal_report.render(scoped, Console(), quiet=True)
+    if scoped.findings:
+        _stderr().print("`audit explain RULE` shows why each rule matters and how to fix it.", highlight=False)
+    strict = strict_parse if strict_parse is not None else bool(config.strict_parse)
+    raise typer.Exit(_exit_code(scoped, threshold, None, strict))
 
 
 @app.command("inventory")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from auditor.cache import ParseCache
 from auditor.discover import DEFAULT_MAX_BYTES, Inventory, SourceFile, discover
 from auditor.graph.build import build_graph
 from auditor.model import Diagnostic, Facts
@@ -67,13 +68,14 @@ def scan(
     excludes: Iterable[str] = (),
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Callable[[int, int], None] | None = None,
+    cache: ParseCache | None = None,
 ) -> Scan:
     """Discover, parse and link every auditable file under `root`."""
     inventory = discover(root, excludes=excludes, max_bytes=max_bytes)
     facts: list[Facts] = []
     total = len(inventory.files)
     for done, source in enumerate(inventory.files, start=1):
-        facts.append(parse_file(source))
+        facts.append(cache.parse(source, parse_file) if cache is not None else parse_file(source))
         if progress is not None:
             progress(done, total)
     facts = _combine_terraform(facts)

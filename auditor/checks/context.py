@@ -42,12 +42,19 @@ class CheckContext:
 
     def nodes(self, kind: str | None = None, source: str | None = None) -> list[Node]:
         """Nodes in id order (deterministic), optionally of one kind and source format."""
-        found = []
-        for ident in sorted(self.graph.nodes):
-            node = self.node(ident)
-            if (kind is None or node.kind == kind) and (source is None or node.source == source):
-                found.append(node)
-        return found
+        return [
+            node
+            for node in self._all_nodes()
+            if (kind is None or node.kind == kind) and (source is None or node.source == source)
+        ]
+
+    def _all_nodes(self) -> list[Node]:
+        """Every node in id order, computed once per graph (rules never change the graph)."""
+        cached: list[Node] | None = self.graph.graph.get("sorted_nodes")
+        if cached is None or len(cached) != self.graph.number_of_nodes():
+            cached = [self.graph.nodes[ident]["node"] for ident in sorted(self.graph.nodes)]
+            self.graph.graph["sorted_nodes"] = cached
+        return cached
 
     def out_edges(self, ident: str, kinds: Iterable[str] | None = None) -> list[Edge]:
         wanted = set(kinds) if kinds is not None else None

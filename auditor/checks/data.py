@@ -236,6 +236,18 @@ def _codebase(service: Node) -> str:
     return f"node:{service.id}"
 
 
+def _distinct_apps(services: list[Node]) -> int:
+    """How many different applications these are: one app may be a compose service built from
+    `./services/orders` locally and a Deployment `orders` running `registry/orders` in production."""
+    groups: list[tuple[set[str], set[str]]] = []  # (codebases, names) of each app found so far
+    for service in services:
+        codebase, name = _codebase(service), service.name
+        merged = [g for g in groups if codebase in g[0] or name in g[1]]
+        union = ({codebase, *(c for g in merged for c in g[0])}, {name, *(n for g in merged for n in g[1])})
+        groups = [g for g in groups if g not in merged] + [union]
+    return len(groups)
+
+
 def _is_tooling(service: Node) -> bool:
     image = service.attrs.get("image")
     return bool(_TOOLING.search(f"{service.name} {image if isinstance(image, str) else ''}".lower()))
@@ -259,13 +271,13 @@ def shared_database(ctx: CheckContext) -> Iterator[Hit]:
     for (ident, name), conns in sorted(_consumers(ctx).items()):
         database = ctx.node(ident)
         ctx.examine(database)
-        codebases = {_codebase(c.service) for c in conns}
-        if len(codebases) < 2:
+        apps = _distinct_apps([c.service for c in conns])
+        if apps < 2:
             continue
         names = ", ".join(f"`{c.service.name}`" for c in conns)
         label = f"`{database.name}`" + (f" (database `{name}`)" if name else "")
         related = tuple(Related(c.edge.location, f"`{c.service.name}` connects here") for c in conns)
-        yield Hit(ident, f"{label} is used by {len(codebases)} separately deployed services ({names}); "
+        yield Hit(ident, f"{label} is used by {apps} separately deployed services ({names}); "
                          "their schemas and load are coupled, so none can change or scale its data alone",
                   related=related, key=name)
 
@@ -305,14 +317,14 @@ def database_without_read_replica(ctx: CheckContext) -> Iterator[Hit]:
         ctx.examine(database)
         if _has_replica(ctx, database, conns):
             continue
-        codebases = {_codebase(c.service) for c in conns if not _is_tooling(c.service)}
+        apps = _distinct_apps([c.service for c in conns if not _is_tooling(c.service)])
         instances = sum(ctx.max_replicas(c.service) or 0 for c in conns)
-        if len(codebases) < min_services and instances < min_instances:
+        if apps < min_services and instances < min_instances:
             continue
         related = tuple(Related(c.edge.location, f"`{c.service.name}` (up to "
                                                  f"{_count(ctx.max_replicas(c.service), 'instance')}) reads here")
                         for c in conns)
-        yield Hit(ident, f"database `{database.name}` serves {_count(len(codebases), 'service')} with up to "
+        yield Hit(ident, f"database `{database.name}` serves {_count(apps, 'service')} with up to "
                          f"{_count(instances, 'instance')} in all and has no read replica: every read competes "
                          "with the writes on one server", related=related)
 
