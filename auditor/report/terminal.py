@@ -136,6 +136,7 @@ def render(result: AuditResult, console: Console, quiet: bool = False) -> None:
         console.print(
             f"score {overall} ({score.grade}); {len(result.findings)} finding(s); {coverage_line(result)}",
             highlight=False,
+            soft_wrap=True,
         )
         return
     by_category: dict[str, list[Finding]] = defaultdict(list)
