@@ -755,3 +755,48 @@ def test_argo_rollout_is_a_workload_and_foreign_services_are_not_core_services()
     rollout = facts.nodes[0]
     assert rollout.kind == "service" and rollout.attrs["replicas"] == 4 and rollout.attrs["strategy"] == "canary"
     assert rollout.attrs["pod_labels"] == {"app": "checkout"} and rollout.evidence["strategy"].line == 7
+
+
+def test_rate_limit_and_mesh_policy_objects() -> None:
+    from auditor.parsers.kubernetes import parse as parse_manifest
+
+    text = """\
+apiVersion: linkerd.io/v1alpha2
+kind: ServiceProfile
+metadata: {name: voting.emojivoto.svc.cluster.local, namespace: emojivoto}
+spec:
+  routes:
+    - name: vote
+      timeout: 300ms
+  retryBudget: {retryRatio: 0.2, minRetriesPerSecond: 10, ttl: 10s}
+---
+apiVersion: traefik.io/v1alpha1
+kind: Middleware
+metadata: {name: per-client, namespace: shop}
+spec:
+  rateLimit: {average: 50}
+---
+apiVersion: configuration.konghq.com/v1
+kind: KongPlugin
+metadata: {name: rl, namespace: shop}
+plugin: rate-limiting
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {name: rl, namespace: istio-system}
+spec:
+  configPatches:
+    - applyTo: HTTP_FILTER
+      patch:
+        operation: INSERT_BEFORE
+        value:
+          name: envoy.filters.http.local_ratelimit
+"""
+    facts = parse_manifest("k8s/policies.yaml", text)
+    by_type = {node.type: node for node in facts.nodes}
+    assert by_type["ServiceProfile"].attrs["timeouts_set"] and by_type["ServiceProfile"].attrs["retry_budget"]
+    assert by_type["Middleware"].attrs["rate_limit"]
+    assert by_type["KongPlugin"].attrs["rate_limit"]
+    assert by_type["EnvoyFilter"].attrs["rate_limit"]
+    assert by_type["EnvoyFilter"].evidence["rate_limit"].line == 30
+    assert any(e.kind == "configures" and e.target == "host:voting.emojivoto.svc.cluster.local" for e in facts.edges)

@@ -42,6 +42,10 @@ Node attributes (beyond the shared ones listed in ARCHITECTURE.md), by node type
   VirtualService: `hosts`, `gateways`, `routes` (list of dicts: name, timeout, retries {attempts,
   perTryTimeout, retryOn} or None, destinations, line), `timeouts_set` / `retries_set` (bool: every HTTP
   route states one).
+  Linkerd ServiceProfile (named by the Service's FQDN; `configures` its host): `host`, `timeouts_set` (a route
+  states a timeout), `retry_budget`, `retryable_routes`. EnvoyFilter: `rate_limit` (installs Envoy's local or
+  global rate-limit HTTP filter), `workload_selector`. Traefik Middleware: `middleware_types`, `rate_limit`
+  (rateLimit or inFlightReq). KongPlugin / KongClusterPlugin: `plugin`, `rate_limit`, `global`, `disabled`.
 - ConfigMap (kind `config`): `keys` (data and binaryData key names), `files` (data keys holding a config
   file — an app-config name or a config extension — read with `appconfig.entries_from_text`, lines inside
   this manifest); other data keys are entries themselves. Secret (kind `config`): `keys`, `secret_type`.
@@ -350,7 +354,13 @@ class _Reader:
             "ConfigMap": self.config_map,
             "Secret": self.secret,
             "PersistentVolumeClaim": self.pvc,
+            "ServiceProfile": self.service_profile,
+            "EnvoyFilter": self.envoy_filter,
+            "KongPlugin": self.kong_plugin,
+            "KongClusterPlugin": self.kong_plugin,
         }
+        if kind == "Middleware" and group.startswith(("traefik.io", "traefik.containo.us")):
+            return self.traefik_middleware
         return table.get(kind)
 
     def add_node(self, obj: _Object, kind: str, attrs: dict[str, Any], evidence: dict[str, Location],
@@ -1010,6 +1020,68 @@ class _Reader:
                 done.add(host_ref(host))
                 self.edge(node.id, host_ref(host), "configures", line, {"via": via})
 
+    def service_profile(self, obj: _Object) -> None:
+        """Linkerd ServiceProfile: named by the FQDN of the Service it governs."""
+        spec = _map(obj.value.get("spec"))
+        spec_line = _line(obj.value, "spec", obj.value.line)
+        routes = [(route, line) for _, route, line in _items(spec.get("routes"))]
+        timed = [line for route, line in routes if _text(route.get("timeout"))]
+        attrs = {
+            "host": obj.name,
+            "timeouts_set": bool(timed),
+            "retry_budget": isinstance(spec.get("retryBudget"), YMap),
+            "retryable_routes": sum(1 for route, _ in routes if _text(route.get("isRetryable")) == "true"),
+        }
+        evidence = {
+            "timeouts_set": self.loc(timed[0]) if timed else self.key_loc(spec, "routes", spec_line),
+            "retry_budget": self.key_loc(spec, "retryBudget", spec_line),
+        }
+        node = self.add_node(obj, "policy", attrs, evidence)
+        if "*" not in obj.name:
+            self.edge(node.id, host_ref(obj.name), "configures", _line(obj.metadata, "name", obj.value.line),
+                      {"via": "host"})
+
+    def envoy_filter(self, obj: _Object) -> None:
+        """Istio EnvoyFilter: only whether it installs Envoy's local or global rate-limit filter."""
+        spec = _map(obj.value.get("spec"))
+        spec_line = _line(obj.value, "spec", obj.value.line)
+        limit_line = _find_text(spec, ("envoy.filters.http.local_ratelimit", "envoy.filters.http.ratelimit",
+                                       "envoy.extensions.filters.http.local_ratelimit",
+                                       "envoy.extensions.filters.http.ratelimit"))
+        attrs = {
+            "rate_limit": limit_line is not None,
+            "workload_selector": _str_map(_map(spec.get("workloadSelector")).get("labels")),
+        }
+        evidence = {"rate_limit": self.loc(limit_line or spec_line),
+                    "workload_selector": self.key_loc(spec, "workloadSelector", spec_line)}
+        self.add_node(obj, "policy", attrs, evidence)
+
+    def traefik_middleware(self, obj: _Object) -> None:
+        """Traefik Middleware CRD: which middleware types it configures (`rateLimit`, `inFlightReq`, …)."""
+        spec = _map(obj.value.get("spec"))
+        spec_line = _line(obj.value, "spec", obj.value.line)
+        types = [str(key) for key in spec]
+        limit = next((key for key in ("rateLimit", "inFlightReq") if key in spec), None)
+        attrs = {"middleware_types": types, "rate_limit": limit is not None}
+        evidence = {"rate_limit": self.key_loc(spec, limit, spec_line) if limit else self.loc(spec_line)}
+        self.add_node(obj, "policy", attrs, evidence)
+
+    def kong_plugin(self, obj: _Object) -> None:
+        """KongPlugin / KongClusterPlugin: the plugin name, and whether it limits request rates."""
+        plugin = _text(obj.value.get("plugin")) or ""
+        labels = _str_map(obj.metadata.get("labels"))
+        attrs = {
+            "plugin": plugin,
+            "rate_limit": plugin in ("rate-limiting", "rate-limiting-advanced", "response-ratelimiting"),
+            "global": labels.get("global", "").lower() == "true",
+            "disabled": _text(obj.value.get("disabled")) == "true",
+        }
+        if attrs["disabled"]:
+            attrs["rate_limit"] = False
+        evidence = {"plugin": self.key_loc(obj.value, "plugin", obj.value.line),
+                    "rate_limit": self.key_loc(obj.value, "plugin", obj.value.line)}
+        self.add_node(obj, "policy", attrs, evidence)
+
     def _route_evidence(self, routes: list[dict[str, Any]], key: str, fallback: int) -> Location:
         """The first HTTP route that lacks `key`, else the first route's `key` line."""
         for route in routes:
@@ -1114,6 +1186,27 @@ class _Object:
     def __init__(self, value: YMap, kind: str, api_version: str, name: str, namespace: str, metadata: YMap) -> None:
         self.value, self.kind, self.api_version = value, kind, api_version
         self.name, self.namespace, self.metadata = name, namespace, metadata
+
+
+def _find_text(value: Any, needles: tuple[str, ...], depth: int = 0) -> int | None:
+    """The line of the first scalar (or key) inside `value` that is one of `needles`; None if none."""
+    if depth > 20:
+        return None
+    if isinstance(value, YMap):
+        for key, item in value.items():
+            if isinstance(item, str) and item in needles:
+                return _line(value, key, value.line)
+            found = _find_text(item, needles, depth + 1)
+            if found is not None:
+                return found
+    elif isinstance(value, YList):
+        for index, item in enumerate(value):
+            if isinstance(item, str) and item in needles:
+                return value.line_of(index)
+            found = _find_text(item, needles, depth + 1)
+            if found is not None:
+                return found
+    return None
 
 
 def _own_end(value: Any, default: int) -> int:

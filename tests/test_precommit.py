@@ -1,0 +1,81 @@
+"""The real pre-commit tool runs this repository's hook (`pre-commit try-repo`) against a scratch repo."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+pytest.importorskip("pre_commit")
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="pre-commit needs git")
+
+BAD = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: checkout
+  namespace: shop
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: checkout}
+  template:
+    metadata:
+      labels: {app: checkout}
+    spec:
+      containers:
+        - name: checkout
+          image: registry.example.com/shop/checkout:3.1.0
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: checkout
+  namespace: shop
+spec:
+  selector: {app: checkout}
+  ports:
+    - port: 8080
+"""
+
+GOOD = BAD.replace("  replicas: 1\n", "  replicas: 3\n")
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def _try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1", "PRE_COMMIT_COLOR": "never",
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com"}
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "scale-audit", "--files", "k8s/checkout.yaml",
+         "--verbose"],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=900,
+    )
+
+
+def test_hook_fails_on_a_bad_fixture_and_passes_on_a_good_one(tmp_path: Path) -> None:
+    repo = tmp_path / "service-repo"
+    (repo / "k8s").mkdir(parents=True)
+    _git(repo, "init", "-q")
+    (repo / "k8s/checkout.yaml").write_text(BAD, encoding="utf-8")
+    _git(repo, "add", ".")
+    home = tmp_path / "pre-commit-home"
+
+    failing = _try_repo(repo, home)
+    output = failing.stdout + failing.stderr
+    assert failing.returncode == 1, output
+    assert "k8s/checkout.yaml:7: high AVAIL005" in output
+
+    (repo / "k8s/checkout.yaml").write_text(GOOD, encoding="utf-8")
+    _git(repo, "add", ".")
+    passing = _try_repo(repo, home)
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    assert "AVAIL005" not in passing.stdout
