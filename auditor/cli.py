@@ -340,6 +340,11 @@ def rules_command(
         return
     if output_format != "table":
         raise _fail("--format must be table or markdown")
+    console = Console()
+    if not console.is_terminal:
+        for rule in rules:
+            sys.stdout.write(f"{rule.id}\t{rule.slug}\t{rule.category}\t{rule.severity}\t{rule.title}\n")
+        return
     from rich.table import Table
 
     table = Table(show_header=True, header_style="bold")
@@ -347,7 +352,7 @@ def rules_command(
         table.add_column(column, overflow="fold")
     for rule in rules:
         table.add_row(rule.id, rule.slug, rule.category, rule.severity, rule.title)
-    Console().print(table)
+    console.print(table)
 
 
 @app.command("explain")

@@ -73,3 +73,22 @@ def test_duplicate_ids_rejected(tmp_path: Path) -> None:
         (tmp_path / name).write_text(yaml.safe_dump(_base()), encoding="utf-8")
     with pytest.raises(RuleError, match="already used"):
         load_rules([tmp_path], CHECKS, TEMPLATES)
+
+
+def test_generated_rule_docs_are_in_sync() -> None:
+    from auditor.report.ruledocs import catalogue_markdown
+
+    docs = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
+    assert docs.read_text(encoding="utf-8") == catalogue_markdown(RULES), (
+        "docs/rules.md is stale: run `audit rules --format markdown > docs/rules.md`"
+    )
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_explain_renders_every_heading(rule) -> None:
+    from auditor.report.ruledocs import rule_markdown
+
+    text = rule_markdown(rule)
+    for heading in ("What it flags", "Why it hurts at scale", "How to fix", "Example", "Use instead", "Options",
+                    "References", "Tested examples"):
+        assert f"### {heading}" in text
