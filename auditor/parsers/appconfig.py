@@ -73,6 +73,23 @@ def _format(path: str) -> tuple[str, str] | None:
     return None
 
 
+def framework_of(filename: str) -> str:
+    """The `settings.interpret` framework hint for a file name ("" when unknown).
+
+    Also used for ConfigMap data keys, which carry a bare file name and no directory: there a `.conf` is
+    taken as nginx and a `.json` as node-config, the usual content of such keys.
+    """
+    found = _format(filename)
+    if found is not None:
+        return found[1]
+    lower = filename.rsplit("/", 1)[-1].lower()
+    if lower.endswith(".conf"):
+        return "nginx"
+    if lower.endswith(".json"):
+        return "node-config"
+    return ""
+
+
 def recognises(path: str) -> bool:
     """True when the file name says this is an app-config file (.env*, application*.yml, settings*.py, …)."""
     try:

@@ -156,18 +156,6 @@ _STICKY_ANNOTATIONS = {
     "haproxy.org/cookie-persistence": lambda v: bool(v.strip()),
 }
 
-# ConfigMap data key → `settings.interpret` framework hint (mirrors appconfig's own choice for a file name).
-_FRAMEWORK_HINTS = (
-    (re.compile(r"^(application|bootstrap)([-_.][\w-]+)?\.(ya?ml|properties)$"), "spring"),
-    (re.compile(r"^(settings.*|.*_settings|local_settings)\.py$"), "django"),
-    (re.compile(r"^config\.py$"), "flask"),
-    (re.compile(r"^database\.yml$"), "rails"),
-    (re.compile(r"^postgresql\.conf$"), "postgres"),
-    (re.compile(r"^(my|mysqld|mariadb)\.cnf$"), "mysql"),
-    (re.compile(r"nginx.*\.conf$|^default\.conf$"), "nginx"),
-    (re.compile(r"^php\.ini"), "php"),
-    (re.compile(r"\.json$"), "node"),
-)
 # Data keys that hold a whole config file even when appconfig does not know the name (`app.yaml`, `haproxy.cfg`…).
 _FILE_SUFFIXES = (".yml", ".yaml", ".properties", ".json", ".ini", ".conf", ".cnf", ".env", ".py")
 _URLISH = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
@@ -275,14 +263,6 @@ def _image_engine(image: str) -> tuple[str, str] | None:
     if tokens and tokens[0] in _ENGINES and not any(token in _NOT_ENGINE for token in tokens[1:]):
         return _ENGINES[tokens[0]]
     return None
-
-
-def _framework_hint(filename: str) -> str:
-    base = filename.rsplit("/", 1)[-1].lower()
-    for pattern, framework in _FRAMEWORK_HINTS:
-        if pattern.search(base):
-            return framework
-    return ""
 
 
 class _Reader:
@@ -1141,8 +1121,11 @@ class _Reader:
                                                     min(max(e.location.end_line, start), end)))
                        for e in entries]
         for problem in problems:
-            self.diagnostics.append(Diagnostic(self.path, f"{key}: {problem}", start, "parse-error", "warning"))
-        return self._interpret(entries, _framework_hint(key))
+            # appconfig says "line N: message" with N already inside this manifest.
+            match = re.match(r"line (\d+): (.*)", problem, re.DOTALL)
+            line, message = (int(match.group(1)), match.group(2)) if match else (start, problem)
+            self.diagnostics.append(Diagnostic(self.path, f"{key}: {message}", line, "parse-error", "warning"))
+        return self._interpret(entries, appconfig.framework_of(key))
 
     def secret(self, obj: _Object) -> None:
         """Key names only. URL values may still name a host (a DATABASE_URL): only that host is kept."""
