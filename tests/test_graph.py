@@ -29,7 +29,8 @@ def test_compose_env_urls_and_app_config_cross_formats() -> None:
         (f"{compose}/orders-api", "calls", f"{compose}/payments", "docker-compose.yml", 64),
         (f"{compose}/payments", "calls", f"{compose}/orders-api", "docker-compose.yml", 71),
         # Spring application.yml under the service's build context → lifted onto the compose service
-        (f"{compose}/catalog", "connects_to", f"{compose}/postgres", "services/catalog/src/main/resources/application.yml", 8),
+        (f"{compose}/catalog", "connects_to", f"{compose}/postgres",
+         "services/catalog/src/main/resources/application.yml", 8),
         # env_file → the .env it names, and its DATABASE_URL lifted onto the service
         ("appconfig:config:services/orders/.env", "configures", f"{compose}/orders-api", "docker-compose.yml", 61),
         (f"{compose}/orders-api", "connects_to", f"{compose}/postgres", "services/orders/.env", 2),

@@ -53,7 +53,7 @@ def _heading(rule: Rule) -> str:
     return f"{rule.id} `{rule.slug}`: {rule.title}"
 
 
-def _anchor(rule: Rule) -> str:
+def anchor(rule: Rule) -> str:
     """GitHub's anchor for a rule's heading: lower case, punctuation dropped, spaces to hyphens."""
     text = re.sub(r"[^\w\- ]", "", _heading(rule).lower())
     return text.replace(" ", "-")
@@ -92,7 +92,7 @@ def catalogue_markdown(rules: Iterable[Rule]) -> str:
         "| id | slug | category | severity | title |",
         "| --- | --- | --- | --- | --- |",
     ]
-    lines += [f"| [{r.id}](#{_anchor(r)}) | `{r.slug}` | {r.category} | {r.severity} | {r.title} |" for r in rules]
+    lines += [f"| [{r.id}](#{anchor(r)}) | `{r.slug}` | {r.category} | {r.severity} | {r.title} |" for r in rules]
     lines.append("")
     for rule in rules:
         lines.append(rule_markdown(rule, with_examples=False))
