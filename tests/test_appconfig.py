@@ -309,7 +309,7 @@ def test_django_defaults_only_for_real_django_settings() -> None:
     assert settings_of(real) == {
         ("session_store", "(django default)", "db", 1),
         ("cache_backend", "(django default)", "locmem", 1),
-        ("conn_max_age", "(django default)", 0, 1),
+        ("conn_max_age", "(django default)", 0, 2),  # the DATABASES line
     }
     helper = appconfig.parse("tools/settings.py", "TIMEOUT_SECONDS = 5\nNAME = 'x'\n")
     assert not any(key.startswith("(") for _, key, _, _ in settings_of(helper))
@@ -348,7 +348,7 @@ def test_django_fixture() -> None:
         ("cache_backend", "CACHES.default.BACKEND", "locmem", line_of(rel, '"BACKEND"')),
         ("upload_dir", "MEDIA_ROOT", "<BASE_DIR>/media", line_of(rel, "MEDIA_ROOT")),
         ("timeout", "PAYMENTS_TIMEOUT", 10.0, line_of(rel, "PAYMENTS_TIMEOUT")),
-        ("conn_max_age", "(django default)", 0, 1),
+        ("conn_max_age", "(django default)", 0, line_of(rel, "\"ENGINE\"")),  # the default database
     }
     assert edges_of(facts) == {
         ("connects_to", host_ref("db"), line_of(rel, '"HOST"'), "datastore", 5432),

@@ -931,15 +931,21 @@ def _defaults(framework: str, entries: list[Entry], settings: tuple[Setting, ...
     tops = {re.split(r"[.\[]", _class_free(e.key), maxsplit=1)[0] for e in entries}
     topics = {s.topic for s in settings}
     at = Location(path, 1)
+    # An unstated default is pointed at the setting it belongs to (the DATABASES block for
+    # CONN_MAX_AGE, INSTALLED_APPS for sessions), or the file's first line when that is absent too.
+    first_line: dict[str, Location] = {}
+    for entry in entries:
+        first_line.setdefault(re.split(r"[.\[]", _class_free(entry.key), maxsplit=1)[0], entry.location)
     out: list[Setting] = []
     if framework == "django" and tops & {"INSTALLED_APPS", "DATABASES", "ROOT_URLCONF"}:
         if "SESSION_ENGINE" not in tops and "session_store" not in topics:
-            out.append(Setting("session_store", "(django default)", "db", at, "django"))
+            out.append(Setting("session_store", "(django default)", "db", first_line.get("INSTALLED_APPS", at),
+                               "django"))
         if "CACHES" not in tops and "cache_backend" not in topics:
             out.append(Setting("cache_backend", "(django default)", "locmem", at, "django"))
         if "DATABASES" in tops and "conn_max_age" not in topics and not any(
                 re.search(r"\.CONN_MAX_AGE$", e.key) for e in entries):
-            out.append(Setting("conn_max_age", "(django default)", 0, at, "django"))
+            out.append(Setting("conn_max_age", "(django default)", 0, first_line.get("DATABASES", at), "django"))
     flask = "SECRET_KEY" in tops or any(t.startswith(("FLASK_", "SQLALCHEMY_", "SESSION_")) for t in tops)
     if framework == "flask" and flask and "SESSION_TYPE" not in tops and "session_store" not in topics:
         out.append(Setting("session_store", "(flask default)", "cookie", at, "flask"))
