@@ -7,7 +7,6 @@ a malformed rule is a bug in the rule, not something to skip silently.
 
 from __future__ import annotations
 
-import importlib.resources
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -45,7 +44,7 @@ def _builtin_rules_dir() -> Path:
     checkout = Path(__file__).resolve().parents[2] / "rules"
     if checkout.is_dir():
         return checkout
-    return Path(str(importlib.resources.files("auditor.builtin_rules")))
+    return Path(__file__).resolve().parents[1] / "builtin_rules"
 
 
 BUILTIN_RULES_DIR = _builtin_rules_dir()
@@ -99,14 +98,25 @@ class Rule:
 
     @property
     def fix(self) -> str:
-        """The fix text as one paragraph per format (used as a finding's fix hint)."""
+        """The fix text, one paragraph per format (used when nothing says which format applies)."""
+        return self.fix_for(())
+
+    def fix_for(self, formats: Iterable[str]) -> str:
+        """The fix paragraphs for the given formats (e.g. {"kubernetes", "spring"}), or all when none match."""
         fix = self.docs.get("fix", "")
-        if isinstance(fix, dict):
-            return "\n".join(f"{fmt}: {text.strip()}" for fmt, text in fix.items())
-        return str(fix).strip()
+        if not isinstance(fix, dict):
+            return _unwrap(str(fix))
+        wanted = {f.lower() for f in formats}
+        chosen = {fmt: text for fmt, text in fix.items() if str(fmt).lower() in wanted} or fix
+        return "\n".join(f"{fmt}: {_unwrap(str(text))}" for fmt, text in chosen.items())
 
     def option_defaults(self) -> dict[str, Any]:
         return {option.name: option.default for option in self.options}
+
+
+def _unwrap(text: str) -> str:
+    """YAML block text as one line per paragraph (line breaks inside a paragraph are only layout)."""
+    return re.sub(r"(?<!\n)\n(?!\n)", " ", text.strip())
 
 
 def _require(data: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:

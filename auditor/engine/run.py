@@ -36,7 +36,18 @@ def _locate(hit: Hit, node: Node) -> Location:
     return node.location
 
 
+def _formats(node: Node, location: Location) -> set[str]:
+    """Which of a rule's per-format fixes apply: the node's format, its framework, and the framework of
+    the setting the finding points at (a Spring setting in a Kubernetes ConfigMap wants both fixes)."""
+    formats = {node.source, str(node.attrs.get("framework") or ""), node.type.lower()}
+    formats |= {s.framework for s in node.settings if s.location == location and s.framework}
+    if node.source == "appconfig":
+        formats |= {s.framework for s in node.settings if s.framework}
+    return formats - {""}
+
+
 def _finding(rule: Rule, severity: Severity, hit: Hit, node: Node) -> Finding:
+    location = _locate(hit, node)
     return Finding(
         rule_id=rule.id,
         slug=rule.slug,
@@ -44,10 +55,10 @@ def _finding(rule: Rule, severity: Severity, hit: Hit, node: Node) -> Finding:
         severity=severity,
         title=rule.title,
         message=hit.message,
-        location=_locate(hit, node),
+        location=location,
         subject=hit.subject,
         fingerprint=fingerprint(rule.id, hit.subject, hit.key or hit.attr or ""),
-        fix=rule.fix,
+        fix=rule.fix_for(_formats(node, location)),
         related=hit.related,
     )
 

@@ -22,7 +22,7 @@ from auditor.model import SEVERITIES, Diagnostic, Finding
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
 GRADE_STYLE = {"A": "bold green", "B": "green", "C": "yellow", "D": "red", "F": "bold red", "N/A": "dim"}
 _CONTEXT_LINES = 1
-_MAX_SNIPPET_LINES = 8
+_MAX_SNIPPET_LINES = 3  # a whole resource block is not worth reprinting: its first lines locate it
 
 
 def _first_paragraph(text: str) -> str:
@@ -159,13 +159,15 @@ def render(result: AuditResult, console: Console, quiet: bool = False) -> None:
     console.rule("[bold]score[/]", align="left")
     console.print(_score_table(result))
     if score.costliest:
-        console.print("[bold]costliest findings[/]")
+        costly = Table(title="costliest findings", title_justify="left", show_header=True, header_style="bold")
+        costly.add_column("density", justify="right")
+        costly.add_column("rule")
+        costly.add_column("where", overflow="fold")
+        costly.add_column("finding", overflow="fold")
         for finding, points in score.costliest:
-            console.print(
-                f"  -{points:.2f} density  {finding.rule_id}  {finding.location.path}:{finding.location.line}"
-                f"  {escape(finding.message)}",
-                highlight=False,
-            )
+            costly.add_row(f"-{points:.2f}", finding.rule_id, f"{finding.location.path}:{finding.location.line}",
+                           finding.message)
+        console.print(costly)
     grade_style = GRADE_STYLE.get(score.grade, "bold")
     console.print(
         Text.assemble(
