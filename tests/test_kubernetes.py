@@ -638,13 +638,43 @@ def test_odd_values_never_crash() -> None:
         ---
         apiVersion: v1
         kind: Namespace
-        metadata: {name: shop}
+        metadata: {name: shop, labels: "istio-injection=enabled"}
+        ---
+        apiVersion: v1
+        kind: LimitRange
+        metadata: {name: odd}
+        spec: {limits: [null, {type: Container, default: "1", defaultRequest: {cpu: [1]}}]}
+        ---
+        apiVersion: monitoring.coreos.com/v1
+        kind: ServiceMonitor
+        metadata: {name: odd}
+        spec: {selector: [], namespaceSelector: {any: "yes", matchNames: null}, endpoints: {port: web}}
+        ---
+        apiVersion: monitoring.coreos.com/v1
+        kind: PodMonitor
+        metadata: {name: odd}
+        spec: {selector: {matchExpressions: [null, {key: app}]}, podMetricsEndpoints: [null]}
+        ---
+        apiVersion: keda.sh/v1alpha1
+        kind: ScaledObject
+        metadata: {name: odd}
+        spec: {triggers: [{type: cpu, metadata: "x", metricType: 70}, {type: memory}]}
         ---
         kind: Deployment
         metadata: {name: no-api-version}
         """)
     assert {n.type for n in facts.nodes} == {"Deployment", "Service", "Ingress", "HorizontalPodAutoscaler",
-                                             "ConfigMap", "Secret", "VirtualService"}
+                                             "ConfigMap", "Secret", "VirtualService", "Namespace", "LimitRange",
+                                             "ServiceMonitor", "PodMonitor", "ScaledObject"}
+    assert node(facts, "kubernetes:Namespace:shop").attrs["mesh"] is None
+    assert node(facts, k8s("LimitRange", "odd", "default")).attrs["default"] == {"cpu": None, "memory": None}
+    monitor = node(facts, k8s("ServiceMonitor", "odd", "default"))
+    assert [monitor.attrs[k] for k in ("selector", "namespaces", "endpoints")] == [None, None, []]
+    pod_monitor = node(facts, k8s("PodMonitor", "odd", "default"))
+    assert pod_monitor.attrs["selector"] == {}
+    assert pod_monitor.attrs["selector_expressions"] == [{"key": "app", "operator": None, "values": [], "line": 80}]
+    assert [t["target_type"] for t in node(facts, k8s("ScaledObject", "odd", "default")).attrs["metric_targets"]] \
+        == [None, None]
     assert [(d.code, d.line) for d in facts.diagnostics] == [("parse-error", 55)]  # the nameless Service
     odd = node(facts, node_id("kubernetes", "Deployment", "odd", scope="default"))
     assert odd.attrs["replicas"] is None
@@ -800,3 +830,227 @@ spec:
     assert by_type["EnvoyFilter"].attrs["rate_limit"]
     assert by_type["EnvoyFilter"].evidence["rate_limit"].line == 30
     assert any(e.kind == "configures" and e.target == "host:voting.emojivoto.svc.cluster.local" for e in facts.edges)
+
+
+def test_service_monitor_and_pod_monitor_selectors_and_namespaces() -> None:
+    facts = parse_text("""
+        apiVersion: monitoring.coreos.com/v1
+        kind: ServiceMonitor
+        metadata:
+          name: orders
+          namespace: monitoring
+        spec:
+          selector:
+            matchLabels:
+              app: orders
+            matchExpressions:
+              - {key: tier, operator: In, values: [api, web]}
+          namespaceSelector:
+            matchNames: [shop, shop-canary]
+          endpoints:
+            - port: http
+              path: /actuator/prometheus
+              interval: 30s
+        ---
+        apiVersion: monitoring.coreos.com/v1
+        kind: PodMonitor
+        metadata:
+          name: workers
+          namespace: shop
+        spec:
+          selector: {}
+          namespaceSelector:
+            any: true
+          podMetricsEndpoints:
+            - port: metrics
+        ---
+        apiVersion: monitoring.coreos.com/v1
+        kind: ServiceMonitor
+        metadata: {name: local, namespace: shop}
+        spec:
+          selector:
+            matchLabels: {app: billing}
+          endpoints: [{port: http}]
+        ---
+        apiVersion: example.com/v1
+        kind: ServiceMonitor
+        metadata: {name: foreign}
+        spec: {}
+        """)
+    orders = node(facts, k8s("ServiceMonitor", "orders", "monitoring"))
+    assert orders.kind == "policy" and orders.location.line == 1
+    assert orders.attrs["selector"] == {"app": "orders"}
+    assert orders.attrs["selector_expressions"] == [{"key": "tier", "operator": "In", "values": ["api", "web"],
+                                                     "line": 11}]
+    assert orders.attrs["namespaces"] == ["shop", "shop-canary"]
+    assert orders.attrs["endpoints"] == [{"port": "http", "path": "/actuator/prometheus", "interval": "30s",
+                                          "line": 15}]
+    assert evidence_lines(orders).items() >= {"selector": 7, "namespaces": 12, "endpoints": 14}.items()
+    workers = node(facts, k8s("PodMonitor", "workers"))
+    assert [workers.attrs[k] for k in ("selector", "selector_expressions", "namespaces")] == [{}, [], "any"]
+    assert evidence_lines(workers).items() >= {"selector": 25, "namespaces": 26, "endpoints": 28}.items()
+    assert node(facts, k8s("ServiceMonitor", "local")).attrs["namespaces"] is None
+    assert {n.name for n in facts.nodes} == {"orders", "workers", "local"}  # other API groups are not read
+
+
+def test_limit_range_defaults_for_containers() -> None:
+    facts = parse_text("""
+        apiVersion: v1
+        kind: LimitRange
+        metadata:
+          name: defaults
+          namespace: shop
+        spec:
+          limits:
+            - type: Pod
+              max: {cpu: "4", memory: 8Gi}
+            - type: Container
+              default:
+                memory: 512Mi
+              defaultRequest:
+                cpu: 100m
+                memory: 256Mi
+              max: {memory: 2Gi}
+        """)
+    limits = node(facts, k8s("LimitRange", "defaults"))
+    assert limits.kind == "policy" and limits.type == "LimitRange"
+    assert limits.attrs["default"] == {"cpu": None, "memory": "512Mi"}
+    assert limits.attrs["default_request"] == {"cpu": "100m", "memory": "256Mi"}
+    assert evidence_lines(limits).items() >= {"default": 11, "default_request": 13}.items()
+
+
+def test_namespace_mesh_injection_labels_and_annotations() -> None:
+    facts = parse_text("""
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: shop
+          labels:
+            team: checkout
+            istio-injection: enabled
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: canary
+          labels:
+            istio.io/rev: 1-22-3
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: payments
+          annotations:
+            linkerd.io/inject: enabled
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: batch
+          namespace: ignored
+          labels:
+            istio-injection: disabled
+            istio.io/rev: 1-22-3
+        """)
+    by_name = {n.name: n for n in facts.nodes}
+    assert {n.id for n in facts.nodes} == {f"kubernetes:Namespace:{name}" for name in by_name}
+    assert {n.kind for n in facts.nodes} == {"config"}
+    assert {name: (n.attrs["mesh"], n.evidence["mesh"].line) for name, n in by_name.items()} == {
+        "shop": ("Istio", 7), "canary": ("Istio", 14), "payments": ("Linkerd", 21), "batch": (None, 28)}
+    assert by_name["shop"].attrs["namespace"] == "shop" and by_name["batch"].attrs["namespace"] == "batch"
+    assert by_name["shop"].attrs["labels"] == {"team": "checkout", "istio-injection": "enabled"}
+
+
+def test_hpa_metric_targets_per_metric_and_keda_resource_triggers() -> None:
+    facts = parse_text("""
+        apiVersion: autoscaling/v2
+        kind: HorizontalPodAutoscaler
+        metadata: {name: api, namespace: shop}
+        spec:
+          scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+          maxReplicas: 10
+          metrics:
+            - type: Resource
+              resource:
+                name: cpu
+                target: {type: AverageValue, averageValue: 500m}
+            - type: Resource
+              resource:
+                name: memory
+                target: {type: Utilization, averageUtilization: 80}
+            - type: ContainerResource
+              containerResource:
+                name: cpu
+                container: app
+                target: {type: Utilization, averageUtilization: 60}
+            - type: Pods
+              pods:
+                metric: {name: requests_per_second}
+                target: {type: AverageValue, averageValue: "100"}
+        ---
+        apiVersion: autoscaling/v2beta1
+        kind: HorizontalPodAutoscaler
+        metadata: {name: legacy, namespace: shop}
+        spec:
+          scaleTargetRef: {kind: Deployment, name: legacy}
+          maxReplicas: 4
+          metrics:
+            - type: Resource
+              resource: {name: memory, targetAverageValue: 300Mi}
+        ---
+        apiVersion: autoscaling/v2
+        kind: HorizontalPodAutoscaler
+        metadata: {name: bare, namespace: shop}
+        spec:
+          scaleTargetRef: {kind: Deployment, name: bare}
+          maxReplicas: 4
+        ---
+        apiVersion: keda.sh/v1alpha1
+        kind: ScaledObject
+        metadata: {name: worker, namespace: shop}
+        spec:
+          scaleTargetRef: {name: worker}
+          triggers:
+            - type: cpu
+              metricType: Utilization
+              metadata: {value: "60", containerName: worker}
+            - type: memory
+              metadata: {type: AverageValue, value: 512Mi}
+            - type: rabbitmq
+              metadata: {queueName: jobs}
+        """)
+    api = node(facts, k8s("HorizontalPodAutoscaler", "api"))
+    assert api.attrs["metric_targets"] == [
+        {"type": "Resource", "name": "cpu", "target_type": "AverageValue", "container": None, "line": 8},
+        {"type": "Resource", "name": "memory", "target_type": "Utilization", "container": None, "line": 12},
+        {"type": "ContainerResource", "name": "cpu", "target_type": "Utilization", "container": "app", "line": 16},
+    ]
+    assert api.attrs["target_cpu"] == 60  # the AverageValue target is not a utilisation percentage
+    assert api.attrs["metrics"] == ["cpu", "memory", "cpu", "pods"]
+    legacy = node(facts, k8s("HorizontalPodAutoscaler", "legacy"))
+    assert legacy.attrs["metric_targets"] == [
+        {"type": "Resource", "name": "memory", "target_type": "AverageValue", "container": None, "line": 33}]
+    bare = node(facts, k8s("HorizontalPodAutoscaler", "bare"))
+    assert bare.attrs["metric_targets"] == [{"type": "Resource", "name": "cpu", "target_type": "Utilization",
+                                             "container": None, "line": 39, "default": True}]
+    worker = node(facts, k8s("ScaledObject", "worker"))
+    assert worker.attrs["metric_targets"] == [
+        {"type": "ContainerResource", "name": "cpu", "target_type": "Utilization", "container": "worker",
+         "line": 49},
+        {"type": "Resource", "name": "memory", "target_type": "AverageValue", "container": None, "line": 52},
+    ]
+
+
+def test_hpa_v1_target_is_a_cpu_utilisation_metric_target() -> None:
+    facts = parse_text("""
+        apiVersion: autoscaling/v1
+        kind: HorizontalPodAutoscaler
+        metadata: {name: web}
+        spec:
+          scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+          maxReplicas: 5
+          targetCPUUtilizationPercentage: 75
+        """)
+    hpa = node(facts, k8s("HorizontalPodAutoscaler", "web", "default"))
+    assert hpa.attrs["metric_targets"] == [
+        {"type": "Resource", "name": "cpu", "target_type": "Utilization", "container": None, "line": 7}]

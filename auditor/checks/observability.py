@@ -128,14 +128,31 @@ def _pod_metadata(node: Node) -> dict[str, str]:
     return found
 
 
-def _meshed(node: Node) -> str | None:
-    """The service mesh whose sidecar (or ambient data plane) carries this workload's traffic."""
+def _meshed(node: Node, ctx: CheckContext | None = None) -> str | None:
+    """The service mesh whose sidecar (or ambient data plane) carries this workload's traffic: injected by its
+    own pod metadata, or by its Namespace's labels/annotations unless the pod opts out."""
     meta = _pod_metadata(node)
     if meta.get("sidecar.istio.io/inject", "").lower() == "true" or "istio.io/rev" in meta or \
             meta.get("istio.io/dataplane-mode", "").lower() == "ambient":
         return "Istio"
     if meta.get("linkerd.io/inject", "").lower() in ("enabled", "ingress"):
         return "Linkerd"
+    if ctx is None or node.source != "kubernetes" or node.attrs.get("host_network"):
+        return None  # the injectors skip host-network pods
+    mesh = _namespace_mesh(ctx, node.attrs.get("namespace"))
+    if mesh == "Istio" and (meta.get("sidecar.istio.io/inject", "").lower() == "false" or
+                            meta.get("istio.io/dataplane-mode", "").lower() == "none"):
+        return None
+    if mesh == "Linkerd" and meta.get("linkerd.io/inject", "").lower() == "disabled":
+        return None
+    return mesh
+
+
+def _namespace_mesh(ctx: CheckContext, namespace: Any) -> str | None:
+    """The mesh a Namespace object in the repository injects into every pod in it (parser attr `mesh`)."""
+    for other in ctx.nodes("config", "kubernetes"):
+        if other.type == "Namespace" and other.name == namespace and isinstance(other.attrs.get("mesh"), str):
+            return str(other.attrs["mesh"])
     return None
 
 
@@ -160,15 +177,16 @@ def _lambda_tracing(node: Node) -> bool:
                           re.IGNORECASE))
 
 
-def traced_by(node: Node) -> str | None:
-    """How this service emits traces (a tracer name), or None when nothing visible does."""
+def traced_by(node: Node, ctx: CheckContext | None = None) -> str | None:
+    """How this service emits traces (a tracer name), or None when nothing visible does (`ctx` lets a
+    namespace-wide mesh injection count)."""
     for setting in node.settings:
         if setting.topic == "tracing" and setting.value not in (False, None):
             return str(setting.value)
     for key in _pod_metadata(node):
         if key.startswith(_TRACING_INJECTION):
             return "auto-instrumentation"
-    mesh = _meshed(node)
+    mesh = _meshed(node, ctx)
     if mesh:
         return f"{mesh} sidecar"
     if _TRACING_COMMAND.search(_commands(node)):
@@ -192,7 +210,7 @@ def _disabled(node: Node, topic: str) -> Setting | None:
 def services_without_tracing(ctx: CheckContext) -> Iterator[Hit]:
     for node in application_services(ctx):
         ctx.examine(node)
-        if traced_by(node):
+        if traced_by(node, ctx):
             continue
         off = _disabled(node, "tracing")
         if off is not None:
@@ -224,7 +242,7 @@ def _callees(ctx: CheckContext, target: Node, depth: int = 0) -> list[Node]:
 def broken_trace_propagation(ctx: CheckContext) -> Iterator[Hit]:
     apps = {node.id: node for node in application_services(ctx)}
     for caller in apps.values():
-        tracer = traced_by(caller)
+        tracer = traced_by(caller, ctx)
         if not tracer:
             continue
         calls = ctx.out_edges(caller.id, ["calls"])
@@ -233,7 +251,7 @@ def broken_trace_propagation(ctx: CheckContext) -> Iterator[Hit]:
         ctx.examine(caller)
         for edge in calls:
             for callee in _callees(ctx, ctx.node(edge.target)):
-                if callee.id == caller.id or callee.id not in apps or traced_by(callee):
+                if callee.id == caller.id or callee.id not in apps or traced_by(callee, ctx):
                     continue
                 related = (
                     Related(caller.location, f"`{caller.name}` is traced ({tracer})"),
@@ -260,10 +278,31 @@ def _scrape_annotated(values: Any) -> bool:
     return False
 
 
-def _selects(selector: Any, labels: Any) -> bool:
-    if not isinstance(selector, dict) or not selector or not isinstance(labels, dict):
+def _selects(selector: Any, labels: Any, expressions: Any = None) -> bool:
+    """A label selector (matchLabels, plus matchExpressions when given) against a set of labels. An empty
+    selector selects everything only when the expressions were read too (a monitor's `selector: {}`)."""
+    if not isinstance(selector, dict) or not isinstance(labels, dict):
         return False
-    return all(str(labels.get(key)) == str(value) for key, value in selector.items())
+    if not selector and expressions is None:
+        return False
+    if not all(key in labels and str(labels[key]) == str(value) for key, value in selector.items()):
+        return False
+    rules = expressions if isinstance(expressions, list) else []
+    return all(isinstance(rule, dict) and _expression_holds(rule, labels) for rule in rules)
+
+
+def _expression_holds(rule: dict[str, Any], labels: dict[str, Any]) -> bool:
+    key, operator = rule.get("key"), rule.get("operator")
+    values = {str(v) for v in rule.get("values") or []}
+    if operator == "In":
+        return key in labels and str(labels[key]) in values
+    if operator == "NotIn":
+        return key not in labels or str(labels[key]) not in values
+    if operator == "Exists":
+        return key in labels
+    if operator == "DoesNotExist":
+        return key not in labels
+    return False
 
 
 def _in_namespaces(monitor: Node, namespace: Any) -> bool:
@@ -278,7 +317,7 @@ def _in_namespaces(monitor: Node, namespace: Any) -> bool:
 
 def _monitored(ctx: CheckContext, node: Node) -> bool:
     """Scraped by Prometheus: annotations on the pod or a Service in front of it, or a Prometheus-operator
-    ServiceMonitor / PodMonitor that selects it (when the Kubernetes parser provides those nodes)."""
+    ServiceMonitor / PodMonitor that selects it."""
     if _scrape_annotated(node.attrs.get("pod_annotations")) or _scrape_annotated(node.attrs.get("labels")):
         return True
     services = [ctx.node(e.source) for e in ctx.in_edges(node.id, ["routes_to"])]
@@ -287,12 +326,13 @@ def _monitored(ctx: CheckContext, node: Node) -> bool:
         return True
     namespace = node.attrs.get("namespace")
     for monitor in ctx.nodes(source="kubernetes"):
+        expressions = monitor.attrs.get("selector_expressions")
         if monitor.type == "PodMonitor" and _in_namespaces(monitor, namespace) and \
-                _selects(monitor.attrs.get("selector"), node.attrs.get("pod_labels")):
+                _selects(monitor.attrs.get("selector"), node.attrs.get("pod_labels"), expressions):
             return True
         if monitor.type == "ServiceMonitor" and any(
                 _in_namespaces(monitor, s.attrs.get("namespace")) and
-                _selects(monitor.attrs.get("selector"), s.attrs.get("labels")) for s in services):
+                _selects(monitor.attrs.get("selector"), s.attrs.get("labels"), expressions) for s in services):
             return True
     return False
 
@@ -305,7 +345,7 @@ def _metrics_by(ctx: CheckContext, node: Node) -> str | None:
         return "prometheus scrape"
     if any(key.startswith("instrumentation.opentelemetry.io/inject-") for key in _pod_metadata(node)):
         return "otel"  # the injected agents export metrics as well as traces by default
-    if _meshed(node):
+    if _meshed(node, ctx):
         return "mesh"
     if any(_METRICS_ENV.match(k) for k in _env_keys(node)):
         return "env"

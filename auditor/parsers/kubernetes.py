@@ -1,5 +1,6 @@
-"""Kubernetes manifests → facts: workloads, Services, Ingresses, autoscalers, disruption budgets, ConfigMaps,
-Secrets (key names only) and Istio / Gateway API traffic policy, each located at its own lines.
+"""Kubernetes manifests → facts: workloads, Services, Ingresses, autoscalers, disruption budgets, LimitRanges,
+Namespaces, ConfigMaps, Secrets (key names only), Istio / Gateway API traffic policy and Prometheus-operator
+monitors, each located at its own lines.
 
 One multi-document YAML file in, one `Facts` out; `kind: List` items are read like documents. Nothing
 crosses files here: a Service keeps its `selector` and a workload its `pod_labels`, and the graph stage
@@ -33,10 +34,20 @@ Node attributes (beyond the shared ones listed in ARCHITECTURE.md), by node type
   (with `timeout`).
 - Istio Gateway and Gateway API Gateway (kind `gateway`): `servers` / `listeners`, `gateway_class`.
 - HorizontalPodAutoscaler, KEDA ScaledObject (kind `autoscaler`): `min_replicas`, `max_replicas`, `metrics`
-  (list: "cpu", "memory", "pods", "object", "external"), `target_cpu` (percent when stated), `target_kind`,
-  `target_name`; ScaledObject also `triggers` (trigger types).
+  (list: "cpu", "memory", "pods", "object", "external"), `target_cpu` (percent of a CPU Utilization target),
+  `metric_targets` (list of dicts: type "Resource"/"ContainerResource", name "cpu"/"memory", target_type
+  "Utilization"/"AverageValue"/"Value" or None when unknown, container, line — the metric's list item; an HPA
+  stating no metrics gets the API's default CPU Utilization target with `default: True` on its `spec` line),
+  `target_kind`, `target_name`; ScaledObject also `triggers` (trigger types), and `metric_targets` from its
+  `cpu`/`memory` triggers (`metricType`, or the deprecated `metadata.type`; `metadata.containerName`).
 - PodDisruptionBudget (kind `policy`): `min_available`, `max_unavailable`, `selector`.
   NetworkPolicy: `pod_selector`, `policy_types`, `ingress_rules`, `egress_rules`.
+  LimitRange: `default`, `default_request` ({cpu, memory}, from its `type: Container` limits; None = not
+  defaulted).
+  ServiceMonitor / PodMonitor (monitoring.coreos.com): `selector` (matchLabels dict, {} for `selector: {}`,
+  None when absent), `selector_expressions` (list of dicts: key, operator, values, line), `namespaces` (list
+  from `namespaceSelector.matchNames`, "any" for `any: true`, None for the monitor's own namespace),
+  `endpoints` (list of dicts: port, path, interval, line).
   DestinationRule: `host`, `outlier_detection`, `connection_pool`, `load_balancer` (simple policy or
   "consistentHash"), `subsets` (list of dicts: name, labels, outlier_detection, connection_pool).
   VirtualService: `hosts`, `gateways`, `routes` (list of dicts: name, timeout, retries {attempts,
@@ -50,6 +61,10 @@ Node attributes (beyond the shared ones listed in ARCHITECTURE.md), by node type
   file — an app-config name or a config extension — read with `appconfig.entries_from_text`, lines inside
   this manifest); other data keys are entries themselves. Secret (kind `config`): `keys`, `secret_type`.
   No values are kept; a Secret's URL-valued keys give `connects_to`/`calls` edges to their hosts only.
+- Namespace (kind `config`: it carries settings for the pods in it, it governs no single object): cluster-scoped,
+  so its id has no scope and its `namespace` attribute is its own name; `mesh` ("Istio" for an
+  `istio-injection: enabled`, `istio.io/rev` or `istio.io/dataplane-mode: ambient` label, unless
+  `istio-injection: disabled`; "Linkerd" for a `linkerd.io/inject: enabled|ingress` annotation; else None).
 - PersistentVolumeClaim (kind `storage`): `access_modes`, `storage`, `storage_class`.
 """
 
@@ -304,6 +319,8 @@ class _Reader:
                                                "parse-error", "warning"))
             return
         namespace = _text(metadata.get("namespace")) or "default"
+        if kind == "Namespace":
+            namespace = name  # cluster-scoped: a Namespace's own name is the namespace it describes
         try:
             handler(_Object(value, kind, api_version, name, namespace, metadata))
         except Exception as error:  # noqa: BLE001 - one odd object must not lose the rest of the file
@@ -321,6 +338,10 @@ class _Reader:
             return self.service if group == "" else None
         if kind == "Gateway":
             return self.gateway
+        if kind in ("ServiceMonitor", "PodMonitor"):
+            return self.monitor if group.startswith("monitoring.coreos.com") else None
+        if kind in ("LimitRange", "Namespace"):
+            return (self.limit_range if kind == "LimitRange" else self.namespace_object) if group == "" else None
         table = {
             "Ingress": self.ingress,
             "HTTPRoute": self.http_route,
@@ -345,10 +366,11 @@ class _Reader:
 
     def add_node(self, obj: _Object, kind: str, attrs: dict[str, Any], evidence: dict[str, Location],
                  settings: tuple[Setting, ...] = ()) -> Node:
-        ident = node_id("kubernetes", obj.kind, obj.name, scope=obj.namespace)
+        scope = "" if obj.kind == "Namespace" else obj.namespace
+        ident = node_id("kubernetes", obj.kind, obj.name, scope=scope)
         if ident in self.seen:
             self.diagnostics.append(Diagnostic(
-                self.path, f"{obj.kind} {obj.namespace}/{obj.name} is defined twice (first on line "
+                self.path, f"{obj.kind} {scope + '/' if scope else ''}{obj.name} is defined twice (first on line "
                 f"{self.seen[ident]})", obj.value.line, "duplicate", "warning"))
         else:
             self.seen[ident] = obj.value.line
@@ -812,30 +834,42 @@ class _Reader:
         spec = _map(obj.value.get("spec"))
         spec_line = _line(obj.value, "spec", obj.value.line)
         metrics: list[str] = []
+        targets: list[dict[str, Any]] = []
         target_cpu: int | None = None
         cpu_line = spec_line
         if "targetCPUUtilizationPercentage" in spec:
             metrics.append("cpu")
             target_cpu = _int(spec.get("targetCPUUtilizationPercentage"))
             cpu_line = _line(spec, "targetCPUUtilizationPercentage", spec_line)
+            targets.append({"type": "Resource", "name": "cpu", "target_type": "Utilization", "container": None,
+                            "line": cpu_line})
         for _, metric, mline in _items(spec.get("metrics")):
             metric_type = (_text(metric.get("type")) or "").lower()
             if metric_type in ("resource", "containerresource"):
                 body = _map(metric.get("resource" if metric_type == "resource" else "containerResource"))
                 resource = _text(body.get("name")) or "resource"
                 metrics.append(resource)
+                target = _map(body.get("target"))
+                target_type = _target_type(target, body)
+                targets.append({"type": "Resource" if metric_type == "resource" else "ContainerResource",
+                                "name": resource, "target_type": target_type,
+                                "container": _text(body.get("container")) if metric_type != "resource" else None,
+                                "line": mline})
                 if resource == "cpu":
-                    target = _map(body.get("target"))
-                    target_cpu = _int(target.get("averageUtilization", body.get("targetAverageUtilization")))
+                    if target_type == "Utilization" and target_cpu is None:
+                        target_cpu = _int(target.get("averageUtilization", body.get("targetAverageUtilization")))
                     cpu_line = mline
             elif metric_type:
                 metrics.append(metric_type)
         if not metrics and "metrics" not in spec:
             metrics.append("cpu")  # the API's default: 80% CPU
+            targets.append({"type": "Resource", "name": "cpu", "target_type": "Utilization", "container": None,
+                            "line": spec_line, "default": True})
         attrs = {
             "min_replicas": _int(spec.get("minReplicas")) if "minReplicas" in spec else 1,
             "max_replicas": _int(spec.get("maxReplicas")),
             "metrics": metrics,
+            "metric_targets": targets,
             "target_cpu": target_cpu,
         }
         evidence = {
@@ -849,12 +883,24 @@ class _Reader:
     def scaled_object(self, obj: _Object) -> None:
         spec = _map(obj.value.get("spec"))
         spec_line = _line(obj.value, "spec", obj.value.line)
-        triggers = [_text(t.get("type")) or "" for _, t, _ in _items(spec.get("triggers"))]
+        triggers: list[str] = []
+        targets: list[dict[str, Any]] = []
+        for _, trigger, tline in _items(spec.get("triggers")):
+            trigger_type = _text(trigger.get("type")) or ""
+            triggers.append(trigger_type)
+            if trigger_type in ("cpu", "memory"):
+                # KEDA's `metricType` (or the deprecated `metadata.type`); neither stated: KEDA rejects it.
+                metadata = _map(trigger.get("metadata"))
+                stated = _text(trigger.get("metricType")) or _text(metadata.get("type"))
+                container = _text(metadata.get("containerName")) or None
+                targets.append({"type": "ContainerResource" if container else "Resource", "name": trigger_type,
+                                "target_type": _canonical_target(stated), "container": container, "line": tline})
         attrs = {
             "min_replicas": _int(spec.get("minReplicaCount")) if "minReplicaCount" in spec else 0,
             "max_replicas": _int(spec.get("maxReplicaCount")) if "maxReplicaCount" in spec else 100,
             "triggers": triggers,
             "metrics": [t if t in ("cpu", "memory") else "external" for t in triggers],
+            "metric_targets": targets,
             "target_cpu": None,
         }
         evidence = {
@@ -906,6 +952,72 @@ class _Reader:
             "egress_rules": len(_list(spec.get("egress"))),
         }
         self.add_node(obj, "policy", attrs, {"pod_selector": self.key_loc(spec, "podSelector", spec_line)})
+
+    def limit_range(self, obj: _Object) -> None:
+        """What a LimitRange fills in for containers that state no requests or limits (type Container only)."""
+        spec = _map(obj.value.get("spec"))
+        spec_line = _line(obj.value, "spec", obj.value.line)
+        found: dict[str, dict[str, str | None]] = {"default": {"cpu": None, "memory": None},
+                                                    "default_request": {"cpu": None, "memory": None}}
+        evidence: dict[str, Location] = {}
+        for _, item, iline in _items(spec.get("limits")):
+            if _text(item.get("type")) != "Container":
+                continue
+            for attr, key in (("default", "default"), ("default_request", "defaultRequest")):
+                values = _map(item.get(key))
+                for resource in ("cpu", "memory"):
+                    text = _text(values.get(resource))
+                    if text and found[attr][resource] is None:
+                        found[attr][resource] = text
+                        evidence.setdefault(attr, self.key_loc(item, key, iline))
+        evidence.setdefault("default", self.key_loc(spec, "limits", spec_line))
+        evidence.setdefault("default_request", self.key_loc(spec, "limits", spec_line))
+        self.add_node(obj, "policy", dict(found), evidence)
+
+    def monitor(self, obj: _Object) -> None:
+        """prometheus-operator ServiceMonitor (selects Services) / PodMonitor (selects pods)."""
+        spec = _map(obj.value.get("spec"))
+        spec_line = _line(obj.value, "spec", obj.value.line)
+        selector_value = spec.get("selector")
+        selector = _map(selector_value)
+        expressions = [{"key": _text(e.get("key")), "operator": _text(e.get("operator")),
+                        "values": _strings(e.get("values")), "line": line}
+                       for _, e, line in _items(selector.get("matchExpressions"))]
+        namespace_selector = _map(spec.get("namespaceSelector"))
+        names = _strings(namespace_selector.get("matchNames"))
+        namespaces: str | list[str] | None = "any" if namespace_selector.get("any") is True else (names or None)
+        endpoints_key = "endpoints" if obj.kind == "ServiceMonitor" else "podMetricsEndpoints"
+        endpoints = [{"port": _scalar(e.get("port", e.get("targetPort"))), "path": _text(e.get("path")),
+                      "interval": _text(e.get("interval")), "line": line}
+                     for _, e, line in _items(spec.get(endpoints_key))]
+        attrs = {
+            "selector": _str_map(selector.get("matchLabels")) if isinstance(selector_value, YMap) else None,
+            "selector_expressions": expressions,
+            "namespaces": namespaces,
+            "endpoints": endpoints,
+        }
+        evidence = {
+            "selector": self.key_loc(spec, "selector", spec_line),
+            "namespaces": self.key_loc(spec, "namespaceSelector", spec_line),
+            "endpoints": self.key_loc(spec, endpoints_key, spec_line),
+        }
+        self.add_node(obj, "policy", attrs, evidence)
+
+    def namespace_object(self, obj: _Object) -> None:
+        """A Namespace: its labels/annotations, and the service mesh they inject into every pod in it."""
+        labels = _str_map(obj.metadata.get("labels"))
+        annotations = _str_map(obj.metadata.get("annotations"))
+        mesh, where = None, self.key_loc(obj.metadata, "labels", obj.value.line)
+        injection = labels.get("istio-injection", "").lower()
+        if injection == "enabled" or (not injection and labels.get("istio.io/rev")) or \
+                (not injection and labels.get("istio.io/dataplane-mode", "").lower() == "ambient"):
+            key = "istio-injection" if injection else \
+                "istio.io/rev" if labels.get("istio.io/rev") else "istio.io/dataplane-mode"
+            mesh, where = "Istio", self.loc(_line(obj.metadata.get("labels"), key, obj.value.line))
+        elif annotations.get("linkerd.io/inject", "").lower() in ("enabled", "ingress"):
+            mesh = "Linkerd"
+            where = self.loc(_line(obj.metadata.get("annotations"), "linkerd.io/inject", obj.value.line))
+        self.add_node(obj, "config", {"mesh": mesh}, {"mesh": where})
 
     # -- service mesh ---------------------------------------------------------------------------------
 
@@ -1210,3 +1322,26 @@ def _ref_name(ident: str) -> str:
     """`kubernetes:ConfigMap:shop/app-config` → `ConfigMap/app-config`."""
     _, type_, rest = ident.split(":", 2)
     return f"{type_}/{rest.rsplit('/', 1)[-1]}"
+
+
+_TARGET_TYPES = {"utilization": "Utilization", "averagevalue": "AverageValue", "value": "Value"}
+
+
+def _canonical_target(text: str | None) -> str | None:
+    """`utilization` → `Utilization`; None (unknown) for anything that is not an HPA target type."""
+    return _TARGET_TYPES.get(text.strip().lower()) if text else None
+
+
+def _target_type(target: YMap, body: YMap) -> str | None:
+    """An HPA metric's target type: `target.type` (v2, v2beta2), else inferred from the value it states
+    (v2beta1's `targetAverageUtilization` / `targetAverageValue`, or a v2 target without `type`)."""
+    stated = _canonical_target(_text(target.get("type")))
+    if stated:
+        return stated
+    for key, target_type in (("averageUtilization", "Utilization"), ("averageValue", "AverageValue"),
+                             ("value", "Value")):
+        if key in target:
+            return target_type
+    if "targetAverageUtilization" in body:
+        return "Utilization"
+    return "AverageValue" if "targetAverageValue" in body else None
