@@ -43,7 +43,16 @@ spec:
     - port: 8080
 """
 
-GOOD = BAD.replace("  replicas: 1\n", "  replicas: 3\n")
+# Fixed: three replicas, probes and resources (what remains is below the hook's default `high` threshold).
+GOOD = BAD.replace("  replicas: 1\n", "  replicas: 3\n").replace(
+    "          image: registry.example.com/shop/checkout:3.1.0\n",
+    "          image: registry.example.com/shop/checkout:3.1.0\n"
+    "          readinessProbe: {httpGet: {path: /ready, port: 8080}}\n"
+    "          livenessProbe: {httpGet: {path: /live, port: 8080}}\n"
+    "          resources:\n"
+    "            requests: {cpu: 250m, memory: 256Mi}\n"
+    "            limits: {memory: 512Mi}\n",
+)
 
 
 def _git(cwd: Path, *args: str) -> None:
