@@ -385,3 +385,400 @@ def test_parse_is_per_file_and_combine_resolves_across_files() -> None:
     assert (api.id, api.attrs["replicas"], api.evidence["replicas"]) == (
         "terraform:aws_ecs_service:envs/prod/api", 3, Location("envs/prod/ecs.tf", 2))
     assert combined[0].extra["variables"] == {"replicas": 3}
+
+
+# -- additions for the rule authors: instance indexes, parameter groups, rate limits, cluster_mode -------
+
+
+def inline(files: dict[str, str]) -> tuple[dict[str, Node], list[Facts]]:
+    combined = terraform.combine([terraform.parse(path, text) for path, text in files.items()])
+    return nodes(combined), combined
+
+
+def at(text: str, needle: str) -> int:
+    """1-based line of the first line of `text` containing `needle`."""
+    return next(n for n, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
+def test_ref_uses_give_the_literal_instance_index() -> None:
+    from auditor.parsers.hcl import DYNAMIC, WHOLE, ref_uses, tree_of
+
+    def uses(text: str) -> list[tuple[str, object]]:
+        return list(ref_uses(tree_of(text)))
+
+    assert uses("aws_subnet.private[0].id") == [("aws_subnet.private", 0)]
+    assert uses('aws_subnet.private["a"].id') == [("aws_subnet.private", "a")]
+    assert uses("aws_subnet.private.1.id") == [("aws_subnet.private", 1)]  # legacy index
+    assert uses("aws_subnet.private[*].id") == [("aws_subnet.private", WHOLE)]
+    assert uses("aws_subnet.private.id") == [("aws_subnet.private", WHOLE)]
+    assert uses("aws_subnet.private[count.index].id") == [("aws_subnet.private", DYNAMIC)]
+    assert uses("[aws_subnet.a[0].id, aws_subnet.b[2].id]") == [("aws_subnet.a", 0), ("aws_subnet.b", 2)]
+    assert uses("module.vpc.private_subnets[0]") == [("module.vpc.private_subnets", WHOLE)]
+    assert uses("var.subnets[0]") == [("var.subnets", WHOLE)]
+    assert uses("[for s in aws_subnet.private : s.id]") == [("aws_subnet.private", WHOLE)]
+
+
+PLACED = '''variable "azs" {
+  default = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+}
+
+locals {
+  first_subnet = aws_subnet.private[0].id
+}
+
+resource "aws_subnet" "private" {
+  count             = length(var.azs)
+  cidr_block        = cidrsubnet("10.0.0.0/16", 4, count.index)
+  availability_zone = var.azs[count.index]
+}
+
+resource "aws_autoscaling_group" "one" {
+  vpc_zone_identifier = [aws_subnet.private[0].id]
+}
+
+resource "aws_autoscaling_group" "two" {
+  vpc_zone_identifier = [aws_subnet.private[0].id, aws_subnet.private[1].id]
+}
+
+resource "aws_autoscaling_group" "all" {
+  vpc_zone_identifier = aws_subnet.private[*].id
+}
+
+resource "aws_autoscaling_group" "via_local" {
+  vpc_zone_identifier = [local.first_subnet]
+}
+
+resource "aws_eks_node_group" "workers" {
+  cluster_name = "shop"
+  subnet_ids   = [aws_subnet.private[2].id]
+}
+
+resource "aws_instance" "fleet" {
+  count     = 3
+  subnet_id = aws_subnet.private[count.index].id
+}
+'''
+
+
+def test_references_with_a_literal_index_record_it_on_the_edge() -> None:
+    _, combined = inline({"main.tf": PLACED})
+    subnet = "terraform:aws_subnet:./private"
+    got = {(e.source, e.target, e.kind, e.location.line, e.attrs.get("index")) for f in combined for e in f.edges
+           if subnet in (e.source, e.target)}
+    assert got == {
+        ("terraform:aws_autoscaling_group:./one", subnet, "references", at(PLACED, "[aws_subnet.private[0].id]"), 0),
+        ("terraform:aws_autoscaling_group:./two", subnet, "references", at(PLACED, "private[1].id]"), None),
+        ("terraform:aws_autoscaling_group:./all", subnet, "references", at(PLACED, "private[*].id"), None),
+        ("terraform:aws_autoscaling_group:./via_local", subnet, "references", at(PLACED, "[local.first_subnet]"), 0),
+        (subnet, "terraform:aws_eks_node_group:./workers", "contains", at(PLACED, "private[2].id"), 2),
+        (subnet, "terraform:aws_instance:./fleet", "contains", at(PLACED, "private[count.index]"), None),
+    }
+
+
+DATABASE = '''resource "aws_db_parameter_group" "orders" {
+  name   = "orders-pg16"
+  family = "postgres16"
+
+  parameter {
+    name  = "log_min_duration_statement"
+    value = "500"
+  }
+
+  parameter {
+    name         = "max_connections"
+    value        = "400"
+    apply_method = "pending-reboot"
+  }
+}
+
+resource "aws_db_parameter_group" "formula" {
+  name   = "reports-mysql8"
+  family = "mysql8.0"
+
+  parameter {
+    name  = "max_connections"
+    value = "{DBInstanceClassMemory/12582880}"
+  }
+}
+
+resource "aws_db_parameter_group" "quiet" {
+  name   = "quiet"
+  family = "postgres16"
+}
+
+resource "aws_db_instance" "orders" {
+  engine               = "postgres"
+  parameter_group_name = aws_db_parameter_group.orders.name
+}
+
+resource "aws_db_instance" "reports" {
+  engine               = "mysql"
+  parameter_group_name = "reports-mysql8"
+}
+
+resource "aws_db_instance" "quiet" {
+  engine               = "postgres"
+  parameter_group_name = aws_db_parameter_group.quiet.name
+}
+
+resource "aws_db_instance" "plain" {
+  engine = "postgres"
+}
+'''
+
+
+def test_parameter_group_configures_its_instance_and_states_max_connections() -> None:
+    got, combined = inline({"db/main.tf": DATABASE})
+    orders, reports = got["terraform:aws_db_instance:db/orders"], got["terraform:aws_db_instance:db/reports"]
+    assert got["terraform:aws_db_parameter_group:db/orders"].kind == "config"
+    assert (orders.attrs["max_connections"], orders.evidence["max_connections"]) == (
+        400, Location("db/main.tf", at(DATABASE, '"400"')))
+    assert (reports.attrs["max_connections"], reports.evidence["max_connections"]) == (
+        "{DBInstanceClassMemory/12582880}", Location("db/main.tf", at(DATABASE, "{DBInstanceClassMemory")))
+    assert "max_connections" not in got["terraform:aws_db_instance:db/quiet"].attrs
+    assert "max_connections" not in got["terraform:aws_db_instance:db/plain"].attrs
+    configures = {(e.source, e.target, e.location.line) for f in combined for e in f.edges if e.kind == "configures"}
+    assert configures == {
+        ("terraform:aws_db_parameter_group:db/orders", "terraform:aws_db_instance:db/orders",
+         at(DATABASE, "aws_db_parameter_group.orders.name")),
+        ("terraform:aws_db_parameter_group:db/formula", "terraform:aws_db_instance:db/reports",
+         at(DATABASE, 'parameter_group_name = "reports-mysql8"')),
+        ("terraform:aws_db_parameter_group:db/quiet", "terraform:aws_db_instance:db/quiet",
+         at(DATABASE, "aws_db_parameter_group.quiet.name")),
+    }
+
+
+EDGE = '''resource "aws_lb" "limited" {
+  name = "limited"
+}
+
+resource "aws_lb" "unlimited" {
+  name = "unlimited"
+}
+
+resource "aws_alb" "internal" {
+  name     = "internal"
+  internal = true
+}
+
+resource "aws_lb" "network" {
+  name               = "network"
+  load_balancer_type = "network"
+}
+
+resource "aws_lb" "managed_only" {
+  name = "managed-only"
+}
+
+resource "aws_lb" "classic_waf" {
+  name = "classic-waf"
+}
+
+resource "aws_wafv2_web_acl" "rate" {
+  name  = "rate"
+  scope = "REGIONAL"
+  rule {
+    name = "per-ip"
+    statement {
+      rate_based_statement {
+        limit = 1000
+      }
+    }
+  }
+}
+
+resource "aws_wafv2_web_acl" "managed" {
+  name  = "managed"
+  scope = "REGIONAL"
+  rule {
+    name = "common"
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesCommonRuleSet"
+        vendor_name = "AWS"
+      }
+    }
+  }
+}
+
+resource "aws_wafv2_web_acl_association" "limited" {
+  resource_arn = aws_lb.limited.arn
+  web_acl_arn  = aws_wafv2_web_acl.rate.arn
+}
+
+resource "aws_wafv2_web_acl_association" "managed_only" {
+  resource_arn = aws_lb.managed_only.arn
+  web_acl_arn  = aws_wafv2_web_acl.managed.arn
+}
+
+resource "aws_wafregional_web_acl_association" "classic_waf" {
+  resource_arn = aws_lb.classic_waf.arn
+  web_acl_id   = "0c8e4a1b-1234-4f6d-9a2b-000000000000"
+}
+
+resource "aws_api_gateway_rest_api" "throttled" {
+  name = "throttled"
+}
+
+resource "aws_api_gateway_method_settings" "all" {
+  rest_api_id = aws_api_gateway_rest_api.throttled.id
+  stage_name  = "prod"
+  method_path = "*/*"
+  settings {
+    throttling_rate_limit = 100
+  }
+}
+
+resource "aws_api_gateway_rest_api" "unthrottled" {
+  name = "unthrottled"
+}
+
+resource "aws_api_gateway_method_settings" "off" {
+  rest_api_id = aws_api_gateway_rest_api.unthrottled.id
+  stage_name  = "prod"
+  method_path = "*/*"
+  settings {
+    throttling_rate_limit = -1
+    metrics_enabled       = true
+  }
+}
+
+resource "aws_api_gateway_rest_api" "private" {
+  name = "private"
+  endpoint_configuration {
+    types = ["PRIVATE"]
+  }
+}
+
+resource "aws_api_gateway_rest_api" "planned" {
+  name = "planned"
+}
+
+resource "aws_api_gateway_usage_plan" "partners" {
+  name = "partners"
+  api_stages {
+    api_id = aws_api_gateway_rest_api.planned.id
+    stage  = "prod"
+  }
+  throttle_settings {
+    burst_limit = 100
+  }
+}
+
+resource "aws_apigatewayv2_api" "http" {
+  name          = "http"
+  protocol_type = "HTTP"
+}
+
+resource "aws_apigatewayv2_stage" "default" {
+  api_id = aws_apigatewayv2_api.http.id
+  name   = "$default"
+  default_route_settings {
+    throttling_burst_limit = 20
+  }
+}
+
+resource "aws_apigatewayv2_api" "bare" {
+  name          = "bare"
+  protocol_type = "HTTP"
+}
+'''
+
+
+def test_rate_limited_on_public_load_balancers_and_api_gateways() -> None:
+    got, _ = inline({"edge.tf": EDGE})
+
+    def verdict(type_: str, name: str) -> tuple[object, object]:
+        node = got[f"terraform:{type_}:./{name}"]
+        where = node.evidence.get("rate_limited")
+        return node.attrs.get("rate_limited"), where.line if where else None
+
+    assert verdict("aws_lb", "limited") == (True, at(EDGE, "resource_arn = aws_lb.limited.arn"))
+    assert verdict("aws_lb", "unlimited") == (False, at(EDGE, 'resource "aws_lb" "unlimited"'))
+    assert verdict("aws_alb", "internal") == (None, None)
+    assert verdict("aws_lb", "network") == (None, None)
+    assert verdict("aws_lb", "managed_only") == (False, at(EDGE, "resource_arn = aws_lb.managed_only.arn"))
+    assert verdict("aws_lb", "classic_waf") == (True, at(EDGE, "resource_arn = aws_lb.classic_waf.arn"))
+    assert verdict("aws_api_gateway_rest_api", "throttled") == (True, at(EDGE, "throttling_rate_limit = 100"))
+    assert verdict("aws_api_gateway_rest_api", "unthrottled") == (
+        False, at(EDGE, 'resource "aws_api_gateway_rest_api" "unthrottled"'))
+    assert verdict("aws_api_gateway_rest_api", "private") == (None, None)
+    assert verdict("aws_api_gateway_rest_api", "planned") == (True, at(EDGE, "burst_limit = 100"))
+    assert verdict("aws_apigatewayv2_api", "http") == (True, at(EDGE, "throttling_burst_limit = 20"))
+    assert verdict("aws_apigatewayv2_api", "bare") == (False, at(EDGE, 'resource "aws_apigatewayv2_api" "bare"'))
+
+
+def test_rate_limited_is_unknown_when_a_waf_association_names_something_we_cannot_resolve() -> None:
+    text = ('variable "alb_arn" {}\n\n'
+            'resource "aws_lb" "web" {\n  name = "web"\n}\n\n'
+            'resource "aws_wafv2_web_acl_association" "elsewhere" {\n'
+            '  resource_arn = var.alb_arn\n  web_acl_arn  = "arn:aws:wafv2:eu-west-1:1:regional/webacl/x/y"\n}\n')
+    got, _ = inline({"main.tf": text, "other/lb.tf": 'resource "aws_lb" "web" {\n  name = "other"\n}\n'})
+    assert "rate_limited" not in got["terraform:aws_lb:./web"].attrs
+    assert "rate_limited" not in got["terraform:aws_lb:other/web"].attrs
+
+
+def test_alb_module_web_acl_and_cloudfront_waf() -> None:
+    text = '''module "alb" {
+  source            = "terraform-aws-modules/alb/aws"
+  name              = "shop"
+  associate_web_acl = true
+  web_acl_arn       = var.web_acl_arn
+}
+
+module "bare" {
+  source = "terraform-aws-modules/alb/aws"
+  name   = "bare"
+}
+
+resource "aws_lb" "origin" {
+  name = "origin"
+}
+
+resource "aws_cloudfront_distribution" "cdn" {
+  web_acl_id = var.cdn_acl_arn
+  origin {
+    domain_name = aws_lb.origin.dns_name
+    origin_id   = "alb"
+  }
+}
+'''
+    got, _ = inline({"main.tf": text})
+    alb = got["terraform:module:terraform-aws-modules/alb/aws:./alb"]
+    bare = got["terraform:module:terraform-aws-modules/alb/aws:./bare"]
+    origin = got["terraform:aws_lb:./origin"]
+    assert (alb.attrs["rate_limited"], alb.evidence["rate_limited"].line) == (True, at(text, "web_acl_arn "))
+    assert (bare.attrs["rate_limited"], bare.evidence["rate_limited"].line) == (False, at(text, 'module "bare"'))
+    assert (origin.attrs["rate_limited"], origin.evidence["rate_limited"].line) == (True, at(text, "web_acl_id"))
+
+
+def test_elasticache_cluster_mode_block_reads_as_the_flat_arguments() -> None:
+    text = '''resource "aws_elasticache_replication_group" "old" {
+  replication_group_id          = "old"
+  replication_group_description = "provider 4 syntax"
+  automatic_failover_enabled    = true
+
+  cluster_mode {
+    replicas_per_node_group = 2
+    num_node_groups         = 3
+  }
+}
+
+resource "aws_elasticache_replication_group" "new" {
+  replication_group_id    = "new"
+  description             = "provider 5 syntax"
+  cluster_mode            = "enabled"
+  replicas_per_node_group = 1
+  num_node_groups         = 2
+}
+'''
+    got, _ = inline({"cache.tf": text})
+    old, new = got["terraform:aws_elasticache_replication_group:./old"], got[
+        "terraform:aws_elasticache_replication_group:./new"]
+    assert {k: old.attrs[k] for k in ("replicas_per_node_group", "num_node_groups", "replicas")} == {
+        "replicas_per_node_group": 2, "num_node_groups": 3, "replicas": 3}
+    assert old.evidence["replicas_per_node_group"] == Location("cache.tf", at(text, "replicas_per_node_group = 2"))
+    assert old.evidence["num_node_groups"] == Location("cache.tf", at(text, "num_node_groups         = 3"))
+    assert {k: new.attrs[k] for k in ("replicas_per_node_group", "num_node_groups", "replicas")} == {
+        "replicas_per_node_group": 1, "num_node_groups": 2, "replicas": 2}
+    assert new.evidence["replicas_per_node_group"] == Location("cache.tf", at(text, "replicas_per_node_group = 1"))

@@ -198,19 +198,34 @@ def _subnet_groups(ctx: CheckContext, covered: set[str]) -> Iterator[Hit]:
         )
 
 
-def _subnets_of(ctx: CheckContext, node: Node) -> list[tuple[Node, Location]]:
-    """The aws_subnet resources a resource is placed in, with the line that places it."""
+def _subnets_of(ctx: CheckContext, node: Node) -> list[tuple[Node, Location, Any]]:
+    """The aws_subnet resources a resource is placed in, with the line that places it and the one instance
+    of a counted subnet it names (`aws_subnet.private[0].id`; None when it names the subnet as a whole)."""
     found = [
-        (ctx.node(e.target), e.location)
+        (ctx.node(e.target), e.location, e.attrs.get("index"))
         for e in ctx.out_edges(node.id, ["references"])
         if ctx.node(e.target).type == "aws_subnet"
     ]
     found += [
-        (ctx.node(e.source), e.location)
+        (ctx.node(e.source), e.location, e.attrs.get("index"))
         for e in ctx.in_edges(node.id, ["contains"])
         if ctx.node(e.source).type == "aws_subnet"
     ]
     return found
+
+
+def _placed_zones(subnet: Node, index: Any) -> list[Any] | None:
+    """The zones of the subnet instances a placement names: `availability_zones[index]` for one instance."""
+    zones = subnet.attrs.get("availability_zones")
+    if not isinstance(zones, list) or not zones:
+        return None
+    if _int(index) is not None and 0 <= index < len(zones):
+        return [zones[index]]
+    return zones
+
+
+def _subnet_label(subnet: Node, index: Any) -> str:
+    return f"`{subnet.name}[{index}]`" if _int(index) is not None else f"`{subnet.name}`"
 
 
 def _placed_in_one_zone(ctx: CheckContext, node: Node, covered: set[str]) -> Iterator[Hit]:
@@ -247,21 +262,24 @@ def _placed_in_one_zone(ctx: CheckContext, node: Node, covered: set[str]) -> Ite
     placed = _subnets_of(ctx, node)
     if not placed:
         return
-    zone_lists = [s.attrs.get("availability_zones") for s, _ in placed]
-    if not all(isinstance(z, list) and z for z in zone_lists):
+    zone_lists = [_placed_zones(s, index) for s, _, index in placed]
+    if not all(zone_lists):
         return
     ctx.examine(node)
     zones = {z for zl in zone_lists for z in zl or []}
-    if len(zones) != 1 or all(s.id in covered for s, _ in placed):
+    if len(zones) != 1 or all(s.id in covered for s, _, _ in placed):
         return  # several AZs, or the whole network is single-AZ and already reported there
     zone = next(iter(zones))
-    names = ", ".join(f"`{s.name}`" for s, _ in placed)
+    names = ", ".join(_subnet_label(s, index) for s, _, index in placed)
     yield Hit(
         node.id,
         f"{label} is placed only in subnet(s) {names}, all in {zone}; it cannot run anywhere else when that AZ fails",
         evidence=placed[0][1],
-        related=tuple(Related(_where(s, "availability_zone"), f"subnet `{s.name}` is in {zone}") for s, _ in placed),
-        key=",".join(sorted(s.id for s, _ in placed)),
+        related=tuple(
+            Related(_where(s, "availability_zone"), f"subnet {_subnet_label(s, index)} is in {zone}")
+            for s, _, index in placed
+        ),
+        key=",".join(sorted(s.id for s, _, _ in placed)),
     )
 
 
@@ -451,6 +469,13 @@ def cache_without_failover(ctx: CheckContext) -> Iterator[Hit]:
                     f"ElastiCache replication group `{node.name}` has `automatic_failover_enabled` "
                     "false: when the primary fails nothing is promoted and writes fail until it is repaired",
                     attr="automatic_failover_enabled",
+                )
+            elif _int(node.attrs.get("replicas_per_node_group")) == 0:
+                yield Hit(
+                    node.id,
+                    f"ElastiCache replication group `{node.name}` has `replicas_per_node_group = 0`: "
+                    "automatic failover has no replica to promote, so a failed primary loses its shard",
+                    attr="replicas_per_node_group",
                 )
         elif node.attrs.get("module") == _ELASTICACHE_MODULE:
             yield from _elasticache_module(ctx, node)

@@ -137,6 +137,7 @@ _ENGINE_DEFAULT = {"postgres": 100, "postgresql": 100, "postgis": 100, "timescal
 # Nominal memory (GiB) by RDS instance size; the family letter only matters for the size → memory ratio.
 _SIZE_GIB = {"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32, "4xlarge": 64,
              "8xlarge": 128, "12xlarge": 192, "16xlarge": 256, "24xlarge": 384}
+_MEMORY_FORMULA = re.compile(r"^\{DBInstanceClassMemory/(\d+)\}$")
 _MEMORY_OPTIMISED = re.compile(r"^db\.(r\d|x\d|z1d)")
 _BURSTABLE = re.compile(r"^db\.t\d")
 _GENERAL = re.compile(r"^db\.m\d")
@@ -163,16 +164,23 @@ def connection_limit(ctx: CheckContext, database: Node) -> tuple[int, str] | Non
         return stated[0].value, f"`{stated[0].key}`"
     attr = database.attrs.get("max_connections")
     if isinstance(attr, int) and not isinstance(attr, bool):
-        return attr, "max_connections"
+        where = " in its parameter group" if database.type == "aws_db_instance" else ""
+        return attr, f"max_connections{where}"
     engine = _engine(database)
     if database.source in ("compose", "kubernetes") and engine in _ENGINE_DEFAULT:
         return _ENGINE_DEFAULT[engine], f"the {engine} default"
     if database.type == "aws_db_instance":
-        config = database.attrs.get("config")
-        if isinstance(config, dict) and config.get("parameter_group_name") is not None:
-            return None  # a parameter group may set max_connections; we do not read it
         instance_class = database.attrs.get("instance_class")
         memory = _rds_memory_bytes(instance_class) if isinstance(instance_class, str) else None
+        config = database.attrs.get("config")
+        if "max_connections" in database.attrs:
+            # The parameter group states a formula (or a value we cannot read): only {DBInstanceClassMemory/N}.
+            formula = _MEMORY_FORMULA.match(str(attr or "").replace(" ", ""))
+            if formula is None or memory is None or int(formula.group(1)) <= 0:
+                return None
+            return memory // int(formula.group(1)), f"max_connections in its parameter group for {instance_class}"
+        if isinstance(config, dict) and config.get("parameter_group_name") is not None:
+            return None  # a parameter group we cannot read, or one that leaves max_connections at the default
         if memory is None:
             return None
         if engine.startswith("postgres"):

@@ -216,6 +216,7 @@ _CONTROLLER_IMAGES = re.compile(r"ingress-nginx|nginx-ingress|/controller|traefi
 _PROXY_IMAGES = re.compile(r"(^|/)(nginx|nginx-unprivileged|openresty)(:|@|$)", re.IGNORECASE)
 _TRAEFIK_IMAGE = re.compile(r"(^|/)traefik(:|@|$)", re.IGNORECASE)
 _TERRAFORM_EDGES = frozenset({"aws_lb", "aws_alb", "aws_api_gateway_rest_api", "aws_apigatewayv2_api"})
+_ALB_MODULE = "terraform-aws-modules/alb/aws"
 
 
 def _rate_limited(setting: Setting) -> bool:
@@ -398,12 +399,13 @@ def _terraform_edge(ctx: CheckContext, node: Node) -> Iterator[Hit]:
     limited: Any = node.attrs.get("rate_limited")
     if limited is None or node.attrs.get("internal") is True:
         return
-    if node.type in ("aws_lb", "aws_alb") and node.attrs.get("load_balancer_type") not in (None, "application"):
+    load_balancer = node.type in ("aws_lb", "aws_alb") or node.attrs.get("module") == _ALB_MODULE
+    if load_balancer and node.attrs.get("load_balancer_type") not in (None, "application"):
         return
     ctx.examine(node)
     if limited:
         return
-    what = "API gateway" if "api" in node.type else "public load balancer"
+    what = "public load balancer" if load_balancer else "API gateway"
     yield Hit(node.id, f"{what} `{node.name}` has no WAF rate-based rule or throttling; one client can exhaust "
               "every backend behind it", attr="rate_limited" if "rate_limited" in node.evidence else None)
 
@@ -419,7 +421,7 @@ def no_rate_limit_at_edge(ctx: CheckContext) -> Iterator[Hit]:
             yield from _istio_gateway(ctx, node)
         elif node.source == "compose" and node.kind == "service":
             yield from _compose_proxy(ctx, node)
-        elif node.source == "terraform" and node.type in _TERRAFORM_EDGES:
+        elif node.source == "terraform" and (node.type in _TERRAFORM_EDGES or node.attrs.get("module") == _ALB_MODULE):
             yield from _terraform_edge(ctx, node)
 
 

@@ -521,21 +521,39 @@ def _unescape(text: str) -> str:
 
 def refs_of(tree: tuple[Any, ...], bound: frozenset[str] = frozenset()) -> Iterator[str]:
     """The references an expression tree contains, normalised (see `Expr`)."""
+    for ref, _ in ref_uses(tree, bound):
+        yield ref
+
+
+# What `ref_uses` says about the instance a resource reference selects.
+WHOLE = ("whole",)  # no index: the resource itself (or every instance, through a splat)
+DYNAMIC = ("dynamic",)  # an index that is not a literal (`[count.index]`, `[var.i]`)
+
+
+def ref_uses(tree: tuple[Any, ...], bound: frozenset[str] = frozenset()) -> Iterator[tuple[str, Any]]:
+    """Each reference with the instance it selects: `aws_subnet.private[0].id` → ("aws_subnet.private", 0).
+
+    The second item is the literal index (int or str) directly after a resource name, `WHOLE` when there is
+    none (or a splat), and `DYNAMIC` when the index is an expression. For var/local/module/data references
+    it is always `WHOLE`: their index selects inside a value, not an instance.
+    """
     kind = tree[0]
     if kind == "trav":
         ref = _ref_name(tree[1], tree[2], bound)
         if ref:
-            yield ref
-        yield from _step_refs(tree[2], bound)
+            yield ref, _instance(ref, tree[2])
+        for inner in _step_refs(tree[2], bound):
+            yield inner, WHOLE
     elif kind == "for":
         _, _, names, coll, body, cond, _ = tree
-        yield from refs_of(coll, bound)
-        inner = bound | frozenset(names)
+        yield from ref_uses(coll, bound)
+        names_bound = bound | frozenset(names)
         for part in (*body, *([cond] if cond else [])):
-            yield from refs_of(part, inner)
+            yield from ref_uses(part, names_bound)
     elif kind == "post":
-        yield from refs_of(tree[1], bound)
-        yield from _step_refs(tree[2], bound)
+        yield from ref_uses(tree[1], bound)
+        for ref in _step_refs(tree[2], bound):
+            yield ref, WHOLE
     elif kind == "lit":
         return
     else:
@@ -543,9 +561,22 @@ def refs_of(tree: tuple[Any, ...], bound: frozenset[str] = frozenset()) -> Itera
             yield from _refs_in(item, bound)
 
 
-def _refs_in(item: Any, bound: frozenset[str]) -> Iterator[str]:
+def _instance(ref: str, steps: tuple[Any, ...]) -> Any:
+    """The instance a resource reference's steps select (see `ref_uses`)."""
+    if ref.split(".", 1)[0] in ("var", "local", "module", "data"):
+        return WHOLE
+    step = steps[1] if len(steps) > 1 else None
+    if step is None or step[0] != "index":
+        return WHOLE
+    index = step[1]
+    if index[0] == "lit" and isinstance(index[1], int | str) and not isinstance(index[1], bool):
+        return index[1]
+    return DYNAMIC
+
+
+def _refs_in(item: Any, bound: frozenset[str]) -> Iterator[tuple[str, Any]]:
     if isinstance(item, tuple) and item and isinstance(item[0], str) and item[0] in _AST_KINDS:
-        yield from refs_of(item, bound)
+        yield from ref_uses(item, bound)
     elif isinstance(item, tuple):
         for sub in item:
             yield from _refs_in(sub, bound)

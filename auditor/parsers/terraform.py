@@ -15,10 +15,14 @@ Node attributes (besides the per-kind ones below, every node has):
 - network: `cidr`, `availability_zone`, `availability_zones` (one per counted instance when static),
   `public` (map_public_ip_on_launch), `vpc`.
 - gateway: `subnet` (Expr), `connectivity_type`.
+- load_balancer (`aws_lb`/`aws_alb`/alb module, internet-facing application LBs only) and API gateways (not
+  private): `rate_limited` — a WAF ACL with a rate-based rule (or one we cannot read) is associated, directly
+  or through CloudFront; stage, method-settings or usage-plan throttling applies. Absent when unknown.
 - load_balancer: `internal`, `load_balancer_type`; target groups: `stickiness_enabled`, `stickiness_type`;
   backend services: `session_affinity`; application gateways: `cookie_based_affinity`.
 - datastore: `engine`, `multi_az`, `instance_class`, `allocated_storage`, `replica_of`, `availability_zones`,
-  `availability_type`, `tier`, `high_availability`, `zone_redundant`, `replicas` (Aurora instances).
+  `availability_type`, `tier`, `high_availability`, `zone_redundant`, `replicas` (Aurora instances),
+  `max_connections` (RDS: as its `aws_db_parameter_group` states it — an int, or the formula text).
 - cache: `engine`, `num_cache_nodes`, `az_mode`, `num_cache_clusters`, `replicas_per_node_group`,
   `automatic_failover_enabled`, `multi_az_enabled`, `tier`, `replicas`.
 - queue: `deployment_mode`, `broker_nodes`; autoscaler: `min_size`, `max_size`, `desired_capacity`;
@@ -27,6 +31,7 @@ Node attributes (besides the per-kind ones below, every node has):
   `containers`, `env_keys`, `subnet`; cluster: `min_size`, `max_size`, `desired_size`, `node_groups`.
 - well-known registry modules: their inputs by name (`azs`, `private_subnets`, `single_nat_gateway`, …),
   plus `nat_gateways` for the VPC module (how many NAT gateways it will create, when static).
+A reference edge to one instance of a counted resource (`aws_subnet.private[0].id`) carries `index`.
 `Facts.extra` after `combine`: `outputs` {name: (value, Location)}, `hostnames` {hostname: node id},
 `variables` {name: resolved value}.
 """
@@ -45,6 +50,8 @@ from typing import Any
 from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
 from auditor.parsers import settings as settings_module
 from auditor.parsers.hcl import (
+    DYNAMIC,
+    WHOLE,
     Block,
     Expr,
     Scope,
@@ -53,6 +60,7 @@ from auditor.parsers.hcl import (
     evaluate_partial,
     has_expr,
     parse_document,
+    ref_uses,
     template_value,
     tree_of,
 )
@@ -128,6 +136,7 @@ _SPECS: dict[str, _Spec] = {
     "azurerm_mssql_server": _Spec("datastore", {"version": "version"}, {}, ("name",)),
     "azurerm_mssql_database": _Spec("datastore", {"zone_redundant": "zone_redundant", "sku_name": "sku_name"},
                                     {"zone_redundant": False}),
+    "aws_db_parameter_group": _Spec("config", {"family": "family"}),
     # proxies
     "aws_db_proxy": _Spec("proxy", {"engine_family": "engine_family"}, {}, ("name",)),
     # caches
@@ -626,6 +635,26 @@ class _Resolver:
                     yield ref
 
 
+    def ref_uses_through(self, value: Any, depth: int = 0) -> Iterator[tuple[str, Any]]:
+        """`refs_through` with the instance each reference selects (an index, `WHOLE` or `DYNAMIC`)."""
+        for expr in _exprs(value):
+            uses: dict[str, list[Any]] = defaultdict(list)
+            for ref, index in ref_uses(tree_of(expr.text)):
+                uses[ref].append(index)
+            for ref in expr.refs:
+                root, _, name = ref.partition(".")
+                if root in ("var", "local") and depth < 8:
+                    try:
+                        inner = self.inputs[name][0] if root == "var" and name in self.inputs else (
+                            self.raw(root, name))
+                    except Unknown:
+                        continue
+                    yield from self.ref_uses_through(inner, depth + 1)
+                elif root not in ("var", "local"):
+                    for index in uses.get(ref) or [WHOLE]:
+                        yield ref, index
+
+
 def _exprs(value: Any) -> Iterator[Expr]:
     if isinstance(value, Expr):
         yield value
@@ -774,6 +803,7 @@ def _module_facts(module: _Module, resolver: _Resolver, repo: _Repo | None = Non
     _route_edges(builder)
     _lift_task_definitions(builder)
     _mark_autoscaled(builder)
+    _mark_rate_limits(builder)
     outputs = {name: (resolver.resolve(located.block.attrs.get("value")),
                       located.span("value") or located.location())
                for name, located in sorted(module.outputs.items())}
@@ -927,6 +957,7 @@ _ROUTES_TO_SELF = {("aws_ecs_service", "load_balancer.target_group_arn"),
 _ROUTES_FROM_SELF = {("aws_lb_listener", "default_action.target_group_arn"),
                      ("aws_alb_listener", "default_action.target_group_arn"),
                      ("aws_lb_listener", "default_action.forward.target_group.arn")}
+_CONFIGURED_BY = {("aws_db_instance", "parameter_group_name")}
 _DATA_KINDS = ("datastore", "cache", "queue", "proxy")
 _HANDLED_BY_HOOK = {("aws_ecs_task_definition", "container_definitions")}
 
@@ -961,14 +992,19 @@ def _reference_edges(builder: _Builder, ident: str, type_: str, kind: str, locat
                 for target in builder.targets(ref):
                     builder.edge(ident, target, "depends_on", location)
             continue
-        seen: set[str] = set()
+        first: dict[str, Location] = {}
+        instances: dict[str, set[Any]] = defaultdict(set)
         for _entry, item, location in _map_entries(located, path, value):
-            for ref in builder.resolver.refs_through(item):
+            for ref, index in builder.resolver.ref_uses_through(item):
                 for target in builder.targets(ref):
-                    if target in seen:
-                        continue
-                    seen.add(target)
-                    _typed_edge(builder, ident, type_, kind, path, target, location)
+                    first.setdefault(target, location)
+                    instances[target].add(index)
+        for target, location in first.items():
+            # `index` only when every use names the same one instance (`aws_subnet.private[0].id`).
+            found = instances[target]
+            index = next(iter(found)) if len(found) == 1 else None
+            _typed_edge(builder, ident, type_, kind, path, target, location,
+                        None if index in (WHOLE, DYNAMIC) else index)
 
 
 def _span_for(located: _Located, path: str) -> Location:
@@ -981,10 +1017,14 @@ def _span_for(located: _Located, path: str) -> Location:
 
 
 def _typed_edge(builder: _Builder, ident: str, type_: str, kind: str, path: str, target: str,
-                location: Location) -> None:
+                location: Location, index: Any = None) -> None:
     target_kind = builder.kind_of(target)
-    attrs = {"attribute": path}
-    if (type_, path) in _CONTAINED_BY:
+    attrs: dict[str, Any] = {"attribute": path}
+    if index is not None:
+        attrs["index"] = index
+    if (type_, path) in _CONFIGURED_BY:
+        builder.edge(target, ident, "configures", location, **attrs)
+    elif (type_, path) in _CONTAINED_BY:
         builder.edge(target, ident, "contains", location, **attrs)
     elif path == "replicate_source_db":
         builder.edge(ident, target, "depends_on", location, replica_of=True, **attrs)
@@ -1131,6 +1171,186 @@ def _mark_autoscaled(builder: _Builder) -> None:
             node.attrs["autoscaled"] = True
 
 
+# -- rate limits at the edge (RESIL004) ------------------------------------------------------------------
+
+_ALB_MODULE = "terraform-aws-modules/alb/aws"
+_WAF_ASSOCIATIONS = {"aws_wafv2_web_acl_association": "web_acl_arn", "aws_wafregional_web_acl_association":
+                     "web_acl_id"}
+# Resources that throttle an API gateway: (type, attribute naming the API, nested paths whose presence throttles).
+_THROTTLES = {
+    "aws_api_gateway_method_settings": ("rest_api_id", ("settings.throttling_rate_limit",
+                                                        "settings.throttling_burst_limit")),
+    "aws_api_gateway_usage_plan": ("api_stages.api_id", ("throttle_settings.rate_limit",
+                                                         "throttle_settings.burst_limit",
+                                                         "api_stages.throttle.rate_limit",
+                                                         "api_stages.throttle.burst_limit")),
+    "aws_apigatewayv2_stage": ("api_id", ("default_route_settings.throttling_rate_limit",
+                                          "default_route_settings.throttling_burst_limit",
+                                          "route_settings.throttling_rate_limit",
+                                          "route_settings.throttling_burst_limit")),
+}
+
+
+def _mark_rate_limits(builder: _Builder) -> None:
+    """`rate_limited` on internet-facing ALBs (a WAF ACL with a rate-based rule, or one we cannot see) and on
+    public API gateways (stage, method or usage-plan throttling). Not set (unknown) when a WAF association or
+    throttle elsewhere in the repo names what it applies to through something we cannot resolve."""
+    edges = [n for n in builder.nodes.values()
+             if n.type in ("aws_lb", "aws_alb") or n.attrs.get("module") == _ALB_MODULE]
+    apis = [n for n in builder.nodes.values() if n.type in ("aws_api_gateway_rest_api", "aws_apigatewayv2_api")]
+    if not edges and not apis:
+        return
+    stages: dict[str, str] = {}  # aws_api_gateway_stage id → REST API id (a WAF ACL can sit on a stage)
+    for (type_, name), located in builder.module.resources.items():
+        if type_ == "aws_api_gateway_stage":
+            for api in _targets_of(builder, located.block.attrs.get("rest_api_id")):
+                stages[builder.id_for(type_, name)] = api
+    protected: dict[str, tuple[bool, Location]] = {}
+
+    def mark(target: str, verdict: bool, where: Location) -> None:
+        if not protected.get(target, (False,))[0]:
+            protected[target] = (verdict, where)
+
+    for (type_, _name), located in sorted(builder.module.resources.items(), key=lambda item: _order(item[1])):
+        if _count(located, builder.resolver) == 0:
+            continue
+        if type_ in _WAF_ASSOCIATIONS:
+            verdict = _acl_limits_rate(builder, located.block.attrs.get(_WAF_ASSOCIATIONS[type_]))
+            where = located.span("resource_arn") or located.location()
+            for target in _targets_of(builder, located.block.attrs.get("resource_arn")):
+                mark(stages.get(target, target), verdict, where)
+        elif type_ == "aws_cloudfront_distribution" and located.block.attrs.get("web_acl_id") is not None:
+            verdict = _acl_limits_rate(builder, located.block.attrs.get("web_acl_id"))
+            for origin in (b for b in located.block.blocks if b.type == "origin"):
+                for target in _targets_of(builder, origin.attrs.get("domain_name")):
+                    mark(target, verdict, located.span("web_acl_id") or located.location())
+        elif type_ in _THROTTLES:
+            attr, paths = _THROTTLES[type_]
+            config = _config(located.block, builder.resolver)
+            stated = [p for p in paths if _throttles(_get(config, p))]
+            if stated:
+                for target in _targets_of(builder, _raw_at(located.block, attr)):
+                    mark(target, True, _span_for(located, stated[0]))
+    unresolved_waf = _unlinked(builder, set(_WAF_ASSOCIATIONS), "resource_arn")
+    unresolved_throttle = _unlinked(builder, set(_THROTTLES), "")
+    for node in edges:
+        if node.attrs.get("internal") is not False or node.attrs.get("load_balancer_type") != "application":
+            continue  # internal, a network/gateway LB (no WAF), or not static
+        if node.attrs.get("count") == 0 or _get(node.attrs.get("config"), "create") is False:
+            continue
+        module_acl = _module_web_acl(builder, node)
+        if node.id in protected:
+            verdict, where = protected[node.id]
+        elif module_acl is not None:
+            verdict, where = module_acl
+        elif unresolved_waf:
+            continue
+        else:
+            verdict, where = False, Location(node.location.path, node.location.line)
+        node.attrs["rate_limited"], node.evidence["rate_limited"] = verdict, where
+    for node in apis:
+        types = _get(node.attrs.get("config"), "endpoint_configuration.types")
+        if types is not None and not (isinstance(types, list) and all(isinstance(t, str) for t in types)
+                                      and "PRIVATE" not in types):
+            continue  # a private REST API (or one we cannot read) is not an internet edge
+        if node.id in protected:
+            verdict, where = protected[node.id]
+        elif unresolved_throttle or unresolved_waf:
+            continue
+        else:
+            verdict, where = False, Location(node.location.path, node.location.line)
+        node.attrs["rate_limited"], node.evidence["rate_limited"] = verdict, where
+
+
+def _targets_of(builder: _Builder, value: Any) -> list[str]:
+    return [t for r in builder.resolver.refs_through(value) for t in builder.targets(r)]
+
+
+def _raw_at(block: Block, path: str) -> Any:
+    """The unresolved values at a nested path (`api_stages.api_id`: one per `api_stages` block)."""
+    head, _, rest = path.partition(".")
+    if not rest:
+        return block.attrs.get(head)
+    found = [_raw_at(b, rest) for b in block.blocks if b.type == head]
+    nested = block.attrs.get(head)  # Terraform JSON: nested blocks are plain values
+    for item in nested if isinstance(nested, list) else [nested]:
+        if isinstance(item, dict):
+            found.append(item.get(rest.split(".")[0]))
+    return found
+
+
+def _throttles(value: Any) -> bool:
+    """A throttling limit that is set: a number other than the "no throttling" -1, or a value we cannot see."""
+    if isinstance(value, list):
+        return any(_throttles(item) for item in value)
+    if isinstance(value, Expr):
+        return True
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+
+
+def _acl_limits_rate(builder: _Builder, acl: Any) -> bool:
+    """Whether a WAF ACL has a rate-based rule; an ACL we cannot read (ARN, variable, module) gets the benefit."""
+    found = False
+    for ref in builder.resolver.refs_through(acl):
+        parts = ref.split(".")
+        located = builder.module.resources.get((parts[0], parts[1])) if len(parts) == 2 else None
+        if located is None or parts[0] not in ("aws_wafv2_web_acl", "aws_wafregional_web_acl", "aws_waf_web_acl"):
+            return True
+        found = True
+        if _has_rate_rule(builder, located.block, 0):
+            return True
+    return not found
+
+
+def _has_rate_rule(builder: _Builder, block: Block, depth: int) -> bool:
+    if depth > 12:
+        return True
+    rule_json = block.attrs.get("rule_json")
+    if rule_json is not None and (not isinstance(rule_json, str) or "RateBasedStatement" in rule_json):
+        return True
+    if str(builder.resolver.resolve(block.attrs.get("type"))).upper() == "RATE_BASED":
+        return True  # a WAF Classic rule of type RATE_BASED
+    for attr in ("arn", "rule_id"):  # a rule group (or Classic rule) the ACL references
+        for ref in builder.resolver.refs_through(block.attrs.get(attr)):
+            parts = ref.split(".")
+            if parts[0] in ("aws_wafregional_rate_based_rule", "aws_waf_rate_based_rule"):
+                return True
+            other = builder.module.resources.get((parts[0], parts[1])) if len(parts) == 2 else None
+            if parts[0] == "aws_wafv2_rule_group" and (other is None or _has_rate_rule(builder, other.block,
+                                                                                        depth + 1)):
+                return True
+    return any(b.type == "rate_based_statement" or _has_rate_rule(builder, b, depth + 1) for b in block.blocks)
+
+
+def _module_web_acl(builder: _Builder, node: Node) -> tuple[bool, Location] | None:
+    """terraform-aws-modules/alb associates `web_acl_arn` itself (v9+, with `associate_web_acl`)."""
+    if node.attrs.get("module") != _ALB_MODULE:
+        return None
+    located = builder.module.modules.get(node.name)
+    if located is None or located.block.attrs.get("web_acl_arn") is None:
+        return None
+    if builder.resolver.resolve(located.block.attrs.get("associate_web_acl")) is False:
+        return None
+    return (_acl_limits_rate(builder, located.block.attrs.get("web_acl_arn")),
+            located.span("web_acl_arn") or located.location())
+
+
+def _unlinked(builder: _Builder, types: set[str], attr: str) -> bool:
+    """Whether any resource of these types, in any module directory, applies to something we cannot name."""
+    modules = list(builder.repo.modules.values()) if builder.repo is not None else [builder.module]
+    for module in modules:
+        resolver = builder.repo.resolver(module.dir) if builder.repo is not None else builder.resolver
+        for (type_, _name), located in module.resources.items():
+            if type_ not in types:
+                continue
+            path = attr or _THROTTLES[type_][0]
+            parts = [r.split(".") for r in resolver.refs_through(_raw_at(located.block, path))]
+            if not any((p[0], p[1]) in module.resources or (p[0] == "module" and _registry_module(
+                    module.module_source(p[1]))) for p in parts if p[0] != "data"):
+                return True
+    return False
+
+
 # -- per-type details -----------------------------------------------------------------------------------
 
 
@@ -1263,6 +1483,54 @@ def _replicated_datastore(builder: _Builder, located: _Located, config: dict[str
         attrs["replica_of"] = targets[0] if targets else _scrubbed(builder.resolver.resolve(source))
         if (span := located.span("replicate_source_db")) is not None:
             evidence["replica_of"] = span
+    _parameter_group(builder, located, attrs, evidence)
+
+
+def _parameter_group(builder: _Builder, located: _Located, attrs: dict[str, Any],
+                     evidence: dict[str, Location]) -> None:
+    """`max_connections` stated by the instance's `aws_db_parameter_group` (referenced, or named literally);
+    the group → instance `configures` edge for a literal name (a reference gets it in `_typed_edge`)."""
+    raw = located.block.attrs.get("parameter_group_name")
+    if raw is None:
+        return
+    resources = builder.module.resources
+    keys = [("aws_db_parameter_group", ref.split(".")[1]) for ref in builder.resolver.refs_through(raw)
+            if ref.startswith("aws_db_parameter_group.")]
+    groups = [resources[key] for key in dict.fromkeys(keys) if key in resources]
+    name = builder.resolver.resolve(raw)
+    if not groups and isinstance(name, str):
+        for (type_, group_name), other in sorted(resources.items()):
+            if type_ == "aws_db_parameter_group" and builder.resolver.resolve(other.block.attrs.get("name")) == name:
+                groups.append(other)
+                builder.edge(builder.id_for(type_, group_name), builder.id_for(*located.block.labels[:2]),
+                             "configures", located.span("parameter_group_name") or located.location(),
+                             attribute="parameter_group_name")
+    if len(groups) != 1:
+        return
+    stated = _parameter(builder, groups[0], "max_connections")
+    if stated is not None:
+        attrs["max_connections"], evidence["max_connections"] = stated
+
+
+def _parameter(builder: _Builder, group: _Located, wanted: str) -> tuple[Any, Location] | None:
+    """The value a parameter group states for one parameter (an int when numeric), at its `value` line."""
+    blocks = [(b.attrs, Location(group.path, *b.spans.get("value", (b.line, b.end_line))))
+              for b in group.block.blocks if b.type == "parameter"]
+    listed = group.block.attrs.get("parameter")  # Terraform JSON: a list (or one object) of parameters
+    for item in listed if isinstance(listed, list) else [listed] if isinstance(listed, dict) else []:
+        if isinstance(item, dict):
+            blocks.append((item, group.span("parameter") or group.location()))
+    for params, location in blocks:
+        name = builder.resolver.resolve(params.get("name"))
+        if not isinstance(name, str) or name.lower() != wanted:
+            continue
+        value = builder.resolver.resolve(params.get("value"))
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return (value if isinstance(value, int | str) and not isinstance(value, bool) else None), location
+    return None
 
 
 def _cache(builder: _Builder, located: _Located, config: dict[str, Any], attrs: dict[str, Any],
@@ -1274,6 +1542,13 @@ def _cache(builder: _Builder, located: _Located, config: dict[str, Any], attrs: 
         attrs.setdefault("engine", "redis")
     else:
         clusters = attrs.get("num_cache_clusters") or config.get("number_cache_clusters")
+        nested = config.get("cluster_mode")  # provider < 5: `cluster_mode { … }`; 5+: a string argument
+        if isinstance(nested, dict):
+            for key in ("replicas_per_node_group", "num_node_groups"):
+                if attrs.get(key) is None and nested.get(key) is not None:
+                    attrs[key] = nested[key]
+                    if (span := located.span(f"cluster_mode.{key}")) is not None:
+                        evidence[key] = span
         per_group = attrs.get("replicas_per_node_group")
         attrs["num_cache_clusters"] = clusters
         attrs["replicas"] = clusters if isinstance(clusters, int) else (
