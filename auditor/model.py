@@ -89,8 +89,8 @@ class Setting:
 
     `topic` is one of: pool, conn_max_age, db_proxy, db_max_connections, session_store, cache_backend,
     timeout, datastore_timeout, server_timeout, retry, circuit_breaker, bulkhead, tracing, metrics,
-    rate_limit, upload_dir, upload_storage (see parsers/settings.py). `value` is normalised (a store name,
-    a number, a bool).
+    rate_limit, upload_dir, upload_storage, session_cache_alias (see parsers/settings.py). `value` is
+    normalised (a store name, a number, a bool).
     """
 
     topic: str

@@ -326,6 +326,51 @@ def test_django_defaults_only_for_real_django_settings() -> None:
     }
 
 
+
+def test_django_session_cache_alias_and_its_cache() -> None:
+    facts = appconfig.parse("shop/settings.py", (
+        "SECRET_KEY = 'change-me'\n"
+        "INSTALLED_APPS = ['django.contrib.sessions']\n"
+        "SESSION_ENGINE = 'django.contrib.sessions.backends.cache'\n"
+        "SESSION_CACHE_ALIAS = 'sessions'\n"
+        "CACHES = {\n"
+        "    'default': {'BACKEND': 'django.core.cache.backends.locmem.LocMemCache'},\n"
+        "    'sessions': {\n"
+        "        'BACKEND': 'django.core.cache.backends.redis.RedisCache',\n"
+        "        'LOCATION': 'redis://redis:6379/2',\n"
+        "    },\n"
+        "}\n"
+    ))
+    assert settings_of(facts) == {
+        ("session_store", "SESSION_ENGINE", "cache", 3),
+        ("session_cache_alias", "SESSION_CACHE_ALIAS", "sessions", 4),
+        ("cache_backend", "CACHES.default.BACKEND", "locmem", 6),
+        ("cache_backend", "CACHES.sessions.BACKEND", "redis", 8),
+    }
+    assert {s.framework for s in facts.nodes[0].settings} == {"django"}
+
+
+def test_spring_cache_type_keeps_the_provider() -> None:
+    facts = appconfig.parse("src/main/resources/application.yml", (
+        "spring:\n"
+        "  application:\n"
+        "    name: orders\n"
+        "  cache:\n"
+        "    type: hazelcast\n"
+    ))
+    assert settings_of(facts) == {("cache_backend", "spring.cache.type", "hazelcast", 5)}
+    facts = appconfig.parse("src/main/resources/application.properties", "spring.cache.type=simple\n")
+    assert settings_of(facts) == {("cache_backend", "spring.cache.type", "memory", 1)}
+
+
+def test_launch_options_in_dotenv() -> None:
+    facts = appconfig.parse("orders/.env", (
+        "SPRING_PROFILES_ACTIVE=prod\n"
+        "JAVA_TOOL_OPTIONS=\"-javaagent:/otel/opentelemetry-javaagent.jar -Xmx512m\"\n"
+        "NODE_OPTIONS=--require @opentelemetry/auto-instrumentations-node/register\n"
+    ))
+    assert settings_of(facts) == {("tracing", "JAVA_TOOL_OPTIONS", "otel", 2), ("tracing", "NODE_OPTIONS", "otel", 3)}
+
 def test_flask_default_session_is_a_signed_cookie() -> None:
     facts = appconfig.parse("app/config.py", "class Config:\n    SECRET_KEY = 'x'\n")
     assert settings_of(facts) == {("session_store", "(flask default)", "cookie", 1)}

@@ -435,3 +435,103 @@ def test_parse_is_pure_and_deterministic(shop_text: str) -> None:
     first = compose.parse("docker-compose.yml", shop_text)
     second = compose.parse("docker-compose.yml", shop_text)
     assert [dataclasses.astuple(n) for n in first.nodes] == [dataclasses.astuple(n) for n in second.nodes]
+
+
+# --- deploy section and launchers --------------------------------------------------------------------------
+
+
+def test_deploy_section_and_whether_the_count_is_stated() -> None:
+    text = textwrap.dedent("""\
+        services:
+          web:
+            image: registry.example.com/shop/web:1.8.0
+            ports:
+              - "80:8000"
+            deploy:
+              resources:
+                limits:
+                  memory: 512M
+              restart_policy:
+                condition: on-failure
+          local:
+            image: registry.example.com/shop/local:1.0.0
+            deploy:
+              resources:
+                limits:
+                  memory: 256M
+          api:
+            image: registry.example.com/shop/api:2.0.0
+            deploy:
+              replicas: 3
+          worker:
+            image: registry.example.com/shop/worker:2.0.0
+            scale: 2
+          dev:
+            build: ./dev
+          empty:
+            image: registry.example.com/shop/empty:1.0.0
+            deploy:
+    """)
+    found = nodes(compose.parse("docker-stack.yml", text))
+    web, api, worker, dev, empty = (found[n] for n in ("web", "api", "worker", "dev", "empty"))
+    assert web.attrs["deploy_section"] is True
+    assert web.evidence["deploy_section"].line == line_of(text, "deploy:")
+    assert web.evidence["deploy_section"].end_line == line_of(text, "condition: on-failure")
+    # Plain `docker compose` honours deploy.resources too: a resources-only block shows no production intent.
+    assert "deploy_section" not in found["local"].attrs
+    assert (web.attrs["replicas"], web.attrs["replicas_explicit"]) == (1, False)
+    assert "replicas" not in web.evidence and "replicas_explicit" not in web.evidence
+    assert api.attrs["deploy_section"] is True
+    assert api.evidence["deploy_section"].line == line_of(text, "deploy:", "api:")
+    assert (api.attrs["replicas"], api.attrs["replicas_explicit"]) == (3, True)
+    assert api.evidence["replicas_explicit"].line == line_of(text, "replicas: 3")
+    assert (worker.attrs["replicas"], worker.attrs["replicas_explicit"]) == (2, True)
+    assert "deploy_section" not in worker.attrs and "deploy_section" not in dev.attrs
+    assert (dev.attrs["replicas"], dev.attrs["replicas_explicit"]) == (1, False)
+    assert "deploy_section" not in empty.attrs  # `deploy:` with no mapping states nothing
+
+
+def test_override_states_replicas_explicit_only_with_a_count() -> None:
+    text = "services:\n  web:\n    deploy:\n      placement:\n        constraints: [node.role == worker]\n" \
+           "  api:\n    deploy:\n      replicas: 1\n"
+    found = nodes(compose.parse("docker-compose.override.yml", text))
+    assert found["web"].attrs["deploy_section"] is True and found["web"].evidence["deploy_section"].line == 3
+    assert "replicas" not in found["web"].attrs and "replicas_explicit" not in found["web"].attrs
+    assert (found["api"].attrs["replicas"], found["api"].attrs["replicas_explicit"]) == (1, True)
+
+
+def test_command_and_entrypoint_launchers_are_tracing_settings() -> None:
+    text = textwrap.dedent("""\
+        services:
+          web:
+            build: ./web
+            command:
+              - newrelic-admin
+              - run-program
+              - gunicorn
+              - shop.wsgi
+          api:
+            build: ./api
+            command: ["opentelemetry-instrument", "uvicorn", "app:app"]
+          worker:
+            build: ./worker
+            entrypoint: sh -c "ddtrace-run celery -A shop worker"
+          orders:
+            build: ./orders
+            environment:
+              JAVA_TOOL_OPTIONS: -javaagent:/otel/opentelemetry-javaagent.jar
+            command: java -Xmx512m -jar app.jar
+          plain:
+            build: ./plain
+            command: gunicorn shop.wsgi --workers 4
+    """)
+    found = nodes(parse_inline(text))
+
+    def tracing(name: str) -> list[tuple[str, str, int, str]]:
+        return [(s.key, s.value, s.location.line, s.framework) for s in found[name].settings if s.topic == "tracing"]
+
+    assert tracing("web") == [("command", "newrelic", line_of(text, "- newrelic-admin"), "compose")]
+    assert tracing("api") == [("command", "otel", line_of(text, "opentelemetry-instrument"), "compose")]
+    assert tracing("worker") == [("entrypoint", "datadog", line_of(text, "entrypoint:"), "compose")]
+    assert tracing("orders") == [("JAVA_TOOL_OPTIONS", "otel", line_of(text, "JAVA_TOOL_OPTIONS"), "java")]
+    assert tracing("plain") == []

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from auditor.model import Location
-from auditor.parsers.settings import Entry, Interpretation, interpret
+from auditor.parsers.settings import Entry, Interpretation, command_tracing, interpret
 
 
 def run(pairs: dict[str, Any], framework: str = "") -> Interpretation:
@@ -380,3 +380,110 @@ def test_framework_is_set() -> None:
     assert setting.framework == "django"
     (setting,) = run({"SESSION_TYPE": "redis"}).settings
     assert setting.framework == "flask"
+
+
+# -- tracing from launch options and command lines ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pairs", "expected"),
+    [
+        ({"JAVA_TOOL_OPTIONS": "-javaagent:/otel/opentelemetry-javaagent.jar -XX:MaxRAMPercentage=75"}, "otel"),
+        ({"JAVA_TOOL_OPTIONS": "-javaagent:/otel-auto-instrumentation-java/javaagent.jar"}, "otel"),
+        ({"JAVA_OPTS": "-Xmx512m -javaagent:/opt/aws-opentelemetry-agent.jar"}, "otel"),
+        ({"JAVA_OPTS": "-javaagent:/opt/datadog/dd-java-agent.jar -Ddd.service=orders"}, "datadog"),
+        ({"_JAVA_OPTIONS": "-javaagent:/newrelic/newrelic.jar"}, "newrelic"),
+        ({"JAVA_TOOL_OPTIONS": "-javaagent:/apm/elastic-apm-agent-1.50.0.jar"}, "elastic-apm"),
+        ({"JAVA_TOOL_OPTIONS": "-javaagent:/agents/applicationinsights-agent-3.5.4.jar"}, "applicationinsights"),
+        ({"JAVA_TOOL_OPTIONS": "-javaagent:/otel/opentelemetry-javaagent.jar -Dotel.javaagent.enabled=false"}, False),
+        ({"JAVA_OPTS": "-javaagent:/dd-java-agent.jar -Ddd.trace.enabled=false"}, False),
+        ({"NODE_OPTIONS": "--require @opentelemetry/auto-instrumentations-node/register"}, "otel"),
+        ({"NODE_OPTIONS": "--max-old-space-size=4096 -r @opentelemetry/auto-instrumentations-node/register"}, "otel"),
+        ({"NODE_OPTIONS": "--require=@opentelemetry/auto-instrumentations-node/register"}, "otel"),
+        ({"NODE_OPTIONS": "--import @opentelemetry/auto-instrumentations-node/register"}, "otel"),
+        ({"NODE_OPTIONS": "-r dd-trace/init"}, "datadog"),
+        ({"NODE_OPTIONS": "--require newrelic"}, "newrelic"),
+    ],
+)
+def test_tracing_from_launch_options(pairs: dict[str, Any], expected: Any) -> None:
+    (key,) = pairs
+    found = run(pairs).settings
+    assert [(s.topic, s.key, s.value, s.location.line) for s in found] == [("tracing", key, expected, 1)]
+
+
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        {"JAVA_OPTS": "-Xms256m -Xmx512m -XX:+UseG1GC"},
+        {"JAVA_TOOL_OPTIONS": "-javaagent:/opt/jmx_prometheus_javaagent.jar=9404:/etc/jmx.yml"},
+        {"JAVA_TOOL_OPTIONS": "-javaagent:${AGENT_JAR}"},
+        {"NODE_OPTIONS": "--max-old-space-size=4096"},
+        {"NODE_OPTIONS": "--require ./tracing.js"},
+        {"NODE_OPTIONS": "--require @opentelemetry/api"},
+        {"JAVA_TOOL_OPTIONS": ["-javaagent:/otel/opentelemetry-javaagent.jar"]},
+    ],
+)
+def test_launch_options_without_a_tracer(pairs: dict[str, Any]) -> None:
+    assert [s for s in run(pairs).settings if s.topic == "tracing"] == []
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("opentelemetry-instrument gunicorn shop.wsgi -b 0.0.0.0:8000", "otel"),
+        ("sh -c 'opentelemetry-instrument python manage.py runserver'", "otel"),
+        ("/usr/local/bin/ddtrace-run uvicorn app:app", "datadog"),
+        ("newrelic-admin run-program gunicorn app:app", "newrelic"),
+        ("newrelic-admin run-python app.py", "newrelic"),
+        ("java -javaagent:/app/opentelemetry-javaagent.jar -jar app.jar", "otel"),
+        ("node -r dd-trace/init server.js", "datadog"),
+        ("node --require @opentelemetry/auto-instrumentations-node/register dist/main.js", "otel"),
+        ("gunicorn shop.wsgi", None),
+        ("pip install -r requirements.txt && python app.py", None),
+        ("echo ddtrace-runner opentelemetry-instrumentation", None),
+        ("newrelic-admin generate-config KEY newrelic.ini", None),
+        ("opentelemetry-instrument --traces_exporter none --metrics_exporter otlp python app.py", None),
+        ("java -javaagent:/opt/jmx_prometheus_javaagent.jar=9404:/etc/jmx.yml -jar app.jar", None),
+    ],
+)
+def test_command_tracing(command: str, expected: str | None) -> None:
+    assert command_tracing(command) == expected
+
+
+# -- Spring cache types and Django's session cache alias ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("simple", "memory"),
+        ("caffeine", "caffeine"),
+        ("ehcache", "ehcache"),
+        ("cache2k", "cache2k"),
+        ("redis", "redis"),
+        ("hazelcast", "hazelcast"),
+        ("infinispan", "infinispan"),
+        ("jcache", "jcache"),
+        ("generic", "generic"),
+        ("couchbase", "db"),
+        ("none", "dummy"),
+        ("NONE", "dummy"),
+        ("unknown-provider", None),
+    ],
+)
+def test_spring_cache_types_stay_distinct(value: str, expected: str | None) -> None:
+    found = {(s.topic, s.key, s.value, s.location.line, s.framework)
+             for s in run({"spring.cache.type": value}, "spring").settings}
+    assert found == ({("cache_backend", "spring.cache.type", expected, 1, "spring")} if expected else set())
+    relaxed = {(s.topic, s.value, s.framework) for s in run({"SPRING_CACHE_TYPE": value}).settings}
+    assert relaxed == ({("cache_backend", expected, "spring")} if expected else set())
+
+
+def test_session_cache_alias() -> None:
+    assert settings({"SESSION_ENGINE": "django.contrib.sessions.backends.cache", "SESSION_CACHE_ALIAS": "sessions"},
+                    "django") == {("session_store", "SESSION_ENGINE", "cache", 1),
+                                  ("session_cache_alias", "SESSION_CACHE_ALIAS", "sessions", 2)}
+    (setting,) = run({"ProductionSettings.SESSION_CACHE_ALIAS": "sessions"}).settings
+    assert (setting.topic, setting.value, setting.framework) == ("session_cache_alias", "sessions", "django")
+    assert settings({"SESSION_CACHE_ALIAS": "${SESSION_CACHE}"}) == set()
+    assert settings({"SESSION_CACHE_ALIAS": ""}) == set()

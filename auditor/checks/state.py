@@ -50,14 +50,18 @@ def _replicas_phrase(most: int | None) -> str:
 
 _LOCAL_SESSION = {"file": "files on the instance's disk", "memory": "the process's memory",
                   "none": "the servlet container's memory (Spring Session store-type none)"}
-_LOCAL_CACHE = {"locmem", "memory", "file", "simple", "caffeine"}
+# Cache backends that live in one process or on one instance's disk (see parsers/settings.py).
+_LOCAL_CACHE = {"locmem", "memory", "file", "caffeine", "ehcache", "cache2k"}
 
 
 def _session_cache(ctx: CheckContext, node: Node) -> Setting | None:
-    """The cache backend Django's cache session engine uses (SESSION_CACHE_ALIAS, default 'default')."""
-    caches = production_settings(ctx, node, "cache_backend")
-    for setting in caches:
-        if setting.key.startswith("(") or re.search(r"(^|\.)CACHES\.default\.", setting.key):
+    """The cache backend Django's cache session engine uses: the SESSION_CACHE_ALIAS alias, else `default`
+    (which is LocMemCache when CACHES is not set)."""
+    aliases = production_settings(ctx, node, "session_cache_alias")
+    alias = str(aliases[-1].value) if aliases else "default"
+    in_caches = re.compile(rf"(^|\.)CACHES\.{re.escape(alias)}\.")
+    for setting in production_settings(ctx, node, "cache_backend"):
+        if in_caches.search(setting.key) or (setting.key.startswith("(") and alias == "default"):
             return setting
     return None
 
@@ -260,9 +264,7 @@ _SHARED_CACHE = {"redis", "memcached", "db", "hazelcast"}
 def _local_cache(setting: Setting) -> bool:
     if setting.key.startswith("("):
         return False  # a framework default nobody configured (Django's LocMemCache) is not a decision
-    if setting.framework == "spring":
-        return setting.value in ("simple", "caffeine")  # generic/jcache/infinispan may be distributed
-    return setting.value in ("locmem", "memory", "file", "simple", "caffeine")
+    return setting.value in _LOCAL_CACHE  # Spring jcache/infinispan/generic may be distributed: not judged
 
 
 def local_in_memory_cache(ctx: CheckContext) -> Iterator[Hit]:

@@ -4,15 +4,20 @@ A compose "project" is the file's directory, so `docker-compose.yml` and `docker
 side by side name the same node ids and the graph stage merges them. Nothing is read beyond the file:
 `env_file`s become `configures` edges from the app-config node of that path (the appconfig parser reads
 the file), and hosts named in `environment` become `host:` edges that the graph stage resolves.
+Settings come from `environment`, plus a `tracing` setting when `command`/`entrypoint` starts the process
+under a tracer (`opentelemetry-instrument`, `ddtrace-run`, `-javaagent:…`; see `settings.command_tracing`).
 
 Node attributes (besides the shared ones in ARCHITECTURE.md):
   image, engine (datastore/cache/queue/storage/pooler product, e.g. "postgres"), build_context (repo-relative
   directory), dockerfile, build_remote (a git/https build context), ports (container ports: `ports`
   targets and `expose`), published_ports, replicas (deploy.replicas, scale; 1 by default; None for
-  `deploy.mode: global` or an unresolved `${VAR}`), deploy_mode, requests/limits ({cpu, memory} as
-  written, from deploy.resources or v2 cpus/mem_limit/mem_reservation), healthcheck (True: a test is
-  defined; False: disabled; None: not stated here), healthcheck_source ("compose" | "disabled" |
-  "image": whatever the image defines, which we cannot see), restart (restart or
+  `deploy.mode: global` or an unresolved `${VAR}`), replicas_explicit (False when no count is stated),
+  deploy_section (True when `deploy:` holds a replica count or keys only an orchestrator acts on —
+  placement, update_config, rollback_config, restart_policy, endpoint_mode, mode, labels: production
+  intent; a resources-only block, which plain `docker compose` also honours, does not count), deploy_mode,
+  requests/limits ({cpu, memory} as written, from deploy.resources or v2 cpus/mem_limit/mem_reservation),
+  healthcheck (True: a test is defined; False: disabled; None: not stated here), healthcheck_source
+  ("compose" | "disabled" | "image": whatever the image defines, which we cannot see), restart (restart or
   deploy.restart_policy.condition), volumes (dicts: name, type in {bind, named, tmpfs}, mount_path,
   source as written, repo_path for binds inside the repo, read_only, anonymous, driver, external, line),
   env_keys, env_files (repo-relative paths), labels (secret-looking values redacted), networks, aliases,
@@ -36,6 +41,10 @@ from auditor.parsers import settings
 from auditor.parsers.settings import Entry
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 
+# deploy: keys that only an orchestrator (Swarm) acts on, or a replica count: production intent.
+_ORCHESTRATOR_DEPLOY_KEYS = frozenset(
+    {"replicas", "placement", "update_config", "rollback_config", "restart_policy", "endpoint_mode", "mode", "labels"}
+)
 # Keys that only a compose service definition has (or that together say "this is compose").
 _SERVICE_KEYS = frozenset(
     {
@@ -105,6 +114,7 @@ _REMOTE_CONTEXT = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.
 _WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
 _MAX_PORT_RANGE = 256
 _ALWAYS_KEPT = ("aliases", "workload_kind")
+_MAX_COMMAND_ITEMS = 200  # list items searched for the line a launcher starts on
 _Level = Literal["error", "warning", "note"]
 _CONCATENATED_ON_EXTENDS = frozenset({"ports", "expose", "dns", "dns_search", "tmpfs", "env_file", "external_links"})
 
@@ -329,7 +339,7 @@ class _Parser:
             }
         ]
         self.dependencies(sid, name, spec, aliases)
-        node_settings = self.interpret(sid, entries)
+        node_settings = self.interpret(sid, entries) + self.launcher_settings(spec)
         if self.override:
             attrs = {key: value for key, value in attrs.items() if key in evidence or key in _ALWAYS_KEPT}
             attrs["override_file"] = True
@@ -384,6 +394,11 @@ class _Parser:
         attrs["replicas"] = 1
         deploy = spec.get("deploy")
         if isinstance(deploy, YMap):
+            # Plain `docker compose` honours deploy.resources too, so a resources-only block is still a dev
+            # file; keys that only an orchestrator acts on (or a replica count) show production intent.
+            if set(deploy) & _ORCHESTRATOR_DEPLOY_KEYS:
+                attrs["deploy_section"] = True
+                evidence["deploy_section"] = self.at(spec, "deploy")
             mode = deploy.get("mode")
             if isinstance(mode, str):
                 attrs["deploy_mode"] = mode
@@ -394,10 +409,13 @@ class _Parser:
             if "replicas" in deploy:
                 attrs["replicas"] = _int(deploy["replicas"])
                 evidence["replicas"] = self.at(deploy, "replicas")
-                return
-        if "scale" in spec:
+        if "scale" in spec and not (isinstance(deploy, YMap) and "replicas" in deploy):
             attrs["replicas"] = _int(spec["scale"])
             evidence["replicas"] = self.at(spec, "scale")
+        # Stated or not, with the same evidence, so an override that states a count also states this.
+        attrs["replicas_explicit"] = "replicas" in evidence
+        if "replicas" in evidence:
+            evidence["replicas_explicit"] = evidence["replicas"]
 
     def resources(self, spec: YMap, attrs: dict[str, Any], evidence: dict[str, Location]) -> None:
         requests: dict[str, Any] = {"cpu": None, "memory": None}
@@ -679,6 +697,27 @@ class _Parser:
         if other in self.services:
             attrs["target_defined"] = True
         self.edges.append(Edge(sid, self.service_id(other), "depends_on", where, attrs))
+
+    def launcher_settings(self, spec: YMap) -> tuple[Setting, ...]:
+        """`tracing` settings for a command/entrypoint that starts the process under a tracer, on the line of
+        the list item where the launcher starts (the key's line for a string)."""
+        found: list[Setting] = []
+        for key in ("entrypoint", "command"):
+            value = spec.get(key)
+            if value is None:
+                continue
+            system = settings.command_tracing(_command_text(value))
+            if system is None:
+                continue
+            where = self.at(spec, key)
+            if isinstance(value, YList):
+                parts = [str(part) for part in value][:_MAX_COMMAND_ITEMS]
+                start = max((index for index in range(len(parts))
+                             if settings.command_tracing(" ".join(parts[index:])) is not None), default=None)
+                if start is not None:
+                    where = self.line(value.line_of(start))
+            found.append(Setting("tracing", key, system, where, "compose"))
+        return tuple(found)
 
     def interpret(self, sid: str, entries: list[Entry]) -> tuple[Setting, ...]:
         """Settings of the service, and an edge per host its environment names."""

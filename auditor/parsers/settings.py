@@ -12,15 +12,20 @@ Setting topics and their normalised values:
 - `db_proxy`: pgbouncer | pgpool | proxysql | rds-proxy | supavisor | odyssey (the DB host is a pooler)
 - `db_max_connections`: int (server-side max_connections)
 - `session_store`: cookie | file | memory | cache | db | redis | memcached | jdbc | hazelcast | mongodb | none
-- `cache_backend`: locmem | memory | file | redis | memcached | db | dummy | caffeine | ehcache | hazelcast | simple
+- `session_cache_alias`: the Django cache alias the `cache`/`cached_db` session engines use (SESSION_CACHE_ALIAS)
+- `cache_backend`: locmem | memory | file | redis | memcached | db | dummy | caffeine | ehcache | cache2k | hazelcast |
+  infinispan | jcache | generic. Local to each process: locmem, memory, file, caffeine, ehcache, cache2k; Spring's
+  `infinispan`, `jcache` and `generic` depend on the provider and may be distributed; `dummy` caches nothing
 - `timeout`: float seconds of an outgoing call (0.0 = no timeout); `key` is the config key, which names
   the client/instance (`feign.client.config.orders.readTimeout`)
 - `datastore_timeout`: float seconds of a DB/cache client timeout (hikari connection-timeout, …)
 - `server_timeout`: float seconds of a timeout of the server itself (GUNICORN_TIMEOUT, keepalive)
 - `retry`: int attempts or True/False
 - `circuit_breaker`: True/False;  `bulkhead`: True
-- `tracing`: otel | jaeger | zipkin | xray | datadog | sleuth | micrometer | elastic-apm | newrelic | sentry,
-  or False when explicitly disabled
+- `tracing`: otel | jaeger | zipkin | xray | datadog | sleuth | micrometer | elastic-apm | newrelic | sentry |
+  applicationinsights, or False when explicitly disabled. Also recognised in launch options
+  (`JAVA_TOOL_OPTIONS`/`JAVA_OPTS`/`_JAVA_OPTIONS` `-javaagent:`, `NODE_OPTIONS` `--require`) and, through
+  `command_tracing`, in a process's command line (`opentelemetry-instrument`, `ddtrace-run`, `newrelic-admin`)
 - `metrics`: prometheus | statsd | datadog | otel | micrometer system name | custom, or False
 - `rate_limit`: True/False or a number (requests per second for nginx zones, the configured figure otherwise)
 - `upload_dir`: the path uploads are written to (local disk);  `upload_storage`: "remote" | "local"
@@ -917,6 +922,10 @@ class _Interpreter:
     def _cache(self, item: _Item, words: list[str], flat: str, value: Any) -> None:
         if not isinstance(value, str) or not value.strip():
             return
+        if flat == "sessioncachealias":
+            if not _is_unresolved(value):
+                self.add("session_cache_alias", item, value.strip().strip("'\""), "django")
+            return
         low = value.strip().lower()
         backend: str | None = None
         family = ""
@@ -945,9 +954,11 @@ class _Interpreter:
                        "uwsgicache": "memory"}.get(name)
         elif flat == "springcachetype":
             family = "spring"
-            backend = {"simple": "simple", "caffeine": "caffeine", "ehcache": "ehcache", "jcache": "ehcache",
-                       "hazelcast": "hazelcast", "redis": "redis", "none": "dummy", "generic": "memory",
-                       "infinispan": "memory", "couchbase": "db", "cache2k": "memory"}.get(low)
+            # Boot's CacheType: simple (ConcurrentHashMap), caffeine, cache2k and Boot 2's ehcache (2.x) live in the
+            # process; jcache, infinispan and generic depend on the provider/beans and may be distributed.
+            backend = {"simple": "memory", "caffeine": "caffeine", "ehcache": "ehcache", "cache2k": "cache2k",
+                       "jcache": "jcache", "infinispan": "infinispan", "generic": "generic",
+                       "hazelcast": "hazelcast", "redis": "redis", "couchbase": "db", "none": "dummy"}.get(low)
         elif flat in ("cachedriver", "cachestore", "cachebackend"):
             family = "laravel" if flat in ("cachedriver", "cachestore") else ""
             for needle, name in (("locmem", "locmem"), ("redis", "redis"), ("memcache", "memcached"),
@@ -1075,6 +1086,12 @@ class _Interpreter:
         return None
 
     def _tracing(self, item: _Item, words: list[str], flat: str, value: Any) -> None:
+        if flat in _LAUNCH_OPTION_KEYS:
+            if isinstance(value, str):
+                found = _launch_option_tracing(value, node=flat == "nodeoptions")
+                if found is not None:
+                    self.add("tracing", item, found, "node" if flat == "nodeoptions" else "java")
+            return
         system: str | bool | None = None
         family = words[0] if words else ""
         flag = _as_bool(value)
@@ -1269,6 +1286,78 @@ class _Interpreter:
             return
         target_kind: Literal["service", "external"] = "external" if _is_public_host(host) else "service"
         self.links.append(Link(host.lower(), "calls", target_kind, scheme, item.entry.key, item.entry.location, port))
+
+
+# Environment variables whose value is the launch options of a JVM or of Node (flattened keys).
+_LAUNCH_OPTION_KEYS = frozenset({"javatooloptions", "javaopts", "javaoptions", "nodeoptions"})
+# `-javaagent:<jar>[=options]`: the tracer a jar name says it is (aws-opentelemetry-agent is OpenTelemetry).
+_JAVA_AGENT = re.compile(r"(?:^|\s|[\"'])-javaagent:(?P<jar>[^\s\"'=]+)", re.IGNORECASE)
+_JAVA_AGENTS = (
+    (re.compile(r"opentelemetry|(?<![a-z])otel(?![a-z])", re.IGNORECASE), "otel"),
+    (re.compile(r"dd-java-agent", re.IGNORECASE), "datadog"),
+    (re.compile(r"newrelic", re.IGNORECASE), "newrelic"),
+    (re.compile(r"elastic-apm", re.IGNORECASE), "elastic-apm"),
+    (re.compile(r"applicationinsights", re.IGNORECASE), "applicationinsights"),
+)
+# System properties that switch an attached agent off again.
+_JAVA_AGENT_OFF = {
+    "otel": re.compile(r"-Dotel\.(javaagent\.enabled=false|sdk\.disabled=true|traces\.exporter=none)\b", re.I),
+    "datadog": re.compile(r"-Ddd\.trace\.enabled=false\b", re.IGNORECASE),
+    "newrelic": re.compile(r"-Dnewrelic\.config\.agent_enabled=false\b", re.IGNORECASE),
+    "elastic-apm": re.compile(r"-Delastic\.apm\.(enabled|active)=false\b", re.IGNORECASE),
+}
+# `node --require <module>` / `-r` / `--import` preloads that start a tracer.
+_NODE_PRELOAD = re.compile(r"(?:^|[\s\"'])(?:--require|-r|--import)(?:=|\s+)[\"']?(?P<module>[^\s\"']+)")
+_NODE_TRACERS = {
+    "@opentelemetry/auto-instrumentations-node/register": "otel",
+    "dd-trace/init": "datadog",
+    "newrelic": "newrelic",
+    "elastic-apm-node/start": "elastic-apm",
+}
+# Launchers that run a (Python) process under a tracer.
+_LAUNCHERS = (
+    (re.compile(r"(?:^|[\s\"'/;&|(])opentelemetry-instrument(?=$|[\s\"';&|)])"), "otel"),
+    (re.compile(r"(?:^|[\s\"'/;&|(])ddtrace-run(?=$|[\s\"';&|)])"), "datadog"),
+    (re.compile(r"(?:^|[\s\"'/;&|(])newrelic-admin\s+run-(?:program|python)(?=$|[\s\"';&|)])"), "newrelic"),
+)
+_OTEL_TRACES_OFF = re.compile(r"--traces_exporter(?:=|\s+)[\"']?none\b")
+
+
+def _launch_option_tracing(text: str, node: bool) -> str | bool | None:
+    """The tracer that JVM (`-javaagent:`) or Node (`--require`) launch options attach, False when the same
+    options switch it off again, None when they attach none."""
+    if len(text) > 65536:
+        return None
+    if node:
+        for match in _NODE_PRELOAD.finditer(text):
+            system = _NODE_TRACERS.get(match.group("module").rstrip(";,"))
+            if system is not None:
+                return system
+        return None
+    for match in _JAVA_AGENT.finditer(text):
+        jar = match.group("jar")
+        for pattern, system in _JAVA_AGENTS:
+            if pattern.search(jar):
+                off = _JAVA_AGENT_OFF.get(system)
+                return False if off is not None and off.search(text) else system
+    return None
+
+
+def command_tracing(text: str) -> str | None:
+    """The tracer a process's command line starts it under (`opentelemetry-instrument gunicorn …`,
+    `ddtrace-run`, `newrelic-admin run-program`, `java -javaagent:…otel….jar`, `node -r dd-trace/init`)."""
+    if not isinstance(text, str) or not text.strip() or len(text) > 65536:
+        return None
+    for pattern, system in _LAUNCHERS:
+        if pattern.search(text):
+            if system == "otel" and _OTEL_TRACES_OFF.search(text):
+                return None  # metrics/logs only
+            return system
+    for node in (False, True):
+        found = _launch_option_tracing(text, node)
+        if isinstance(found, str):
+            return found
+    return None
 
 
 def _remote_storage_value(value: str) -> bool:
