@@ -106,7 +106,7 @@ def test_deployment_replicas_probes_resources_and_scheduling() -> None:
         "name": "web", "image": "ghcr.io/acme-shop/storefront:2.14.1", "ports": [3000],
         "requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"cpu": None, "memory": "512Mi"},
         "readiness": True, "liveness": True, "startup": False, "pre_stop": False,
-        "env_keys": ["NODE_ENV", "ORDERS_API_URL", "CART_URL"], "line": 26,
+        "env_keys": ["NODE_ENV", "ORDERS_API_URL", "CART_URL"], "line": 26, "sidecar": False,
     }]
     assert attrs["pod_labels"] == {"app": "storefront", "tier": "web"}
     assert attrs["pod_anti_affinity"] is True and attrs["topology_spread"] is False
@@ -155,8 +155,9 @@ def test_redis_statefulset_is_a_cache_with_engine_and_max_connections() -> None:
     assert redis.attrs["engine"] == "redis" and redis.evidence["engine"].line == 31
     assert redis.attrs["max_connections"] == 4000 and redis.evidence["max_connections"].line == 32
     assert redis.attrs["replicas"] == 1  # StatefulSet default
-    # the exporter sidecar has no probes: "every container" is not satisfied, and the evidence says which
-    assert redis.attrs["readiness_probe"] is False and redis.evidence["readiness_probe"].line == 44
+    # the exporter sidecar has no probes, but a pod's readiness is its app containers': redis has one
+    assert redis.attrs["readiness_probe"] is True
+    assert [c["sidecar"] for c in redis.attrs["containers"]] == [False, True]
     claim = redis.attrs["volumes"][0]
     assert claim["type"] == "pvc" and claim["per_replica"] is True
     assert claim["mount_path"] == "/bitnami/redis/data" and claim["access_modes"] == ["ReadWriteOnce"]

@@ -176,8 +176,9 @@ def missing_readiness_probe(ctx: CheckContext) -> Iterator[Hit]:
         ctx.examine(node)
         if node.attrs["readiness_probe"]:
             continue
-        containers = [c.get("name") for c in node.attrs.get("containers") or []
-                      if isinstance(c, dict) and not c.get("readiness")]
+        all_containers = [c for c in node.attrs.get("containers") or [] if isinstance(c, dict)]
+        app = [c for c in all_containers if not c.get("sidecar")] or all_containers
+        containers = [c.get("name") for c in app if not c.get("readiness")]
         names = ", ".join(f"`{c}`" for c in containers if c) or "a container"
         via = f"Service `{routers[0].name}` routes" if routers else f"`{callers[0].name}` sends"
         yield Hit(

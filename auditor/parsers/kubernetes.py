@@ -16,7 +16,9 @@ Node attributes (beyond the shared ones listed in ARCHITECTURE.md), by node type
   DaemonSet/Job/CronJob None), `replicas_explicit` (bool), `image` (first container's), `ports` (list[int]),
   `containers` (list of dicts: name, image, ports, requests {cpu, memory}, limits {cpu, memory}, readiness,
   liveness, startup (bools), env_keys, line), `init_containers` (same shape), `readiness_probe` /
-  `liveness_probe` / `startup_probe` (bool: every container has one; None without containers),
+  `liveness_probe` / `startup_probe` (bool: every app container has one — sidecars such as exporters,
+  mesh/SQL proxies and log shippers, flagged `sidecar` on their container, do not count unless the pod
+  has nothing else; None without containers),
   `requests_set` / `limits_set` (bool: every container requests/limits cpu or memory), `volumes` (list of
   dicts: name, type in {emptyDir, hostPath, pvc, configMap, secret, projected, nfs, csi, ephemeral, …},
   mount_path, mount_paths, source, per_replica (StatefulSet volumeClaimTemplates), line), `env_keys`,
@@ -280,6 +282,17 @@ def _image_engine(image: str) -> tuple[str, str] | None:
     return None
 
 
+_SIDECAR = re.compile(
+    r"exporter|istio-proxy|envoy|linkerd-proxy|cloud-?sql-proxy|cloudsql|vault-agent|fluent-?bit|fluentd|filebeat"
+    r"|promtail|vector|otel-?collector|opentelemetry-collector|datadog-agent|log-?shipper|sidecar|oauth2-proxy"
+)
+
+
+def _is_sidecar(container: dict[str, Any]) -> bool:
+    """A helper container beside the app (metrics exporter, mesh/SQL proxy, log shipper): judged apart."""
+    return bool(_SIDECAR.search(f"{container.get('name') or ''} {container.get('image') or ''}".lower()))
+
+
 class _Reader:
     """Accumulates the facts of one file, object by object."""
 
@@ -456,10 +469,15 @@ class _Reader:
         port_holder = next(((c, m) for c, m in containers if c["ports"]), None)
         if port_holder:
             evidence["ports"] = self.key_loc(port_holder[1], "ports", port_holder[0]["line"])
+        for container, _ in containers:
+            container["sidecar"] = _is_sidecar(container)
+        # A pod is ready when every container is, and a container without a probe counts as ready once
+        # started: probes matter on the app containers, not on an exporter or proxy beside them.
+        app_containers = [(c, m) for c, m in containers if not c["sidecar"]] or containers
         for attr, flag, key in (("readiness_probe", "readiness", "readinessProbe"),
                                 ("liveness_probe", "liveness", "livenessProbe"),
                                 ("startup_probe", "startup", "startupProbe")):
-            attrs[attr], evidence[attr] = self._every(containers, flag, key, evidence["containers"])
+            attrs[attr], evidence[attr] = self._every(app_containers, flag, key, evidence["containers"])
         attrs["requests_set"], evidence["requests"] = self._every(containers, "has_requests", "resources",
                                                                    evidence["containers"])
         attrs["limits_set"], evidence["limits"] = self._every(containers, "has_limits", "resources",

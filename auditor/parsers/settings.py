@@ -286,12 +286,19 @@ def _is_ip(text: str) -> bool:
     return True
 
 
+_INTERNAL_LABELS = frozenset({"internal", "int", "svc", "cluster", "local", "corp", "intra", "intranet", "private",
+                              "priv", "lan", "consul", "mesh"})
+
+
 def _is_public_host(host: str) -> bool:
     """A host on the public internet (api.stripe.com), not a service name inside the deployment."""
     low = host.lower().strip("[]").rstrip(".")
     if _is_ip(low):
         return ipaddress.ip_address(low).is_global
     if "." not in low or low.endswith(_INTERNAL_SUFFIXES):
+        return False
+    # `payments.internal.acme.io`, `orders.svc.corp.example.com`: a company's private zone, not a third party.
+    if set(low.split(".")[1:-1]) & _INTERNAL_LABELS:
         return False
     if low.endswith(".amazonaws.com"):
         return not re.search(r"(^internal-|\.elb\.|execute-api|lambda-url|\.rds\.|cache\.amazonaws|\.es\.|"
