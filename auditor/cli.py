@@ -38,7 +38,7 @@ app = typer.Typer(
 )
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PARSE = 0, 1, 2, 3
-_SUBCOMMANDS = {"scan", "graph", "rules", "explain", "inventory", "baseline", "hook"}
+_SUBCOMMANDS = {"scan", "graph", "rules", "explain", "inventory", "baseline", "hook", "init"}
 # Diagnostics that mean a file could not be read as what it claims to be (for --strict-parse).
 PARSE_CODES = frozenset({"parse-error", "encoding", "binary", "alias-bomb", "too-deep", "internal-error"})
 
@@ -276,6 +276,34 @@ def hook_command(
         _stderr().print("`audit explain RULE` shows why each rule matters and how to fix it.", highlight=False)
     strict = strict_parse if strict_parse is not None else bool(config.strict_parse)
     raise typer.Exit(_exit_code(scoped, threshold, None, strict))
+
+
+STARTER_CONFIG = """\
+# scale-auditor configuration (https://github.com/scale-auditor/scale-auditor#configuration)
+rules:
+  disable: []              # rule ids or slugs, e.g. [replicas-not-spread]
+  severity: {}             # e.g. {AVAIL005: medium}
+  options: {}              # e.g. {COUPLE002: {max_depth: 5}}
+exclude: []                # gitignore-style patterns; .gitignore is always honoured
+fail_on: high              # lowest severity that fails the run
+# fail_under: 70           # fail when the overall score is lower
+# baseline: .auditor-baseline.json
+ignore: []                 # findings about something absent: {rule, resource, reason, expires?}
+"""
+
+
+@app.command("init")
+def init_command(
+    path: Annotated[Path, typer.Argument(help="Repository root.")] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing .auditor.yaml.")] = False,
+) -> None:
+    """Write a starter .auditor.yaml (every key documented) at PATH."""
+    _check_dir(path)
+    target = path / ".auditor.yaml"
+    if target.exists() and not force:
+        raise _fail(f"{target} exists; use --force to overwrite it")
+    target.write_text(STARTER_CONFIG, encoding="utf-8")
+    _stderr().print(f"wrote {target}", highlight=False)
 
 
 @app.command("inventory")

@@ -250,3 +250,10 @@ def test_baseline_reports_only_new_findings_and_survives_line_moves(tmp_path: Pa
     write_repo(tmp_path, {"k8s/worker.yaml": _deployment().replace("name: api", "name: worker")})
     completed = run_cli(str(tmp_path), "-q", "--baseline", str(baseline))
     assert completed.returncode == 1 and "worker" in completed.stdout
+
+
+def test_init_writes_a_valid_starter_config(tmp_path: Path) -> None:
+    assert run_cli("init", str(tmp_path)).returncode == 0
+    config = load_config(tmp_path)
+    assert config.fail_on == "high" and config.disable == []
+    assert run_cli("init", str(tmp_path)).returncode == 2  # never overwrites silently
