@@ -142,18 +142,21 @@ class _Ignores:
         self.specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
 
     def ignored(self, rel_path: str, is_dir: bool) -> bool:
+        """Git's precedence: the deepest .gitignore with a matching pattern decides (a `!pattern` there
+        re-includes what a parent ignores); configured excludes always exclude."""
         probe = rel_path + "/" if is_dir else rel_path
         if self.excludes is not None and self.excludes.match_file(probe):
             return True
-        for base, spec in self.specs:
+        for base, spec in reversed(self.specs):
             if base == ".":
                 relative = probe
             elif probe.startswith(base + "/"):
                 relative = probe[len(base) + 1 :]
             else:
                 continue
-            if spec.match_file(relative):
-                return True
+            verdict = spec.check_file(relative).include
+            if verdict is not None:
+                return verdict
         return False
 
     def leave(self, rel_dir: str) -> None:

@@ -1,0 +1,96 @@
+"""Discovery: what is read, what is skipped and why, and how each file is classified."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import write_repo
+
+from auditor.discover import discover, kind_by_content, kind_by_name
+
+DEPLOYMENT = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n"
+COMPOSE = "services:\n  api:\n    image: registry.example.com/api:1.0.0\n"
+
+
+def _kinds(root: Path) -> dict[str, str]:
+    return {f.path: f.kind for f in discover(root).files}
+
+
+def test_classification_by_name_and_content(tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        "infra/main.tf": 'resource "aws_sqs_queue" "q" {}\n',
+        "infra/prod.tfvars": "env = \"prod\"\n",
+        "infra/extra.tf.json": "{}\n",
+        "docker-compose.override.yml": COMPOSE,
+        "stack/app.yaml": COMPOSE,  # compose by content
+        "deploy/api.yaml": DEPLOYMENT,  # kubernetes by content
+        "deploy/list.yml": "apiVersion: v1\nkind: List\nitems: []\n",
+        ".github/workflows/ci.yml": "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n",
+        ".gitlab-ci.yml": "services:\n  - postgres:16\ntest:\n  script: [pytest]\n",  # list-form services
+        "services/orders/src/main/resources/application.yml": "spring:\n  application:\n    name: orders\n",
+        "app/settings.py": "DEBUG = False\n",
+        "config/default.json": "{}\n",
+        ".env.production": "A=1\n",
+        "README.md": "# docs\n",
+    })
+    assert _kinds(tmp_path) == {
+        "infra/main.tf": "terraform",
+        "infra/prod.tfvars": "terraform",
+        "infra/extra.tf.json": "terraform",
+        "docker-compose.override.yml": "compose",
+        "stack/app.yaml": "compose",
+        "deploy/api.yaml": "kubernetes",
+        "deploy/list.yml": "kubernetes",
+        "services/orders/src/main/resources/application.yml": "appconfig",
+        "app/settings.py": "appconfig",
+        "config/default.json": "appconfig",
+        ".env.production": "appconfig",
+    }
+    skipped = {s.path: s.reason for s in discover(tmp_path).skipped}
+    assert skipped[".github/workflows/ci.yml"] == "YAML that is neither Kubernetes nor compose"
+    assert skipped[".gitlab-ci.yml"] == "YAML that is neither Kubernetes nor compose"
+
+
+def test_gitignore_nested_and_excludes(tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        ".gitignore": "generated/\n*.local.yaml\n",
+        "k8s/.gitignore": "scratch.yaml\n!keep.local.yaml\n",
+        "generated/api.yaml": DEPLOYMENT,
+        "k8s/api.yaml": DEPLOYMENT,
+        "k8s/api.local.yaml": DEPLOYMENT,
+        "k8s/keep.local.yaml": DEPLOYMENT,
+        "k8s/scratch.yaml": DEPLOYMENT,
+        "examples/demo/api.yaml": DEPLOYMENT,
+        "vendor/chart/api.yaml": DEPLOYMENT,
+        "node_modules/x/api.yaml": DEPLOYMENT,
+        ".terraform/modules/vpc/main.tf": 'resource "aws_vpc" "v" {}\n',
+    })
+    found = {f.path for f in discover(tmp_path, excludes=["examples/**"]).files}
+    assert found == {"k8s/api.yaml", "k8s/keep.local.yaml"}
+
+
+def test_helm_templates_are_reported_not_parsed(tmp_path: Path) -> None:
+    write_repo(tmp_path, {"chart/templates/svc.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n"
+                                                       "  name: {{ .Release.Name }}\n"})
+    inventory = discover(tmp_path)
+    assert inventory.files == []
+    assert [(d.path, d.code, d.level) for d in inventory.diagnostics] == [
+        ("chart/templates/svc.yaml", "not-rendered", "note")]
+
+
+def test_go_templates_in_a_plain_manifest_are_not_helm() -> None:
+    rule = "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nspec:\n  summary: '{{ $labels.pod }}'\n"
+    assert kind_by_content("monitoring/rules.yaml", rule) == "kubernetes"
+
+
+def test_names_alone() -> None:
+    assert kind_by_name("compose.yaml") == "compose"
+    assert kind_by_name("docker-compose.prod.yml") == "compose"
+    assert kind_by_name("deploy/api.yaml") is None
+    assert kind_by_name(".envrc") is None
+
+
+def test_bom_and_utf16_are_read(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_bytes("\ufeff".encode() + DEPLOYMENT.encode())
+    (tmp_path / "b.yaml").write_bytes(DEPLOYMENT.replace("name: api", "name: web").encode("utf-16"))
+    assert _kinds(tmp_path) == {"a.yaml": "kubernetes", "b.yaml": "kubernetes"}
