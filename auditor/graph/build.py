@@ -12,7 +12,7 @@ import dataclasses
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import cast
 
 import networkx as nx
 
@@ -147,31 +147,28 @@ def _missing_node(graph: nx.MultiDiGraph, target: str, edge: Edge) -> str:
     return target
 
 
-def _labels_match(selector: Any, labels: Any) -> bool:
-    if not isinstance(selector, dict) or not selector or not isinstance(labels, dict):
-        return False
-    return all(str(labels.get(key)) == str(value) for key, value in selector.items())
-
-
 def _match_selectors(graph: nx.MultiDiGraph) -> None:
     """Kubernetes Services route to, and PDBs protect, the workloads whose pod labels they select."""
-    by_namespace: dict[str, list[Node]] = defaultdict(list)
+    # (namespace, label, value) → workloads carrying it: a selector's matches are the intersection.
+    carrying: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for _, node in graph.nodes(data="node"):
-        if node.source == "kubernetes" and isinstance(node.attrs.get("pod_labels"), dict):
-            by_namespace[_namespace(node)].append(node)
+        labels = node.attrs.get("pod_labels")
+        if node.source == "kubernetes" and isinstance(labels, dict):
+            for key, value in labels.items():
+                carrying[(_namespace(node), str(key), str(value))].add(node.id)
     for _, selector_node in list(graph.nodes(data="node")):
         if selector_node.source != "kubernetes" or selector_node.type not in ("Service", "PodDisruptionBudget"):
             continue
         selector = selector_node.attrs.get("selector")
+        if not isinstance(selector, dict) or not selector:
+            continue
+        namespace = _namespace(selector_node)
+        matches = set.intersection(*(carrying.get((namespace, str(k), str(v)), set()) for k, v in selector.items()))
         kind = "routes_to" if selector_node.type == "Service" else "protects"
         where = selector_node.evidence.get("selector", selector_node.location)
-        for workload in by_namespace.get(_namespace(selector_node), []):
-            if _labels_match(selector, workload.attrs.get("pod_labels")):
-                graph.add_edge(
-                    selector_node.id,
-                    workload.id,
-                    edge=Edge(selector_node.id, workload.id, kind, where, {"via": "selector"}),
-                )
+        for workload in sorted(matches):
+            graph.add_edge(selector_node.id, workload,
+                           edge=Edge(selector_node.id, workload, kind, where, {"via": "selector"}))
 
 
 def _namespace(node: Node) -> str:
@@ -202,13 +199,13 @@ def _attach_app_config(graph: nx.MultiDiGraph) -> None:
     that is just a Django app still has a service: its settings describe it).
     """
     configs = [n for _, n in graph.nodes(data="node") if n.source == "appconfig" and n.kind == "config"]
-    compose_services = [n for _, n in graph.nodes(data="node") if n.source == "compose"]
+    compose_owners = _ComposeOwners([n for _, n in graph.nodes(data="node") if n.source == "compose"])
     orphans: list[tuple[str, Node]] = []
     for config in configs:
         if any(edge.kind == "configures" for _, _, edge in graph.out_edges(config.id, data="edge")):
             continue
         config_dir = posixpath.dirname(config.location.path) or "."
-        owners = _compose_owners(compose_services, config)
+        owners = compose_owners.of(config)
         if owners:
             for owner, where, via in owners:
                 graph.add_edge(config.id, owner.id, edge=Edge(config.id, owner.id, "configures", where, {"via": via}))
@@ -227,21 +224,39 @@ def _attach_app_config(graph: nx.MultiDiGraph) -> None:
         _implied_service(graph, config, _sole_descendant(directory, directories))
 
 
-def _compose_owners(services: list[Node], config: Node) -> list[tuple[Node, Location, str]]:
-    """Compose services whose build context holds the config file, or that bind-mount it."""
-    path = config.location.path
-    owners = []
-    for service in services:
-        context = service.attrs.get("build_context")
-        if isinstance(context, str) and _within(path, posixpath.normpath(context)):
-            owners.append((service, service.evidence.get("build_context", service.location), "build_context"))
-            continue
-        for volume in service.attrs.get("volumes") or []:
-            if isinstance(volume, dict) and volume.get("repo_path") == path:
-                where = Location(service.location.path, int(volume.get("line") or service.location.line))
-                owners.append((service, where, "bind_mount"))
+class _ComposeOwners:
+    """Compose services by build context and by bind-mounted file, so attaching N configs is not N × M."""
+
+    def __init__(self, services: list[Node]) -> None:
+        self.by_context: dict[str, list[Node]] = defaultdict(list)
+        self.by_mount: dict[str, list[tuple[Node, Location]]] = defaultdict(list)
+        for service in services:
+            context = service.attrs.get("build_context")
+            if isinstance(context, str):
+                self.by_context[posixpath.normpath(context)].append(service)
+            for volume in service.attrs.get("volumes") or []:
+                if isinstance(volume, dict) and isinstance(volume.get("repo_path"), str):
+                    line = int(volume.get("line") or service.location.line)
+                    self.by_mount[volume["repo_path"]].append((service, Location(service.location.path, line)))
+
+    def of(self, config: Node) -> list[tuple[Node, Location, str]]:
+        """Compose services whose build context holds the config file, or that bind-mount it."""
+        path = config.location.path
+        owners: list[tuple[Node, Location, str]] = []
+        seen: set[str] = set()
+        directory = posixpath.dirname(path) or "."
+        while True:
+            for service in self.by_context.get(directory, []):
+                seen.add(service.id)
+                owners.append((service, service.evidence.get("build_context", service.location), "build_context"))
+            if directory == ".":
                 break
-    return owners
+            directory = posixpath.dirname(directory) or "."
+        for service, where in self.by_mount.get(path, []):
+            if service.id not in seen:
+                seen.add(service.id)
+                owners.append((service, where, "bind_mount"))
+        return sorted(owners, key=lambda owner: owner[0].id)
 
 
 def _sole_descendant(directory: str, directories: set[str]) -> str:
