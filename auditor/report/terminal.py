@@ -29,9 +29,8 @@ def _first_paragraph(text: str) -> str:
     return " ".join(text.strip().split("\n\n", 1)[0].split())
 
 
-def _snippet(result: AuditResult, finding: Finding) -> Text | None:
+def _snippet(texts: dict[str, str], finding: Finding) -> Text | None:
     """The finding's lines with a line of context, from the text already read (files are never re-read)."""
-    texts = {source.path: source.text for source in result.scan.inventory.files}
     text = texts.get(finding.location.path)
     if text is None:
         return None
@@ -68,7 +67,7 @@ def _score_table(result: AuditResult) -> Table:
     return table
 
 
-def _finding_panel(result: AuditResult, finding: Finding, rule: Rule | None) -> Panel:
+def _finding_panel(texts: dict[str, str], finding: Finding, rule: Rule | None) -> Panel:
     parts: list[Text | str] = []
     header = Text()
     header.append(f" {finding.severity.upper()} ", style=SEVERITY_STYLE[finding.severity])
@@ -77,7 +76,7 @@ def _finding_panel(result: AuditResult, finding: Finding, rule: Rule | None) -> 
     header.append(f"{finding.location.path}:{finding.location.line}", style="underline")
     parts.append(header)
     parts.append(Text(finding.message, style="bold"))
-    snippet = _snippet(result, finding)
+    snippet = _snippet(texts, finding)
     if snippet is not None:
         parts.append(snippet)
     for related in finding.related:
@@ -119,6 +118,7 @@ def suppression_summary(result: AuditResult) -> str:
 
 def render(result: AuditResult, console: Console, quiet: bool = False) -> None:
     rules = {rule.id: rule for rule in result.rules}
+    texts = {source.path: source.text for source in result.scan.inventory.files}
     score = result.score
     overall = "N/A" if score.overall is None else f"{score.overall}/100"
     if quiet:
@@ -151,7 +151,7 @@ def render(result: AuditResult, console: Console, quiet: bool = False) -> None:
             continue
         console.rule(f"[bold]{category}[/] · {len(findings)} finding(s)", align="left")
         for finding in findings:
-            console.print(_finding_panel(result, finding, rules.get(finding.rule_id)))
+            console.print(_finding_panel(texts, finding, rules.get(finding.rule_id)))
     if result.diagnostics:
         console.rule("[bold]input problems[/]", align="left")
         for diagnostic in result.diagnostics:
