@@ -704,6 +704,8 @@ class _Interpreter:
             scheme = scheme or kind_scheme or _PORT_SCHEME.get(port or 0, "tcp")
             link_kind: Literal["connects_to", "calls"] = "calls" if target_kind == "service" and scheme in (
                 "http", "grpc") else "connects_to"
+            if set(prefix_words) & _TELEMETRY_WORDS:
+                link_kind = "connects_to"  # JAEGER_SERVICE_ADDR: spans are shipped, not a call in the request path
             if link_kind == "calls" and _is_public_host(host):
                 target_kind = "external"
             self.links.append(Link(host.lower(), link_kind, target_kind, scheme, item.entry.key,  # type: ignore[arg-type]
