@@ -65,6 +65,8 @@ from auditor.parsers.hcl import (
     tree_of,
 )
 
+_NOTHING = object()  # a var/local that cannot be followed
+
 # -- what each resource type means ----------------------------------------------------------------------
 
 
@@ -619,20 +621,28 @@ class _Resolver:
         except (Unknown, RecursionError):
             return value
 
+    def _held(self, ref: str, depth: int) -> tuple[bool, Any]:
+        """For `var.x`/`local.y`: (True, what it holds) to follow, or (True, _NOTHING) when it cannot be
+        followed; (False, None) for a resource, data or module reference."""
+        root, _, name = ref.partition(".")
+        if root not in ("var", "local"):
+            return False, None
+        if depth >= 8:
+            return True, _NOTHING
+        try:
+            return True, (self.inputs[name][0] if root == "var" and name in self.inputs else self.raw(root, name))
+        except Unknown:
+            return True, _NOTHING
+
     def refs_through(self, value: Any, depth: int = 0) -> Iterator[str]:
         """Resource, data and module references in `value`, following var/local to what they hold."""
         for expr in _exprs(value):
             for ref in expr.refs:
-                root, _, name = ref.partition(".")
-                if root in ("var", "local") and depth < 8:
-                    try:
-                        inner = self.inputs[name][0] if root == "var" and name in self.inputs else (
-                            self.raw(root, name))
-                    except Unknown:
-                        continue
-                    yield from self.refs_through(inner, depth + 1)
-                elif root not in ("var", "local"):
+                variable, inner = self._held(ref, depth)
+                if not variable:
                     yield ref
+                elif inner is not _NOTHING:
+                    yield from self.refs_through(inner, depth + 1)
 
 
     def ref_uses_through(self, value: Any, depth: int = 0) -> Iterator[tuple[str, Any]]:
@@ -642,17 +652,12 @@ class _Resolver:
             for ref, index in ref_uses(tree_of(expr.text)):
                 uses[ref].append(index)
             for ref in expr.refs:
-                root, _, name = ref.partition(".")
-                if root in ("var", "local") and depth < 8:
-                    try:
-                        inner = self.inputs[name][0] if root == "var" and name in self.inputs else (
-                            self.raw(root, name))
-                    except Unknown:
-                        continue
-                    yield from self.ref_uses_through(inner, depth + 1)
-                elif root not in ("var", "local"):
+                variable, inner = self._held(ref, depth)
+                if not variable:
                     for index in uses.get(ref) or [WHOLE]:
                         yield ref, index
+                elif inner is not _NOTHING:
+                    yield from self.ref_uses_through(inner, depth + 1)
 
 
 def _exprs(value: Any) -> Iterator[Expr]:
