@@ -105,7 +105,25 @@ def _load_config(path: Path, config_file: Path | None) -> Config:
         raise _fail(f"invalid configuration: {error}") from None
 
 
-def _options(config: Config, rules: list[Rule], baseline: Path | None, extra_dirs: list[Path]) -> AuditOptions:
+def _setup(
+    root: Path, config_file: Path | None, rules_dir: list[Path] | None, baseline: Path | None, use_baseline: bool = True
+) -> tuple[Config, list[Rule], AuditOptions]:
+    """What every auditing command starts from: the config, the rules it loads, and the run's options."""
+    config = _load_config(root, config_file)
+    extra_dirs = [*config.rule_dirs, *(rules_dir or [])]
+    rules = _rules(extra_dirs)
+    baseline_file = (baseline or config.baseline) if use_baseline else None
+    return config, rules, _options(config, rules, baseline_file, extra_dirs)
+
+
+def _threshold(fail_on: str | None, config: Config) -> str:
+    threshold = fail_on or config.fail_on or "high"
+    if threshold not in SEVERITIES:
+        raise _fail(f"--fail-on must be one of {', '.join(SEVERITIES)}")
+    return threshold
+
+
+def _options(config: Config, rules: list[Rule], baseline_file: Path | None, extra_dirs: list[Path]) -> AuditOptions:
     """Config file and flags → AuditOptions; every rule name is checked against the catalogue."""
 
     def rule_id(name: str, where: str) -> str:
@@ -131,7 +149,6 @@ def _options(config: Config, rules: list[Rule], baseline: Path | None, extra_dir
                 raise _fail(f"{where}: rules.options.{name}.{key} must be of type {known[key].type}")
         options[rule.id] = dict(values)
     accepted: dict[str, str] = {}
-    baseline_file = baseline or config.baseline
     if baseline_file is not None:
         try:
             accepted = read_baseline(baseline_file)
@@ -207,14 +224,9 @@ def scan_command(
 ) -> None:
     """Audit PATH (the default command: `audit PATH`)."""
     _check_dir(path)
-    config = _load_config(path, config_file)
-    threshold = fail_on or config.fail_on or "high"
-    if threshold not in SEVERITIES:
-        raise _fail(f"--fail-on must be one of {', '.join(SEVERITIES)}")
+    config, rules, options = _setup(path, config_file, rules_dir, baseline)
+    threshold = _threshold(fail_on, config)
     formats = _parse_formats(output_format or [], output)
-    extra_dirs = [*config.rule_dirs, *(rules_dir or [])]
-    rules = _rules(extra_dirs)
-    options = _options(config, rules, baseline, extra_dirs)
     result = _run_audit(path, options, rules, show_progress=not quiet)
     _write_reports(result, formats, quiet)
     strict = strict_parse if strict_parse is not None else bool(config.strict_parse)
@@ -232,11 +244,7 @@ def baseline_command(
 ) -> None:
     """Accept every current finding: write their fingerprints so `--baseline` reports only new ones."""
     _check_dir(path)
-    config = _load_config(path, config_file)
-    extra_dirs = [*config.rule_dirs, *(rules_dir or [])]
-    rules = _rules(extra_dirs)
-    options = _options(config, rules, None, extra_dirs)
-    options.baseline = {}
+    _, rules, options = _setup(path, config_file, rules_dir, None, use_baseline=False)
     result = _run_audit(path, options, rules, show_progress=True)
     output.write_text(baseline_text(result.findings), encoding="utf-8")
     _stderr().print(f"wrote {len(result.findings)} accepted finding(s) to {output}", highlight=False)
@@ -257,12 +265,8 @@ def hook_command(
     changed = sorted({PurePosixPath(Path(f).as_posix()).as_posix().removeprefix("./") for f in files or []})
     if not changed:
         raise typer.Exit(EXIT_OK)
-    config = _load_config(root, config_file)
-    threshold = fail_on or config.fail_on or "high"
-    if threshold not in SEVERITIES:
-        raise _fail(f"--fail-on must be one of {', '.join(SEVERITIES)}")
-    rules = _rules(config.rule_dirs)
-    options = _options(config, rules, baseline, config.rule_dirs)
+    config, rules, options = _setup(root, config_file, None, baseline)
+    threshold = _threshold(fail_on, config)
     options.cache = None if no_cache else ParseCache(default_cache_dir())
     result = audit(root, options, rules=rules)
     paths = set(changed)

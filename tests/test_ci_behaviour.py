@@ -257,3 +257,10 @@ def test_init_writes_a_valid_starter_config(tmp_path: Path) -> None:
     config = load_config(tmp_path)
     assert config.fail_on == "high" and config.disable == []
     assert run_cli("init", str(tmp_path)).returncode == 2  # never overwrites silently
+
+
+def test_baseline_command_writes_the_configured_baseline_even_before_it_exists(tmp_path: Path) -> None:
+    write_repo(tmp_path, {"k8s/api.yaml": _deployment(), ".auditor.yaml": "baseline: .auditor-baseline.json\n"})
+    written = run_cli("baseline", str(tmp_path), "-o", str(tmp_path / ".auditor-baseline.json"))
+    assert written.returncode == 0, written.stderr
+    assert run_cli(str(tmp_path), "-q").returncode == 0  # the configured baseline now accepts every finding
