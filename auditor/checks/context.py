@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,18 +97,16 @@ class CheckContext:
 
     def max_replicas(self, node: Node) -> int | None:
         """The most instances this service can run: an autoscaler's maximum, else its replica count."""
-        maxima = [a.attrs.get("max_replicas") for a in self.autoscalers(node)]
-        known = [m for m in maxima if isinstance(m, int)]
-        if known:
-            return max(known)
-        replicas = node.attrs.get("replicas")
-        return replicas if isinstance(replicas, int) else None
+        return self._replica_bound(node, "max_replicas", max)
 
     def min_replicas(self, node: Node) -> int | None:
-        minima = [a.attrs.get("min_replicas") for a in self.autoscalers(node)]
-        known = [m for m in minima if isinstance(m, int)]
+        """The fewest instances this service runs: an autoscaler's minimum, else its replica count."""
+        return self._replica_bound(node, "min_replicas", min)
+
+    def _replica_bound(self, node: Node, attr: str, pick: Callable[[list[int]], int]) -> int | None:
+        known = [a.attrs[attr] for a in self.autoscalers(node) if isinstance(a.attrs.get(attr), int)]
         if known:
-            return min(known)
+            return pick(known)
         replicas = node.attrs.get("replicas")
         return replicas if isinstance(replicas, int) else None
 
