@@ -51,7 +51,8 @@ SKIPPED_DIRS = frozenset(
 _TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
 _YAML_SUFFIXES = (".yaml", ".yml")
 _COMPOSE_NAME = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$")
-_K8S_HINT = re.compile(r"^(apiVersion|kind):", re.MULTILINE)
+_API_VERSION = re.compile(r"^apiVersion:", re.MULTILINE)
+_KIND = re.compile(r"^kind:", re.MULTILINE)
 _SERVICES_HINT = re.compile(r"^services:", re.MULTILINE)
 _TEMPLATE_HINT = re.compile(r"\{\{-?\s*[.$\w(\"/]")
 
@@ -98,7 +99,7 @@ def kind_by_content(path: str, text: str) -> FileKind:
     parts = PurePosixPath(path).parts
     if _TEMPLATE_HINT.search(text) and ("templates" in parts or "{{ .Values" in text or "{{- " in text):
         return "helm_template"
-    if _K8S_HINT.search(text) and re.search(r"^apiVersion:", text, re.MULTILINE):
+    if _API_VERSION.search(text) and _KIND.search(text):
         return "kubernetes"
     if _SERVICES_HINT.search(text):
         documents, _ = load_documents(text)

@@ -212,13 +212,14 @@ def _attach_app_config(graph: nx.MultiDiGraph) -> None:
             continue
         if not config.settings and not any(graph.out_edges(config.id)):
             continue
-        named = _owner_by_name(graph, _service_dir(config_dir, config.type))
+        service_dir = _service_dir(config_dir, config.type)
+        named = _owner_by_name(graph, service_dir)
         if named is not None:
             owner = named
             where = Location(config.location.path, 1)
             graph.add_edge(config.id, owner.id, edge=Edge(config.id, owner.id, "configures", where, {"via": "name"}))
             continue
-        orphans.append((_service_dir(config_dir, config.type), config))
+        orphans.append((service_dir, config))
     directories = {directory for directory, _ in orphans}
     for directory, config in orphans:
         _implied_service(graph, config, _sole_descendant(directory, directories))
