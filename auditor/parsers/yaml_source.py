@@ -103,7 +103,7 @@ def _convert(node: yaml.Node, budget: _Budget, depth: int) -> Any:
             "alias-bomb",
         )
     if depth > MAX_DEPTH:
-        raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1, "too-deep")
+        raise YamlError(_too_deep_message(), node.start_mark.line + 1, "too-deep")
     if isinstance(node, yaml.ScalarNode):
         try:
             return _scalar_constructor.construct_object(node, deep=True)
@@ -162,6 +162,8 @@ def load_documents(text: str) -> tuple[list[YamlDocument], YamlError | None]:
     except YamlError as error:
         return documents, error
     except yaml.MarkedYAMLError as error:
+        if _NESTING_PROBLEM in (error.problem or ""):
+            return documents, _too_deep(text)
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
         message = " ".join(part for part in (error.context, error.problem) if part) or str(error)
@@ -169,5 +171,34 @@ def load_documents(text: str) -> tuple[list[YamlDocument], YamlError | None]:
     except yaml.YAMLError as error:
         return documents, YamlError(str(error).splitlines()[0], None)
     except RecursionError:
-        return documents, YamlError(f"nesting deeper than {MAX_DEPTH} levels", None, "too-deep")
+        return documents, _too_deep(text)
     return documents, None
+
+
+# libyaml (pyyaml >= 6.0.4) stops at 1,000 levels with this problem text; the pure-Python loader recurses.
+_NESTING_PROBLEM = "maximum nesting depth"
+
+
+def _too_deep(text: str) -> YamlError:
+    """Our own depth limit, located where it is first exceeded, whatever limit the installed YAML library has.
+
+    Walks the event stream of the pure-Python parser (libyaml may look ahead past its own limit of 1,000
+    before it yields the event we need), stopping at our limit, so the line and the message are the same as
+    when `_convert` meets the depth first; the scan ends within a line of that point.
+    """
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                if depth > MAX_DEPTH:
+                    return YamlError(_too_deep_message(), event.start_mark.line + 1, "too-deep")
+                depth += 1
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except (yaml.YAMLError, RecursionError):
+        pass
+    return YamlError(_too_deep_message(), None, "too-deep")
+
+
+def _too_deep_message() -> str:
+    return f"nesting deeper than {MAX_DEPTH} levels (the limit for one YAML file)"
