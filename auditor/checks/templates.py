@@ -2,8 +2,8 @@
 
 `select` keys: `kind`, `source`, `type` (a value or a list), `serving` (true: only workloads that receive
 traffic), `min_replicas` (only nodes that run at least that many instances at most scale), and any other
-key is an attribute that must equal the value (or be in the list). Messages are `str.format` templates
-with `{name}`, `{type}`, `{kind}`, `{value}` and the rule's options.
+key is an attribute that must equal the value (or be in the list). Messages name `{name}`, `{type}`,
+`{kind}`, `{value}` and the rule's options (see engine/message.py: plain strings, never `str.format`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from auditor.checks.context import CheckContext, Hit
+from auditor.engine.message import fill
 from auditor.model import Node
 
 _STRUCTURAL = ("kind", "source", "type", "serving", "min_replicas", "long_running")
@@ -47,7 +48,7 @@ def select(ctx: CheckContext, spec: dict[str, Any]) -> list[Node]:
 
 
 def _message(template: str, node: Node, value: Any, options: dict[str, Any]) -> str:
-    return template.format(name=node.name, type=node.type, kind=node.kind, value=value, **options)
+    return fill(template, {**options, "name": node.name, "type": node.type, "kind": node.kind, "value": value})
 
 
 def require_attribute(ctx: CheckContext, spec: dict[str, Any]) -> Iterator[Hit]:

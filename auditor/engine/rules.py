@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from auditor.engine.message import NODE_FIELDS, MessageError, placeholders
 from auditor.model import SEVERITIES
+from auditor.parsers.yaml_source import load_documents
+from auditor.repofiles import MAX_CONFIG_BYTES, RepoFileError, read_text
 
 CATEGORIES = ("state", "data", "availability", "coupling", "resilience", "observability", "elasticity")
 CATEGORY_PREFIX = {
@@ -188,8 +189,11 @@ def parse_rule(data: Any, path: str, known_checks: Iterable[str], templates: Ite
         raise RuleError(f"{where}: check names exactly one of 'function' or 'template'")
     if "function" in check and check["function"] not in set(known_checks):
         raise RuleError(f"{where}: check function {check['function']!r} is not a known check")
-    if "template" in check and check["template"] not in set(templates):
-        raise RuleError(f"{where}: check template {check['template']!r} is not one of {', '.join(templates)}")
+    options = _options(data.get("options"), where)
+    if "template" in check:
+        if check["template"] not in set(templates):
+            raise RuleError(f"{where}: check template {check['template']!r} is not one of {', '.join(templates)}")
+        _check_message(check.get("message"), options, where)
     examples = _require(data, "examples", dict, where)
     return Rule(
         id=rule_id,
@@ -199,13 +203,23 @@ def parse_rule(data: Any, path: str, known_checks: Iterable[str], templates: Ite
         status=status,
         title=_require(data, "title", str, where),
         docs=docs,
-        options=_options(data.get("options"), where),
+        options=options,
         check=check,
         bad=_examples(examples.get("bad"), f"{where} examples.bad"),
         good=_examples(examples.get("good"), f"{where} examples.good"),
         aliases=tuple(str(a) for a in data.get("aliases", []) or []),
         path=path,
     )
+
+
+def _check_message(message: Any, options: tuple[Option, ...], where: str) -> None:
+    """A template's message: a string whose placeholders name node fields or the rule's options only."""
+    if not isinstance(message, str) or not message.strip():
+        raise RuleError(f"{where}: check.message must be a non-empty string")
+    try:
+        placeholders(message, [*NODE_FIELDS, *(option.name for option in options)])
+    except MessageError as error:
+        raise RuleError(f"{where}: check.message: {error}") from None
 
 
 def load_rules(directories: Iterable[Path], known_checks: Iterable[str], templates: Iterable[str]) -> list[Rule]:
@@ -218,11 +232,7 @@ def load_rules(directories: Iterable[Path], known_checks: Iterable[str], templat
         if not directory.is_dir():
             raise RuleError(f"{directory}: rule folder does not exist")
         for path in sorted(directory.glob("*.yaml")):
-            try:
-                data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-            except (OSError, yaml.YAMLError) as error:
-                raise RuleError(f"{path}: cannot be read as YAML: {error}") from None
-            rule = parse_rule(data, str(path), known, template_names)
+            rule = parse_rule(_read_rule_file(path), str(path), known, template_names)
             for name in (rule.id, rule.slug, *rule.aliases):
                 owner = slugs.get(name)
                 if owner is not None:
@@ -230,6 +240,23 @@ def load_rules(directories: Iterable[Path], known_checks: Iterable[str], templat
                 slugs[name] = rule.path
             rules[rule.id] = rule
     return [rules[key] for key in sorted(rules)]
+
+
+def _read_rule_file(path: Path) -> Any:
+    """One rule file's mapping. Rule folders may come from the audited repository: a link is not followed,
+    the file is size-bounded, and the YAML loader is the bounded one the parsers use."""
+    if path.is_symlink():
+        raise RuleError(f"{path}: is a symbolic link; rule files are not read through links")
+    try:
+        text = read_text(path, MAX_CONFIG_BYTES, "rule file")
+    except RepoFileError as error:
+        raise RuleError(str(error)) from None
+    documents, problem = load_documents(text)
+    if problem is not None:
+        raise RuleError(f"{path}:{problem.line or 1}: cannot be read as YAML: {problem.message}")
+    if len(documents) != 1:
+        raise RuleError(f"{path}: a rule file holds exactly one YAML document")
+    return documents[0].value
 
 
 def find_rule(rules: Iterable[Rule], name: str) -> Rule | None:
