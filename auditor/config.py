@@ -21,6 +21,10 @@ Example:
         path: infra/staging/**                # optional glob on the finding's file
         reason: staging runs one NAT gateway on purpose
         expires: 2027-03-31                   # optional; expired entries stop suppressing and say so
+
+The file belongs to the audited repository and is as untrusted as the rest of it: it is read with the same
+bounded YAML loader as the manifests, every error names the file, line and key, and a path it names
+(`rule_dirs`, `baseline`) must stay inside the repository (see repofiles.py).
 """
 
 from __future__ import annotations
@@ -31,11 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from auditor.model import SEVERITIES, Severity
+from auditor.parsers.yaml_source import YMap, load_documents
+from auditor.repofiles import MAX_CONFIG_BYTES, RepoFileError, confined, is_inside, read_text
 
 CONFIG_FILES = (".auditor.yaml", ".auditor.yml")
+# A repository may lower the file-size bound, or raise it this far and no further.
+MAX_FILE_BYTES_LIMIT = 10_000_000
 _TOP_KEYS = {
     "rules",
     "rule_dirs",
@@ -54,7 +60,7 @@ _IGNORE_KEYS = {"rule", "resource", "path", "reason", "expires"}
 
 
 class ConfigError(Exception):
-    """A configuration file that cannot be used; the message names the file and the key."""
+    """A configuration file that cannot be used; the message names the file, the line and the key."""
 
 
 @dataclass(frozen=True)
@@ -86,122 +92,196 @@ class Config:
     ignore: list[IgnoreEntry] = field(default_factory=list)
 
 
-def _expect(value: Any, kind: type | tuple[type, ...], where: str, what: str) -> Any:
+@dataclass(frozen=True)
+class _At:
+    """Where a value sits: the file, its line (YAML only) and its dotted key, for error messages."""
+
+    file: str
+    key: str = ""
+    line: int | None = None
+
+    def __str__(self) -> str:
+        place = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{place}: {self.key}" if self.key else place
+
+    def child(self, mapping: Any, key: Any) -> _At:
+        line = mapping.line_of(key) if isinstance(mapping, YMap) and key in mapping else self.line
+        name = f"{self.key}.{key}" if self.key else str(key)
+        return _At(self.file, name, line)
+
+    def item(self, sequence: Any, index: int) -> _At:
+        line = sequence.line_of(index) if hasattr(sequence, "line_of") else self.line
+        return _At(self.file, f"{self.key}[{index}]", line)
+
+
+def _expect(value: Any, kind: type | tuple[type, ...], at: _At, what: str) -> Any:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ConfigError(f"{where}: must be {what}")
+        raise ConfigError(f"{at}: must be {what}")
     return value
 
 
-def _strings(value: Any, where: str) -> list[str]:
-    items = _expect(value, list, where, "a list of strings")
-    if not all(isinstance(item, str) for item in items):
-        raise ConfigError(f"{where}: must be a list of strings")
+def _strings(value: Any, at: _At) -> list[str]:
+    items = _expect(value, list, at, "a list of strings")
+    for index, item in enumerate(items):
+        _expect(item, str, at.item(items, index), "a string")
     return list(items)
 
 
-def _unknown(data: dict[str, Any], allowed: set[str], where: str) -> None:
-    extra = sorted(set(data) - allowed)
+def _mapping(data: Any, key: str, at: _At) -> tuple[dict[Any, Any], _At]:
+    where = at.child(data, key)
+    value = data.get(key)
+    return (_expect(value, dict, where, "a mapping") if value is not None else {}), where
+
+
+def _unknown(data: dict[Any, Any], allowed: set[str], at: _At) -> None:
+    extra = sorted((key for key in data if key not in allowed), key=str)
     if extra:
-        raise ConfigError(f"{where}: unknown key {extra[0]!r} (allowed: {', '.join(sorted(allowed))})")
+        allowed_keys = ", ".join(sorted(allowed))
+        raise ConfigError(f"{at.child(data, extra[0])}: unknown key {str(extra[0])!r} (allowed: {allowed_keys})")
 
 
-def _weights(value: Any, where: str) -> dict[str, float]:
-    data = _expect(value, dict, where, "a mapping of name → number")
+def _weights(value: Any, at: _At) -> dict[str, float]:
+    data = _expect(value, dict, at, "a mapping of name → number")
     for key, weight in data.items():
-        if not isinstance(weight, int | float) or isinstance(weight, bool) or weight < 0:
-            raise ConfigError(f"{where}.{key}: must be a number ≥ 0")
+        if not isinstance(weight, int | float) or isinstance(weight, bool) or not 0 <= weight < float("inf"):
+            raise ConfigError(f"{at.child(data, key)}: must be a number ≥ 0")
     return {str(k): float(v) for k, v in data.items()}
 
 
-def _ignore_entry(raw: Any, where: str) -> IgnoreEntry:
-    data = _expect(raw, dict, where, "a mapping with rule, resource and reason")
-    _unknown(data, _IGNORE_KEYS, where)
+def _ignore_entry(raw: Any, at: _At) -> IgnoreEntry:
+    data = _expect(raw, dict, at, "a mapping with rule, resource and reason")
+    _unknown(data, _IGNORE_KEYS, at)
     for key in ("rule", "resource", "reason"):
         if not isinstance(data.get(key), str) or not data[key].strip():
-            raise ConfigError(f"{where}: {key!r} is required (a non-empty string)")
+            raise ConfigError(f"{at.child(data, key)}: {key!r} is required (a non-empty string)")
     expires = data.get("expires")
     if isinstance(expires, str):
         try:
             expires = dt.date.fromisoformat(expires)
         except ValueError:
-            raise ConfigError(f"{where}.expires: must be a date (YYYY-MM-DD)") from None
-    if expires is not None and not isinstance(expires, dt.date):
-        raise ConfigError(f"{where}.expires: must be a date (YYYY-MM-DD)")
+            expires = False  # reported just below, with the key
+    if expires is not None and (not isinstance(expires, dt.date) or isinstance(expires, dt.datetime)):
+        raise ConfigError(f"{at.child(data, 'expires')}: must be a date (YYYY-MM-DD)")
     path = data.get("path")
     if path is not None and not isinstance(path, str):
-        raise ConfigError(f"{where}.path: must be a glob string")
-    return IgnoreEntry(data["rule"].strip(), data["resource"].strip(), data["reason"].strip(), path, expires, where)
+        raise ConfigError(f"{at.child(data, 'path')}: must be a glob string")
+    source = f"{at.file}: {at.key}"
+    return IgnoreEntry(data["rule"].strip(), data["resource"].strip(), data["reason"].strip(), path, expires, source)
 
 
-def parse_config(data: Any, where: str, base: Path) -> Config:
-    """A validated Config from the loaded mapping; relative paths are taken from `base` (the repo root)."""
+def parse_config(data: Any, where: str, base: Path, confine: bool = True) -> Config:
+    """A validated Config from the loaded mapping; relative paths are taken from `base` (the repo root).
+
+    With `confine` (a config that is part of the repository), every path it names must stay inside `base`.
+    """
     if data is None:
         return Config(path=where)
-    data = _expect(data, dict, where, "a mapping")
-    _unknown(data, _TOP_KEYS, where)
+    top = _At(where)
+    data = _expect(data, dict, top, "a mapping")
+    _unknown(data, _TOP_KEYS, top)
     config = Config(path=where)
-    rules = data.get("rules") or {}
-    _expect(rules, dict, f"{where}: rules", "a mapping")
-    _unknown(rules, _RULES_KEYS, f"{where}: rules")
-    config.disable = _strings(rules.get("disable", []), f"{where}: rules.disable")
-    config.enable = _strings(rules.get("enable", []), f"{where}: rules.enable")
-    for rule, severity in _expect(rules.get("severity", {}), dict, f"{where}: rules.severity", "a mapping").items():
+    rules, at_rules = _mapping(data, "rules", top)
+    _unknown(rules, _RULES_KEYS, at_rules)
+    config.disable = _strings(rules.get("disable", []), at_rules.child(rules, "disable"))
+    config.enable = _strings(rules.get("enable", []), at_rules.child(rules, "enable"))
+    severities, at_severity = _mapping(rules, "severity", at_rules)
+    for rule, severity in severities.items():
         if severity not in SEVERITIES:
-            raise ConfigError(f"{where}: rules.severity.{rule}: {severity!r} is not one of {', '.join(SEVERITIES)}")
+            choices = ", ".join(SEVERITIES)
+            raise ConfigError(f"{at_severity.child(severities, rule)}: {severity!r} is not one of {choices}")
         config.severity[str(rule)] = severity
-    for rule, options in _expect(rules.get("options", {}), dict, f"{where}: rules.options", "a mapping").items():
-        config.options[str(rule)] = dict(_expect(options, dict, f"{where}: rules.options.{rule}", "a mapping"))
-    config.rule_dirs = [base / d for d in _strings(data.get("rule_dirs", []), f"{where}: rule_dirs")]
-    config.exclude = _strings(data.get("exclude", []), f"{where}: exclude")
+    options, at_options = _mapping(rules, "options", at_rules)
+    for rule, values in options.items():
+        config.options[str(rule)] = dict(_expect(values, dict, at_options.child(options, rule), "a mapping"))
+    config.rule_dirs = [
+        _path(base, name, top.child(data, "rule_dirs"), "rule folder", confine)
+        for name in _strings(data.get("rule_dirs", []), top.child(data, "rule_dirs"))
+    ]
+    config.exclude = _strings(data.get("exclude", []), top.child(data, "exclude"))
     if "fail_on" in data:
         if data["fail_on"] not in SEVERITIES:
-            raise ConfigError(f"{where}: fail_on must be one of {', '.join(SEVERITIES)}")
+            raise ConfigError(f"{top.child(data, 'fail_on')}: must be one of {', '.join(SEVERITIES)}")
         config.fail_on = data["fail_on"]
     if "fail_under" in data:
-        value = _expect(data["fail_under"], int, f"{where}: fail_under", "a whole number from 0 to 100")
+        at = top.child(data, "fail_under")
+        value = _expect(data["fail_under"], int, at, "a whole number from 0 to 100")
         if not 0 <= value <= 100:
-            raise ConfigError(f"{where}: fail_under must be a whole number from 0 to 100")
+            raise ConfigError(f"{at}: must be a whole number from 0 to 100")
         config.fail_under = value
     if "strict_parse" in data:
-        config.strict_parse = _expect(data["strict_parse"], bool, f"{where}: strict_parse", "true or false")
+        config.strict_parse = _expect(data["strict_parse"], bool, top.child(data, "strict_parse"), "true or false")
     if "max_file_bytes" in data:
-        config.max_file_bytes = _expect(data["max_file_bytes"], int, f"{where}: max_file_bytes", "a number of bytes")
+        at = top.child(data, "max_file_bytes")
+        what = f"a number of bytes from 1 to {MAX_FILE_BYTES_LIMIT:,}"
+        value = _expect(data["max_file_bytes"], int, at, what)
+        if not 1 <= value <= MAX_FILE_BYTES_LIMIT:
+            raise ConfigError(f"{at}: must be {what}")
+        config.max_file_bytes = value
     if "baseline" in data:
-        config.baseline = base / _expect(data["baseline"], str, f"{where}: baseline", "a file path")
-    scoring = data.get("scoring") or {}
-    _expect(scoring, dict, f"{where}: scoring", "a mapping")
-    _unknown(scoring, _SCORING_KEYS, f"{where}: scoring")
+        at = top.child(data, "baseline")
+        config.baseline = _path(base, _expect(data["baseline"], str, at, "a file path"), at, "baseline", confine)
+    scoring, at_scoring = _mapping(data, "scoring", top)
+    _unknown(scoring, _SCORING_KEYS, at_scoring)
     if "severity_weights" in scoring:
-        config.severity_weights = _weights(scoring["severity_weights"], f"{where}: scoring.severity_weights")
+        at = at_scoring.child(scoring, "severity_weights")
+        config.severity_weights = _weights(scoring["severity_weights"], at)
         unknown = sorted(set(config.severity_weights) - set(SEVERITIES))
         if unknown:
-            raise ConfigError(f"{where}: scoring.severity_weights: unknown severity {unknown[0]!r}")
+            raise ConfigError(f"{at}: unknown severity {unknown[0]!r}")
     if "category_weights" in scoring:
-        config.category_weights = _weights(scoring["category_weights"], f"{where}: scoring.category_weights")
-    ignore = _expect(data.get("ignore", []), list, f"{where}: ignore", "a list of entries")
-    config.ignore = [_ignore_entry(raw, f"{where}: ignore[{index}]") for index, raw in enumerate(ignore)]
+        config.category_weights = _weights(scoring["category_weights"], at_scoring.child(scoring, "category_weights"))
+    at_ignore = top.child(data, "ignore")
+    ignore = _expect(data.get("ignore", []), list, at_ignore, "a list of entries")
+    config.ignore = [_ignore_entry(raw, at_ignore.item(ignore, index)) for index, raw in enumerate(ignore)]
     return config
 
 
+def _path(base: Path, name: str, at: _At, what: str, confine: bool) -> Path:
+    if not confine:
+        return base / name
+    try:
+        return confined(base, Path(name), what)
+    except RepoFileError as error:
+        raise ConfigError(f"{at}: {error}") from None
+
+
 def load_config(root: Path, explicit: Path | None = None) -> Config:
-    """The repo's configuration: an explicit file, else `.auditor.yaml`, else `[tool.auditor]`, else defaults."""
+    """The repo's configuration: an explicit file, else `.auditor.yaml`, else `[tool.auditor]`, else defaults.
+
+    A file inside the repository is the repository's (paths it names stay inside it); an explicit file
+    elsewhere is the user's own choice.
+    """
     candidates = [explicit] if explicit is not None else [root / name for name in CONFIG_FILES]
     for path in candidates:
-        if path.is_file():
-            try:
-                data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-            except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-                raise ConfigError(f"{path}: cannot be read: {str(error).splitlines()[0]}") from None
-            return parse_config(data, str(path), root)
+        if path.exists() or path.is_symlink():
+            confine = is_inside(root, path)
+            if explicit is None and not confine:
+                raise ConfigError(f"{path}: is a link to a file outside the repository; not read")
+            text = _read(path)
+            documents, error = load_documents(text)
+            if error is not None:
+                place = f"{path}:{error.line}" if error.line else str(path)
+                raise ConfigError(f"{place}: not valid YAML: {error.message}")
+            if len(documents) > 1:
+                raise ConfigError(f"{path}:{documents[1].line}: holds more than one YAML document")
+            return parse_config(documents[0].value if documents else None, str(path), root, confine)
         if explicit is not None:
             raise ConfigError(f"{path}: config file does not exist")
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
+    if pyproject.exists() and is_inside(root, pyproject):
         try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-            raise ConfigError(f"{pyproject}: cannot be read: {error}") from None
-        section = data.get("tool", {}).get("auditor")
+            data = tomllib.loads(_read(pyproject))
+        except (ValueError, RecursionError) as error:  # TOMLDecodeError is a ValueError, as is a huge integer
+            raise ConfigError(f"{pyproject}: cannot be read as TOML: {str(error).splitlines()[0][:200]}") from None
+        tool = data.get("tool")
+        section = tool.get("auditor") if isinstance(tool, dict) else None
         if section is not None:
             return parse_config(section, f"{pyproject} [tool.auditor]", root)
     return Config()
+
+
+def _read(path: Path) -> str:
+    try:
+        return read_text(path, MAX_CONFIG_BYTES, "config file")
+    except RepoFileError as error:
+        raise ConfigError(str(error)) from None

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from auditor import __version__
 from auditor.model import Finding
+from auditor.repofiles import MAX_BASELINE_BYTES, RepoFileError, read_text
 
 BASELINE_VERSION = 1
 
@@ -34,13 +35,18 @@ def baseline_text(findings: Iterable[Finding]) -> str:
 
 
 def read_baseline(path: Path) -> dict[str, str]:
-    """fingerprint → rule id of every accepted finding."""
+    """fingerprint → rule id of every accepted finding. Errors name the file, never echo its content."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BaselineError(f"{path}: baseline file does not exist (create it with `audit baseline`)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BaselineError(f"{path}: cannot be read as a baseline: {error}") from None
+        text = read_text(path, MAX_BASELINE_BYTES, "baseline file")
+    except RepoFileError as error:
+        hint = " (create it with `audit baseline`)" if not path.exists() else ""
+        raise BaselineError(f"{error}{hint}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BaselineError(f"{path}:{error.lineno}: cannot be read as a baseline: not valid JSON") from None
+    except (ValueError, RecursionError):  # an integer of thousands of digits, or nesting beyond the stack
+        raise BaselineError(f"{path}: cannot be read as a baseline: not a scale-auditor baseline") from None
     if (
         not isinstance(data, dict)
         or data.get("version") != BASELINE_VERSION
@@ -48,8 +54,9 @@ def read_baseline(path: Path) -> dict[str, str]:
     ):
         raise BaselineError(f"{path}: not a version-{BASELINE_VERSION} scale-auditor baseline")
     accepted: dict[str, str] = {}
-    for entry in data["findings"]:
+    for index, entry in enumerate(data["findings"]):
         if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str):
-            raise BaselineError(f"{path}: every entry needs a fingerprint")
-        accepted[entry["fingerprint"]] = str(entry.get("rule_id", ""))
+            raise BaselineError(f"{path}: findings[{index}] has no fingerprint")
+        rule_id = entry.get("rule_id", "")
+        accepted[entry["fingerprint"]] = rule_id if isinstance(rule_id, str) else ""
     return accepted
