@@ -3,21 +3,43 @@
 Parsing is a pure function of (path, text), so facts can be reused until the file, or the parsers, change.
 The key includes a hash of the parser sources, so an upgraded tool never reads stale facts. Best effort:
 any problem reading or writing the cache just means parsing again.
+
+The cache holds plain data, never code: entries are JSON in which a dataclass is a tagged object of one
+of a fixed set of types, and decoding checks every field against that type's annotations, so a planted or
+corrupted entry is a miss, not an object with a surprise inside (pickle would run whatever it names). The
+directory is private to the user; entries are written atomically.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import os
-import pickle
+import stat
 import tempfile
+import types
+import typing
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from auditor import __version__
 from auditor.discover import SourceFile
-from auditor.model import Facts
+from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting
+from auditor.parsers.hcl import Block, Expr
+from auditor.parsers.terraform import FileBlocks
+
+FORMAT_VERSION = 1
+MAX_ENTRY_BYTES = 64 * 1024 * 1024  # far above the facts of a 2 MB file; a larger entry is not ours
+_TYPES: dict[str, type] = {cls.__name__: cls for cls in (Facts, Node, Edge, Diagnostic, Setting, Location, Block,
+                                                         Expr, FileBlocks)}
+_TAG, _TUPLE, _PAIRS = "$type", "$tuple", "$pairs"
+
+
+class _Shape(Exception):
+    """An entry that is not what this version of the tool writes."""
 
 
 def default_cache_dir() -> Path:
@@ -27,47 +49,183 @@ def default_cache_dir() -> Path:
 
 @cache
 def _parser_fingerprint() -> str:
-    """Changes whenever any parser's code changes (or the package version does)."""
-    digest = hashlib.sha256(__version__.encode())
+    """Changes whenever any parser's code changes (or the package version or the entry format does)."""
+    digest = hashlib.sha256(f"{__version__}\0{FORMAT_VERSION}".encode())
     for path in sorted((Path(__file__).parent / "parsers").glob("*.py")):
         digest.update(path.read_bytes())
     digest.update((Path(__file__).parent / "model.py").read_bytes())
     return digest.hexdigest()[:16]
 
 
+def encode(value: Any) -> Any:
+    """`value` as JSON-ready data: tuples, non-string-keyed maps and the known dataclasses are tagged."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, list):
+        return [encode(item) for item in value]
+    if isinstance(value, tuple):
+        return {_TUPLE: [encode(item) for item in value]}
+    if isinstance(value, dict):
+        if all(isinstance(key, str) and not key.startswith("$") for key in value):
+            return {key: encode(item) for key, item in value.items()}
+        return {_PAIRS: [[encode(key), encode(item)] for key, item in value.items()]}
+    if dataclasses.is_dataclass(value) and _TYPES.get(type(value).__name__) is type(value):
+        fields = {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {_TAG: type(value).__name__, **fields}
+    raise TypeError(f"cannot cache a {type(value).__name__}")
+
+
+def decode(data: Any) -> Any:
+    """The inverse of `encode`; raises _Shape for anything `encode` does not produce."""
+    if data is None or isinstance(data, (bool, int, float, str)):
+        return data
+    if isinstance(data, list):
+        return [decode(item) for item in data]
+    if not isinstance(data, dict):
+        raise _Shape(type(data).__name__)
+    if _TUPLE in data:
+        if len(data) != 1 or not isinstance(data[_TUPLE], list):
+            raise _Shape("tuple")
+        return tuple(decode(item) for item in data[_TUPLE])
+    if _PAIRS in data:
+        pairs = data[_PAIRS]
+        if len(data) != 1 or not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 for p in pairs):
+            raise _Shape("pairs")
+        decoded = {}
+        for key, item in pairs:
+            key = decode(key)
+            if isinstance(key, (list, dict)):
+                raise _Shape("unhashable key")
+            decoded[key] = decode(item)
+        return decoded
+    if _TAG in data:
+        return _instance(data)
+    if any(key.startswith("$") for key in data):
+        raise _Shape("unknown tag")
+    return {key: decode(item) for key, item in data.items()}
+
+
+def _instance(data: dict[str, Any]) -> Any:
+    cls = _TYPES.get(data[_TAG]) if isinstance(data[_TAG], str) else None
+    if cls is None:
+        raise _Shape("unknown type")
+    hints = _hints(cls)
+    values = {key: decode(item) for key, item in data.items() if key != _TAG}
+    if set(values) - set(hints):
+        raise _Shape(f"{cls.__name__}: unknown field")
+    for name, value in values.items():
+        if not _conforms(value, hints[name]):
+            raise _Shape(f"{cls.__name__}.{name}")
+    try:
+        return cls(**values)
+    except TypeError as error:  # a required field is missing
+        raise _Shape(cls.__name__) from error
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return {f.name: typing.get_type_hints(cls)[f.name] for f in dataclasses.fields(cls)}
+
+
+def _conforms(value: Any, hint: Any) -> bool:
+    """Whether a decoded value fits a field annotation (the forms model and parser dataclasses use)."""
+    if hint is Any:
+        return True
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_conforms(value, arg) for arg in args)
+    if origin is typing.Literal:
+        return value in args
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_conforms(item, args[0]) for item in value)
+        return len(value) == len(args) and all(_conforms(item, arg) for item, arg in zip(value, args, strict=True))
+    if origin is dict:
+        return isinstance(value, dict) and all(
+            _conforms(key, args[0]) and _conforms(item, args[1]) for key, item in value.items()
+        )
+    if hint is type(None):
+        return value is None
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return False
+
+
+def _private_dir(path: Path) -> bool:
+    """Create `path` (mode 0700) or accept it if it is a real directory of ours that no one else can write."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(path)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        return False
+    if info.st_mode & 0o077:
+        try:
+            os.chmod(path, 0o700)
+        except OSError:
+            return False
+    return True
+
+
 class ParseCache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory / _parser_fingerprint()
+        self.usable = _private_dir(directory) and _private_dir(self.directory)
         self.hits = 0
         self.misses = 0
 
     def _entry(self, source: SourceFile) -> Path:
         key = hashlib.sha256(f"{source.kind}\0{source.path}\0{source.sha256}".encode()).hexdigest()
-        return self.directory / key[:2] / f"{key}.pickle"
+        return self.directory / key[:2] / f"{key}.json"
 
     def parse(self, source: SourceFile, parser: Callable[[SourceFile], Facts]) -> Facts:
         entry = self._entry(source)
-        try:
-            with entry.open("rb") as handle:
-                facts = pickle.load(handle)
-            if isinstance(facts, Facts) and facts.path == source.path:
-                self.hits += 1
-                return facts
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            pass
+        facts = self._load(entry, source) if self.usable else None
+        if facts is not None:
+            self.hits += 1
+            return facts
         self.misses += 1
         facts = parser(source)
-        self._store(entry, facts)
+        if self.usable:
+            self._store(entry, facts)
         return facts
+
+    def _load(self, entry: Path, source: SourceFile) -> Facts | None:
+        try:
+            with entry.open("rb") as handle:
+                raw = handle.read(MAX_ENTRY_BYTES + 1)
+            if len(raw) > MAX_ENTRY_BYTES:
+                return None
+            envelope = json.loads(raw)
+            if not isinstance(envelope, dict) or envelope.get("format") != FORMAT_VERSION:
+                return None
+            facts = decode(envelope.get("facts"))
+        except (OSError, ValueError, RecursionError, MemoryError, _Shape):
+            return None  # missing, unreadable, not JSON, a 5,000-digit number, too deep, or not our shape
+        if isinstance(facts, Facts) and facts.path == source.path and facts.kind == source.kind:
+            return facts
+        return None
 
     def _store(self, entry: Path, facts: Facts) -> None:
         temporary: str | None = None
         try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=entry.parent, delete=False) as handle:
+            text = json.dumps({"format": FORMAT_VERSION, "facts": encode(facts)}, separators=(",", ":"))
+            if not _private_dir(entry.parent):
+                return
+            with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=entry.parent, delete=False) as handle:
                 temporary = handle.name
-                pickle.dump(facts, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.write(text)
             os.replace(temporary, entry)
-        except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            temporary = None
+        except (OSError, TypeError, ValueError, RecursionError):
+            pass
+        finally:
             if temporary is not None:
                 Path(temporary).unlink(missing_ok=True)

@@ -267,7 +267,7 @@ _MAX_INSTANCES = 256
 
 
 @dataclass(frozen=True)
-class _FileBlocks:
+class FileBlocks:
     """What one file contributes to its module directory: blocks, tfvars, and its diagnostics."""
 
     path: str
@@ -299,36 +299,36 @@ def _is_tfvars(path: str) -> bool:
     return path.endswith((".tfvars", ".tfvars.json"))
 
 
-def _hcl_file(path: str, text: str, diagnostics: list[Diagnostic]) -> _FileBlocks:
+def _hcl_file(path: str, text: str, diagnostics: list[Diagnostic]) -> FileBlocks:
     document = parse_document(text)
     if document.error_line is not None:
         diagnostics.append(Diagnostic(path, document.error_message, document.error_line, "parse-error"))
     if _is_tfvars(path):
         tfvars = {name: (_redacted(name, value), Location(path, *document.spans[name]))
                   for name, value in document.attrs.items()}
-        return _FileBlocks(path, (), tfvars)
-    return _FileBlocks(path, document.blocks)
+        return FileBlocks(path, (), tfvars)
+    return FileBlocks(path, document.blocks)
 
 
-def _json_file(path: str, text: str, diagnostics: list[Diagnostic]) -> _FileBlocks:
+def _json_file(path: str, text: str, diagnostics: list[Diagnostic]) -> FileBlocks:
     """Terraform JSON syntax: the same blocks, with lines from a position-keeping JSON reader."""
     try:
         root = _JsonReader(text).document()
     except ValueError as error:
         line = int(match.group(1)) if (match := re.search(r"line (\d+)", str(error))) else None
         diagnostics.append(Diagnostic(path, f"invalid JSON: {error}", line, "parse-error"))
-        return _FileBlocks(path)
+        return FileBlocks(path)
     if not isinstance(root, _JObject):
         diagnostics.append(Diagnostic(path, "Terraform JSON must be an object", 1, "parse-error"))
-        return _FileBlocks(path)
+        return FileBlocks(path)
     if _is_tfvars(path):
-        return _FileBlocks(path, (), {name: (_redacted(name, _json_value(value)), Location(path, line, end))
+        return FileBlocks(path, (), {name: (_redacted(name, _json_value(value)), Location(path, line, end))
                                       for name, (value, line, end) in root.items.items()})
     blocks: list[Block] = []
     for block_type, (body, _, _) in root.items.items():
         depth = {"resource": 2, "data": 2}.get(block_type, 0 if block_type in ("terraform", "locals") else 1)
         blocks.extend(_json_blocks(block_type, (), body, depth))
-    return _FileBlocks(path, tuple(blocks))
+    return FileBlocks(path, tuple(blocks))
 
 
 class _JObject:
@@ -485,7 +485,7 @@ class _Located:
 class _Module:
     """All blocks of one module directory, indexed by what references name."""
 
-    def __init__(self, directory: str, files: list[_FileBlocks]) -> None:
+    def __init__(self, directory: str, files: list[FileBlocks]) -> None:
         self.dir = directory
         self.resources: dict[tuple[str, str], _Located] = {}
         self.variables: dict[str, _Located] = {}
@@ -675,12 +675,12 @@ class _Repo:
     """All module directories of a repository and the callers of local modules."""
 
     def __init__(self, facts: Iterable[Facts]) -> None:
-        grouped: dict[str, list[_FileBlocks]] = defaultdict(list)
+        grouped: dict[str, list[FileBlocks]] = defaultdict(list)
         self.diagnostics: dict[str, list[Diagnostic]] = defaultdict(list)
         for fact in facts:
             directory = _module_dir(fact.path)
             contribution = fact.extra.get("terraform")
-            grouped[directory].append(contribution if isinstance(contribution, _FileBlocks) else _FileBlocks(fact.path))
+            grouped[directory].append(contribution if isinstance(contribution, FileBlocks) else FileBlocks(fact.path))
             self.diagnostics[directory].extend(fact.diagnostics)
         self.modules = {directory: _Module(directory, files) for directory, files in grouped.items()}
         self.callers: dict[str, list[tuple[_Module, _Located]]] = defaultdict(list)
