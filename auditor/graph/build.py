@@ -17,12 +17,13 @@ from typing import cast
 import networkx as nx
 
 from auditor.graph.resolve import HostIndex
-from auditor.model import Edge, Facts, Location, Node, Source, node_id
+from auditor.model import Edge, Facts, Location, Node, Setting, Source, node_id
 
 # Path parts that sit between a service's directory and its config files.
 _CONFIG_SUBDIRS = ("src/main/resources", "src/main/resources/config", "config", "settings", "instance", "conf")
 _LIFTED_KINDS = ("connects_to", "calls")
 _SOURCES = ("terraform", "kubernetes", "compose", "appconfig")
+_EdgeKey = tuple[str, str, str, Location]  # source, target, kind, evidence: one statement, however often read
 
 
 def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
@@ -44,8 +45,9 @@ def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
     index.add_terraform_hostnames({host: target for host, target in hostnames.items() if target in nodes})
 
     _match_selectors(graph)
+    added = {_edge_key(data) for _, _, data in graph.edges(data="edge")}
     for edge in sorted(edges, key=_edge_order):
-        _add_edge(graph, edge, index)
+        _add_edge(graph, edge, index, added)
     _attach_app_config(graph)
     _lift_config_links(graph)
     return graph
@@ -53,6 +55,11 @@ def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
 
 def _edge_order(edge: Edge) -> tuple[str, int, str, str]:
     return (edge.location.path, edge.location.line, edge.source, edge.target)
+
+
+def _edge_key(edge: Edge) -> _EdgeKey:
+    """What makes two edges the same statement: ends, kind and evidence line."""
+    return (edge.source, edge.target, edge.kind, edge.location)
 
 
 def _merge_nodes(nodes: Iterable[Node]) -> dict[str, Node]:
@@ -78,7 +85,7 @@ def _merge_nodes(nodes: Iterable[Node]) -> dict[str, Node]:
     return merged
 
 
-def _add_edge(graph: nx.MultiDiGraph, edge: Edge, index: HostIndex) -> None:
+def _add_edge(graph: nx.MultiDiGraph, edge: Edge, index: HostIndex, added: set[_EdgeKey]) -> None:
     if edge.source not in graph:
         return
     target = edge.target
@@ -93,7 +100,8 @@ def _add_edge(graph: nx.MultiDiGraph, edge: Edge, index: HostIndex) -> None:
             if behind:
                 # A call to a Kubernetes Service is a call to the workloads it selects (via: the Service).
                 for workload in behind:
-                    _add_resolved(graph, dataclasses.replace(edge, attrs={**edge.attrs, "via": resolved}), workload)
+                    _add_resolved(graph, dataclasses.replace(edge, attrs={**edge.attrs, "via": resolved}), workload,
+                                  added)
                 return
             target = resolved
     elif target not in graph:
@@ -102,16 +110,19 @@ def _add_edge(graph: nx.MultiDiGraph, edge: Edge, index: HostIndex) -> None:
         if edge.kind == "configures" and target.startswith("appconfig:"):
             return  # an env_file that does not exist or was not readable; discovery said so
         target = _missing_node(graph, target, edge)
-    _add_resolved(graph, edge, target)
+    _add_resolved(graph, edge, target, added)
 
 
-def _add_resolved(graph: nx.MultiDiGraph, edge: Edge, target: str) -> None:
+def _add_resolved(graph: nx.MultiDiGraph, edge: Edge, target: str, added: set[_EdgeKey]) -> None:
+    """Add `edge` to `target` unless the same statement is already there (`added` holds the edges' keys, so
+    a file with thousands of links from one node is not a scan of its out-edges per link)."""
     if target == edge.source:
         return
     edge = dataclasses.replace(edge, target=target)
-    for _, _, existing in graph.out_edges(edge.source, data="edge"):
-        if (existing.target, existing.kind, existing.location) == (target, edge.kind, edge.location):
-            return
+    key = _edge_key(edge)
+    if key in added:
+        return
+    added.add(key)
     graph.add_edge(edge.source, target, edge=edge)
 
 
@@ -200,6 +211,7 @@ def _attach_app_config(graph: nx.MultiDiGraph) -> None:
     """
     configs = [n for _, n in graph.nodes(data="node") if n.source == "appconfig" and n.kind == "config"]
     compose_owners = _ComposeOwners([n for _, n in graph.nodes(data="node") if n.source == "compose"])
+    deployed = _deployed_by_name(graph)
     orphans: list[tuple[str, Node]] = []
     for config in configs:
         if any(edge.kind == "configures" for _, _, edge in graph.out_edges(config.id, data="edge")):
@@ -213,16 +225,16 @@ def _attach_app_config(graph: nx.MultiDiGraph) -> None:
         if not config.settings and not any(graph.out_edges(config.id)):
             continue
         service_dir = _service_dir(config_dir, config.type)
-        named = _owner_by_name(graph, service_dir)
+        named = _owner_by_name(deployed, service_dir)
         if named is not None:
             owner = named
             where = Location(config.location.path, 1)
             graph.add_edge(config.id, owner.id, edge=Edge(config.id, owner.id, "configures", where, {"via": "name"}))
             continue
         orphans.append((service_dir, config))
-    directories = {directory for directory, _ in orphans}
+    sole = _sole_descendants({directory for directory, _ in orphans})
     for directory, config in orphans:
-        _implied_service(graph, config, _sole_descendant(directory, directories))
+        _implied_service(graph, config, sole[directory])
 
 
 class _ComposeOwners:
@@ -260,28 +272,46 @@ class _ComposeOwners:
         return sorted(owners, key=lambda owner: owner[0].id)
 
 
-def _sole_descendant(directory: str, directories: set[str]) -> str:
-    """A root `.env` above a single app directory belongs to that app, not to a second implied service."""
-    below = {d for d in directories if d != directory and _within(d, directory)}
-    return below.pop() if len(below) == 1 else directory
+def _sole_descendants(directories: set[str]) -> dict[str, str]:
+    """Each directory → the one other directory below it, if there is exactly one, else itself: a root `.env`
+    above a single app directory belongs to that app, not to a second implied service.
+
+    Each directory is registered with its ancestors (one walk up its path), never compared with every other.
+    """
+    below: dict[str, set[str]] = defaultdict(set)
+    for directory in directories:
+        ancestor = directory
+        while ancestor != ".":
+            parent = posixpath.dirname(ancestor) or "."
+            if parent == ancestor:
+                break
+            ancestor = parent
+            if ancestor in directories and len(below[ancestor]) < 2:  # two already means "not the only one"
+                below[ancestor].add(directory)
+    return {directory: next(iter(below[directory])) if len(below[directory]) == 1 else directory
+            for directory in directories}
 
 
-def _owner_by_name(graph: nx.MultiDiGraph, directory: str) -> Node | None:
+def _deployed_by_name(graph: nx.MultiDiGraph) -> dict[str, list[Node]]:
+    """Deployed services (not implied by a config file) by name, so naming an owner is a lookup."""
+    deployed: dict[str, list[Node]] = defaultdict(list)
+    for _, node in graph.nodes(data="node"):
+        if node.kind == "service" and node.source != "appconfig":
+            deployed[node.name].append(node)
+    return deployed
+
+
+def _owner_by_name(deployed: dict[str, list[Node]], directory: str) -> Node | None:
     """The one deployed service named like the config's directory or, failing that, one of its parents
     (`services/storefront/shop/settings.py` belongs to a Deployment `storefront`)."""
-    deployed = [n for _, n in graph.nodes(data="node") if n.kind == "service" and n.source != "appconfig"]
     parts = [] if directory == "." else directory.split("/")
     for name in reversed(parts[-3:]):
-        named = [node for node in deployed if node.name == name]
+        named = deployed.get(name, [])
         if len(named) == 1:
             return named[0]
         if named:
             return None  # ambiguous: two services share the name
     return None
-
-
-def _within(path: str, directory: str) -> bool:
-    return directory == "." or path == directory or path.startswith(directory + "/")
 
 
 def _implied_service(graph: nx.MultiDiGraph, config: Node, directory: str) -> None:
@@ -296,7 +326,14 @@ def _implied_service(graph: nx.MultiDiGraph, config: Node, directory: str) -> No
 
 
 def _lift_config_links(graph: nx.MultiDiGraph) -> None:
-    """What a config file connects to, the services it configures connect to (evidence: the config line)."""
+    """What a config file connects to, the services it configures connect to (evidence: the config line).
+
+    Edges already present and each service's settings so far are kept in sets, so a service that thousands
+    of config files configure (a compose service built from the repository root) costs one pass, not a
+    rescan of its parallel edges and settings per config.
+    """
+    present = {(u, v, e.kind, e.location) for u, v, e in graph.edges(data="edge")}
+    settings: dict[str, tuple[list[Setting], set[Setting]]] = {}
     for config_id, service_id, data in list(graph.edges(data=True)):
         edge: Edge = data["edge"]
         config: Node = graph.nodes[config_id]["node"]
@@ -307,15 +344,19 @@ def _lift_config_links(graph: nx.MultiDiGraph) -> None:
             link: Edge = link_data["edge"]
             if link.kind not in _LIFTED_KINDS or target == service_id:
                 continue
-            lifted = Edge(service_id, target, link.kind, link.location, {**link.attrs, "via_config": config_id})
-            if not any(
-                existing["edge"].location == link.location and existing["edge"].kind == link.kind
-                for existing in graph.get_edge_data(service_id, target, default={}).values()
-            ):
+            key = (service_id, target, link.kind, link.location)
+            if key not in present:
+                present.add(key)
+                lifted = Edge(service_id, target, link.kind, link.location, {**link.attrs, "via_config": config_id})
                 graph.add_edge(service_id, target, edge=lifted)
         if config.settings:
-            known = set(service.settings)
-            extra = tuple(s for s in config.settings if s not in known)
-            if extra:
-                service = dataclasses.replace(service, settings=service.settings + extra)
-                graph.nodes[service_id]["node"] = service
+            if service_id not in settings:
+                settings[service_id] = (list(service.settings), set(service.settings))
+            merged, known = settings[service_id]
+            extra = [setting for setting in config.settings if setting not in known]
+            merged.extend(extra)
+            known.update(extra)
+    for service_id, (merged, _) in settings.items():
+        service = graph.nodes[service_id]["node"]
+        if len(merged) != len(service.settings):
+            graph.nodes[service_id]["node"] = dataclasses.replace(service, settings=tuple(merged))
