@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,18 +43,22 @@ class CheckContext:
 
     def nodes(self, kind: str | None = None, source: str | None = None) -> list[Node]:
         """Nodes in id order (deterministic), optionally of one kind and source format."""
-        return [
-            node
-            for node in self._all_nodes()
-            if (kind is None or node.kind == kind) and (source is None or node.source == source)
-        ]
+        return list(self._index().by_kind.get((kind, source), ()))
 
-    def _all_nodes(self) -> list[Node]:
-        """Every node in id order, computed once per graph (rules never change the graph)."""
-        cached: list[Node] | None = self.graph.graph.get("sorted_nodes")
-        if cached is None or len(cached) != self.graph.number_of_nodes():
-            cached = [self.graph.nodes[ident]["node"] for ident in sorted(self.graph.nodes)]
-            self.graph.graph["sorted_nodes"] = cached
+    def of_type(self, type_: str, source: str = "kubernetes", namespace: str | None = None) -> list[Node]:
+        """Nodes of one resource type (`LimitRange`, `aws_subnet`) in id order, optionally only those in one
+        namespace: a lookup, so a check may ask it once per subject without scanning the graph."""
+        index = self._index()
+        if namespace is None:
+            return list(index.by_type.get((source, type_), ()))
+        return list(index.by_namespace.get((source, type_, namespace), ()))
+
+    def _index(self) -> _NodeIndex:
+        """The node index, built once per graph (rules never change the graph) and shared by all rules."""
+        cached: _NodeIndex | None = self.graph.graph.get("node_index")
+        if cached is None or cached.size != self.graph.number_of_nodes():
+            cached = _NodeIndex.of(self.graph)
+            self.graph.graph["node_index"] = cached
         return cached
 
     def out_edges(self, ident: str, kinds: Iterable[str] | None = None) -> list[Edge]:
@@ -112,6 +117,32 @@ class CheckContext:
 
     def related(self, node: Node, message: str) -> Related:
         return Related(node.location, message)
+
+
+@dataclass(frozen=True)
+class _NodeIndex:
+    """Nodes in id order, grouped by (kind, source) with None for "any", by (source, type), and by
+    (source, type, namespace)."""
+
+    size: int
+    by_kind: dict[tuple[str | None, str | None], list[Node]]
+    by_type: dict[tuple[str, str], list[Node]]
+    by_namespace: dict[tuple[str, str, str], list[Node]]
+
+    @classmethod
+    def of(cls, graph: nx.MultiDiGraph) -> _NodeIndex:
+        by_kind: dict[tuple[str | None, str | None], list[Node]] = defaultdict(list)
+        by_type: dict[tuple[str, str], list[Node]] = defaultdict(list)
+        by_namespace: dict[tuple[str, str, str], list[Node]] = defaultdict(list)
+        for ident in sorted(graph.nodes):
+            node: Node = graph.nodes[ident]["node"]
+            for key in ((None, None), (node.kind, None), (None, node.source), (node.kind, node.source)):
+                by_kind[key].append(node)
+            by_type[(node.source, node.type)].append(node)
+            namespace = node.attrs.get("namespace")
+            if isinstance(namespace, str):
+                by_namespace[(node.source, node.type, namespace)].append(node)
+        return cls(graph.number_of_nodes(), dict(by_kind), dict(by_type), dict(by_namespace))
 
 
 def _edge_key(edge: Edge) -> tuple[str, str, str, Location]:

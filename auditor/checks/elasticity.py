@@ -52,9 +52,9 @@ def _namespace_defaults(ctx: CheckContext, node: Node, section: str) -> set[str]
     """
     namespace = node.attrs.get("namespace")
     found: set[str] = set()
-    for other in ctx.nodes(source="kubernetes"):
-        if other.type != "LimitRange" or other.attrs.get("namespace") != namespace:
-            continue
+    if not isinstance(namespace, str):
+        return found
+    for other in ctx.of_type("LimitRange", namespace=namespace):
         for key in (("default_request", "default") if section == "requests" else ("default",)):
             values = other.attrs.get(key)
             if isinstance(values, dict):

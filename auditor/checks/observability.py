@@ -150,8 +150,10 @@ def _meshed(node: Node, ctx: CheckContext | None = None) -> str | None:
 
 def _namespace_mesh(ctx: CheckContext, namespace: Any) -> str | None:
     """The mesh a Namespace object in the repository injects into every pod in it (parser attr `mesh`)."""
-    for other in ctx.nodes("config", "kubernetes"):
-        if other.type == "Namespace" and other.name == namespace and isinstance(other.attrs.get("mesh"), str):
+    if not isinstance(namespace, str):
+        return None
+    for other in ctx.of_type("Namespace", namespace=namespace):  # a Namespace object's namespace is its name
+        if other.kind == "config" and other.name == namespace and isinstance(other.attrs.get("mesh"), str):
             return str(other.attrs["mesh"])
     return None
 
@@ -325,12 +327,14 @@ def _monitored(ctx: CheckContext, node: Node) -> bool:
     if any(_scrape_annotated(s.attrs.get("annotations")) for s in services):
         return True
     namespace = node.attrs.get("namespace")
-    for monitor in ctx.nodes(source="kubernetes"):
+    for monitor in ctx.of_type("PodMonitor"):
         expressions = monitor.attrs.get("selector_expressions")
-        if monitor.type == "PodMonitor" and _in_namespaces(monitor, namespace) and \
+        if _in_namespaces(monitor, namespace) and \
                 _selects(monitor.attrs.get("selector"), node.attrs.get("pod_labels"), expressions):
             return True
-        if monitor.type == "ServiceMonitor" and any(
+    for monitor in ctx.of_type("ServiceMonitor") if services else ():
+        expressions = monitor.attrs.get("selector_expressions")
+        if any(
                 _in_namespaces(monitor, s.attrs.get("namespace")) and
                 _selects(monitor.attrs.get("selector"), s.attrs.get("labels"), expressions) for s in services):
             return True

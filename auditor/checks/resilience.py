@@ -253,14 +253,14 @@ def _crd_covered(ctx: CheckContext, ingress: Node, annotations: dict[str, str]) 
     middlewares = annotations.get("traefik.ingress.kubernetes.io/router.middlewares", "")
     for ref in _refs(middlewares):
         name = ref.split("@", 1)[0]
-        defined = [m for m in ctx.nodes("policy", "kubernetes") if m.type == "Middleware" and (
+        defined = [m for m in ctx.of_type("Middleware") if m.kind == "policy" and (
             m.name == name or f"{_namespace(m)}-{m.name}" == name)]
         if not defined:
             verdict = None
         elif any(m.attrs.get("rate_limit") for m in defined):
             return True
     plugins = annotations.get("konghq.com/plugins", "")
-    kong = [p for p in ctx.nodes("policy", "kubernetes") if p.type in ("KongPlugin", "KongClusterPlugin")]
+    kong = [p for p in [*ctx.of_type("KongPlugin"), *ctx.of_type("KongClusterPlugin")] if p.kind == "policy"]
     if any(p.type == "KongClusterPlugin" and p.attrs.get("global") and p.attrs.get("rate_limit") for p in kong):
         return True
     for name in _refs(plugins):
@@ -274,8 +274,7 @@ def _crd_covered(ctx: CheckContext, ingress: Node, annotations: dict[str, str]) 
 
 
 def _mesh_rate_limit(ctx: CheckContext) -> Node | None:
-    return next((f for f in ctx.nodes("policy", "kubernetes") if f.type == "EnvoyFilter" and f.attrs.get("rate_limit")),
-                None)
+    return next((f for f in ctx.of_type("EnvoyFilter") if f.kind == "policy" and f.attrs.get("rate_limit")), None)
 
 
 def _backends(ctx: CheckContext, node: Node) -> list[Node]:
