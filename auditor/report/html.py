@@ -19,6 +19,7 @@ from auditor.audit import AuditResult
 from auditor.engine.score import grade_of
 from auditor.model import SEVERITIES, Finding
 from auditor.report.sarif import DOCS_URL, docs_url
+from auditor.report.text import printable
 
 # Top to bottom: traffic enters, is served, then reaches data; supporting kinds below.
 KIND_ORDER = (
@@ -60,7 +61,8 @@ TOP = 44  # room for the arcs between nodes of the top row
 
 
 def esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    """Repository text as inert HTML: markup escaped, control and direction characters shown as escapes."""
+    return html.escape(printable(value), quote=True)
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,7 @@ def _finding_row(result: AuditResult, finding: Finding) -> str:
     url = docs_url(rule) if rule is not None else DOCS_URL
     related = "".join(f"<li>{esc(r.location.path)}:{r.location.line} — {esc(r.message)}</li>" for r in finding.related)
     details = (
-        f"<details><summary>fix</summary><p>{esc(finding.fix)}</p>"
+        f"<details><summary>fix</summary><p>{'<br>'.join(esc(line) for line in finding.fix.split(chr(10)))}</p>"
         + (f"<ul>{related}</ul>" if related else "")
         + "</details>"
     )

@@ -15,6 +15,7 @@ from auditor.engine.rules import CATEGORIES
 from auditor.engine.score import SEVERITY_WEIGHTS, grade_of
 from auditor.model import SEVERITIES, Finding
 from auditor.report.sarif import DOCS_URL, docs_url
+from auditor.report.text import printable
 
 TOP_FINDINGS = 20
 SEVERITY_BADGE = {
@@ -31,7 +32,7 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 def escape(text: str) -> str:
     """Markdown-inert text for a table cell or a list item: one line, markup characters backslashed,
     `&`, `<`, `>` as entities (so no HTML tag can form)."""
-    text = re.sub(r"[&<>]", lambda m: _ENTITIES[m.group()], " ".join(str(text).split()))
+    text = re.sub(r"[&<>]", lambda m: _ENTITIES[m.group()], printable(" ".join(str(text).split())))
     return _SPECIAL.sub(r"\\\1", text)
 
 

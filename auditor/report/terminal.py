@@ -1,7 +1,8 @@
 """The terminal report (rich): score first, then findings by category and severity with their source lines.
 
 Colour follows rich's rules: off when output is not a terminal or `NO_COLOR` is set. `quiet` prints one
-line per finding and the score, for logs.
+line per finding and the score, for logs, as plain text (no markup, no emoji codes). Text from the audited
+repository never reaches rich as markup: it goes in as `Text`, through `printable` (see text.py).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 from rich.console import Console, Group
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -18,6 +18,7 @@ from auditor.audit import AuditResult
 from auditor.engine.rules import CATEGORIES, Rule
 from auditor.engine.score import grade_of
 from auditor.model import SEVERITIES, Diagnostic, Finding
+from auditor.report.text import printable
 
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
 GRADE_STYLE = {"A": "bold green", "B": "green", "C": "yellow", "D": "red", "F": "bold red", "N/A": "dim"}
@@ -43,7 +44,7 @@ def _snippet(texts: dict[str, str], finding: Finding) -> Text | None:
         marked = finding.location.line <= number <= finding.location.end_line
         gutter = f"{'>' if marked else ' '} {number:>{width}} │ "
         snippet.append(gutter, style="bold red" if marked else "dim")
-        snippet.append(lines[number - 1].rstrip() + "\n", style="" if marked else "dim")
+        snippet.append(printable(lines[number - 1].rstrip(), keep_tabs=True) + "\n", style="" if marked else "dim")
     return snippet
 
 
@@ -58,11 +59,11 @@ def _score_table(result: AuditResult) -> Table:
     for category in score.categories:
         grade = grade_of(category.score)
         table.add_row(
-            category.category,
+            Text(category.category),
             "N/A" if category.score is None else str(category.score),
             Text(grade, style=GRADE_STYLE[grade]),
             str(category.findings),
-            category.explanation(),
+            Text(category.explanation()),
         )
     return table
 
@@ -73,24 +74,39 @@ def _finding_panel(texts: dict[str, str], finding: Finding, rule: Rule | None) -
     header.append(f" {finding.severity.upper()} ", style=SEVERITY_STYLE[finding.severity])
     header.append(f" {finding.rule_id} ", style="bold")
     header.append(f"{finding.slug}  ", style="dim")
-    header.append(f"{finding.location.path}:{finding.location.line}", style="underline")
+    header.append(printable(f"{finding.location.path}:{finding.location.line}"), style="underline")
     parts.append(header)
-    parts.append(Text(finding.message, style="bold"))
+    parts.append(Text(printable(finding.message), style="bold"))
     snippet = _snippet(texts, finding)
     if snippet is not None:
         parts.append(snippet)
     for related in finding.related:
-        parts.append(Text(f"  ↳ {related.location.path}:{related.location.line}  {related.message}", style="dim"))
+        where = f"{related.location.path}:{related.location.line}"
+        parts.append(Text(f"  ↳ {printable(where)}  {printable(related.message)}", style="dim"))
     if rule is not None:
-        parts.append(Text.assemble(("why  ", "bold magenta"), _first_paragraph(rule.docs.get("why", ""))))
-    parts.append(Text.assemble(("fix  ", "bold green"), finding.fix))
+        why = printable(_first_paragraph(str(rule.docs.get("why", ""))))
+        parts.append(Text.assemble(("why  ", "bold magenta"), why))
+    parts.append(Text.assemble(("fix  ", "bold green"), "\n".join(printable(line) for line in finding.fix.split("\n"))))
     return Panel(Group(*parts), border_style=SEVERITY_STYLE[finding.severity].split()[-1], expand=True)
 
 
-def diagnostic_line(diagnostic: Diagnostic) -> str:
+def diagnostic_line(diagnostic: Diagnostic) -> Text:
     where = f"{diagnostic.path}:{diagnostic.line}" if diagnostic.line else diagnostic.path
     colour = {"error": "red", "warning": "yellow"}.get(diagnostic.level, "blue")
-    return f"[{colour}]{diagnostic.level}[/] {escape(where)}: {escape(diagnostic.message)} [dim]({diagnostic.code})[/]"
+    return Text.assemble(
+        (diagnostic.level, colour), f" {printable(where)}: {printable(diagnostic.message)} ",
+        (f"({printable(diagnostic.code)})", "dim"),
+    )
+
+
+def plain_diagnostic_line(diagnostic: Diagnostic) -> str:
+    where = f"{diagnostic.path}:{diagnostic.line}" if diagnostic.line else diagnostic.path
+    return printable(f"{where}: {diagnostic.level} ({diagnostic.code}) {diagnostic.message}")
+
+
+def plain_finding_line(finding: Finding) -> str:
+    where = f"{finding.location.path}:{finding.location.line}"
+    return printable(f"{where}: {finding.severity} {finding.rule_id} {finding.message}")
 
 
 def coverage_line(result: AuditResult) -> str:
@@ -98,7 +114,7 @@ def coverage_line(result: AuditResult) -> str:
     reasons: dict[str, int] = defaultdict(int)
     for skipped in inventory.skipped:
         reasons[skipped.reason] += 1
-    why = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
+    why = ", ".join(f"{count} {printable(reason)}" for reason, count in sorted(reasons.items()))
     return (
         f"{len(inventory.files)} files audited, {len(inventory.skipped)} skipped"
         + (f" ({why})" if why else "")
@@ -122,22 +138,11 @@ def render(result: AuditResult, console: Console, quiet: bool = False) -> None:
     score = result.score
     overall = "N/A" if score.overall is None else f"{score.overall}/100"
     if quiet:
-        for diagnostic in result.diagnostics:
-            where = f"{diagnostic.path}:{diagnostic.line}" if diagnostic.line else diagnostic.path
-            console.print(f"{where}: {diagnostic.level} ({diagnostic.code}) {escape(diagnostic.message)}",
-                          highlight=False, soft_wrap=True)
-        for finding in result.findings:
-            console.print(
-                f"{finding.location.path}:{finding.location.line}: {finding.severity} "
-                f"{finding.rule_id} {escape(finding.message)}",
-                highlight=False,
-                soft_wrap=True,
-            )
-        console.print(
-            f"score {overall} ({score.grade}); {len(result.findings)} finding(s); {coverage_line(result)}",
-            highlight=False,
-            soft_wrap=True,
-        )
+        lines = [plain_diagnostic_line(diagnostic) for diagnostic in result.diagnostics]
+        lines += [plain_finding_line(finding) for finding in result.findings]
+        lines.append(f"score {overall} ({score.grade}); {len(result.findings)} finding(s); {coverage_line(result)}")
+        console.file.write("".join(f"{line}\n" for line in lines))
+        console.file.flush()
         return
     by_category: dict[str, list[Finding]] = defaultdict(list)
     for finding in result.findings:
@@ -165,8 +170,8 @@ def render(result: AuditResult, console: Console, quiet: bool = False) -> None:
         costly.add_column("where", overflow="fold")
         costly.add_column("finding", overflow="fold")
         for finding, points in score.costliest:
-            costly.add_row(f"-{points:.2f}", finding.rule_id, f"{finding.location.path}:{finding.location.line}",
-                           finding.message)
+            where = printable(f"{finding.location.path}:{finding.location.line}")
+            costly.add_row(f"-{points:.2f}", Text(finding.rule_id), Text(where), Text(printable(finding.message)))
         console.print(costly)
     grade_style = GRADE_STYLE.get(score.grade, "bold")
     console.print(
@@ -179,4 +184,4 @@ def render(result: AuditResult, console: Console, quiet: bool = False) -> None:
     )
     counts = ", ".join(f"{sum(1 for f in result.findings if f.severity == s)} {s}" for s in SEVERITIES)
     console.print(f"{len(result.findings)} finding(s): {counts}", highlight=False)
-    console.print(coverage_line(result), style="dim", highlight=False)
+    console.print(Text(coverage_line(result), style="dim"))
