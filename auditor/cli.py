@@ -1,19 +1,27 @@
 """The `audit` command: `audit PATH` audits a repository; subcommands inspect the graph and the rules.
 
 Exit codes: 0 pass, 1 findings at or over the failing threshold, 2 usage or configuration error,
-3 files could not be parsed (only with --strict-parse).
+3 files could not be parsed (only with --strict-parse), 4 internal error (a defect of this tool; every
+other requested report is still written), 5 nothing could be audited (no file under PATH was readable as
+any input this tool knows: usually the wrong folder).
+
+Everything printed that came from the audited repository goes through report/text.py `printable`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
+import tempfile
+import traceback
 from collections import Counter
 from pathlib import Path, PurePosixPath
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from auditor.audit import AuditOptions, AuditResult, audit, load_all_rules
 from auditor.cache import ParseCache, default_cache_dir
@@ -27,6 +35,8 @@ from auditor.model import SEVERITIES
 from auditor.report import ALL_FORMATS, FILE_FORMATS
 from auditor.report import terminal as terminal_report
 from auditor.report.ruledocs import catalogue_markdown, rule_markdown
+from auditor.report.text import console as make_console
+from auditor.report.text import printable
 from auditor.scan import Scan, scan
 
 app = typer.Typer(
@@ -37,19 +47,46 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PARSE = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PARSE, EXIT_INTERNAL, EXIT_NOTHING = 0, 1, 2, 3, 4, 5
 _SUBCOMMANDS = {"scan", "graph", "rules", "explain", "inventory", "baseline", "hook", "init"}
 # Diagnostics that mean a file could not be read as what it claims to be (for --strict-parse).
 PARSE_CODES = frozenset({"parse-error", "encoding", "binary", "alias-bomb", "too-deep", "internal-error"})
 
 
 def _stderr() -> Console:
-    return Console(stderr=True)
+    return make_console(stderr=True)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    _stderr().print(f"[red]error:[/] {message}", highlight=False)
+    _stderr().print(Text.assemble(("error:", "red"), " ", printable(message)))
     return typer.Exit(code)
+
+
+def _lines(text: str) -> str:
+    """Multi-line text from the repository (rule docs) with every line made printable."""
+    return "".join(printable(line, keep_tabs=True) + "\n" for line in text.splitlines())
+
+
+def write_file(target: Path, text: str) -> None:
+    """Write `text` to `target` by replacing it atomically, so a symlink planted at `target` is replaced,
+    never written through, and a reader never sees half a report."""
+    directory = target.parent if str(target.parent) else Path(".")
+    directory.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(temporary, 0o644 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _check_dir(path: Path) -> None:
@@ -181,20 +218,57 @@ def _exit_code(result: AuditResult, fail_on: str, fail_under: int | None, strict
     return EXIT_OK
 
 
-def _write_reports(result: AuditResult, formats: dict[str, Path | None], quiet: bool) -> None:
+def _write_reports(result: AuditResult, formats: dict[str, Path | None], quiet: bool) -> bool:
+    """Every requested report; one that fails is said on stderr and the others are still written.
+
+    Returns whether all of them were written.
+    """
+    written = True
     for name, target in formats.items():
-        if name == "terminal":
-            terminal_report.render(result, Console(), quiet=quiet)
-            continue
-        text = FILE_FORMATS[name](result)
-        if target is None:
-            sys.stdout.write(text)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+        try:
+            if name == "terminal":
+                terminal_report.render(result, make_console(), quiet=quiet)
+                continue
+            text = FILE_FORMATS[name](result)
+            if target is None:
+                sys.stdout.write(text)
+            else:
+                write_file(target, text)
+        except OSError as error:
+            written = False
+            _stderr().print(Text(printable(f"error: could not write the {name} report to {target}: {error}")))
+        except Exception:  # noqa: BLE001 - a defect in one reporter must not cost the other reports
+            written = False
+            _internal_error(f"the {name} report failed")
     if "terminal" not in formats:
         # CI logs still get the one line that says what was (not) audited.
-        _stderr().print(terminal_report.coverage_line(result), highlight=False)
+        _stderr().print(Text(terminal_report.coverage_line(result)))
+    return written
+
+
+def _internal_error(what: str) -> None:
+    """A defect of this tool, on stderr with its traceback (plain text), for a bug report."""
+    errors = _stderr()
+    errors.print(Text(printable(f"internal error: {what}; please report it (exit code {EXIT_INTERNAL})"), "red"))
+    for line in traceback.format_exc().splitlines():
+        errors.print(Text(printable(line, keep_tabs=True)), soft_wrap=True)
+
+
+def _audited_something(result: AuditResult) -> bool:
+    """Whether at least one file was read as something this tool audits: parsed cleanly, or parsed in part
+    (a file with a syntax error still counts when what was recovered from it is in the graph)."""
+    unreadable = {d.path for d in result.diagnostics if d.level == "error" and d.code in PARSE_CODES}
+    recovered = {node.location.path for _, node in result.scan.graph.nodes(data="node") if node is not None}
+    return any(f.path not in unreadable or f.path in recovered for f in result.scan.inventory.files)
+
+
+def _nothing_audited(path: Path, result: AuditResult) -> None:
+    skipped = len(result.scan.inventory.skipped)
+    found = len(result.scan.inventory.files)
+    why = f"{found} file(s) found could not be parsed" if found else "no Terraform, Kubernetes, compose or app config"
+    _stderr().print(Text(printable(
+        f"error: nothing was audited under {path}: {why} ({skipped} skipped); is this the right folder? "
+        f"(exit code {EXIT_NOTHING})"), "bold red"))
 
 
 FailOn = Annotated[str | None, typer.Option("--fail-on", help="Lowest severity that fails the run [default: high].")]
@@ -228,7 +302,11 @@ def scan_command(
     threshold = _threshold(fail_on, config)
     formats = _parse_formats(output_format or [], output)
     result = _run_audit(path, options, rules, show_progress=not quiet)
-    _write_reports(result, formats, quiet)
+    if not _write_reports(result, formats, quiet):
+        raise typer.Exit(EXIT_INTERNAL)
+    if not _audited_something(result):
+        _nothing_audited(path, result)
+        raise typer.Exit(EXIT_NOTHING)
     strict = strict_parse if strict_parse is not None else bool(config.strict_parse)
     raise typer.Exit(_exit_code(result, threshold, fail_under if fail_under is not None else config.fail_under,
                                 strict))
@@ -246,8 +324,11 @@ def baseline_command(
     _check_dir(path)
     _, rules, options = _setup(path, config_file, rules_dir, None, use_baseline=False)
     result = _run_audit(path, options, rules, show_progress=True)
-    output.write_text(baseline_text(result.findings), encoding="utf-8")
-    _stderr().print(f"wrote {len(result.findings)} accepted finding(s) to {output}", highlight=False)
+    if not _audited_something(result):
+        _nothing_audited(path, result)
+        raise typer.Exit(EXIT_NOTHING)
+    write_file(output, baseline_text(result.findings))
+    _stderr().print(Text(printable(f"wrote {len(result.findings)} accepted finding(s) to {output}")))
 
 
 @app.command("hook")
@@ -275,9 +356,9 @@ def hook_command(
         findings=scope_findings(result.findings, result.scan.graph, paths),
         diagnostics=[d for d in result.diagnostics if d.path in paths or not (root / d.path).exists()],
     )
-    terminal_report.render(scoped, Console(), quiet=True)
+    terminal_report.render(scoped, make_console(), quiet=True)
     if scoped.findings:
-        _stderr().print("`audit explain RULE` shows why each rule matters and how to fix it.", highlight=False)
+        _stderr().print("`audit explain RULE` shows why each rule matters and how to fix it.", markup=False)
     strict = strict_parse if strict_parse is not None else bool(config.strict_parse)
     raise typer.Exit(_exit_code(scoped, threshold, None, strict))
 
@@ -304,10 +385,12 @@ def init_command(
     """Write a starter .auditor.yaml (every key documented) at PATH."""
     _check_dir(path)
     target = path / ".auditor.yaml"
+    if target.is_symlink():
+        raise _fail(f"{target} is a symbolic link; not written through (remove it first)")
     if target.exists() and not force:
         raise _fail(f"{target} exists; use --force to overwrite it")
-    target.write_text(STARTER_CONFIG, encoding="utf-8")
-    _stderr().print(f"wrote {target}", highlight=False)
+    write_file(target, STARTER_CONFIG)
+    _stderr().print(Text(printable(f"wrote {target}")))
 
 
 @app.command("inventory")
@@ -315,10 +398,10 @@ def inventory_command(path: Annotated[Path, typer.Argument(help="Repository to r
     """Files, nodes and edges found in PATH, by kind, and the input problems met."""
     _check_dir(path)
     result = scan(path)
-    console = Console()
+    console = make_console()
     _print_inventory(console, result)
     for diagnostic in result.diagnostics:
-        console.print(terminal_report.diagnostic_line(diagnostic), highlight=False)
+        console.print(terminal_report.diagnostic_line(diagnostic))
 
 
 def _print_inventory(console: Console, result: Scan) -> None:
@@ -328,13 +411,13 @@ def _print_inventory(console: Console, result: Scan) -> None:
     nodes = Counter(data.kind for _, data in result.graph.nodes(data="node"))
     edges = Counter(data.kind for _, _, data in result.graph.edges(data="edge"))
     skipped = Counter(skip.reason for skip in result.inventory.skipped)
-    table = Table(title=f"Inventory of {result.root}", show_header=True)
+    table = Table(title=Text(printable(f"Inventory of {result.root}")), show_header=True)
     table.add_column("what")
     table.add_column("count", justify="right")
     table.add_column("by kind", overflow="fold")
     for label, counter in (("files", files), ("nodes", nodes), ("edges", edges), ("skipped files", skipped)):
         detail = ", ".join(f"{kind} {count}" for kind, count in sorted(counter.items()))
-        table.add_row(label, str(sum(counter.values())), detail)
+        table.add_row(label, str(sum(counter.values())), Text(printable(detail)))
     table.add_row("diagnostics", str(len(result.diagnostics)), "")
     console.print(table)
 
@@ -352,12 +435,12 @@ def graph_command(
     result = scan(path)
     text = GRAPH_FORMATS[output_format](result.graph)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        write_file(output, text)
     else:
         sys.stdout.write(text)
     errors = _stderr()
     for diagnostic in result.diagnostics:
-        errors.print(terminal_report.diagnostic_line(diagnostic), highlight=False)
+        errors.print(terminal_report.diagnostic_line(diagnostic))
 
 
 @app.command("rules")
@@ -368,14 +451,14 @@ def rules_command(
     """List every rule: id, category, severity, title."""
     rules = _rules(list(rules_dir or []))
     if output_format == "markdown":
-        sys.stdout.write(catalogue_markdown(rules))
+        sys.stdout.write(_lines(catalogue_markdown(rules)))
         return
     if output_format != "table":
         raise _fail("--format must be table or markdown")
-    console = Console()
+    console = make_console()
     if not console.is_terminal:
         for rule in rules:
-            sys.stdout.write(f"{rule.id}\t{rule.slug}\t{rule.category}\t{rule.severity}\t{rule.title}\n")
+            sys.stdout.write(f"{rule.id}\t{rule.slug}\t{rule.category}\t{rule.severity}\t{printable(rule.title)}\n")
         return
     from rich.table import Table
 
@@ -383,7 +466,7 @@ def rules_command(
     for column in ("id", "slug", "category", "severity", "title"):
         table.add_column(column, overflow="fold")
     for rule in rules:
-        table.add_row(rule.id, rule.slug, rule.category, rule.severity, rule.title)
+        table.add_row(rule.id, rule.slug, rule.category, rule.severity, Text(printable(rule.title)))
     console.print(table)
 
 
@@ -397,13 +480,13 @@ def explain_command(
     rule = find_rule(rules, rule_id)
     if rule is None:
         raise _fail(f"no rule {rule_id!r}; `audit rules` lists them")
-    console = Console()
+    console = make_console()
     if console.is_terminal:
         from rich.markdown import Markdown
 
-        console.print(Markdown(rule_markdown(rule)))
+        console.print(Markdown(_lines(rule_markdown(rule))))
     else:
-        sys.stdout.write(rule_markdown(rule))
+        sys.stdout.write(_lines(rule_markdown(rule)))
 
 
 def main() -> None:
@@ -416,6 +499,9 @@ def main() -> None:
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         _stderr().print("interrupted")
         raise SystemExit(130) from None
+    except Exception:  # noqa: BLE001 - a defect must not look like "findings" (exit 1) to CI
+        _internal_error("the run stopped")
+        raise SystemExit(EXIT_INTERNAL) from None
 
 
 if __name__ == "__main__":  # pragma: no cover
