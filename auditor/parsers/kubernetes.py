@@ -302,6 +302,7 @@ class _Reader:
         self.edges: list[Edge] = []
         self.diagnostics: list[Diagnostic] = []
         self.seen: dict[str, int] = {}
+        self.configured_by: dict[str, set[str]] = {}  # target → sources of its `configures` edges so far
 
     def loc(self, line: int, end_line: int = 0) -> Location:
         return Location(self.path, line, end_line)
@@ -405,6 +406,8 @@ class _Reader:
 
     def edge(self, source: str, target: str, kind: str, line: int, attrs: dict[str, Any] | None = None) -> None:
         self.edges.append(Edge(source, target, kind, self.loc(line), dict(attrs or {})))
+        if kind == "configures":
+            self.configured_by.setdefault(target, set()).add(source)
 
     def link_edges(self, source: str, links: Iterable[Link]) -> None:
         for link in links:
@@ -501,8 +504,7 @@ class _Reader:
                                 "access_modes": _strings(_dig(claim, "spec", "accessModes"))})
         attrs["volumes"] = volumes
         evidence["volumes"] = self.key_loc(pod_spec, "volumes", pod_spec_line)
-        attrs["config_refs"] = sorted({_ref_name(e.source) for e in self.edges
-                                       if e.target == ident and e.kind == "configures"})
+        attrs["config_refs"] = sorted({_ref_name(source) for source in self.configured_by.get(ident, ())})
 
         # scheduling
         attrs["pod_labels"] = _str_map(pod_labels_source.get("labels"))
