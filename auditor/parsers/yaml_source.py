@@ -107,7 +107,7 @@ def _convert(node: yaml.Node, budget: _Budget, depth: int) -> Any:
     if isinstance(node, yaml.ScalarNode):
         try:
             return _scalar_constructor.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+        except Exception:  # noqa: BLE001 - `!!int ""` raises IndexError, a bad date ValueError: keep the text
             return node.value
     if isinstance(node, yaml.SequenceNode):
         seq = YList()
@@ -191,7 +191,8 @@ def _too_deep(text: str) -> YamlError:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 if depth > MAX_DEPTH:
-                    return YamlError(_too_deep_message(), event.start_mark.line + 1, "too-deep")
+                    line = event.start_mark.line + 1 if event.start_mark is not None else None
+                    return YamlError(_too_deep_message(), line, "too-deep")
                 depth += 1
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
