@@ -30,12 +30,29 @@ def _first_paragraph(text: str) -> str:
     return " ".join(text.strip().split("\n\n", 1)[0].split())
 
 
-def _snippet(texts: dict[str, str], finding: Finding) -> Text | None:
+class _SourceLines:
+    """The audited files' lines, each file split once on first use (a file with thousands of findings is not
+    split again for each one)."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self._texts = texts
+        self._lines: dict[str, list[str]] = {}
+
+    def get(self, path: str) -> list[str] | None:
+        lines = self._lines.get(path)
+        if lines is None:
+            text = self._texts.get(path)
+            if text is None:
+                return None
+            lines = self._lines[path] = text.splitlines()
+        return lines
+
+
+def _snippet(texts: _SourceLines, finding: Finding) -> Text | None:
     """The finding's lines with a line of context, from the text already read (files are never re-read)."""
-    text = texts.get(finding.location.path)
-    if text is None:
+    lines = texts.get(finding.location.path)
+    if lines is None:
         return None
-    lines = text.splitlines()
     first = max(1, finding.location.line - _CONTEXT_LINES)
     last = min(len(lines), finding.location.end_line + _CONTEXT_LINES, finding.location.line + _MAX_SNIPPET_LINES)
     snippet = Text()
@@ -68,7 +85,7 @@ def _score_table(result: AuditResult) -> Table:
     return table
 
 
-def _finding_panel(texts: dict[str, str], finding: Finding, rule: Rule | None) -> Panel:
+def _finding_panel(texts: _SourceLines, finding: Finding, rule: Rule | None) -> Panel:
     parts: list[Text | str] = []
     header = Text()
     header.append(f" {finding.severity.upper()} ", style=SEVERITY_STYLE[finding.severity])
@@ -134,7 +151,7 @@ def suppression_summary(result: AuditResult) -> str:
 
 def render(result: AuditResult, console: Console, quiet: bool = False) -> None:
     rules = {rule.id: rule for rule in result.rules}
-    texts = {source.path: source.text for source in result.scan.inventory.files}
+    texts = _SourceLines({source.path: source.text for source in result.scan.inventory.files})
     score = result.score
     overall = "N/A" if score.overall is None else f"{score.overall}/100"
     if quiet:
