@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.discover import pattern_problem
 from auditor.model import SEVERITIES, Severity
 from auditor.parsers.yaml_source import YMap, load_documents
 from auditor.repofiles import MAX_CONFIG_BYTES, RepoFileError, confined, is_inside, read_text
@@ -197,7 +198,12 @@ def parse_config(data: Any, where: str, base: Path, confine: bool = True) -> Con
         _path(base, name, top.child(data, "rule_dirs"), "rule folder", confine)
         for name in _strings(data.get("rule_dirs", []), top.child(data, "rule_dirs"))
     ]
-    config.exclude = _strings(data.get("exclude", []), top.child(data, "exclude"))
+    at_exclude = top.child(data, "exclude")
+    config.exclude = _strings(data.get("exclude", []), at_exclude)
+    for index, pattern in enumerate(config.exclude):
+        problem = pattern_problem(pattern)
+        if problem is not None:
+            raise ConfigError(f"{at_exclude.item(data['exclude'], index)}: pattern {problem}")
     if "fail_on" in data:
         if data["fail_on"] not in SEVERITIES:
             raise ConfigError(f"{top.child(data, 'fail_on')}: must be one of {', '.join(SEVERITIES)}")

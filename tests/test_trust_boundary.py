@@ -272,6 +272,7 @@ def test_init_and_baseline_never_write_through_a_symlink(tmp_path: Path) -> None
     ("max_file_bytes: 100000000000\n", "max_file_bytes", 1),
     ("scoring:\n  category_weights: {state: .inf}\n", "scoring.category_weights.state", 2),
     ("rules:\n  severity: {AVAIL005: loud}\n", "rules.severity.AVAIL005", 2),
+    ("exclude:\n  - docs/**\n  - '*a*a*a*a*z'\n", "exclude[1]", 3),  # exponential to match
 ])
 def test_invalid_config_values_are_configuration_errors(tmp_path: Path, config: str, key: str, line: int) -> None:
     # Before: invalid dates and tagged scalars raised inside the YAML loader: a traceback and exit 1.
@@ -292,6 +293,19 @@ def test_pyproject_config_with_bad_toml_is_a_configuration_error(tmp_path: Path)
     completed = run_cli(str(repo), "-q")
     assert completed.returncode == 2 and "pyproject.toml" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_a_gitignore_pattern_that_backtracks_is_not_used(tmp_path: Path) -> None:
+    # Before: `*a*a*a*a*a*z` in a .gitignore took 13 s per long file name (pathspec's regex backtracks).
+    long_name = "a" * 200 + ".yaml"
+    repo = write_repo(tmp_path / "repo", {
+        ".gitignore": "build/\n*a*a*a*a*a*a*a*a*z\n",
+        f"k8s/{long_name}": ONE_REPLICA.format(name="web"),
+        "build/ignored.yaml": ONE_REPLICA.format(name="ignored"),
+    })
+    inventory = discover(repo)
+    assert [f.path for f in inventory.files] == [f"k8s/{long_name}"]
+    assert [(d.path, d.line, d.code) for d in inventory.diagnostics] == [(".gitignore", 2, "limit")]
 
 
 # --- 2. Repository text cannot break the report or the CI log ---------------------------------------------
