@@ -308,6 +308,20 @@ def test_a_gitignore_pattern_that_backtracks_is_not_used(tmp_path: Path) -> None
     assert [(d.path, d.line, d.code) for d in inventory.diagnostics] == [(".gitignore", 2, "limit")]
 
 
+def test_suppression_comments_and_agent_flags_scan_in_linear_time(tmp_path: Path) -> None:
+    # Before: a line of 100,000 unclosed `# audit: ignore[` and a command of 100,000 `-javaagent:` were
+    # quadratic to scan (each start rescanned the rest of the line).
+    from auditor.checks.observability import _JAVA_AGENT, _TRACING_AGENT
+    from auditor.engine.suppress import _COMMENT
+
+    assert _COMMENT.search("# audit: ignore[" * 100_000) is None
+    match = _COMMENT.search("x: 1  # audit: ignore[AVAIL005] staging runs one")
+    assert match is not None and match.groups() == ("ignore", "AVAIL005", "staging runs one")
+    assert not any(_TRACING_AGENT.search(jar) for jar in _JAVA_AGENT.findall("-javaagent:" * 100_000))
+    assert [jar for jar in _JAVA_AGENT.findall("java -javaagent:/otel/opentelemetry-javaagent.jar -jar app.jar")
+            if _TRACING_AGENT.search(jar)] == ["/otel/opentelemetry-javaagent.jar"]
+
+
 # --- 2. Repository text cannot break the report or the CI log ---------------------------------------------
 
 def test_markup_in_names_and_paths_cannot_crash_the_terminal_report(tmp_path: Path) -> None:

@@ -58,9 +58,11 @@ _TRACING_ENV = re.compile(r"^(OTEL_(?!METRICS_|LOGS_|EXPORTER_OTLP_METRICS_|EXPO
 _METRICS_ENV = re.compile(r"^(PROMETHEUS_\w+|STATSD_\w+|DD_DOGSTATSD_\w+|DD_AGENT_HOST|OTEL_METRICS_EXPORTER|"
                           r"OTEL_EXPORTER_OTLP_METRICS_\w+|METRICS_PORT|METRICS_ENABLED)$", re.IGNORECASE)
 # Launchers and agents that instrument a process from its command line.
-_TRACING_COMMAND = re.compile(r"opentelemetry-instrument|opentelemetry-javaagent|-javaagent:\S*(otel|opentelemetry|"
-                              r"dd-java-agent|newrelic|elastic-apm|aws-opentelemetry)|ddtrace-run|newrelic-admin|"
+_TRACING_COMMAND = re.compile(r"opentelemetry-instrument|opentelemetry-javaagent|ddtrace-run|newrelic-admin|"
                               r"@opentelemetry/auto-instrumentations-node|dd-trace/init", re.IGNORECASE)
+# `-javaagent:<jar>` is judged by the jar's name; each match consumes its token, so the scan stays linear.
+_JAVA_AGENT = re.compile(r"-javaagent:(\S+)", re.IGNORECASE)
+_TRACING_AGENT = re.compile(r"otel|opentelemetry|dd-java-agent|newrelic|elastic-apm|aws-opentelemetry", re.IGNORECASE)
 # Pod annotations (or labels) of operators that inject a tracer into the pod.
 _TRACING_INJECTION = ("instrumentation.opentelemetry.io/inject-", "admission.datadoghq.com/",
                       "instrumentation.newrelic.com/")
@@ -191,7 +193,10 @@ def traced_by(node: Node, ctx: CheckContext | None = None) -> str | None:
     mesh = _meshed(node, ctx)
     if mesh:
         return f"{mesh} sidecar"
-    if _TRACING_COMMAND.search(_commands(node)):
+    commands = _commands(node)
+    if _TRACING_COMMAND.search(commands) or any(
+        _TRACING_AGENT.search(jar) for jar in _JAVA_AGENT.findall(commands)
+    ):
         return "agent"
     if node.type == "aws_lambda_function" and _lambda_tracing(node):
         return "x-ray"

@@ -27,8 +27,9 @@ from auditor.engine.rules import Rule, find_rule
 from auditor.model import Diagnostic, Finding, Location, Node, Suppression
 
 ANNOTATION_KEY = "scale-auditor.dev/ignore"
-_COMMENT = re.compile(r"(?:#|//|;)\s*audit:\s*(ignore|ignore-file)\[([^\]]*)\][ \t]*([^\r\n]*)")
-_VALUE = re.compile(r"ignore\[([^\]]*)\][ \t]*([^;]*)")
+# The rule list inside `[...]` is bounded, so a line of many unclosed `ignore[` stays linear to scan.
+_COMMENT = re.compile(r"(?:#|//|;)\s*audit:\s*(ignore|ignore-file)\[([^\]\r\n]{0,512})\][ \t]*([^\r\n]*)")
+_VALUE = re.compile(r"ignore\[([^\]]{0,512})\][ \t]*([^;]*)")
 
 
 @dataclass(frozen=True)
