@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, write_repo
+from hostile_inputs import SECRET, SECRET_ENV, SIBLING
 
 from auditor.cache import ParseCache, decode, encode
 from auditor.config import ConfigError, load_config
@@ -23,38 +24,12 @@ from auditor.discover import discover
 from auditor.engine.message import MessageError, fill, placeholders
 from auditor.scan import parse_file
 
-SECRET = "s3cr3t-token-8d1f0c"
 FORMATS = ("json", "sarif", "markdown", "gitlab", "junit", "html")
-
-ONE_REPLICA = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {name}
-spec:
-  replicas: 1
-  selector:
-    matchLabels: {{app: web}}
-  template:
-    metadata:
-      labels: {{app: web}}
-    spec:
-      containers:
-        - name: web
-          image: registry.example.com/web:1.0.0
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: web
-spec:
-  selector: {{app: web}}
-  ports: [{{port: 80}}]
-"""
+ONE_REPLICA = SIBLING
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "CI_SECRET_TOKEN": SECRET, **(env or {})}
+    environment = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", SECRET_ENV: SECRET, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "auditor.cli", *args], capture_output=True, text=True, timeout=120, cwd=cwd,
         env=environment,
