@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -209,14 +210,19 @@ def apply_suppressions(
     used_entries: set[int] = set()
     kept: list[Finding] = []
     suppressed: list[tuple[Finding, Suppression]] = []
+    marker_index = _MarkerIndex(markers)
+    entries_by_rule: dict[str, list[int]] = defaultdict(list)  # an entry only ever covers its own rule's findings
+    for position, (_, rule_id) in enumerate(live):
+        entries_by_rule[rule_id].append(position)
     for finding in findings:
         node = graph.nodes[finding.subject]["node"] if finding.subject in graph else None
-        reason = _first_marker(markers, finding, node)
+        reason = marker_index.first(finding, node)
         if reason is not None:
             used_markers.add(reason)
             suppressed.append((finding, reason.suppression()))
             continue
-        entry_index = next((i for i, (e, rid) in enumerate(live) if _entry_covers(e, rid, finding, node)), None)
+        entry_index = next((i for i in entries_by_rule.get(finding.rule_id, ())
+                            if _entry_covers(live[i][0], live[i][1], finding, node)), None)
         if entry_index is not None:
             used_entries.add(entry_index)
             entry = live[entry_index][0]
@@ -253,5 +259,37 @@ def apply_suppressions(
     return Outcome(kept, suppressed, diagnostics)
 
 
-def _first_marker(markers: list[Marker], finding: Finding, node: Node | None) -> Marker | None:
-    return next((m for m in markers if m.covers(finding, node)), None)
+class _MarkerIndex:
+    """Markers by the (rule, subject / file / line) they can cover, so matching a finding is a few lookups
+    rather than a scan of every marker (a file with a suppression per resource has thousands)."""
+
+    def __init__(self, markers: list[Marker]) -> None:
+        self.markers = markers
+        self.positions: dict[tuple[object, ...], list[int]] = defaultdict(list)
+        for position, marker in enumerate(markers):
+            for rule_id in marker.rule_ids:
+                for key in self._keys(marker, rule_id):
+                    self.positions[key].append(position)
+
+    @staticmethod
+    def _keys(marker: Marker, rule_id: str) -> list[tuple[object, ...]]:
+        """Every key under which `Marker.covers` may say yes; `first` still asks `covers` itself."""
+        where = marker.location
+        if marker.mechanism in ("annotation", "label"):
+            return [("subject", rule_id, marker.subject)]
+        if marker.mechanism == "file":
+            return [("file", rule_id, where.path)]
+        line = where.line + (1 if marker.own_line else 0)
+        return [("line", rule_id, where.path, where.line), ("line", rule_id, where.path, line),
+                ("node", rule_id, where.path, line)]
+
+    def first(self, finding: Finding, node: Node | None) -> Marker | None:
+        """The first marker (in the order given) that covers the finding, as a scan of all of them would find."""
+        where = finding.location
+        keys: list[tuple[object, ...]] = [("subject", finding.rule_id, finding.subject),
+                                          ("file", finding.rule_id, where.path),
+                                          ("line", finding.rule_id, where.path, where.line)]
+        if node is not None:
+            keys.append(("node", finding.rule_id, node.location.path, node.location.line))
+        candidates = sorted({position for key in keys for position in self.positions.get(key, ())})
+        return next((self.markers[p] for p in candidates if self.markers[p].covers(finding, node)), None)
