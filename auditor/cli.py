@@ -218,12 +218,13 @@ def _exit_code(result: AuditResult, fail_on: str, fail_under: int | None, strict
     return EXIT_OK
 
 
-def _write_reports(result: AuditResult, formats: dict[str, Path | None], quiet: bool) -> bool:
+def _write_reports(result: AuditResult, formats: dict[str, Path | None], quiet: bool) -> int | None:
     """Every requested report; one that fails is said on stderr and the others are still written.
 
-    Returns whether all of them were written.
+    Returns None when all were written, else the exit code: 4 for a defect in a reporter, 2 for a file that
+    could not be written (a path or permission problem of the caller's).
     """
-    written = True
+    failed: int | None = None
     for name, target in formats.items():
         try:
             if name == "terminal":
@@ -235,15 +236,15 @@ def _write_reports(result: AuditResult, formats: dict[str, Path | None], quiet: 
             else:
                 write_file(target, text)
         except OSError as error:
-            written = False
+            failed = failed or EXIT_USAGE
             _stderr().print(Text(printable(f"error: could not write the {name} report to {target}: {error}")))
         except Exception:  # noqa: BLE001 - a defect in one reporter must not cost the other reports
-            written = False
+            failed = EXIT_INTERNAL
             _internal_error(f"the {name} report failed")
     if "terminal" not in formats:
         # CI logs still get the one line that says what was (not) audited.
         _stderr().print(Text(terminal_report.coverage_line(result)))
-    return written
+    return failed
 
 
 def _internal_error(what: str) -> None:
@@ -302,8 +303,9 @@ def scan_command(
     threshold = _threshold(fail_on, config)
     formats = _parse_formats(output_format or [], output)
     result = _run_audit(path, options, rules, show_progress=not quiet)
-    if not _write_reports(result, formats, quiet):
-        raise typer.Exit(EXIT_INTERNAL)
+    failed = _write_reports(result, formats, quiet)
+    if failed is not None:
+        raise typer.Exit(failed)
     if not _audited_something(result):
         _nothing_audited(path, result)
         raise typer.Exit(EXIT_NOTHING)
