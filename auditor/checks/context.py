@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -10,6 +12,11 @@ from typing import Any
 import networkx as nx
 
 from auditor.model import Edge, Location, Node, Related, Setting
+
+# File names / directories that only configure a developer's machine or a test run.
+_DEV_TOKENS = frozenset({"dev", "development", "local", "test", "tests", "testing", "ci", "e2e", "example",
+                         "examples", "sample", "samples", "spec", "fixtures", "demo"})
+_DEV_SPLIT = re.compile(r"[^a-z0-9]+")
 
 # Workload kinds that run continuously (Jobs and CronJobs finish; they serve no traffic).
 LONG_RUNNING = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "Rollout", "DeploymentConfig"})
@@ -76,8 +83,26 @@ class CheckContext:
         self.examined.add(node.id)
 
     # -- shared questions ----------------------------------------------------------------------------
-    def settings(self, node: Node, topic: str) -> list[Setting]:
-        return [s for s in node.settings if s.topic == topic]
+    def settings(self, node: Node, topic: str) -> tuple[Setting, ...]:
+        """`node`'s settings of one topic, in order: a lookup in the node's settings grouped once per graph."""
+        return self._settings_of(node).all.get(topic, ())
+
+    def production_settings(self, node: Node, topic: str) -> tuple[Setting, ...]:
+        """`node`'s settings of `topic`, without dev/test files; explicit ones hide the framework defaults.
+        Answered once per node and topic, so a check may ask it per connection or per call."""
+        by_topic = self._settings_of(node)
+        found = by_topic.production.get(topic)
+        if found is None:
+            kept = tuple(s for s in self.settings(node, topic) if not dev_only(s.location.path))
+            found = by_topic.production[topic] = tuple(s for s in kept if not s.key.startswith("(")) or kept
+        return found
+
+    def _settings_of(self, node: Node) -> _Settings:
+        cache: dict[str, _Settings] = self.graph.graph.setdefault("settings_index", {})
+        entry = cache.get(node.id)
+        if entry is None or entry.node is not node:
+            entry = cache[node.id] = _Settings.of(node)
+        return entry
 
     def workloads(self) -> list[Node]:
         """Services that run continuously: not Jobs/CronJobs, not implied app-config services."""
@@ -143,6 +168,29 @@ class _NodeIndex:
             if isinstance(namespace, str):
                 by_namespace[(node.source, node.type, namespace)].append(node)
         return cls(graph.number_of_nodes(), dict(by_kind), dict(by_type), dict(by_namespace))
+
+
+@dataclass
+class _Settings:
+    """One node's settings by topic (in order), and the production subset of each topic once asked."""
+
+    node: Node
+    all: dict[str, tuple[Setting, ...]]
+    production: dict[str, tuple[Setting, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, node: Node) -> _Settings:
+        grouped: dict[str, list[Setting]] = defaultdict(list)
+        for setting in node.settings:
+            grouped[setting.topic].append(setting)
+        return cls(node, {topic: tuple(settings) for topic, settings in grouped.items()})
+
+
+@functools.lru_cache(maxsize=4096)
+def dev_only(path: str) -> bool:
+    """A file that configures development or tests (`settings/dev.py`, `application-test.yml`, `.env.local`)."""
+    tokens = {t for t in _DEV_SPLIT.split(path.lower()) if t}
+    return bool(tokens & _DEV_TOKENS)
 
 
 def _edge_key(edge: Edge) -> tuple[str, str, str, Location]:

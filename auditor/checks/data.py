@@ -203,11 +203,14 @@ def pool_exceeds_database_connections(ctx: CheckContext) -> Iterator[Hit]:
     """Σ pool size × max instances over a database's clients, against its max_connections."""
     clients: dict[str, list[tuple[Node, int, int, Related]]] = defaultdict(list)
     databases: dict[str, Node] = {}
+    pools: dict[str, tuple[int, Related] | None] = {}  # per service: it may reach thousands of databases
     for conn in connections(ctx):
         if not conn.sql or conn.pooled_by_proxy:
             continue  # behind a pooler the server sees the pooler's connections, not the clients'
         databases[conn.database.id] = conn.database
-        pool = _pool_size(ctx, conn.service)
+        if conn.service.id not in pools:
+            pools[conn.service.id] = _pool_size(ctx, conn.service)
+        pool = pools[conn.service.id]
         most = ctx.max_replicas(conn.service)
         if pool is None or most is None or most < 1:
             continue

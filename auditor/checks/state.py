@@ -9,25 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from auditor.checks.context import CheckContext, Hit
+from auditor.checks.context import CheckContext, Hit, dev_only
 from auditor.model import Location, Node, Related, Setting
 
-# File names / directories that only configure a developer's machine or a test run.
-_DEV_TOKENS = frozenset({"dev", "development", "local", "test", "tests", "testing", "ci", "e2e", "example",
-                         "examples", "sample", "samples", "spec", "fixtures", "demo"})
 
-
-def dev_only(path: str) -> bool:
-    """A file that configures development or tests (`settings/dev.py`, `application-test.yml`, `.env.local`)."""
-    tokens = {t for t in re.split(r"[^a-z0-9]+", path.lower()) if t}
-    return bool(tokens & _DEV_TOKENS)
-
-
-def production_settings(ctx: CheckContext, node: Node, topic: str) -> list[Setting]:
+def production_settings(ctx: CheckContext, node: Node, topic: str) -> tuple[Setting, ...]:
     """`node`'s settings of `topic`, without dev/test files; explicit ones hide the framework defaults."""
-    found = [s for s in ctx.settings(node, topic) if not dev_only(s.location.path)]
-    explicit = [s for s in found if not s.key.startswith("(")]
-    return explicit or found
+    return ctx.production_settings(node, topic)
 
 
 _WORKER = re.compile(r"(^|[^a-z])(celery|worker|workers|sidekiq|rq|beat|consumer|scheduler|cron|resque|"
