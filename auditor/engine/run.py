@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -36,17 +37,36 @@ def _locate(hit: Hit, node: Node) -> Location:
     return node.location
 
 
-def _formats(node: Node, location: Location) -> set[str]:
+class _Frameworks:
+    """Each node's setting frameworks by location and in all, gathered once per rule run: a node with
+    thousands of settings and of findings is not rescanned for every finding."""
+
+    def __init__(self) -> None:
+        self._by_node: dict[str, tuple[Node, dict[Location, set[str]], set[str]]] = {}
+
+    def of(self, node: Node) -> tuple[dict[Location, set[str]], set[str]]:
+        entry = self._by_node.get(node.id)
+        if entry is None or entry[0] is not node:
+            by_location: dict[Location, set[str]] = defaultdict(set)
+            for setting in node.settings:
+                if setting.framework:
+                    by_location[setting.location].add(setting.framework)
+            entry = self._by_node[node.id] = (node, by_location, {f for fs in by_location.values() for f in fs})
+        return entry[1], entry[2]
+
+
+def _formats(node: Node, location: Location, frameworks: _Frameworks) -> set[str]:
     """Which of a rule's per-format fixes apply: the node's format, its framework, and the framework of
     the setting the finding points at (a Spring setting in a Kubernetes ConfigMap wants both fixes)."""
+    by_location, every = frameworks.of(node)
     formats = {node.source, str(node.attrs.get("framework") or ""), node.type.lower()}
-    formats |= {s.framework for s in node.settings if s.location == location and s.framework}
+    formats |= by_location.get(location, set())
     if node.source == "appconfig":
-        formats |= {s.framework for s in node.settings if s.framework}
+        formats |= every
     return formats - {""}
 
 
-def _finding(rule: Rule, severity: Severity, hit: Hit, node: Node) -> Finding:
+def _finding(rule: Rule, severity: Severity, hit: Hit, node: Node, frameworks: _Frameworks) -> Finding:
     location = _locate(hit, node)
     return Finding(
         rule_id=rule.id,
@@ -58,7 +78,7 @@ def _finding(rule: Rule, severity: Severity, hit: Hit, node: Node) -> Finding:
         location=location,
         subject=hit.subject,
         fingerprint=fingerprint(rule.id, hit.subject, hit.key or hit.attr or ""),
-        fix=rule.fix_for(_formats(node, location)),
+        fix=rule.fix_for(_formats(node, location, frameworks)),
         related=hit.related,
     )
 
@@ -78,10 +98,11 @@ def run_rule(
         message = f"rule {rule.id} ({rule.slug}) failed: {type(error).__name__}: {error}"
         return result, [Diagnostic(rule.path, message, None, "rule-error")]
     seen: set[str] = set()
+    frameworks = _Frameworks()
     for hit in hits:
         if hit.subject not in graph:
             continue
-        finding = _finding(rule, result.severity, hit, graph.nodes[hit.subject]["node"])
+        finding = _finding(rule, result.severity, hit, graph.nodes[hit.subject]["node"], frameworks)
         if finding.fingerprint in seen:
             continue
         seen.add(finding.fingerprint)
