@@ -165,7 +165,8 @@ def load_documents(text: str) -> tuple[list[YamlDocument], YamlError | None]:
         if _NESTING_PROBLEM in (error.problem or ""):
             return documents, _too_deep(text)
         mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
+        # An error at the end of the stream is marked on the line after the last one: report the last.
+        line = min(mark.line + 1, len(text.splitlines()) or 1) if mark is not None else None
         message = " ".join(part for part in (error.context, error.problem) if part) or str(error)
         return documents, YamlError(message, line)
     except yaml.YAMLError as error:
