@@ -50,9 +50,16 @@ SKIPPED_DIRS = frozenset(
 
 _TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
 _YAML_SUFFIXES = (".yaml", ".yml")
+# Kubernetes accepts JSON manifests (`kubectl apply -f x.json`, `kind: List` exports): a JSON file not known
+# by its name is one when both keys appear near its top.
+_JSON_SUFFIX = ".json"
+_JSON_MANIFEST_KEYS = (b'"apiVersion"', b'"kind"')
+_JSON_PEEK_BYTES = 65_536
 _COMPOSE_NAME = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$")
 _API_VERSION = re.compile(r"^apiVersion:", re.MULTILINE)
 _KIND = re.compile(r"^kind:", re.MULTILINE)
+_JSON_API_VERSION = re.compile(r'"apiVersion"[ \t\r\n]{0,64}:')
+_JSON_KIND = re.compile(r'"kind"[ \t\r\n]{0,64}:')
 _SERVICES_HINT = re.compile(r"^services:", re.MULTILINE)
 _TEMPLATE_HINT = re.compile(r"\{\{-?\s*[.$\w(\"/]")
 
@@ -95,7 +102,9 @@ def kind_by_name(path: str) -> FileKind | None:
 
 
 def kind_by_content(path: str, text: str) -> FileKind:
-    """Classify a YAML file whose name does not decide: Helm template, Kubernetes, compose, or neither."""
+    """Classify a YAML (or JSON) file whose name does not decide: Helm template, Kubernetes, compose, or neither."""
+    if path.lower().endswith(_JSON_SUFFIX):
+        return "kubernetes" if _JSON_API_VERSION.search(text) and _JSON_KIND.search(text) else "unknown"
     parts = PurePosixPath(path).parts
     if _TEMPLATE_HINT.search(text) and ("templates" in parts or "{{ .Values" in text or "{{- " in text):
         return "helm_template"
@@ -257,7 +266,7 @@ def _candidate_kind(rel: str) -> FileKind | None:
     by_name = kind_by_name(rel)
     if by_name is not None:
         return by_name
-    if rel.lower().endswith(_YAML_SUFFIXES):
+    if rel.lower().endswith((*_YAML_SUFFIXES, _JSON_SUFFIX)):
         return "unknown"
     return None
 
@@ -301,6 +310,11 @@ def _read(rel: str, path: Path, kind: FileKind, max_bytes: int, inventory: Inven
         inventory.diagnostics.append(Diagnostic(rel, f"cannot be read: {error.strerror}", None, "unreadable"))
         inventory.skipped.append(Skipped(rel, "unreadable"))
         return None
+    if kind == "unknown" and rel.lower().endswith(_JSON_SUFFIX):
+        head = data[:_JSON_PEEK_BYTES]
+        if not all(key in head for key in _JSON_MANIFEST_KEYS):
+            inventory.skipped.append(Skipped(rel, "JSON that is not a Kubernetes manifest"))
+            return None
     text, problem = decode(rel, data)
     if text is None:
         if problem is not None:
@@ -310,7 +324,9 @@ def _read(rel: str, path: Path, kind: FileKind, max_bytes: int, inventory: Inven
     if kind == "unknown":
         kind = kind_by_content(rel, text)
         if kind == "unknown":
-            inventory.skipped.append(Skipped(rel, "YAML that is neither Kubernetes nor compose"))
+            what = "JSON that is not a Kubernetes manifest" if rel.lower().endswith(_JSON_SUFFIX) else (
+                "YAML that is neither Kubernetes nor compose")
+            inventory.skipped.append(Skipped(rel, what))
             return None
     if kind == "helm_template":
         inventory.diagnostics.append(

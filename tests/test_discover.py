@@ -7,6 +7,7 @@ from pathlib import Path
 from conftest import write_repo
 
 from auditor.discover import discover, kind_by_content, kind_by_name
+from auditor.scan import scan
 
 DEPLOYMENT = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n"
 COMPOSE = "services:\n  api:\n    image: registry.example.com/api:1.0.0\n"
@@ -94,3 +95,49 @@ def test_bom_and_utf16_are_read(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_bytes("\ufeff".encode() + DEPLOYMENT.encode())
     (tmp_path / "b.yaml").write_bytes(DEPLOYMENT.replace("name: api", "name: web").encode("utf-16"))
     assert _kinds(tmp_path) == {"a.yaml": "kubernetes", "b.yaml": "kubernetes"}
+
+
+JSON_LIST = """\
+{
+  "apiVersion": "v1",
+  "kind": "List",
+  "items": [
+    {
+      "apiVersion": "apps/v1",
+      "kind": "Deployment",
+      "metadata": {"name": "api"},
+      "spec": {
+        "replicas": 1,
+        "selector": {"matchLabels": {"app": "api"}},
+        "template": {
+          "metadata": {"labels": {"app": "api"}},
+          "spec": {"containers": [{"name": "api", "image": "registry.example.com/api:1.0"}]}
+        }
+      }
+    },
+    {
+      "apiVersion": "v1",
+      "kind": "Service",
+      "metadata": {"name": "api"},
+      "spec": {"selector": {"app": "api"}, "ports": [{"port": 80}]}
+    }
+  ]
+}
+"""
+
+
+def test_kubernetes_json_manifests_are_manifests(tmp_path: Path) -> None:
+    # `kubectl get -o json` exports and JSON manifests (a `List` or single objects, tab-indented too).
+    tabbed = '{\n\t"apiVersion": "v1",\n\t"kind": "Service",\n\t"metadata": {"name": "db"},\n\t"spec": {}\n}\n'
+    write_repo(tmp_path, {"deploy/all.json": JSON_LIST, "deploy/db.json": tabbed, "package.json": '{"name": "x"}\n',
+                          "tsconfig.json": '{"compilerOptions": {"kind": "x"}}\n'})
+    inventory = discover(tmp_path)
+    assert {(f.path, f.kind) for f in inventory.files} == {("deploy/all.json", "kubernetes"),
+                                                             ("deploy/db.json", "kubernetes")}
+    assert sorted(s.path for s in inventory.skipped if s.reason == "JSON that is not a Kubernetes manifest") == [
+        "package.json", "tsconfig.json"]
+    result = scan(tmp_path)
+    expected = {"kubernetes:Deployment:default/api", "kubernetes:Service:default/api", "kubernetes:Service:default/db"}
+    assert expected <= set(result.graph.nodes)
+    deployment = result.graph.nodes["kubernetes:Deployment:default/api"]["node"]
+    assert (deployment.location.path, deployment.location.line) == ("deploy/all.json", 5)  # the object's opening brace
