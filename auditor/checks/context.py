@@ -69,14 +69,22 @@ class CheckContext:
         return cached
 
     def out_edges(self, ident: str, kinds: Iterable[str] | None = None) -> list[Edge]:
-        wanted = set(kinds) if kinds is not None else None
-        edges = [data for _, _, data in self.graph.out_edges(ident, data="edge")]
-        return sorted((e for e in edges if wanted is None or e.kind in wanted), key=_edge_key)
+        """Edges from `ident` (of these kinds) in a fixed order; a lookup, however many edges the node has."""
+        return _pick(self._edges().outgoing.get(ident), kinds)
 
     def in_edges(self, ident: str, kinds: Iterable[str] | None = None) -> list[Edge]:
-        wanted = set(kinds) if kinds is not None else None
-        edges = [data for _, _, data in self.graph.in_edges(ident, data="edge")]
-        return sorted((e for e in edges if wanted is None or e.kind in wanted), key=_edge_key)
+        """Edges into `ident` (of these kinds) in a fixed order: asking for a service's autoscalers does not
+        walk the thousands of config files that configure it."""
+        return _pick(self._edges().incoming.get(ident), kinds)
+
+    def _edges(self) -> _EdgeIndex:
+        """Built once per graph, like the node index (rules never change the graph; counting a multigraph's
+        edges would itself walk every node, so the node count is the check)."""
+        cached: _EdgeIndex | None = self.graph.graph.get("edge_index")
+        if cached is None or cached.size != self.graph.number_of_nodes():
+            cached = _EdgeIndex.of(self.graph)
+            self.graph.graph["edge_index"] = cached
+        return cached
 
     def examine(self, node: Node) -> None:
         """Count `node` as judged by this rule (the score is normalised by how much was judged)."""
@@ -168,6 +176,40 @@ class _NodeIndex:
             if isinstance(namespace, str):
                 by_namespace[(node.source, node.type, namespace)].append(node)
         return cls(graph.number_of_nodes(), dict(by_kind), dict(by_type), dict(by_namespace))
+
+
+@dataclass(frozen=True)
+class _EdgeIndex:
+    """Each node's outgoing and incoming edges by kind, each list in `_edge_key` order (`size`: the number of
+    nodes it was built for)."""
+
+    size: int
+    outgoing: dict[str, dict[str, list[Edge]]]
+    incoming: dict[str, dict[str, list[Edge]]]
+
+    @classmethod
+    def of(cls, graph: nx.MultiDiGraph) -> _EdgeIndex:
+        outgoing: dict[str, dict[str, list[Edge]]] = defaultdict(lambda: defaultdict(list))
+        incoming: dict[str, dict[str, list[Edge]]] = defaultdict(lambda: defaultdict(list))
+        for source, target, edge in graph.edges(data="edge"):
+            outgoing[source][edge.kind].append(edge)
+            incoming[target][edge.kind].append(edge)
+        for by_node in (outgoing, incoming):
+            for by_kind in by_node.values():
+                for edges in by_kind.values():
+                    edges.sort(key=_edge_key)  # stable: equal keys keep the graph's order, as before
+        return cls(graph.number_of_nodes(), dict(outgoing), dict(incoming))
+
+
+def _pick(by_kind: dict[str, list[Edge]] | None, kinds: Iterable[str] | None) -> list[Edge]:
+    """The edges of the wanted kinds (all when None), merged in `_edge_key` order."""
+    if not by_kind:
+        return []
+    wanted = by_kind.keys() if kinds is None else set(kinds)
+    lists = [by_kind[kind] for kind in wanted if kind in by_kind]
+    if len(lists) == 1:
+        return list(lists[0])
+    return sorted((edge for edges in lists for edge in edges), key=_edge_key)
 
 
 @dataclass
