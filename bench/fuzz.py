@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -138,7 +139,9 @@ class Run:
             try:
                 result = self.execute(worker, job, repeat=count % self.args.repeat_every == 0)
             except Exception as error:  # noqa: BLE001 - a harness failure is reported, the run goes on
-                result = Result(0.0, [Problem("harness", f"{type(error).__name__}: {error}", "harness")])
+                result = Result(0.0, [Problem("harness", f"{type(error).__name__}: {error}",
+                                              f"harness {type(error).__name__}")])
+                time.sleep(5)
             self.record(worker, job, result)
 
     def record(self, worker: Worker, job: Job, result: Result) -> None:
@@ -173,7 +176,10 @@ class Run:
                         problem.traceback, result.seconds, size, parsers={str(job.target or "audit")})
                     new.append(problem)
         for problem in new:
-            self.report_new(worker, job, problem, result)
+            try:
+                self.report_new(worker, job, problem, result)
+            except Exception as error:  # noqa: BLE001 - minimising is a nicety; the finding is already kept
+                print(f"    could not minimise ({type(error).__name__}: {error})", file=sys.stderr, flush=True)
 
     def report_new(self, worker: Worker, job: Job, problem: Problem, result: Result) -> None:
         finding = self.findings[problem.key]
@@ -355,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-mb", type=int, default=4096, help="address-space limit of a worker")
     parser.add_argument("--progress-seconds", type=float, default=10.0)
     parser.add_argument("--no-edge-cases", action="store_true", help="skip the fixed edge cases (run first)")
+    parser.add_argument("--max-minutes", type=float, default=0.0,
+                        help="stop after this long and report (0: no limit); SIGTERM and Ctrl-C also stop cleanly")
     parser.add_argument("--out", default="/tmp/fuzz-crashes")
     args = parser.parse_args(argv)
     args.only = {name.strip() for name in args.only.split(",") if name.strip()}
@@ -365,12 +373,17 @@ def main(argv: list[str] | None = None) -> int:
     workers = [Worker(hash_seed=1000 * (index + 1), memory_mb=args.memory_mb) for index in range(args.workers)]
     threads = [threading.Thread(target=run.work, args=(w,), daemon=True) for w in workers]
     reporter = threading.Thread(target=run.progress, daemon=True)
+    signal.signal(signal.SIGTERM, lambda *_: run.stop.set())
     for thread in [*threads, reporter]:
         thread.start()
+    deadline = time.monotonic() + args.max_minutes * 60 if args.max_minutes else float("inf")
     try:
         while any(thread.is_alive() for thread in threads):
             for thread in threads:
                 thread.join(timeout=0.5)
+            if time.monotonic() > deadline and not run.stop.is_set():
+                print("\ntime is up: finishing the inputs in flight", file=sys.stderr, flush=True)
+                run.stop.set()
     except KeyboardInterrupt:
         print("\ninterrupted: finishing the inputs in flight", file=sys.stderr, flush=True)
         run.stop.set()

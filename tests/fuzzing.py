@@ -1097,19 +1097,29 @@ class Worker:
         os.close(fd)
         self.log_path = self.dump_path.replace("fuzz-dump-", "fuzz-worker-log-")
 
-    def _start(self) -> subprocess.Popen[bytes]:
+    def _start(self, attempts: int = 6) -> subprocess.Popen[bytes]:
+        """Start the child and wait for it to import everything; retried, because the working tree it
+        imports may be caught mid-edit (a file half written by someone else)."""
         env = {**os.environ, "PYTHONHASHSEED": str(self.hash_seed + self.restarts), "FUZZ_DUMP": self.dump_path,
                "FUZZ_MEMORY_MB": str(self.memory_mb),
                "PYTHONPATH": os.pathsep.join([str(TESTS), str(ROOT), os.environ.get("PYTHONPATH", "")])}
-        with open(self.log_path, "ab") as log:
-            proc = subprocess.Popen([sys.executable, "-c", "import fuzzing; fuzzing.worker_main()"], cwd=ROOT,
-                                    env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
-        assert proc.stdout is not None
-        ready, _, _ = select.select([proc.stdout], [], [], 120)
-        if not ready or _receive(proc.stdout) != "ready":  # type: ignore[arg-type]
+        for attempt in range(attempts):
+            with open(self.log_path, "wb") as log:
+                proc = subprocess.Popen([sys.executable, "-c", "import fuzzing; fuzzing.worker_main()"], cwd=ROOT,
+                                        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
+            assert proc.stdout is not None
+            ready, _, _ = select.select([proc.stdout], [], [], 120)
+            try:
+                if ready and _receive(proc.stdout) == "ready":  # type: ignore[arg-type]
+                    return proc
+            except EOFError:
+                pass
             proc.kill()
-            raise RuntimeError(f"fuzz worker did not start; see {self.log_path}")
-        return proc
+            proc.wait()
+            if attempt + 1 < attempts:
+                time.sleep(2 * (attempt + 1))
+        log_tail = _tail(Path(self.log_path).read_text(errors="replace"), 12)
+        raise RuntimeError(f"fuzz worker did not start after {attempts} attempts:\n{log_tail}")
 
     def close(self) -> None:
         if self.proc is not None:
