@@ -24,6 +24,9 @@ class HostIndex:
     compose: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
     kubernetes: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
     terraform: dict[str, str] = field(default_factory=dict)
+    # (table, name) → (first candidate per scope, first in sorted order), made on first use: a name that
+    # thousands of namespaces or projects define costs a lookup per host, not a scan of its candidates.
+    _scopes: dict[tuple[str, str], tuple[dict[str, str], str]] = field(default_factory=dict, repr=False)
 
     def add(self, node: Node) -> None:
         if node.source == "compose" and node.type == "service":
@@ -36,8 +39,10 @@ class HostIndex:
             }
             for name in names:
                 self.compose[name.lower()].append((scope, node.id))
+            self._scopes.clear()
         elif node.source == "kubernetes" and node.type == "Service":
             self.kubernetes[node.name.lower()].append((scope_of(node.id), node.id))
+            self._scopes.clear()
 
     def add_terraform_hostnames(self, hostnames: dict[str, str]) -> None:
         for host, target in hostnames.items():
@@ -50,21 +55,34 @@ class HostIndex:
         if host in self.terraform:
             return self.terraform[host]
         short = host.split(".", 1)[0]
-        compose_hits = self.compose.get(host, [])
+        compose_hits = self._by_scope("compose", host)
         if compose_hits and (caller is None or caller.source != "kubernetes"):
             return _nearest(compose_hits, caller_scope)
         service, namespace = _kubernetes_name(host)
         if service is not None:
-            hits = self.kubernetes.get(service, [])
-            if namespace is not None:
-                hits = [hit for hit in hits if hit[0] == namespace]
-            if hits:
-                return _nearest(hits, caller_scope if namespace is None else namespace)
+            hits = self._by_scope("kubernetes", service)
+            if hits and namespace is None:
+                return _nearest(hits, caller_scope)
+            if hits and namespace is not None and namespace in hits[0]:
+                return hits[0][namespace]
         if compose_hits:
             return _nearest(compose_hits, caller_scope)
         if short != host and short in self.terraform:
             return self.terraform[short]
         return None
+
+    def _by_scope(self, table: str, name: str) -> tuple[dict[str, str], str] | None:
+        """The candidates for `name`: the first added in each scope, and the first in sorted order."""
+        key = (table, name)
+        if key not in self._scopes:
+            hits = (self.compose if table == "compose" else self.kubernetes).get(name)
+            if not hits:
+                return None
+            first: dict[str, str] = {}
+            for hit_scope, node_id in hits:
+                first.setdefault(hit_scope, node_id)
+            self._scopes[key] = (first, min(hits)[1])
+        return self._scopes[key]
 
 
 def _kubernetes_name(host: str) -> tuple[str | None, str | None]:
@@ -81,12 +99,10 @@ def _kubernetes_name(host: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _nearest(hits: list[tuple[str, str]], scope: str) -> str:
+def _nearest(hits: tuple[dict[str, str], str], scope: str) -> str:
     """Prefer a candidate in the caller's own scope; otherwise the first in sorted order (deterministic)."""
-    for hit_scope, node_id in hits:
-        if hit_scope == scope:
-            return node_id
-    return sorted(hits)[0][1]
+    first, fallback = hits
+    return first.get(scope, fallback)
 
 
 def scope_of(node_id: str) -> str:
