@@ -5,6 +5,9 @@ not the file. Literal expressions become Python values (str, int, float, bool, N
 else becomes an `Expr` holding its source text and the references in it. Collections are converted element
 by element, so `["a", var.b]` is `["a", Expr("var.b")]`. `evaluate` folds an `Expr` to a value given the
 variables and locals in scope; it is what `terraform.combine` uses to resolve `var.x` and `local.y`.
+
+The input is hostile (ARCHITECTURE.md, "Trust boundary"), so parsing, conversion and evaluation are each
+bounded (the constants below); a bound that is hit is a `Problem` with a line, never an exception.
 """
 
 from __future__ import annotations
@@ -12,27 +15,126 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import tree_sitter
 import tree_sitter_hcl
 
+# -- bounds ---------------------------------------------------------------------------------------------
+
+# One tree-sitter parse may take this long. A 2 MB file of real-world Terraform (the discovery limit) parses
+# in about 1.1 s on the 2-core CI machine; tree-sitter-hcl's error recovery is quadratic on some inputs
+# (200 KB of `"${${${…` takes 2.3 s, 2 MB would take minutes), so without a budget one file could stall a run.
+MAX_PARSE_SECONDS = 2.0
+# And may grow the process by this much: real Terraform needs ~140 MiB for 2 MB, while error recovery on 2 MB of
+# random text reaches 1 GiB within the time budget (checked on Linux, where /proc tells it cheaply).
+MAX_PARSE_MEMORY = 512 * 2**20
+# tree-sitter-hcl lexes whitespace one character at a time and its external scanner re-reads the rest of the
+# run at each one, so a run of L whitespace characters costs time in L² (20,000 spaces after `a = {`: 1.3 s;
+# 200 KB of them: minutes) and the time budget is checked too rarely to stop it. Real files have runs of a
+# few dozen characters (indentation and blank lines); a longer run than this is refused before parsing.
+MAX_WHITESPACE_RUN = 4096
+# Blocks, collections, calls, operators and interpolations nested deeper than this are not converted: the
+# conversion, reference walk and evaluator recurse once per level (Python's stack ends near 1,000 frames).
+MAX_DEPTH = 64
+
 _PARSER: tree_sitter.Parser | None = None
+_PROGRESS_CALLBACK: bool | None = None  # tree-sitter >= 0.25 cancels through a callback; older ones have a timeout
+_CHUNK = 1 << 16  # bytes handed to tree-sitter per read
 
 # References that are not things: iteration and meta values.
 _META_ROOTS = frozenset({"count", "each", "self", "path", "terraform"})
+_WHITESPACE_RUN = re.compile(rf"(?<!\s)\s{{{MAX_WHITESPACE_RUN + 1}}}")  # from a run's start only: linear
 
 
 def _parser() -> tree_sitter.Parser:
     """One parser per process: building the language object is the expensive part."""
-    global _PARSER
+    global _PARSER, _PROGRESS_CALLBACK
     if _PARSER is None:
-        _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+        parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+        try:
+            parser.parse(lambda _offset, _point: b"", progress_callback=lambda _offset, _error: False)
+            _PROGRESS_CALLBACK = True
+        except TypeError:  # tree-sitter 0.23/0.24: no progress_callback keyword
+            _PROGRESS_CALLBACK = False
+        _PARSER = parser
     return _PARSER
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A bound that was hit (`too-slow`, `too-deep`, `limit`), at a 1-based line."""
+
+    line: int
+    code: str
+    message: str
+
+
+@dataclass
+class _Parsed:
+    """A tree-sitter tree, or the `Problem` that kept the text from being parsed."""
+
+    tree: tree_sitter.Tree | None
+    problem: Problem | None = None
+
+
+def _bounded_parse(source: bytes) -> _Parsed:
+    """Parse `source` within the bounds above, refusing up front the whitespace runs no time check can stop."""
+    text = source.decode("utf-8", "replace")
+    run = _WHITESPACE_RUN.search(text)
+    if run is not None:
+        line = text.count("\n", 0, run.start()) + 1
+        return _Parsed(None, Problem(line, "too-slow", (
+            f"a run of more than {MAX_WHITESPACE_RUN:,} whitespace characters starts on this line; tree-sitter-hcl "
+            "takes time quadratic in such runs, so the file is not parsed")))
+    parser = _parser()
+    seconds = MAX_PARSE_SECONDS
+    deadline = time.monotonic() + seconds
+    base = _resident()
+    progress = {"offset": 0, "calls": 0, "memory": 0}
+
+    def stop(offset: int, _has_error: bool) -> bool:
+        """tree-sitter calls this every hundred or so steps; True cancels the parse."""
+        progress["offset"] = offset
+        progress["calls"] += 1
+        if progress["calls"] % 16 == 0 and base and _resident() - base > MAX_PARSE_MEMORY:
+            progress["memory"] = 1
+            return True
+        return time.monotonic() > deadline
+
+    try:
+        if _PROGRESS_CALLBACK:
+            tree = parser.parse(lambda offset, _point: source[offset : offset + _CHUNK], progress_callback=stop)
+        else:
+            parser.timeout_micros = int(seconds * 1_000_000)  # type: ignore[attr-defined]
+            tree = parser.parse(source)
+    except ValueError:  # "Parsing failed": cancelled; the parser keeps its state to resume, so drop it
+        parser.reset()
+        line = source.count(b"\n", 0, progress["offset"]) + 1
+        if progress["memory"]:
+            return _Parsed(None, Problem(line, "too-large", f"parsing needed more than {MAX_PARSE_MEMORY >> 20} MiB of "
+                                         f"memory (stopped at line {line}); the file is not parsed"))
+        return _Parsed(None, Problem(line, "too-slow", f"parsing took longer than {seconds:g} s (stopped at line "
+                                     f"{line}); the file is not parsed"))
+    return _Parsed(tree)
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 0
+
+
+def _resident() -> int:
+    """This process's resident memory in bytes, or 0 where it cannot be read cheaply (not Linux)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 @dataclass(frozen=True)
@@ -74,6 +176,7 @@ class Document:
     spans: dict[str, tuple[int, int]]
     error_line: int | None = None
     error_message: str = ""
+    problems: tuple[Problem, ...] = ()  # bounds that were hit (see `Problem`)
 
 
 class Unknown(Exception):
@@ -84,23 +187,31 @@ _TOP_LEVEL_LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "outp
 
 
 def parse_document(text: str) -> Document:
-    """Blocks and attributes of an HCL file; never raises for bad syntax (see `Document.error_line`)."""
+    """Blocks and attributes of an HCL file; never raises for bad syntax (see `Document.error_line`) nor for a
+    bound that is hit (see `Document.problems`: a file that cannot be parsed in time has no blocks, a top-level
+    block nested too deeply is left out)."""
     source = text.encode("utf-8", "surrogatepass")
-    tree = _parser().parse(source)
+    parsed = _bounded_parse(source)
+    if parsed.tree is None:
+        return Document((), {}, {}, problems=(parsed.problem,) if parsed.problem else ())
     converter = _Converter(source)
     blocks: list[Block] = []
     attrs: dict[str, Any] = {}
     spans: dict[str, tuple[int, int]] = {}
-    for body in _children(tree.root_node, "body", "ERROR"):
+    for body in _children(parsed.tree.root_node, "body", "ERROR"):
         for child in body.named_children:
-            if child.type == "block":
-                blocks.extend(converter.top_level_blocks(child))
-            elif child.type == "attribute":
-                name, value, span = converter.attribute(child)
-                attrs.setdefault(name, value)
-                spans.setdefault(name, span)
-    line, message = _first_error(tree.root_node)
-    return Document(tuple(blocks), attrs, spans, line, message)
+            try:
+                if child.type == "block":
+                    blocks.extend(converter.top_level_blocks(child))
+                elif child.type == "attribute":
+                    name, value, span = converter.attribute(child)
+                    attrs.setdefault(name, value)
+                    spans.setdefault(name, span)
+            except _TooDeep as deep:
+                converter.reset()
+                converter.problems.append(deep.problem)
+    line, message = _first_error(parsed.tree.root_node, source)
+    return Document(tuple(blocks), attrs, spans, line, message, tuple(converter.problems))
 
 
 def _children(node: tree_sitter.Node, *types: str) -> Iterator[tree_sitter.Node]:
@@ -109,15 +220,22 @@ def _children(node: tree_sitter.Node, *types: str) -> Iterator[tree_sitter.Node]
             yield child
 
 
-def _line_text(root: tree_sitter.Node, node: tree_sitter.Node) -> str:
-    """The source line `node` starts on, trimmed, for an error message."""
-    source = root.text or b""
-    lines = source.decode("utf-8", "replace").splitlines()
-    row = node.start_point[0]
-    return lines[row].strip()[:60] if row < len(lines) else ""
+def _line_text(source: bytes, node: tree_sitter.Node) -> str:
+    """The source line `node` starts on, trimmed, for an error message (rows are `\\n`-separated, as
+    tree-sitter counts them: `splitlines` would also break at U+2028 and shift every later row)."""
+    start = source.rfind(b"\n", 0, node.start_byte) + 1
+    end = source.find(b"\n", node.start_byte)
+    return source[start : end if end >= 0 else len(source)].decode("utf-8", "replace").strip()[:60]
 
 
-def _first_error(root: tree_sitter.Node) -> tuple[int | None, str]:
+def _snippet(source: bytes, node: tree_sitter.Node) -> str:
+    """The first non-blank text of a node, at most 40 characters."""
+    text = source[node.start_byte : min(node.end_byte, node.start_byte + 4096)].decode("utf-8", "replace")
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    return lines[0][:40] if lines else ""
+
+
+def _first_error(root: tree_sitter.Node, source: bytes) -> tuple[int | None, str]:
     """The line of the first ERROR or MISSING node, with a message naming the unclosed block if that is it."""
     if not root.has_error:
         return None, ""
@@ -133,12 +251,19 @@ def _first_error(root: tree_sitter.Node) -> tuple[int | None, str]:
                     return opener.start_point[0] + 1, "unclosed '{' (block or object starting on this line)"
             if node.type in ("]", ")", "=", '"', ",", ":"):
                 return node.start_point[0] + 1, f"syntax error: expected '{node.type}'"
-            return node.start_point[0] + 1, f"syntax error near '{_line_text(root, node)}'"
+            return node.start_point[0] + 1, f"syntax error near '{_line_text(source, node)}'"
         if node.is_error:
-            snippet = node.text.decode("utf-8", "replace").strip().splitlines()[0][:40] if node.text else ""
-            return node.start_point[0] + 1, f"syntax error near '{snippet}'"
+            return node.start_point[0] + 1, f"syntax error near '{_snippet(source, node)}'"
         stack.extend(reversed([c for c in node.children if c.has_error or c.is_missing]))
     return root.start_point[0] + 1, "syntax error"
+
+
+class _TooDeep(Exception):
+    """Nesting past `MAX_DEPTH`, raised out of the conversion of one top-level block or attribute."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 class _Converter:
@@ -147,6 +272,23 @@ class _Converter:
     def __init__(self, source: bytes) -> None:
         self.source = source
         self.literal_lines: dict[str, int] | None = None
+        self.depth = 0
+        self.problems: list[Problem] = []
+        self.work = Work()  # shared by every literal evaluation in this source
+
+    def reset(self) -> None:
+        """Back to the top level after a conversion was abandoned."""
+        self.depth = 0
+        self.literal_lines = None
+
+    def enter(self, node: tree_sitter.Node) -> None:
+        """One level deeper (the caller leaves with `self.depth -= 1`); past `MAX_DEPTH`, `_TooDeep`."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            line = node.start_point[0] + 1
+            raise _TooDeep(Problem(line, "too-deep", f"nesting deeper than {MAX_DEPTH} levels (blocks, collections, "
+                                                     "calls, operators) on this line; the enclosing top-level "
+                                                     "block or attribute is not read"))
 
     def text(self, node: tree_sitter.Node) -> str:
         return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
@@ -168,6 +310,13 @@ class _Converter:
         return out
 
     def block(self, node: tree_sitter.Node, prefix: str, spans: dict[str, tuple[int, int]] | None = None) -> Block:
+        self.enter(node)
+        try:
+            return self._block(node, prefix, spans)
+        finally:
+            self.depth -= 1
+
+    def _block(self, node: tree_sitter.Node, prefix: str, spans: dict[str, tuple[int, int]] | None) -> Block:
         name = ""
         labels: list[str] = []
         attrs: dict[str, Any] = {}
@@ -195,19 +344,26 @@ class _Converter:
                             own_spans.setdefault(f"{prefix}{sub.type}.{key}", span)
                         nested.append(sub)
         literal_lines = self.literal_lines if spans is None and self.literal_lines is not None else {}
-        return Block(name, tuple(labels), node.start_point[0] + 1, node.end_point[0] + 1, attrs, tuple(nested),
+        return Block(name, tuple(labels), node.start_point[0] + 1, _end_line(node), attrs, tuple(nested),
                      own_spans, literal_lines)
 
     def attribute(self, node: tree_sitter.Node) -> tuple[str, Any, tuple[int, int]]:
         named = node.named_children
         key = self.text(named[0]) if named else ""
         value = self.value(named[1]) if len(named) > 1 and not named[1].has_error else None
-        return key, value, (node.start_point[0] + 1, node.end_point[0] + 1)
+        return key, value, (node.start_point[0] + 1, _end_line(node))
 
     # -- values ---------------------------------------------------------------------------------------
 
     def value(self, node: tree_sitter.Node) -> Any:
         """A Python value for a literal (collections element-wise), else an `Expr`."""
+        self.enter(node)
+        try:
+            return self._value(node)
+        finally:
+            self.depth -= 1
+
+    def _value(self, node: tree_sitter.Node) -> Any:
         inner = _unwrap(node)
         if inner is not None and inner.type == "collection_value":
             coll = inner.named_children[0] if inner.named_children else None
@@ -231,7 +387,9 @@ class _Converter:
         refs = tuple(dict.fromkeys(refs_of(tree)))
         if not refs:
             try:
-                return evaluate(tree, _NO_SCOPE)
+                return evaluate(tree, Scope(_no_lookup, work=self.work))
+            except Limit as limit:
+                self.problems.append(Problem(node.start_point[0] + 1, "limit", f"not evaluated: {limit}"))
             except Unknown:
                 pass
         return Expr(self.text(node).strip(), refs)
@@ -260,16 +418,11 @@ class _Converter:
         ("un", op, x) ("for", ...) ("opaque", inner trees)."""
         kind = node.type
         if kind == "expression":
-            named = node.named_children
-            if not named:
-                return ("opaque", ())
-            head, rest = named[0], named[1:]
-            if not rest:
-                return self.ast(head)
-            steps = tuple(step for part in rest for step in self.steps(part))
-            if head.type == "variable_expr":
-                return ("trav", self.text(head), steps)
-            return ("post", self.ast(head), steps)
+            self.enter(node)
+            try:
+                return self.expression(node)
+            finally:
+                self.depth -= 1
         if kind == "variable_expr":
             return ("trav", self.text(node), ())
         if kind == "literal_value":
@@ -304,7 +457,11 @@ class _Converter:
             terms = self.operands(node)
             return ("cond", *terms) if len(terms) == 3 else ("opaque", tuple(terms))
         if kind == "operation":
-            return self.ast(node.named_children[0]) if node.named_children else ("opaque", ())
+            self.enter(node)
+            try:
+                return self.ast(node.named_children[0]) if node.named_children else ("opaque", ())
+            finally:
+                self.depth -= 1
         if kind in ("unary_operation", "binary_operation"):
             operands = self.operands(node)
             ops = [self.text(c) for c in node.children if not c.is_named and self.text(c) not in ("(", ")")]
@@ -317,6 +474,19 @@ class _Converter:
         if kind == "for_expr":
             return self.for_expr(node.named_children[0]) if node.named_children else ("opaque", ())
         return ("opaque", tuple(self.ast(c) for c in node.named_children if c.type not in ("identifier",)))
+
+    def expression(self, node: tree_sitter.Node) -> tuple[Any, ...]:
+        """An `expression` node: its term, and the traversal steps that follow it."""
+        named = node.named_children
+        if not named:
+            return ("opaque", ())
+        head, rest = named[0], named[1:]
+        if not rest:
+            return self.ast(head)
+        steps = tuple(step for part in rest for step in self.steps(part))
+        if head.type == "variable_expr":
+            return ("trav", self.text(head), steps)
+        return ("post", self.ast(head), steps)
 
     def operands(self, node: tree_sitter.Node) -> list[tuple[Any, ...]]:
         """Operands of an operation: a term and the traversal steps that follow it (not always wrapped)."""
@@ -432,6 +602,13 @@ class _Converter:
         return ("for", is_object, names, coll, tuple(body), cond, grouped)
 
 
+def _end_line(node: tree_sitter.Node) -> int:
+    """The last line holding text of `node`: a node that ends just after a newline (an unclosed block at the
+    end of the file) ends on the line before, not on the empty line after the file's last one."""
+    row, column = node.end_point
+    return row + 1 if column > 0 or row == node.start_point[0] else row
+
+
 def _unwrap(node: tree_sitter.Node) -> tree_sitter.Node | None:
     """The single term of an `expression` without traversal steps, else None."""
     named = node.named_children
@@ -439,11 +616,14 @@ def _unwrap(node: tree_sitter.Node) -> tree_sitter.Node | None:
 
 
 def _walk_exprs(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
-    for child in node.named_children:
+    """The outermost expressions under `node`, in order (iterative: template directives nest without bound)."""
+    stack = list(reversed(node.named_children))
+    while stack:
+        child = stack.pop()
         if child.type == "expression":
             yield child
         else:
-            yield from _walk_exprs(child)
+            stack.extend(reversed(child.named_children))
 
 
 def _undynamic(block: Block) -> Block:
@@ -615,15 +795,23 @@ def _ref_name(root: str, steps: tuple[Any, ...], bound: frozenset[str]) -> str:
 
 @lru_cache(maxsize=4096)
 def tree_of(text: str) -> tuple[Any, ...]:
-    """The expression tree of an `Expr`'s text (re-parsed: Facts hold text, not trees, so they stay small)."""
+    """The expression tree of an `Expr`'s text (re-parsed: Facts hold text, not trees, so they stay small).
+
+    Within the same bounds as a file: text that cannot be parsed in time, or nests too deeply, is opaque.
+    """
     source = ("x = " + text + "\n").encode("utf-8", "surrogatepass")
-    tree = _parser().parse(source)
-    converter = _Converter(source)
-    body = next(_children(tree.root_node, "body"), None)
-    attribute = next(_children(body, "attribute"), None) if body is not None else None
-    if attribute is None or tree.root_node.has_error or len(attribute.named_children) < 2:
+    parsed = _bounded_parse(source)
+    if parsed.tree is None:
         return ("opaque", ())
-    return converter.ast(attribute.named_children[1])
+    converter = _Converter(source)
+    body = next(_children(parsed.tree.root_node, "body"), None)
+    attribute = next(_children(body, "attribute"), None) if body is not None else None
+    if attribute is None or parsed.tree.root_node.has_error or len(attribute.named_children) < 2:
+        return ("opaque", ())
+    try:
+        return converter.ast(attribute.named_children[1])
+    except _TooDeep:
+        return ("opaque", ())
 
 
 def template_value(text: str) -> Any:
@@ -641,30 +829,85 @@ def template_value(text: str) -> Any:
 
 # -- evaluation ---------------------------------------------------------------------------------------
 
+# One static evaluation builds lists and maps of at most this many items and strings of at most this many
+# characters: `range(1000000000)` alone would take 8 GB. Terraform collections in real modules hold hundreds.
+MAX_ITEMS = 10_000
+MAX_CHARS = 1_000_000
+# All evaluations that share a `Work` (one file's literal folding, one module directory's var/local
+# resolution) build at most this much together: values under the limits above are memoised and would still
+# add up (70,000 locals of `range(10000)` each fit in a 2 MB file).
+MAX_TOTAL_ITEMS = 1_000_000
+MAX_TOTAL_CHARS = 16_000_000
+# A product of integers wider than this is no count, port or size (squaring through a chain of locals doubles
+# the digits each time).
+MAX_INT_BITS = 256
+
 Lookup = Callable[[str, str], Any]
+
+
+class Limit(Unknown):
+    """An evaluation that would build more than the bounds above allow: unknown, and worth a diagnostic."""
+
+
+@dataclass
+class Work:
+    """What the evaluations sharing it have built so far (see `MAX_TOTAL_ITEMS`)."""
+
+    items: int = 0
+    chars: int = 0
+
+    @staticmethod
+    def check(items: int = 0, chars: int = 0) -> None:
+        """`Limit` when one value of this size would be too big."""
+        if items > MAX_ITEMS:
+            raise Limit(f"a value of {items:,} items (more than {MAX_ITEMS:,})")
+        if chars > MAX_CHARS:
+            raise Limit(f"a value of {chars:,} characters (more than {MAX_CHARS:,})")
+
+    def charge(self, items: int = 0, chars: int = 0) -> None:
+        """Account for a value about to be built; `Limit` when it, or the running total, is too big."""
+        self.check(items, chars)
+        self.items += items
+        self.chars += chars
+        if self.spent:
+            raise Limit(f"static evaluation here built more than {MAX_TOTAL_ITEMS:,} items or {MAX_TOTAL_CHARS:,} "
+                        "characters in all")
+
+    def charge_value(self, value: Any) -> None:
+        """Account for a value handed on: its size counted as copies of it count (a list may hold one big
+        list a thousand times, and each holder is copied, scrubbed and reported in full)."""
+        self.charge(*_size(value))
+
+    @property
+    def spent(self) -> bool:
+        """Whether the running total is over its bound (every later charge fails)."""
+        return self.items > MAX_TOTAL_ITEMS or self.chars > MAX_TOTAL_CHARS
 
 
 @dataclass(frozen=True)
 class Scope:
-    """What names mean while evaluating: `lookup(root, name)` for var/local/module, plus loop bindings."""
+    """What names mean while evaluating: `lookup(root, name)` for var/local/module, plus loop bindings, and the
+    `Work` budget the evaluation draws on."""
 
     lookup: Lookup
     bindings: dict[str, Any] = field(default_factory=dict)
+    work: Work = field(default_factory=Work)
 
 
 def _no_lookup(root: str, name: str) -> Any:
     raise Unknown(f"{root}.{name}")
 
 
-_NO_SCOPE = Scope(_no_lookup)
-
-
 def evaluate(tree: tuple[Any, ...], scope: Scope) -> Any:
     """The static value of an expression tree, or `Unknown`."""
     try:
-        return _eval(tree, scope)
+        value = _eval(tree, scope)
+        scope.work.charge_value(value)
+        return value
     except Unknown:
         raise
+    except RecursionError as error:  # jsondecode of deeply nested text, a deeply nested value
+        raise Limit("a value nested too deeply to evaluate") from error
     except (KeyError, IndexError, TypeError, ValueError, AttributeError, ZeroDivisionError, OverflowError) as error:
         raise Unknown(str(error)) from error
 
@@ -685,11 +928,11 @@ def _eval(tree: tuple[Any, ...], scope: Scope) -> Any:
     if kind == "post":
         return _apply(_eval(tree[1], scope), tree[2], scope)
     if kind == "tuple":
-        return [_eval(item, scope) for item in tree[1]]
+        return _sized(scope.work, [_eval(item, scope) for item in tree[1]])
     if kind == "object":
-        return {_str(_eval(k, scope)): _eval(v, scope) for k, v in tree[1]}
+        return _sized(scope.work, {_str(_eval(k, scope)): _eval(v, scope) for k, v in tree[1]})
     if kind == "tpl":
-        return "".join(_str(_eval(part, scope)) for part in tree[1])
+        return _joined("", [_str(_eval(part, scope)) for part in tree[1]], scope.work)
     if kind == "cond":
         return _eval(tree[2], scope) if _truthy(_eval(tree[1], scope)) else _eval(tree[3], scope)
     if kind == "un":
@@ -782,6 +1025,8 @@ def _binary(op: str, left: tuple[Any, ...], right: tuple[Any, ...], scope: Scope
     }
     if op not in operations:
         raise Unknown(op)
+    if op == "*" and isinstance(x, int) and isinstance(y, int) and x.bit_length() + y.bit_length() > MAX_INT_BITS:
+        raise Limit(f"a product wider than {MAX_INT_BITS} bits")
     result = operations[op](x, y)
     return int(result) if isinstance(result, float) and result.is_integer() and op != "/" else result
 
@@ -792,13 +1037,14 @@ def _for(tree: tuple[Any, ...], scope: Scope) -> Any:
     items = list(coll.items()) if isinstance(coll, dict) else list(enumerate(coll))
     out_list: list[Any] = []
     out_map: dict[str, Any] = {}
+    size = [0, 0]  # items and characters of the result so far
     for key, value in items:
         bindings = dict(scope.bindings)
         if len(names) == 2:
             bindings[names[0]], bindings[names[1]] = key, value
         elif names:
             bindings[names[0]] = value
-        inner = Scope(scope.lookup, bindings)
+        inner = Scope(scope.lookup, bindings, scope.work)
         if cond is not None and not _truthy(_eval(cond, inner)):
             continue
         if is_object and len(body) == 2:
@@ -809,27 +1055,129 @@ def _for(tree: tuple[Any, ...], scope: Scope) -> Any:
             else:
                 out_map[k] = v
         elif body:
-            out_list.append(_eval(body[0], inner))
+            v = _eval(body[0], inner)
+            out_list.append(v)
+        else:
+            continue
+        items_in, chars_in = _size(v)
+        size[0] += items_in + 1
+        size[1] += chars_in
+        scope.work.check(*size)
+    scope.work.charge(*size)
     return out_map if is_object else out_list
 
 
-def _flatten(value: list[Any]) -> list[Any]:
+def _joined(separator: str, parts: list[str], work: Work) -> str:
+    """`separator.join(parts)`, charged before it is built."""
+    work.charge(chars=sum(map(len, parts)) + len(separator) * max(len(parts) - 1, 0))
+    return separator.join(parts)
+
+
+def _flatten(work: Work, value: list[Any]) -> list[Any]:
+    """Nested lists → one list, measured first (one list may hold the same big list many times)."""
+    work.charge(*_size(value))
     out: list[Any] = []
-    for item in value:
-        out.extend(_flatten(item) if isinstance(item, list) else [item])
+    stack = [iter(value)]
+    while stack:
+        item = next(stack[-1], _END)
+        if item is _END:
+            stack.pop()
+        elif isinstance(item, list):
+            if len(stack) > MAX_DEPTH:
+                raise Limit("a list nested too deeply to flatten")
+            stack.append(iter(item))
+        else:
+            out.append(item)
     return out
 
 
-def _format(spec: str, *args: Any) -> str:
+_END = object()
+
+
+def _range(work: Work, *args: Any) -> list[int]:
+    numbers = range(*(int(_number(x)) for x in args))
+    try:
+        size = len(numbers)
+    except OverflowError as error:  # longer than the machine can index
+        raise Limit(f"a range of more than {MAX_ITEMS:,} items") from error
+    work.charge(items=size)
+    return list(numbers)
+
+
+_Sized = TypeVar("_Sized", list[Any], dict[str, Any])
+
+
+def _sized(work: Work, values: _Sized) -> _Sized:
+    """A collection just built, charged at its full size."""
+    work.charge_value(values)
+    return values
+
+
+def _size(value: Any, items_cap: int = MAX_ITEMS, chars_cap: int = MAX_CHARS) -> tuple[int, int]:
+    """(items, characters) of a value with every reference counted as a copy, counting no further than just
+    past the caps (so a value that holds one big list many times costs only the caps to measure)."""
+    items = chars = 0
+    stack = [value]
+    while stack and items <= items_cap and chars <= chars_cap:
+        item = stack.pop()
+        if isinstance(item, dict):
+            items += len(item)
+            for key, inner in item.items():
+                chars += len(key) if isinstance(key, str) else 0
+                stack.append(inner)
+        elif isinstance(item, list):
+            items += len(item)
+            stack.extend(item)
+        elif isinstance(item, str):
+            chars += len(item)
+    return items, chars
+
+
+def _concat(work: Work, *lists: Any) -> list[Any]:
+    for lst in lists:
+        work.charge(*_size(lst))
+    return _sized(work, [item for lst in lists for item in lst])
+
+
+def _merge(work: Work, *maps: Any) -> dict[str, Any]:
+    return _sized(work, {k: v for m in maps for k, v in m.items()})
+
+
+def _split(work: Work, separator: Any, text: Any) -> list[str]:
+    sep, value = _str(separator), _str(text)
+    if sep:
+        work.charge(items=value.count(sep) + 1, chars=len(value))
+    return value.split(sep)  # an empty separator: ValueError, unknown
+
+
+def _replace(work: Work, text: Any, old: Any, new: Any) -> str:
+    value, a, b = _str(text), _str(old), _str(new)
+    work.charge(chars=len(value) + value.count(a) * max(len(b) - len(a), 0))
+    return value.replace(a, b)
+
+
+def _cased(work: Work, text: str) -> str:
+    work.charge(chars=len(text))
+    return text
+
+
+_FORMAT_SPEC = re.compile(r"%%|%[-+# ]*0?(?:[1-9]\d*)?(?:\.\d+)?[sdvq]")  # flags, then width: no two ways to read a 0
+
+
+def _format(work: Work, spec: Any, *args: Any) -> str:
+    """Terraform `format` for %s/%d/%v/%q (width and precision are ignored: no padding, whatever it says)."""
+    text = _str(spec)
     values = iter(args)
-
-    def replace(match: re.Match[str]) -> str:
-        if match.group(0) == "%%":
-            return "%"
-        value = next(values)
-        return str(int(_number(value))) if match.group(0).endswith("d") else _str(value)
-
-    return re.sub(r"%%|%[-+#0 ]*\d*(?:\.\d+)?[sdvq]", replace, spec)
+    parts: list[str] = []
+    cursor = 0
+    for match in _FORMAT_SPEC.finditer(text):
+        parts.append(text[cursor : match.start()])
+        token = match.group(0)
+        parts.append("%" if token == "%%" else str(int(_number(next(values)))) if token.endswith("d") else
+                     _str(next(values)))
+        cursor = match.end()
+    parts.append(text[cursor:])
+    return _joined("", parts, work)
 
 
 def _cidrsubnet(prefix: str, bits: int, number: int) -> str:
@@ -842,53 +1190,65 @@ def _cidrsubnet(prefix: str, bits: int, number: int) -> str:
     return f"{address}/{new_prefix}"
 
 
-def _json(value: Any) -> str:
+def _json(work: Work, value: Any) -> str:
+    """JSON text of a value, measured first: a list may hold one big value many times over."""
+    items, chars = _size(value, MAX_ITEMS, MAX_CHARS // 2)
+    work.charge(items=items, chars=chars + 4 * items)  # about what the text will hold
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _jsondecode(work: Work, text: Any) -> Any:
+    value = _str(text)
+    work.charge(chars=len(value))  # what it decodes to is about as big as the text
+    return json.loads(value)
 
 
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "length": lambda v: len(_known(v)),
     "slice": lambda v, a, b: list(v)[int(_number(a)) : int(_number(b))],
-    "concat": lambda *lists: [item for lst in lists for item in lst],
     "element": lambda v, i: v[int(_number(i)) % len(v)],
     "lookup": lambda m, k, *default: m[_str(k)] if _str(k) in m or not default else default[0],
-    "merge": lambda *maps: {k: v for m in maps for k, v in m.items()},
-    "keys": lambda m: sorted(m),
-    "values": lambda m: [m[k] for k in sorted(m)],
-    "tolist": lambda v: list(v),
-    "toset": lambda v: sorted(set(v), key=str),
-    "tomap": lambda v: dict(v),
     "tostring": _str,
     "tonumber": _number,
     "tobool": _truthy,
-    "min": lambda *v: min(_number(x) for x in _flatten(list(v))),
-    "max": lambda *v: max(_number(x) for x in _flatten(list(v))),
     "abs": lambda v: abs(_number(v)),
     "ceil": lambda v: math.ceil(_number(v)),
     "floor": lambda v: math.floor(_number(v)),
     "sum": lambda v: sum(_number(x) for x in v),
     "coalesce": lambda *v: next(x for x in v if x not in (None, "")),
     "coalescelist": lambda *v: next(x for x in v if x),
-    "compact": lambda v: [x for x in v if x not in (None, "")],
-    "distinct": lambda v: list(dict.fromkeys(v)),
-    "flatten": _flatten,
     "contains": lambda v, x: x in v,
-    "range": lambda *a: list(range(*(int(_number(x)) for x in a))),
-    "join": lambda sep, v: _str(sep).join(_str(x) for x in v),
-    "split": lambda sep, s: _str(s).split(_str(sep)),
-    "upper": lambda s: _str(s).upper(),
-    "lower": lambda s: _str(s).lower(),
     "trimspace": lambda s: _str(s).strip(),
-    "replace": lambda s, a, b: _str(s).replace(_str(a), _str(b)),
     "substr": lambda s, o, n: _str(s)[int(_number(o)) : (None if _number(n) < 0 else int(_number(o) + _number(n)))],
     "startswith": lambda s, p: _str(s).startswith(_str(p)),
     "endswith": lambda s, p: _str(s).endswith(_str(p)),
-    "format": lambda spec, *args: _format(_str(spec), *args),
-    "zipmap": lambda k, v: dict(zip((_str(x) for x in k), v, strict=True)),
     "one": lambda v: None if not v else (v[0] if len(v) == 1 else _raise("one")),
     "cidrsubnet": lambda prefix, bits, num: _cidrsubnet(_str(prefix), int(_number(bits)), int(_number(num))),
+}
+# Functions that build a new value: they are given the evaluation's `Work` first, and charge it before building.
+_BUILDERS: dict[str, Callable[..., Any]] = {
+    "concat": _concat,
+    "merge": _merge,
+    "keys": lambda work, m: _sized(work, sorted(m)),
+    "values": lambda work, m: _sized(work, [m[k] for k in sorted(m)]),
+    "tolist": lambda work, v: _sized(work, list(v)),
+    "toset": lambda work, v: _sized(work, sorted(set(v), key=str)),
+    "tomap": lambda work, v: _sized(work, dict(v)),
+    "compact": lambda work, v: _sized(work, [x for x in v if x not in (None, "")]),
+    "distinct": lambda work, v: _sized(work, list(dict.fromkeys(v))),
+    "flatten": _flatten,
+    "min": lambda work, *v: min(_number(x) for x in _flatten(work, list(v))),
+    "max": lambda work, *v: max(_number(x) for x in _flatten(work, list(v))),
+    "range": _range,
+    "join": lambda work, sep, v: _joined(_str(sep), [_str(x) for x in v], work),
+    "split": _split,
+    "upper": lambda work, s: _cased(work, _str(s).upper()),
+    "lower": lambda work, s: _cased(work, _str(s).lower()),
+    "replace": _replace,
+    "format": _format,
+    "zipmap": lambda work, k, v: _sized(work, dict(zip((_str(x) for x in k), v, strict=True))),
     "jsonencode": _json,
-    "jsondecode": lambda s: json.loads(_str(s)),
+    "jsondecode": _jsondecode,
     "yamlencode": _json,
 }
 
@@ -898,17 +1258,22 @@ def _call(name: str, args: tuple[Any, ...], expand: bool, scope: Scope) -> Any:
         for arg in args:
             try:
                 return _eval(arg, scope)
+            except Limit:
+                raise
             except Unknown:
                 continue
         raise Unknown("try")
     if name == "can":
         try:
             _eval(args[0], scope)
+        except Limit:
+            raise
         except Unknown:
             return False
         return True
     function = _FUNCTIONS.get(name)
-    if function is None:
+    builder = _BUILDERS.get(name)
+    if function is None and builder is None:
         raise Unknown(name)
     values = [_eval(arg, scope) for arg in args]
     if expand and values:
@@ -920,16 +1285,23 @@ def _call(name: str, args: tuple[Any, ...], expand: bool, scope: Scope) -> Any:
         raise Unknown(name)
     if name in ("jsonencode", "yamlencode") and _has_expr(values):
         raise Unknown(name)
+    if builder is not None:
+        return builder(scope.work, *values)
+    assert function is not None
     return function(*values)
 
 
 def _has_expr(value: Any) -> bool:
-    if isinstance(value, Expr):
-        return True
-    if isinstance(value, list):
-        return any(_has_expr(v) for v in value)
-    if isinstance(value, dict):
-        return any(_has_expr(v) for v in value.values())
+    """Whether an `Expr` is anywhere in a value; each list or map is looked at once, however often it is held."""
+    seen: set[int] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Expr):
+            return True
+        if isinstance(item, list | dict) and id(item) not in seen:
+            seen.add(id(item))
+            stack.extend(item.values() if isinstance(item, dict) else item)
     return False
 
 

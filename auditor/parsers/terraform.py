@@ -42,6 +42,7 @@ import dataclasses
 import json
 import posixpath
 import re
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -51,11 +52,14 @@ from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host
 from auditor.parsers import settings as settings_module
 from auditor.parsers.hcl import (
     DYNAMIC,
+    MAX_PARSE_SECONDS,
     WHOLE,
     Block,
     Expr,
+    Limit,
     Scope,
     Unknown,
+    Work,
     evaluate,
     evaluate_partial,
     has_expr,
@@ -64,6 +68,7 @@ from auditor.parsers.hcl import (
     template_value,
     tree_of,
 )
+from auditor.parsers.numbers import digits, int_value
 
 _NOTHING = object()  # a var/local that cannot be followed
 
@@ -261,6 +266,9 @@ _SECRET_KEY = re.compile(r"pass(word|wd)?|secret|token|private_key|credential|ap
 _URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]*):[^@/\s]+@")
 _LOCAL_SOURCE = re.compile(r"^\.{1,2}/")
 _MAX_INSTANCES = 256
+# A `count` above this is refused (reported, and taken as unknown): the parser and rules build per-instance
+# lists (`count = 1000000000` once took 8 GB). Real modules count subnets, zones and nodes: tens, hundreds.
+MAX_COUNT = 10_000
 
 
 # -- per-file parsing -----------------------------------------------------------------------------------
@@ -287,7 +295,7 @@ def parse(path: str, text: str) -> Facts:
         return Facts(path, "terraform", diagnostics=(Diagnostic(path, "nesting too deep to parse", None, "too-deep"),))
     module = _Module(_module_dir(path), [contribution])
     facts = _module_facts(module, _Resolver(module, None, None))
-    return Facts(path, "terraform", facts.nodes, facts.edges, tuple(diagnostics),
+    return Facts(path, "terraform", facts.nodes, facts.edges, tuple(dict.fromkeys([*diagnostics, *facts.diagnostics])),
                  {**facts.extra, "terraform": contribution})
 
 
@@ -303,6 +311,8 @@ def _hcl_file(path: str, text: str, diagnostics: list[Diagnostic]) -> FileBlocks
     document = parse_document(text)
     if document.error_line is not None:
         diagnostics.append(Diagnostic(path, document.error_message, document.error_line, "parse-error"))
+    for problem in document.problems:
+        diagnostics.append(Diagnostic(path, problem.message, problem.line, problem.code))
     if _is_tfvars(path):
         tfvars = {name: (_redacted(name, value), Location(path, *document.spans[name]))
                   for name, value in document.attrs.items()}
@@ -321,14 +331,35 @@ def _json_file(path: str, text: str, diagnostics: list[Diagnostic]) -> FileBlock
     if not isinstance(root, _JObject):
         diagnostics.append(Diagnostic(path, "Terraform JSON must be an object", 1, "parse-error"))
         return FileBlocks(path)
+    clock = _Clock(time.monotonic() + MAX_PARSE_SECONDS)
     if _is_tfvars(path):
-        return FileBlocks(path, (), {name: (_redacted(name, _json_value(value)), Location(path, line, end))
-                                      for name, (value, line, end) in root.items.items()})
-    blocks: list[Block] = []
-    for block_type, (body, _, _) in root.items.items():
-        depth = {"resource": 2, "data": 2}.get(block_type, 0 if block_type in ("terraform", "locals") else 1)
-        blocks.extend(_json_blocks(block_type, (), body, depth))
-    return FileBlocks(path, tuple(blocks))
+        tfvars = {name: (_redacted(name, _json_value(value, clock, line)), Location(path, line, end))
+                  for name, (value, line, end) in root.items.items()}
+        contribution = FileBlocks(path, (), tfvars)
+    else:
+        blocks: list[Block] = []
+        for block_type, (body, _, _) in root.items.items():
+            depth = {"resource": 2, "data": 2}.get(block_type, 0 if block_type in ("terraform", "locals") else 1)
+            blocks.extend(_json_blocks(block_type, (), body, depth, clock))
+        contribution = FileBlocks(path, tuple(blocks))
+    if clock.stopped_at is not None:
+        diagnostics.append(Diagnostic(path, f"reading `${{…}}` templates took longer than {MAX_PARSE_SECONDS:g} s "
+                                      f"(stopped at line {clock.stopped_at}); templates from there on are taken "
+                                      "as unknown", clock.stopped_at, "too-slow"))
+    return contribution
+
+
+@dataclass
+class _Clock:
+    """The time left for reading one JSON file's `${…}` templates (each is a tree-sitter parse)."""
+
+    deadline: float
+    stopped_at: int | None = None  # the line where time ran out
+
+    def expired(self, line: int) -> bool:
+        if self.stopped_at is None and time.monotonic() > self.deadline:
+            self.stopped_at = line
+        return self.stopped_at is not None
 
 
 class _JObject:
@@ -429,32 +460,34 @@ class _JsonReader:
                 raise ValueError(f"expected ',' or '}}': line {self.line_at(self.pos)}")
 
 
-def _json_value(value: Any) -> Any:
+def _json_value(value: Any, clock: _Clock, line: int) -> Any:
     if isinstance(value, _JObject):
-        return {key: _json_value(item) for key, (item, _, _) in value.items.items()}
+        return {key: _json_value(item, clock, item_line) for key, (item, item_line, _) in value.items.items()}
     if isinstance(value, list):
-        return [_json_value(item) for item in value]
+        return [_json_value(item, clock, line) for item in value]
     if isinstance(value, str):
+        if ("${" in value or "%{" in value) and clock.expired(line):
+            return Expr(json.dumps(value))
         return template_value(value)
     return value
 
 
-def _json_blocks(block_type: str, labels: tuple[str, ...], body: Any, depth: int) -> Iterator[Block]:
+def _json_blocks(block_type: str, labels: tuple[str, ...], body: Any, depth: int, clock: _Clock) -> Iterator[Block]:
     """`{"resource": {"aws_lb": {"web": {...}}}}` → Block("resource", ("aws_lb", "web"), …)."""
     if isinstance(body, list):
         for item in body:
-            yield from _json_blocks(block_type, labels, item, depth)
+            yield from _json_blocks(block_type, labels, item, depth, clock)
         return
     if not isinstance(body, _JObject):
         return
     if depth > 0:
         for label, (inner, _, _) in body.items.items():
-            yield from _json_blocks(block_type, (*labels, label), inner, depth - 1)
+            yield from _json_blocks(block_type, (*labels, label), inner, depth - 1, clock)
         return
     attrs: dict[str, Any] = {}
     spans: dict[str, tuple[int, int]] = {}
     for key, (value, line, end) in body.items.items():
-        attrs[key] = _json_value(value)
+        attrs[key] = _json_value(value, clock, line)
         spans[key] = (line, end)
         if isinstance(value, _JObject):
             for sub, (_, sub_line, sub_end) in value.items.items():
@@ -558,7 +591,10 @@ class _Resolver:
         self.repo = repo
         self.memo: dict[tuple[str, str], Any] = {}
         self.active: set[tuple[str, str]] = set()
-        self.scope = Scope(self.lookup)
+        self.work = Work()  # one budget for every evaluation in this module directory
+        self.scope = Scope(self.lookup, work=self.work)
+        self.limited: dict[Expr, str] = {}  # expressions left unevaluated because a bound was hit → why
+        self.refused: dict[Diagnostic, None] = {}  # bounds hit where the location is known (`count`)
 
     def lookup(self, root: str, name: str) -> Any:
         key = (root, name)
@@ -605,6 +641,9 @@ class _Resolver:
                 return value
             try:
                 return evaluate(tree_of(value.text), self.scope)
+            except Limit as limit:
+                self.limit(value, limit)
+                return value
             except (Unknown, RecursionError):
                 return value
         if isinstance(value, list):
@@ -617,9 +656,31 @@ class _Resolver:
         if not isinstance(value, Expr):
             return self.resolve(value)
         try:
-            return evaluate(tree_of(value.text), Scope(self.lookup, bindings))
+            return evaluate(tree_of(value.text), Scope(self.lookup, bindings, self.work))
+        except Limit as limit:
+            self.limit(value, limit)
+            return value
         except (Unknown, RecursionError):
             return value
+
+    def limit(self, value: Expr, limit: Limit) -> None:
+        """Remember an expression that a bound kept from being evaluated (once the module's whole budget is
+        spent every later evaluation fails too: that is said once)."""
+        if not (self.work.spent and any(reason == str(limit) for reason in self.limited.values())):
+            self.limited.setdefault(value, str(limit))
+
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """A `limit` diagnostic per bound hit, at the attribute, local or variable that holds the expression."""
+        found: list[Diagnostic] = list(self.refused)
+        if self.limited:
+            where = _expression_locations(self.module, self.inputs)
+            fallback = next(iter(where.values()), Location(self.module.dir, 1))
+            for value, reason in self.limited.items():
+                location = where.get(value, fallback)
+                text = " ".join(value.text.split())
+                found.append(Diagnostic(location.path, f"`{text[:60]}{'…' if len(text) > 60 else ''}` is not "
+                                        f"evaluated: {reason}; it is taken as unknown", location.line, "limit"))
+        return tuple(found)
 
     def _held(self, ref: str, depth: int) -> tuple[bool, Any]:
         """For `var.x`/`local.y`: (True, what it holds) to follow, or (True, _NOTHING) when it cannot be
@@ -669,6 +730,21 @@ def _exprs(value: Any) -> Iterator[Expr]:
     elif isinstance(value, dict):
         for item in value.values():
             yield from _exprs(item)
+
+
+def _expression_locations(module: _Module, inputs: dict[str, tuple[Any, Location]]) -> dict[Expr, Location]:
+    """Where each expression of a module directory is written (its first place, when written twice)."""
+    where: dict[Expr, Location] = {}
+    for value, location in [*module.locals.values(), *module.tfvars.values(), *inputs.values()]:
+        for expr in _exprs(value):
+            where.setdefault(expr, location)
+    blocks = [*module.resources.values(), *module.modules.values(), *module.outputs.values(),
+              *module.variables.values()]
+    for located in blocks:
+        for path, value in _attr_values(located.block):
+            for expr in _exprs(value):
+                where.setdefault(expr, _span_for(located, path))
+    return where
 
 
 class _Repo:
@@ -726,12 +802,13 @@ class _Repo:
 def combine(facts: list[Facts]) -> list[Facts]:
     """Per-file Terraform facts → one Facts per module directory, with variables and locals resolved."""
     repo = _Repo(f for f in facts if f.kind == "terraform")
-    out: list[Facts] = []
-    for directory in sorted(repo.modules):
-        module_facts = _module_facts(repo.modules[directory], repo.resolver(directory), repo)
-        out.append(Facts(directory, "terraform", module_facts.nodes, module_facts.edges,
-                         tuple(repo.diagnostics[directory]), module_facts.extra))
-    return out
+    built = [(directory, _module_facts(repo.modules[directory], repo.resolver(directory), repo))
+             for directory in sorted(repo.modules)]
+    # Bounds hit while resolving a module's values, also when another module's facts asked for them.
+    return [Facts(directory, "terraform", module_facts.nodes, module_facts.edges,
+                  tuple(dict.fromkeys([*repo.diagnostics[directory], *repo.resolver(directory).diagnostics()])),
+                  module_facts.extra)
+            for directory, module_facts in built]
 
 
 # -- nodes and edges ------------------------------------------------------------------------------------
@@ -820,7 +897,8 @@ def _module_facts(module: _Module, resolver: _Resolver, repo: _Repo | None = Non
             variables[name] = None
     extra = {"module_dir": module.dir, "outputs": outputs, "hostnames": dict(sorted(builder.hostnames.items())),
              "variables": variables}
-    return Facts(module.dir, "terraform", tuple(builder.nodes.values()), tuple(builder.edges), (), extra)
+    return Facts(module.dir, "terraform", tuple(builder.nodes.values()), tuple(builder.edges), resolver.diagnostics(),
+                 extra)
 
 
 def _order(located: _Located) -> tuple[str, int]:
@@ -862,14 +940,23 @@ def _scrubbed(value: Any, key: str = "") -> Any:
 
 
 def _count(located: _Located, resolver: _Resolver) -> int | None:
+    """Instances from `count`/`for_each` when static (1 without either); more than `MAX_COUNT` is refused."""
     attrs = located.block.attrs
-    if "count" in attrs:
-        value = resolver.resolve(attrs["count"])
-        return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-    if "for_each" in attrs:
-        value = resolver.resolve(attrs["for_each"])
-        return len(value) if isinstance(value, list | dict) and not has_expr(value) else None
-    return 1
+    key = "count" if "count" in attrs else "for_each" if "for_each" in attrs else ""
+    if not key:
+        return 1
+    value = resolver.resolve(attrs[key])
+    if key == "count":
+        count = int_value(value) if isinstance(value, int | float) else None
+    else:
+        count = len(value) if isinstance(value, list | dict) and not has_expr(value) else None
+    if count is not None and count > MAX_COUNT:
+        where = located.span(key) or located.location()
+        resolver.refused.setdefault(Diagnostic(
+            where.path, f"`{key}` gives {count:,} instances, more than the {MAX_COUNT:,} this audit expands; it is "
+            "taken as unknown", where.line, "limit"))
+        return None
+    return count
 
 
 def _resource_node(builder: _Builder, type_: str, name: str, located: _Located) -> None:
@@ -1530,10 +1617,10 @@ def _parameter(builder: _Builder, group: _Located, wanted: str) -> tuple[Any, Lo
         if not isinstance(name, str) or name.lower() != wanted:
             continue
         value = builder.resolver.resolve(params.get("value"))
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value.strip())
-        elif isinstance(value, float) and value.is_integer():
-            value = int(value)
+        if isinstance(value, str) and digits(value.strip()) is not None:
+            value = digits(value.strip())
+        elif isinstance(value, float):
+            value = int_value(value)
         return (value if isinstance(value, int | str) and not isinstance(value, bool) else None), location
     return None
 

@@ -1,0 +1,237 @@
+"""Every parse and evaluation of hostile input is bounded, and a bound that is hit is a located diagnostic.
+
+Inputs are the worst cases found by measurement (see each test), large enough that a quadratic regression
+makes this module visibly slow. Each case runs in a forked child with a generous time limit, so a hang is a
+failure of that case rather than of the whole run; no test asserts a timing.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import random
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from auditor.model import Diagnostic, Facts
+from auditor.parsers import hcl, terraform
+
+LIMIT_SECONDS = 30
+
+
+def within(function: Callable[..., Any], *args: Any, seconds: float = LIMIT_SECONDS) -> Any:
+    """`function(*args)` in a forked child; a child still running after `seconds` is a test failure."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            sender.send(("ok", function(*args)))
+        except BaseException as error:  # noqa: BLE001 - hand any failure to the parent test
+            sender.send(("error", f"{type(error).__name__}: {error}"))
+
+    process = context.Process(target=child, daemon=True)
+    process.start()
+    if not receiver.poll(seconds):
+        process.kill()
+        process.join()
+        pytest.fail(f"{getattr(function, '__name__', function)} did not finish within {seconds} s")
+    status, value = receiver.recv()
+    process.join()
+    if status == "error":
+        pytest.fail(value)
+    return pickle.loads(pickle.dumps(value))
+
+
+def codes(facts: Facts) -> set[tuple[str, int | None]]:
+    return {(d.code, d.line) for d in facts.diagnostics}
+
+
+def only(facts: Facts, code: str) -> Diagnostic:
+    found = [d for d in facts.diagnostics if d.code == code]
+    assert len(found) == 1, facts.diagnostics
+    return found[0]
+
+
+# -- HCL: parse time, memory and depth --------------------------------------------------------------------
+
+SIBLING = 'resource "aws_sqs_queue" "kept" {\n  name = "kept"\n}\n'
+
+
+@pytest.mark.parametrize("run", [" ", "\t", "\n", "\r", "\f", "\u3000", "\u2028", " \n"])
+def test_a_long_whitespace_run_is_refused_before_parsing(run: str) -> None:
+    # tree-sitter-hcl re-reads a whitespace run at each of its characters: 20,000 spaces after `a = {` took
+    # 1.3 s, 200 KB of `\r` 188 s, and the time budget is not checked during one such read.
+    text = SIBLING + "a = {" + run * (200_000 // len(run))
+    facts = within(terraform.parse, "infra/main.tf", text)
+    found = only(facts, "too-slow")
+    assert found.line == 4 and "whitespace" in found.message and found.path == "infra/main.tf"
+    assert facts.nodes == ()
+
+
+def test_whitespace_runs_of_real_files_are_parsed() -> None:
+    text = SIBLING + "\n" * 300 + "locals {\n" + " " * 3000 + "x = 1\n}\n"
+    facts = terraform.parse("infra/main.tf", text)
+    assert facts.diagnostics == () and [n.name for n in facts.nodes] == ["kept"]
+
+
+def test_a_parse_over_its_time_budget_stops_with_the_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `"${${${…` is quadratic in tree-sitter-hcl's error recovery: 200 KB took 2.3 s, 2 MB would take minutes.
+    monkeypatch.setattr(hcl, "MAX_PARSE_SECONDS", 0.2)
+    facts = within(terraform.parse, "infra/main.tf", SIBLING + 'a = "' + "${" * 500_000)
+    found = only(facts, "too-slow")
+    assert found.line is not None and found.line >= 1 and "longer than 0.2 s" in found.message
+    assert hcl.parse_document(SIBLING).blocks  # the parser is usable again after a cancelled parse
+
+
+def test_a_parse_over_its_memory_budget_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not hcl._resident():
+        pytest.skip("resident memory is not readable on this system")
+    monkeypatch.setattr(hcl, "MAX_PARSE_MEMORY", 8 * 2**20)
+    rng = random.Random(1)
+    text = "".join(rng.choice('abc{}[]()="$%<>#/*\n ,.:?!-+0123') for _ in range(1_000_000))
+    facts = within(terraform.parse, "infra/main.tf", text)
+    assert only(facts, "too-large").message.startswith("parsing needed more than 8 MiB")
+
+
+DEEP = 20_000
+
+
+@pytest.mark.parametrize("nested", [
+    "a = " + "[" * DEEP + "]" * DEEP,
+    "a = " + "(" * DEEP + "x" + ")" * DEEP,
+    "a = " + "{b = " * DEEP + "1" + "}" * DEEP,
+    "a = " + "f(" * DEEP + "1" + ")" * DEEP,
+    "a = " + "1 + " * DEEP + "1",
+    "a = " + "!" * DEEP + "x",
+    "a = " + "x ? " * DEEP + "1" + " : 2" * DEEP,
+    "a = x" + "[y" * DEEP + "]" * DEEP,
+    "x {\n" * DEEP + "}\n" * DEEP,
+], ids=["lists", "parens", "objects", "calls", "sums", "nots", "conditionals", "indexes", "blocks"])
+def test_deep_nesting_is_too_deep_and_the_siblings_are_read(nested: str) -> None:
+    text = SIBLING + nested + "\n" + SIBLING.replace("kept", "after")
+    facts = within(terraform.parse, "infra/main.tf", text)
+    found = only(facts, "too-deep")
+    assert found.line is not None and 4 <= found.line <= 4 + hcl.MAX_DEPTH and "64 levels" in found.message
+    assert sorted(n.name for n in facts.nodes) == ["after", "kept"]
+
+
+def test_nesting_within_the_limit_is_converted() -> None:
+    document = hcl.parse_document("a = " + "[" * 30 + "1" + "]" * 30 + "\n")
+    value = document.attrs["a"]
+    for _ in range(30):
+        value = value[0]
+    assert value == 1 and document.problems == ()
+
+
+def test_deep_template_directives_are_walked_without_recursion() -> None:
+    text = 'a = "' + "%{if a}" * DEEP + "x" + "%{endif}" * DEEP + '"\n'
+    document = within(hcl.parse_document, text)
+    assert isinstance(document.attrs["a"], hcl.Expr)
+
+
+def test_an_expression_reparsed_from_text_has_the_same_bounds() -> None:
+    assert within(hcl.tree_of, "[" * DEEP + "]" * DEEP) == ("opaque", ())
+    assert within(hcl.tree_of, "{" + " " * 100_000 + "}") == ("opaque", ())
+    assert hcl.tree_of("var.x") == ("trav", "var", (("attr", "x"),))
+
+
+def test_json_templates_share_one_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(terraform, "MAX_PARSE_SECONDS", 0.0)
+    members = ",\n".join(f'"l{i}": "${{var.v{i}}}"' for i in range(2000))
+    text = '{\n"locals": {\n' + members + "\n}\n}\n"
+    facts = within(terraform.parse, "infra/main.tf.json", text)
+    assert only(facts, "too-slow").line == 3
+
+
+def test_a_block_that_ends_the_file_unclosed_ends_on_the_last_line() -> None:
+    facts = terraform.parse("infra/main.tf", 'resource "azurerm_virtual_network" "n" {\n  m = [""]\n')
+    assert [(n.location.line, n.location.end_line) for n in facts.nodes] == [(1, 2)]
+
+
+# -- Terraform evaluation: sizes ----------------------------------------------------------------------------
+
+
+def _limits(text: str, path: str = "infra/main.tf") -> list[Diagnostic]:
+    facts = within(terraform.parse, path, text)
+    combined = within(terraform.combine, [facts])
+    found = [d for f in combined for d in f.diagnostics if d.code == "limit"]
+    assert found, combined
+    return found
+
+
+def test_a_huge_count_is_refused_at_its_line() -> None:
+    # `count = 1000000000` on a subnet once built a list of a billion zones (8 GB).
+    text = 'resource "aws_subnet" "a" {\n  count = 1000000000\n  availability_zone = "eu-west-1a"\n}\n'
+    facts = within(terraform.parse, "infra/main.tf", text)
+    assert codes(facts) == {("limit", 2)}
+    (node,) = facts.nodes
+    assert node.attrs["count"] is None and node.attrs["availability_zones"] == ["eu-west-1a"]
+
+
+def test_a_huge_count_from_a_variable_is_refused_at_the_count() -> None:
+    text = ('variable "n" {\n  default = 123456789\n}\nresource "aws_instance" "i" {\n  count = var.n\n}\n')
+    assert [(d.path, d.line) for d in _limits(text)] == [("infra/main.tf", 5)]
+
+
+def test_a_huge_for_each_is_refused() -> None:
+    entries = "".join(f'    k{i} = {i}\n' for i in range(terraform.MAX_COUNT + 1))
+    text = 'resource "aws_instance" "i" {\n  for_each = {\n' + entries + "  }\n}\n"
+    facts = within(terraform.parse, "infra/main.tf", text)
+    assert codes(facts) == {("limit", 2)}
+
+
+@pytest.mark.parametrize(("expression", "why"), [
+    ("length(range(1000000000))", "1,000,000,000 items"),
+    ("range(0, 100000000000000000000000000)", "items"),
+    ('join("", [for i in range(100000000) : "x"])', "100,000,000 items"),
+    ("flatten([for i in range(5000) : [for j in range(5000) : j]])", "items"),
+    ('format("%01000000000d%s", 1, join("", [for i in range(9000) : "' + "x" * 120 + '"]))', "characters"),
+    ('replace(join("", [for i in range(9000) : "aaaaaaaaaa"]), "a", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")',
+     "characters"),
+    ('split(",", join(",", range(9999)))', ""),
+    ('jsondecode("' + "[" * 100_000 + '")', "nested too deeply"),
+], ids=["range", "range-overflow", "for", "flatten", "format", "replace", "split-ok", "jsondecode"])
+def test_static_functions_are_bounded(expression: str, why: str) -> None:
+    text = f"locals {{\n  big = {expression}\n}}\n"
+    facts = within(terraform.parse, "infra/main.tf", text)
+    if not why:
+        assert facts.diagnostics == ()
+        return
+    found = only(facts, "limit")
+    assert found.line == 2 and why in found.message
+
+
+def test_values_doubled_through_locals_are_bounded() -> None:
+    # Each local doubles the last: a string, a list and a number would reach 2**40 of each.
+    lines = ['  s0 = "x"', "  l0 = [1]", "  n0 = 3"]
+    for i in range(1, 41):
+        previous = i - 1
+        lines += [f'  s{i} = "${{local.s{previous}}}${{local.s{previous}}}"',
+                  f"  l{i} = concat(local.l{previous}, local.l{previous})",
+                  f"  n{i} = local.n{previous} * local.n{previous}"]
+    text = "locals {\n" + "\n".join(lines) + "\n}\n" + 'output "o" {\n  value = [local.s40, local.l40, local.n40]\n}\n'
+    found = _limits(text)
+    reasons = " ".join(d.message for d in found)
+    assert "characters" in reasons and "items" in reasons and "bits" in reasons
+    assert all(d.path == "infra/main.tf" and d.line is not None and 2 <= d.line <= 124 for d in found)
+
+
+def test_one_value_held_many_times_counts_as_many_copies() -> None:
+    # 9,000 references to one list of 9,000: cheap to build, but 81 million items once copied or encoded.
+    text = ("locals {\n  big = range(9000)\n  many = [for i in range(9000) : local.big]\n"
+            "  json = jsonencode(local.many)\n}\n"
+            'resource "aws_ecs_task_definition" "t" {\n  family = "t"\n  container_definitions = local.json\n}\n')
+    found = _limits(text)
+    assert [d.line for d in found] == [3] and "items" in found[0].message
+
+
+def test_all_evaluations_of_a_module_share_one_budget() -> None:
+    count = hcl.MAX_TOTAL_ITEMS // 9000 + 5
+    text = "locals {\n" + "".join(f"  r{i} = range(var.n)\n" for i in range(count)) + "}\n"
+    text += 'variable "n" {\n  default = 9000\n}\n'
+    text += 'output "o" {\n  value = [' + ", ".join(f"length(local.r{i})" for i in range(count)) + "]\n}\n"
+    found = _limits(text)
+    assert len(found) == 1 and "in all" in found[0].message
