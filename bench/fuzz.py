@@ -128,7 +128,7 @@ class Run:
         try:
             written = fuzzing.write_repo(root, job.files)
             job.files = written
-            return worker.audit(root, written, limit)
+            return worker.audit(root, written, self.args.audit_seconds_limit)
         finally:
             fuzzing.remove_tree(root)
 
@@ -199,7 +199,7 @@ class Run:
 
     def _budget(self, problem: Problem) -> float:
         # A time-out costs the whole limit per try; the budget bounds how long one finding holds a worker.
-        return self.args.minimize_seconds * (3 if problem.kind in SLOW_KINDS else 1)
+        return self.args.minimize_seconds
 
     def _still(self, worker: Worker, target: Target, problem: Problem) -> Callable[[str], bool]:
         limit = self.args.seconds_limit
@@ -231,7 +231,7 @@ class Run:
             root = fuzzing.temporary_root()
             try:
                 written = fuzzing.write_repo(root, candidate)
-                result = worker.audit(root, written, self.args.seconds_limit)
+                result = worker.audit(root, written, self.args.audit_seconds_limit)
             finally:
                 fuzzing.remove_tree(root)
             if problem.kind in SLOW_KINDS:
@@ -310,7 +310,8 @@ class Run:
 
     def summary(self) -> str:
         limit = self.args.seconds_limit
-        lines = [f"fuzz run: seed {self.args.seed}, limit {limit:g}s per input, {self.args.workers} workers, "
+        lines = [f"fuzz run: seed {self.args.seed}, limit {limit:g}s per input ({self.args.audit_seconds_limit:g}s "
+                 f"per audit), {self.args.workers} workers, "
                  f"{time.monotonic() - self.started:.0f}s", "",
                  f"{'parser':12s} {'inputs':>8s} {'failing':>8s} {'over limit':>10s} {'killed':>7s} "
                  f"{'slowest':>9s}  slowest input"]
@@ -349,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--audit", type=int, default=None,
                         help="whole-repository audits (default: per-parser / 20)")
     parser.add_argument("--seconds-limit", type=float, default=2.0, help="time limit per input (default 2)")
+    parser.add_argument("--audit-seconds-limit", type=float, default=None,
+                        help="time limit of one whole audit with every report (default: 5 x --seconds-limit)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2, one per core)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", default="terraform,kubernetes,compose,appconfig,audit",
@@ -357,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat-every", type=int, default=4,
                         help="run every Nth input twice to check determinism (default 4)")
     parser.add_argument("--minimize-seconds", type=float, default=60.0,
-                        help="time to minimise one new finding (x3 for slow inputs)")
+                        help="time to minimise one new finding")
     parser.add_argument("--memory-mb", type=int, default=4096, help="address-space limit of a worker")
     parser.add_argument("--progress-seconds", type=float, default=10.0)
     parser.add_argument("--no-edge-cases", action="store_true", help="skip the fixed edge cases (run first)")
@@ -366,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="/tmp/fuzz-crashes")
     args = parser.parse_args(argv)
     args.only = {name.strip() for name in args.only.split(",") if name.strip()}
+    if args.audit_seconds_limit is None:
+        args.audit_seconds_limit = 5 * args.seconds_limit
     if args.audit is None:
         args.audit = max(1, args.per_parser // 20)
 
