@@ -53,6 +53,10 @@ class HostileInput:
     codes: frozenset[str] = frozenset()
 
 
+# The head of a manifest whose top-level keys follow: a file is parsed as Kubernetes only with both.
+_MANIFEST = "apiVersion: v1\nkind: ConfigMap\n"
+
+
 def _text(value: str) -> bytes:
     return value.encode("utf-8")
 
@@ -100,7 +104,8 @@ HOSTILE_INPUTS: tuple[HostileInput, ...] = (
                  _text('resource "aws_sqs_queue" "q" {\n  count = 1000000000\n  name = "q"\n}\n'),
                  frozenset({"limit"})),
     HostileInput("range of a billion", "tf-range/main.tf",
-                 _text('locals {\n  n = length(range(1e9))\n}\nresource "aws_sqs_queue" "q" {\n  count = local.n\n}\n'),
+                 _text('locals {\n  n = length(range(1000000000))\n}\n'
+                       'resource "aws_sqs_queue" "q" {\n  count = local.n\n}\n'),
                  frozenset({"limit"})),
     HostileInput("string repetition", "tf-repeat/main.tf",
                  _text('locals {\n  s = format("%01000000000d", 1)\n'
@@ -118,10 +123,10 @@ HOSTILE_INPUTS: tuple[HostileInput, ...] = (
     HostileInput("10,000 YAML documents", "many/all.yaml",
                  _text("".join(f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n"
                                for i in range(10_000)))),
-    HostileInput("deep YAML", "deep/deep.yaml", _text("a: " + "[" * 100_000 + "]" * 100_000 + "\n"),
+    HostileInput("deep YAML", "deep/deep.yaml", _text(_MANIFEST + "a: " + "[" * 100_000 + "]" * 100_000 + "\n"),
                  frozenset({"too-deep"})),
     HostileInput("YAML alias bomb", "bomb/bomb.yaml",
-                 _text("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+                 _text(_MANIFEST + "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
                        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
                                  f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
                                  f"*{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8))),
