@@ -7,6 +7,7 @@ failure of that case rather than of the whole run; no test asserts a timing.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import pickle
 import random
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from auditor.model import Diagnostic, Facts
-from auditor.parsers import hcl, terraform
+from auditor.parsers import appconfig, compose, hcl, kubernetes, redact, settings, terraform
 
 LIMIT_SECONDS = 30
 
@@ -235,3 +236,101 @@ def test_all_evaluations_of_a_module_share_one_budget() -> None:
     text += 'output "o" {\n  value = [' + ", ".join(f"length(local.r{i})" for i in range(count)) + "]\n}\n"
     found = _limits(text)
     assert len(found) == 1 and "in all" in found[0].message
+
+
+# -- linear scans of repository text ---------------------------------------------------------------------------
+# Each of these was a regex that backtracked: the figure is the time 20,000 characters of the case took before.
+
+RUN = 200_000
+
+
+def _compose(command: str) -> Facts:
+    text = f"services:\n  db:\n    image: postgres\n    command: {json.dumps(command)}\n"
+    return compose.parse("docker-compose.yml", text)
+
+
+def test_compose_max_connections_after_a_long_run_of_blanks() -> None:  # 5 s
+    (node,) = within(_compose, "postgres -c max_connections" + " " * RUN + "x").nodes
+    assert "max_connections" not in node.attrs
+    (node,) = within(_compose, "postgres -c max_connections =" + " " * RUN + "250").nodes
+    assert node.attrs["max_connections"] == 250
+    (node,) = _compose("postgres -c max_connections=" + "9" * RUN).nodes
+    assert "max_connections" not in node.attrs  # digits beyond any real setting are not a number
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("--password" + "-a" * (RUN // 2), "--password" + "-a" * (RUN // 2)),  # 22 s
+    ("a" * RUN + " --token=x", "a" * RUN + " --token=***"),
+    ("--auth " + '"' + "x " * RUN, "--auth *** " + "x " * (RUN - 1)),  # unclosed: the value is one word
+    ("token " * 33_333 + "x", "token *** " * 16_666 + "token ***"),
+    ("DB_PASSWORD='" + "a b " * (RUN // 4) + "'", "DB_PASSWORD=***"),
+])
+def test_secret_arguments_are_redacted_in_one_pass(text: str, expected: str) -> None:
+    assert within(redact.secret_arguments, text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a" * RUN + "://user:pw@host", "a" * RUN + "://user:***@host"),  # 2 s
+    ("x://" * (RUN // 4), "x://" * (RUN // 4)),
+    ("1http://u:p@h http://" + "u" * RUN + ":" + "p" * RUN, "1http://u:***@h http://" + "u" * RUN + ":" + "p" * RUN),
+])
+def test_url_credentials_are_redacted_in_one_pass(text: str, expected: str) -> None:
+    assert within(redact.url_credentials, text) == expected
+    assert within(terraform._scrubbed, text) == expected
+
+
+def test_kubernetes_max_connections_after_a_long_run_of_blanks() -> None:  # 3 s
+    def manifest(arg: str) -> str:
+        return ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: db\nspec:\n  template:\n    spec:\n"
+                f"      containers:\n      - name: db\n        image: postgres\n        args: [{json.dumps(arg)}]\n")
+
+    (node,) = within(kubernetes.parse, "k8s/db.yaml", manifest("maxconn" + " " * RUN + "x")).nodes
+    assert node.attrs.get("max_connections") is None
+    (node,) = within(kubernetes.parse, "k8s/db.yaml", manifest("--maxconn" + " " * RUN + "300")).nodes
+    assert node.attrs["max_connections"] == 300
+
+
+@pytest.mark.parametrize(("path", "text", "key", "value"), [
+    (".env", "A=x" + "\t" * RUN + "y  # note\n", "A", "x" + "\t" * RUN + "y"),  # 0.5 s
+    (".env", 'A="' + "x\n" * RUN + '"\nB=1\n', "B", "1"),  # each line of a quoted value is read once
+    ("php.ini", "a = x" + " " * RUN + "y ; note\n", "a", "x" + " " * RUN + "y"),
+    ("application.properties", "a=" + "x\\\n" * RUN + "y\n", "a", "x" * RUN + "y"),
+])
+def test_app_config_lines_are_read_in_one_pass(path: str, text: str, key: str, value: str) -> None:
+    entries, _ = within(appconfig.entries_from_text, path, text, path)
+    assert {e.key: e.value for e in entries}[key] == value
+
+
+def test_erb_tags_are_found_in_one_pass() -> None:  # 1.7 s for 10,000 `<%`
+    assert within(appconfig._erb, "<%" * RUN) == "<%" * RUN
+    assert within(appconfig._erb, "<%" * RUN + '\n<%= ENV.fetch("P") { 5 } %>') == "<%" * RUN + "\n5"
+    assert appconfig._erb('<%= ENV.fetch("X", ' + " " * RUN + "7" + " " * RUN + ") %>") == "7"
+
+
+def test_placeholders_and_durations_are_read_in_one_pass() -> None:
+    assert within(settings._resolve, "${A" + "-" * RUN + "!") == "${A" + "-" * RUN + "!"  # 1.4 s
+    assert within(settings._resolve, "${A-" + "b" * RUN + "}") == "b" * RUN
+    assert settings._resolve("${my-prop:-x-y}") == "x-y"
+    assert within(settings._duration, "9" * RUN + "x", 1.0) is None  # 21 s
+    assert within(settings._duration, "1m" * (RUN // 2), 1.0) == 60.0 * (RUN // 2)
+
+
+def test_compose_defaults_nested_without_bound_stop_at_a_depth() -> None:  # 8 s at 4,000 levels
+    text = "${A:-" * 50_000 + "x" + "}" * 50_000
+    assert within(compose._interpolate, text) == "${A:-" * (50_000 - 16) + "x" + "}" * (50_000 - 16)
+    assert compose._interpolate("${A:-${B:-x}}") == "x"
+
+
+def test_interpretation_of_many_entries_is_indexed() -> None:
+    # Each of these asked one question of every other entry, per entry: 4,000 of them took 7, 34 and 36 s.
+    n = 8_000
+    cases = [
+        (".env", "".join(f"S{i}_HOST=h{i}\nS{i}_PORT=5432\nS{i}_ENGINE=postgres\n" for i in range(n // 3))),
+        ("nginx.conf", "http {\n" + "".join(f"upstream u{i} {{ server s{i}:80; }}\n"
+                                            f"server {{ location /{i} {{ proxy_pass http://u{i}; }} }}\n"
+                                            for i in range(n // 4)) + "}\n"),
+        ("application.properties", "".join(f"resilience4j.retry.instances.x{i}.max-attempts=3\n" for i in range(n))),
+    ]
+    results = [within(appconfig.parse, path, text) for path, text in cases]
+    assert all(facts.diagnostics == () and facts.nodes for facts in results)
+    assert results[2].nodes[0].settings[0].value == 3

@@ -209,22 +209,22 @@ class _Reader:
             end = number
             if rest[:1] in ("'", '"', "`"):
                 quote = rest[0]
-                body = rest[1:]
-                close = _closing_quote(body, quote)
-                while close < 0 and index < len(lines):
-                    body += "\n" + lines[index]
+                pieces = [rest[1:]]
+                close = _closing_quote(pieces[0], quote)
+                while close < 0 and index < len(lines):  # each line is read once, not the whole value again
+                    pieces.append(lines[index])
                     index += 1
                     end = index
-                    close = _closing_quote(body, quote)
+                    close = _closing_quote(pieces[-1], quote)
                 if close < 0:
                     self.problem(number, f"unterminated {quote} quote")
-                    value = body
+                    value = "\n".join(pieces)
                 else:
-                    value = body[:close]
+                    value = "\n".join([*pieces[:-1], pieces[-1][:close]])
                 if quote == '"':
                     value = value.replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\")
             else:
-                value = re.split(r"\s+#", rest, maxsplit=1)[0].strip()
+                value = _before_comment(rest, "#").strip()
             self.add(key, value, number, end)
 
     # -- .properties ----------------------------------------------------------------------------------
@@ -238,13 +238,14 @@ class _Reader:
             index += 1
             if not line or line[0] in "#!":
                 continue
-            logical = line
-            while _continues(logical) and index < len(lines):
-                logical = logical[:-1] + lines[index].lstrip()
+            pieces = [line]  # joined once: adding each continuation line to the whole was quadratic
+            while _continues(pieces[-1]) and index < len(lines):
+                pieces[-1] = pieces[-1][:-1]
+                pieces.append(lines[index].lstrip())
                 index += 1
-            if _continues(logical):
-                logical = logical[:-1]
-            key, value = _split_property(logical)
+            if _continues(pieces[-1]):
+                pieces[-1] = pieces[-1][:-1]
+            key, value = _split_property("".join(pieces))
             if key:
                 self.add(key, value, start, index)
 
@@ -322,7 +323,7 @@ class _Reader:
                 close = value.find(value[0], 1)
                 value = value[1:close] if close > 0 else value[1:]
             else:
-                value = re.split(r"\s+[;#]|^[;#]", value, maxsplit=1)[0].strip()
+                value = "" if value[:1] in (";", "#") else _before_comment(value, ";#").strip()
             self.add(key.strip(), value, number)
 
     # -- nginx ----------------------------------------------------------------------------------------
@@ -376,6 +377,15 @@ class _Reader:
         _PythonSettings(self).statements(tree.body, "")
 
 
+def _before_comment(text: str, markers: str) -> str:
+    """`text` up to the first comment marker that follows a blank (`x  # note` → `x  `); scanned once, where
+    `re.split(r"\\s+#", …)` retried every position of a long run of blanks (20,000 tabs: 0.5 s)."""
+    for index, char in enumerate(text):
+        if char in markers and index > 0 and text[index - 1].isspace():
+            return text[:index]
+    return text
+
+
 def _closing_quote(body: str, quote: str) -> int:
     index = 0
     while index < len(body):
@@ -390,6 +400,8 @@ def _closing_quote(body: str, quote: str) -> int:
 
 
 def _continues(line: str) -> bool:
+    """An odd number of trailing backslashes (a line that is all backslashes continues the count before it,
+    which is even once its own last one is removed, so the parity of this line alone decides)."""
     trailing = len(line) - len(line.rstrip("\\"))
     return trailing % 2 == 1
 
@@ -434,30 +446,66 @@ def _split_property(line: str) -> tuple[str, str]:
 
 
 def _erb(value: str) -> str:
-    """Rails ERB: `<%= ENV.fetch("X") { 5 } %>` → "5"; `<%= ENV["X"] %>` → "${X}"."""
+    """Rails ERB: `<%= ENV.fetch("X") { 5 } %>` → "5"; `<%= ENV["X"] %>` → "${X}".
+
+    Tags are found with `find`, one line at a time: `re.sub(r"<%=?-?(.*?)-?%>", …)` re-read the rest of the
+    line from every `<%` that had no `%>` (10,000 of them: 1.7 s).
+    """
     if "<%" not in value:
         return value
+    out: list[str] = []
+    cursor = 0
+    start = value.find("<%")
+    while start >= 0:
+        close = value.find("%>", start + 2)
+        if close < 0:
+            break  # no tag closes after this one, so none after it does either
+        newline = value.find("\n", start + 2, close)
+        if newline >= 0:  # a tag does not span lines: try the next `<%` after this line break
+            start = value.find("<%", newline + 1)
+            continue
+        body = value[start + 2 : close]
+        body = body[1:] if body.startswith("=") else body
+        body = body[1:] if body.startswith("-") else body
+        body = body[:-1] if body.endswith("-") else body
+        out.append(value[cursor:start] + _erb_tag(body.strip()))
+        cursor = close + 2
+        start = value.find("<%", cursor)
+    out.append(value[cursor:])
+    return "".join(out)
 
-    def replace(match: re.Match[str]) -> str:
-        body = match.group(1).strip()
-        fetch = re.match(r"""ENV\.fetch\(\s*["'](\w+)["']\s*(?:,\s*(.+?)\s*)?\)\s*(?:\{\s*(.+?)\s*\})?""", body)
-        if fetch:
-            default = fetch.group(2) or fetch.group(3)
-            if default:
-                return default.strip("'\"")
-            return "${" + fetch.group(1) + "}"
-        env = re.match(r"""ENV\[\s*["'](\w+)["']\s*\]""", body)
-        if env:
-            return "${" + env.group(1) + "}"
-        number = re.fullmatch(r"\d+", body)
-        return body if number else "${" + body + "}"
 
-    return re.sub(r"<%=?-?(.*?)-?%>", replace, value)
+_ENV_FETCH = re.compile(r"""ENV\.fetch\(\s*+["'](\w+)["']\s*+""")
+_ENV_INDEX = re.compile(r"""ENV\[\s*+["'](\w+)["']\s*+\]""")
+
+
+def _erb_tag(body: str) -> str:
+    """What one ERB tag stands for: the default of an `ENV.fetch`, else `${NAME}` (a number stays itself)."""
+    fetch = _ENV_FETCH.match(body)
+    if fetch:
+        rest = body[fetch.end() :]
+        default = ""
+        if rest.startswith(","):
+            close = rest.find(")")
+            if close < 0:
+                rest = ""
+            else:
+                default, rest = rest[1:close].strip(), rest[close:]
+        if rest.startswith(")"):
+            block = rest[1:].lstrip()
+            if not default and block.startswith("{") and (end := block.find("}")) > 0:
+                default = block[1:end].strip()
+            return default.strip("'\"") if default else "${" + fetch.group(1) + "}"
+    env = _ENV_INDEX.match(body)
+    if env:
+        return "${" + env.group(1) + "}"
+    return body if body.isascii() and body.isdigit() else "${" + body + "}"
 
 
 def _nginx_tokens(text: str) -> list[tuple[str, int, bool]]:
     tokens: list[tuple[str, int, bool]] = []
     index, line, length = 0, 1, len(text)
+    no_brace_after = length  # past this offset no `}` is left
     while index < length:
         char = text[index]
         if char == "\n":
@@ -487,8 +535,10 @@ def _nginx_tokens(text: str) -> list[tuple[str, int, bool]]:
         else:
             start = index
             while index < length and not text[index].isspace() and text[index] not in "{};":
-                if text[index] == "$" and index + 1 < length and text[index + 1] == "{":
+                if text[index] == "$" and index + 1 < length and text[index + 1] == "{" and index < no_brace_after:
                     close = text.find("}", index)
+                    if close < 0:
+                        no_brace_after = index  # every later `${` would search to the end again
                     index = close + 1 if close > 0 else index + 1
                     continue
                 index += 1

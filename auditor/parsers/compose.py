@@ -38,6 +38,8 @@ from typing import Any, Literal
 
 from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
 from auditor.parsers import settings
+from auditor.parsers.numbers import digits, int_value
+from auditor.parsers.redact import REDACTED, SECRET_WORD, secret_arguments, url_credentials
 from auditor.parsers.settings import Entry
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 
@@ -97,22 +99,24 @@ _ENGINES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 _ENGINE_BY_NAME = {name: (engine, kind) for engine, kind, names in _ENGINES for name in names}
 _MSSQL_PATH = re.compile(r"(^|/)mssql/")
 
-_MAX_CONN_FLAG = re.compile(r"max[_-]connections\s*(?:=|\s)\s*['\"]?(\d+)", re.IGNORECASE)
-_MAXCLIENTS_FLAG = re.compile(r"--maxclients\s+(\d+)", re.IGNORECASE)
+# `-c max_connections=200`, `--max-connections 200`: the separator is `=` or blanks; possessive quantifiers and
+# one way to read each blank keep the search linear (`max_connections` and 20,000 spaces once took 5 s).
+_MAX_CONN_FLAG = re.compile(r"max[_-]connections(?=[\s=])\s*+(?:=\s*+)?['\"]?([0-9]++)", re.IGNORECASE)
+_MAXCLIENTS_FLAG = re.compile(r"--maxclients\s++([0-9]++)", re.IGNORECASE)
 _MAX_CONN_ENV = re.compile(r"(^|_)MAX_CONNECTIONS$", re.IGNORECASE)
 _MAX_CLIENT_CONN_ENV = re.compile(r"(^|_)MAX_CLIENT_CONN$", re.IGNORECASE)
 _POOL_SIZE_ENV = re.compile(r"(^|_)DEFAULT_POOL_SIZE$", re.IGNORECASE)
 
-_SECRET_WORD = r"(?:pass(?:wd|word)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth)"
-_SECRET_KEY = re.compile(rf"{_SECRET_WORD}|(^|[._-])users$", re.IGNORECASE)
-_SECRET_ARG = re.compile(rf"(?i)((?:--?|\b)[\w.-]*{_SECRET_WORD}[\w.-]*)(=|\s+)(\"[^\"]*\"|'[^']*'|[^\s-]\S*)")
-_URL_CREDENTIALS = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]*):[^@\s/]*@", re.IGNORECASE)
-_REDACTED = "***"
+_SECRET_KEY = re.compile(rf"{SECRET_WORD}|(^|[._-])users$", re.IGNORECASE)
+_REDACTED = REDACTED
 
 _OVERRIDE_NAME = re.compile(r"(^|[.-])override([.-]|$)")
 _REMOTE_CONTEXT = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
 _WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
 _MAX_PORT_RANGE = 256
+# Defaults nested in defaults (`${A:-${B:-x}}`) that are followed: each level re-reads the rest of the text and
+# recurses, so 4,000 levels took 8 s and 1,000 overflowed the stack. Real files nest two or three.
+_MAX_INTERPOLATION = 16
 _ALWAYS_KEPT = ("aliases", "workload_kind")
 _MAX_COMMAND_ITEMS = 200  # list items searched for the line a launcher starts on
 _Level = Literal["error", "warning", "note"]
@@ -360,7 +364,7 @@ class _Parser:
             return
         context = _interpolate(context)
         if _REMOTE_CONTEXT.match(context):
-            attrs["build_remote"] = _URL_CREDENTIALS.sub(rf"\1:{_REDACTED}@", context)
+            attrs["build_remote"] = url_credentials(context)
             stated("build_remote", "build")
             return
         attrs["build_context"] = self.repo_path(context)
@@ -643,8 +647,8 @@ class _Parser:
         if command is not None:
             text = _command_text(command)
             match = _MAX_CONN_FLAG.search(text) or _MAXCLIENTS_FLAG.search(text)
-            if match:
-                attrs["max_connections"] = int(match.group(1))
+            if match and digits(match.group(1)) is not None:
+                attrs["max_connections"] = digits(match.group(1))
                 evidence["max_connections"] = self.at(spec, "command")
         for entry in entries:
             value = _int(entry.value)
@@ -776,40 +780,46 @@ def _overlay(base: YMap, top: YMap) -> YMap:
     return merged
 
 
-def _interpolate(text: str) -> str:
-    """`${VAR:-default}` and `${VAR-default}` → default (recursively); other forms are left as written."""
-    if "${" not in text:
+def _interpolate(text: str, level: int = 0) -> str:
+    """`${VAR:-default}` and `${VAR-default}` → default (recursively, up to `_MAX_INTERPOLATION` defaults
+    inside defaults); other forms are left as written."""
+    if "${" not in text or level >= _MAX_INTERPOLATION:
         return text
     out: list[str] = []
     index = 0
-    while index < len(text):
-        if text.startswith("$$", index):
+    for token in _DOLLAR.finditer(text):
+        if token.start() < index:
+            continue  # inside a `${…}` already read
+        out.append(text[index : token.start()])
+        if token.group() == "$$":
             out.append("$$")
-            index += 2
+            index = token.end()
             continue
-        if not text.startswith("${", index):
-            out.append(text[index])
-            index += 1
-            continue
-        depth, end = 0, index
-        while end < len(text):
-            if text.startswith("${", end):
-                depth += 1
-                end += 2
-                continue
-            if text[end] == "}":
-                depth -= 1
-                if depth == 0:
-                    break
-            end += 1
-        if end >= len(text):
-            out.append(text[index:])
-            break
-        body = text[index + 2 : end]
-        match = re.match(r"^[A-Za-z_][A-Za-z0-9_]*(:?-)(.*)$", body, re.DOTALL)
-        out.append(_interpolate(match.group(2)) if match else text[index : end + 1])
+        end = _closing_brace(text, token.start())
+        if end < 0:
+            out.append(text[token.start() :])
+            return "".join(out)
+        body = text[token.start() + 2 : end]
+        match = _DEFAULTED.match(body)
+        out.append(_interpolate(match.group(2), level + 1) if match else text[token.start() : end + 1])
         index = end + 1
+    out.append(text[index:])
     return "".join(out)
+
+
+_DOLLAR = re.compile(r"\$\$|\$\{")
+_BRACES = re.compile(r"\$\{|\}")
+_DEFAULTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(:?-)(.*)", re.DOTALL)
+
+
+def _closing_brace(text: str, start: int) -> int:
+    """The index of the `}` that closes the `${` at `start` (nested `${…}` counted), or -1."""
+    depth = 0
+    for brace in _BRACES.finditer(text, start):
+        depth += 1 if brace.group() == "${" else -1
+        if depth == 0:
+            return brace.start()
+    return -1
 
 
 def _indent(line: str) -> int:
@@ -853,10 +863,8 @@ def _port(item: Any) -> tuple[list[int] | None, list[int]]:
 def _port_numbers(text: str) -> list[int] | None:
     text = text.split("/", 1)[0].strip()
     low, _, high = text.partition("-")
-    if not low.isdigit() or (high and not high.isdigit()):
-        return None
-    first, last = int(low), int(high) if high else int(low)
-    if last < first:
+    first, last = digits(low), digits(high) if high else digits(low)
+    if first is None or last is None or last < first:
         return None
     return list(range(first, min(last, first + _MAX_PORT_RANGE - 1) + 1))
 
@@ -865,10 +873,9 @@ def _int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        return int_value(value)
     if isinstance(value, str):
-        text = _interpolate(value).strip()
-        return int(text) if text.isdigit() else None
+        return digits(_interpolate(value).strip())
     return None
 
 
@@ -888,8 +895,7 @@ def _command_text(command: Any) -> str:
 
 def _redact(text: str) -> str:
     """Credentials in URLs and values of secret-looking flags or KEY=VALUE arguments become ***."""
-    text = _URL_CREDENTIALS.sub(rf"\1:{_REDACTED}@", text)
-    return _SECRET_ARG.sub(lambda m: f"{m.group(1)}{m.group(2)}{_REDACTED}", text)
+    return secret_arguments(url_credentials(text))
 
 
 def _names(value: Any, key: str) -> list[str]:

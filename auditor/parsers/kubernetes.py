@@ -81,6 +81,7 @@ from typing import Any
 
 from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
 from auditor.parsers import appconfig
+from auditor.parsers.numbers import digits, int_value, number_text
 from auditor.parsers.settings import Entry, Interpretation, Link, interpret
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 
@@ -148,7 +149,10 @@ _ENGINES: dict[str, tuple[str, str]] = {
 # Tokens that make an image a tool around an engine rather than the engine (redis-exporter, kafka-ui…).
 _NOT_ENGINE = frozenset({"exporter", "operator", "ui", "admin", "commander", "insight", "controller", "cli",
                          "client", "sentinel-exporter", "backup", "manager", "dashboard", "connect", "rest"})
-_MAX_CONN_ARG = re.compile(r"(?:max[_-]connections|maxclients|maxconn)\s*[= ]\s*(\d+)", re.IGNORECASE)
+# `max_connections=200`, `--maxconn 200`: possessive blanks, so the search stays linear (`maxconn` and 20,000
+# spaces once took 3 s: `\s*[= ]\s*` could split one run of blanks in quadratically many ways).
+_MAX_CONN_ARG = re.compile(r"(?:max[_-]connections|maxclients|maxconn)(?=[= \t\n\r\f\v])\s*+=?\s*+([0-9]++)",
+                           re.IGNORECASE)
 _MAX_CONN_FLAG = re.compile(r"-{0,2}(?:max[_-]connections|maxclients|maxconn)", re.IGNORECASE)
 _MAX_CONN_ENV = re.compile(r"(?:^|_)MAX_?CONNECTIONS$|^MAXCLIENTS$", re.IGNORECASE)
 
@@ -210,19 +214,18 @@ def _text(value: Any) -> str | None:
     """A scalar as text (YAML `8080` and `"8080"` alike); None for null, mappings and lists."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str | int | float):
-        return str(value)
+    if isinstance(value, int | float):
+        return number_text(value)
+    if isinstance(value, str):
+        return value
     return None
 
 
 def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    """A count or port: an int of sane size, or digits as text (`"3"`); None for anything else (bools too)."""
+    if isinstance(value, str):
+        return digits(value.strip())
+    return int_value(value) if isinstance(value, int) else None
 
 
 def _scalar(value: Any) -> int | str | None:
@@ -686,10 +689,11 @@ class _Reader:
                         tokens.append((text, _list(value).line_of(index)))
             for index, (token, line) in enumerate(tokens):
                 match = _MAX_CONN_ARG.search(token)
-                if match:
-                    return int(match.group(1)), line
-                if _MAX_CONN_FLAG.fullmatch(token) and index + 1 < len(tokens) and tokens[index + 1][0].isdigit():
-                    return int(tokens[index + 1][0]), tokens[index + 1][1]
+                if match and (number := digits(match.group(1))) is not None:
+                    return number, line
+                following = digits(tokens[index + 1][0]) if index + 1 < len(tokens) else None
+                if following is not None and _MAX_CONN_FLAG.fullmatch(token):
+                    return following, tokens[index + 1][1]
             for _, env, eline in _items(cmap.get("env")):
                 key, number = _text(env.get("name")) or "", _int(env.get("value"))
                 if number is not None and _MAX_CONN_ENV.search(key):

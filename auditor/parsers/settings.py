@@ -40,6 +40,7 @@ A Spring datasource URL without a pool setting implies HikariCP's default pool (
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import re
 from collections.abc import Iterable
@@ -47,6 +48,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from auditor.model import Location, Setting
+from auditor.parsers.numbers import digits, float_value, int_value, integer, real
 
 
 @dataclass(frozen=True)
@@ -163,10 +165,12 @@ _FALSE = {"false", "no", "off", "0", "disabled", "disable", "n", "f", "none", "n
 _CLASS_PREFIX = re.compile(r"^(?:[A-Z][A-Za-z0-9]*)?(Config|Settings|Configuration)\.")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _UNRESOLVED = re.compile(r"\$\{|\{\{|\$\(|%\(|<%|^\$[A-Za-z_]|^<[^>]*>$|\{[A-Za-z_][A-Za-z0-9_]*\}")
-_PLACEHOLDER_DEFAULT = re.compile(r"^\$\{[A-Za-z0-9_.\-\[\]]+(?::-?|-)(?P<default>[^}]*)\}$")
+_PLACEHOLDER_NAME = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-[]")
 _HOSTPORT = re.compile(r"^\[?(?P<host>[A-Za-z0-9_.\-:]+?)\]?(?::(?P<port>\d{1,5}))?$")
 _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<rest>.*)$", re.DOTALL)
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h|d)", re.IGNORECASE)
+# A number starts only where no digit or dot precedes it, so a long run of digits is tried once, not from each
+# of its digits (20,000 digits and an `x` took 21 s).
+_DURATION_PART = re.compile(r"(?<![0-9.])([0-9]+(?:\.[0-9]+)?)\s*+(ns|us|µs|ms|s|m|h|d)", re.IGNORECASE)
 _ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$",
                            re.IGNORECASE)
 
@@ -180,11 +184,29 @@ def _resolve(value: Any) -> Any:
     """A value with a `${X:default}` / `${X:-default}` placeholder replaced by its default."""
     if isinstance(value, str):
         text = value.strip()
-        match = _PLACEHOLDER_DEFAULT.match(text)
-        if match:
-            return match.group("default").strip()
-        return text
+        default = _placeholder_default(text)
+        return default.strip() if default is not None else text
     return value
+
+
+def _placeholder_default(text: str) -> str | None:
+    """The default of a whole-value `${NAME:default}`, `${NAME:-default}` or `${NAME-default}`, else None.
+
+    NAME may hold `-` itself, so the separator is the last `:` or `-` that still has only name characters
+    before it (as a backtracking regex read it, in quadratic time on `${A------…`).
+    """
+    if not (text.startswith("${") and text.endswith("}")) or "}" in text[2:-1]:
+        return None
+    inner = text[2:-1]
+    name_end = 0
+    while name_end < len(inner) and inner[name_end] in _PLACEHOLDER_NAME:
+        name_end += 1
+    for split in range(min(name_end, len(inner) - 1), 0, -1):
+        if inner[split] == ":":
+            return inner[split + 2 :] if inner.startswith("-", split + 1) else inner[split + 1 :]
+        if inner[split] == "-":
+            return inner[split + 1 :]
+    return None
 
 
 def _as_bool(value: Any) -> bool | None:
@@ -202,30 +224,17 @@ def _as_bool(value: Any) -> bool | None:
 
 
 def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+    """An int from a value or its text (`"10"`, `'1_000'`, `-3`); None for bools, fractions and the absurd."""
     if isinstance(value, str):
-        text = value.strip().strip("'\"").replace("_", "")
-        if re.fullmatch(r"[+-]?\d+", text):
-            return int(text)
-    return None
+        return integer(value.strip().strip("'\"").replace("_", ""))
+    return int_value(value)
 
 
 def _as_float(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
+    """A finite float from a value or its text; None for bools, `inf`, `nan` and junk."""
     if isinstance(value, str):
-        try:
-            return float(value.strip().strip("'\""))
-        except ValueError:
-            return None
-    return None
+        return real(value.strip().strip("'\""))
+    return float_value(value)
 
 
 def _duration(value: Any, bare_unit: float) -> float | None:
@@ -308,10 +317,8 @@ def _is_public_host(host: str) -> bool:
 
 
 def _to_port(text: str | None) -> int | None:
-    if not text or not text.isdigit():
-        return None
-    port = int(text)
-    return port if 0 < port < 65536 else None
+    port = digits(text) if text else None
+    return port if port is not None and 0 < port < 65536 else None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -558,6 +565,10 @@ class _Interpreter:
         self.by_flat: dict[str, _Item] = {}
         for item in self.items:
             self.by_flat.setdefault(item.flat, item)
+        # Indexes for the questions asked once per item, so a file of many entries is not read once per entry.
+        self.lowered = sorted((item.key.lower(), index) for index, item in enumerate(self.items))
+        self.by_group: dict[int, dict[tuple[str, str], int]] = {}  # segments → (prefix, last word) → position
+        self.upstreams: set[str] | None = None
         self.settings: list[Setting] = []
         self.links: list[Link] = []
         self.bare_links: list[Link] = []  # `host:port` values: weaker evidence than a URL for the same host
@@ -650,6 +661,7 @@ class _Interpreter:
 
     def _split_hosts(self) -> None:
         """`DB_HOST=db` + `DB_PORT=5432`, `spring.redis.host`, `DATABASES.default.HOST`, `PGHOST`."""
+        linked = {link.host for link in self.links}
         for item in self.items:
             value = item.value
             if not isinstance(value, str) or not value or "://" in value:
@@ -688,7 +700,7 @@ class _Interpreter:
             if ":" in host and host.count(":") == 1:
                 host, _, port_text = host.partition(":")
                 port = _to_port(port_text)
-            if not _valid_host(host) or any(link.host == host.lower() for link in self.links):
+            if not _valid_host(host) or host.lower() in linked:
                 continue  # a URL naming the same host is the better evidence
             port_item = siblings.get("port") or (self.by_flat.get("pgport") if item.flat == "pghost" else None)
             if port is None and port_item is not None:
@@ -710,14 +722,22 @@ class _Interpreter:
                 target_kind = "external"
             self.links.append(Link(host.lower(), link_kind, target_kind, scheme, item.entry.key,  # type: ignore[arg-type]
                                    item.entry.location, port, database if target_kind == "datastore" else ""))
+            linked.add(host.lower())
 
     def _siblings(self, prefix_key: str) -> dict[str, _Item]:
         """Items sharing `prefix_key` (`DB_` → DB_PORT, DB_NAME), by their remaining single word."""
         out: dict[str, _Item] = {}
         if not prefix_key:
             return out
-        for other in self.items:
-            if other.key.lower().startswith(prefix_key.lower()) and len(other.key) > len(prefix_key):
+        prefix = prefix_key.lower()
+        matching: list[int] = []
+        for key, index in self.lowered[bisect.bisect_left(self.lowered, (prefix, -1)) :]:
+            if not key.startswith(prefix):
+                break
+            matching.append(index)
+        for index in sorted(matching):
+            other = self.items[index]
+            if len(other.key) > len(prefix_key):
                 rest = _words(other.key[len(prefix_key):])
                 if len(rest) == 1:
                     out.setdefault(rest[0], other)
@@ -1088,11 +1108,17 @@ class _Interpreter:
                 self.add("retry", item, True)
 
     def _group_value(self, prefix: str, names: tuple[str, ...]) -> int | None:
-        for other in self.items:
-            segs = [s.lower() for s in _segments(other.key)]
-            if ".".join(segs[: len(prefix.split("."))]) == prefix and _flat(segs[-1]) in names:
-                return _as_int(other.value)
-        return None
+        """The value of the first item under `prefix` (dot segments) whose last segment is one of `names`."""
+        depth = len(prefix.split("."))
+        if depth not in self.by_group:
+            index: dict[tuple[str, str], int] = {}
+            for position, other in enumerate(self.items):
+                segs = [s.lower() for s in _segments(other.key)]
+                if segs:
+                    index.setdefault((".".join(segs[:depth]), _flat(segs[-1])), position)
+            self.by_group[depth] = index
+        found = [self.by_group[depth][(prefix, name)] for name in names if (prefix, name) in self.by_group[depth]]
+        return _as_int(self.items[min(found)].value) if found else None
 
     def _tracing(self, item: _Item, words: list[str], flat: str, value: Any) -> None:
         if flat in _LAUNCH_OPTION_KEYS:
@@ -1253,7 +1279,7 @@ class _Interpreter:
         elif directive in ("limit_req", "limit_conn"):
             self.add("rate_limit", item, True, "nginx")
         elif directive == "limit_req_zone":
-            rate = re.search(r"rate=(\d+(?:\.\d+)?)r/(s|m)", value)
+            rate = re.search(r"rate=([0-9]+(?:\.[0-9]+)?)r/(s|m)", value)
             if rate:
                 per_second = float(rate.group(1)) / (60.0 if rate.group(2) == "m" else 1.0)
                 self.add("rate_limit", item, int(per_second) if per_second.is_integer() else round(per_second, 4),
@@ -1274,7 +1300,9 @@ class _Interpreter:
         if not args:
             return
         target = args[0].rstrip(";")
-        upstreams = {m.group(1) for other in self.items for m in [re.search(r"upstream\(([^)]+)\)", other.key)] if m}
+        if self.upstreams is None:
+            self.upstreams = {m.group(1) for other in self.items if (m := _UPSTREAM.search(other.key))}
+        upstreams = self.upstreams
         if "://" in target:
             url = _parse_url(target)
             if url is None or not url.hosts:
@@ -1375,6 +1403,7 @@ def _remote_storage_value(value: str) -> bool:
                           r"dropbox|sftp|ftp", low)) and "filesystemstorage" not in low
 
 
+_UPSTREAM = re.compile(r"upstream\(([^)]+)\)")
 _NGINX_KEY = re.compile(r"(^|\.)(location|upstream)\(|^http\.server\.|^(worker_processes|events\.worker_connections)$")
 
 

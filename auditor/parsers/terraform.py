@@ -69,6 +69,7 @@ from auditor.parsers.hcl import (
     tree_of,
 )
 from auditor.parsers.numbers import digits, int_value
+from auditor.parsers.redact import url_credentials
 
 _NOTHING = object()  # a var/local that cannot be followed
 
@@ -263,7 +264,6 @@ _ENGINES = {"postgres": "postgres", "aurora-postgresql": "postgres", "mysql": "m
 
 _SECRET_KEY = re.compile(r"pass(word|wd)?|secret|token|private_key|credential|api_key|auth_key|access_key",
                          re.IGNORECASE)
-_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]*):[^@/\s]+@")
 _LOCAL_SOURCE = re.compile(r"^\.{1,2}/")
 _MAX_INSTANCES = 256
 # A `count` above this is refused (reported, and taken as unknown): the parser and rules build per-instance
@@ -931,7 +931,7 @@ def _scrubbed(value: Any, key: str = "") -> Any:
     if key and _SECRET_KEY.search(key) and not isinstance(value, Expr | dict | list) and value not in (None, ""):
         return "<redacted>"
     if isinstance(value, str):
-        return _URL_PASSWORD.sub(r"\g<head>:***@", value)
+        return url_credentials(value)
     if isinstance(value, list):
         return [_scrubbed(item, key) for item in value]
     if isinstance(value, dict):
