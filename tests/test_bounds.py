@@ -334,3 +334,100 @@ def test_interpretation_of_many_entries_is_indexed() -> None:
     results = [within(appconfig.parse, path, text) for path, text in cases]
     assert all(facts.diagnostics == () and facts.nodes for facts in results)
     assert results[2].nodes[0].settings[0].value == 3
+
+
+# -- numbers, blanks and odd characters -------------------------------------------------------------------------
+
+HUGE = "9" * 5000  # past Python's 4,300-digit limit for int(); below it, int() costs time in the square of the length
+HEX = "0x" + "f" * 5000  # YAML makes an int of it, whose str() raises
+
+PARSERS = {"terraform": terraform.parse, "kubernetes": kubernetes.parse, "compose": compose.parse,
+           "appconfig": appconfig.parse}
+NUMBER_CASES = [
+    ("terraform", "infra/main.tf", 'resource "aws_instance" "a" {{\n  count = {v}\n  x = [{v}]\n  y = a.{v}\n}}\n'),
+    ("terraform", "infra/main.tf.json", '{{"resource": {{"aws_instance": {{"a": {{"count": {v}}}}}}}}}'),
+    ("kubernetes", "k8s/db.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: db\nspec:\n"
+     "  replicas: {v}\n  template:\n    spec:\n      containers:\n      - name: db\n        image: postgres\n"
+     "        ports:\n"
+     "        - containerPort: {v}\n        args: [\"-c\", \"max_connections={v}\"]\n        env:\n"
+     "        - name: MAX_CONNECTIONS\n          value: \"{v}\"\n"),
+    ("compose", "docker-compose.yml", "services:\n  db:\n    image: postgres\n    deploy:\n      replicas: {v}\n"
+     "    ports: [\"{v}:{v}\"]\n    environment:\n      DB_PORT: {v}\n      {v}: x\n"
+     "    command: postgres -c max_connections={v}\n"),
+    ("appconfig", ".env", "DB_PORT={v}\nTIMEOUT={v}\nDATABASE_URL=postgres://db:{v}/x\n"),
+    ("appconfig", "app/settings.py", "DATABASES = {{'default': {{'CONN_MAX_AGE': {v}, 'PORT': '{v}'}}}}\n"
+     "X = {v} * {v}\nT = timedelta(seconds={v})\n"),
+    ("appconfig", "config/default.json", '{{"db": {{"port": {v}, "pool": {{"max": {v}}}}}}}'),
+    ("appconfig", "app/application.yml", "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: {v}\n"),
+    ("appconfig", "nginx/nginx.conf", "http {{\n  server {{\n    proxy_read_timeout {v};\n  }}\n}}\n"),
+]
+
+
+def _audit(kind: str, path: str, text: str) -> list[str]:
+    """What is wrong with one parse: an exception, an internal error, a caught exception quoted, a bad line."""
+    from auditor.discover import SourceFile
+    from auditor.scan import parse_file
+
+    try:
+        facts = PARSERS[kind](path, text)
+    except Exception as error:  # noqa: BLE001 - the finding of this audit
+        return [f"raised {type(error).__name__}: {error}"]
+    facts = parse_file(SourceFile(path, kind, text, "x"))
+    if kind == "terraform":
+        facts = terraform.combine([facts])[0]
+    lines = max(1, len(text.splitlines()))
+    wrong = [f"{d.code} at {d.line}: {d.message[:120]}" for d in facts.diagnostics
+             if d.code == "internal-error" or "Error" in d.message or (d.line is not None and not 1 <= d.line <= lines)]
+    for node in facts.nodes:
+        repr(node.attrs)  # ints too long for decimal text raise here
+        json.dumps(node.attrs, default=str)
+    return wrong
+
+
+def _audit_all(cases: list[tuple[str, str, str]]) -> dict[str, list[str]]:
+    return {repr(text[:60]): wrong for kind, path, text in cases if (wrong := _audit(kind, path, text))}
+
+
+NUMBERS = [HUGE, "-" + HUGE, HEX, "1e999", "-1e999", ".inf", ".nan", "nan", "1." + HUGE, "²", "٣", "1_000",
+           "1:2:3:4:5:6:7:8:9:10:11:12:13:14:15:16:17:18:19:20"]
+
+
+@pytest.mark.parametrize(("kind", "path", "template"), NUMBER_CASES, ids=[c[1] for c in NUMBER_CASES])
+def test_numbers_no_setting_holds_are_data_not_errors(kind: str, path: str, template: str) -> None:
+    assert within(_audit_all, [(kind, path, template.format(v=value)) for value in NUMBERS]) == {}
+
+
+ODD_TEXTS = ["", " ", "\n", "\r\n", "\ufeff", "\x00", "a\x00b\n", "\u00a0\u3000\u2028\n\u00a0", "\u2029\x85\r",
+             "\x0b\x0c\x1c\x1d\x1e", "x" * 300_000, '!!int ""\n', "key: !!int \"\"\nother: !!float x\n"]
+TARGETS = sorted({(c[0], c[1]) for c in NUMBER_CASES} | {
+    ("appconfig", "app/application.properties"), ("appconfig", "php.ini"), ("terraform", "infra/x.tfvars")})
+
+
+@pytest.mark.parametrize(("kind", "path"), TARGETS, ids=[t[1] for t in TARGETS])
+def test_blank_odd_and_long_files_are_handled(kind: str, path: str) -> None:
+    cases = [(kind, path, text) for text in ODD_TEXTS]
+    template = next((c[2] for c in NUMBER_CASES if c[1] == path), None)
+    if template is not None:  # a real-looking file with a byte-order mark and other line breaks
+        text = "\ufeff" + template.format(v="5")
+        cases += [(kind, path, text.replace("\n", end)) for end in ("\r\n", "\u2028\n", "\r")]
+    assert within(_audit_all, cases) == {}
+
+
+def test_hcl_error_lines_count_only_newlines_as_tree_sitter_does() -> None:
+    # `splitlines` also breaks at U+2028, so the quoted text of an error used to come from another line.
+    assert hcl.parse_document('a = "x\u2028y"\n@@@ x\n').error_message == "syntax error near '@@@ x'"
+    document = hcl.parse_document('a = "\u2028"\nb = x.\n')  # a token missing at the very end
+    assert (document.error_line, document.error_message) == (2, "syntax error near 'b = x.'")
+    assert hcl.parse_document('a = "x\u2028y"\n').attrs["a"] == "x\u2028y"
+
+
+def test_app_config_bounds_are_diagnostics_with_lines() -> None:
+    facts = appconfig.parse(".env", "".join(f"A{i}=1\n" for i in range(appconfig.MAX_ENTRIES + 5)))
+    assert codes(facts) == {("limit", appconfig.MAX_ENTRIES + 1)}
+    facts = within(appconfig.parse, "app/settings.py", "A = 1\nX = " + "1 + " * 100_000 + "1\n")
+    assert codes(facts) == {("too-deep", 2)}
+    facts = appconfig.parse("app/settings.py", "A = " + "{'a': " * 45 + "1" + "}" * 45 + "\n")
+    assert codes(facts) == {("too-deep", 1)}
+    facts = appconfig.parse("config/default.json", '{\n"a": ' + "[" * 300 + "]" * 300 + "}\n")
+    assert codes(facts) == {("too-deep", 2)}
+    assert appconfig.parse("app/settings.py", "A = {'x': 1}\nA = {'y': A}\n").diagnostics == ()

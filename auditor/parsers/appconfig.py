@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
+from auditor.parsers.numbers import MAX_DIGITS, int_value, integer, real, tame
 from auditor.parsers.settings import Entry, interpret
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 
@@ -31,6 +32,7 @@ _SPRING = re.compile(r"^(application|bootstrap)([-_.][\w.-]*)?\.(ya?ml|propertie
 _DJANGO = re.compile(r"^settings([-_.][\w.-]*)?\.py$", re.IGNORECASE)
 _NGINX_DIRS = {"nginx", "conf.d", "sites-available", "sites-enabled", "nginx.d", "openresty"}
 _PROBLEM_LINE = re.compile(r"^line (\d+): ")
+_PROBLEM_CODE = re.compile(r"^\[([a-z-]+)\] ")  # a bound that was hit: `[too-deep] …`, `[limit] …`
 
 
 # --------------------------------------------------------------------------------------------------
@@ -149,7 +151,7 @@ def entries_from_text(filename: str, text: str, path: str, line_offset: int = 0)
             reader.values_are_env_names = True
         readers[reader_name](text)
     except RecursionError:
-        reader.problem(None, "nesting too deep")
+        reader.problem(None, "nesting too deep to read", "too-deep")
     except Exception as error:  # noqa: BLE001 - never raise: keep what was read
         reader.problem(None, f"could not read ({type(error).__name__}: {error})")
     return reader.entries[:MAX_ENTRIES], reader.problems
@@ -170,6 +172,9 @@ class _Reader:
 
     def add(self, key: str, value: Any, line: int, end_line: int | None = None) -> None:
         if len(self.entries) >= MAX_ENTRIES:
+            if len(self.entries) == MAX_ENTRIES:
+                self.entries.append(Entry("", None, self.loc(line)))  # a marker, cut off by `entries_from_text`
+                self.problem(line, f"more than {MAX_ENTRIES:,} settings; from this line on they are not read", "limit")
             return
         if self.prefix:
             key = f"{self.prefix}.{key}" if key else self.prefix
@@ -180,11 +185,10 @@ class _Reader:
                 value = "${" + value + "}"
         self.entries.append(Entry(key, value, self.loc(line, end_line)))
 
-    def problem(self, line: int | None, message: str) -> None:
-        if line is None:
-            self.problems.append(message)
-        else:
-            self.problems.append(f"line {line + self.offset}: {message}")
+    def problem(self, line: int | None, message: str, code: str = "") -> None:
+        """A problem as "line N: message", with "[code] " before the message for a bound that was hit."""
+        text = f"[{code}] {message}" if code else message
+        self.problems.append(text if line is None else f"line {line + self.offset}: {text}")
 
     # -- .env -----------------------------------------------------------------------------------------
 
@@ -254,7 +258,7 @@ class _Reader:
     def yaml(self, text: str) -> None:
         documents, error = load_documents(text)
         for document in documents:
-            value = document.value
+            value = tame(document.value)
             if isinstance(value, (YMap, YList)):
                 self._flatten_yaml(value, "", document.line, document.end_line)
         if error is not None:
@@ -282,11 +286,17 @@ class _Reader:
             parser = _JsonParser(text)
             value = parser.document()
         except _JsonError as error:
+            if error.code:
+                self.problem(error.line, str(error), error.code)
+                return
             try:
                 json.loads(text)
-            except json.JSONDecodeError as decode_error:
-                self.problem(decode_error.lineno, f"invalid JSON: {decode_error.msg}")
+            except json.JSONDecodeError as decode_error:  # at the end, after a final newline, is the last line
+                line = min(decode_error.lineno, max(1, len(text.splitlines())))
+                self.problem(line, f"invalid JSON: {decode_error.msg}")
                 return
+            except RecursionError:
+                pass
             self.problem(error.line, f"invalid JSON: {error}")
             return
         self._flatten_json(value, "")
@@ -371,8 +381,15 @@ class _Reader:
         except SyntaxError as error:
             self.problem(error.lineno or 1, f"Python syntax error: {error.msg}")
             return
-        except (ValueError, MemoryError) as error:
-            self.problem(None, f"cannot parse Python: {error}")
+        except RecursionError:  # Python's own parser gives no line: point at the longest one, where it usually is
+            lines = text.split("\n")
+            longest = max(range(len(lines)), key=lambda index: len(lines[index]))
+            self.problem(longest + 1, "nested too deeply for Python's parser (this is the longest line); the file "
+                         "is not read", "too-deep")
+            return
+        except (ValueError, MemoryError) as error:  # a NUL byte
+            line = text.count("\n", 0, text.index("\0")) + 1 if "\0" in text else None
+            self.problem(line, f"cannot parse Python: {error}")
             return
         _PythonSettings(self).statements(tree.body, "")
 
@@ -552,9 +569,13 @@ def _nginx_tokens(text: str) -> list[tuple[str, int, bool]]:
 
 
 class _JsonError(Exception):
-    def __init__(self, message: str, line: int) -> None:
+    def __init__(self, message: str, line: int, code: str = "") -> None:
         super().__init__(message)
         self.line = line
+        self.code = code  # set for a bound that was hit
+
+
+_JSON_LITERAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null")
 
 
 class _JsonParser:
@@ -604,14 +625,15 @@ class _JsonParser:
             return self.arr()
         if char == '"':
             return self.string(), line, line
-        match = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null").match(self.text, self.pos)
+        match = _JSON_LITERAL.match(self.text, self.pos)
         if not match:
             raise _JsonError(f"unexpected {char!r}", self.line)
         self.pos = match.end()
         token = match.group(0)
         literal: Any = {"true": True, "false": False, "null": None}.get(token, token)
-        if literal is token:
-            literal = float(token) if any(c in token for c in ".eE") else int(token)
+        if literal is token:  # a number; one no setting could hold (5,000 digits, 1e999) stays text
+            number = real(token) if any(c in token for c in ".eE") else integer(token)
+            literal = token if number is None else number
         return literal, line, line
 
     def string(self) -> str:
@@ -636,7 +658,7 @@ class _JsonParser:
     def enter(self) -> None:
         self.depth += 1
         if self.depth > 200:
-            raise _JsonError("nesting too deep", self.line)
+            raise _JsonError("JSON nested deeper than 200 levels; the file is not read", self.line, "too-deep")
 
     def obj(self) -> tuple[Any, int, int]:
         self.enter()
@@ -734,27 +756,35 @@ class _PythonSettings:
         self.reader = reader
         self.names: dict[str, Any] = {}  # module-level scalars, for f-strings and Name references
         self.nodes: dict[str, ast.AST] = {}  # module-level dict/list literals
+        self.following: set[int] = set()  # literals being expanded through a name, against self-reference
 
     def statements(self, body: list[ast.stmt], prefix: str) -> None:
         for stmt in body:
-            if isinstance(stmt, ast.Assign):
-                for target in stmt.targets:
-                    self.assign(target, stmt.value, stmt, prefix)
-            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-                self.assign(stmt.target, stmt.value, stmt, prefix)
-            elif isinstance(stmt, ast.ClassDef):
-                self.statements(stmt.body, f"{prefix}{stmt.name}.")
-            elif isinstance(stmt, ast.If):
-                self.statements(stmt.body, prefix)
-                self.statements(stmt.orelse, prefix)
-            elif isinstance(stmt, ast.Try):
-                self.statements(stmt.body, prefix)
-                for handler in stmt.handlers:
-                    self.statements(handler.body, prefix)
-                self.statements(stmt.orelse, prefix)
-                self.statements(stmt.finalbody, prefix)
-            elif isinstance(stmt, ast.With):
-                self.statements(stmt.body, prefix)
+            try:
+                self.statement(stmt, prefix)
+            except RecursionError:  # `X = 1 + 1 + … + 1`: ast parses it, walking it overflows the stack
+                self.reader.problem(stmt.lineno, "expression nested too deeply to read; the statement is skipped",
+                                    "too-deep")
+
+    def statement(self, stmt: ast.stmt, prefix: str) -> None:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                self.assign(target, stmt.value, stmt, prefix)
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            self.assign(stmt.target, stmt.value, stmt, prefix)
+        elif isinstance(stmt, ast.ClassDef):
+            self.statements(stmt.body, f"{prefix}{stmt.name}.")
+        elif isinstance(stmt, ast.If):
+            self.statements(stmt.body, prefix)
+            self.statements(stmt.orelse, prefix)
+        elif isinstance(stmt, ast.Try):
+            self.statements(stmt.body, prefix)
+            for handler in stmt.handlers:
+                self.statements(handler.body, prefix)
+            self.statements(stmt.orelse, prefix)
+            self.statements(stmt.finalbody, prefix)
+        elif isinstance(stmt, ast.With):
+            self.statements(stmt.body, prefix)
 
     def assign(self, target: ast.expr, value: ast.expr, stmt: ast.stmt, prefix: str) -> None:
         key = self.target_key(target)
@@ -781,7 +811,8 @@ class _PythonSettings:
         return None
 
     def flatten(self, node: ast.expr, key: str, line: int, end: int, depth: int = 0) -> None:
-        if depth > 40:  # `A = {"x": A}` or absurd nesting
+        if depth > 40:
+            self.reader.problem(line, "a value nested deeper than 40 levels; the rest of it is not read", "too-deep")
             return
         if isinstance(node, ast.Dict):
             for k, v in zip(node.keys, node.values, strict=False):
@@ -797,7 +828,14 @@ class _PythonSettings:
                 self.flatten(item, f"{key}[{index}]", item.lineno, item.end_lineno or item.lineno, depth + 1)
             return
         if isinstance(node, ast.Name) and node.id in self.nodes and self.nodes[node.id] is not node:
-            self.flatten(self.nodes[node.id], key, line, end, depth + 1)  # type: ignore[arg-type]
+            target = self.nodes[node.id]
+            if id(target) in self.following:
+                return  # `A = {"x": A}`: a value that holds itself
+            self.following.add(id(target))
+            try:
+                self.flatten(target, key, line, end, depth + 1)  # type: ignore[arg-type]
+            finally:
+                self.following.discard(id(target))
             return
         if isinstance(node, ast.Call):
             func = _dotted(node.func) or ""
@@ -847,7 +885,10 @@ class _PythonSettings:
         if node is None:
             return UNKNOWN
         if isinstance(node, ast.Constant):
-            return node.value if not isinstance(node.value, bytes) else UNKNOWN
+            number = isinstance(node.value, int) and not isinstance(node.value, bool)
+            if isinstance(node.value, bytes) or (number and int_value(node.value) is None):
+                return UNKNOWN  # bytes, or an int no setting holds (`0xfff…`: its text would not even print)
+            return node.value
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             inner = self.scalar(node.operand)
             return -inner if isinstance(inner, (int, float)) and not isinstance(inner, bool) else UNKNOWN
@@ -884,7 +925,7 @@ class _PythonSettings:
             if isinstance(left, (int, float)) and isinstance(right, (int, float)) and not isinstance(left, bool):
                 try:
                     if isinstance(node.op, ast.Mult):
-                        return left * right
+                        return _product(left, right)
                     if isinstance(node.op, ast.Add):
                         return left + right
                 except OverflowError:
@@ -955,6 +996,14 @@ class _PythonSettings:
         return UNKNOWN
 
 
+def _product(left: int | float, right: int | float) -> Any:
+    """`left * right`, or UNKNOWN for an int wider than any setting (a chain of big factors would otherwise
+    build a number of thousands of digits, in time that grows with the square of its length)."""
+    if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > 4 * MAX_DIGITS:
+        return UNKNOWN
+    return left * right
+
+
 def _cast(value: Any, kind: str, cast: ast.expr | None) -> Any:
     target = kind or (_dotted(cast) if cast is not None else "") or ""
     try:
@@ -1006,11 +1055,19 @@ def _class_free(key: str) -> str:
     return re.sub(r"^(?:[A-Z][A-Za-z0-9]*)?(Config|Settings|Configuration)\.", "", key)
 
 
-def _diagnostic(path: str, problem: str) -> Diagnostic:
+def problem_parts(problem: str) -> tuple[int | None, str, str]:
+    """(line, code, message) of a problem from `entries_from_text`; the code is "parse-error" unless a bound
+    was hit (`too-deep`, `limit`)."""
     match = _PROBLEM_LINE.match(problem)
-    if match:
-        return Diagnostic(path, problem[match.end() :], int(match.group(1)), "parse-error", "warning")
-    return Diagnostic(path, problem, None, "parse-error", "warning")
+    line = int(match.group(1)) if match else None
+    message = problem[match.end() :] if match else problem
+    code = _PROBLEM_CODE.match(message)
+    return line, code.group(1) if code else "parse-error", message[code.end() :] if code else message
+
+
+def _diagnostic(path: str, problem: str) -> Diagnostic:
+    line, code, message = problem_parts(problem)
+    return Diagnostic(path, message, line, code, "warning")
 
 
 def parse(path: str, text: str) -> Facts:

@@ -26,6 +26,8 @@ from typing import Any, TypeVar
 import tree_sitter
 import tree_sitter_hcl
 
+from auditor.parsers import numbers
+
 # -- bounds ---------------------------------------------------------------------------------------------
 
 # One tree-sitter parse may take this long. A 2 MB file of real-world Terraform (the discovery limit) parses
@@ -223,9 +225,19 @@ def _children(node: tree_sitter.Node, *types: str) -> Iterator[tree_sitter.Node]
 def _line_text(source: bytes, node: tree_sitter.Node) -> str:
     """The source line `node` starts on, trimmed, for an error message (rows are `\\n`-separated, as
     tree-sitter counts them: `splitlines` would also break at U+2028 and shift every later row)."""
-    start = source.rfind(b"\n", 0, node.start_byte) + 1
-    end = source.find(b"\n", node.start_byte)
+    at = _at(source, node)
+    start = source.rfind(b"\n", 0, at) + 1
+    end = source.find(b"\n", at)
     return source[start : end if end >= 0 else len(source)].decode("utf-8", "replace").strip()[:60]
+
+
+def _at(source: bytes, node: tree_sitter.Node) -> int:
+    """Where `node` starts; a token missing at the very end, after a final newline, is on the last line."""
+    return len(source) - 1 if node.start_byte >= len(source) and source.endswith(b"\n") else node.start_byte
+
+
+def _line(source: bytes, node: tree_sitter.Node) -> int:
+    return source.count(b"\n", 0, _at(source, node)) + 1
 
 
 def _snippet(source: bytes, node: tree_sitter.Node) -> str:
@@ -250,10 +262,10 @@ def _first_error(root: tree_sitter.Node, source: bytes) -> tuple[int | None, str
                 if opener is not None:
                     return opener.start_point[0] + 1, "unclosed '{' (block or object starting on this line)"
             if node.type in ("]", ")", "=", '"', ",", ":"):
-                return node.start_point[0] + 1, f"syntax error: expected '{node.type}'"
-            return node.start_point[0] + 1, f"syntax error near '{_line_text(source, node)}'"
+                return _line(source, node), f"syntax error: expected '{node.type}'"
+            return _line(source, node), f"syntax error near '{_line_text(source, node)}'"
         if node.is_error:
-            return node.start_point[0] + 1, f"syntax error near '{_snippet(source, node)}'"
+            return _line(source, node), f"syntax error near '{_snippet(source, node)}'"
         stack.extend(reversed([c for c in node.children if c.has_error or c.is_missing]))
     return root.start_point[0] + 1, "syntax error"
 
@@ -514,7 +526,8 @@ class _Converter:
             inner = node.named_children[0] if node.named_children else node
             if inner.type == "legacy_index":
                 digits = self.text(inner).lstrip(".")
-                return (("index", ("lit", int(digits) if digits.isdigit() else digits)),)
+                number = numbers.digits(digits)
+                return (("index", ("lit", number if number is not None else digits)),)
             exprs = list(_children(inner, "expression"))
             return (("index", self.ast(exprs[0]) if exprs else ("opaque", ())),)
         if node.type == "splat":
@@ -690,7 +703,8 @@ def _unescape(text: str) -> str:
             return "%{"
         code = match.group(1)
         if code[0] in "uU" and len(code) > 1:
-            return chr(int(code[1:], 16))
+            point = int(code[1:], 16)
+            return chr(point) if point <= 0x10FFFF else token  # past Unicode: kept as written
         return _ESCAPES.get(code, code)
 
     return _ESCAPE_RE.sub(replace, text) if ("\\" in text or "$${" in text or "%%{" in text) else text

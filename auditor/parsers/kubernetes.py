@@ -81,7 +81,7 @@ from typing import Any
 
 from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
 from auditor.parsers import appconfig
-from auditor.parsers.numbers import digits, int_value, number_text
+from auditor.parsers.numbers import digits, int_value, number_text, tame
 from auditor.parsers.settings import Entry, Interpretation, Link, interpret
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 
@@ -187,7 +187,7 @@ def parse(path: str, text: str) -> Facts:
     reader = _Reader(path)
     documents, error = load_documents(text)
     for document in documents:
-        reader.read_document(document.value)
+        reader.read_document(tame(document.value))
     if error is not None:
         reader.diagnostics.append(Diagnostic(path, f"invalid YAML: {error.message}", error.line, error.code))
     return Facts(path, "kubernetes", tuple(reader.nodes), tuple(reader.edges), tuple(reader.diagnostics))
@@ -1258,9 +1258,8 @@ class _Reader:
                        for e in entries]
         for problem in problems:
             # appconfig says "line N: message" with N already inside this manifest.
-            match = re.match(r"line (\d+): (.*)", problem, re.DOTALL)
-            line, message = (int(match.group(1)), match.group(2)) if match else (start, problem)
-            self.diagnostics.append(Diagnostic(self.path, f"{key}: {message}", line, "parse-error", "warning"))
+            line, code, message = appconfig.problem_parts(problem)
+            self.diagnostics.append(Diagnostic(self.path, f"{key}: {message}", line or start, code, "warning"))
         return self._interpret(entries, appconfig.framework_of(key))
 
     def secret(self, obj: _Object) -> None:

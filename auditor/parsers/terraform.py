@@ -385,7 +385,9 @@ class _JsonReader:
     def line_at(self, pos: int) -> int:
         from bisect import bisect_left
 
-        return bisect_left(self.newlines, pos) + 1
+        line = bisect_left(self.newlines, pos) + 1
+        # At the very end, after a final newline, is not a line of its own (editors count no line there).
+        return line - 1 if line > 1 and pos >= len(self.text) and self.text.endswith("\n") else line
 
     def skip(self) -> None:
         match = self._WS.match(self.text, self.pos)
