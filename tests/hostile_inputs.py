@@ -125,6 +125,8 @@ HOSTILE_INPUTS: tuple[HostileInput, ...] = (
                                for i in range(10_000)))),
     HostileInput("deep YAML", "deep/deep.yaml", _text(_MANIFEST + "a: " + "[" * 100_000 + "]" * 100_000 + "\n"),
                  frozenset({"too-deep"})),
+    HostileInput("nested complex keys (their text doubles with each level)", "keys/keys.yaml",
+                 _text(_MANIFEST + "data:\n  " + "? " * 150 + "x\n")),
     HostileInput("YAML alias bomb", "bomb/bomb.yaml",
                  _text(_MANIFEST + "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
                        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "

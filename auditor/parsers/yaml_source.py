@@ -125,7 +125,11 @@ def _convert(node: yaml.Node, budget: _Budget, depth: int) -> Any:
                 continue
             key = _convert(key_node, budget, depth + 1)
             if isinstance(key, (dict, list)):
-                key = str(key)
+                # A collection as a key (`? {a: 1}`) is unhashable; no manifest field is one, so it gets a
+                # placeholder name. Not str(key): each nesting level re-escapes the quotes of the one
+                # inside, so `? ? ? …` 200 deep would grow to 2^200 characters.
+                what = "mapping" if isinstance(key, dict) else "sequence"
+                key = f"<{what} key at line {key_node.start_mark.line + 1}>"
             mapping[key] = _convert(value_node, budget, depth + 1)
             mapping.key_lines[key] = (
                 key_node.start_mark.line + 1,
