@@ -431,3 +431,14 @@ def test_app_config_bounds_are_diagnostics_with_lines() -> None:
     facts = appconfig.parse("config/default.json", '{\n"a": ' + "[" * 300 + "]" * 300 + "}\n")
     assert codes(facts) == {("too-deep", 2)}
     assert appconfig.parse("app/settings.py", "A = {'x': 1}\nA = {'y': A}\n").diagnostics == ()
+
+
+def test_app_config_lines_count_breaks_as_splitlines_and_yaml_do() -> None:
+    # The reports split a file with `splitlines`, and libyaml breaks lines at U+2028 and a lone CR too, so an
+    # nginx or JSON file (also one embedded in a ConfigMap) must count them as well.
+    text = "http {\u2028  server {\r    proxy_read_timeout 5s;\n  }\n}\n"
+    entries, _ = appconfig.entries_from_text("nginx.conf", text, "nginx.conf")
+    assert [(e.key, e.location.line) for e in entries] == [("http.server.proxy_read_timeout", 3)]
+    text = '{\r"a": "x\u2028y",\r\n"b": 1}\n'
+    entries, _ = appconfig.entries_from_text("config/default.json", text, "config/default.json")
+    assert [(e.key, e.location.line) for e in entries] == [("a", 2), ("b", 4)]

@@ -15,6 +15,7 @@ attributes (`class ProductionConfig: X = 1`) are `ProductionConfig.X`. Problems 
 from __future__ import annotations
 
 import ast
+import bisect
 import json
 import posixpath
 import re
@@ -295,7 +296,7 @@ class _Reader:
                 line = min(decode_error.lineno, max(1, len(text.splitlines())))
                 self.problem(line, f"invalid JSON: {decode_error.msg}")
                 return
-            except RecursionError:
+            except (RecursionError, ValueError):  # too deep, or a number too long for Python: our own message
                 pass
             self.problem(error.line, f"invalid JSON: {error}")
             return
@@ -521,30 +522,26 @@ def _erb_tag(body: str) -> str:
 
 def _nginx_tokens(text: str) -> list[tuple[str, int, bool]]:
     tokens: list[tuple[str, int, bool]] = []
-    index, line, length = 0, 1, len(text)
+    lines = _Lines(text)
+    index, length = 0, len(text)
     no_brace_after = length  # past this offset no `}` is left
     while index < length:
         char = text[index]
-        if char == "\n":
-            line += 1
-            index += 1
-        elif char.isspace():
+        if char.isspace():
             index += 1
         elif char == "#":
-            while index < length and text[index] != "\n":
-                index += 1
+            found = _LINE_BREAK.search(text, index)
+            index = found.start() if found else length
         elif char in "{};":
-            tokens.append((char, line, False))
+            tokens.append((char, lines.at(index), False))
             index += 1
         elif char in "'\"":
-            start_line = line
+            start_line = lines.at(index)
             index += 1
             buf = []
             while index < length and text[index] != char:
                 if text[index] == "\\" and index + 1 < length:
                     index += 1
-                if text[index] == "\n":
-                    line += 1
                 buf.append(text[index])
                 index += 1
             index += 1
@@ -559,8 +556,23 @@ def _nginx_tokens(text: str) -> list[tuple[str, int, bool]]:
                     index = close + 1 if close > 0 else index + 1
                     continue
                 index += 1
-            tokens.append((text[start:index], line, False))
+            tokens.append((text[start:index], lines.at(start), False))
     return tokens
+
+
+# Line breaks as `str.splitlines` (and, for what YAML allows, libyaml) count them, so lines read here agree with
+# the reports' and with a ConfigMap's own lines when the text is embedded in one.
+_LINE_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+class _Lines:
+    """The 1-based line of an offset in a text."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [found.end() for found in _LINE_BREAK.finditer(text)]
+
+    def at(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset) + 1
 
 
 # --------------------------------------------------------------------------------------------------
@@ -582,8 +594,12 @@ class _JsonParser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
-        self.line = 1
+        self.lines = _Lines(text)
         self.depth = 0
+
+    @property
+    def line(self) -> int:
+        return self.lines.at(self.pos)
 
     def document(self) -> tuple[Any, int, int]:
         value = self.value()
@@ -596,19 +612,15 @@ class _JsonParser:
         text = self.text
         while self.pos < len(text):
             char = text[self.pos]
-            if char == "\n":
-                self.line += 1
-                self.pos += 1
-            elif char in " \t\r\ufeff":
+            if char in " \t\n\r\ufeff":
                 self.pos += 1
             elif text.startswith("//", self.pos):
-                end = text.find("\n", self.pos)
-                self.pos = len(text) if end < 0 else end
+                found = _LINE_BREAK.search(text, self.pos)
+                self.pos = found.start() if found else len(text)
             elif text.startswith("/*", self.pos):
                 end = text.find("*/", self.pos + 2)
                 if end < 0:
                     raise _JsonError("unterminated comment", self.line)
-                self.line += text.count("\n", self.pos, end)
                 self.pos = end + 2
             else:
                 return
