@@ -442,3 +442,23 @@ def test_app_config_lines_count_breaks_as_splitlines_and_yaml_do() -> None:
     text = '{\r"a": "x\u2028y",\r\n"b": 1}\n'
     entries, _ = appconfig.entries_from_text("config/default.json", text, "config/default.json")
     assert [(e.key, e.location.line) for e in entries] == [("a", 2), ("b", 4)]
+
+
+def test_a_long_extends_chain_is_resolved_once_and_cut() -> None:
+    # 1,000 services each extending the next: resolved again from every link, and past Python's stack.
+    services = "".join(f"  s{i}:\n    image: x\n    extends: s{i + 1}\n" for i in range(1000))
+    services += "  s1000:\n    image: x\n"
+    facts = within(compose.parse, "docker-compose.yml", "services:\n" + services)
+    cut = [d for d in facts.diagnostics if d.code == "too-deep"]
+    assert len(facts.nodes) == 1001 and cut and all("chain longer than 32" in d.message for d in cut)
+
+
+def test_python_strings_doubled_through_names_are_unknown() -> None:
+    text = "V0 = 'xx'\n" + "".join(f"V{i} = V{i - 1} + V{i - 1}\n" for i in range(1, 1001))
+    text += "DATABASES = {'default': {'HOST': V1000, 'NAME': V5}}\n"
+    facts = within(appconfig.parse, "app/settings.py", text)
+    assert facts.diagnostics == ()
+    entries, _ = appconfig.entries_from_text("settings.py", text, "settings.py")
+    values = {e.key: e.value for e in entries}
+    assert values["DATABASES.default.NAME"] == "x" * 64
+    assert len(values["DATABASES.default.HOST"]) <= 65_536  # past the bound, names stand for themselves

@@ -925,15 +925,15 @@ class _PythonSettings:
                     else:
                         name = _dotted(value.value) or "expr"
                         parts.append("${" + name + "}")
-            return "".join(parts)
+            return _bounded_text("".join(parts)) if sum(map(len, parts)) <= _MAX_TEXT else UNKNOWN
         if isinstance(node, ast.BinOp):
             left, right = self.scalar(node.left), self.scalar(node.right)
             if isinstance(left, _Unknown) or isinstance(right, _Unknown):
                 return UNKNOWN
             if isinstance(node.op, ast.Div) and isinstance(left, str) and isinstance(right, str):
-                return f"{left.rstrip('/')}/{right.lstrip('/')}"
+                return _bounded_text(f"{left.rstrip('/')}/{right.lstrip('/')}")
             if isinstance(node.op, ast.Add) and isinstance(left, str) and isinstance(right, str):
-                return left + right
+                return _bounded_text(left + right) if len(left) + len(right) <= _MAX_TEXT else UNKNOWN
             if isinstance(left, (int, float)) and isinstance(right, (int, float)) and not isinstance(left, bool):
                 try:
                     if isinstance(node.op, ast.Mult):
@@ -988,7 +988,7 @@ class _PythonSettings:
             parts = [self.scalar(arg) for arg in node.args]
             if any(not isinstance(p, str) for p in parts):
                 return UNKNOWN
-            return "/".join(str(p).rstrip("/") for p in parts)
+            return _bounded_text("/".join(str(p).rstrip("/") for p in parts))
         if func in ("Path", "pathlib.Path", "PurePath", "PosixPath") and node.args:
             return self.scalar(node.args[0]) if len(node.args) == 1 else UNKNOWN
         if func in ("timedelta", "datetime.timedelta"):
@@ -1006,6 +1006,15 @@ class _PythonSettings:
             if isinstance(value, str) and "://" in value:
                 return value
         return UNKNOWN
+
+
+# A string built from others (`B = A + A`, f-strings, path joins) longer than this is unknown: doubling through
+# a thousand names would reach 2**1000 characters. No setting value is near it.
+_MAX_TEXT = 65_536
+
+
+def _bounded_text(text: str) -> Any:
+    return text if len(text) <= _MAX_TEXT else UNKNOWN
 
 
 def _product(left: int | float, right: int | float) -> Any:

@@ -117,6 +117,8 @@ _MAX_PORT_RANGE = 256
 # Defaults nested in defaults (`${A:-${B:-x}}`) that are followed: each level re-reads the rest of the text and
 # recurses, so 4,000 levels took 8 s and 1,000 overflowed the stack. Real files nest two or three.
 _MAX_INTERPOLATION = 16
+# Services in one `extends` chain that are merged (real files chain two or three).
+_MAX_EXTENDS = 32
 _ALWAYS_KEPT = ("aliases", "workload_kind")
 _MAX_COMMAND_ITEMS = 200  # list items searched for the line a launcher starts on
 _Level = Literal["error", "warning", "note"]
@@ -169,6 +171,7 @@ class _Parser:
         self.override = bool(_OVERRIDE_NAME.search(posixpath.basename(self.path).lower()))
         self.services = YMap()
         self.top_volumes = YMap()
+        self.extended: dict[str, YMap | None] = {}  # service name → its definition with `extends` merged
 
     # --- helpers ---------------------------------------------------------------------------------------
 
@@ -248,7 +251,13 @@ class _Parser:
                                    node_settings))
 
     def resolve_extends(self, name: str, raw: Any, seen: set[str]) -> YMap | None:
-        """The service definition with a same-file `extends:` base merged under it."""
+        """The service definition with a same-file `extends:` base merged under it (each service is resolved
+        once: a chain of a thousand was resolved again from every link, and overflowed the stack)."""
+        if name not in self.extended:
+            self.extended[name] = self._resolve_extends(name, raw, seen)
+        return self.extended[name]
+
+    def _resolve_extends(self, name: str, raw: Any, seen: set[str]) -> YMap | None:
         if raw is None:
             raw = YMap()
             raw.line = raw.end_line = self.services.line_of(name)
@@ -268,6 +277,10 @@ class _Parser:
             return raw  # another file: recorded as an attribute, not merged (a parser reads one file)
         if name in seen or base_name in seen or base_name == name:
             self.problem(f"service `{name}`: `extends` cycle through `{base_name}`", raw.line_of("extends"))
+            return raw
+        if len(seen) >= _MAX_EXTENDS:
+            self.problem(f"service `{name}`: `extends` chain longer than {_MAX_EXTENDS} services; it is not followed "
+                         "further", raw.line_of("extends"), code="too-deep", level="warning")
             return raw
         base_raw = self.services.get(base_name)
         if base_name not in self.services:
