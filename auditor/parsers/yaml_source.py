@@ -167,7 +167,8 @@ def load_documents(text: str) -> tuple[list[YamlDocument], YamlError | None]:
         return documents, error
     except yaml.MarkedYAMLError as error:
         if _NESTING_PROBLEM in (error.problem or ""):
-            return documents, _too_deep(text)
+            mark = error.problem_mark or error.context_mark
+            return documents, _too_deep(text, documents, mark.line + 1 if mark is not None else None)
         mark = error.problem_mark or error.context_mark
         # An error at the end of the stream is marked on the line after the last one: report the last.
         line = min(mark.line + 1, len(text.splitlines()) or 1) if mark is not None else None
@@ -176,7 +177,7 @@ def load_documents(text: str) -> tuple[list[YamlDocument], YamlError | None]:
     except yaml.YAMLError as error:
         return documents, YamlError(str(error).splitlines()[0], None)
     except RecursionError:
-        return documents, _too_deep(text)
+        return documents, _too_deep(text, documents)
     return documents, None
 
 
@@ -184,26 +185,35 @@ def load_documents(text: str) -> tuple[list[YamlDocument], YamlError | None]:
 _NESTING_PROBLEM = "maximum nesting depth"
 
 
-def _too_deep(text: str) -> YamlError:
+# Events the locating walk may read (about 0.3 s of the pure-Python parser); past that, libyaml's own line.
+_LOCATE_EVENTS = 100_000
+
+
+def _too_deep(text: str, documents: list[YamlDocument], fallback_line: int | None = None) -> YamlError:
     """Our own depth limit, located where it is first exceeded, whatever limit the installed YAML library has.
 
     Walks the event stream of the pure-Python parser (libyaml may look ahead past its own limit of 1,000
-    before it yields the event we need), stopping at our limit, so the line and the message are the same as
-    when `_convert` meets the depth first; the scan ends within a line of that point.
+    before it yields the event we need), from the document that failed, stopping at our limit, so the line
+    and the message are the same as when `_convert` meets the depth first. The walk is bounded: a failing
+    document too long to walk is reported at the line the library gave.
     """
+    offset = documents[-1].end_line if documents else 0
+    rest = text if offset == 0 else "".join(text.splitlines(keepends=True)[offset:])
     depth = 0
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for count, event in enumerate(yaml.parse(rest, Loader=yaml.SafeLoader)):
+            if count > _LOCATE_EVENTS:
+                break
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 if depth > MAX_DEPTH:
-                    line = event.start_mark.line + 1 if event.start_mark is not None else None
+                    line = offset + event.start_mark.line + 1 if event.start_mark is not None else fallback_line
                     return YamlError(_too_deep_message(), line, "too-deep")
                 depth += 1
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except (yaml.YAMLError, RecursionError):
         pass
-    return YamlError(_too_deep_message(), None, "too-deep")
+    return YamlError(_too_deep_message(), fallback_line, "too-deep")
 
 
 def _too_deep_message() -> str:
