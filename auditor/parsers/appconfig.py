@@ -33,6 +33,7 @@ _SPRING = re.compile(r"^(application|bootstrap)([-_.][\w.-]*)?\.(ya?ml|propertie
 _DJANGO = re.compile(r"^settings([-_.][\w.-]*)?\.py$", re.IGNORECASE)
 _NGINX_DIRS = {"nginx", "conf.d", "sites-available", "sites-enabled", "nginx.d", "openresty"}
 _PROBLEM_LINE = re.compile(r"^line (\d+): ")
+_NGINX_MAX_DEPTH = 64
 _PROBLEM_CODE = re.compile(r"^\[([a-z-]+)\] ")  # a bound that was hit: `[too-deep] …`, `[limit] …`
 
 
@@ -352,6 +353,11 @@ class _Reader:
                     name = words[0] + (f"({' '.join(words[1:])})" if len(words) > 1 else "")
                     context.append(name)
                 words = []
+                if len(context) > _NGINX_MAX_DEPTH:
+                    # real configs nest a few levels; every key repeats its context, so depth costs depth²
+                    self.problem(line, f"blocks nested deeper than {_NGINX_MAX_DEPTH} levels; the rest of the "
+                                 "file is not read", "too-deep")
+                    return
             elif not quoted and token == "}":
                 if words:
                     self.problem(start, f"directive '{words[0]}' without ';'")

@@ -567,6 +567,7 @@ class _Interpreter:
             self.by_flat.setdefault(item.flat, item)
         # Indexes for the questions asked once per item, so a file of many entries is not read once per entry.
         self.lowered = sorted((item.key.lower(), index) for index, item in enumerate(self.items))
+        self._siblings_of: dict[str, dict[str, _Item]] = {}  # 2,000 copies of one key share one answer
         self.by_group: dict[int, dict[tuple[str, str], int]] = {}  # segments → (prefix, last word) → position
         self.upstreams: set[str] | None = None
         self.settings: list[Setting] = []
@@ -729,6 +730,10 @@ class _Interpreter:
         out: dict[str, _Item] = {}
         if not prefix_key:
             return out
+        known = self._siblings_of.get(prefix_key)
+        if known is not None:
+            return known
+        self._siblings_of[prefix_key] = out
         prefix = prefix_key.lower()
         matching: list[int] = []
         for key, index in self.lowered[bisect.bisect_left(self.lowered, (prefix, -1)) :]:

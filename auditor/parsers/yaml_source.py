@@ -17,7 +17,7 @@ try:
 except ImportError:  # pragma: no cover - libyaml missing: correct, just slower
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-MAX_NODES = 200_000  # values produced from one file, aliases expanded
+MAX_ALIAS_VALUES = 200_000  # values that aliases repeat in one file (the file size bounds the rest)
 MAX_DEPTH = 200
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -76,32 +76,49 @@ class YamlError(Exception):
 
 class _Budget:
     def __init__(self) -> None:
-        self.left = MAX_NODES
+        self.left = MAX_ALIAS_VALUES
+        self.seen: set[int] = set()  # id() of every node converted in this document: a second visit is an alias
+        self.end_lines: dict[int, int] = {}  # id(node) → _end_line: a chain of last children is walked once
 
 
-def _end_line(node: yaml.Node) -> int:
+def _end_line(node: yaml.Node, memo: dict[int, int] | None = None) -> int:
     """The last line that holds content of `node`.
 
     libyaml ends a block collection where the next token starts (often the next key's line), so a block
     mapping or sequence ends where its last child ends; scalars and flow collections end at their mark.
+    Every node on the way down shares the answer, so `memo` keeps it for each (else 200 nested levels are
+    walked again for each of them).
     """
+    memo = {} if memo is None else memo
+    path: list[int] = []
+    found: int | None = None
     while isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and not node.flow_style and node.value:
+        found = memo.get(id(node))
+        if found is not None:
+            break
+        path.append(id(node))
         last = node.value[-1]
         node = last[1] if isinstance(node, yaml.MappingNode) else last
-    mark = node.end_mark
-    if mark.column == 0 and mark.line > node.start_mark.line:
-        return mark.line  # 0-based line of the mark == 1-based previous line
-    return mark.line + 1
+    if found is None:
+        mark = node.end_mark
+        found = mark.line if mark.column == 0 and mark.line > node.start_mark.line else mark.line + 1
+        # (a mark at column 0: its 0-based line is the 1-based line before it)
+    for key in path:
+        memo[key] = found
+    return found
 
 
 def _convert(node: yaml.Node, budget: _Budget, depth: int) -> Any:
-    budget.left -= 1
-    if budget.left < 0:
-        raise YamlError(
-            f"more than {MAX_NODES} values after expanding aliases (alias bomb?)",
-            node.start_mark.line + 1,
-            "alias-bomb",
-        )
+    if id(node) in budget.seen:
+        budget.left -= 1
+        if budget.left < 0:
+            raise YamlError(
+                f"aliases repeat more than {MAX_ALIAS_VALUES} values (alias bomb?)",
+                node.start_mark.line + 1,
+                "alias-bomb",
+            )
+    else:
+        budget.seen.add(id(node))
     if depth > MAX_DEPTH:
         raise YamlError(_too_deep_message(), node.start_mark.line + 1, "too-deep")
     if isinstance(node, yaml.ScalarNode):
@@ -111,14 +128,14 @@ def _convert(node: yaml.Node, budget: _Budget, depth: int) -> Any:
             return node.value
     if isinstance(node, yaml.SequenceNode):
         seq = YList()
-        seq.line, seq.end_line = node.start_mark.line + 1, _end_line(node)
+        seq.line, seq.end_line = node.start_mark.line + 1, _end_line(node, budget.end_lines)
         for item in node.value:
             seq.append(_convert(item, budget, depth + 1))
-            seq.item_lines.append((item.start_mark.line + 1, _end_line(item)))
+            seq.item_lines.append((item.start_mark.line + 1, _end_line(item, budget.end_lines)))
         return seq
     if isinstance(node, yaml.MappingNode):
         mapping = YMap()
-        mapping.line, mapping.end_line = node.start_mark.line + 1, _end_line(node)
+        mapping.line, mapping.end_line = node.start_mark.line + 1, _end_line(node, budget.end_lines)
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
                 _merge_into(mapping, _convert(value_node, budget, depth + 1))
@@ -133,7 +150,7 @@ def _convert(node: yaml.Node, budget: _Budget, depth: int) -> Any:
             mapping[key] = _convert(value_node, budget, depth + 1)
             mapping.key_lines[key] = (
                 key_node.start_mark.line + 1,
-                max(_end_line(value_node), key_node.start_mark.line + 1),
+                max(_end_line(value_node, budget.end_lines), key_node.start_mark.line + 1),
             )
         return mapping
     return None  # pragma: no cover - no other node types exist
@@ -162,7 +179,9 @@ def load_documents(text: str) -> tuple[list[YamlDocument], YamlError | None]:
             if root is None:
                 continue
             value = _convert(root, budget, 0)
-            documents.append(YamlDocument(value, root.start_mark.line + 1, _end_line(root)))
+            documents.append(YamlDocument(value, root.start_mark.line + 1, _end_line(root, budget.end_lines)))
+            budget.end_lines.clear()  # keyed by id(): the next document's nodes may reuse this one's ids
+            budget.seen.clear()
     except YamlError as error:
         return documents, error
     except yaml.MarkedYAMLError as error:
