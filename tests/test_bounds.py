@@ -506,3 +506,16 @@ def test_end_lines_shared_down_a_chain_of_last_children_are_right() -> None:
             inner = inner[f"k{level}"]
         assert inner.end_line == first + depth + 1
         assert document.value.key_lines["other"][0] == first + depth + 2
+
+
+@pytest.mark.parametrize("text", ["&default\n<: *default\n", "a: &x\n  b: *x\n", "a: &x [1, *x]\n"])
+def test_an_alias_inside_the_collection_it_names_is_refused(text: str) -> None:
+    # `&default {<: *default}` walked its own last child for ever (found by fuzzing).
+    facts = within(compose.parse, "docker-compose.yml", text)
+    assert [(d.code, d.line) for d in facts.diagnostics] == [("alias-bomb", 1)]
+    assert "alias inside the collection it names" in facts.diagnostics[0].message
+
+
+def test_an_empty_document_is_located_on_a_line_of_the_file() -> None:
+    facts = compose.parse("docker-compose.yml", "---")  # its node starts on line 2 of a 1-line file
+    assert [(d.code, d.line) for d in facts.diagnostics] == [("parse-error", 1)]

@@ -78,6 +78,7 @@ class _Budget:
     def __init__(self) -> None:
         self.left = MAX_ALIAS_VALUES
         self.seen: set[int] = set()  # id() of every node converted in this document: a second visit is an alias
+        self.open: set[int] = set()  # id() of the collections being converted: the current node's ancestors
         self.end_lines: dict[int, int] = {}  # id(node) → _end_line: a chain of last children is walked once
 
 
@@ -90,13 +91,16 @@ def _end_line(node: yaml.Node, memo: dict[int, int] | None = None) -> int:
     walked again for each of them).
     """
     memo = {} if memo is None else memo
-    path: list[int] = []
+    path: dict[int, None] = {}  # ordered set of the nodes walked
     found: int | None = None
     while isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and not node.flow_style and node.value:
         found = memo.get(id(node))
         if found is not None:
             break
-        path.append(id(node))
+        if id(node) in path:  # `&a {k: *a}`: a node that is its own last child
+            found = node.start_mark.line + 1
+            break
+        path[id(node)] = None
         last = node.value[-1]
         node = last[1] if isinstance(node, yaml.MappingNode) else last
     if found is None:
@@ -126,6 +130,17 @@ def _convert(node: yaml.Node, budget: _Budget, depth: int) -> Any:
             return _scalar_constructor.construct_object(node, deep=True)
         except Exception:  # noqa: BLE001 - `!!int ""` raises IndexError, a bad date ValueError: keep the text
             return node.value
+    if id(node) in budget.open:
+        raise YamlError("an alias inside the collection it names (`&a [*a]`): the value would be infinite",
+                        node.start_mark.line + 1, "alias-bomb")
+    budget.open.add(id(node))
+    try:
+        return _collection(node, budget, depth)
+    finally:
+        budget.open.discard(id(node))
+
+
+def _collection(node: yaml.Node, budget: _Budget, depth: int) -> Any:
     if isinstance(node, yaml.SequenceNode):
         seq = YList()
         seq.line, seq.end_line = node.start_mark.line + 1, _end_line(node, budget.end_lines)
@@ -174,12 +189,17 @@ def load_documents(text: str) -> tuple[list[YamlDocument], YamlError | None]:
     """
     documents: list[YamlDocument] = []
     budget = _Budget()
+    last_line = 0
     try:
         for root in yaml.compose_all(text, Loader=_Loader):
             if root is None:
                 continue
             value = _convert(root, budget, 0)
-            documents.append(YamlDocument(value, root.start_mark.line + 1, _end_line(root, budget.end_lines)))
+            last_line = last_line or max(len(text.splitlines()), 1)
+            # An empty document (`---` alone) starts on the line after the marker, past the end of the file.
+            start = min(root.start_mark.line + 1, last_line)
+            end = min(max(_end_line(root, budget.end_lines), start), last_line)
+            documents.append(YamlDocument(value, start, end))
             budget.end_lines.clear()  # keyed by id(): the next document's nodes may reuse this one's ids
             budget.seen.clear()
     except YamlError as error:
