@@ -126,11 +126,11 @@ def test_pyproject_section_is_read(tmp_path: Path) -> None:
 def test_config_disables_rules_and_overrides_severity(tmp_path: Path) -> None:
     write_repo(tmp_path, {
         "k8s/api.yaml": _deployment(),
-        ".auditor.yaml": "rules:\n  disable: [single-replica-workload]\n  severity: {OBS001: critical}\n",
+        ".auditor.yaml": "rules:\n  disable: [single-replica-workload]\n  severity: {OBS003: critical}\n",
     })
     completed = run_cli(str(tmp_path), "-q")
     assert "AVAIL005" not in completed.stdout
-    assert "critical OBS001" in completed.stdout
+    assert "critical OBS003" in completed.stdout
 
 
 def test_config_rejects_unknown_rule_and_bad_option(tmp_path: Path) -> None:
@@ -167,9 +167,9 @@ def test_inline_comment_above_the_block_by_slug(tmp_path: Path) -> None:
 
 
 def test_file_wide_comment(tmp_path: Path) -> None:
-    write_repo(tmp_path, {"k8s/api.yaml": "# audit: ignore-file[OBS001, OBS003] the platform injects tracing\n"
+    write_repo(tmp_path, {"k8s/api.yaml": "# audit: ignore-file[AVAIL005, OBS003] the platform scales and scrapes it\n"
                           + _deployment()})
-    assert {r for r, m, _ in _suppressed(tmp_path) if m == "file"} == {"OBS001", "OBS003"}
+    assert {r for r, m, _ in _suppressed(tmp_path) if m == "file"} == {"AVAIL005", "OBS003"}
 
 
 def test_kubernetes_annotation(tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 
 import networkx as nx
 
+from auditor.graph.deployments import deployment_of
+from auditor.graph.roles import APPLICATION, NOT_JUDGED, role
 from auditor.model import Edge, Location, Node, Related, Setting
 
 # File names / directories that only configure a developer's machine or a test run.
@@ -113,14 +115,45 @@ class CheckContext:
         return entry
 
     def workloads(self) -> list[Node]:
-        """Services that run continuously: not Jobs/CronJobs, not implied app-config services."""
+        """Services that run continuously and are judged: not Jobs/CronJobs, migrations, test runners, load
+        generators or compose services behind `profiles:` (graph/roles.py)."""
         found = []
         for node in self.nodes("service"):
             workload_kind = node.attrs.get("workload_kind")
             if node.source == "kubernetes" and workload_kind not in LONG_RUNNING and workload_kind != "DaemonSet":
                 continue
+            if role(node) in NOT_JUDGED:
+                continue
             found.append(node)
         return found
+
+    def talking_deployments(self) -> set[str]:
+        """Deployments in which a request crosses application services: two or more of them, and a call from
+        one to another. Only there is a distributed trace worth asking for (a single application, or services
+        that talk only through a datastore or queue, have no cross-service request to follow)."""
+        cached: set[str] | None = self.graph.graph.get("talking_deployments")
+        if cached is None:
+            apps = {node.id: node for node in self.applications()}
+            per_deployment: dict[str, int] = defaultdict(int)
+            for node in apps.values():
+                per_deployment[deployment_of(node)] += 1
+            cached = set()
+            for node in apps.values():
+                for edge in self.out_edges(node.id, ["calls"]):
+                    if edge.target in apps and edge.target != node.id:
+                        cached.update(d for d in (deployment_of(node), deployment_of(apps[edge.target]))
+                                      if per_deployment[d] >= 2)
+            self.graph.graph["talking_deployments"] = cached
+        return set(cached)
+
+    def applications(self) -> list[Node]:
+        """The services whose code this repository owns (role `application`), in id order: the only ones
+        judged for tracing, metrics, timeouts and coupling."""
+        cached: list[Node] | None = self.graph.graph.get("applications")
+        if cached is None:
+            cached = self.graph.graph["applications"] = [
+                node for node in self.nodes("service") if role(node) == APPLICATION and _visible_app(node)]
+        return list(cached)
 
     def serves_traffic(self, node: Node) -> bool:
         """Something routes or calls to it, or it publishes ports (compose) / declares container ports (k8s)."""
@@ -237,3 +270,9 @@ def dev_only(path: str) -> bool:
 
 def _edge_key(edge: Edge) -> tuple[str, str, str, Location]:
     return (edge.source, edge.target, edge.kind, edge.location)
+
+
+def _visible_app(node: Node) -> bool:
+    """An ECS service whose container definitions are not visible (templatefile, another repo) has nothing to
+    judge."""
+    return not (node.type == "aws_ecs_service" and not node.attrs.get("containers"))

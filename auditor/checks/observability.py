@@ -12,44 +12,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from auditor.checks.context import CheckContext, Hit
+from auditor.graph.deployments import deployment_of
 from auditor.model import Node, Related, Setting
-
-# Image base names (registry, organisation and tag dropped) of infrastructure that runs as shipped.
-_INFRA_IMAGES = frozenset({
-    # proxies, ingress, API gateways
-    "nginx", "nginx-unprivileged", "openresty", "httpd", "apache2", "traefik", "envoy", "haproxy", "caddy",
-    "kong", "kong-gateway", "tyk-gateway", "krakend", "varnish", "squid", "proxyv2", "ingress-nginx-controller",
-    "controller", "oauth2-proxy", "cloud-sql-proxy", "cloudsql-proxy", "pgbouncer",
-    # observability stack
-    "prometheus", "alertmanager", "pushgateway", "grafana", "loki", "promtail", "tempo", "mimir", "thanos",
-    "jaeger", "all-in-one", "jaeger-all-in-one", "jaeger-collector", "jaeger-agent", "jaeger-query", "zipkin",
-    "opentelemetry-collector", "opentelemetry-collector-contrib", "otel-collector", "aws-otel-collector",
-    "aws-xray-daemon", "xray-daemon", "fluentd", "fluent-bit", "logstash", "kibana", "filebeat", "metricbeat",
-    "vector", "elastic-agent", "apm-server", "agent", "datadog-agent", "cadvisor", "statsd", "graphite",
-    "signoz", "uptrace", "node-exporter", "blackbox-exporter", "kube-state-metrics",
-    # developer tools and admin UIs
-    "adminer", "pgadmin4", "phpmyadmin", "mailhog", "mailpit", "maildev", "smtp4dev", "localstack",
-    "redis-commander", "redisinsight", "mongo-express", "kafka-ui", "kafdrop", "akhq", "schema-registry",
-    "cp-schema-registry", "swagger-ui", "wiremock", "portainer", "watchtower", "certbot", "registry",
-    "selenium", "standalone-chrome", "flyway", "liquibase", "busybox", "alpine", "curl",
-    # third-party servers
-    "keycloak", "vault", "consul", "zookeeper", "minio", "sonarqube", "jenkins", "gitlab-runner",
-})
-# Registries and organisations that publish third-party images.
-_VENDORS = frozenset({
-    "bitnami", "bitnamilegacy", "grafana", "prom", "otel", "jaegertracing", "openzipkin", "confluentinc",
-    "docker.elastic.co", "elastic", "hashicorp", "quay.io/prometheus", "quay.io/keycloak", "registry.k8s.io",
-    "k8s.gcr.io", "gcr.io/cadvisor", "datadog", "gcr.io/datadoghq", "public.ecr.aws/aws-observability",
-    "public.ecr.aws/xray", "amazon", "minio", "localstack", "mailhog", "axllent", "dpage", "redis",
-    "quay.io/jetstack", "ghcr.io/open-telemetry", "istio", "docker.io/istio", "traefik", "envoyproxy",
-    "kong", "openpolicyagent", "fluent", "timberio", "cr.l5d.io", "jenkins", "sonarqube", "portainer",
-    "containrrr", "wiremock", "selenium", "testcontainers", "linuxserver",
-})
-_INFRA_TOKENS = frozenset({"exporter", "collector", "otel", "opentelemetry", "jaeger", "prometheus", "grafana"})
-_LONG_RUNNING_APP = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "Rollout", "DeploymentConfig",
-                               "ReplicationController"})
-_PROXY_CONFIGS = frozenset({"nginx", "haproxy", "envoy", "traefik", "apache", "caddy"})
-_TERRAFORM_APPS = frozenset({"aws_ecs_service", "aws_lambda_function"})
 
 # Environment variables that configure a tracer even when their value is not visible (valueFrom, secrets).
 _TRACING_ENV = re.compile(r"^(OTEL_(?!METRICS_|LOGS_|EXPORTER_OTLP_METRICS_|EXPORTER_OTLP_LOGS_)\w+|DD_TRACE_\w+|"
@@ -71,51 +35,9 @@ _TRACING_INJECTION = ("instrumentation.opentelemetry.io/inject-", "admission.dat
 # -- scope -------------------------------------------------------------------------------------------------
 
 
-def _image_name(image: Any) -> str:
-    if not isinstance(image, str) or not image:
-        return ""
-    return image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()
-
-
-def _infra_image(image: Any) -> bool:
-    """Third-party software run as shipped: a known infrastructure image, a Docker Hub official image
-    (`wordpress:6`), or an image published by a known vendor (`bitnami/keycloak`, `docker.elastic.co/…`)."""
-    name = _image_name(image)
-    if not name or not isinstance(image, str):
-        return False
-    if name in _INFRA_IMAGES or set(re.split(r"[-_.]", name)) & _INFRA_TOKENS:
-        return True
-    parts = image.split("@", 1)[0].split(":", 1)[0].lower().split("/")
-    if parts[0] == "docker.io":
-        parts = parts[1:]
-    if len(parts) == 1 or parts[0] == "library":
-        return True
-    return parts[0] in _VENDORS or "/".join(parts[:2]) in _VENDORS
-
-
 def application_services(ctx: CheckContext) -> list[Node]:
-    """The services whose code this repository owns, in id order."""
-    found = []
-    for node in ctx.nodes("service"):
-        if node.attrs.get("missing"):
-            continue
-        if node.source == "kubernetes":
-            if node.attrs.get("workload_kind") not in _LONG_RUNNING_APP or _infra_image(node.attrs.get("image")):
-                continue
-        elif node.source == "compose":
-            if not node.attrs.get("build_context") and _infra_image(node.attrs.get("image")):
-                continue
-        elif node.source == "terraform":
-            if node.type not in _TERRAFORM_APPS:
-                continue
-            if node.type == "aws_ecs_service" and not node.attrs.get("containers"):
-                continue  # container definitions not visible (templatefile, another repo): nothing to judge
-        elif node.source == "appconfig":
-            configs = [ctx.node(e.source) for e in ctx.in_edges(node.id, ["configures"])]
-            if configs and all(c.type in _PROXY_CONFIGS for c in configs):
-                continue  # an nginx/haproxy config describes a proxy, not an application
-        found.append(node)
-    return found
+    """The services whose code this repository owns, in id order (graph/roles.py decides)."""
+    return ctx.applications()
 
 
 # -- what can be seen --------------------------------------------------------------------------------------
@@ -215,8 +137,11 @@ def _disabled(node: Node, topic: str) -> Setting | None:
 
 
 def services_without_tracing(ctx: CheckContext) -> Iterator[Hit]:
+    talking = ctx.talking_deployments()
     for node in application_services(ctx):
         ctx.examine(node)
+        if deployment_of(node) not in talking:
+            continue  # one application, or services that meet only at a datastore or queue: no trace to follow
         if traced_by(node, ctx):
             continue
         off = _disabled(node, "tracing")

@@ -16,7 +16,9 @@ from typing import cast
 
 import networkx as nx
 
+from auditor.graph.deployments import assign_deployments
 from auditor.graph.resolve import HostIndex
+from auditor.graph.roles import assign_roles
 from auditor.model import Edge, Facts, Location, Node, Setting, Source, node_id
 
 # Path parts that sit between a service's directory and its config files.
@@ -50,6 +52,8 @@ def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
         _add_edge(graph, edge, index, added)
     _attach_app_config(graph)
     _lift_config_links(graph)
+    assign_deployments(graph)
+    assign_roles(graph)
     return graph
 
 

@@ -1,0 +1,79 @@
+"""Which nodes form one deployment: a compose project, a folder of manifests, a Terraform module directory.
+
+A repository often ships one application several ways (compose for development, plain manifests, a
+"with-istio" variant, `release/` next to `kubernetes-manifests/`). Each way is a deployment, named in
+`attrs["deployment"]`, and rules that ask about "the application" (does it need distributed tracing, is there
+a cycle) ask it per deployment.
+
+- compose: the directory of the compose file (`docker-compose.yml` and its override are one project);
+- Kubernetes: the manifests' folder, up to its first segment that is not a generic container name
+  (`deploy/`, `k8s/`, `manifests/`…): `sock-shop/base/x.yaml` → `sock-shop`, `deploy/kubernetes/x.yaml` →
+  `deploy/kubernetes`, `kubernetes-manifests/` and `release/` are two;
+- Terraform: the module directory;
+- an app-config file: the deployment of the service it configures; a service implied by config files alone:
+  their directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+
+import networkx as nx
+
+from auditor.model import Node
+
+# Folder names that group deployment files without naming an application or a variant of one.
+_GENERIC = frozenset({"deploy", "deployment", "deployments", "k8s", "kubernetes", "kube", "manifests", "infra",
+                      "infrastructure", "ops", "environments", "envs", "env", "overlays", "clusters", "config",
+                      "configs", "yaml", "yamls", "resources", "base"})
+
+
+def assign_deployments(graph: nx.MultiDiGraph) -> None:
+    """Set `attrs["deployment"]` on every node defined in a file (compose, Kubernetes, Terraform, app config)."""
+    for ident, node in list(graph.nodes(data="node")):
+        if node.source == "appconfig" or node.attrs.get("missing") or node.kind == "external":
+            continue
+        _set(graph, ident, node, _of(node))
+    for ident, node in list(graph.nodes(data="node")):
+        if node.source != "appconfig" or node.kind == "external":
+            continue
+        owners = sorted({str(graph.nodes[target]["node"].attrs.get("deployment") or "")
+                         for _, target, edge in graph.out_edges(ident, data="edge")
+                         if edge.kind == "configures" and graph.nodes[target]["node"].source != "appconfig"} - {""})
+        directory = posixpath.dirname(node.location.path) or "."
+        _set(graph, ident, node, owners[0] if owners else f"appconfig:{directory}")
+
+
+def _set(graph: nx.MultiDiGraph, ident: str, node: Node, deployment: str) -> None:
+    graph.nodes[ident]["node"] = dataclasses.replace(node, attrs={**node.attrs, "deployment": deployment})
+
+
+def _of(node: Node) -> str:
+    directory = posixpath.dirname(node.location.path) or "."
+    if node.source == "kubernetes":
+        return f"kubernetes:{manifest_root(directory)}"
+    return f"{node.source}:{directory}"
+
+
+def manifest_root(directory: str) -> str:
+    """`sock-shop/base` → `sock-shop`; `deploy/kubernetes` → `deploy/kubernetes`; `.` → `.`."""
+    if directory == ".":
+        return "."
+    parts = directory.split("/")
+    for index, part in enumerate(parts):
+        if part.lower() not in _GENERIC:
+            return "/".join(parts[: index + 1])
+    return directory
+
+
+def deployment_of(node: Node) -> str:
+    """The deployment assign_deployments gave `node` ("" when it belongs to none: an external host)."""
+    value = node.attrs.get("deployment")
+    return value if isinstance(value, str) else ""
+
+
+def label(deployment: str) -> str:
+    """`compose:src` → `src (compose)`, for messages."""
+    source, _, where = deployment.partition(":")
+    return f"{where} ({source})" if where else deployment

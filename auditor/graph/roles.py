@@ -1,0 +1,96 @@
+"""What each service node is, decided once for every rule: our application, or something else.
+
+Rules about code (tracing, metrics, timeouts, coupling) judge only `application`: code this repository builds
+or deploys as its own. Everything else that runs in a container gets the role that says why it is not judged:
+
+- `datastore`, `cache`, `queue`: the node's kind is set to match (a database is never a stateless app), from a
+  known engine image or from the workload's own name (`catalogue-db` built `FROM mongo`);
+- `edge_proxy`: nginx/Envoy/HAProxy/Traefik/Caddy…, by image or because the only config it loads is a proxy's;
+- `observability`, `tooling`, `infrastructure` (identity, secrets, config servers, registries), `third_party`
+  (another vendor's application run as shipped), `load_generator`, `test` (test runners), `job` (Jobs,
+  CronJobs, migrations and one-off setup containers), `optional` (a compose service behind `profiles:`, not
+  started by default).
+
+Knowledge of images and names is data (auditor/knowledge/images.yaml). An image that is not known is our
+application: a single-segment name (`image: frontend`, as skaffold and kustomize builds write it) is not
+taken for a Docker Hub official image unless it is a known one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import networkx as nx
+
+from auditor.knowledge import image_engine, image_role, name_role
+from auditor.model import Node
+
+APPLICATION = "application"
+NOT_JUDGED = frozenset({"job", "test", "load_generator", "optional"})  # not a service under judgement at all
+
+_LONG_RUNNING = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "Rollout", "DeploymentConfig",
+                           "ReplicationController", "DaemonSet"})
+_PROXY_CONFIGS = frozenset({"nginx", "haproxy", "envoy", "traefik", "apache", "caddy"})
+_TERRAFORM_APPS = frozenset({"aws_ecs_service", "aws_lambda_function"})
+_STATEFUL_KINDS = frozenset({"datastore", "cache", "queue", "storage", "proxy"})  # roles that are node kinds
+_ONE_OFF_RESTART = frozenset({"no", "on-failure"})
+
+
+def assign_roles(graph: nx.MultiDiGraph) -> None:
+    """Set `attrs["role"]` on every node (its kind for non-services); a service that runs a datastore,
+    cache or queue becomes a node of that kind."""
+    for ident, node in list(graph.nodes(data="node")):
+        if node.kind != "service":
+            if "role" not in node.attrs:  # an external host already says what it serves (datastore, service…)
+                graph.nodes[ident]["node"] = dataclasses.replace(node, attrs={**node.attrs, "role": node.kind})
+            continue
+        role = _service_role(graph, node)
+        attrs = {**node.attrs, "role": role}
+        kind = node.kind
+        if role in _STATEFUL_KINDS:
+            kind = role
+            found = image_engine(attrs.get("image"))
+            attrs["engine"] = attrs.get("engine") or (found[0] if found else None)
+        graph.nodes[ident]["node"] = dataclasses.replace(node, kind=kind, attrs=attrs)
+
+
+def _service_role(graph: nx.MultiDiGraph, node: Node) -> str:
+    attrs = node.attrs
+    if attrs.get("missing"):
+        return "external"
+    if attrs.get("profiles"):
+        return "optional"
+    if node.source == "kubernetes" and attrs.get("workload_kind") not in _LONG_RUNNING:
+        return "job"  # Jobs, CronJobs and bare Pods finish or are not managed: nothing to scale or trace
+    if node.source == "compose" and str(attrs.get("restart") or "").lower() in _ONE_OFF_RESTART and \
+            not attrs.get("published_ports") and name_role(node.name) == "job":
+        return "job"
+    if node.source == "terraform" and node.type not in _TERRAFORM_APPS:
+        return "infrastructure"
+    image = attrs.get("image")
+    engine = image_engine(image)
+    if engine is not None:
+        return engine[1]  # (a parser that knew the engine made it a node of that kind already)
+    by_image = image_role(image)
+    built_here = bool(attrs.get("build_context"))
+    if by_image is not None and not (built_here and by_image == "third_party"):
+        return by_image
+    by_name = name_role(node.name)
+    if by_name is not None:
+        return by_name
+    if _configured_only_by_proxy_configs(graph, node):
+        return "edge_proxy"  # a local Dockerfile with an nginx.conf, or an implied service of one
+    return APPLICATION
+
+
+def _configured_only_by_proxy_configs(graph: nx.MultiDiGraph, node: Node) -> bool:
+    configs = [graph.nodes[source]["node"] for source, _, edge in graph.in_edges(node.id, data="edge")
+               if edge.kind == "configures" and source in graph]
+    configs = [c for c in configs if c.source == "appconfig" and c.kind == "config"]
+    return bool(configs) and all(c.type in _PROXY_CONFIGS for c in configs)
+
+
+def role(node: Node) -> str:
+    """The role assign_roles gave `node` (its kind if the graph was built without roles)."""
+    value = node.attrs.get("role")
+    return str(value) if isinstance(value, str) else (APPLICATION if node.kind == "service" else node.kind)

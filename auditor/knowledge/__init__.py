@@ -1,0 +1,111 @@
+"""Knowledge the tool ships as data, not code: what well-known images are (images.yaml).
+
+Loaded once, from the package's own files (never from the audited repository), with the C YAML loader.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+
+_SPLIT = re.compile(r"[-_.]")
+
+
+@dataclass(frozen=True)
+class ImageKnowledge:
+    engines: dict[str, tuple[str, str]]  # base name → (engine, node kind)
+    not_engine_tokens: frozenset[str]
+    roles: dict[str, str]  # base name → role
+    vendors: frozenset[str]
+    role_tokens: dict[str, str]  # base-name token → role
+    name_tokens: dict[str, str]  # workload-name token (or whole name) → role
+
+
+def _load(name: str) -> Any:
+    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@functools.cache
+def images() -> ImageKnowledge:
+    data = _load("images.yaml")
+    engines = {name: (engine, spec["kind"]) for engine, spec in data["engines"].items() for name in spec["names"]}
+    roles = {name: role for role, names in data["roles"].items() for name in names}
+    tokens = {token: role for role, names in data["role_tokens"].items() for token in names}
+    name_tokens = {token: role for role, names in data["name_tokens"].items() for token in names}
+    return ImageKnowledge(engines, frozenset(data["not_engine_tokens"]), roles, frozenset(data["vendors"]), tokens,
+                          name_tokens)
+
+
+def image_base(image: Any) -> str:
+    """`docker.io/bitnami/postgresql:15.4@sha256:…` → `postgresql` (lower case; "" for no image)."""
+    if not isinstance(image, str) or not image.strip():
+        return ""
+    return image.strip().split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()
+
+
+def image_engine(image: Any) -> tuple[str, str] | None:
+    """(engine, kind) of a known datastore/cache/queue/storage/pooler image (`bitnami/redis:7` → redis, cache),
+    also a vendor build named after its engine (`postgres-custom`), but not a tool around one (`redis-exporter`)."""
+    known = images()
+    name = image_base(image)
+    if not name:
+        return None
+    if name in known.engines:
+        return known.engines[name]
+    if isinstance(image, str) and re.search(r"(^|/)mssql/", image.lower()):
+        return "mssql", "datastore"
+    tokens = _SPLIT.split(name)
+    if tokens[0] in known.engines and not any(token in known.not_engine_tokens for token in tokens[1:]):
+        return known.engines[tokens[0]]
+    return None
+
+
+def image_role(image: Any) -> str | None:
+    """What a third-party image is (`edge_proxy`, `observability`, `tooling`, `infrastructure`,
+    `load_generator`, or `third_party` for any other image of a known vendor), None if not known."""
+    known = images()
+    name = image_base(image)
+    if not name or not isinstance(image, str):
+        return None
+    if name in known.roles:
+        return known.roles[name]
+    for token in _SPLIT.split(name):
+        if token in known.role_tokens:
+            return known.role_tokens[token]
+    parts = image.strip().split("@", 1)[0].split(":", 1)[0].lower().split("/")
+    if parts[0] == "docker.io":
+        parts = parts[1:]
+    if parts[0] in known.vendors or "/".join(parts[:2]) in known.vendors:
+        return "third_party"
+    return None
+
+
+def name_role(name: str) -> str | None:
+    """What a workload's own name says it is when its image does not: `catalogue-db` → datastore,
+    `db-migrate` → job, `config-server` → infrastructure, `loadgenerator` → load_generator."""
+    known = images().name_tokens
+    lowered = name.lower()
+    if lowered in known:
+        return known[lowered]
+    tokens = [t for t in _SPLIT.split(lowered) if t]
+    if not tokens:
+        return None
+    for size in (3, 2):  # multi-word entries: `config-server`, `functional-tests`
+        for start in range(len(tokens) - size + 1):
+            joined = "-".join(tokens[start:start + size])
+            if joined in known:
+                return known[joined]
+    last = known.get(tokens[-1])
+    if last in ("datastore", "cache", "queue"):
+        return last  # `orders-db`, `session-redis`; not `db-api`
+    for token in tokens:
+        role = known.get(token)
+        if role is not None and role not in ("datastore", "cache", "queue"):
+            return role
+    return None

@@ -1,0 +1,115 @@
+"""What each service is (graph/roles.py) and which deployment it belongs to (graph/deployments.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import write_repo
+
+from auditor.audit import audit
+from auditor.graph.deployments import manifest_root
+
+COMPOSE = """\
+services:
+  storefront:
+    build: ./storefront
+    environment:
+      CATALOGUE_URL: http://catalogue:8080
+    ports: ["80:8080"]
+  catalogue:
+    image: frontend   # a local build tag, not a Docker Hub official image
+    environment:
+      DB_URL: mongodb://catalogue-db:27017/catalogue
+  catalogue-db:
+    build: ./catalogue-db   # the repo's own database image (its Dockerfile is FROM mongo)
+  edge:
+    image: nginx:1.27-alpine
+    ports: ["443:443"]
+  grafana:
+    image: grafana/grafana:11.0.0
+  keycloak:
+    image: quay.io/keycloak/keycloak:25.0
+  loadgen:
+    build: ./loadgen
+    profiles: [load]
+  locust:
+    image: locustio/locust:2.29
+  db-migrate:
+    build: ./storefront
+    command: ["./migrate", "up"]
+    restart: "no"
+"""
+
+JOB = """\
+apiVersion: batch/v1
+kind: Job
+metadata: {name: seed}
+spec:
+  template:
+    spec:
+      containers: [{name: seed, image: ghcr.io/acme/seed:1}]
+      restartPolicy: Never
+"""
+
+
+def _roles(root: Path) -> dict[str, tuple[str, str]]:
+    graph = audit(root).scan.graph
+    return {node.name: (node.kind, node.attrs.get("role")) for _, node in graph.nodes(data="node")
+            if node.source in ("compose", "kubernetes") and node.kind != "config"}
+
+
+def test_each_service_gets_the_role_its_image_or_name_gives_it(tmp_path: Path) -> None:
+    write_repo(tmp_path, {"docker-compose.yml": COMPOSE, "k8s/seed.yaml": JOB})
+    roles = _roles(tmp_path)
+    assert roles["storefront"] == ("service", "application")
+    assert roles["catalogue"] == ("service", "application")
+    assert roles["catalogue-db"] == ("datastore", "datastore")  # never judged as a stateless app
+    assert roles["edge"] == ("service", "edge_proxy")
+    assert roles["grafana"] == ("service", "observability")
+    assert roles["keycloak"] == ("service", "infrastructure")
+    assert roles["loadgen"] == ("service", "optional")
+    assert roles["locust"] == ("service", "load_generator")
+    assert roles["db-migrate"] == ("service", "job")
+    assert roles["seed"] == ("service", "job")
+
+
+def test_only_applications_are_judged_for_tracing(tmp_path: Path) -> None:
+    write_repo(tmp_path, {"docker-compose.yml": COMPOSE})
+    traced = {f.subject.rsplit("/", 1)[-1] for f in audit(tmp_path).findings if f.rule_id == "OBS001"}
+    assert traced == {"storefront", "catalogue"}
+
+
+def test_a_single_application_is_not_asked_for_distributed_tracing(tmp_path: Path) -> None:
+    write_repo(tmp_path, {"docker-compose.yml": (
+        "services:\n"
+        "  app:\n    build: .\n    environment:\n      DATABASE_URL: postgres://app@db:5432/app\n"
+        "  worker:\n    build: .\n    command: celery worker\n"
+        "    environment:\n      BROKER_URL: amqp://rabbitmq:5672\n"
+        "  db:\n    image: postgres:16\n"
+        "  rabbitmq:\n    image: rabbitmq:3.13\n")})
+    # Two services of one codebase that meet only at the database and the broker: no request to follow.
+    assert [f for f in audit(tmp_path).findings if f.rule_id == "OBS001"] == []
+
+
+def test_manifest_folders_are_deployments() -> None:
+    assert manifest_root("sock-shop/base") == "sock-shop"
+    assert manifest_root("deploy/kubernetes") == "deploy/kubernetes"
+    assert manifest_root("kubernetes-manifests") == "kubernetes-manifests"
+    assert manifest_root("release") == "release"
+    assert manifest_root("k8s/overlays/prod") == "k8s/overlays/prod"
+    assert manifest_root(".") == "."
+
+
+def test_nodes_name_their_deployment(tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        "docker-compose.yml": COMPOSE,
+        "deploy/k8s/seed.yaml": JOB,
+        "storefront/src/main/resources/application.yml": "server:\n  port: 8080\n",
+    })
+    graph = audit(tmp_path).scan.graph
+    deployments = {node.name: node.attrs.get("deployment") for _, node in graph.nodes(data="node")
+                   if node.source != "appconfig" or node.kind == "config"}
+    assert deployments["storefront"] == "compose:."
+    assert deployments["seed"] == "kubernetes:deploy/k8s"
+    # A config file belongs to the deployment of the service it configures.
+    assert deployments["storefront/src/main/resources/application.yml"] == "compose:."
