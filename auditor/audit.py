@@ -16,7 +16,7 @@ from auditor.checks import CHECKS, TEMPLATES
 from auditor.config import IgnoreEntry
 from auditor.discover import DEFAULT_MAX_BYTES
 from auditor.engine.rules import BUILTIN_RULES_DIR, Rule, load_rules
-from auditor.engine.run import RuleRun, all_findings, run_rules
+from auditor.engine.run import RuleRun, UndecidedNote, all_findings, run_rules
 from auditor.engine.score import Score, compute_score
 from auditor.engine.suppress import apply_suppressions, comment_markers, resource_markers
 from auditor.model import Diagnostic, Finding, Severity, Suppression
@@ -53,6 +53,11 @@ class AuditResult:
     # Findings matched by a suppression or the baseline: not reported, not scored, but counted and shown
     # (SARIF carries them with `suppressions`).
     suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)
+
+    @property
+    def undecided(self) -> list[UndecidedNote]:
+        """Subjects a rule could not judge (a value it needs is not static), in rule order."""
+        return [note for run in self.runs for note in run.undecided]
 
 
 def load_all_rules(extra_dirs: list[Path] | None = None) -> list[Rule]:

@@ -782,3 +782,246 @@ resource "aws_elasticache_replication_group" "new" {
     assert {k: new.attrs[k] for k in ("replicas_per_node_group", "num_node_groups", "replicas")} == {
         "replicas_per_node_group": 1, "num_node_groups": 2, "replicas": 2}
     assert new.evidence["replicas_per_node_group"] == Location("cache.tf", at(text, "replicas_per_node_group = 1"))
+
+
+# -- Terraform as Terraform evaluates it: well-known modules, zone lists, undecided rules (issue 8) ---------
+
+MODULES = FIXTURES / "terraform-modules"
+AVAILABILITY = ("AVAIL001", "AVAIL002", "AVAIL003", "AVAIL004")
+
+
+@pytest.fixture(scope="module")
+def modules_audit():  # type: ignore[no-untyped-def]
+    from auditor.audit import audit
+
+    return audit(MODULES)
+
+
+def test_source_forms_map_to_one_registry_address() -> None:
+    key = terraform._source_key
+    assert key("terraform-aws-modules/vpc/aws") == "terraform-aws-modules/vpc/aws"
+    assert key("registry.terraform.io/terraform-aws-modules/vpc/aws") == "terraform-aws-modules/vpc/aws"
+    assert key("git::https://github.com/terraform-aws-modules/terraform-aws-vpc.git?ref=v5.8.1") == (
+        "terraform-aws-modules/vpc/aws")
+    assert key("git@github.com:cloudposse/terraform-aws-dynamic-subnets.git?ref=2.4.2") == (
+        "cloudposse/dynamic-subnets/aws")
+    assert key("git::ssh://git@github.com/terraform-google-modules/terraform-google-sql-db.git//modules/mysql"
+               "?ref=v26.0.0") == "terraform-google-modules/sql-db/google//modules/mysql"
+    assert key("Azure/aks/azurerm") == "azure/aks/azurerm"
+    assert key("../../modules/subnets") is None and key("./db") is None
+    # a submodule is not its parent: vpc-endpoints is not the VPC module
+    assert key("terraform-aws-modules/vpc/aws//modules/vpc-endpoints") not in terraform._BY_SOURCE
+
+
+def test_module_table_entries_are_checked_when_read(tmp_path: Path) -> None:
+    bad = tmp_path / "modules.yaml"
+    bad.write_text("acme/db/aws:\n  kind: datastore\n  sources: [acme/db/aws]\n  defualts: {multi_az: false}\n")
+    with pytest.raises(ValueError, match="acme/db/aws"):
+        terraform._load_modules(bad)
+    assert all(spec.sources and spec.kind for spec in terraform._MODULES.values())
+
+
+def test_zone_lists_of_a_data_source_are_distinct_zones_of_unknown_number() -> None:
+    text = '''data "aws_availability_zones" "available" {
+  state = "available"
+}
+
+data "aws_availability_zones" "some" {
+  exclude_names = ["us-east-1e"]
+}
+
+locals {
+  three = slice(data.aws_availability_zones.available.names, 0, 3)
+  first = data.aws_availability_zones.available.names[0]
+  third = element(data.aws_availability_zones.available.names, 2)
+  all   = data.aws_availability_zones.available.names
+  how   = length(data.aws_availability_zones.available.names)
+  some  = slice(data.aws_availability_zones.some.names, 0, 2)
+}
+
+output "three" { value = local.three }
+output "first" { value = local.first }
+output "third" { value = local.third }
+output "all"   { value = local.all }
+output "how"   { value = local.how }
+output "some"  { value = local.some }
+'''
+    _, combined = inline({"zones.tf": text})
+    outputs = {name: value for name, (value, _) in combined[0].extra["outputs"].items()}
+    names = "data.aws_availability_zones.available.names"
+    assert outputs["three"] == [f"{names}[0]", f"{names}[1]", f"{names}[2]"]
+    assert (outputs["first"], outputs["third"]) == (f"{names}[0]", f"{names}[2]")
+    assert outputs["all"] == Expr(names, ("data.aws_availability_zones.available",))  # plain data again
+    assert isinstance(outputs["how"], Expr)  # how many: unknown
+    assert isinstance(outputs["some"], Expr)  # a filtered list may hold one zone
+
+
+def test_coalesce_of_nothing_is_unknown_and_can_is_false() -> None:
+    from auditor.parsers.hcl import Scope, Unknown, evaluate, tree_of
+
+    scope = Scope(lambda root, name: None)
+    assert evaluate(tree_of('can(coalesce(null, ""))'), scope) is False
+    assert evaluate(tree_of('coalesce(null, "b")'), scope) == "b"
+    with pytest.raises(Unknown):
+        evaluate(tree_of("coalescelist([], [])"), scope)
+    # a module whose locals hit it used to stop the whole repository's Terraform (internal error)
+    got, combined = inline({"main.tf": 'variable "pool" {\n  default = null\n}\n\nresource "aws_lb" "web" {\n'
+                                       '  name = coalesce(var.pool, "")\n}\n'})
+    assert "terraform:aws_lb:./web" in got and not combined[0].diagnostics
+
+
+def test_registry_module_calls_take_the_documented_defaults() -> None:
+    facts = load("terraform-modules")
+    got = nodes(facts)
+    db = got["terraform:module:terraform-aws-modules/rds/aws:envs/prod/orders_db"]
+    assert (db.kind, db.attrs["recognised_by"], db.attrs["multi_az"], "multi_az" in db.attrs["defaulted"]) == (
+        "datastore", "source", False, True)
+    assert db.evidence["multi_az"] == Location("envs/prod/main.tf", line("terraform-modules", "envs/prod/main.tf",
+                                                                        'module "orders_db"'))
+    catalog = got["terraform:module:terraform-google-modules/sql-db/google//modules/postgresql:envs/gcp/catalog_db"]
+    assert (catalog.attrs["availability_type"], catalog.attrs["multi_az"]) == ("ZONAL", False)
+    billing_id = ("terraform:module:git::https://github.com/terraform-google-modules/terraform-google-sql-db.git"
+                  "//modules/mysql?ref=v26.0.0:envs/gcp/billing_db")
+    assert got[billing_id].attrs["availability_type"] == "REGIONAL"  # the mysql submodule's own default
+    sessions = got["terraform:module:cloudposse/elasticache-redis/aws:envs/prod/sessions"]
+    assert (sessions.attrs["failover"], sessions.attrs["replicas_per_primary"]) == (False, 0)
+    carts = got["terraform:module:cloudposse/elasticache-redis/aws:envs/prod/carts"]
+    assert (carts.attrs["failover"], carts.attrs["replicas_per_primary"]) == (True, 1)
+    vpc = got["terraform:module:terraform-aws-modules/vpc/aws:envs/prod/vpc"]
+    zones = [f"data.aws_availability_zones.available.names[{i}]" for i in range(3)]
+    assert (vpc.attrs["private_zones"], vpc.attrs["nat_zones"], vpc.attrs["nat_limit"]) == (
+        zones, 1, "single_nat_gateway")
+    subnets = got["terraform:module:cloudposse/dynamic-subnets/aws:envs/staging/subnets"]
+    assert (subnets.attrs["zones_at_least"], subnets.attrs["nat_zones"], subnets.attrs["nat_enabled"]) == (3, 1, True)
+    every_zone = got["terraform:module:cloudposse/dynamic-subnets/aws:envs/staging/batch_subnets"]
+    assert (every_zone.attrs["zones"], every_zone.attrs["zones_at_least"], every_zone.attrs["nat_per_zone"]) == (
+        None, 2, True)  # no list: every zone of the region, a NAT in each (max_nats 999)
+
+
+def test_a_call_known_only_by_its_inputs_gets_no_defaults() -> None:
+    text = '''module "db" {
+  source = "git::https://github.com/acme/terraform-aws-database.git?ref=v2"
+
+  identifier             = "ledger"
+  engine                 = "postgres"
+  instance_class         = "db.r6g.large"
+  allocated_storage      = 200
+  create_db_subnet_group = true
+}
+'''
+    got, _ = inline({"main.tf": text})
+    db = next(n for n in got.values() if n.type.startswith("module:"))
+    assert (db.attrs["module"], db.attrs["recognised_by"], db.attrs["defaulted"]) == (
+        "terraform-aws-modules/rds/aws", "inputs", [])
+    assert "multi_az" not in db.attrs  # this fork may default it otherwise: not judged single-AZ
+
+
+def test_a_local_copy_is_judged_at_each_call_with_its_own_defaults() -> None:
+    facts = load("terraform-modules")
+    got = nodes(facts)
+    call = got["terraform:module:../../modules/subnets:envs/dev/subnets"]
+    assert (call.attrs["module"], call.attrs["recognised_by"], call.attrs["nat_zones"]) == (
+        "cloudposse/dynamic-subnets/aws", "local copy", 1)  # max_nats = var.max_nats, default 1 in envs/dev
+    inside = [n for n in got.values() if n.attrs.get("module_dir") == "modules/subnets"]
+    assert inside and all(n.attrs["judged_at_calls"] == ["nat", "zones"] for n in inside)
+
+
+def test_module_defaults_and_zone_lists_give_the_expected_findings(modules_audit) -> None:  # type: ignore[no-untyped-def]
+    from conftest import expected_markers
+
+    files = {p.relative_to(MODULES).as_posix(): p.read_text() for p in MODULES.rglob("*.tf")}
+    expected = {marker for marker in expected_markers(files) if marker[0] in AVAILABILITY}
+    found = {(f.rule_id, f.location.path, f.location.line) for f in modules_audit.findings
+             if f.rule_id in AVAILABILITY}
+    assert found == expected
+    messages = {f.subject.rsplit("/", 1)[-1]: f.message for f in modules_audit.findings}
+    assert "1 of 3 AZs (eu-west-1a, eu-west-1b, eu-west-1c) (`max_nats = 1`)" in messages["subnets"]
+    assert "3 private subnets in 3 AZs (the first 3 of `data.aws_availability_zones.available.names`)" in (
+        messages["vpc"])
+    assert "taken for terraform-aws-modules/vpc/aws by the inputs it passes" in messages["fork_vpc"]
+    assert "leaves `multi_az` unset (the module's default is false)" in messages["orders_db"]
+    assert "`cluster_size = 1` (the module's default)" in messages["sessions"]
+    assert "default `ZONAL` applies" in messages["catalog_db"]
+
+
+def test_a_value_a_rule_cannot_resolve_is_reported_as_undecided(modules_audit) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from auditor.report import json as json_report
+    from auditor.report.terminal import coverage_line
+
+    notes = [(n.rule_id, n.location.path, n.location.line, n.missing) for n in modules_audit.undecided]
+    assert notes == [("AVAIL003", "envs/prod/main.tf", line("terraform-modules", "envs/prod/main.tf",
+                                                             "multi_az          = var.audit_multi_az"),
+                      "whether it has a standby: `multi_az = var.audit_multi_az`")]
+    assert coverage_line(modules_audit).endswith("; 1 undecided (AVAIL003 1)")
+    record = json.loads(json_report.render(modules_audit))["coverage"]["undecided"]
+    assert record == [{"rule_id": "AVAIL003", "subject": "terraform:module:terraform-aws-modules/rds/aws:"
+                       "envs/prod/audit_db", "path": "envs/prod/main.tf", "line": notes[0][2],
+                       "end_line": notes[0][2], "missing": notes[0][3]}]
+
+
+def test_a_wrapper_of_a_module_is_judged_where_it_is_called(repo) -> None:  # type: ignore[no-untyped-def]
+    """Our own `modules/network` passes its variables to the registry VPC module with a default of its own:
+    each environment's call is judged with that default, the wrapper's inner call not again."""
+    from auditor.audit import audit
+
+    files = {
+        "modules/network/main.tf": '''module "vpc" {
+  source  = "terraform-aws-modules/vpc/aws"
+  version = "5.8.1"
+
+  name               = var.name
+  azs                = var.azs
+  private_subnets    = var.private_subnets
+  enable_nat_gateway = var.enable_nat_gateway
+  single_nat_gateway = var.single_nat_gateway
+}
+''',
+        "modules/network/variables.tf": '''variable "name" {
+  type = string
+}
+
+variable "azs" {
+  type = list(string)
+}
+
+variable "private_subnets" {
+  type = list(string)
+}
+
+variable "enable_nat_gateway" {
+  type    = bool
+  default = true
+}
+
+variable "single_nat_gateway" {
+  type    = bool
+  default = true # cheap by default
+}
+''',
+        "envs/prod/main.tf": '''module "network" {
+  source = "../../modules/network"
+
+  name               = "prod"
+  azs                = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+  private_subnets    = ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"]
+  single_nat_gateway = false
+}
+''',
+        "envs/dev/main.tf": '''module "network" { # expect: AVAIL001
+  source = "../../modules/network"
+
+  name            = "dev"
+  azs             = ["eu-west-1a", "eu-west-1b"]
+  private_subnets = ["10.1.0.0/20", "10.1.16.0/20"]
+}
+''',
+    }
+    from conftest import expected_markers
+
+    result = audit(repo(files))
+    assert {(f.rule_id, f.location.path, f.location.line) for f in result.findings if f.rule_id == "AVAIL001"} == (
+        expected_markers(files))
+    dev = next(f for f in result.findings if f.rule_id == "AVAIL001")
+    assert "for 2 private subnets in 2 AZs (eu-west-1a, eu-west-1b)" in dev.message

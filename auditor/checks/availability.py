@@ -2,7 +2,8 @@
 
 Every check here answers one question: "what does one failure — a zone, a node, an instance — take down?"
 Values the parsers could not resolve (a `var.*` with no default, a templated replica count) are unknown and
-never reported: a finding must be provable from the files.
+never reported: a finding must be provable from the files. The Terraform checks say what they could not
+judge instead (`ctx.undecide`), so the coverage names the rule, the subject and the missing value.
 """
 
 from __future__ import annotations
@@ -15,10 +16,6 @@ from typing import Any
 from auditor.checks.context import CheckContext, Hit
 from auditor.model import Location, Node, Related
 
-_VPC_MODULE = "terraform-aws-modules/vpc/aws"
-_RDS_MODULE = "terraform-aws-modules/rds/aws"
-_AURORA_MODULE = "terraform-aws-modules/rds-aurora/aws"
-_ELASTICACHE_MODULE = "terraform-aws-modules/elasticache/aws"
 _REPLICATED_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "Rollout", "DeploymentConfig"})
 _GCP_ZONE = re.compile(r"^[a-z]+-[a-z]+\d+-[a-z]$")
 
@@ -46,74 +43,171 @@ def _config(node: Node) -> dict[str, Any]:
     return config if isinstance(config, dict) else {}
 
 
+_PLACEHOLDER = re.compile(r"^(data\.[\w.-]+)\[(\d+)\]$")  # a data source's zone i (see parsers/terraform.py)
+
+
 def _zones_text(zones: list[str] | set[str]) -> str:
-    return ", ".join(sorted(zones))
+    """Zone names, the placeholders of a data source's zones said as such: `the first 3 of `data.…names``."""
+    ordered = sorted(zones, key=lambda z: (m.group(1), int(m.group(2))) if (m := _PLACEHOLDER.match(z)) else (z, 0))
+    matches = [_PLACEHOLDER.match(z) for z in ordered]
+    labels = {m.group(1) for m in matches if m}
+    if matches and all(matches) and len(labels) == 1:
+        indices = [int(m.group(2)) for m in matches if m]
+        label = next(iter(labels))
+        if indices == list(range(len(indices))):
+            return f"the first {len(indices)} of `{label}`" if len(indices) > 1 else f"the first of `{label}`"
+    return ", ".join(ordered)
+
+
+def _written(node: Node, attr: str) -> str:
+    """How the files write an input or attribute a rule could not resolve: `multi_az = var.multi_az`."""
+    config = _config(node)
+    if attr not in config:
+        return f"`{attr}` (not set, and no default is known for {_what(node)})"
+    text = " ".join(_hcl(config[attr]).split())
+    return f"`{attr} = {text[:80]}{'…' if len(text) > 80 else ''}`"
+
+
+def _hcl(value: Any, depth: int = 0) -> str:
+    """A value as Terraform writes it (`true`, `["a", "b"]`), an expression as its text; short, for notes."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list) and depth < 3:
+        return "[" + ", ".join(_hcl(item, depth + 1) for item in value[:6]) + (", …" if len(value) > 6 else "") + "]"
+    if isinstance(value, dict) and depth < 3:
+        items = ", ".join(f"{k} = {_hcl(v, depth + 1)}" for k, v in list(value.items())[:4])
+        return "{" + items + (", …" if len(value) > 4 else "") + "}"
+    return str(value) if hasattr(value, "refs") else "…"
+
+
+def _what(node: Node) -> str:
+    module = node.attrs.get("module")
+    return f"module `{node.name}`" if module else f"`{node.type}.{node.name}`"
+
+
+def _by_inputs(node: Node) -> str:
+    """The caveat of a module recognised only by the inputs a call passes (a name heuristic, said as such)."""
+    if node.attrs.get("recognised_by") == "inputs":
+        return f" (taken for {node.attrs.get('module')} by the inputs it passes)"
+    return ""
+
+
+def _default_note(node: Node, attr: str) -> str:
+    return " (the module's default)" if attr in (node.attrs.get("defaulted") or ()) else ""
+
+
+def _at_calls(node: Node, question: str) -> bool:
+    """A resource of a local copy of a well-known module: judged at the module's calls instead."""
+    return question in (node.attrs.get("judged_at_calls") or ())
 
 
 # -- AVAIL001 single-nat-gateway -------------------------------------------------------------------------
+
+_NETWORK_MODELS = frozenset({"vpc", "dynamic_subnets"})
+# The input a network model takes its availability zones from, to name when they are unknown.
+_ZONE_INPUTS = {"vpc": "azs", "dynamic_subnets": "availability_zones"}
 
 
 def single_nat_gateway(ctx: CheckContext) -> Iterator[Hit]:
     """One NAT gateway carrying the egress of private subnets in several availability zones."""
     for node in ctx.nodes("network", "terraform"):
-        if node.attrs.get("module") == _VPC_MODULE and _count(node) != 0:
-            yield from _vpc_module_nat(ctx, node)
+        if node.attrs.get("model") in _NETWORK_MODELS and _count(node) != 0 and not _at_calls(node, "nat"):
+            yield from _module_nat(ctx, node)
     for nat in ctx.nodes("gateway", "terraform"):
-        if nat.type == "aws_nat_gateway" and _count(nat) != 0:
+        if nat.type == "aws_nat_gateway" and _count(nat) != 0 and not _at_calls(nat, "nat"):
             yield from _raw_nat(ctx, nat)
 
 
-def _vpc_module_nat(ctx: CheckContext, node: Node) -> Iterator[Hit]:
+def _module_nat(ctx: CheckContext, node: Node) -> Iterator[Hit]:
     attrs = node.attrs
-    if attrs.get("enable_nat_gateway") is not True:
+    model = str(attrs.get("model"))
+    enabled = attrs.get("nat_enabled")
+    if enabled is False:
         return
-    azs, private = attrs.get("azs"), attrs.get("private_subnets")
-    if not isinstance(azs, list) or not isinstance(private, list) or not private:
+    switch = "enable_nat_gateway" if model == "vpc" else "nat_gateway_enabled"
+    if enabled is not True:
+        ctx.undecide(node, f"whether it creates NAT gateways: {_written(node, switch)}", attr="nat_enabled")
         return
+    zones, at_least = attrs.get("private_zones"), attrs.get("private_zones_at_least")
+    zone_input = _ZONE_INPUTS[model]
+    if at_least is None:
+        ctx.undecide(node, f"the availability zones of its private subnets: {_written(node, zone_input)}",
+                     attr="private_zones")
+        return
+    if at_least == 0:
+        return  # no private subnets
     ctx.examine(node)
-    # The module wins `single_nat_gateway` over `one_nat_gateway_per_az`, exactly as here.
-    if attrs.get("single_nat_gateway") is not True:
+    if attrs.get("nat_per_zone") is True:
         return
-    zones = [z for z in dict.fromkeys(azs) if isinstance(z, str)]
-    # The module places private subnet i in azs[i % len(azs)].
-    spread = zones[: len(private)]
-    if len(spread) < 2:
+    nat_zones, limit = _int(attrs.get("nat_zones")), str(attrs.get("nat_limit") or "")
+    if nat_zones is None:
+        ctx.undecide(node, f"how many NAT gateways it creates: {_written(node, 'single_nat_gateway')}",
+                     attr="nat_gateways")
         return
-    related = [
-        Related(node.evidence[key], message)
-        for key, message in (
-            ("azs", f"availability zones: {_zones_text(spread)}"),
-            ("private_subnets", f"{len(private)} private subnets route 0.0.0.0/0 through the one NAT gateway"),
-        )
-        if key in node.evidence
-    ]
-    yield Hit(
-        node.id,
-        f"VPC module `{node.name}` runs one NAT gateway (`single_nat_gateway = true`) for {len(private)} private "
-        f"subnets in {len(spread)} AZs ({_zones_text(spread)}); if the NAT's AZ fails, every private subnet "
-        "loses outbound traffic",
-        attr="single_nat_gateway",
-        related=tuple(related),
-    )
+    spread = len(zones) if isinstance(zones, list) else None
+    if spread is not None and (spread < 2 or nat_zones >= spread):
+        return
+    if spread is None and nat_zones >= at_least:
+        ctx.undecide(node, f"how many availability zones {_written(node, zone_input)} lists (at least "
+                     f"{at_least}; NAT gateways in {nat_zones})", attr="private_zones")
+        return
+    where = (f"{spread} AZs ({_zones_text(zones)})" if isinstance(zones, list) else
+             f"at least {at_least} AZs ({_zone_source(node, zone_input)})")
+    related = [Related(node.evidence[key], message) for key, message in (
+        ("private_zones", f"availability zones: {where}"),
+        ("private_subnets", "the private subnets whose 0.0.0.0/0 route leaves through it"),
+    ) if key in node.evidence and node.evidence[key] != node.evidence.get("nat_zones")]
+    if model == "vpc":
+        private = attrs.get("private_subnets")
+        count = f"{len(private)} private subnets" if isinstance(private, list) else "its private subnets"
+        message = (f"VPC module `{node.name}` runs one NAT gateway (`single_nat_gateway = true`"
+                   f"{_default_note(node, 'single_nat_gateway')}) for {count} in {where}{_by_inputs(node)}; if the "
+                   "NAT's AZ fails, every private subnet loses outbound traffic")
+    else:
+        device = str(attrs.get("nat_device") or "NAT gateway")
+        message = (f"Subnets module `{node.name}` creates {device}s in only {nat_zones} of {where} "
+                   f"(`{limit} = {nat_zones}`{_default_note(node, limit)}){_by_inputs(node)}: private subnets in the "
+                   f"other AZs send outbound traffic through another AZ's {device}, and lose it when that AZ fails")
+    yield Hit(node.id, message, attr="nat_zones", related=tuple(related))
+
+
+def _zone_source(node: Node, zone_input: str) -> str:
+    value = _config(node).get(zone_input)
+    if value is None or value == []:
+        return "every zone of the region"
+    return f"`{' '.join(_hcl(value).split())[:80]}`"
 
 
 def _raw_nat(ctx: CheckContext, nat: Node) -> Iterator[Hit]:
     routes = ctx.in_edges(nat.id, ["egress_via"])
     if not routes:
         return
-    ctx.examine(nat)
     count = _count(nat)
     if count is None:
+        ctx.undecide(nat, f"how many NAT gateways it creates: {_written(nat, 'count')}", attr="count")
         return
+    ctx.examine(nat)
     zones: set[str] = set()
+    unknown: list[Node] = []
     related: list[Related] = []
     for route in routes:
         subnet = ctx.node(route.source)
         subnet_zones = [z for z in subnet.attrs.get("availability_zones") or [] if isinstance(z, str)]
         zones.update(subnet_zones)
+        if not subnet_zones:
+            unknown.append(subnet)
         where = _zones_text(set(subnet_zones)) if subnet_zones else "unknown AZ"
         related.append(Related(route.location, f"subnet `{subnet.name}` ({where}) routes through it here"))
     if len(zones) < 2 or count >= len(zones):
+        if unknown:  # the subnets whose zones are known do not prove it; the others might
+            ctx.undecide(nat, "the availability zones of the subnets routed through it: "
+                         + ", ".join(_written(s, "availability_zone") for s in unknown[:3]), attr="count")
         return
     gateways = "one NAT gateway" if count == 1 else f"{count} NAT gateways"
     yield Hit(
@@ -131,8 +225,11 @@ def _raw_nat(ctx: CheckContext, nat: Node) -> Iterator[Hit]:
 def single_availability_zone(ctx: CheckContext) -> Iterator[Hit]:
     """A network, or the compute placed in it, that lives in one availability zone."""
     for node in ctx.nodes("network", "terraform"):
-        if node.attrs.get("module") == _VPC_MODULE and _count(node) != 0:
-            yield from _vpc_module_zones(ctx, node)
+        if node.attrs.get("model") in _NETWORK_MODELS and _count(node) != 0 and not _at_calls(node, "zones"):
+            yield from _module_zones(ctx, node)
+    for node in ctx.nodes("cluster", "terraform"):
+        if node.attrs.get("model") == "aks" and _count(node) != 0 and not _at_calls(node, "zones"):
+            yield from _aks_module_zones(ctx, node)
     covered: set[str] = set()
     yield from _subnet_groups(ctx, covered)
     for node in ctx.nodes(source="terraform"):
@@ -140,33 +237,81 @@ def single_availability_zone(ctx: CheckContext) -> Iterator[Hit]:
             yield from _placed_in_one_zone(ctx, node, covered)
         elif node.type == "google_container_cluster":
             yield from _zonal_gke(ctx, node)
+        elif node.type in _AKS_TYPES and _count(node) != 0 and not _at_calls(node, "zones"):
+            yield from _zonal_aks(ctx, node)
 
 
-def _vpc_module_zones(ctx: CheckContext, node: Node) -> Iterator[Hit]:
-    azs = node.attrs.get("azs")
-    if not isinstance(azs, list) or not azs or not all(isinstance(z, str) for z in azs):
-        return
-    subnets = sum(
-        len(node.attrs.get(k) or [])
-        for k in ("private_subnets", "public_subnets", "database_subnets", "elasticache_subnets")
-        if isinstance(node.attrs.get(k), list)
-    )
-    if subnets == 0:
+_AKS_TYPES = ("azurerm_kubernetes_cluster", "azurerm_kubernetes_cluster_node_pool")
+
+
+def _module_zones(ctx: CheckContext, node: Node) -> Iterator[Hit]:
+    zones, at_least = node.attrs.get("zones"), node.attrs.get("zones_at_least")
+    if at_least == 0:
+        return  # no subnets
+    if at_least is None:
+        zone_input = _ZONE_INPUTS[str(node.attrs.get("model"))]
+        ctx.undecide(node, f"the availability zones of its subnets: {_written(node, zone_input)}", attr="zones")
         return
     ctx.examine(node)
-    if len(set(azs)) == 1:
-        yield Hit(
-            node.id,
-            f"VPC module `{node.name}` puts all {subnets} subnets in one availability zone "
-            f"({azs[0]}); an AZ outage takes down everything in this VPC",
-            attr="azs",
-        )
+    if not isinstance(zones, list) or len(zones) != 1:
+        return
+    if node.attrs.get("model") == "vpc":
+        lists = [node.attrs.get(k) for k in ("private_subnets", "public_subnets", "database_subnets",
+                                             "elasticache_subnets")]
+        subnets = sum(len(v) for v in lists if isinstance(v, list))
+        message = (f"VPC module `{node.name}` puts all {subnets} subnets in one availability zone "
+                   f"({_zones_text(zones)}){_by_inputs(node)}; an AZ outage takes down everything in this VPC")
+        yield Hit(node.id, message, attr="azs")
+        return
+    yield Hit(node.id, f"Subnets module `{node.name}` puts every subnet in one availability zone ({_zones_text(zones)})"
+              f"{_by_inputs(node)}; an AZ outage takes down everything placed in them", attr="zones")
+
+
+def _aks_module_zones(ctx: CheckContext, node: Node) -> Iterator[Hit]:
+    for pool in node.attrs.get("node_pools") or []:
+        if not isinstance(pool, dict):
+            continue
+        if pool.get("pinned") is None:
+            what = "its node pools" if pool.get("name") == "*" else f"node pool `{pool.get('name')}`"
+            ctx.undecide(node, f"the zones of {what}: {_written(node, str(pool.get('input')))}",
+                         attr=str(pool.get("input")))
+            continue
+        ctx.examine(node)
+        zones = pool.get("zones")
+        if pool.get("pinned") and isinstance(zones, list) and len(zones) == 1:
+            nodes = pool.get("nodes")
+            size = f" ({nodes} nodes)" if isinstance(nodes, int) else ""
+            yield Hit(
+                node.id,
+                f"AKS module `{node.name}` puts node pool `{pool.get('name')}`{size} in one availability zone "
+                f"(zone {zones[0]}){_by_inputs(node)}; a zone outage takes every node of the pool down",
+                attr=str(pool.get("input")),
+                key=str(pool.get("name")),
+            )
+
+
+def _zonal_aks(ctx: CheckContext, node: Node) -> Iterator[Hit]:
+    zones = node.attrs.get("zones")  # None: not pinned to zones, so no one-zone claim
+    if isinstance(zones, list) and zones and all(isinstance(z, str) for z in zones):
+        ctx.examine(node)
+        if len(set(zones)) == 1:
+            pool = "its default node pool" if node.type == "azurerm_kubernetes_cluster" else "node pool"
+            yield Hit(
+                node.id,
+                f"`{node.type}.{node.name}` puts {pool} in one availability zone (zone {zones[0]}); a zone outage "
+                "takes every node of the pool down",
+                attr="zones",
+            )
+    elif zones is not None and not isinstance(zones, list):
+        where = "default_node_pool.zones" if node.type == "azurerm_kubernetes_cluster" else "zones"
+        text = " ".join(_hcl(zones).split())[:80]
+        ctx.undecide(node, f"the zones of its nodes: `{where} = {text}`", attr="zones")
 
 
 def _subnet_groups(ctx: CheckContext, covered: set[str]) -> Iterator[Hit]:
     groups: dict[str, list[Node]] = defaultdict(list)
     for subnet in ctx.nodes("network", "terraform"):
-        if subnet.type != "aws_subnet" or _count(subnet) == 0:
+        if subnet.type != "aws_subnet" or _count(subnet) == 0 or _at_calls(subnet, "zones"):
             continue
         vpcs = [e.source for e in ctx.in_edges(subnet.id, ["contains"]) if ctx.node(e.source).kind == "network"]
         key = vpcs[0] if vpcs else f"{subnet.attrs.get('module_dir')}\x1f{subnet.attrs.get('vpc')}"
@@ -309,29 +454,37 @@ def database_without_high_availability(ctx: CheckContext) -> Iterator[Hit]:
     for node in ctx.nodes("datastore"):
         if _count(node) == 0:
             continue
-        judge = _DATABASE_JUDGES.get(node.type) or _DATABASE_JUDGES.get(str(node.attrs.get("module")))
+        model = node.attrs.get("model") if node.type.startswith("module:") else None
+        judge = _MODULE_DATABASE_JUDGES.get(str(model)) if model else _DATABASE_JUDGES.get(node.type)
         if node.source == "kubernetes":
             judge = _k8s_database
-        if judge is not None:
+        if judge is not None and not _at_calls(node, "database_ha"):
             yield from judge(ctx, node)
 
 
 def _rds_instance(ctx: CheckContext, node: Node) -> Iterator[Hit]:
     if node.attrs.get("replica_of") or node.attrs.get("replicate_source_db"):
         return  # a read replica; its primary is judged
+    if node.attrs.get("creates") is False:
+        return
     multi_az = node.attrs.get("multi_az")
+    replicas = [e for e in ctx.in_edges(node.id, ["depends_on"]) if e.attrs.get("replica_of")]
     if not isinstance(multi_az, bool):
+        if not replicas:
+            ctx.undecide(node, f"whether it has a standby: {_written(node, 'multi_az')}", attr="multi_az")
         return
     ctx.examine(node)
-    replicas = [e for e in ctx.in_edges(node.id, ["depends_on"]) if e.attrs.get("replica_of")]
     if multi_az or replicas:
         return
-    yield Hit(
-        node.id,
-        f"RDS instance `{node.name}` is single-AZ (`multi_az` is false) with no replica: an instance "
-        "or AZ failure is an outage until AWS replaces the host and restores it",
-        attr="multi_az",
-    )
+    if node.type.startswith("module:"):
+        stated = ("leaves `multi_az` unset (the module's default is false)" if "multi_az" in
+                  (node.attrs.get("defaulted") or ()) else "sets `multi_az = false`")
+        message = (f"RDS module `{node.name}` {stated}{_by_inputs(node)}: the instance is single-AZ with no "
+                   "replica, so an instance or AZ failure is an outage until AWS replaces the host and restores it")
+    else:
+        message = (f"RDS instance `{node.name}` is single-AZ (`multi_az` is false) with no replica: an instance "
+                   "or AZ failure is an outage until AWS replaces the host and restores it")
+    yield Hit(node.id, message, attr="multi_az")
 
 
 def _aurora(ctx: CheckContext, node: Node) -> Iterator[Hit]:
@@ -358,7 +511,12 @@ def _cloud_sql(ctx: CheckContext, node: Node) -> Iterator[Hit]:
     if isinstance(config, dict) and config.get("master_instance_name") is not None:
         return  # a read replica
     availability = node.attrs.get("availability_type")
+    if isinstance(availability, str) and availability.upper() != "REGIONAL" and _cloud_sql_replicas(ctx, node):
+        ctx.examine(node)
+        return  # a replica to promote, as for RDS
     if not isinstance(availability, str):
+        ctx.undecide(node, "whether it has a standby: `settings.availability_type` is not static",
+                     attr="availability_type")
         return
     ctx.examine(node)
     if availability.upper() == "REGIONAL":
@@ -367,6 +525,38 @@ def _cloud_sql(ctx: CheckContext, node: Node) -> Iterator[Hit]:
         node.id,
         f"Cloud SQL instance `{node.name}` is `{availability}` (the default): it has no standby in "
         "another zone, so a zone outage is a database outage",
+        attr="availability_type",
+    )
+
+
+def _cloud_sql_replicas(ctx: CheckContext, node: Node) -> list[Node]:
+    """Instances created as replicas of this one (`master_instance_name` naming it), as for RDS: a replica
+    in another zone or region is somewhere to promote to."""
+    return [ctx.node(e.source) for e in ctx.in_edges(node.id, ["references"])
+            if e.attrs.get("attribute") == "master_instance_name" and _count(ctx.node(e.source)) != 0]
+
+
+def _cloud_sql_module(ctx: CheckContext, node: Node) -> Iterator[Hit]:
+    if node.attrs.get("replica_of") is not None:
+        return  # a read replica (`master_instance_name`); its primary is judged
+    if _int(node.attrs.get("replicas")) or _cloud_sql_replicas(ctx, node):
+        ctx.examine(node)
+        return  # read replicas (`read_replicas`, or another call naming it): somewhere to promote to
+    availability = node.attrs.get("availability_type")
+    if not isinstance(availability, str):
+        ctx.undecide(node, f"whether it has a standby: {_written(node, 'availability_type')}",
+                     attr="availability_type")
+        return
+    ctx.examine(node)
+    if availability.upper() == "REGIONAL":
+        return
+    stated = (f"leaves `availability_type` unset, so the module's default `{availability}` applies" if
+              "availability_type" in (node.attrs.get("defaulted") or ()) else
+              f"sets `availability_type = {availability}`")
+    yield Hit(
+        node.id,
+        f"Cloud SQL module `{node.name}` ({node.attrs.get('module')}) {stated}{_by_inputs(node)}: the instance "
+        "has no standby in another zone, so a zone outage is a database outage",
         attr="availability_type",
     )
 
@@ -406,13 +596,12 @@ def _k8s_database(ctx: CheckContext, node: Node) -> Iterator[Hit]:
     )
 
 
-def _rds_module(ctx: CheckContext, node: Node) -> Iterator[Hit]:
-    yield from _rds_instance(ctx, node)
-
-
 def _aurora_module(ctx: CheckContext, node: Node) -> Iterator[Hit]:
     instances = _int(node.attrs.get("replicas"))
-    if instances is None or instances == 0 or node.attrs.get("autoscaling_enabled") is True:
+    if instances == 0 or node.attrs.get("autoscaling_enabled") is True:
+        return
+    if instances is None:
+        ctx.undecide(node, f"how many instances it creates: {_written(node, 'instances')}", attr="instances")
         return
     ctx.examine(node)
     if instances == 1:
@@ -430,8 +619,12 @@ _DATABASE_JUDGES: dict[str, Callable[[CheckContext, Node], Iterator[Hit]]] = {
     "google_sql_database_instance": _cloud_sql,
     "azurerm_postgresql_flexible_server": _azure_flexible,
     "azurerm_mysql_flexible_server": _azure_flexible,
-    _RDS_MODULE: _rds_module,
-    _AURORA_MODULE: _aurora_module,
+}
+# Calls of well-known modules, by the model that reads them (auditor/knowledge/modules.yaml).
+_MODULE_DATABASE_JUDGES: dict[str, Callable[[CheckContext, Node], Iterator[Hit]]] = {
+    "rds": _rds_instance,
+    "aurora": _aurora_module,
+    "cloud_sql": _cloud_sql_module,
 }
 
 
@@ -441,7 +634,7 @@ _DATABASE_JUDGES: dict[str, Callable[[CheckContext, Node], Iterator[Hit]]] = {
 def cache_without_failover(ctx: CheckContext) -> Iterator[Hit]:
     """A managed Redis whose primary has no replica it fails over to automatically."""
     for node in ctx.nodes("cache", "terraform"):
-        if _count(node) == 0:
+        if _count(node) == 0 or _at_calls(node, "cache_failover"):
             continue
         config = _config(node)
         engine = node.attrs.get("engine")
@@ -460,7 +653,11 @@ def cache_without_failover(ctx: CheckContext) -> Iterator[Hit]:
             )
         elif node.type == "aws_elasticache_replication_group":
             failover = node.attrs.get("automatic_failover_enabled")
-            if engine not in ("redis", None) or not isinstance(failover, bool):
+            if engine not in ("redis", None):
+                continue
+            if not isinstance(failover, bool):
+                ctx.undecide(node, f"whether it fails over: {_written(node, 'automatic_failover_enabled')}",
+                             attr="automatic_failover_enabled")
                 continue
             ctx.examine(node)
             if not failover:
@@ -477,8 +674,8 @@ def cache_without_failover(ctx: CheckContext) -> Iterator[Hit]:
                     "automatic failover has no replica to promote, so a failed primary loses its shard",
                     attr="replicas_per_node_group",
                 )
-        elif node.attrs.get("module") == _ELASTICACHE_MODULE:
-            yield from _elasticache_module(ctx, node)
+        elif node.attrs.get("model") in ("elasticache", "elasticache_redis"):
+            yield from _cache_module(ctx, node)
         elif node.type == "google_redis_instance":
             tier = node.attrs.get("tier")
             if not isinstance(tier, str):
@@ -504,33 +701,34 @@ def cache_without_failover(ctx: CheckContext) -> Iterator[Hit]:
                 )
 
 
-def _elasticache_module(ctx: CheckContext, node: Node) -> Iterator[Hit]:
+def _cache_module(ctx: CheckContext, node: Node) -> Iterator[Hit]:
+    """A call of an ElastiCache module, judged on what its model derives: automatic failover, and a replica
+    for it to promote."""
     attrs = node.attrs
-    config = _config(node)
-    if attrs.get("engine") not in ("redis", "valkey") or config.get("create", True) is False:
-        return
-    if config.get("create_cluster") is True and config.get("create_replication_group") is not True:
+    if attrs.get("creates") is False:
+        return  # not created, serverless (AWS replicates it), or memcached
+    label = f"ElastiCache module `{node.name}`"
+    if attrs.get("single_node_cluster") is True:
         ctx.examine(node)
-        yield Hit(
-            node.id,
-            f"ElastiCache module `{node.name}` creates a single-node Redis cluster "
-            "(`create_cluster = true`): no replica, no automatic failover",
-            attr="engine",
-        )
+        yield Hit(node.id, f"{label} creates a single-node Redis cluster (`create_cluster = true`): no replica, no "
+                  "automatic failover", attr="failover")
         return
-    failover = attrs.get("automatic_failover_enabled")
-    if attrs.get("cluster_mode_enabled") is True or failover is True:
-        ctx.examine(node)
+    failover, replicas = attrs.get("failover"), _int(attrs.get("replicas_per_primary"))
+    if not isinstance(failover, bool):
+        ctx.undecide(node, f"whether it fails over: {_written(node, 'automatic_failover_enabled')}", attr="failover")
         return
-    if failover is not None and failover is not False:
-        return  # not static
     ctx.examine(node)
-    yield Hit(
-        node.id,
-        f"ElastiCache module `{node.name}` leaves `automatic_failover_enabled` "
-        f"{'false' if failover is False else 'unset (false)'}: a failed primary is not replaced by a replica",
-        attr="automatic_failover_enabled",
-    )
+    if not failover:
+        stated = ("leaves `automatic_failover_enabled` unset (false)" if "automatic_failover_enabled" in
+                  (attrs.get("defaulted") or ()) or attrs.get("automatic_failover_enabled") is None
+                  else "sets `automatic_failover_enabled = false`")
+        nodes = (f", and with `cluster_size = {replicas + 1}`{_default_note(node, 'cluster_size')} it is a single "
+                 "node with no replica" if replicas == 0 and "cluster_size" in attrs else "")
+        yield Hit(node.id, f"{label} {stated}{nodes}{_by_inputs(node)}: a failed primary is not replaced by a "
+                  "replica, and writes fail until it is repaired", attr="failover")
+    elif replicas == 0:
+        yield Hit(node.id, f"{label} enables automatic failover with no replica to promote (0 replicas per "
+                  f"shard){_by_inputs(node)}: a failed primary loses its shard", attr="replicas_per_primary")
 
 
 # -- AVAIL005 single-replica-workload ---------------------------------------------------------------------

@@ -39,11 +39,24 @@ class Hit:
     key: str = ""
 
 
+@dataclass(frozen=True)
+class Undecided:
+    """A subject a rule could not judge because a value it needs is not static (a variable with no default, a
+    module whose defaults are unknown): reported in the coverage, never a silent pass. `missing` says which
+    value, as the files write it; `attr`/`evidence` locate it as for a `Hit`."""
+
+    subject: str
+    missing: str
+    attr: str | None = None
+    evidence: Location | None = None
+
+
 @dataclass
 class CheckContext:
     graph: nx.MultiDiGraph
     options: dict[str, Any] = field(default_factory=dict)
     examined: set[str] = field(default_factory=set)
+    undecided: list[Undecided] = field(default_factory=list)
 
     # -- nodes and edges ---------------------------------------------------------------------------
     def node(self, ident: str) -> Node:
@@ -91,6 +104,11 @@ class CheckContext:
     def examine(self, node: Node) -> None:
         """Count `node` as judged by this rule (the score is normalised by how much was judged)."""
         self.examined.add(node.id)
+
+    def undecide(self, node: Node, missing: str, attr: str | None = None, evidence: Location | None = None) -> None:
+        """Say that this rule could not judge `node`: `missing` names the value it needs (`multi_az =
+        var.multi_az`, no default)."""
+        self.undecided.append(Undecided(node.id, missing, attr, evidence))
 
     # -- shared questions ----------------------------------------------------------------------------
     def settings(self, node: Node, topic: str) -> tuple[Setting, ...]:

@@ -10,18 +10,31 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from auditor.checks import CHECKS, TEMPLATES, CheckContext, Hit
+from auditor.checks.context import Undecided
 from auditor.engine.rules import Rule
 from auditor.model import Diagnostic, Finding, Location, Node, Severity
 
 
+@dataclass(frozen=True)
+class UndecidedNote:
+    """A subject one rule could not judge, located: the coverage says which rule could not judge what."""
+
+    rule_id: str
+    subject: str
+    location: Location
+    missing: str
+
+
 @dataclass
 class RuleRun:
-    """What one rule did: its findings and the subjects it judged (the score's denominator)."""
+    """What one rule did: its findings, the subjects it judged (the score's denominator), and those it could
+    not judge for want of a value."""
 
     rule: Rule
     severity: Severity
     findings: list[Finding] = field(default_factory=list)
     examined: set[str] = field(default_factory=set)
+    undecided: list[UndecidedNote] = field(default_factory=list)
 
 
 def fingerprint(rule_id: str, subject: str, key: str) -> str:
@@ -29,7 +42,7 @@ def fingerprint(rule_id: str, subject: str, key: str) -> str:
     return hashlib.sha256(f"{rule_id}\x1f{subject}\x1f{key}".encode()).hexdigest()[:32]
 
 
-def _locate(hit: Hit, node: Node) -> Location:
+def _locate(hit: Hit | Undecided, node: Node) -> Location:
     if hit.evidence is not None:
         return hit.evidence
     if hit.attr is not None and hit.attr in node.evidence:
@@ -110,6 +123,10 @@ def run_rule(
         context.examined.add(hit.subject)
     result.examined = context.examined
     result.findings.sort(key=lambda f: (f.location.path, f.location.line, f.message))
+    found = {finding.subject for finding in result.findings}
+    notes = {UndecidedNote(rule.id, u.subject, _locate(u, graph.nodes[u.subject]["node"]), u.missing)
+             for u in context.undecided if u.subject in graph and u.subject not in found}
+    result.undecided = sorted(notes, key=lambda n: (n.location.path, n.location.line, n.subject, n.missing))
     return result, []
 
 

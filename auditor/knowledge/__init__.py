@@ -1,4 +1,5 @@
-"""Knowledge the tool ships as data, not code: what well-known images are (images.yaml).
+"""Knowledge the tool ships as data, not code, one file per subject: what well-known images are
+(images.yaml), well-known Terraform modules and their defaults (modules.yaml, read by parsers/terraform.py).
 
 Loaded once, from the package's own files (never from the audited repository), with the C YAML loader.
 """

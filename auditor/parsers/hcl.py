@@ -863,6 +863,30 @@ class Limit(Unknown):
     """An evaluation that would build more than the bounds above allow: unknown, and worth a diagnostic."""
 
 
+@dataclass(frozen=True)
+class ZoneList:
+    """The zone names a data source lists (`data.aws_availability_zones.available.names`): distinct names, how
+    many unknown (every region has several). `names[i]`, `element(names, i)` and the items of
+    `slice(names, a, b)` are placeholder names, distinct per index; `length(names)` stays unknown.
+    `element` wraps at the list's length, so an index past the region's zone count would repeat a zone: the
+    regions these lists describe have at least three, and a placeholder never claims two indices are one zone."""
+
+    label: str  # the reference, e.g. `data.aws_availability_zones.available.names`
+
+    def zone(self, index: Any) -> str:
+        number = int(_number(index))
+        if number < 0:
+            raise Unknown("a negative zone index")
+        return f"{self.label}[{number}]"
+
+    def slice(self, work: Work, start: Any, end: Any) -> list[str]:
+        low, high = int(_number(start)), int(_number(end))
+        if low < 0 or high < low:
+            raise Unknown("slice out of range")
+        work.charge(items=high - low)
+        return [self.zone(i) for i in range(low, high)]
+
+
 @dataclass
 class Work:
     """What the evaluations sharing it have built so far (see `MAX_TOTAL_ITEMS`)."""
@@ -922,7 +946,8 @@ def evaluate(tree: tuple[Any, ...], scope: Scope) -> Any:
         raise
     except RecursionError as error:  # jsondecode of deeply nested text, a deeply nested value
         raise Limit("a value nested too deeply to evaluate") from error
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError, ZeroDivisionError, OverflowError) as error:
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, ZeroDivisionError, OverflowError,
+            StopIteration) as error:  # `coalesce()` of nothing but nulls ends its generator
         raise Unknown(str(error)) from error
 
 
@@ -936,6 +961,10 @@ def _eval(tree: tuple[Any, ...], scope: Scope) -> Any:
             return _apply(scope.bindings[root], steps, scope)
         if root in ("var", "local", "module") and steps and steps[0][0] == "attr":
             return _apply(_known(scope.lookup(root, steps[0][1])), steps[1:], scope)
+        if root == "data" and len(steps) >= 2 and steps[0][0] == "attr" and steps[1][0] == "attr":
+            # `data.TYPE.NAME` (or one instance of a counted data block: every instance reads the same)
+            rest = steps[3:] if len(steps) > 2 and steps[2][0] == "index" else steps[2:]
+            return _apply(_known(scope.lookup(root, f"{steps[0][1]}.{steps[1][1]}")), rest, scope)
         if root == "count" and steps == (("attr", "index"),) and "count.index" in scope.bindings:
             return scope.bindings["count.index"]
         raise Unknown(root)
@@ -978,7 +1007,10 @@ def _apply(value: Any, steps: tuple[Any, ...], scope: Scope) -> Any:
             value = value[step[1]] if isinstance(value, dict) else _raise(step[1])
         elif step[0] == "index":
             key = _eval(step[1], scope)
-            value = value[int(key)] if isinstance(value, list) else value[_str(key)]
+            if isinstance(value, ZoneList):
+                value = value.zone(key)
+            else:
+                value = value[int(key)] if isinstance(value, list) else value[_str(key)]
         elif step[0] == "splat":
             items = value if isinstance(value, list) else ([] if value is None else [value])
             value = [_apply(item, step[1], scope) for item in items]
@@ -1217,10 +1249,18 @@ def _jsondecode(work: Work, text: Any) -> Any:
     return json.loads(value)
 
 
+def _first(values: tuple[Any, ...], wanted: Callable[[Any], bool]) -> Any:
+    """The first wanted argument (`coalesce`); none is Terraform's error, so unknown (`can(…)` is false)."""
+    for value in values:
+        if wanted(value):
+            return value
+    raise Unknown("no usable argument")
+
+
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "length": lambda v: len(_known(v)),
     "slice": lambda v, a, b: list(v)[int(_number(a)) : int(_number(b))],
-    "element": lambda v, i: v[int(_number(i)) % len(v)],
+    "element": lambda v, i: v.zone(i) if isinstance(v, ZoneList) else v[int(_number(i)) % len(v)],
     "lookup": lambda m, k, *default: m[_str(k)] if _str(k) in m or not default else default[0],
     "tostring": _str,
     "tonumber": _number,
@@ -1229,8 +1269,8 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "ceil": lambda v: math.ceil(_number(v)),
     "floor": lambda v: math.floor(_number(v)),
     "sum": lambda v: sum(_number(x) for x in v),
-    "coalesce": lambda *v: next(x for x in v if x not in (None, "")),
-    "coalescelist": lambda *v: next(x for x in v if x),
+    "coalesce": lambda *v: _first(v, lambda x: x not in (None, "")),
+    "coalescelist": lambda *v: _first(v, bool),
     "contains": lambda v, x: x in v,
     "trimspace": lambda s: _str(s).strip(),
     "substr": lambda s, o, n: _str(s)[int(_number(o)) : (None if _number(n) < 0 else int(_number(o) + _number(n)))],
@@ -1299,6 +1339,11 @@ def _call(name: str, args: tuple[Any, ...], expand: bool, scope: Scope) -> Any:
         raise Unknown(name)
     if name in ("jsonencode", "yamlencode") and _has_expr(values):
         raise Unknown(name)
+    if values and isinstance(values[0], ZoneList):
+        if name == "slice" and len(values) == 3:
+            return values[0].slice(scope.work, values[1], values[2])
+        if name in ("tolist", "toset", "distinct", "compact") and len(values) == 1:
+            return values[0]  # still the same distinct names (a set of them is the same list, reordered)
     if builder is not None:
         return builder(scope.work, *values)
     assert function is not None

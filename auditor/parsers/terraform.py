@@ -29,8 +29,14 @@ Node attributes (besides the per-kind ones below, every node has):
   `min_capacity`, `max_capacity`, `resource_id`.
 - service: `replicas`, `launch_type`, `autoscaled`, `reserved_concurrent_executions`, `in_vpc`, `image`,
   `containers`, `env_keys`, `subnet`; cluster: `min_size`, `max_size`, `desired_size`, `node_groups`.
-- well-known registry modules: their inputs by name (`azs`, `private_subnets`, `single_nat_gateway`, …),
-  plus `nat_gateways` for the VPC module (how many NAT gateways it will create, when static).
+- calls of well-known modules (auditor/knowledge/modules.yaml), recognised by `source`, by a local copy that
+  declares the module's signature, or by the inputs a call passes (`recognised_by`): `module`, `model`, their
+  inputs by name as Terraform evaluates them (what the call passes, else the default that applies:
+  `defaulted` lists those), and what the module's model derives (see "models of well-known modules" below:
+  `nat_zones`, `private_zones`, `zones`, `multi_az`, `failover`, `node_pools`, …). Resources of a local copy
+  that modules here call carry `judged_at_calls`: the questions answered at the calls instead.
+- AZ lists from a data source (`data.aws_availability_zones.x.names`) are distinct zones of unknown number:
+  an element or a slice gives placeholder names (`data.aws_availability_zones.x.names[0]`).
 A reference edge to one instance of a counted resource (`aws_subnet.private[0].id`) carries `index`.
 `Facts.extra` after `combine`: `outputs` {name: (value, Location)}, `hostnames` {hostname: node id},
 `variables` {name: resolved value}.
@@ -46,7 +52,10 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
 from auditor.parsers import settings as settings_module
@@ -60,6 +69,7 @@ from auditor.parsers.hcl import (
     Scope,
     Unknown,
     Work,
+    ZoneList,
     evaluate,
     evaluate_partial,
     has_expr,
@@ -213,6 +223,8 @@ _SPECS: dict[str, _Spec] = {
     "google_container_node_pool": _Spec("cluster", {"node_count": "node_count", "min_size":
                                                     "autoscaling.min_node_count", "max_size":
                                                     "autoscaling.max_node_count"}),
+    "azurerm_kubernetes_cluster_node_pool": _Spec("cluster", {"node_count": "node_count", "zones": "zones",
+                                                              "min_size": "min_count", "max_size": "max_count"}),
     "azurerm_kubernetes_cluster": _Spec("cluster", {"node_count": "default_node_pool.node_count",
                                                     "min_size": "default_node_pool.min_count",
                                                     "max_size": "default_node_pool.max_count",
@@ -225,38 +237,66 @@ _SPECS: dict[str, _Spec] = {
 
 @dataclass(frozen=True)
 class _ModuleSpec:
+    """A well-known module (auditor/knowledge/modules.yaml): how a call is recognised, its documented input
+    defaults, and which questions its model answers."""
+
+    key: str
     kind: str
-    inputs: tuple[str, ...]
-    defaults: dict[str, Any] = field(default_factory=dict)
+    model: str = ""
+    answers: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    signature: frozenset[str] = frozenset()
     hosts: tuple[str, ...] = ()
+    defaults: dict[str, Any] = field(default_factory=dict)
+    reads: tuple[str, ...] = ()
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return (*self.defaults, *(name for name in self.reads if name not in self.defaults))
 
 
-# Well-known registry modules, recognised by source; inputs copied as attributes by name.
-_MODULES: dict[str, _ModuleSpec] = {
-    "terraform-aws-modules/vpc/aws": _ModuleSpec(
-        "network", ("cidr", "azs", "private_subnets", "public_subnets", "database_subnets", "elasticache_subnets",
-                    "enable_nat_gateway", "single_nat_gateway", "one_nat_gateway_per_az"),
-        {"enable_nat_gateway": False, "single_nat_gateway": False, "one_nat_gateway_per_az": False}),
-    "terraform-aws-modules/rds/aws": _ModuleSpec(
-        "datastore", ("engine", "engine_version", "instance_class", "multi_az", "allocated_storage",
-                      "replicate_source_db", "identifier"), {"multi_az": False}, ("identifier",)),
-    "terraform-aws-modules/rds-aurora/aws": _ModuleSpec(
-        "datastore", ("engine", "instance_class", "instances", "replica_count", "autoscaling_enabled",
-                      "autoscaling_min_capacity", "autoscaling_max_capacity", "name"),
-        {"autoscaling_enabled": False}, ("name",)),
-    "terraform-aws-modules/eks/aws": _ModuleSpec(
-        "cluster", ("cluster_name", "cluster_version", "eks_managed_node_groups", "self_managed_node_groups")),
-    "terraform-aws-modules/autoscaling/aws": _ModuleSpec(
-        "autoscaler", ("min_size", "max_size", "desired_capacity", "vpc_zone_identifier")),
-    "terraform-aws-modules/elasticache/aws": _ModuleSpec(
-        "cache", ("engine", "node_type", "num_cache_nodes", "num_cache_clusters", "replicas_per_node_group",
-                  "automatic_failover_enabled", "multi_az_enabled", "cluster_mode_enabled", "az_mode",
-                  "cluster_id", "replication_group_id"),
-        {"engine": "redis"}, ("cluster_id", "replication_group_id")),
-    "terraform-aws-modules/alb/aws": _ModuleSpec(
-        "load_balancer", ("name", "load_balancer_type", "internal", "target_groups", "listeners"),
-        {"load_balancer_type": "application", "internal": False}, ("name",)),
-}
+_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge" / "modules.yaml"
+
+
+def _load_modules(path: Path = _KNOWLEDGE) -> dict[str, _ModuleSpec]:
+    """The module table, checked as it is read: a malformed entry is a bug in the tool, said at import."""
+    table = yaml.safe_load(path.read_text(encoding="utf-8"))
+    specs: dict[str, _ModuleSpec] = {}
+    for key, entry in table.items():
+        unknown = set(entry) - {"reference", "kind", "model", "answers", "sources", "signature", "hosts",
+                                "inputs", "reads"}
+        if unknown or "reference" not in entry or "kind" not in entry or not entry.get("sources"):
+            raise ValueError(f"{path.name}: module {key!r} needs reference, kind and sources (and knows no "
+                             f"{sorted(unknown)})")
+        specs[key] = _ModuleSpec(
+            key, entry["kind"], entry.get("model", ""), tuple(entry.get("answers", ())),
+            tuple(_source_key(s) or s for s in entry["sources"]), frozenset(entry.get("signature", ())),
+            tuple(entry.get("hosts", ())), dict(entry.get("inputs") or {}), tuple(entry.get("reads", ())))
+    return specs
+
+
+_GITHUB_MODULE = re.compile(r"github\.com/([A-Za-z0-9_.-]+)/terraform-([a-z0-9]+)-([A-Za-z0-9_.-]+?)(?:\.git)?$")
+_FORCED_GETTER = re.compile(r"^[a-z0-9]+::")
+
+
+def _source_key(source: str) -> str | None:
+    """A module `source` as a registry address, `namespace/name/provider` plus `//path` for a submodule, in
+    lower case; the GitHub forms (`git::https://github.com/ns/terraform-aws-vpc.git//modules/x?ref=v5`,
+    `git@github.com:…`, `github.com/…`) map to the same. None for a local path."""
+    text = source.strip()
+    if not text or _LOCAL_SOURCE.match(text) or len(text) > 2048:
+        return None
+    text = _FORCED_GETTER.sub("", text).split("?", 1)[0]
+    text = re.sub(r"^[a-z+]+://", "", text)
+    text = re.sub(r"^git@([^:/]+):", r"\1/", text)
+    text = re.sub(r"^[^@/]+@", "", text)  # user@host/…
+    base, _, sub = text.partition("//")
+    base, sub = base.rstrip("/").lower(), sub.strip("/").lower()
+    base = base.removeprefix("registry.terraform.io/")
+    if (match := _GITHUB_MODULE.search(base)) is not None:
+        base = f"{match.group(1)}/{match.group(3)}/{match.group(2)}"
+    return f"{base}//{sub}" if sub else base
+
 
 _ENGINES = {"postgres": "postgres", "aurora-postgresql": "postgres", "mysql": "mysql", "aurora-mysql": "mysql",
             "aurora": "mysql", "mariadb": "mariadb", "redis": "redis", "valkey": "redis", "memcached": "memcached",
@@ -265,6 +305,9 @@ _ENGINES = {"postgres": "postgres", "aurora-postgresql": "postgres", "mysql": "m
 _SECRET_KEY = re.compile(r"pass(word|wd)?|secret|token|private_key|credential|api_key|auth_key|access_key",
                          re.IGNORECASE)
 _LOCAL_SOURCE = re.compile(r"^\.{1,2}/")
+_MODULES: dict[str, _ModuleSpec] = _load_modules()
+_BY_SOURCE: dict[str, _ModuleSpec] = {source.lower(): spec for spec in _MODULES.values() for source in spec.sources}
+
 _MAX_INSTANCES = 256
 # A `count` above this is refused (reported, and taken as unknown): the parser and rules build per-instance
 # lists (`count = 1000000000` once took 8 GB). Real modules count subnets, zones and nodes: tens, hundreds.
@@ -527,6 +570,7 @@ class _Module:
         self.locals: dict[str, tuple[Any, Location]] = {}
         self.outputs: dict[str, _Located] = {}
         self.modules: dict[str, _Located] = {}
+        self.data: dict[tuple[str, str], _Located] = {}
         self.tfvars: dict[str, tuple[Any, Location]] = {}
         for contribution in sorted(files, key=lambda f: _tfvars_order(f.path)):
             self.tfvars.update(contribution.tfvars)
@@ -547,6 +591,8 @@ class _Module:
             self.outputs.setdefault(block.labels[0], located)
         elif block.type == "module" and block.labels:
             self.modules.setdefault(block.labels[0], located)
+        elif block.type == "data" and len(block.labels) == 2:
+            self.data.setdefault((block.labels[0], block.labels[1]), located)
 
     def module_source(self, name: str) -> str:
         located = self.modules.get(name)
@@ -571,16 +617,41 @@ def _tfvars_order(path: str) -> tuple[int, str]:
     return (0, name)
 
 
-def _registry_module(source: str) -> str | None:
-    """`terraform-aws-modules/vpc/aws`, its `//modules/x` and `git::…/terraform-aws-vpc.git` forms → the key."""
-    base = source.split("//")[0] if "::" not in source else source
-    for key in _MODULES:
-        if base.rstrip("/").endswith(key) or source.startswith(key + "//"):
-            return key
-        owner, name, provider = key.split("/")
-        if f"{owner}/terraform-{provider}-{name}" in source and f"-{name}-" not in source:
-            return key
-    return None
+@dataclass(frozen=True)
+class _Call:
+    """A module call recognised as a well-known module: by its `source`, by the local copy it calls (whose
+    variables carry the signature: their defaults are the ones Terraform applies), or only by the inputs it
+    passes (then nothing is assumed of what it leaves out)."""
+
+    spec: _ModuleSpec
+    by: str  # "source", "local copy" or "inputs"
+    callee: str | None = None  # the local module directory, for "local copy"
+
+
+def _by_signature(names: Iterable[str]) -> _ModuleSpec | None:
+    present = set(names)
+    return next((spec for spec in _MODULES.values() if spec.signature and spec.signature <= present), None)
+
+
+def _recognise(module: _Module, name: str, repo: _Repo | None) -> _Call | None:
+    located = module.modules.get(name)
+    if located is None:
+        return None
+    source = module.module_source(name)
+    key = _source_key(source)
+    if key is not None and key in _BY_SOURCE:
+        return _Call(_BY_SOURCE[key], "source")
+    child = module.local_module_dir(name) if key is None else None
+    if child is not None and repo is not None and child in repo.modules:
+        spec = repo.known_copy(child)
+        return _Call(spec, "local copy", child) if spec is not None else None
+    if repo is None and _LOCAL_SOURCE.match(source):
+        return None  # one file alone: the called directory may be in the repository
+    spec = _by_signature(n for n in located.block.attrs if n not in _META_INPUTS)
+    return _Call(spec, "inputs") if spec is not None else None
+
+
+_META_INPUTS = frozenset({"source", "version", "providers", "count", "for_each", "depends_on"})
 
 
 class _Resolver:
@@ -625,12 +696,26 @@ class _Resolver:
             return variable.block.attrs["default"]
         if root == "local" and name in self.module.locals:
             return self.module.locals[name][0]
+        if root == "data":
+            return self._zone_data(name)
         if root == "module" and self.repo is not None:
             child = self.module.local_module_dir(name)
             if child is not None and child in self.repo.modules:
                 resolver = self.repo.resolver(child)
                 return {out: resolver.output_value(out) for out in resolver.module.outputs}
         raise Unknown(f"{root}.{name}")
+
+    def _zone_data(self, name: str) -> dict[str, Any]:
+        """`data.aws_availability_zones.x` (and its kin): lists of distinct zones, how many unknown; a data block
+        that excludes or filters zones may list only one, so it gives nothing."""
+        type_, _, label = name.partition(".")
+        located = self.module.data.get((type_, label))
+        if type_ not in _ZONE_DATA or located is None:
+            raise Unknown(f"data.{name}")
+        if any(key in located.block.attrs for key in _ZONE_FILTERS) or any(
+                b.type in _ZONE_FILTERS for b in located.block.blocks):
+            raise Unknown(f"data.{name} (filtered)")
+        return {attr: ZoneList(f"data.{name}.{attr}") for attr in _ZONE_DATA[type_]}
 
     def output_value(self, name: str) -> Any:
         located = self.module.outputs.get(name)
@@ -639,7 +724,7 @@ class _Resolver:
     def resolve(self, value: Any) -> Any:
         """`value` with every statically known `Expr` replaced by its value."""
         if isinstance(value, Expr):
-            if not any(ref.split(".")[0] in ("var", "local", "module") for ref in value.refs):
+            if not any(_resolvable(ref) for ref in value.refs):
                 return value
             try:
                 return evaluate(tree_of(value.text), self.scope)
@@ -723,6 +808,17 @@ class _Resolver:
                     yield from self.ref_uses_through(inner, depth + 1)
 
 
+# Data sources whose attributes list zones (distinct names, at least two in any region), and the arguments
+# that narrow the list (after which it may hold one zone).
+_ZONE_DATA = {"aws_availability_zones": ("names", "zone_ids"), "google_compute_zones": ("names",)}
+_ZONE_FILTERS = ("exclude_names", "exclude_zone_ids", "filter")
+
+
+def _resolvable(ref: str) -> bool:
+    root, _, rest = ref.partition(".")
+    return root in ("var", "local", "module") or (root == "data" and rest.partition(".")[0] in _ZONE_DATA)
+
+
 def _exprs(value: Any) -> Iterator[Expr]:
     if isinstance(value, Expr):
         yield value
@@ -769,6 +865,20 @@ class _Repo:
                     self.callers[child].append((module, located))
         self.resolvers: dict[str, _Resolver] = {}
         self.building: set[str] = set()
+        self.copies: dict[str, _ModuleSpec | None] = {}
+
+    def known_copy(self, directory: str) -> _ModuleSpec | None:
+        """The well-known module a local module directory is a copy of: it declares the module's signature."""
+        if directory not in self.copies:
+            module = self.modules.get(directory)
+            self.copies[directory] = _by_signature(module.variables) if module is not None else None
+        return self.copies[directory]
+
+    def judged_at_calls(self, directory: str) -> tuple[str, ...]:
+        """The questions answered at the calls of this directory (a copy of a well-known module that modules
+        here call), not on its own resources: Terraform instantiates them only through those calls."""
+        spec = self.known_copy(directory) if self.callers.get(directory) else None
+        return spec.answers if spec is not None else ()
 
     def resolver(self, directory: str) -> _Resolver:
         if directory in self.resolvers:
@@ -828,13 +938,16 @@ class _Builder:
         self.hostnames: dict[str, str] = {}
         # Task definition id → (env var name, referenced node id, location) for lifting onto ECS services.
         self.env_refs: dict[str, list[tuple[str, str, Location]]] = defaultdict(list)
+        self.calls = {name: call for name in sorted(module.modules)
+                      if (call := _recognise(module, name, repo)) is not None}
+        self.module_kinds = {self.id_for(f"module:{module.module_source(name)}", name): call.spec.kind
+                             for name, call in self.calls.items()}
 
     def id_for(self, type_: str, name: str) -> str:
         return node_id("terraform", type_, name, scope=self.module.dir)
 
     def module_node_type(self, name: str) -> str | None:
-        source = self.module.module_source(name)
-        return f"module:{source}" if _registry_module(source) else None
+        return f"module:{self.module.module_source(name)}" if name in self.calls else None
 
     def targets(self, ref: str, depth: int = 0) -> list[str]:
         """Node ids a reference names: a resource, a registry module, or what a local module's output points at."""
@@ -843,31 +956,35 @@ class _Builder:
             return []
         if parts[0] == "module":
             module_type = self.module_node_type(parts[1])
-            if module_type:
+            call = self.calls.get(parts[1])
+            if module_type and (call is None or call.callee is None):
                 return [self.id_for(module_type, parts[1])]
-            child = self.module.local_module_dir(parts[1])
-            if child is None or self.repo is None or child not in self.repo.modules or depth > 4 or len(parts) < 3:
-                return []
-            inner = _Builder(self.repo.modules[child], self.repo.resolver(child), self.repo)
-            output = inner.module.outputs.get(parts[2])
-            if output is None:
-                return []
-            return [t for r in inner.resolver.refs_through(output.block.attrs.get("value"))
-                    for t in inner.targets(r, depth + 1)]
+            inside = self._output_targets(parts, depth)  # a local module: what its output points at
+            return inside or ([self.id_for(module_type, parts[1])] if module_type else [])
         if parts[0] in _SPECS and (parts[0], parts[1]) in self.module.resources:
             return [self.id_for(parts[0], parts[1])]
         if parts[0] in _SPECS and self.repo is None:
             return [self.id_for(parts[0], parts[1])]  # per-file: the resource may be in a sibling file
         return []
 
+    def _output_targets(self, parts: list[str], depth: int) -> list[str]:
+        child = self.module.local_module_dir(parts[1])
+        if child is None or self.repo is None or child not in self.repo.modules or depth > 4 or len(parts) < 3:
+            return []
+        inner = _Builder(self.repo.modules[child], self.repo.resolver(child), self.repo)
+        output = inner.module.outputs.get(parts[2])
+        if output is None:
+            return []
+        return [t for r in inner.resolver.refs_through(output.block.attrs.get("value"))
+                for t in inner.targets(r, depth + 1)]
+
     def type_of(self, target: str) -> str:
         return target.split(":", 2)[1]
 
     def kind_of(self, target: str) -> str:
+        if target in self.module_kinds:
+            return self.module_kinds[target]
         type_ = self.type_of(target)
-        if type_.startswith("module:"):
-            key = _registry_module(type_[len("module:"):])
-            return _MODULES[key].kind if key else ""
         return _SPECS[type_].kind if type_ in _SPECS else ""
 
     def edge(self, source: str, target: str, kind: str, location: Location, **attrs: Any) -> None:
@@ -888,15 +1005,19 @@ def _module_facts(module: _Module, resolver: _Resolver, repo: _Repo | None = Non
     _lift_task_definitions(builder)
     _mark_autoscaled(builder)
     _mark_rate_limits(builder)
-    outputs = {name: (resolver.resolve(located.block.attrs.get("value")),
+    outputs = {name: (_plain(resolver.resolve(located.block.attrs.get("value"))),
                       located.span("value") or located.location())
                for name, located in sorted(module.outputs.items())}
     variables: dict[str, Any] = {}
     for name in sorted(module.variables):
         try:
-            variables[name] = _redacted(name, resolver.lookup("var", name))
+            variables[name] = _plain(_redacted(name, resolver.lookup("var", name)))
         except Unknown:
             variables[name] = None
+    answered = repo.judged_at_calls(module.dir) if repo is not None else ()
+    for node in builder.nodes.values():  # a wrapper's own module calls included: its callers are judged
+        if answered:
+            node.attrs["judged_at_calls"] = list(answered)
     extra = {"module_dir": module.dir, "outputs": outputs, "hostnames": dict(sorted(builder.hostnames.items())),
              "variables": variables}
     return Facts(module.dir, "terraform", tuple(builder.nodes.values()), tuple(builder.edges), resolver.diagnostics(),
@@ -929,7 +1050,10 @@ def _get(config: Any, path: str) -> Any:
 
 
 def _scrubbed(value: Any, key: str = "") -> Any:
-    """No secret values in attributes: secret-named literals redacted, URL passwords removed."""
+    """No secret values in attributes: secret-named literals redacted, URL passwords removed; a data source's
+    zone list is plain data again (the expression it stands for)."""
+    if isinstance(value, ZoneList):
+        return _plain(value)
     if key and _SECRET_KEY.search(key) and not isinstance(value, Expr | dict | list) and value not in (None, ""):
         return "<redacted>"
     if isinstance(value, str):
@@ -938,6 +1062,19 @@ def _scrubbed(value: Any, key: str = "") -> Any:
         return [_scrubbed(item, key) for item in value]
     if isinstance(value, dict):
         return {k: _scrubbed(item, str(k)) for k, item in value.items()}
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """A resolved value as plain data: a `ZoneList` (only the models read it) becomes its expression."""
+    if isinstance(value, ZoneList):
+        return Expr(value.label, (value.label.rsplit(".", 1)[0],))
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_plain(item) for item in value)
     return value
 
 
@@ -1004,29 +1141,36 @@ def _resource_node(builder: _Builder, type_: str, name: str, located: _Located) 
 
 
 def _module_node(builder: _Builder, name: str, located: _Located) -> None:
-    source = builder.module.module_source(name)
-    key = _registry_module(source)
-    if key is None:
+    """A call of a well-known module: its inputs as Terraform evaluates them (what the call passes, else the
+    module's default) and what its model derives from them."""
+    call = builder.calls.get(name)
+    if call is None:
         return
-    spec = _MODULES[key]
+    source = builder.module.module_source(name)
+    spec = call.spec
     resolver = builder.resolver
     config = {k: resolver.resolve(v) for k, v in located.block.attrs.items()}
     ident = builder.id_for(f"module:{source}", name)
-    attrs: dict[str, Any] = {"module_dir": builder.module.dir, "module": key, "source": source,
-                             "count": _count(located, resolver)}
+    attrs: dict[str, Any] = {"module_dir": builder.module.dir, "module": spec.key, "model": spec.model,
+                             "source": source, "recognised_by": call.by, "count": _count(located, resolver)}
     evidence: dict[str, Location] = {}
+    defaults = _call_defaults(builder, call)
+    defaulted = []
     for attr in spec.inputs:
         if attr in config:
             attrs[attr] = config[attr]
             if (span := located.span(attr)) is not None:
                 evidence[attr] = span
-        elif attr in spec.defaults:
-            attrs[attr] = spec.defaults[attr]
+        elif attr in defaults:
+            attrs[attr] = defaults[attr]
             evidence[attr] = Location(located.path, located.block.line)
+            defaulted.append(attr)
+    attrs["defaulted"] = defaulted
     engine = attrs.get("engine")
     if isinstance(engine, str):
         attrs["engine"] = _ENGINES.get(engine.lower(), engine.lower())
-    _MODULE_HOOKS.get(key, lambda a, e, loc: None)(attrs, evidence, located)
+    if spec.model in _MODELS:
+        _MODELS[spec.model](attrs, evidence, located)
     attrs["config"] = _scrubbed(config)
     builder.nodes[ident] = Node(ident, spec.kind, name, "terraform", f"module:{source}", located.location(),
                                 _scrubbed(attrs), evidence)
@@ -1035,6 +1179,24 @@ def _module_node(builder: _Builder, name: str, located: _Located) -> None:
         if isinstance(host, str) and host:
             builder.hostnames.setdefault(host.lower(), ident)
     _reference_edges(builder, ident, f"module:{source}", spec.kind, located)
+
+
+def _call_defaults(builder: _Builder, call: _Call) -> dict[str, Any]:
+    """What an omitted input is: the module's documented default (known by source); for a local copy the
+    `default` of its own variable (Terraform's rule; a variable without one is required), and the documented
+    default of an input the copy does not declare (it cannot be set, so the module's behaviour is that
+    default's); nothing for a module known only by the inputs a call passes (it may default them otherwise)."""
+    if call.by == "source":
+        return dict(call.spec.defaults)
+    if call.callee is None or builder.repo is None:
+        return {}
+    variables = builder.repo.modules[call.callee].variables
+    found = {name: value for name, value in call.spec.defaults.items() if name not in variables}
+    for name in call.spec.inputs:
+        located = variables.get(name)
+        if located is not None and "default" in located.block.attrs and not has_expr(located.block.attrs["default"]):
+            found[name] = located.block.attrs["default"]
+    return found
 
 
 # Edges whose direction is reversed: the referenced thing contains the referencing one.
@@ -1439,8 +1601,8 @@ def _unlinked(builder: _Builder, types: set[str], attr: str) -> bool:
                 continue
             path = attr or _THROTTLES[type_][0]
             parts = [r.split(".") for r in resolver.refs_through(_raw_at(located.block, path))]
-            if not any((p[0], p[1]) in module.resources or (p[0] == "module" and _registry_module(
-                    module.module_source(p[1]))) for p in parts if p[0] != "data"):
+            if not any((p[0], p[1]) in module.resources or (p[0] == "module" and _recognise(
+                    module, p[1], builder.repo) is not None) for p in parts if p[0] != "data"):
                 return True
     return False
 
@@ -1733,27 +1895,154 @@ _HOOKS: dict[str, Any] = {
 }
 
 
-def _vpc_module(attrs: dict[str, Any], evidence: dict[str, Location], located: _Located) -> None:
-    """How many NAT gateways terraform-aws-modules/vpc creates, following its own rules."""
+# -- models of well-known modules (auditor/knowledge/modules.yaml names them) ----------------------------
+#
+# Each derives, from a call's inputs (what it passes, else the defaults that apply), the answers the rules
+# ask, with the evidence line of each:
+# - network: `zones` (the distinct AZs its subnets use, when known; a data source's zones are placeholder
+#   names such as `data.aws_availability_zones.x.names[0]`), `zones_at_least` (how many AZs at least; a data
+#   source's whole list is at least 2), `private_zones`/`private_zones_at_least` (the same for private
+#   subnets), `nat_enabled`, `nat_per_zone` (True: a NAT in every AZ that has private subnets) or
+#   `nat_zones` (how many AZs at most hold a NAT) with `nat_limit` (the input that caps it);
+# - database: `creates`, `multi_az`, `replica_of`, `availability_type`, `replicas`;
+# - cache: `creates`, `failover` (automatic failover on), `replicas_per_primary`;
+# - cluster: `node_pools` [{name, zones, nodes, input}].
+
+_MOST_ZONES = 6  # the most availability zones an AWS region has (us-east-1): a cap this high caps nothing
+
+
+def _zone_span(value: Any) -> tuple[list[str] | None, int | None]:
+    """(distinct zones, how many at least) of an AZ list: a list of names, or a data source's whole list."""
+    if isinstance(value, ZoneList):
+        return None, 2
+    if isinstance(value, list) and value and all(isinstance(z, str) for z in value):
+        zones = list(dict.fromkeys(value))
+        return zones, len(zones)
+    return None, None
+
+
+def _first_zones(value: Any, count: int) -> tuple[list[str] | None, int | None]:
+    """The zones of `count` subnets placed round-robin over an AZ list (`element(azs, i)`)."""
+    if count <= 0:
+        return [], 0
+    if isinstance(value, ZoneList):
+        return (value.slice(Work(), 0, count), count) if count <= 2 else (None, 2)
+    zones, _ = _zone_span(value)
+    if zones is None:
+        return None, None
+    placed = list(dict.fromkeys(zones[i % len(zones)] for i in range(min(count, len(zones)))))
+    return placed, len(placed)
+
+
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _point(evidence: dict[str, Location], derived: str, *inputs: str) -> None:
+    for key in inputs:
+        if key in evidence:
+            evidence[derived] = evidence[key]
+            return
+
+
+def _vpc_model(attrs: dict[str, Any], evidence: dict[str, Location], located: _Located) -> None:
+    """terraform-aws-modules/vpc: subnet i goes to `element(azs, i)`; `single_nat_gateway` wins over
+    `one_nat_gateway_per_az`; by default each private subnet gets its own NAT gateway."""
     azs, private = attrs.get("azs"), attrs.get("private_subnets")
-    if attrs.get("enable_nat_gateway") is not True:
-        nat: int | None = 0 if attrs.get("enable_nat_gateway") is False else None
-    elif attrs.get("single_nat_gateway") is True:
+    enabled = _flag(attrs.get("enable_nat_gateway"))
+    single = _flag(attrs.get("single_nat_gateway"))
+    attrs["nat_enabled"] = False if attrs.get("create_vpc") is False else enabled
+    if attrs["nat_enabled"] is not True:
+        nat: int | None = 0 if attrs["nat_enabled"] is False else None
+    elif single is True:
         nat = 1
-    elif attrs.get("one_nat_gateway_per_az") is True:
-        nat = len(azs) if isinstance(azs, list) else None
+        attrs["nat_zones"], attrs["nat_limit"] = 1, "single_nat_gateway"
+    elif single is False:
+        attrs["nat_per_zone"] = True
+        nat = None
+        if attrs.get("one_nat_gateway_per_az") is True:
+            nat = len(azs) if isinstance(azs, list) else None
+        elif isinstance(private, list):
+            subnet_lists = [attrs.get(k) for k in ("private_subnets", "database_subnets", "elasticache_subnets")]
+            nat = max((len(s) for s in subnet_lists if isinstance(s, list)), default=None)
     else:
-        subnet_lists = [attrs.get(k) for k in ("private_subnets", "database_subnets", "elasticache_subnets")]
-        nat = max((len(s) for s in subnet_lists if isinstance(s, list)), default=None) if isinstance(
-            private, list) else None
+        nat = None
     attrs["nat_gateways"] = nat
-    for key in ("single_nat_gateway", "enable_nat_gateway", "one_nat_gateway_per_az"):
-        if key in evidence and located.span(key) is not None:
-            evidence["nat_gateways"] = evidence[key]
-            break
+    _point(evidence, "nat_gateways", *(k for k in ("single_nat_gateway", "enable_nat_gateway", "one_nat_gateway_per_az")
+                                       if located.span(k) is not None))
+    _point(evidence, "nat_zones", "single_nat_gateway")
+    if isinstance(private, list):
+        attrs["private_zones"], attrs["private_zones_at_least"] = _first_zones(azs, len(private))
+        _point(evidence, "private_zones", "azs")
+    lists = [attrs.get(k) for k in ("private_subnets", "public_subnets", "database_subnets", "elasticache_subnets")]
+    known = [v for v in lists if isinstance(v, list)]
+    if known:
+        zones, at_least = _first_zones(azs, max(len(v) for v in known))
+        if len(known) == len(lists) or (at_least or 0) >= 2:  # lists we cannot read could only add zones
+            attrs["zones"], attrs["zones_at_least"] = zones, at_least
+            _point(evidence, "zones", "azs")
 
 
-def _aurora_module(attrs: dict[str, Any], evidence: dict[str, Location], located: _Located) -> None:
+def _dynamic_subnets_model(attrs: dict[str, Any], evidence: dict[str, Location], located: _Located) -> None:
+    """cloudposse/dynamic-subnets: subnets in `availability_zone_ids`, else `availability_zones`, else every
+    zone of the region, truncated to `max_subnet_count`; NAT devices (gateways, or instances when only those are
+    enabled) in the first `max_nats` of those AZs; private subnets of other AZs route through them."""
+    ids, names = attrs.get("availability_zone_ids"), attrs.get("availability_zones")
+    zones: list[str] | None
+    at_least: int | None
+    if ids == [] and names == []:
+        zones, at_least = None, 2  # every zone of the region
+        _point(evidence, "zones", "availability_zones")
+    elif isinstance(ids, list) and ids:
+        zones, at_least = _zone_span(ids)
+        _point(evidence, "zones", "availability_zone_ids")
+    elif ids == [] and names is not None:
+        zones, at_least = _zone_span(names)
+        _point(evidence, "zones", "availability_zones")
+    else:
+        zones, at_least = None, None
+    most = attrs.get("max_subnet_count")
+    if isinstance(most, int) and not isinstance(most, bool) and most > 0:
+        if zones is not None:
+            zones = zones[:most]
+            at_least = len(zones)
+        elif at_least is not None:
+            at_least = min(at_least, most)
+    elif most != 0:
+        zones, at_least = None, None
+    attrs["zones"], attrs["zones_at_least"] = zones, at_least
+    attrs["private_zones"], attrs["private_zones_at_least"] = zones, at_least
+    _point(evidence, "private_zones", "zones")
+    gateway = attrs.get("nat_gateway_enabled", _UNSET)
+    instance = attrs.get("nat_instance_enabled", _UNSET)
+    on: bool | None = None
+    if all(v is None or isinstance(v, bool) for v in (gateway, instance)):
+        gateway_on = (gateway is True) if instance is True else (gateway is not False)
+        on = gateway_on or instance is True
+        attrs["nat_device"] = "NAT gateway" if gateway_on else "NAT instance"
+    for switch in ("enabled", "private_subnets_enabled", "ipv4_enabled", "max_nats"):
+        value = attrs.get(switch, _UNSET)
+        if value is False or (switch == "max_nats" and value == 0):
+            on = False
+        elif not (value is True or (switch == "enabled" and value is None) or switch == "max_nats") and on:
+            on = None  # a switch we cannot read
+    attrs["nat_enabled"] = on
+    _point(evidence, "nat_enabled", "nat_gateway_enabled", "nat_instance_enabled")
+    cap = attrs.get("max_nats")
+    if isinstance(cap, int) and not isinstance(cap, bool) and cap > 0:
+        if cap >= _MOST_ZONES or (zones is not None and cap >= len(zones)):
+            attrs["nat_per_zone"] = True
+        else:
+            attrs["nat_zones"], attrs["nat_limit"] = cap, "max_nats"
+            _point(evidence, "nat_zones", "max_nats")
+
+
+def _rds_model(attrs: dict[str, Any], evidence: dict[str, Location], located: _Located) -> None:
+    attrs["creates"] = attrs.get("create_db_instance") is not False
+    attrs["replica_of"] = attrs.get("replicate_source_db")
+
+
+def _aurora_model(attrs: dict[str, Any], evidence: dict[str, Location], located: _Located) -> None:
     instances = attrs.get("instances")
     count = len(instances) if isinstance(instances, dict | list) else None
     if count is None and isinstance(attrs.get("replica_count"), int):
@@ -1762,7 +2051,17 @@ def _aurora_module(attrs: dict[str, Any], evidence: dict[str, Location], located
     attrs["multi_az"] = count > 1 if isinstance(count, int) else None
 
 
-def _eks_module(attrs: dict[str, Any], evidence: dict[str, Location], located: _Located) -> None:
+def _cloud_sql_model(attrs: dict[str, Any], evidence: dict[str, Location], located: _Located) -> None:
+    """terraform-google-modules/sql-db: a `master_instance_name` makes the instance a read replica."""
+    attrs["replica_of"] = attrs.get("master_instance_name")
+    availability = attrs.get("availability_type")
+    attrs["multi_az"] = availability.upper() == "REGIONAL" if isinstance(availability, str) else None
+    _point(evidence, "multi_az", "availability_type")
+    replicas = attrs.get("read_replicas")
+    attrs["replicas"] = len(replicas) + 1 if isinstance(replicas, list) and replicas else None
+
+
+def _eks_model(attrs: dict[str, Any], evidence: dict[str, Location], located: _Located) -> None:
     groups = []
     for key in ("eks_managed_node_groups", "self_managed_node_groups"):
         value = attrs.get(key)
@@ -1779,19 +2078,84 @@ def _eks_module(attrs: dict[str, Any], evidence: dict[str, Location], located: _
     attrs["max_size"] = sum(maxes) if maxes else None
 
 
-def _rds_module(attrs: dict[str, Any], evidence: dict[str, Location], located: _Located) -> None:
-    attrs["replica_of"] = attrs.get("replicate_source_db")
+_UNSET = object()
 
 
-def _elasticache_module(attrs: dict[str, Any], evidence: dict[str, Location], located: _Located) -> None:
+def _elasticache_model(attrs: dict[str, Any], evidence: dict[str, Location], located: _Located) -> None:
+    """terraform-aws-modules/elasticache: a replication group unless `create_cluster` alone (one node);
+    `multi_az_enabled` or cluster mode turn automatic failover on; otherwise `automatic_failover_enabled`,
+    whose null default is the provider's false."""
     nodes = attrs.get("num_cache_clusters", attrs.get("num_cache_nodes"))
     attrs["replicas"] = nodes if isinstance(nodes, int) else None
+    attrs["creates"] = _flag(attrs.get("create", True)) is not False and attrs.get("engine") in ("redis", "valkey")
+    if attrs.get("create_cluster") is True and attrs.get("create_replication_group") is not True:
+        attrs["failover"], attrs["replicas_per_primary"] = False, 0
+        _point(evidence, "failover", "engine")
+        attrs["single_node_cluster"] = True
+        return
+    stated = attrs.get("automatic_failover_enabled", _UNSET)
+    if attrs.get("cluster_mode_enabled") is True or attrs.get("multi_az_enabled") is True:
+        attrs["failover"] = True
+    elif stated is None or isinstance(stated, bool):
+        attrs["failover"] = bool(stated)
+    else:
+        attrs["failover"] = None
+    _point(evidence, "failover", "automatic_failover_enabled")
+    per_group = attrs.get("replicas_per_node_group")
+    attrs["replicas_per_primary"] = per_group if isinstance(per_group, int) else (
+        nodes - 1 if isinstance(nodes, int) and nodes > 0 else None)
 
 
-_MODULE_HOOKS: dict[str, Any] = {
-    "terraform-aws-modules/vpc/aws": _vpc_module,
-    "terraform-aws-modules/rds-aurora/aws": _aurora_module,
-    "terraform-aws-modules/eks/aws": _eks_module,
-    "terraform-aws-modules/rds/aws": _rds_module,
-    "terraform-aws-modules/elasticache/aws": _elasticache_module,
+def _elasticache_redis_model(attrs: dict[str, Any], evidence: dict[str, Location], located: _Located) -> None:
+    """cloudposse/elasticache-redis: cluster mode forces automatic failover on; otherwise
+    `automatic_failover_enabled` decides, over `cluster_size` nodes (one primary, the rest replicas)."""
+    attrs["engine"] = "redis"
+    attrs["creates"] = attrs.get("enabled") is not False and attrs.get("serverless_enabled") is not True
+    if attrs.get("cluster_mode_enabled") is True:
+        attrs["failover"] = True
+        per_group = attrs.get("cluster_mode_replicas_per_node_group")
+        attrs["replicas_per_primary"] = per_group if isinstance(per_group, int) else None
+        _point(evidence, "failover", "cluster_mode_enabled")
+        _point(evidence, "replicas_per_primary", "cluster_mode_replicas_per_node_group")
+        return
+    attrs["failover"] = _flag(attrs.get("automatic_failover_enabled"))
+    _point(evidence, "failover", "automatic_failover_enabled")
+    size = attrs.get("cluster_size")
+    attrs["replicas_per_primary"] = size - 1 if isinstance(size, int) and size > 0 else None
+    _point(evidence, "replicas_per_primary", "cluster_size")
+
+
+def _aks_model(attrs: dict[str, Any], evidence: dict[str, Location], located: _Located) -> None:
+    """Azure/aks: the default node pool in `agents_availability_zones`, each of `node_pools` in its `zones`;
+    null zones leave a pool unpinned (Azure places its nodes anywhere in the region: no one-zone claim)."""
+    pools = [("default", attrs.get("agents_availability_zones", _UNSET), attrs.get("agents_count"),
+              "agents_availability_zones")]
+    extra = attrs.get("node_pools")
+    if isinstance(extra, dict):
+        for key, pool in sorted(extra.items()):
+            if isinstance(pool, dict):
+                pools.append((str(pool.get("name", key)), pool.get("zones"), pool.get("node_count"), "node_pools"))
+    elif extra is not None and "node_pools" in attrs:
+        pools.append(("*", Expr("node_pools"), None, "node_pools"))  # pools we cannot read
+    found = []
+    for name, zones, nodes, source in pools:
+        if zones is _UNSET:
+            continue
+        listed, _ = _zone_span(zones)
+        found.append({"name": name, "zones": listed, "pinned": False if zones is None else (
+            True if listed is not None else None), "nodes": nodes if isinstance(nodes, int) else None,
+            "input": source})
+    attrs["node_pools"] = found
+
+
+_MODELS: dict[str, Any] = {
+    "vpc": _vpc_model,
+    "dynamic_subnets": _dynamic_subnets_model,
+    "rds": _rds_model,
+    "aurora": _aurora_model,
+    "cloud_sql": _cloud_sql_model,
+    "eks": _eks_model,
+    "elasticache": _elasticache_model,
+    "elasticache_redis": _elasticache_redis_model,
+    "aks": _aks_model,
 }

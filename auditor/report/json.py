@@ -11,7 +11,7 @@ from auditor.audit import AuditResult
 from auditor.engine.score import grade_of
 from auditor.model import Diagnostic, Finding, Location
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def location_record(location: Location) -> dict[str, Any]:
@@ -84,6 +84,10 @@ def report_data(result: AuditResult) -> dict[str, Any]:
             "files_audited": len(inventory.files),
             "files_by_kind": dict(sorted(Counter(f.kind for f in inventory.files).items())),
             "skipped": [{"path": s.path, "reason": s.reason} for s in inventory.skipped],
+            "undecided": [
+                {"rule_id": n.rule_id, "subject": n.subject, **location_record(n.location), "missing": n.missing}
+                for n in result.undecided
+            ],
         },
         "suppressed": {
             "total": len(result.suppressed),

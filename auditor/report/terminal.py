@@ -137,7 +137,19 @@ def coverage_line(result: AuditResult) -> str:
         + (f" ({why})" if why else "")
         + f"; {len(result.diagnostics)} diagnostic(s)"
         + f"; {suppression_summary(result)}"
+        + undecided_summary(result)
     )
+
+
+def undecided_summary(result: AuditResult) -> str:
+    """`; 2 undecided (AVAIL001 1, AVAIL003 1)`: what rules could not judge (details in the JSON report)."""
+    counts: dict[str, int] = defaultdict(int)
+    for note in result.undecided:
+        counts[note.rule_id] += 1
+    if not counts:
+        return ""
+    detail = ", ".join(f"{rule} {count}" for rule, count in sorted(counts.items()))
+    return f"; {sum(counts.values())} undecided ({detail})"
 
 
 def suppression_summary(result: AuditResult) -> str:
