@@ -10,8 +10,8 @@ import pytest
 import yaml
 from conftest import FIXTURES
 
-from auditor.model import Edge, Facts, Node, host_ref, node_id
-from auditor.parsers import compose
+from auditor.model import Edge, Facts, Location, Node, host_ref, node_id
+from auditor.parsers import appconfig, compose
 
 SHOP = FIXTURES / "compose-shop"
 LEGACY = FIXTURES / "compose-v2-legacy"
@@ -535,3 +535,149 @@ def test_command_and_entrypoint_launchers_are_tracing_settings() -> None:
     assert tracing("worker") == [("entrypoint", "datadog", line_of(text, "entrypoint:"), "compose")]
     assert tracing("orders") == [("JAVA_TOOL_OPTIONS", "otel", line_of(text, "JAVA_TOOL_OPTIONS"), "java")]
     assert tracing("plain") == []
+
+
+# --- interpolation and what the graph stage needs across files ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("${HOST}:${PORT}", "db:5432"),
+        ("$HOST/x", "db/x"),  # unbraced
+        ("${MISSING}", "${MISSING}"),  # not in .env: the shell may set it, so it stays unresolved
+        ("$MISSING", "$MISSING"),
+        ("${EMPTY:-fallback}|${EMPTY-fallback}", "fallback|"),  # `:-` treats empty as unset, `-` does not
+        ("${MISSING:-redis://${HOST}:6379}", "redis://db:6379"),  # a default interpolated in turn
+        ("${HOST:?set HOST}|${MISSING:?set it}|${EMPTY?}|${EMPTY:?no}", "db|${MISSING:?set it}||${EMPTY:?no}"),
+        ("${HOST:+tls}|${EMPTY:+tls}|${EMPTY+tls}|${MISSING+tls}", "tls||tls|"),
+        ("$${HOST}|$$HOST", "$${HOST}|$$HOST"),  # escaped for compose: a literal `$`
+        ("${a.b}|${A:b}", "${a.b}|${A:b}"),  # not compose syntax: as written
+        ("${HOST", "${HOST"),  # unclosed
+    ],
+)
+def test_interpolation_with_the_project_environment(text: str, expected: str) -> None:
+    variables = {"HOST": "db", "PORT": "5432", "EMPTY": ""}
+    used: set[str] = set()
+    assert compose.interpolate(text, variables, used) == expected
+    assert used <= set(variables)
+
+
+def test_interpolation_stops_when_values_would_outgrow_the_budget() -> None:
+    text = "${BIG}" * 70_000  # each use adds 1 KiB: 70 MB if made
+    assert compose.interpolate(text, {"BIG": "x" * 1024}) == text
+    assert compose.interpolate("${BIG}${BIG}", {"BIG": "x" * 1024}) == "x" * 2048
+
+
+def test_environment_is_kept_as_written_for_the_graph_stage() -> None:
+    text = textwrap.dedent("""\
+        services:
+          api:
+            image: ${REGISTRY:-ghcr.io/shop}/api:${TAG}
+            command: ["opentelemetry-instrument", "uvicorn", "app:app"]
+            deploy:
+              replicas: ${API_REPLICAS}
+            environment:
+              DATABASE_URL: ${DATABASE_URL}
+              CACHE_URL: ${CACHE_URL:-redis://cache:6379}
+              DEBUG: false
+              SENTRY_DSN:
+          cache:
+            image: redis:7
+    """)
+    facts = parse_inline(text)
+    api = facts.extra["services"]["api"]
+    assert [(key, value) for key, value, _ in api["environment"]] == [
+        ("DATABASE_URL", "${DATABASE_URL}"), ("CACHE_URL", "${CACHE_URL:-redis://cache:6379}"),
+        ("DEBUG", "false"), ("SENTRY_DSN", None)]
+    assert api["written"] == {"image": "${REGISTRY:-ghcr.io/shop}/api:${TAG}", "replicas": "${API_REPLICAS}"}
+    assert api["launcher"] == 1
+    (link,) = [edge for edge in facts.edges if edge.kind == "connects_to"]
+    assert (link.target, link.attrs["via"]) == (host_ref("cache"), "environment")
+
+    defs = compose.service_defs(facts)
+    variables = compose.Environment({"DATABASE_URL": "postgres://db:5432/shop", "TAG": "1.4", "API_REPLICAS": "4",
+                                     "SENTRY_DSN": "https://key@o1.ingest.sentry.io/1"},
+                                    {name: Location(".env", line) for line, name in enumerate(
+                                        ["DATABASE_URL", "TAG", "API_REPLICAS", "SENTRY_DSN"], start=1)})
+    node, env_edges = compose.realise(defs["api"], variables)
+    assert node.attrs["image"] == "ghcr.io/shop/api:1.4" and node.attrs["replicas"] == 4
+    assert [s.key for s in node.settings if s.topic == "tracing"][-1] == "command"  # the launcher stays
+    by_target = {edge.target: edge for edge in env_edges}
+    assert by_target[host_ref("db")].location == Location("docker-compose.yml", line_of(text, "DATABASE_URL:"))
+    assert by_target[host_ref("db")].attrs["interpolated_from"] == [".env:1"]
+    assert by_target[host_ref("cache")].attrs.get("interpolated_from") is None
+
+
+def test_an_image_from_the_project_environment_decides_the_kind() -> None:
+    facts = parse_inline("""\
+        services:
+          db:
+            image: ${DB_IMAGE:-ghcr.io/shop/db-proxy:2}
+    """)
+    (db,) = facts.nodes
+    assert db.kind == "service"
+    node, _ = compose.realise(compose.service_defs(facts)["db"], compose.Environment({"DB_IMAGE": "postgres:16"}))
+    assert (node.kind, node.attrs["engine"], node.attrs["containers"][0]["image"]) == (
+        "datastore", "postgres", "postgres:16")
+
+
+def test_extends_naming_a_file_elsewhere_is_not_merged_from_this_file() -> None:
+    facts = parse_inline("""\
+        services:
+          worker:
+            image: local/worker
+          api:
+            extends:
+              file: ../common/docker-compose.yml
+              service: worker
+    """, path="app/docker-compose.yml")
+    assert facts.diagnostics == ()
+    api = nodes(facts)["api"]
+    assert "image" not in api.attrs  # the base is the other file's `worker`, merged in the graph stage
+    assert api.attrs["extends"] == {"service": "worker", "file": "../common/docker-compose.yml"}
+    same = parse_inline("""\
+        services:
+          worker:
+            image: local/worker
+          api:
+            extends: {file: ./docker-compose.yml, service: worker}
+    """, path="app/docker-compose.yml")
+    assert nodes(same)["api"].attrs["image"] == "local/worker"
+
+
+def test_include_entries_are_kept_and_unfollowable_ones_noted() -> None:
+    text = textwrap.dedent("""\
+        include:
+          - ./db/compose.yaml
+          - path: [./payments/compose.yaml, ./payments/compose.dev.yaml]
+            env_file: [./env/payments.env]
+            project_directory: ./payments
+          - oci://registry.example.com/stacks/monitoring:1
+          - ../../outside/compose.yaml
+          - /etc/compose/base.yaml
+          - {env_file: x.env}
+        services:
+          web:
+            image: nginx:1.27
+    """)
+    facts = parse_inline(text, path="deploy/compose.yaml")
+    assert [(d.line, d.code, d.level) for d in facts.diagnostics] == [
+        (line_of(text, "oci://"), "not-followed", "note"), (line_of(text, "../../outside"), "not-followed", "note"),
+        (line_of(text, "/etc/compose"), "not-followed", "note"), (line_of(text, "{env_file"), "parse-error", "warning")]
+    found = compose.includes_of(facts, {})
+    assert [(i.files, i.env_files, i.project_directory, i.location.line) for i in found] == [
+        (("deploy/db/compose.yaml",), ("deploy/db/.env",), "deploy/db", 2),
+        (("deploy/payments/compose.yaml", "deploy/payments/compose.dev.yaml"), ("deploy/env/payments.env",),
+         "deploy/payments", 3),
+    ]
+    assert compose.inside("deploy", "../x.yml") == "x.yml" and compose.inside("deploy", "../../x.yml") is None
+
+
+def test_dotenv_variables_for_interpolation_leave_secrets_out() -> None:
+    facts = appconfig.parse(".env", "DB_HOST=db\nDB_PASSWORD=hunter2\nDATABASE_URL=postgres://app:hunter2@db/app\n"
+                                    "API_TOKEN=abc123\n")
+    assert facts.extra["variables"] == (
+        ("DB_HOST", "db", 1), ("DB_PASSWORD", "***", 2), ("DATABASE_URL", "postgres://app:***@db/app", 3),
+        ("API_TOKEN", "***", 4))
+    assert "variables" not in appconfig.parse("config/application.yml", "server:\n  port: 8080\n").extra

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
+import networkx as nx
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, write_repo
 
 from auditor.graph.build import build_graph
 from auditor.graph.export import to_dot, to_json, to_mermaid
@@ -143,3 +145,131 @@ def test_secret_values_never_reach_the_graph() -> None:
     text = to_json(scan(FIXTURES / "mixed-compose-microservices").graph)
     assert "change-me" not in text
     assert "guest:guest" not in text
+
+
+# --- compose projects across files (graph/compose_projects.py) ----------------------------------------------
+
+
+def _line(repo: str, path: str, needle: str) -> int:
+    """The 1-based line of a fixture file that holds `needle`."""
+    lines = (FIXTURES / repo / path).read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, start=1) if needle in line)
+
+
+def _compose_graph(repo: str) -> nx.MultiDiGraph:
+    return scan(FIXTURES / repo).graph
+
+
+def test_project_env_is_interpolated_into_the_services_that_ask_for_it() -> None:
+    repo = "compose-grpc-dotenv"
+    graph = _compose_graph(repo)
+    edges = _edges(repo)
+    svc = "compose:service:."
+    compose_line = lambda needle: _line(repo, "docker-compose.yml", needle)  # noqa: E731
+    assert {
+        # `KEY: ${VAR}` and `${VAR:?err}`: the .env value, evidence on the compose line
+        (f"{svc}/gateway", "calls", f"{svc}/tracker", "docker-compose.yml", compose_line("TRACKER_GRPC_ADDR: ${")),
+        (f"{svc}/gateway", "calls", f"{svc}/geo", "docker-compose.yml", compose_line("GEO_GRPC_ADDR:?")),
+        # a bare `- DATABASE_URL` takes the .env value
+        (f"{svc}/tracker", "connects_to", f"{svc}/postgres", "docker-compose.yml", compose_line("- DATABASE_URL")),
+        (f"{svc}/tracker", "connects_to", f"{svc}/nats", "docker-compose.yml", compose_line("- NATS_URL=")),
+        # `${VAR:-default}` with VAR absent from .env: the default
+        (f"{svc}/geo", "connects_to", f"{svc}/geo-cache", "docker-compose.yml", compose_line("CACHE_URL")),
+    } <= edges
+    edge = next(e for _, _, e in graph.out_edges(f"{svc}/gateway", data="edge") if e.attrs.get("key") ==
+                "TRACKER_GRPC_ADDR")
+    assert edge.attrs["interpolated_from"] == [f".env:{_line(repo, '.env', 'TRACKER_GRPC_ADDR')}"]
+    assert graph.nodes[f"{svc}/gateway"]["node"].attrs["replicas"] == 3  # `replicas: ${GATEWAY_REPLICAS}`
+    # the .env is nobody's environment: not the broker's, not the database's, not the builds' (context `.`)
+    env = graph.nodes["appconfig:config:.env"]["node"]
+    assert env.attrs["interpolates"] == ["docker-compose.yml"]
+    assert not [e for _, _, e in graph.out_edges(env.id, data="edge") if e.kind == "configures"]
+    assert not list(graph.out_edges(f"{svc}/nats")) and not list(graph.out_edges(f"{svc}/postgres"))
+    assert all(e.location.path != ".env" for u, _, e in graph.edges(data="edge") if u.startswith("compose:"))
+
+
+def test_env_file_keys_yield_to_the_service_environment_and_test_env_files_are_no_service() -> None:
+    repo = "compose-grpc-dotenv"
+    graph = _compose_graph(repo)
+    notifier = "compose:service:./notifier"
+    targets = {(v, e.location.path) for _, v, e in graph.out_edges(notifier, data="edge") if e.kind == "calls"}
+    # `environment: GEO_GRPC_ADDR` wins over the env_file's geo-legacy; the env file's other keys still count
+    assert targets == {("compose:service:./geo", "docker-compose.yml"),
+                       ("compose:service:./tracker", "config/notifier.env")}
+    # .e2e.env (the test runner's addresses) is loaded by no container: it configures nothing, implies nothing
+    assert not [n for _, n in graph.nodes(data="node") if n.attrs.get("implied")]
+    assert not [e for _, _, e in graph.out_edges("appconfig:config:.e2e.env", data="edge") if e.kind == "configures"]
+    assert "fleet-secret" not in to_json(graph)
+
+
+def test_recipe_env_used_only_for_interpolation_is_not_a_service() -> None:
+    repo = "compose-selfhost-recipes"
+    graph = _compose_graph(repo)
+    edges = _edges(repo)
+    assert ("compose:service:wiki/wiki", "connects_to", "compose:service:wiki/wiki-db", "wiki/docker-compose.yml",
+            _line(repo, "wiki/docker-compose.yml", "DB_HOST")) in edges
+    assert graph.nodes["compose:service:wiki/wiki"]["node"].attrs["image"] == "ghcr.io/requarks/wiki:2.5"
+    assert not [n.id for _, n in graph.nodes(data="node") if n.source == "appconfig" and n.kind == "service"]
+    configures = {(u, v) for u, v, e in graph.edges(data="edge") if e.kind == "configures"}
+    # a recipe's .env named in env_file configures that service only; an unmounted php.ini/nginx.conf nothing
+    assert configures == {("appconfig:config:bookmarks/.env", "compose:service:bookmarks/bookmarks")}
+    assert ("compose:service:bookmarks/bookmarks", "connects_to", "compose:service:bookmarks/bookmarks-db",
+            "bookmarks/.env", _line(repo, "bookmarks/.env", "LD_DB_HOST")) in edges
+    assert "change-this-password" not in to_json(graph)
+
+
+def test_include_extends_across_files_and_profiles() -> None:
+    repo = "compose-include-profiles"
+    graph = _compose_graph(repo)
+    edges = _edges(repo)
+    node = lambda ident: graph.nodes[ident]["node"]  # noqa: E731
+    # included files join the includer's project, interpolated with the include's env_file
+    payments = node("compose:service:payments/payments")
+    assert payments.attrs["included_by"] == ["compose.yaml"]
+    assert node("compose:service:monitoring/prometheus").attrs["included_by"] == ["compose.yaml"]
+    assert ("compose:service:payments/payments", "connects_to", "compose:service:payments/payments-db",
+            "payments/compose.yaml", _line(repo, "payments/compose.yaml", "DATABASE_URL")) in edges
+    assert node("appconfig:config:env/payments.env").attrs["interpolates"] == ["payments/compose.yaml"]
+    # an override beside the includer restates the included service: its image, build and environment
+    restated = node("compose:service:./payments")
+    assert restated.attrs["restates"] == "compose:service:payments/payments"
+    assert restated.attrs["build_context"] == "payments" and restated.kind == "service"
+    assert ("compose:service:./storefront", "calls", "compose:service:./payments", "compose.yaml",
+            _line(repo, "compose.yaml", "PAYMENTS_URL")) in edges
+    # extends from another file: the base's build (relative to its file), healthcheck and environment
+    worker = node("compose:service:./worker")
+    assert worker.attrs["build_context"] == "worker"
+    assert worker.evidence["build_context"].path == "common/services.yml"
+    assert worker.attrs["healthcheck"] is True and worker.attrs["restart"] == "unless-stopped"
+    assert set(worker.attrs["env_keys"]) == {"WORKER_CONCURRENCY", "DATABASE_URL", "QUEUE_URL"}
+    assert {("compose:service:./worker", "connects_to", "compose:service:./orders-db", "common/services.yml",
+             _line(repo, "common/services.yml", "DATABASE_URL")),
+            ("compose:service:./worker", "connects_to", "compose:service:./rabbitmq", "compose.yaml",
+             _line(repo, "compose.yaml", "QUEUE_URL"))} <= edges
+    assert node("compose:service:common/go-worker").attrs["extended_by"] == ["compose:service:./worker"]
+    # a profiled service is recorded as such (it does not start by default)
+    assert node("compose:service:./setup").attrs["profiles"] == ["setup"]
+    assert "profiles" not in node("compose:service:./storefront").attrs
+
+
+def test_include_and_extends_across_files_are_bounded(tmp_path: Path) -> None:
+    files = {
+        # a include cycle, and a chain longer than the depth limit
+        "a/compose.yaml": "include: [../b/compose.yaml]\nservices:\n  a:\n    image: shop/a\n",
+        "b/compose.yaml": "include: [../a/compose.yaml]\nservices:\n  b:\n    image: shop/b\n",
+        **{f"chain/{i}/compose.yaml": f"include: [../{i + 1}/compose.yaml]\nservices:\n  s{i}:\n    image: x/s{i}\n"
+           for i in range(12)},
+        "chain/12/compose.yaml": "services:\n  s12:\n    image: x/s12\n",
+        # an extends cycle across two files, and a base that does not exist
+        "x/compose.yaml": "services:\n  x:\n    extends: {file: ../y/compose.yaml, service: y}\n",
+        "y/compose.yaml": "services:\n  y:\n    extends: {file: ../x/compose.yaml, service: x}\n    image: shop/y\n",
+        "z/compose.yaml": "services:\n  z:\n    extends: {file: ../missing.yml, service: q}\n    image: shop/z\n",
+    }
+    graph = scan(write_repo(tmp_path, files)).graph
+    node = lambda ident: graph.nodes[ident]["node"]  # noqa: E731
+    assert node("compose:service:b/b").attrs["included_by"] == ["a/compose.yaml"]
+    assert "included_by" not in node("compose:service:a/a").attrs  # the first file in path order is the project
+    reached = [i for i in range(13) if node(f"compose:service:chain/{i}/s{i}").attrs.get("included_by")]
+    assert reached == list(range(1, 9))  # eight levels of include, then no further
+    assert node("compose:service:x/x").attrs["image"] == "shop/y"
+    assert node("compose:service:z/z").attrs["image"] == "shop/z"

@@ -16,6 +16,7 @@ from typing import cast
 
 import networkx as nx
 
+from auditor.graph.compose_projects import resolve_projects
 from auditor.graph.deployments import assign_deployments
 from auditor.graph.resolve import HostIndex
 from auditor.graph.roles import assign_roles
@@ -24,13 +25,17 @@ from auditor.model import Edge, Facts, Location, Node, Setting, Source, node_id
 # Path parts that sit between a service's directory and its config files.
 _CONFIG_SUBDIRS = ("src/main/resources", "src/main/resources/config", "config", "settings", "instance", "conf")
 _LIFTED_KINDS = ("connects_to", "calls")
+# Config formats that a process reads only when handed the file (an env_file, a mount, a COPY in its image).
+_GIVEN_FORMATS = frozenset({"dotenv", "php", "nginx", "postgres", "mysql"})
+# Env file names that are templates to copy, never loaded: `.env.example`, `.env.sample`, …
+_ENV_TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".tmpl", ".tpl", ".dist")
 _SOURCES = ("terraform", "kubernetes", "compose", "appconfig")
 _EdgeKey = tuple[str, str, str, Location]  # source, target, kind, evidence: one statement, however often read
 
 
 def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
     """The dependency graph of a repository, from the parsers' facts (order-independent)."""
-    all_facts = sorted(facts, key=lambda f: f.path)
+    all_facts = resolve_projects(sorted(facts, key=lambda f: f.path))
     nodes = _merge_nodes(node for f in all_facts for node in f.nodes)
     edges = [edge for f in all_facts for edge in f.edges]
     hostnames: dict[str, str] = {}
@@ -212,21 +217,31 @@ def _attach_app_config(graph: nx.MultiDiGraph) -> None:
     In order: a compose service built from a directory holding the file, or bind-mounting it; a deployed
     service named like the file's service directory; else an implied service for that directory (a repo
     that is just a Django app still has a service: its settings describe it).
+
+    Two kinds of file configure only the containers that are given them. A compose project's `.env` (marked
+    `interpolates` by graph/compose_projects.py) is compose's interpolation source, not an environment: it
+    reaches a service through `env_file:` or a bind mount, never through a build context, a name or an
+    implied service. And a file a process reads only when handed it (`_GIVEN_FORMATS`: env files, php.ini,
+    nginx, postgres and mysql configs) inside a compose project that no container loads configures nothing:
+    it is a test run's env file or a recipe's spare config, not a service of its own.
     """
     configs = [n for _, n in graph.nodes(data="node") if n.source == "appconfig" and n.kind == "config"]
-    compose_owners = _ComposeOwners([n for _, n in graph.nodes(data="node") if n.source == "compose"])
+    compose_nodes = [n for _, n in graph.nodes(data="node") if n.source == "compose"]
+    compose_owners = _ComposeOwners(compose_nodes)
+    compose_dirs = _compose_dirs(compose_nodes)
     deployed = _deployed_by_name(graph)
     orphans: list[tuple[str, Node]] = []
     for config in configs:
         if any(edge.kind == "configures" for _, _, edge in graph.out_edges(config.id, data="edge")):
             continue
         config_dir = posixpath.dirname(config.location.path) or "."
-        owners = compose_owners.of(config)
+        interpolation_source = bool(config.attrs.get("interpolates"))
+        owners = compose_owners.of(config, by_context=not interpolation_source)
         if owners:
             for owner, where, via in owners:
                 graph.add_edge(config.id, owner.id, edge=Edge(config.id, owner.id, "configures", where, {"via": via}))
             continue
-        if not config.settings and not any(graph.out_edges(config.id)):
+        if interpolation_source or (not config.settings and not any(graph.out_edges(config.id))):
             continue
         service_dir = _service_dir(config_dir, config.type)
         named = _owner_by_name(deployed, service_dir)
@@ -235,6 +250,8 @@ def _attach_app_config(graph: nx.MultiDiGraph) -> None:
             where = Location(config.location.path, 1)
             graph.add_edge(config.id, owner.id, edge=Edge(config.id, owner.id, "configures", where, {"via": "name"}))
             continue
+        if config.type in _GIVEN_FORMATS and _within(config_dir, compose_dirs):
+            continue
         orphans.append((service_dir, config))
     sole = _sole_descendants({directory for directory, _ in orphans})
     for directory, config in orphans:
@@ -242,38 +259,91 @@ def _attach_app_config(graph: nx.MultiDiGraph) -> None:
 
 
 class _ComposeOwners:
-    """Compose services by build context and by bind-mounted file, so attaching N configs is not N × M."""
+    """Compose services by build context and by bind-mounted file, so attaching N configs is not N × M.
+
+    A build context holds the file, but the service's own code is where its Dockerfile is: when services
+    share a context (`context: .`, one Dockerfile per service), a file below one service's Dockerfile
+    directory belongs to the services built from that Dockerfile only. An env file reaches an image's
+    process only under a name dotenv loaders read by default (`.env`, `.env.production`, not a template such
+    as `.env.example`), in the context or Dockerfile directory itself; any other env file (`.e2e.env`,
+    `api.env`) is for `env_file:` or for scripts.
+    """
 
     def __init__(self, services: list[Node]) -> None:
         self.by_context: dict[str, list[Node]] = defaultdict(list)
         self.by_mount: dict[str, list[tuple[Node, Location]]] = defaultdict(list)
+        self.dockerfile_dir: dict[str, str] = {}
         for service in services:
             context = service.attrs.get("build_context")
             if isinstance(context, str):
                 self.by_context[posixpath.normpath(context)].append(service)
+                dockerfile = service.attrs.get("dockerfile")
+                if isinstance(dockerfile, str) and not dockerfile.startswith("/"):
+                    self.dockerfile_dir[service.id] = posixpath.normpath(
+                        posixpath.join(context, posixpath.dirname(dockerfile.replace("\\", "/"))))
             for volume in service.attrs.get("volumes") or []:
                 if isinstance(volume, dict) and isinstance(volume.get("repo_path"), str):
                     line = int(volume.get("line") or service.location.line)
                     self.by_mount[volume["repo_path"]].append((service, Location(service.location.path, line)))
 
-    def of(self, config: Node) -> list[tuple[Node, Location, str]]:
-        """Compose services whose build context holds the config file, or that bind-mount it."""
+    def of(self, config: Node, by_context: bool = True) -> list[tuple[Node, Location, str]]:
+        """Compose services whose build context holds the config file (unless `by_context` is False), or that
+        bind-mount it."""
         path = config.location.path
         owners: list[tuple[Node, Location, str]] = []
-        seen: set[str] = set()
-        directory = posixpath.dirname(path) or "."
-        while True:
-            for service in self.by_context.get(directory, []):
-                seen.add(service.id)
-                owners.append((service, service.evidence.get("build_context", service.location), "build_context"))
+        config_dir = directory = posixpath.dirname(path) or "."
+        built: list[tuple[Node, str]] = []  # (service, its build context)
+        while by_context:
+            built.extend((service, directory) for service in self.by_context.get(directory, []))
             if directory == ".":
                 break
             directory = posixpath.dirname(directory) or "."
+        if config.type == "dotenv":
+            loaded = _loaded_by_default(posixpath.basename(path))
+            built = [(service, context) for service, context in built
+                     if loaded and config_dir in (context, self.dockerfile_dir.get(service.id))]
+        else:
+            own = [(len(self.dockerfile_dir[service.id]), service, context) for service, context in built
+                   if service.id in self.dockerfile_dir and self.dockerfile_dir[service.id] != context
+                   and _within(config_dir, {self.dockerfile_dir[service.id]})]
+            if own:
+                deepest = max(length for length, _, _ in own)
+                built = [(service, context) for length, service, context in own if length == deepest]
+        seen: set[str] = set()
+        for service, _ in built:
+            seen.add(service.id)
+            owners.append((service, service.evidence.get("build_context", service.location), "build_context"))
         for service, where in self.by_mount.get(path, []):
             if service.id not in seen:
                 seen.add(service.id)
                 owners.append((service, where, "bind_mount"))
         return sorted(owners, key=lambda owner: owner[0].id)
+
+
+def _loaded_by_default(name: str) -> bool:
+    """An env file name that dotenv loaders read without being told (`.env`, `.env.local`, `.env.production`)."""
+    lower = name.lower()
+    return (lower == ".env" or lower.startswith(".env.")) and not lower.endswith(_ENV_TEMPLATE_SUFFIXES)
+
+
+def _compose_dirs(services: list[Node]) -> set[str]:
+    """The directories of the compose files that define services (each file is a project directory)."""
+    dirs: set[str] = set()
+    for service in services:
+        for where in [str(service.location), *service.attrs.get("defined_at", [])]:
+            path = str(where).rsplit(":", 1)[0]
+            dirs.add(posixpath.dirname(path) or ".")
+    return dirs
+
+
+def _within(directory: str, roots: set[str]) -> bool:
+    """True when `directory` is one of `roots` or below one (one walk up its path)."""
+    while True:
+        if directory in roots:
+            return True
+        if directory in (".", ""):
+            return False
+        directory = posixpath.dirname(directory) or "."
 
 
 def _sole_descendants(directories: set[str]) -> dict[str, str]:
@@ -332,6 +402,8 @@ def _implied_service(graph: nx.MultiDiGraph, config: Node, directory: str) -> No
 def _lift_config_links(graph: nx.MultiDiGraph) -> None:
     """What a config file connects to, the services it configures connect to (evidence: the config line).
 
+    An env file brings a compose service only the keys its own `environment:` does not set: `environment`
+    wins over `env_file` in compose, so that key's link and settings come from the compose line instead.
     Edges already present and each service's settings so far are kept in sets, so a service that thousands
     of config files configure (a compose service built from the repository root) costs one pass, not a
     rescan of its parallel edges and settings per config.
@@ -344,9 +416,10 @@ def _lift_config_links(graph: nx.MultiDiGraph) -> None:
         service: Node = graph.nodes[service_id]["node"]
         if edge.kind != "configures" or config.kind != "config" or service.kind == "config":
             continue
+        shadowed = set(service.attrs.get("env_keys") or []) if edge.attrs.get("via") == "env_file" else set()
         for _, target, link_data in list(graph.out_edges(config_id, data=True)):
             link: Edge = link_data["edge"]
-            if link.kind not in _LIFTED_KINDS or target == service_id:
+            if link.kind not in _LIFTED_KINDS or target == service_id or link.attrs.get("key") in shadowed:
                 continue
             key = (service_id, target, link.kind, link.location)
             if key not in present:
@@ -357,7 +430,7 @@ def _lift_config_links(graph: nx.MultiDiGraph) -> None:
             if service_id not in settings:
                 settings[service_id] = (list(service.settings), set(service.settings))
             merged, known = settings[service_id]
-            extra = [setting for setting in config.settings if setting not in known]
+            extra = [setting for setting in config.settings if setting not in known and setting.key not in shadowed]
             merged.extend(extra)
             known.update(extra)
     for service_id, (merged, _) in settings.items():

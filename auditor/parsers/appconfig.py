@@ -6,7 +6,9 @@ per host it names. Python settings are read with `ast`, never imported; node-con
 (they would need execution). Framework defaults that rules depend on are recorded as settings located at
 line 1 with a key like "(django default)" when the file clearly is such a module and does not say otherwise.
 
-Node attrs: `framework`, `dir` (POSIX dirname of the file, "." at the root).
+Node attrs: `framework`, `dir` (POSIX dirname of the file, "." at the root); `interpolates` (set by the
+graph stage on a compose project's `.env`: the compose files it is the interpolation source of). A dotenv
+file's `Facts.extra["variables"]` holds (name, value, line) for that interpolation, secret values left out.
 Entry keys: nested keys joined with dots, list items as `[i]`; Rails database.yml keys are prefixed with
 `database.`; nginx keys are the block path (`http.server.location(/api).proxy_read_timeout`); Python class
 attributes (`class ProductionConfig: X = 1`) are `ProductionConfig.X`. Problems are "line N: message".
@@ -24,6 +26,7 @@ from typing import Any
 
 from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
 from auditor.parsers.numbers import MAX_DIGITS, int_value, integer, real, tame
+from auditor.parsers.redact import REDACTED, SECRET_WORD, url_credentials
 from auditor.parsers.settings import Entry, interpret
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 
@@ -34,6 +37,7 @@ _DJANGO = re.compile(r"^settings([-_.][\w.-]*)?\.py$", re.IGNORECASE)
 _NGINX_DIRS = {"nginx", "conf.d", "sites-available", "sites-enabled", "nginx.d", "openresty"}
 _PROBLEM_LINE = re.compile(r"^line (\d+): ")
 _NGINX_MAX_DEPTH = 64
+_SECRET_NAME = re.compile(SECRET_WORD, re.IGNORECASE)
 _PROBLEM_CODE = re.compile(r"^\[([a-z-]+)\] ")  # a bound that was hit: `[too-deep] …`, `[limit] …`
 
 
@@ -1129,4 +1133,20 @@ def _parse(path: str, text: str) -> Facts:
         for link in result.links
     )
     diagnostics = tuple(_diagnostic(path, p) for p in problems)
-    return Facts(path, "appconfig", (node,), edges, diagnostics)
+    extra = {"variables": _variables(entries)} if framework == "dotenv" else {}
+    return Facts(path, "appconfig", (node,), edges, diagnostics, extra=extra)
+
+
+def _variables(entries: list[Entry]) -> tuple[tuple[str, str, int], ...]:
+    """A dotenv file as compose reads it for interpolation: (name, value, line), in file order. Secret values
+    are not kept (a secret-looking name's value, a URL's password): facts are cached on disk and never need
+    them, since a password is not an address."""
+    found: list[tuple[str, str, int]] = []
+    for entry in entries:
+        if not entry.key or not isinstance(entry.value, str):
+            continue
+        value = url_credentials(entry.value)
+        if "://" not in value and _SECRET_NAME.search(entry.key):
+            value = REDACTED
+        found.append((entry.key, value, entry.location.line))
+    return tuple(found)

@@ -3,9 +3,17 @@
 A compose "project" is the file's directory, so `docker-compose.yml` and `docker-compose.override.yml`
 side by side name the same node ids and the graph stage merges them. Nothing is read beyond the file:
 `env_file`s become `configures` edges from the app-config node of that path (the appconfig parser reads
-the file), and hosts named in `environment` become `host:` edges that the graph stage resolves.
-Settings come from `environment`, plus a `tracing` setting when `command`/`entrypoint` starts the process
-under a tracer (`opentelemetry-instrument`, `ddtrace-run`, `-javaagent:…`; see `settings.command_tracing`).
+the file), and hosts named in `environment` become `host:` edges (tagged `via: environment`) that the graph
+stage resolves. Settings come from `environment`, plus a `tracing` setting when `command`/`entrypoint` starts
+the process under a tracer (`opentelemetry-instrument`, `ddtrace-run`, `-javaagent:…`; see
+`settings.command_tracing`).
+
+Values are interpolated here with defaults only (`${VAR:-default}`); what the project `.env` sets, other
+files `include:`d, and `extends` of a service in another file are applied across files by
+graph/compose_projects.py, with the functions at the end of this module (`realise`, `extend`,
+`includes_of`). For that, `Facts.extra` keeps `services` {name: {environment: ((key, value as written or
+None, Location), …), launcher: how many of the node's settings come from command/entrypoint, written:
+{image/replicas/scale: text with a variable}}} and `include` (the entries as written).
 
 Node attributes (besides the shared ones in ARCHITECTURE.md):
   image, engine (datastore/cache/queue/storage/pooler product, e.g. "postgres"), build_context (repo-relative
@@ -26,13 +34,17 @@ Node attributes (besides the shared ones in ARCHITECTURE.md):
   profiles, secrets/configs (names only), containers (one dict, the shape Kubernetes workloads use),
   workload_kind ("compose-service"), extends, override_file (True in a *.override.* file: attributes
   not stated there are omitted, not defaulted, so they cannot mask the base file's values on merge).
+  Set by the graph stage: included_by (top-level compose files whose project `include:`s this file),
+  extended_by (services that extend this one from another file), restates (the included service that a
+  file beside the includer restates without an image or build).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -117,6 +129,8 @@ _MAX_PORT_RANGE = 256
 # Defaults nested in defaults (`${A:-${B:-x}}`) that are followed: each level re-reads the rest of the text and
 # recurses, so 4,000 levels took 8 s and 1,000 overflowed the stack. Real files nest two or three.
 _MAX_INTERPOLATION = 16
+# Characters that variable values may add to one interpolated value (a value used 100,000 times in a 2 MB file).
+_MAX_SUBSTITUTED = 64 * 1024
 # Services in one `extends` chain that are merged (real files chain two or three).
 _MAX_EXTENDS = 32
 _ALWAYS_KEPT = ("aliases", "workload_kind")
@@ -218,8 +232,7 @@ class _Parser:
         if isinstance(root.get("name"), str):
             self.extra["project_name"] = root["name"]
         if "include" in root:
-            self.problem("`include:` is not followed; the included files are audited on their own", root.line_of(
-                "include"), code="not-followed", level="note")
+            self.includes(root)
         services = root.get("services")
         if services is None:
             if "services" in root:
@@ -250,6 +263,36 @@ class _Parser:
             self.nodes.append(Node(self.service_id(name), kind, name, "compose", "service", loc, attrs, evidence,
                                    node_settings))
 
+    def includes(self, root: YMap) -> None:
+        """`include:` entries as written, for the graph stage to follow (paths are interpolated there, with the
+        project's variables); one that cannot be followed (remote, absolute, outside the repository) is a note."""
+        value = root.get("include")
+        if not isinstance(value, YList):
+            self.problem("`include` must be a list", root.line_of("include"), level="warning")
+            return
+        found: list[dict[str, Any]] = []
+        for index, item in enumerate(value):
+            line = value.line_of(index)
+            project = None
+            if isinstance(item, str):
+                paths, env_files = [item], []
+            elif isinstance(item, dict):
+                paths, env_files = _strings(item.get("path")), _strings(item.get("env_file"))
+                project = item.get("project_directory") if isinstance(item.get("project_directory"), str) else None
+            else:
+                paths, env_files = [], []
+            if not paths:
+                self.problem("an `include` entry needs a path", line, level="warning")
+                continue
+            followed = [path for path in paths if inside(self.scope, interpolate(path)) is not None]
+            if len(followed) < len(paths):
+                self.problem("an included file outside the repository (remote, absolute or above its root) is "
+                             "not followed", line, code="not-followed", level="note")
+            if followed:
+                found.append({"paths": tuple(followed), "env_files": tuple(env_files), "project_directory": project,
+                              "line": line})
+        self.extra["include"] = found
+
     def resolve_extends(self, name: str, raw: Any, seen: set[str]) -> YMap | None:
         """The service definition with a same-file `extends:` base merged under it (each service is resolved
         once: a chain of a thousand was resolved again from every link, and overflowed the stack)."""
@@ -273,8 +316,8 @@ class _Parser:
         if not isinstance(base_name, str):
             self.problem(f"service `{name}`: `extends` needs a `service`", raw.line_of("extends"), level="warning")
             return raw
-        if other_file is not None and posixpath.basename(str(other_file)) != posixpath.basename(self.path):
-            return raw  # another file: recorded as an attribute, not merged (a parser reads one file)
+        if other_file is not None and self.repo_path(interpolate(str(other_file))) != self.path:
+            return raw  # another file: recorded as an attribute, merged in the graph stage (graph/compose_projects.py)
         if name in seen or base_name in seen or base_name == name:
             self.problem(f"service `{name}`: `extends` cycle through `{base_name}`", raw.line_of("extends"))
             return raw
@@ -318,7 +361,8 @@ class _Parser:
         self.healthcheck(spec, attrs, stated)
         self.restart(spec, attrs, evidence)
         self.volumes(spec, attrs, stated)
-        entries = self.environment(name, spec, attrs, stated)
+        written = self.environment(name, spec, attrs, stated)
+        entries = [Entry(key, None if value is None else interpolate(value), where) for key, value, where in written]
         self.env_files(sid, spec, attrs, stated)
         self.labels(spec, attrs, stated)
         self.networks(spec, attrs, stated)
@@ -346,19 +390,12 @@ class _Parser:
         if "extends" in attrs:
             stated("extends", "extends", raw)
         self.connections(spec, attrs, entries, evidence)
-        attrs["containers"] = [
-            {
-                "name": name,
-                "image": attrs.get("image"),
-                "ports": attrs.get("ports", []),
-                "requests": attrs.get("requests", {"cpu": None, "memory": None}),
-                "limits": attrs.get("limits", {"cpu": None, "memory": None}),
-                "readiness": attrs.get("healthcheck") is True,
-                "liveness": attrs.get("healthcheck") is True,
-            }
-        ]
+        attrs["containers"] = _containers(name, attrs)
         self.dependencies(sid, name, spec, aliases)
-        node_settings = self.interpret(sid, entries) + self.launcher_settings(spec)
+        launcher = self.launcher_settings(spec)
+        node_settings = self.interpret(sid, entries) + launcher
+        self.extra.setdefault("services", {})[name] = {
+            "environment": tuple(written), "launcher": len(launcher), "written": _written_scalars(spec)}
         if self.override:
             attrs = {key: value for key, value in attrs.items() if key in evidence or key in _ALWAYS_KEPT}
             attrs["override_file"] = True
@@ -568,15 +605,16 @@ class _Parser:
             mount["repo_path"] = self.repo_path(source)
         return mount
 
-    def environment(self, name: str, spec: YMap, attrs: dict[str, Any], stated: Any) -> list[Entry]:
-        entries: list[Entry] = []
+    def environment(self, name: str, spec: YMap, attrs: dict[str, Any], stated: Any) -> list[RawEntry]:
+        """The environment as written (values before interpolation; None for a key with no value)."""
+        entries: list[RawEntry] = []
         env = spec.get("environment")
         attrs["env_keys"] = []
         if env is None:
             return entries
         if isinstance(env, YMap):
             for key, value in env.items():
-                entries.append(Entry(str(key), _env_value(value), self.at(env, key)))
+                entries.append((str(key), _env_raw(value), self.at(env, key)))
         elif isinstance(env, YList):
             for index, item in enumerate(env):
                 if not isinstance(item, str):
@@ -584,13 +622,12 @@ class _Parser:
                                  env.line_of(index), level="warning")
                     continue
                 key, sep, value = item.partition("=")
-                entries.append(Entry(key.strip(), _interpolate(value) if sep else None,
-                                     self.line(env.line_of(index))))
+                entries.append((key.strip(), value if sep else None, self.line(env.line_of(index))))
         else:
             self.problem(f"service `{name}`: `environment` must be a list or a mapping", spec.line_of("environment"),
                          level="warning")
             return entries
-        attrs["env_keys"] = [entry.key for entry in entries]
+        attrs["env_keys"] = [key for key, _, _ in entries]
         stated("env_keys", "environment")
         return entries
 
@@ -665,15 +702,7 @@ class _Parser:
             if match and digits(match.group(1)) is not None:
                 attrs["max_connections"] = digits(match.group(1))
                 evidence["max_connections"] = self.at(spec, "command")
-        for entry in entries:
-            value = _int(entry.value)
-            if value is None:
-                continue
-            for pattern, attr in ((_MAX_CONN_ENV, "max_connections"), (_MAX_CLIENT_CONN_ENV, "max_client_conn"),
-                                  (_POOL_SIZE_ENV, "pool_size")):
-                if pattern.search(entry.key) and attr not in attrs:
-                    attrs[attr] = value
-                    evidence[attr] = entry.location
+        _env_connections(attrs, evidence, entries)
 
     def dependencies(self, sid: str, name: str, spec: YMap, aliases: dict[str, list[str]]) -> None:
         depends = spec.get("depends_on")
@@ -740,21 +769,303 @@ class _Parser:
 
     def interpret(self, sid: str, entries: list[Entry]) -> tuple[Setting, ...]:
         """Settings of the service, and an edge per host its environment names."""
-        if not entries:
-            return ()
-        try:
-            result = settings.interpret(entries)
-        except Exception as error:  # noqa: BLE001 - a defect in the interpreter must not lose the nodes
-            self.problem(f"could not interpret the environment ({type(error).__name__}: {error})",
-                         entries[0].location.line, code="internal-error", level="warning")
-            return ()
-        for link in result.links:
-            attrs: dict[str, Any] = {"target_kind": link.target_kind, "scheme": link.scheme, "port": link.port,
-                                     "key": link.key}
-            if link.database:
-                attrs["database"] = link.database
-            self.edges.append(Edge(sid, host_ref(link.host), link.kind, link.location, attrs))
-        return tuple(result.settings)
+        edges, found, problem = _environment_facts(sid, entries, {})
+        if problem is not None:
+            self.diagnostics.append(problem)
+        self.edges.extend(edges)
+        return found
+
+
+# --- across files: what the graph stage asks of compose (graph/compose_projects.py) ----------------------------
+
+RawEntry = tuple[str, str | None, Location]  # an environment entry as written: key, value (None: none), line
+
+
+@dataclass(frozen=True)
+class Environment:
+    """The variables a compose file is interpolated with (its project's `.env`), and the line setting each."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    locations: dict[str, Location] = field(default_factory=dict)
+
+    def filled_from(self, other: Environment) -> Environment:
+        """These variables, with those of `other` that these do not set (compose-go's `Mapping.Merge`)."""
+        values, locations = dict(self.values), dict(self.locations)
+        for name, value in other.values.items():
+            if name not in values:
+                values[name] = value
+                locations[name] = other.locations[name]
+        return Environment(values, locations)
+
+
+@dataclass(frozen=True)
+class ServiceDef:
+    """One service as the graph stage combines it across files: its node, its environment as written, the
+    env files it loads (`configures` edges into it), the settings its command/entrypoint implies, and the
+    scalars (`image`, replica count) written with a variable."""
+
+    node: Node
+    environment: tuple[RawEntry, ...] = ()
+    env_files: tuple[Edge, ...] = ()
+    launcher: tuple[Setting, ...] = ()
+    written: dict[str, str] = field(default_factory=dict)
+    extended: bool = False  # a base from another file was merged in
+
+
+@dataclass(frozen=True)
+class Include:
+    """One `include:` entry, resolved: the compose files (the first is the main one, the others its overrides),
+    the env files that give them their variables, and the project directory their paths are relative to."""
+
+    files: tuple[str, ...]
+    env_files: tuple[str, ...]
+    project_directory: str
+    location: Location
+
+
+def inside(scope: str, path: str) -> str | None:
+    """`path` written in a compose file of directory `scope` → a repo-relative path, or None when it is remote,
+    absolute or above the repository root (nothing outside the audited repository is read)."""
+    path = path.replace("\\", "/").strip()
+    if not path or _REMOTE_CONTEXT.match(path) or path.startswith(("/", "~", "$")) or _WINDOWS_PATH.match(path):
+        return None
+    joined = posixpath.normpath(posixpath.join(scope, path))
+    if joined == ".." or joined.startswith("../"):
+        return None
+    return joined
+
+
+def service_defs(facts: Facts) -> dict[str, ServiceDef]:
+    """The services of one compose file's facts, by name."""
+    info = facts.extra.get("services")
+    info = info if isinstance(info, dict) else {}
+    env_files: dict[str, list[Edge]] = {}
+    for edge in facts.edges:
+        if edge.kind == "configures" and edge.attrs.get("via") == "env_file":
+            env_files.setdefault(edge.target, []).append(edge)
+    defs: dict[str, ServiceDef] = {}
+    for node in facts.nodes:
+        data = info.get(node.name)
+        data = data if isinstance(data, dict) else {}
+        count = data.get("launcher", 0)
+        count = count if isinstance(count, int) and 0 < count <= len(node.settings) else 0
+        written = data.get("written")
+        defs[node.name] = ServiceDef(
+            node,
+            tuple(data.get("environment") or ()),
+            tuple(env_files.get(node.id, ())),
+            node.settings[len(node.settings) - count :] if count else (),
+            dict(written) if isinstance(written, dict) else {},
+        )
+    return defs
+
+
+def includes_of(facts: Facts, variables: Mapping[str, str]) -> list[Include]:
+    """The `include:` entries of a compose file, paths interpolated with `variables` and confined to the repo.
+
+    Per the Compose Specification: the project directory of an included file is its own directory unless
+    `project_directory` says otherwise; its variables come from `env_file` (relative to the including file),
+    by default the `.env` of that project directory.
+    """
+    scope = posixpath.dirname(facts.path) or "."
+    found: list[Include] = []
+    for entry in facts.extra.get("include") or []:
+        if not isinstance(entry, dict):
+            continue
+        files = tuple(path for path in (inside(scope, interpolate(str(p), variables)) for p in entry.get("paths", ()))
+                      if path is not None)
+        if not files:
+            continue
+        written = entry.get("project_directory")
+        project = inside(scope, interpolate(written, variables)) if isinstance(written, str) else None
+        project = project or posixpath.dirname(files[0]) or "."
+        env_files = tuple(path for path in (inside(scope, interpolate(str(p), variables))
+                                            for p in entry.get("env_files", ())) if path is not None)
+        if not entry.get("env_files"):
+            env_files = (posixpath.normpath(posixpath.join(project, ".env")),)
+        found.append(Include(files, env_files, project, Location(facts.path, int(entry.get("line") or 1))))
+    return found
+
+
+def extends_file(facts: Facts, service: ServiceDef, variables: Mapping[str, str]) -> tuple[str, str] | None:
+    """(repo path, service name) of the base a service `extends` in another file, or None."""
+    extends = service.node.attrs.get("extends")
+    if not isinstance(extends, dict) or not isinstance(extends.get("file"), str) \
+            or not isinstance(extends.get("service"), str):
+        return None
+    path = inside(posixpath.dirname(facts.path) or ".", interpolate(extends["file"], variables))
+    if path is None or path == facts.path:
+        return None
+    return path, extends["service"]
+
+
+def extend(child: ServiceDef, base: ServiceDef) -> ServiceDef:
+    """`extends` across files: what the base states and the child does not, the child gets (with the base's
+    evidence line); environment and labels merge by key, ports and env files add up, volumes merge by mount
+    path; the rest the child states wins. Keys that name other services (`depends_on`, links) are never
+    shared (a base that has them is refused by compose), so only the node and its own facts are merged."""
+    node, other = child.node, base.node
+    attrs, evidence = dict(node.attrs), dict(node.evidence)
+    image_stated = "image" in node.evidence or "build_context" in node.evidence
+    for key, where in other.evidence.items():
+        if key not in other.attrs or (image_stated and key in ("engine", "image", "build_context", "dockerfile")):
+            continue
+        if key in node.evidence:
+            attrs[key] = _merged_attr(key, other.attrs[key], node.attrs.get(key))
+        else:
+            attrs[key] = other.attrs[key]
+            evidence[key] = where
+    if not image_stated and "dockerfile" in other.attrs:
+        attrs["dockerfile"] = other.attrs["dockerfile"]  # stated with `build`, which carries the evidence
+    kind = node.kind if image_stated else other.kind
+    if not attrs.get("override_file"):
+        attrs["containers"] = _containers(node.name, attrs)
+    own_keys = {key for key, _, _ in child.environment}
+    environment = tuple(entry for entry in base.environment if entry[0] not in own_keys) + child.environment
+    env_files = tuple(dataclasses.replace(edge, target=node.id) for edge in base.env_files) + child.env_files
+    states_launch = "command" in node.evidence or "entrypoint" in node.evidence
+    launcher = child.launcher if states_launch or child.launcher else base.launcher
+    written = {key: value for key, value in base.written.items()
+               if ("image" if key == "image" else "replicas") not in node.evidence}
+    written.update(child.written)
+    merged = dataclasses.replace(node, kind=kind, attrs=attrs, evidence=evidence)
+    return ServiceDef(merged, environment, env_files, launcher, written, extended=True)
+
+
+def realise(service: ServiceDef, variables: Environment,
+            by_file: Mapping[str, Environment] | None = None) -> tuple[Node, list[Edge]]:
+    """The node and environment edges of a service, its environment and `image`/replica count interpolated
+    with the project's variables (or, for what is written in a file of `by_file`, with that file's: an
+    included file keeps the variables it was included with). An edge made from an interpolated value keeps
+    the compose line as its evidence (where the service asks for the value, and where a suppression comment
+    goes) and names the `.env` lines that supplied it in `interpolated_from`."""
+    by_file = by_file or {}
+    node = service.node
+    entries: list[Entry] = []
+    origins: dict[str, list[str]] = {}
+    for key, written, where in service.environment:
+        chosen = by_file.get(where.path, variables)
+        values = chosen.values
+        used: set[str] = set()
+        if written is None:  # `- KEY` / `KEY:`: the value compose has for KEY, from the shell or the .env
+            value = values.get(key)
+            if key in values:
+                used.add(key)
+        else:
+            value = interpolate(written, values, used)
+        entries.append(Entry(key, value, where))
+        if used:
+            origins[key] = sorted(str(chosen.locations[name]) for name in used)
+    edges, found, _ = _environment_facts(node.id, entries, origins)
+    attrs, evidence, kind = dict(node.attrs), dict(node.evidence), node.kind
+
+    def values_at(attr: str) -> dict[str, str]:
+        where = evidence.get(attr)
+        return (by_file.get(where.path, variables) if where is not None else variables).values
+
+    if "image" in service.written:
+        image = interpolate(service.written["image"], values_at("image"))
+        attrs["image"] = image
+        engine = engine_of(image)
+        attrs.pop("engine", None)
+        evidence.pop("engine", None)
+        kind = "service" if kind in ("datastore", "cache", "queue", "storage", "proxy") else kind
+        if engine is not None:
+            attrs["engine"], kind = engine
+            if "image" in evidence:
+                evidence["engine"] = evidence["image"]
+    count = service.written.get("replicas") or (
+        service.written.get("scale") if attrs.get("replicas") is None and attrs.get("deploy_mode") != "global"
+        else None)
+    if count is not None:
+        attrs["replicas"] = _int(interpolate(count, values_at("replicas")))
+    env_lines = {where for _, _, where in service.environment}
+    for attr in _ENV_CONNECTION_ATTRS:
+        if evidence.get(attr) in env_lines:
+            attrs.pop(attr, None)
+            evidence.pop(attr, None)
+    _env_connections(attrs, evidence, entries)
+    if not attrs.get("override_file"):  # an override states only what it states (see `_merge_nodes`)
+        attrs["containers"] = _containers(node.name, attrs)
+    realised = dataclasses.replace(node, kind=kind, attrs=attrs, evidence=evidence,
+                                   settings=found + service.launcher)
+    return realised, edges
+
+
+def _merged_attr(key: str, base: Any, own: Any) -> Any:
+    """One attribute both the base and the extending service state."""
+    if key in ("ports", "published_ports", "env_files", "env_keys", "profiles") and isinstance(base, list) \
+            and isinstance(own, list):
+        return [*(item for item in base if item not in own), *own]
+    if key == "volumes" and isinstance(base, list) and isinstance(own, list):
+        targets = {volume.get("mount_path") for volume in own if isinstance(volume, dict)}
+        return [*(v for v in base if not isinstance(v, dict) or v.get("mount_path") not in targets), *own]
+    if key == "labels" and isinstance(base, dict) and isinstance(own, dict):
+        return {**base, **own}
+    return own
+
+
+def _environment_facts(sid: str, entries: list[Entry], origins: Mapping[str, list[str]]
+                       ) -> tuple[list[Edge], tuple[Setting, ...], Diagnostic | None]:
+    """An edge per host the environment names (tagged `via: environment`) and the settings it states."""
+    if not entries:
+        return [], (), None
+    try:
+        result = settings.interpret(entries)
+    except Exception as error:  # noqa: BLE001 - a defect in the interpreter must not lose the nodes
+        where = entries[0].location
+        return [], (), Diagnostic(where.path, f"could not interpret the environment ({type(error).__name__}: "
+                                              f"{error})", where.line, "internal-error", "warning")
+    edges: list[Edge] = []
+    for link in result.links:
+        attrs: dict[str, Any] = {"target_kind": link.target_kind, "scheme": link.scheme, "port": link.port,
+                                 "key": link.key, "via": "environment"}
+        if link.database:
+            attrs["database"] = link.database
+        if link.key in origins:
+            attrs["interpolated_from"] = origins[link.key]
+        edges.append(Edge(sid, host_ref(link.host), link.kind, link.location, attrs))
+    return edges, tuple(result.settings), None
+
+
+_ENV_CONNECTION_ATTRS = ("max_connections", "max_client_conn", "pool_size")
+
+
+def _env_connections(attrs: dict[str, Any], evidence: dict[str, Location], entries: list[Entry]) -> None:
+    """max_connections, max_client_conn and pool_size from `*_MAX_CONNECTIONS`-style variables, unless set."""
+    for entry in entries:
+        value = _int(entry.value)
+        if value is None:
+            continue
+        for pattern, attr in ((_MAX_CONN_ENV, "max_connections"), (_MAX_CLIENT_CONN_ENV, "max_client_conn"),
+                              (_POOL_SIZE_ENV, "pool_size")):
+            if pattern.search(entry.key) and attr not in attrs:
+                attrs[attr] = value
+                evidence[attr] = entry.location
+
+
+def _containers(name: str, attrs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The one container of a compose service, in the shape Kubernetes workloads use."""
+    return [
+        {
+            "name": name,
+            "image": attrs.get("image"),
+            "ports": attrs.get("ports", []),
+            "requests": attrs.get("requests", {"cpu": None, "memory": None}),
+            "limits": attrs.get("limits", {"cpu": None, "memory": None}),
+            "readiness": attrs.get("healthcheck") is True,
+            "liveness": attrs.get("healthcheck") is True,
+        }
+    ]
+
+
+def _strings(value: Any) -> list[str]:
+    """A string or a list of strings (other items dropped)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, str)]
+    return []
 
 
 # --- values ------------------------------------------------------------------------------------------------
@@ -795,10 +1106,38 @@ def _overlay(base: YMap, top: YMap) -> YMap:
     return merged
 
 
-def _interpolate(text: str, level: int = 0) -> str:
-    """`${VAR:-default}` and `${VAR-default}` → default (recursively, up to `_MAX_INTERPOLATION` defaults
-    inside defaults); other forms are left as written."""
-    if "${" not in text or level >= _MAX_INTERPOLATION:
+def interpolate(text: str, variables: Mapping[str, str] | None = None, used: set[str] | None = None) -> str:
+    """Compose interpolation (Compose Specification, "Interpolation") with `variables` as the project
+    environment: the `.env` of the project directory. Names whose value was taken are added to `used`.
+
+    A variable that `variables` does not set is one we cannot see (the shell may set it): `${VAR}`, `$VAR`,
+    `${VAR?err}` and `${VAR:?err}` stay as written, unresolved, so rules can say they could not judge, while
+    `${VAR:-default}`/`${VAR-default}` give the default and `${VAR:+alt}`/`${VAR+alt}` give nothing, as compose
+    does for an unset variable. `$$` (a literal `$`) stays as written. Defaults nested in defaults are followed
+    `_MAX_INTERPOLATION` levels deep; when values would add more than `_MAX_SUBSTITUTED` characters the text is
+    returned as written.
+    """
+    if "$" not in text:
+        return text
+    budget = [_MAX_SUBSTITUTED]
+    try:
+        return _interpolate_level(text, variables or {}, used if used is not None else set(), budget, 0)
+    except _TooLong:
+        return text
+
+
+def _interpolate(text: str) -> str:
+    """Interpolation with no project environment: defaults only."""
+    return interpolate(text)
+
+
+class _TooLong(Exception):
+    """Substituted values outgrew `_MAX_SUBSTITUTED`."""
+
+
+def _interpolate_level(text: str, variables: Mapping[str, str], used: set[str], budget: list[int],
+                       level: int) -> str:
+    if level >= _MAX_INTERPOLATION:
         return text
     out: list[str] = []
     index = 0
@@ -806,25 +1145,61 @@ def _interpolate(text: str, level: int = 0) -> str:
         if token.start() < index:
             continue  # inside a `${…}` already read
         out.append(text[index : token.start()])
+        index = token.end()
         if token.group() == "$$":
             out.append("$$")
-            index = token.end()
-            continue
-        end = _closing_brace(text, token.start())
-        if end < 0:
-            out.append(text[token.start() :])
-            return "".join(out)
-        body = text[token.start() + 2 : end]
-        match = _DEFAULTED.match(body)
-        out.append(_interpolate(match.group(2), level + 1) if match else text[token.start() : end + 1])
-        index = end + 1
+        elif token.group(1) is not None:  # $VAR
+            out.append(_value(token.group(1), variables, used, budget) if token.group(1) in variables
+                       else token.group())
+        else:
+            end = _closing_brace(text, token.start())
+            if end < 0:
+                out.append(text[token.start() :])
+                return "".join(out)
+            replaced = _substitute(text[token.start() + 2 : end], variables, used, budget, level)
+            out.append(text[token.start() : end + 1] if replaced is None else replaced)
+            index = end + 1
     out.append(text[index:])
     return "".join(out)
 
 
-_DOLLAR = re.compile(r"\$\$|\$\{")
+def _substitute(body: str, variables: Mapping[str, str], used: set[str], budget: list[int],
+                level: int) -> str | None:
+    """The value of one `${…}` body, or None to leave it as written."""
+    match = _BRACED.match(body)
+    if match is None:
+        return None  # not compose syntax (`${a.b}`, `${A:b}`): compose would refuse it; keep what is written
+    name, operator = match.group(1), match.group(2)
+    rest = body[match.end() :]
+    known = name in variables
+    filled = known and variables[name] != ""
+    if operator == "":
+        return _value(name, variables, used, budget) if known else None
+    if operator in (":-", "-"):
+        if filled or (known and operator == "-"):
+            return _value(name, variables, used, budget)
+        return _interpolate_level(rest, variables, used, budget, level + 1)
+    if operator in (":?", "?"):
+        return _value(name, variables, used, budget) if filled or (known and operator == "?") else None
+    if known:  # `:+` / `+`: the alternative when set
+        used.add(name)
+    if filled or (known and operator == "+"):
+        return _interpolate_level(rest, variables, used, budget, level + 1)
+    return ""
+
+
+def _value(name: str, variables: Mapping[str, str], used: set[str], budget: list[int]) -> str:
+    value = variables[name]
+    budget[0] -= len(value)
+    if budget[0] < 0:
+        raise _TooLong
+    used.add(name)
+    return value
+
+
+_DOLLAR = re.compile(r"\$\$|\$\{|\$([A-Za-z_][A-Za-z0-9_]*+)")
 _BRACES = re.compile(r"\$\{|\}")
-_DEFAULTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(:?-)(.*)", re.DOTALL)
+_BRACED = re.compile(r"([A-Za-z_][A-Za-z0-9_]*+)(:[-?+]|[-?+]|(?=\Z))")
 
 
 def _closing_brace(text: str, start: int) -> int:
@@ -841,16 +1216,25 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
-def _env_value(value: Any) -> Any:
+def _env_raw(value: Any) -> str | None:
+    """An environment value as compose reads it, before interpolation (None: no value, taken from the shell)."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, str):
-        return _interpolate(value)
     return str(value)
+
+
+def _written_scalars(spec: YMap) -> dict[str, str]:
+    """`image` and the replica count as written, when they hold a variable the project environment may set."""
+    found: dict[str, str] = {}
+    deploy = spec.get("deploy")
+    for key, value in (("image", spec.get("image")),
+                       ("replicas", deploy.get("replicas") if isinstance(deploy, YMap) else None),
+                       ("scale", spec.get("scale"))):
+        if isinstance(value, str) and "$" in value:
+            found[key] = value
+    return found
 
 
 def _port(item: Any) -> tuple[list[int] | None, list[int]]:
