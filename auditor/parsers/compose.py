@@ -753,6 +753,8 @@ class _Parser:
                                      "key": link.key}
             if link.database:
                 attrs["database"] = link.database
+            if link.purpose:
+                attrs["purpose"] = link.purpose
             self.edges.append(Edge(sid, host_ref(link.host), link.kind, link.location, attrs))
         return tuple(result.settings)
 
