@@ -191,6 +191,7 @@ _SELF_URL_ENDINGS = frozenset({("app", "url"), ("root", "url"), ("application", 
                                ("app", "domain"), ("site", "domain")})
 # Last (or first) words of a feature switch: `SURVEY_ENABLED`, `ENABLE_SURVEY`, `CHAT_DISABLED`.
 _SWITCH_WORDS = frozenset({"enabled", "enable", "disabled", "disable"})
+_MAX_SWITCH_WORDS = 16  # a longer "feature name" is not one: bounds the prefixes tried per link
 # Words of a `host:port` key that is the holder's own listening address, not a peer's.
 _LISTEN_WORDS = frozenset({"listen", "listening", "bind", "advertise", "advertised"})
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "::", "ip6-localhost", "host.docker.internal",
@@ -500,13 +501,13 @@ def _compound_words(words: list[str]) -> set[str]:
     return set(words) | {first + second for first, second in itertools.pairwise(words)}
 
 
-def address_purpose(key: str, words: list[str], path: str = "") -> str:
+def address_purpose(key: str, words: list[str], path: str = "", compound: set[str] | None = None) -> str:
     """Why a service address under `key` (its `words`; a URL's `path`) is known rather than called, or "".
 
     A health check, an identity provider's discovery, a CORS origin, a browser target or the holder's own
     public address is never a request-path call, whatever host it names.
     """
-    wordset = _compound_words(words)
+    wordset = _compound_words(words) if compound is None else compound
     segments = [s.lower() for s in path.split("/") if s]
     if any(s in _HEALTH_SEGMENTS or s.startswith("health") for s in segments):
         return "health"
@@ -546,7 +547,8 @@ def _links_from_url(entry: Entry, url: _Url, words: list[str], key: str) -> list
     kind: Literal["connects_to", "calls", "knows_address"] = "connects_to"
     purpose = ""
     if target_kind == "service":
-        purpose = address_purpose(key, words, url.path)
+        compound = _compound_words(words)
+        purpose = address_purpose(key, words, url.path, compound)
         if purpose:
             kind = "knows_address"
         elif wordset & _TELEMETRY_WORDS:
@@ -555,7 +557,7 @@ def _links_from_url(entry: Entry, url: _Url, words: list[str], key: str) -> list
             target_kind = "datastore"
         elif wordset & {"broker", "rabbitmq", "kafka", "sqs", "queue"}:
             target_kind = "queue"
-        elif _compound_words(words) & _MENTION_WORDS:
+        elif compound & _MENTION_WORDS:
             kind, purpose = "knows_address", "mention"
         else:
             kind = "calls"
@@ -910,15 +912,16 @@ class _Interpreter:
                 prefix, on = words[1:], flag != (words[0] in ("disabled", "disable"))
             else:
                 continue
-            if not on:
+            if not on and len(prefix) <= _MAX_SWITCH_WORDS:
                 off.add(tuple(prefix))
         if not off:
             return
+        longest = max(len(prefix) for prefix in off)
         for index, link in enumerate(self.links):
             if link.kind == "knows_address" and link.purpose not in _RESOLVED_PURPOSES:
                 continue
             words = _words(_CLASS_PREFIX.sub("", link.key))
-            if any(tuple(words[:length]) in off for length in range(1, len(words))):
+            if any(tuple(words[:length]) in off for length in range(1, min(len(words), longest + 1))):
                 self.links[index] = replace(link, kind="knows_address", purpose="disabled")
 
     def _otel_disabled(self) -> None:
