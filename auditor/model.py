@@ -48,8 +48,30 @@ EDGE_KINDS = frozenset(
         "configures",  # config → service that loads it; policy → service it governs
         "protects",  # PDB → workload
         "references",  # a Terraform reference with no more specific meaning
+        "knows_address",  # holder → a host it is given the address of, not shown to call (see ADDRESS_PURPOSES)
     }
 )
+
+# Why a config value names an address without being a call: the `purpose` attribute of an edge (and of a
+# settings `Link`). Rules that judge calls select on the `calls` kind, so a `knows_address` edge stays in the
+# graph (visible in `audit graph`) without counting as a request-path dependency.
+ADDRESS_PURPOSES = frozenset(
+    {
+        "self",  # the holder's own public or base address (BASE_URL, PUBLIC_URL, *_PUBLIC_*): builds links
+        "origin",  # who may call the holder (CORS origins, trusted/allowed hosts), not whom it calls
+        "browser",  # used by a browser: NEXT_PUBLIC_/REACT_APP_/VITE_ bases, redirects, login and logout pages
+        "identity",  # an identity provider's issuer/authority/JWKS/OIDC discovery: fetched once and cached
+        "health",  # a health-check URL (`*UrlHC`, `HealthChecks*Uri`, `/hc`, `/health`): polled, not per request
+        "background",  # a periodic background fetch (release or update checks)
+        "disabled",  # its feature switch in the same config is off (`X_ENABLED=false` next to `X_URL`)
+        "address_book",  # lifted from a config that holds every service's address and that every service loads
+        "address",  # a scheme-less `host:port` under an address key: a call once its host resolves to a service
+        "mention",  # a URL under a key whose words say nothing certain (`callback`, `webhook`, `docs`): a call
+        #             once its host resolves to another service of the deployment (only the holder can reach it)
+    }
+)
+# Purposes the graph stage turns into a call (or, for `address`, a connection) when the host resolves.
+RESOLVED_PURPOSES = frozenset({"address", "mention"})
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")

@@ -459,6 +459,60 @@ def test_config_map_and_secret_references_configure_the_workload() -> None:
                        "db-tls": ("secret", "orders-db-credentials", "/etc/db-tls")}
 
 
+def test_a_volume_with_items_names_the_keys_it_mounts() -> None:
+    facts = parse_text("""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: gateway, namespace: shop}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: nginx
+                  image: nginx:1.27
+              volumes:
+                - name: conf
+                  configMap:
+                    name: gateway-files
+                    items:
+                      - {key: nginx.conf, path: nginx.conf}
+                      - {key: mime.types, path: mime.types}
+                - name: certs
+                  projected:
+                    sources:
+                      - secret: {name: gateway-tls, items: [{key: tls.crt, path: tls.crt}]}
+                      - configMap: {name: gateway-ca}
+    """)
+    gateway = k8s("Deployment", "gateway")
+    assert {e.source: e.attrs.get("keys") for e in facts.edges if e.kind == "configures" and e.target == gateway} == {
+        k8s("ConfigMap", "gateway-files"): ["nginx.conf", "mime.types"],
+        k8s("Secret", "gateway-tls"): ["tls.crt"],
+        k8s("ConfigMap", "gateway-ca"): None,  # no items: every key becomes a file
+    }
+
+
+def test_known_addresses_keep_their_purpose_on_the_edge() -> None:
+    facts = parse_text("""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: basket, namespace: shop}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: basket
+                  image: ghcr.io/acme/basket:1.0
+                  env:
+                    - {name: IdentityUrl, value: "http://identity-api"}
+                    - {name: CATALOG_ADDR, value: "catalog:5001"}
+    """)
+    basket = k8s("Deployment", "basket")
+    assert {(e.target, e.kind, e.attrs.get("purpose")) for e in edges(facts, basket)} == {
+        (host_ref("identity-api"), "knows_address", "identity"),
+        (host_ref("catalog"), "knows_address", "address"),
+    }
+
+
 def test_env_values_become_links_from_the_workload() -> None:
     facts = shop("orders-api.yaml")
     api = k8s("Deployment", "orders-api")

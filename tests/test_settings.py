@@ -159,8 +159,6 @@ def test_split_host_and_url_for_the_same_host_give_one_link_from_the_url() -> No
         {"REDIS_HOST": "${REDIS_HOST}"},
         {"DATABASE_URL": "sqlite:///db.sqlite3"},
         {"spring.datasource.url": "jdbc:h2:mem:testdb"},
-        {"CORS_ALLOWED_ORIGINS": "http://web:3000"},
-        {"BASE_URL": "https://shop.example.com"},
         {"STATIC_URL": "/static/"},
         {"SESSION_COOKIE_NAME": "sid"},
         {"KAFKA_ZOOKEEPER_CONNECT_TIMEOUT": "18000"},
@@ -168,6 +166,119 @@ def test_split_host_and_url_for_the_same_host_give_one_link_from_the_url() -> No
 )
 def test_no_link(pairs: dict[str, Any]) -> None:
     assert run(pairs).links == ()
+
+
+def purposes(pairs: dict[str, Any]) -> set[tuple[str, str, str]]:
+    return {(link.host, link.kind, link.purpose) for link in run(pairs).links}
+
+
+@pytest.mark.parametrize(
+    ("pairs", "host", "purpose"),
+    [
+        # who may call us, and our own public address: they build links and headers, never calls
+        ({"CORS_ALLOWED_ORIGINS": "http://web:3000"}, "web", "origin"),
+        ({"BASE_URL": "https://shop.example.com"}, "shop.example.com", "self"),
+        ({"LEAN_APP_URL": "https://leantime.example.com"}, "leantime.example.com", "self"),
+        ({"GF_SERVER_ROOT_URL": "https://grafana.example.com"}, "grafana.example.com", "self"),
+        ({"SHOP_PUBLIC_ADDRESS": "http://storefront:8080"}, "storefront", "self"),
+        # an identity provider's authority, issuer, keys and discovery are fetched once and cached
+        ({"IdentityUrl": "http://identity-api"}, "identity-api", "identity"),
+        ({"urls__identity": "http://identity-api"}, "identity-api", "identity"),
+        ({"spring.security.oauth2.resourceserver.jwt.issuer-uri": "http://keycloak:8080/realms/shop"},
+         "keycloak", "identity"),
+        ({"spring.security.oauth2.resourceserver.jwt.jwk-set-uri": "http://auth:9000/oauth2/jwks"}, "auth",
+         "identity"),
+        ({"AUTH_DISCOVERY": "http://auth:9000/.well-known/openid-configuration"}, "auth", "identity"),
+        ({"OIDC_ISSUER_BASE_URL": "https://sso.example.com"}, "sso.example.com", "identity"),
+        # OAuth pages, redirects and variables compiled into browser code are opened by a browser
+        ({"AUTHORIZATION_ENDPOINT": "http://auth:9000/authorize"}, "auth", "browser"),
+        ({"STRIPE_SUCCESS_URL": "https://shop.example.com/paid"}, "shop.example.com", "browser"),
+        ({"NEXT_PUBLIC_API_URL": "http://checkout:8080"}, "checkout", "browser"),
+        ({"REACT_APP_API_BASE": "http://api:8000"}, "api", "browser"),
+        ({"VITE_BACKEND_URL": "http://api:8000"}, "api", "browser"),
+        ({"PUBLIC_API_URL": "http://api:8000"}, "api", "browser"),
+        ({"FRONTEND_URL": "http://ui:3000"}, "ui", "browser"),
+        # health checks are polled, by path or by key
+        ({"PaymentUrlHC": "http://payment-api/hc"}, "payment-api", "health"),
+        ({"HealthChecksUI__HealthChecks__0__Uri": "http://webmvc/hc"}, "webmvc", "health"),
+        ({"ORDERS_STATUS": "http://orders:8080/healthz"}, "orders", "health"),
+        ({"CATALOG_PROBE": "http://catalog:8080/health/ready"}, "catalog", "health"),
+        # a periodic release check
+        ({"RELEASE_CHECK_URL": "https://api.github.com/repos/netbox-community/netbox/releases"}, "api.github.com",
+         "background"),
+        # uncertain words: the graph makes these calls when the host is a service of the deployment
+        ({"WebhooksUrl": "http://webhooks-api"}, "webhooks-api", "mention"),
+        ({"PAYMENT_CALLBACK_URL": "http://payments:8080/cb"}, "payments", "mention"),
+        ({"CallBackUrl": "https://shop.example.com/signin-oidc"}, "shop.example.com", "mention"),
+        ({"ORIGIN_URL": "http://adguard-primary"}, "adguard-primary", "mention"),
+        # a scheme-less host:port under an address key
+        ({"CART_ADDR": "cart:7070"}, "cart", "address"),
+        ({"SHIPPING_ENDPOINT": "shipping:50051"}, "shipping", "address"),
+    ],
+)
+def test_known_addresses_are_not_calls(pairs: dict[str, Any], host: str, purpose: str) -> None:
+    assert purposes(pairs) == {(host, "knows_address", purpose)}
+
+
+@pytest.mark.parametrize(
+    ("pairs", "expected"),
+    [
+        ({"CART_SERVICE_ADDR": "cartservice:7070"}, ("cartservice", 7070, "calls", "service", "http", "")),
+        ({"TRAINER_GRPC_ADDR": "trainer-grpc:3000"}, ("trainer-grpc", 3000, "calls", "service", "grpc", "")),
+        ({"CART_ADDR": "cart:7070"}, ("cart", 7070, "knows_address", "service", "tcp", "")),
+        # a datastore's port says what the address is
+        ({"RETAIL_CATALOG_PERSISTENCE_ENDPOINT": "catalog-db:3306"},
+         ("catalog-db", 3306, "connects_to", "datastore", "mysql", "")),
+        ({"SESSION_ADDR": "sessions:6379"}, ("sessions", 6379, "connects_to", "cache", "redis", "")),
+        # telemetry is shipped, not called
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "otel-collector:4317"},
+         ("otel-collector", 4317, "connects_to", "service", "tcp", "")),
+    ],
+)
+def test_scheme_less_addresses(pairs: dict[str, Any], expected: tuple[Any, ...]) -> None:
+    assert links(pairs) == {expected}
+
+
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        {"GRPC_LISTEN_ADDR": "api:50051"},  # the holder's own listening address
+        {"BIND_ADDRESS": "api:8080"},
+        {"CART_ADDR": "cart"},  # no port: a name, not an address
+        {"API_ENDPOINT": "/v1/orders"},
+    ],
+)
+def test_not_an_address(pairs: dict[str, Any]) -> None:
+    assert run(pairs).links == ()
+
+
+def test_a_switched_off_feature_only_knows_its_addresses() -> None:
+    pairs = {
+        "SURVEY_ENABLED": "false",
+        "SURVEY_URL": "https://www.questionpro.com/t/AUs7VZq00L",
+        "ENABLE_RECOMMENDATIONS": "no",
+        "RECOMMENDATIONS_API_URL": "http://recommendations:8080",
+        "REDIS_DISABLED": "true",
+        "REDIS_URL": "redis://redis:6379/0",
+        "CHATGPT_ENABLED": "true",
+        "CHATGPT_BASE_PATH": "https://api.openai.com/v1/",
+        "ORDERS_URL": "http://orders:8080",
+    }
+    assert {(link.host, link.kind, link.purpose) for link in run(pairs).links} == {
+        ("www.questionpro.com", "knows_address", "disabled"),
+        ("recommendations", "knows_address", "disabled"),
+        ("redis", "knows_address", "disabled"),
+        ("api.openai.com", "calls", ""),  # switched on
+        ("orders", "calls", ""),  # no switch names it
+    }
+    dotted = run({"feature.payments.enabled": False, "feature.payments.url": "http://payments:8080"})
+    assert [(link.kind, link.purpose) for link in dotted.links] == [("knows_address", "disabled")]
+
+
+def test_a_known_address_does_not_hide_a_call_to_the_same_host() -> None:
+    result = run({"PUBLIC_ORDERS_URL": "http://orders:8080", "ORDERS_SERVICE_HOST": "orders"})
+    assert {(link.key, link.kind) for link in result.links} == {
+        ("PUBLIC_ORDERS_URL", "knows_address"), ("ORDERS_SERVICE_HOST", "calls")}
 
 
 def test_telemetry_endpoints_are_connections_not_calls() -> None:

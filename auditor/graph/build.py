@@ -3,7 +3,9 @@
 Each graph node holds its `Node` under the key "node"; each edge holds its `Edge` under "edge". Beyond
 adding what parsers found, this stage makes the links no single file can: Kubernetes selectors matched to
 pod labels, hostnames resolved across formats (`graph/resolve.py`), app-config files attached to the
-services that load them, and the config's connections lifted onto those services.
+services that load them, and the config's connections lifted onto those services. An address the parser
+could only call known (`knows_address` of purpose `mention`/`address`) becomes a call here when its host
+resolves to a service; what a service is only given (an address book, its own name) stays known.
 """
 
 from __future__ import annotations
@@ -20,15 +22,23 @@ from auditor.graph.compose_projects import resolve_projects
 from auditor.graph.deployments import assign_deployments
 from auditor.graph.resolve import HostIndex
 from auditor.graph.roles import assign_roles
-from auditor.model import Edge, Facts, Location, Node, Setting, Source, node_id
+from auditor.model import RESOLVED_PURPOSES, Edge, Facts, Location, Node, Setting, Source, node_id
 
 # Path parts that sit between a service's directory and its config files.
 _CONFIG_SUBDIRS = ("src/main/resources", "src/main/resources/config", "config", "settings", "instance", "conf")
-_LIFTED_KINDS = ("connects_to", "calls")
+_LIFTED_KINDS = ("connects_to", "calls", "knows_address")
 # Config formats that a process reads only when handed the file (an env_file, a mount, a COPY in its image).
 _GIVEN_FORMATS = frozenset({"dotenv", "php", "nginx", "postgres", "mysql"})
 # Env file names that are templates to copy, never loaded: `.env.example`, `.env.sample`, …
 _ENV_TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".tmpl", ".tpl", ".dist")
+# An address book: a config loaded whole by at least this many services that holds the call addresses of at
+# least `_BOOK_SELF_ADDRESSES` of those same services. Per-service config does not list its own consumers'
+# addresses; a shared directory does, and shows only that each consumer can reach each address.
+_BOOK_CONSUMERS = 3
+_BOOK_SELF_ADDRESSES = 2
+# Node kinds an address resolves to that make it a call, and (for a scheme-less `host:port`) a connection.
+_CALLED_KINDS = ("service", "load_balancer")
+_CONNECTED_KINDS = ("datastore", "cache", "queue", "proxy")
 _SOURCES = ("terraform", "kubernetes", "compose", "appconfig")
 _EdgeKey = tuple[str, str, str, Location]  # source, target, kind, evidence: one statement, however often read
 
@@ -100,8 +110,11 @@ def _add_edge(graph: nx.MultiDiGraph, edge: Edge, index: HostIndex, added: set[_
     target = edge.target
     if target.startswith("host:"):
         host = target[len("host:") :]
-        resolved = index.resolve(host, graph.nodes[edge.source]["node"])
+        holder: Node = graph.nodes[edge.source]["node"]
+        resolved = index.resolve(host, holder)
         if resolved is None:
+            if edge.kind == "calls" and _own_address(host, holder, edge):
+                edge = dataclasses.replace(edge, kind="knows_address", attrs={**edge.attrs, "purpose": "self"})
             target = _external_node(graph, host, edge)
         else:
             edge = dataclasses.replace(edge, attrs={**edge.attrs, "host": host})
@@ -109,10 +122,11 @@ def _add_edge(graph: nx.MultiDiGraph, edge: Edge, index: HostIndex, added: set[_
             if behind:
                 # A call to a Kubernetes Service is a call to the workloads it selects (via: the Service).
                 for workload in behind:
-                    _add_resolved(graph, dataclasses.replace(edge, attrs={**edge.attrs, "via": resolved}), workload,
-                                  added)
+                    routed = dataclasses.replace(edge, attrs={**edge.attrs, "via": resolved})
+                    _add_resolved(graph, _as_resolved(routed, graph.nodes[workload]["node"]), workload, added)
                 return
             target = resolved
+            edge = _as_resolved(edge, graph.nodes[target]["node"])
     elif target not in graph:
         if edge.source.startswith("terraform:"):
             return  # a reference to a resource type we do not model (security groups, IAM…)
@@ -120,6 +134,29 @@ def _add_edge(graph: nx.MultiDiGraph, edge: Edge, index: HostIndex, added: set[_
             return  # an env_file that does not exist or was not readable; discovery said so
         target = _missing_node(graph, target, edge)
     _add_resolved(graph, edge, target, added)
+
+
+def _as_resolved(edge: Edge, target: Node) -> Edge:
+    """An address of purpose `mention`/`address` whose host names a service of the repository is a call (a
+    `host:port` naming a datastore, a connection): only the holder, not a browser, reaches an internal name."""
+    if edge.kind != "knows_address" or edge.attrs.get("purpose") not in RESOLVED_PURPOSES:
+        return edge
+    purpose = edge.attrs["purpose"]
+    attrs = {key: value for key, value in edge.attrs.items() if key != "purpose"}
+    if target.kind in _CALLED_KINDS:
+        return dataclasses.replace(edge, kind="calls", attrs={**attrs, "resolved_from": purpose})
+    if target.kind in _CONNECTED_KINDS and purpose == "address":
+        kind = "datastore" if target.kind == "proxy" else target.kind
+        return dataclasses.replace(edge, kind="connects_to", attrs={**attrs, "target_kind": kind,
+                                                                     "resolved_from": purpose})
+    return edge
+
+
+def _own_address(host: str, holder: Node, edge: Edge) -> bool:
+    """A host that nothing resolves to but that is the holder's own name (`web` in web's `API_URL`)."""
+    if holder.kind != "service" or edge.attrs.get("target_kind") == "external":
+        return False
+    return host.split(".", 1)[0] == holder.name.lower()
 
 
 def _add_resolved(graph: nx.MultiDiGraph, edge: Edge, target: str, added: set[_EdgeKey]) -> None:
@@ -404,36 +441,97 @@ def _lift_config_links(graph: nx.MultiDiGraph) -> None:
 
     An env file brings a compose service only the keys its own `environment:` does not set: `environment`
     wins over `env_file` in compose, so that key's link and settings come from the compose line instead.
+    A service gets what it loads: a `configMapKeyRef`/`secretKeyRef` (or a volume with `items`) brings only
+    the keys it names, so only the links and settings stated on those keys' lines are lifted; `envFrom`, a
+    whole-map volume, an `env_file` or a build context bring all of them. A config that is an address book
+    (see `_address_books`) gives the services that load it whole `knows_address` edges, not calls; an
+    unresolved host that is the service's own name is its own address.
+
     Edges already present and each service's settings so far are kept in sets, so a service that thousands
     of config files configure (a compose service built from the repository root) costs one pass, not a
     rescan of its parallel edges and settings per config.
     """
     present = {(u, v, e.kind, e.location) for u, v, e in graph.edges(data="edge")}
     settings: dict[str, tuple[list[Setting], set[Setting]]] = {}
+    loads: list[tuple[Node, Node, tuple[Location, ...] | None, frozenset[str]]] = []
     for config_id, service_id, data in list(graph.edges(data=True)):
         edge: Edge = data["edge"]
         config: Node = graph.nodes[config_id]["node"]
         service: Node = graph.nodes[service_id]["node"]
         if edge.kind != "configures" or config.kind != "config" or service.kind == "config":
             continue
-        shadowed = set(service.attrs.get("env_keys") or []) if edge.attrs.get("via") == "env_file" else set()
-        for _, target, link_data in list(graph.out_edges(config_id, data=True)):
+        shadowed = frozenset(service.attrs.get("env_keys") or []) if edge.attrs.get("via") == "env_file" \
+            else frozenset()
+        loads.append((config, service, _named_spans(config, edge), shadowed))
+    books = _address_books(graph, [(config, service, spans) for config, service, spans, _ in loads])
+    for config, service, spans, shadowed in loads:
+        book = config.id in books
+        for _, target, link_data in list(graph.out_edges(config.id, data=True)):
             link: Edge = link_data["edge"]
-            if link.kind not in _LIFTED_KINDS or target == service_id or link.attrs.get("key") in shadowed:
+            if link.kind not in _LIFTED_KINDS or target == service.id or link.attrs.get("key") in shadowed:
                 continue
-            key = (service_id, target, link.kind, link.location)
+            if spans is not None and not _within(link.location, spans):
+                continue
+            kind, attrs = link.kind, {**link.attrs, "via_config": config.id}
+            if kind == "calls" and book and spans is None:
+                kind, attrs = "knows_address", {**attrs, "purpose": "address_book"}
+            elif kind == "calls" and _own_address(str(link.attrs.get("host") or target.rsplit(":", 1)[-1]),
+                                                   service, link) and graph.nodes[target]["node"].kind == "external":
+                kind, attrs = "knows_address", {**attrs, "purpose": "self"}
+            key = (service.id, target, kind, link.location)
             if key not in present:
                 present.add(key)
-                lifted = Edge(service_id, target, link.kind, link.location, {**link.attrs, "via_config": config_id})
-                graph.add_edge(service_id, target, edge=lifted)
+                graph.add_edge(service.id, target, edge=Edge(service.id, target, kind, link.location, attrs))
         if config.settings:
-            if service_id not in settings:
-                settings[service_id] = (list(service.settings), set(service.settings))
-            merged, known = settings[service_id]
-            extra = [setting for setting in config.settings if setting not in known and setting.key not in shadowed]
+            if service.id not in settings:
+                settings[service.id] = (list(service.settings), set(service.settings))
+            merged, known = settings[service.id]
+            extra = [setting for setting in config.settings if setting not in known and setting.key not in shadowed
+                     and (spans is None or _within(setting.location, spans))]
             merged.extend(extra)
             known.update(extra)
     for service_id, (merged, _) in settings.items():
         service = graph.nodes[service_id]["node"]
         if len(merged) != len(service.settings):
             graph.nodes[service_id]["node"] = dataclasses.replace(service, settings=tuple(merged))
+
+
+def _named_spans(config: Node, edge: Edge) -> tuple[Location, ...] | None:
+    """The lines of the keys a `configures` edge brings, or None when it brings the whole config.
+
+    `env[].valueFrom.configMapKeyRef/secretKeyRef` names one key (`key`); a configMap/secret volume with
+    `items` names several (`keys`). A key the object does not define brings nothing.
+    """
+    if edge.attrs.get("via") == "env":
+        names = [edge.attrs.get("key")]
+    elif isinstance(edge.attrs.get("keys"), list | tuple):
+        names = list(edge.attrs["keys"])
+    else:
+        return None
+    return tuple(span for name in names if isinstance(name, str)
+                 and (span := config.evidence.get(f"data.{name}")) is not None)
+
+
+def _within(location: Location, spans: tuple[Location, ...]) -> bool:
+    return any(location.path == span.path and span.line <= location.line <= span.end_line for span in spans)
+
+
+def _address_books(graph: nx.MultiDiGraph, loads: list[tuple[Node, Node, tuple[Location, ...] | None]]) -> set[str]:
+    """Configs loaded whole by `_BOOK_CONSUMERS`+ services that hold calls to `_BOOK_SELF_ADDRESSES`+ of them.
+
+    Such a file (a shared `.env` as every service's `env_file`, a ConfigMap in every workload's `envFrom`)
+    is a directory of the deployment's addresses: it shows that each consumer can reach each address, not
+    that it calls it. A service that takes one key of it (`configMapKeyRef`) chose that address and calls it.
+    """
+    consumers: dict[str, set[str]] = defaultdict(set)
+    for config, service, spans in loads:
+        if spans is None:
+            consumers[config.id].add(service.id)
+    books = set()
+    for config_id, services in consumers.items():
+        if len(services) < _BOOK_CONSUMERS:
+            continue
+        called = {target for _, target, edge in graph.out_edges(config_id, data="edge") if edge.kind == "calls"}
+        if len(called & services) >= _BOOK_SELF_ADDRESSES:
+            books.add(config_id)
+    return books

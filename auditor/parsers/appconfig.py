@@ -1127,9 +1127,7 @@ def _parse(path: str, text: str) -> Facts:
     node = Node(ident, "config", path, "appconfig", framework, Location(path, 1, last_line),
                 attrs={"framework": framework, "dir": directory}, settings=settings)
     edges = tuple(
-        Edge(ident, host_ref(link.host), link.kind, link.location,
-             {"target_kind": link.target_kind, "scheme": link.scheme, "port": link.port, "key": link.key,
-              "database": link.database})
+        Edge(ident, host_ref(link.host), link.kind, link.location, link.attrs())
         for link in result.links
     )
     diagnostics = tuple(_diagnostic(path, p) for p in problems)

@@ -1018,10 +1018,9 @@ def _environment_facts(sid: str, entries: list[Entry], origins: Mapping[str, lis
                                               f"{error})", where.line, "internal-error", "warning")
     edges: list[Edge] = []
     for link in result.links:
-        attrs: dict[str, Any] = {"target_kind": link.target_kind, "scheme": link.scheme, "port": link.port,
-                                 "key": link.key, "via": "environment"}
-        if link.database:
-            attrs["database"] = link.database
+        attrs: dict[str, Any] = {**link.attrs(), "via": "environment"}
+        if not link.database:
+            del attrs["database"]
         if link.key in origins:
             attrs["interpolated_from"] = origins[link.key]
         edges.append(Edge(sid, host_ref(link.host), link.kind, link.location, attrs))

@@ -414,9 +414,7 @@ class _Reader:
 
     def link_edges(self, source: str, links: Iterable[Link]) -> None:
         for link in links:
-            self.edges.append(Edge(source, host_ref(link.host), link.kind, link.location, {
-                "target_kind": link.target_kind, "scheme": link.scheme, "port": link.port, "key": link.key,
-                "database": link.database}))
+            self.edges.append(Edge(source, host_ref(link.host), link.kind, link.location, link.attrs()))
 
     # -- workloads ------------------------------------------------------------------------------------
 
@@ -657,20 +655,24 @@ class _Reader:
             source = f"{_text(body.get('server')) or ''}:{_text(body.get('path')) or ''}"
         elif source_key == "emptyDir":
             source = _text(body.get("medium"))
-        refs: list[tuple[str, str | None, int]] = []
+        refs: list[tuple[str, str | None, int, YMap]] = []
         if source_key == "configMap":
-            refs.append(("ConfigMap", source, _line(body, "name", vline)))
+            refs.append(("ConfigMap", source, _line(body, "name", vline), body))
         elif source_key == "secret":
-            refs.append(("Secret", source, _line(body, "secretName", vline)))
+            refs.append(("Secret", source, _line(body, "secretName", vline), body))
         elif source_key == "projected":
             for _, projection, pline in _items(body.get("sources")):
                 for ref_key, ref_type in (("configMap", "ConfigMap"), ("secret", "Secret")):
                     ref = _map(projection.get(ref_key))
-                    refs.append((ref_type, _text(ref.get("name")), _line(ref, "name", pline)))
-        for ref_type, ref_name, line in refs:
+                    refs.append((ref_type, _text(ref.get("name")), _line(ref, "name", pline), ref))
+        for ref_type, ref_name, line, ref_body in refs:
             if ref_name:
+                attrs: dict[str, Any] = {"via": "volume", "volume": name}
+                if "items" in ref_body:  # only the listed keys become files
+                    attrs["keys"] = [key for _, item, _ in _items(ref_body.get("items"))
+                                     if (key := _text(item.get("key")))]
                 self.edge(node_id("kubernetes", ref_type, ref_name, scope=namespace), ident, "configures", line,
-                          {"via": "volume", "volume": name})
+                          attrs)
         paths = mounts.get(name, [])
         return {"name": name, "type": _VOLUME_TYPES.get(source_key, source_key), "source": source,
                 "mount_path": paths[0] if paths else None, "mount_paths": paths, "per_replica": False,

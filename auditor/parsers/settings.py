@@ -34,6 +34,14 @@ Keys are compared case- and separator-insensitively (Spring relaxed binding: `SP
 `spring.datasource.url`). A leading Python class prefix (`ProductionConfig.SESSION_TYPE`) is ignored.
 Links never carry credentials; localhost and unresolved `${...}` hosts are skipped.
 Telemetry endpoints (OTEL collector, Jaeger, Zipkin, …) are `connects_to` links, not `calls`.
+
+What is a call: a URL of a service is a `calls` link unless the key says why the holder only knows the
+address (a `knows_address` link with a `purpose`, see `model.ADDRESS_PURPOSES`): a health check, an identity
+provider's issuer or JWKS, a CORS origin, a browser-side base or redirect, the holder's own public address,
+a release check, or a feature whose switch in the same entries is off. A URL under a key of uncertain words
+(`callback`, `webhook`, `docs`) and a scheme-less `host:port` under an address key (`CART_ADDR=cart:7070`)
+are `knows_address` links of purpose `mention`/`address`: the graph stage makes them calls when the host
+resolves to a service of the deployment, which only the holder, not a browser, can reach.
 A Spring datasource URL without a pool setting implies HikariCP's default pool (10), recorded with key
 "(spring default: HikariCP)".
 """
@@ -42,11 +50,13 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
+import itertools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from auditor.model import RESOLVED_PURPOSES as _RESOLVED_PURPOSES
 from auditor.model import Location, Setting
 from auditor.parsers.numbers import digits, float_value, int_value, integer, real
 
@@ -65,13 +75,22 @@ class Link:
     """A host named by a configuration value: the other end of a connection or call."""
 
     host: str
-    kind: Literal["connects_to", "calls"]
+    kind: Literal["connects_to", "calls", "knows_address"]
     target_kind: Literal["datastore", "cache", "queue", "service", "external"]
     scheme: str
     key: str
     location: Location
     port: int | None = None
     database: str = ""
+    purpose: str = ""  # for `knows_address`: why it is not a call (model.ADDRESS_PURPOSES)
+
+    def attrs(self) -> dict[str, Any]:
+        """The attributes an edge made from this link carries (the one place parsers take them from)."""
+        found: dict[str, Any] = {"target_kind": self.target_kind, "scheme": self.scheme, "port": self.port,
+                                 "key": self.key, "database": self.database}
+        if self.purpose:
+            found["purpose"] = self.purpose
+        return found
 
 
 @dataclass(frozen=True)
@@ -121,20 +140,60 @@ _TELEMETRY_WORDS = {
     "metrics", "prometheus", "statsd", "sentry", "apm", "newrelic", "datadog", "dd", "loki", "logstash",
     "fluentd", "fluent", "logging", "xray", "honeycomb", "pushgateway", "collector", "dsn", "lightstep",
 }
-# URL keys that name the app itself, a browser-side target or a document, not a dependency.
-_NOT_A_DEPENDENCY_WORDS = {
-    "cors", "origin", "origins", "redirect", "callback", "allowed", "trusted", "csrf", "public", "site",
-    "homepage", "website", "static", "media", "cdn", "asset", "assets", "docs", "doc", "documentation",
-    "help", "support", "terms", "privacy", "logo", "image", "avatar", "icon", "favicon", "download",
-    "repo", "repository", "git", "github", "schema", "xmlns", "license", "feedback", "issues", "self",
-    "canonical", "frontend", "front", "advertised", "listeners", "listener", "swagger", "openapi", "login",
-    "logout", "next", "vite", "react", "vue", "nuxt", "expo", "gatsby", "ng", "landing", "unsubscribe",
-    "reset", "invite", "verify", "verification", "email", "mail", "share", "webhook", "webhooks", "return",
-    "success", "cancel", "failure", "error", "tos", "external", "profile",
-}
+# Why a URL under a key is an address the holder knows rather than a call it makes (model.ADDRESS_PURPOSES).
+# Each word set is matched against the key's words; the first purpose that matches wins, in this order.
+_PURPOSE_WORDS: tuple[tuple[str, frozenset[str]], ...] = (
+    # Polled by a health endpoint or a health UI (ASP.NET `AddUrlGroup`, `HealthChecksUI__…__Uri`).
+    ("health", frozenset({"health", "healthcheck", "healthchecks", "healthz", "hc", "liveness", "readiness",
+                          "livez", "readyz"})),
+    # Issuer/authority discovery and keys, fetched once and cached by the JWT/OIDC middleware; OAuth token
+    # and user-info endpoints, used at login.
+    ("identity", frozenset({"issuer", "authority", "jwks", "jwk", "oidc", "openid", "identity", "oauth",
+                            "oauth2", "wellknown", "saml", "sso"})),
+    # Who may call the holder, not whom it calls (`ORIGIN_URL` alone may be the server a tool syncs from).
+    ("origin", frozenset({"cors", "origins", "allowed", "trusted", "csrf"})),
+    # Opened by a browser: redirects, login pages, the UI's address used in links, front-end build variables.
+    ("browser", frozenset({"redirect", "redirects", "login", "logout", "signin", "signout", "authorize",
+                           "frontend", "front", "landing", "return", "success", "cancel", "next", "vite", "react",
+                           "vue", "nuxt", "expo", "gatsby", "ng"})),
+    # The holder's own public address (`*_PUBLIC_*`, the site's canonical address).
+    ("self", frozenset({"public", "site", "homepage", "website", "canonical", "self"})),
+)
+# `authorization` alone may name an authorisation service that is called per request; with one of these
+# it is the OAuth authorisation endpoint a browser is sent to (`OPENID_AUTHORIZATION_ENDPOINT`).
+_AUTHORIZATION_ENDPOINT = frozenset({"endpoint", "url", "uri"})
+# Release/update checks: a background fetch whose result is cached (`RELEASE_CHECK_URL`).
+_BACKGROUND_SUBJECTS = frozenset({"release", "releases", "update", "updates", "upgrade", "version", "versions"})
+_BACKGROUND_ACTIONS = frozenset({"check", "checks", "checker", "feed"})
+# Key prefixes of variables compiled into browser code (Next.js, Create React App, Vite, Nuxt, Expo, Gatsby,
+# Vue CLI, SvelteKit/Astro `PUBLIC_`), as word lists.
+_BROWSER_PREFIXES = (("next", "public"), ("react", "app"), ("vite",), ("nuxt", "public"), ("expo", "public"),
+                     ("gatsby",), ("vue", "app"), ("public",))
+# URL path segments of health checks and of identity-provider discovery.
+_HEALTH_SEGMENTS = frozenset({"hc", "healthz", "liveness", "readiness", "livez", "readyz"})
+_IDENTITY_PATH = re.compile(r"/\.well-known/(openid-configuration|jwks\.json|oauth-authorization-server)|"
+                            r"/protocol/openid-connect(/|$)|/jwks(\.json)?(/|$)")
+# Words that used to say "not a dependency" but say nothing certain: a URL under them is a call when its
+# host is another service of the deployment (a browser cannot reach an internal name), else an address.
+_MENTION_WORDS = frozenset({
+    "callback", "webhook", "webhooks", "static", "media", "cdn", "asset", "assets", "docs", "doc",
+    "documentation", "help", "support", "terms", "privacy", "logo", "image", "avatar", "icon", "favicon",
+    "download", "repo", "repository", "git", "github", "schema", "xmlns", "license", "feedback", "issues",
+    "swagger", "openapi", "unsubscribe", "reset", "invite", "verify", "verification", "email", "mail", "share",
+    "failure", "error", "tos", "external", "profile", "origin",
+})
+# Keys (flattened) that are the holder's own address, and the last two words that say so (`LEAN_APP_URL`).
 _SELF_URL_KEYS = {"baseurl", "appurl", "siteurl", "publicurl", "rooturl", "hosturl", "externalurl",
                   "serverurl", "applicationurl", "nextauthurl", "url", "host", "hostname", "domain",
                   "allowedhosts", "serverport", "port"}
+_SELF_URL_ENDINGS = frozenset({("app", "url"), ("root", "url"), ("application", "url"), ("site", "url"),
+                               ("public", "url"), ("external", "url"), ("app", "uri"), ("app", "host"),
+                               ("app", "domain"), ("site", "domain")})
+# Last (or first) words of a feature switch: `SURVEY_ENABLED`, `ENABLE_SURVEY`, `CHAT_DISABLED`.
+_SWITCH_WORDS = frozenset({"enabled", "enable", "disabled", "disable"})
+_MAX_SWITCH_WORDS = 16  # a longer "feature name" is not one: bounds the prefixes tried per link
+# Words of a `host:port` key that is the holder's own listening address, not a peer's.
+_LISTEN_WORDS = frozenset({"listen", "listening", "bind", "advertise", "advertised"})
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "::", "ip6-localhost", "host.docker.internal",
                 "localhost.localdomain", "*", "+"}
 _INTERNAL_SUFFIXES = (".svc", ".cluster.local", ".local", ".internal", ".consul", ".lan", ".corp", ".home",
@@ -333,6 +392,7 @@ class _Url:
     database: str = ""
     query: str = ""
     pooled: bool = False  # r2dbc:pool:
+    path: str = ""
 
 
 def _split_hostport(part: str) -> tuple[str, int | None] | None:
@@ -388,7 +448,7 @@ def _parse_url(value: str) -> _Url | None:
             hosts.append(parsed)
     path, _, query = tail.partition("?")
     database = path.lstrip("/").split("/", 1)[0].split("#", 1)[0]
-    return _Url(scheme, tuple(hosts), database, query, pooled)
+    return _Url(scheme, tuple(hosts), database, query, pooled, path.split("#", 1)[0])
 
 
 def _parse_jdbc(rest: str) -> _Url | None:
@@ -436,7 +496,38 @@ def _parse_jdbc(rest: str) -> _Url | None:
     return parsed
 
 
-def _links_from_url(entry: Entry, url: _Url, words: list[str]) -> list[Link]:
+def _compound_words(words: list[str]) -> set[str]:
+    """The words and each pair of neighbours joined: `CallBackUrl` says `callback`, `HealthCheck` `healthcheck`."""
+    return set(words) | {first + second for first, second in itertools.pairwise(words)}
+
+
+def address_purpose(key: str, words: list[str], path: str = "", compound: set[str] | None = None) -> str:
+    """Why a service address under `key` (its `words`; a URL's `path`) is known rather than called, or "".
+
+    A health check, an identity provider's discovery, a CORS origin, a browser target or the holder's own
+    public address is never a request-path call, whatever host it names.
+    """
+    wordset = _compound_words(words) if compound is None else compound
+    segments = [s.lower() for s in path.split("/") if s]
+    if any(s in _HEALTH_SEGMENTS or s.startswith("health") for s in segments):
+        return "health"
+    if _IDENTITY_PATH.search(path.lower()):
+        return "identity"
+    if any(tuple(words[: len(prefix)]) == prefix for prefix in _BROWSER_PREFIXES):
+        return "browser"
+    for purpose, vocabulary in _PURPOSE_WORDS:
+        if wordset & vocabulary:
+            return purpose
+        if purpose == "identity" and "authorization" in wordset and wordset & _AUTHORIZATION_ENDPOINT:
+            return "browser"
+    if _flat(key) in _SELF_URL_KEYS or tuple(words[-2:]) in _SELF_URL_ENDINGS:
+        return "self"
+    if wordset & _BACKGROUND_SUBJECTS and wordset & _BACKGROUND_ACTIONS:
+        return "background"
+    return ""
+
+
+def _links_from_url(entry: Entry, url: _Url, words: list[str], key: str) -> list[Link]:
     scheme = url.scheme
     base = scheme.split("+", 1)[0] if scheme not in _SCHEME_KIND else scheme
     target_kind = _SCHEME_KIND.get(scheme) or _SCHEME_KIND.get(base)
@@ -453,16 +544,21 @@ def _links_from_url(entry: Entry, url: _Url, words: list[str]) -> list[Link]:
             target_kind = "queue"
         else:
             return []
-    kind: Literal["connects_to", "calls"] = "connects_to"
+    kind: Literal["connects_to", "calls", "knows_address"] = "connects_to"
+    purpose = ""
     if target_kind == "service":
-        if wordset & _NOT_A_DEPENDENCY_WORDS or _flat(_CLASS_PREFIX.sub("", entry.key)) in _SELF_URL_KEYS:
-            return []
-        if wordset & _TELEMETRY_WORDS:
+        compound = _compound_words(words)
+        purpose = address_purpose(key, words, url.path, compound)
+        if purpose:
+            kind = "knows_address"
+        elif wordset & _TELEMETRY_WORDS:
             kind = "connects_to"
         elif wordset & (_DATASTORE_WORDS - {"db"}):
             target_kind = "datastore"
         elif wordset & {"broker", "rabbitmq", "kafka", "sqs", "queue"}:
             target_kind = "queue"
+        elif compound & _MENTION_WORDS:
+            kind, purpose = "knows_address", "mention"
         else:
             kind = "calls"
     if scheme in ("plaintext", "ssl", "sasl_plaintext", "sasl_ssl") or (
@@ -472,14 +568,14 @@ def _links_from_url(entry: Entry, url: _Url, words: list[str]) -> list[Link]:
     for host, port in url.hosts:
         if not _valid_host(host):
             continue
-        this_kind = target_kind
+        this_kind, this_link = target_kind, kind
         if target_kind == "service" and _is_public_host(host):
             this_kind = "external"
         if re.match(r"^sqs[.\-]", host.lower()) and host.lower().endswith(".amazonaws.com"):
-            this_kind, kind = "queue", "connects_to"
+            this_kind, this_link = "queue", "connects_to"
         database = url.database if this_kind in ("datastore", "cache") else ""
-        links.append(Link(host.lower(), kind, this_kind, scheme, entry.key, entry.location, port,  # type: ignore[arg-type]
-                          database))
+        links.append(Link(host.lower(), this_link, this_kind, scheme, entry.key, entry.location, port,  # type: ignore[arg-type]
+                          database, purpose if this_link == "knows_address" else ""))
     return links
 
 
@@ -589,10 +685,11 @@ class _Interpreter:
                 continue
             self._links(item)
             self._settings(item, storage_remote)
-        url_hosts = {link.host for link in self.links}
+        url_hosts = {link.host for link in self.links if link.kind != "knows_address"}
         self.links.extend(link for link in self.bare_links if link.host not in url_hosts)
         if self.framework != "nginx":
             self._split_hosts()
+        self._switched_off()
         self._otel_disabled()
         self._link_settings()
         self._spring_default_pool()
@@ -604,9 +701,9 @@ class _Interpreter:
                 seen_settings.add(ident)
                 settings.append(setting)
         links: list[Link] = []
-        seen_links: set[tuple[str, int | None, str]] = set()
+        seen_links: set[tuple[str, int | None, str, str]] = set()
         for link in self.links:
-            ident_link = (link.host, link.port, link.kind)
+            ident_link = (link.host, link.port, link.kind, link.purpose)
             if ident_link not in seen_links:
                 seen_links.add(ident_link)
                 links.append(link)
@@ -634,7 +731,7 @@ class _Interpreter:
                              else self._comma_urls(text)):
                     url = _parse_url(part)
                     if url is not None:
-                        self.links.extend(_links_from_url(item.entry, url, item.words))
+                        self.links.extend(_links_from_url(item.entry, url, item.words, item.key))
                 continue
             if self.framework == "nginx":
                 continue
@@ -662,7 +759,7 @@ class _Interpreter:
 
     def _split_hosts(self) -> None:
         """`DB_HOST=db` + `DB_PORT=5432`, `spring.redis.host`, `DATABASES.default.HOST`, `PGHOST`."""
-        linked = {link.host for link in self.links}
+        linked = {link.host for link in self.links if link.kind != "knows_address"}
         for item in self.items:
             value = item.value
             if not isinstance(value, str) or not value or "://" in value:
@@ -670,22 +767,22 @@ class _Interpreter:
             words = item.words
             if item.flat in ("pghost", "mysqlhost") and len(words) == 1:
                 prefix_words, prefix_key = ["pg" if item.flat == "pghost" else "mysql"], item.flat[:-4]
-            elif len(words) >= 2 and words[-1] in ("host", "hostname", "server", "addr", "address"):
+            elif len(words) >= 2 and words[-1] in ("host", "hostname", "server", "addr", "address", "endpoint"):
                 prefix_words = words[:-1]
                 prefix_key = item.key[: len(item.key) - len(re.split(r"[._\-]", item.key)[-1])]
                 if not prefix_key or prefix_key[-1] not in "._-":
-                    prefix_key = re.sub(r"(?i)(host|hostname|server|addr|address)$", "", item.key)
+                    prefix_key = re.sub(r"(?i)(host|hostname|server|addr|address|endpoint)$", "", item.key)
             else:
                 continue
             kind = _kind_from_words(set(prefix_words))
-            scheme = ""
+            scheme, hostless = "", False  # hostless: an engine that has no host (sqlite)
             siblings = self._siblings(prefix_key)
             for word in _SIBLING_SCHEME_WORDS:
                 engine = siblings.get(word)
                 if engine is not None:
                     found = _scheme_from_engine(engine.value)
                     if found == "":
-                        kind = None
+                        kind, hostless = None, True
                         break
                     if found:
                         scheme = found
@@ -694,13 +791,23 @@ class _Interpreter:
             else:
                 if kind is None and set(prefix_words) & {"service", "api", "svc", "grpc", "backend", "upstream"}:
                     kind = ("service", "grpc" if "grpc" in prefix_words else "http")
-            if kind is None:
-                continue
             host = value.strip()
             port: int | None = None
             if ":" in host and host.count(":") == 1:
                 host, _, port_text = host.partition(":")
                 port = _to_port(port_text)
+            purpose = ""
+            if (kind is None or kind[0] == "service") and set(words) & _LISTEN_WORDS:
+                continue  # GRPC_LISTEN_ADDR, BIND_ADDRESS: where the holder itself listens
+            if kind is None:
+                # `CART_ADDR=cart:7070`: a peer's address; a call once the graph finds a service of that name.
+                if hostless or words[-1] not in ("addr", "address", "endpoint") or port is None:
+                    continue
+                scheme = _PORT_SCHEME.get(port, "")
+                kind = (_SCHEME_KIND.get(scheme, "service"), scheme or "tcp")
+                purpose = "address" if kind[0] == "service" else ""
+            elif words[-1] == "endpoint" and kind[0] == "service" and port is None:
+                continue  # `API_ENDPOINT=/v1`-like values: only a `host:port` is an address
             if not _valid_host(host) or host.lower() in linked:
                 continue  # a URL naming the same host is the better evidence
             port_item = siblings.get("port") or (self.by_flat.get("pgport") if item.flat == "pghost" else None)
@@ -715,15 +822,21 @@ class _Interpreter:
                 database = str(self.by_flat["pgdatabase"].value)
             target_kind, kind_scheme = kind
             scheme = scheme or kind_scheme or _PORT_SCHEME.get(port or 0, "tcp")
-            link_kind: Literal["connects_to", "calls"] = "calls" if target_kind == "service" and scheme in (
-                "http", "grpc") else "connects_to"
+            link_kind: Literal["connects_to", "calls", "knows_address"] = "calls" if target_kind == "service" and \
+                scheme in ("http", "grpc") else "connects_to"
+            if target_kind == "service":
+                purpose = purpose or address_purpose(item.key, words)
             if set(prefix_words) & _TELEMETRY_WORDS:
-                link_kind = "connects_to"  # JAEGER_SERVICE_ADDR: spans are shipped, not a call in the request path
-            if link_kind == "calls" and _is_public_host(host):
+                link_kind, purpose = "connects_to", ""  # JAEGER_SERVICE_ADDR: spans are shipped, not a request call
+            elif purpose:
+                link_kind = "knows_address"
+            if link_kind != "connects_to" and _is_public_host(host):
                 target_kind = "external"
             self.links.append(Link(host.lower(), link_kind, target_kind, scheme, item.entry.key,  # type: ignore[arg-type]
-                                   item.entry.location, port, database if target_kind == "datastore" else ""))
-            linked.add(host.lower())
+                                   item.entry.location, port, database if target_kind == "datastore" else "",
+                                   purpose))
+            if link_kind != "knows_address":
+                linked.add(host.lower())
 
     def _siblings(self, prefix_key: str) -> dict[str, _Item]:
         """Items sharing `prefix_key` (`DB_` → DB_PORT, DB_NAME), by their remaining single word."""
@@ -784,6 +897,32 @@ class _Interpreter:
                     self.add("db_proxy", item, "pgbouncer")
                 if item.value and isinstance(item.value, str) and item.value.lower().startswith("r2dbc:pool:"):
                     self.add("pool", item, True)
+
+    def _switched_off(self) -> None:
+        """`SURVEY_ENABLED=false` next to `SURVEY_URL`, `ENABLE_CHAT=false` next to `CHAT_API_URL`: the address
+        of a feature that is switched off is known, not used. A switch covers the keys its other words begin."""
+        off: set[tuple[str, ...]] = set()
+        for item in self.items:
+            words, flag = item.words, _as_bool(item.value)
+            if len(words) < 2 or flag is None:
+                continue
+            if words[-1] in _SWITCH_WORDS:
+                prefix, on = words[:-1], flag != (words[-1] in ("disabled", "disable"))
+            elif words[0] in _SWITCH_WORDS:
+                prefix, on = words[1:], flag != (words[0] in ("disabled", "disable"))
+            else:
+                continue
+            if not on and len(prefix) <= _MAX_SWITCH_WORDS:
+                off.add(tuple(prefix))
+        if not off:
+            return
+        longest = max(len(prefix) for prefix in off)
+        for index, link in enumerate(self.links):
+            if link.kind == "knows_address" and link.purpose not in _RESOLVED_PURPOSES:
+                continue
+            words = _words(_CLASS_PREFIX.sub("", link.key))
+            if any(tuple(words[:length]) in off for length in range(1, min(len(words), longest + 1))):
+                self.links[index] = replace(link, kind="knows_address", purpose="disabled")
 
     def _otel_disabled(self) -> None:
         """OTEL_TRACES_EXPORTER=none / OTEL_SDK_DISABLED=true outweigh the other OTEL_* variables."""
