@@ -287,7 +287,7 @@ def _attach_app_config(graph: nx.MultiDiGraph) -> None:
             where = Location(config.location.path, 1)
             graph.add_edge(config.id, owner.id, edge=Edge(config.id, owner.id, "configures", where, {"via": "name"}))
             continue
-        if config.type in _GIVEN_FORMATS and _within(config_dir, compose_dirs):
+        if config.type in _GIVEN_FORMATS and _below(config_dir, compose_dirs):
             continue
         orphans.append((service_dir, config))
     sole = _sole_descendants({directory for directory, _ in orphans})
@@ -342,7 +342,7 @@ class _ComposeOwners:
         else:
             own = [(len(self.dockerfile_dir[service.id]), service, context) for service, context in built
                    if service.id in self.dockerfile_dir and self.dockerfile_dir[service.id] != context
-                   and _within(config_dir, {self.dockerfile_dir[service.id]})]
+                   and _below(config_dir, {self.dockerfile_dir[service.id]})]
             if own:
                 deepest = max(length for length, _, _ in own)
                 built = [(service, context) for length, service, context in own if length == deepest]
@@ -373,7 +373,7 @@ def _compose_dirs(services: list[Node]) -> set[str]:
     return dirs
 
 
-def _within(directory: str, roots: set[str]) -> bool:
+def _below(directory: str, roots: set[str]) -> bool:
     """True when `directory` is one of `roots` or below one (one walk up its path)."""
     while True:
         if directory in roots:
