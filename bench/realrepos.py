@@ -105,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--update", action="store_true", help="append new findings as unreviewed")
     parser.add_argument("--repo", action="append", help="only this corpus entry (repeatable)")
     parser.add_argument("--corpus", type=Path, default=BENCH / "corpus.yaml")
+    parser.add_argument("--show", action="append", default=[], metavar="RULE",
+                        help="also print every current finding of RULE with its verdict (repeatable)")
     args = parser.parse_args(argv)
 
     repos = yaml.safe_load(args.corpus.read_text())["repos"]
@@ -139,8 +141,10 @@ def main(argv: list[str] | None = None) -> int:
                 file = review_file(repo["name"], root)
                 reviewed = json.loads(file.read_text()) if file.exists() else []
                 pairs, new, gone = match(judged, reviewed)
-                for _, verdict in pairs:
+                for current, verdict in pairs:
                     verdicts[verdict["rule"]][verdict["verdict"]] += 1
+                    if current["rule"] in args.show:
+                        print(f"   {verdict['verdict']:<6}{show(current)}  ({verdict.get('reason', '')[:110]})")
                 print(f"   reviewed {len(pairs)}, new {len(new)}, gone {len(gone)}")
                 for c in new:
                     print(f"   new   {show(c)}")

@@ -147,8 +147,9 @@ class CheckContext:
 
     def talking_deployments(self) -> set[str]:
         """Deployments in which a request crosses application services: two or more of them, and a call from
-        one to another. Only there is a distributed trace worth asking for (a single application, or services
-        that talk only through a datastore or queue, have no cross-service request to follow)."""
+        one to another (or an address book that gives each the others' addresses). Only there is a
+        distributed trace worth asking for (a single application, or services that talk only through a
+        datastore or queue, have no cross-service request to follow)."""
         cached: set[str] | None = self.graph.graph.get("talking_deployments")
         if cached is None:
             apps = {node.id: node for node in self.applications()}
@@ -157,7 +158,9 @@ class CheckContext:
                 per_deployment[deployment_of(node)] += 1
             cached = set()
             for node in apps.values():
-                for edge in self.out_edges(node.id, ["calls"]):
+                for edge in self.out_edges(node.id, ["calls", "knows_address"]):
+                    if edge.kind == "knows_address" and edge.attrs.get("purpose") != "address_book":
+                        continue  # a health check, an issuer, its own URL: no request crosses there
                     if edge.target in apps and edge.target != node.id:
                         cached.update(d for d in (deployment_of(node), deployment_of(apps[edge.target]))
                                       if per_deployment[d] >= 2)

@@ -136,8 +136,21 @@ def _disabled(node: Node, topic: str) -> Setting | None:
 # -- OBS001 service-without-tracing -------------------------------------------------------------------------
 
 
+def _traced_deployments(ctx: CheckContext) -> set[str]:
+    """Deployments of two or more applications where some are traced: whatever their calls look like from
+    configuration, the owners follow requests across them, and an untraced one breaks the trace."""
+    apps: dict[str, int] = {}
+    traced: set[str] = set()
+    for node in application_services(ctx):
+        deployment = deployment_of(node)
+        apps[deployment] = apps.get(deployment, 0) + 1
+        if traced_by(node, ctx):
+            traced.add(deployment)
+    return {deployment for deployment in traced if apps[deployment] >= 2}
+
+
 def services_without_tracing(ctx: CheckContext) -> Iterator[Hit]:
-    talking = ctx.talking_deployments()
+    talking = ctx.talking_deployments() | _traced_deployments(ctx)
     for node in application_services(ctx):
         ctx.examine(node)
         if deployment_of(node) not in talking:

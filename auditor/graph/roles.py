@@ -38,13 +38,16 @@ _ONE_OFF_RESTART = frozenset({"no", "on-failure"})
 
 def assign_roles(graph: nx.MultiDiGraph) -> None:
     """Set `attrs["role"]` on every node (its kind for non-services); a service that runs a datastore,
-    cache or queue becomes a node of that kind."""
+    cache or queue becomes a node of that kind. Runs after graph/deployments.py."""
+    recipes = _recipe_deployments(graph)
     for ident, node in list(graph.nodes(data="node")):
         if node.kind != "service":
             if "role" not in node.attrs:  # an external host already says what it serves (datastore, service…)
                 graph.nodes[ident]["node"] = dataclasses.replace(node, attrs={**node.attrs, "role": node.kind})
             continue
         role = _service_role(graph, node)
+        if role == APPLICATION and node.attrs.get("deployment") in recipes:
+            role = "third_party"
         attrs = {**node.attrs, "role": role}
         kind = node.kind
         if role in _STATEFUL_KINDS:
@@ -52,6 +55,19 @@ def assign_roles(graph: nx.MultiDiGraph) -> None:
             found = image_engine(attrs.get("image"))
             attrs["engine"] = attrs.get("engine") or (found[0] if found else None)
         graph.nodes[ident]["node"] = dataclasses.replace(node, kind=kind, attrs=attrs)
+
+
+def _recipe_deployments(graph: nx.MultiDiGraph) -> set[str]:
+    """Compose projects that build nothing: every service runs a published image. Such a project is a recipe
+    for running someone else's software (a self-hosting example); its code lives elsewhere, so its
+    services are third-party even when their images are not known by name. (Kubernetes manifests are
+    not judged so: they are how an organisation deploys its own images, built by other repositories.)"""
+    building: dict[str, bool] = {}
+    for _, node in graph.nodes(data="node"):
+        deployment = node.attrs.get("deployment")
+        if node.source == "compose" and node.kind != "config" and isinstance(deployment, str):
+            building[deployment] = building.get(deployment, False) or bool(node.attrs.get("build_context"))
+    return {deployment for deployment, builds in building.items() if not builds}
 
 
 def _service_role(graph: nx.MultiDiGraph, node: Node) -> str:

@@ -15,6 +15,9 @@ from typing import Any
 import yaml
 
 _SPLIT = re.compile(r"[-_.]")
+# Image names too generic to say what a workload *named* so is (an app may well be called `agent`).
+_GENERIC_IMAGE_NAMES = frozenset({"agent", "controller", "registry", "all-in-one", "alpine", "curl", "busybox",
+                                  "ubuntu", "debian", "vector", "statsd"})
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ def name_role(name: str) -> str | None:
     lowered = name.lower()
     if lowered in known:
         return known[lowered]
+    if lowered in images().roles and lowered not in _GENERIC_IMAGE_NAMES:
+        return images().roles[lowered]  # a service named like the image it runs: `kibana`, `apm-server`
     tokens = [t for t in _SPLIT.split(lowered) if t]
     if not tokens:
         return None
