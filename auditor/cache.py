@@ -49,9 +49,11 @@ def default_cache_dir() -> Path:
 
 @cache
 def _parser_fingerprint() -> str:
-    """Changes whenever any parser's code changes (or the package version or the entry format does)."""
+    """Changes whenever any parser's code or the knowledge it reads changes (or the package version or the
+    entry format does)."""
     digest = hashlib.sha256(f"{__version__}\0{FORMAT_VERSION}".encode())
-    for path in sorted((Path(__file__).parent / "parsers").glob("*.py")):
+    package = Path(__file__).parent
+    for path in [*sorted((package / "parsers").glob("*.py")), *sorted((package / "knowledge").glob("*.yaml"))]:
         digest.update(path.read_bytes())
     digest.update((Path(__file__).parent / "model.py").read_bytes())
     return digest.hexdigest()[:16]

@@ -16,6 +16,7 @@ from typing import cast
 
 import networkx as nx
 
+from auditor.graph.buildfiles import attach_build_files
 from auditor.graph.resolve import HostIndex
 from auditor.model import Edge, Facts, Location, Node, Setting, Source, node_id
 
@@ -49,6 +50,7 @@ def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
     for edge in sorted(edges, key=_edge_order):
         _add_edge(graph, edge, index, added)
     _attach_app_config(graph)
+    attach_build_files(graph, index)
     _lift_config_links(graph)
     return graph
 
