@@ -545,6 +545,7 @@ def _dockerfile(path: str, text: str, found: _Found) -> None:
     """The final stage: its base image, its ENV (tracing/metrics settings only) and its ENTRYPOINT/CMD."""
     entries: list[Entry] = []
     commands: list[tuple[str, str, int]] = []  # (instruction, text, line)
+    copied: dict[str, str] = {}  # destination → source of a one-file COPY/ADD (an agent jar renamed on the way)
     from_line = 1
     for instruction, body, line in _instructions(text):
         if instruction == "FROM":
@@ -555,13 +556,19 @@ def _dockerfile(path: str, text: str, found: _Found) -> None:
             entries.extend(_env_entries(path, body, line))
         elif instruction in ("ENTRYPOINT", "CMD"):
             commands.append((instruction, _command_text(body), line))
+        elif instruction in ("COPY", "ADD") and len(copied) < 1_000:
+            words = [w for w in _command_text(body).split() if not w.startswith("--")]
+            if len(words) == 2:
+                copied[words[1]] = words[0]
     result = settings_parser.interpret(entries)
     found.settings.extend(s for s in result.settings if s.topic in ("tracing", "metrics"))
     for instruction, command, line in commands:
         system = settings_parser.command_tracing(command)
         if system is None:
-            system = next((telemetry.java_agent(jar) for jar in re.findall(r"-javaagent:(\S{1,300})", command)
-                           if telemetry.java_agent(jar)), None)
+            jars = re.findall(r"-javaagent:([^\s\"']{1,300})", command)
+            system = next((found for jar in jars for found in (telemetry.java_agent(jar),
+                                                                telemetry.java_agent(copied.get(jar, "")))
+                           if found), None)
         if system is not None:
             found.settings.append(Setting("tracing", instruction, system, Location(path, line), "dockerfile"))
     agent = telemetry.agent_image(found.base_image) if found.base_image else None
