@@ -7,7 +7,6 @@ project, a NestJS service, a Django app with `requirements/`, a Rails Gemfile.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from conftest import write_repo
@@ -133,10 +132,9 @@ def test_xml_entities_and_doctype_are_never_expanded() -> None:
 
 def test_deep_or_broken_xml_is_bounded() -> None:
     deep = "<project>" + "<a>" * 5_000 + "</a>" * 5_000 + "</project>"
-    start = time.monotonic()
     facts = buildfiles.parse("pom.xml", deep)
-    assert time.monotonic() - start < 5
-    assert any("nested deeper" in d.message for d in facts.diagnostics)
+    assert [(d.message, d.line, d.level) for d in facts.diagnostics] == [
+        ("XML nested deeper than 256 levels; the rest is not read", 1, "warning")]
     assert buildfiles.parse("pom.xml", "<project><dependencies><dependency><artifactId>x").nodes[0].settings == ()
 
 

@@ -376,9 +376,24 @@ def _toml(path: str, text: str, found: _Found) -> dict[str, Any]:
         return {}
 
 
-def _line_of(text: str, needle: str, start: int, lines: _Lines) -> int:
-    position = text.find(needle, start) if needle else -1
-    return lines.line(position if position >= 0 else start)
+class _Cursor:
+    """Lines of names a JSON/TOML reader returned, found in the text in order: each search starts where the
+    last match ended and looks at most SEARCH_WINDOW characters ahead, so thousands of names stay linear."""
+
+    SEARCH_WINDOW = 16_384
+
+    def __init__(self, text: str, start: int) -> None:
+        self.text, self.lines, self.position = text, _Lines(text), max(start, 0)
+
+    def line(self, needle: str) -> int:
+        found = self.text.find(needle, self.position, self.position + self.SEARCH_WINDOW) if needle else -1
+        if found < 0:
+            return self.lines.line(self.position)
+        self.position = found + len(needle)
+        return self.lines.line(found)
+
+    def restart(self, start: int) -> None:
+        self.position = max(start, 0)
 
 
 def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
@@ -389,15 +404,14 @@ def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
 def _pyproject(path: str, text: str, found: _Found) -> None:
     """PEP 621 `project.dependencies` and Poetry's main dependencies and non-dev, non-optional groups."""
     data = _toml(path, text, found)
-    lines = _Lines(text)
+    cursor = _Cursor(text, text.find("[project]"))
     project = _table(data, "project")
     poetry = _table(_table(data, "tool"), "poetry")
     found.project = str(project.get("name") or poetry.get("name") or "")
-    start = max(text.find("[project]"), 0)
     specs = project.get("dependencies")
     for spec in specs if isinstance(specs, list) else []:
         name = _requirement_name(spec)
-        found.add(name, _line_of(text, name, start, lines))
+        found.add(name, cursor.line(name))
     tables: list[tuple[str, Any]] = [("[tool.poetry.dependencies]", poetry.get("dependencies"))]
     for group, body in _table(poetry, "group").items():
         if isinstance(body, dict) and str(group).lower() not in _DEV_WORDS and not body.get("optional"):
@@ -405,20 +419,19 @@ def _pyproject(path: str, text: str, found: _Found) -> None:
     for header, table in tables:
         if not isinstance(table, dict):
             continue
-        start = max(text.find(header), 0)
+        cursor.restart(text.find(header))
         for name in table:
             if str(name).lower() != "python":
-                found.add(str(name), _line_of(text, str(name), start, lines))
+                found.add(str(name), cursor.line(str(name)))
 
 
 def _pipfile(path: str, text: str, found: _Found) -> None:
     """`[packages]` (not `[dev-packages]`)."""
     data = _toml(path, text, found)
-    lines = _Lines(text)
+    cursor = _Cursor(text, text.find("[packages]"))
     packages = data.get("packages")
-    start = max(text.find("[packages]"), 0)
     for name in packages if isinstance(packages, dict) else ():
-        found.add(str(name), _line_of(text, str(name), start, lines))
+        found.add(str(name), cursor.line(str(name)))
 
 
 _GO_REQUIRE = re.compile(r"^\s*(?:require\s+)?(?P<path>[^\s()\"]{1,300})\s+v[^\s]{1,100}")
@@ -466,14 +479,14 @@ def _json(path: str, text: str, found: _Found) -> dict[str, Any]:
 
 
 def _json_dependencies(text: str, data: dict[str, Any], sections: tuple[str, ...], found: _Found) -> None:
-    lines = _Lines(text)
+    cursor = _Cursor(text, 0)
     for section in sections:
         table = data.get(section)
         if not isinstance(table, dict):
             continue
-        start = max(text.find(f'"{section}"'), 0)
+        cursor.restart(text.find(f'"{section}"'))
         for name in table:
-            found.add(str(name), _line_of(text, f'"{name}"', start, lines))
+            found.add(str(name), cursor.line(f'"{name}"'))
 
 
 def _npm(path: str, text: str, found: _Found) -> None:
