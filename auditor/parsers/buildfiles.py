@@ -175,7 +175,9 @@ def _parse(path: str, text: str) -> Facts:
         attrs["base_image"] = found.base_image
     node = Node(node_id("buildfile", fmt, path), "config", path, "buildfile", fmt, Location(path, 1, last_line),
                 attrs=attrs, settings=tuple(node_settings) if not found.test else ())
-    diagnostics = tuple(Diagnostic(path, message, line, "parse-error", "warning") for message, line in found.problems)
+    # A reader's line may be one past the end (JSON's "Expecting value" after a final newline): the last line.
+    diagnostics = tuple(Diagnostic(path, message, min(max(line, 1), last_line) if line else line, "parse-error",
+                                   "warning") for message, line in found.problems)
     return Facts(path, "buildfile", (node,), diagnostics=diagnostics)
 
 
