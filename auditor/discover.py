@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 import pathspec
 
 from auditor.model import Diagnostic, FileKind
-from auditor.parsers import appconfig, compose
+from auditor.parsers import appconfig, buildfiles, compose, telemetry
 from auditor.parsers.yaml_source import load_documents
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
@@ -96,13 +96,18 @@ def kind_by_name(path: str) -> FileKind | None:
         return "terraform"
     if _COMPOSE_NAME.match(name):
         return "compose"
+    if buildfiles.recognises(path):
+        return "buildfile"
+    if telemetry.recognises(path):
+        return "telemetry"
     if appconfig.recognises(path):
         return "appconfig"
     return None
 
 
 def kind_by_content(path: str, text: str) -> FileKind:
-    """Classify a YAML (or JSON) file whose name does not decide: Helm template, Kubernetes, compose, or neither."""
+    """Classify a YAML (or JSON) file whose name does not decide: Helm template, Kubernetes, compose, a
+    Prometheus or OpenTelemetry collector config (`telemetry`), or neither."""
     if path.lower().endswith(_JSON_SUFFIX):
         return "kubernetes" if _JSON_API_VERSION.search(text) and _JSON_KIND.search(text) else "unknown"
     parts = PurePosixPath(path).parts
@@ -114,6 +119,8 @@ def kind_by_content(path: str, text: str) -> FileKind:
         documents, _ = load_documents(text)
         if any(compose.looks_like_compose(document.value) for document in documents):
             return "compose"
+    if not path.lower().endswith(_JSON_SUFFIX) and telemetry.looks_like_telemetry(text):
+        return "telemetry"
     return "unknown"
 
 

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 # The source formats a fact can come from.
-Source = Literal["terraform", "kubernetes", "compose", "appconfig"]
+Source = Literal["terraform", "kubernetes", "compose", "appconfig", "buildfile", "telemetry"]
 
 # What a file is, as discovery classifies it.
-FileKind = Literal["terraform", "kubernetes", "compose", "appconfig", "helm_template", "unknown"]
+FileKind = Literal["terraform", "kubernetes", "compose", "appconfig", "buildfile", "telemetry", "helm_template",
+                   "unknown"]
 
 # Node kinds: the small vocabulary every rule selects on (see ARCHITECTURE.md, "The graph").
 NODE_KINDS = frozenset(
@@ -48,7 +49,11 @@ EDGE_KINDS = frozenset(
         "configures",  # config → service that loads it; policy → service it governs
         "protects",  # PDB → workload
         "references",  # a Terraform reference with no more specific meaning
+<<<<<<< HEAD
         "knows_address",  # holder → a host it is given the address of, not shown to call (see ADDRESS_PURPOSES)
+=======
+        "scrapes",  # a Prometheus/collector scrape config → the service whose metrics it collects
+>>>>>>> i8-tracing
     }
 )
 
@@ -111,8 +116,11 @@ class Setting:
 
     `topic` is one of: pool, conn_max_age, db_proxy, db_max_connections, session_store, cache_backend,
     timeout, datastore_timeout, server_timeout, retry, circuit_breaker, bulkhead, tracing, metrics,
-    rate_limit, upload_dir, upload_storage, session_cache_alias (see parsers/settings.py). `value` is
-    normalised (a store name, a number, a bool).
+    rate_limit, upload_dir, upload_storage, session_cache_alias (see parsers/settings.py);
+    tracing_library, metrics_library (a dependency of the service's build file that emits them: value the
+    system, key the dependency; parsers/buildfiles.py); scrape_target (a Prometheus scrape config's target:
+    value `host[:port]`, key the job; parsers/telemetry.py). `value` is normalised (a store name, a number,
+    a bool).
     """
 
     topic: str

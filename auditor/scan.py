@@ -16,13 +16,15 @@ from auditor.cache import ParseCache
 from auditor.discover import DEFAULT_MAX_BYTES, Inventory, SourceFile, discover
 from auditor.graph.build import build_graph
 from auditor.model import Diagnostic, Facts
-from auditor.parsers import appconfig, compose, kubernetes, terraform
+from auditor.parsers import appconfig, buildfiles, compose, kubernetes, telemetry, terraform
 
 _PARSERS: dict[str, Callable[[str, str], Facts]] = {
     "terraform": terraform.parse,
     "kubernetes": kubernetes.parse,
     "compose": compose.parse,
     "appconfig": appconfig.parse,
+    "buildfile": buildfiles.parse,
+    "telemetry": telemetry.parse,
 }
 
 

@@ -48,9 +48,9 @@ MAX_FILE_BYTES = 2 * 1024 * 1024  # the discovery limit: inputs up to this size 
 
 @dataclass(frozen=True)
 class Target:
-    parser: str  # terraform | kubernetes | compose | appconfig
+    parser: str  # terraform | kubernetes | compose | appconfig | buildfile | telemetry
     path: str
-    dialect: str  # hcl | json | yaml | python | nginx | ini | env | properties: which nesting/tokens fit
+    dialect: str  # hcl | json | yaml | python | nginx | ini | env | properties | xml: which nesting/tokens fit
     patterns: tuple[str, ...] = ()  # fixture paths (fnmatch) that are seeds in this dialect
     inline: tuple[str, ...] = ()  # seeds for dialects no fixture has
 
@@ -111,6 +111,62 @@ feign.client.config.default.readTimeout=5000
 key\\ with\\ spaces = value \\
     continued
 """
+_POM = """\
+<?xml version="1.0"?>
+<!DOCTYPE project [<!ENTITY a "b">]>
+<project xmlns:pom="http://maven.apache.org/POM/4.0.0">
+  <artifactId>orders</artifactId>
+  <!-- a comment <dependency> -->
+  <dependencies>
+    <dependency><groupId>io.micrometer</groupId><artifactId>micrometer-registry-prometheus</artifactId></dependency>
+    <pom:dependency>
+      <groupId>io.opentelemetry</groupId>
+      <artifactId>opentelemetry-sdk</artifactId>
+      <scope>test</scope>
+    </pom:dependency>
+  </dependencies>
+  <ItemGroup><PackageReference Include="OpenTelemetry" Version="1.9.0" /><![CDATA[<x>]]></ItemGroup>
+</project>
+"""
+_PACKAGE_JSON = ('{"name": "@acme/web", "dependencies": {"prom-client": "^15", "dd-trace": "^5"},\n'
+                 ' "devDependencies": {}}\n')
+_PYPROJECT = """\
+[project]
+name = "api"
+dependencies = ["ddtrace>=2", "fastapi"]
+[tool.poetry.group.prod.dependencies]
+prometheus-client = "*"
+"""
+_GO_MOD = """\
+module github.com/acme/hotel/v2
+require (
+\tgo.opentelemetry.io/otel/sdk v1.42.0
+\tgithub.com/prometheus/client_golang v1.20.5 // indirect
+)
+require go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp v0.67.0
+"""
+_GEMFILE = """\
+source "https://rubygems.org"
+gem "newrelic_rpm"
+group :development, :test do
+  gem "ddtrace", require: false
+end
+gem("yabeda-prometheus", group: :production)
+"""
+_PROMETHEUS = """\
+scrape_configs:
+  - job_name: orders
+    static_configs:
+      - targets: ["orders:8080", "http://billing:9100/metrics"]
+    dns_sd_configs:
+      - names: [cart.shop.svc]
+receivers:
+  prometheus/apps:
+    config:
+      scrape_configs:
+        - job_name: x
+          static_configs: [{targets: [x:1]}]
+"""
 
 TARGETS: tuple[Target, ...] = (
     Target("terraform", "infra/main.tf", "hcl", ("*.tf",)),
@@ -130,8 +186,15 @@ TARGETS: tuple[Target, ...] = (
     Target("appconfig", "config/database.yml", "yaml", (), (_DATABASE_YML,)),
     Target("appconfig", "postgresql.conf", "ini", (), (_POSTGRESQL_CONF,)),
     Target("appconfig", "my.cnf", "ini", (), (_MY_CNF,)),
+    Target("buildfile", "orders/pom.xml", "xml", (), (_POM,)),
+    Target("buildfile", "web/package.json", "json", (), (_PACKAGE_JSON,)),
+    Target("buildfile", "api/pyproject.toml", "ini", (), (_PYPROJECT,)),
+    Target("buildfile", "go.mod", "env", (), (_GO_MOD,)),
+    Target("buildfile", "Gemfile", "env", (), (_GEMFILE,)),
+    Target("buildfile", "services/orders/Dockerfile", "env", ("*Dockerfile",)),
+    Target("telemetry", "monitoring/prometheus.yml", "yaml", (), (_PROMETHEUS,)),
 )
-PARSERS = ("terraform", "kubernetes", "compose", "appconfig")
+PARSERS = ("terraform", "kubernetes", "compose", "appconfig", "buildfile", "telemetry")
 
 
 def fixture_files() -> list[tuple[str, bytes]]:
@@ -395,6 +458,17 @@ NESTING: dict[str, tuple[Callable[[int], str], ...]] = {
         lambda n: "A='" + "\\'" * n + "\n",
         _lines(lambda i: f"export K{i}=postgres://u:p@h{i}:5432/d\n"),
         lambda n: "A=${B}\nB=${A}\n" + "C=" + "${A}" * n + "\n",
+    ),
+    "xml": (
+        _chain("<a>", "x", "</a>"),
+        _chain("<a b='", "", "'>"),
+        lambda n: "<project>" + "<a>" * n + "</project>",
+        lambda n: "<project>" + "</a>" * n + "</project>",
+        lambda n: "<!DOCTYPE p [" + "".join(f'<!ENTITY e{i} "&e{i - 1};&e{i - 1};">' for i in range(1, n))
+        + "]><p>&e9;</p>",
+        _chain("<!--", "", "-->"),
+        _lines(lambda i: f"<dependency><artifactId>a{i}</artifactId></dependency>\n", "<project><dependencies>",
+               "</dependencies></project>"),
     ),
     "properties": (
         lambda n: "a = " + _chain("${", "x", "}")(n) + "\n",

@@ -129,13 +129,13 @@ JSON_LIST = """\
 def test_kubernetes_json_manifests_are_manifests(tmp_path: Path) -> None:
     # `kubectl get -o json` exports and JSON manifests (a `List` or single objects, tab-indented too).
     tabbed = '{\n\t"apiVersion": "v1",\n\t"kind": "Service",\n\t"metadata": {"name": "db"},\n\t"spec": {}\n}\n'
-    write_repo(tmp_path, {"deploy/all.json": JSON_LIST, "deploy/db.json": tabbed, "package.json": '{"name": "x"}\n',
+    write_repo(tmp_path, {"deploy/all.json": JSON_LIST, "deploy/db.json": tabbed, "renovate.json": '{"name": "x"}\n',
                           "tsconfig.json": '{"compilerOptions": {"kind": "x"}}\n'})
     inventory = discover(tmp_path)
     assert {(f.path, f.kind) for f in inventory.files} == {("deploy/all.json", "kubernetes"),
                                                              ("deploy/db.json", "kubernetes")}
     assert sorted(s.path for s in inventory.skipped if s.reason == "JSON that is not a Kubernetes manifest") == [
-        "package.json", "tsconfig.json"]
+        "renovate.json", "tsconfig.json"]
     result = scan(tmp_path)
     expected = {"kubernetes:Deployment:default/api", "kubernetes:Service:default/api", "kubernetes:Service:default/db"}
     assert expected <= set(result.graph.nodes)

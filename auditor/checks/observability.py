@@ -7,6 +7,7 @@ OpenTelemetry collector, Grafana, …) run as shipped and are not the repository
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from auditor.checks.context import CheckContext, Hit
 from auditor.graph.deployments import deployment_of
 from auditor.model import Node, Related, Setting
+from auditor.parsers import telemetry
 
 # Environment variables that configure a tracer even when their value is not visible (valueFrom, secrets).
 _TRACING_ENV = re.compile(r"^(OTEL_(?!METRICS_|LOGS_|EXPORTER_OTLP_METRICS_|EXPORTER_OTLP_LOGS_)\w+|DD_TRACE_\w+|"
@@ -82,6 +84,52 @@ def _namespace_mesh(ctx: CheckContext, namespace: Any) -> str | None:
     return None
 
 
+# Mesh routing objects and the mesh whose proxies apply them.
+_ROUTING_MESH = {"VirtualService": "Istio", "DestinationRule": "Istio", "ServiceProfile": "Linkerd"}
+_WORKLOAD_TYPES = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Rollout", "DeploymentConfig")
+
+
+def _routed_mesh(node: Node, ctx: CheckContext) -> str | None:
+    """A mesh inferred from routing objects that target this workload (a mesh-bound VirtualService, a
+    DestinationRule, a Linkerd ServiceProfile): they only act inside a mesh, so the workload's traffic runs
+    through mesh proxies that emit a span per hop. Not inferred when the repository itself decides injection
+    for the namespace (a Namespace object of it, or another pod there opting in by its own annotation: then
+    a pod without the opt-in has no sidecar, and the routes are applied by its callers' proxies), nor for a
+    pod that opts out or uses the host network."""
+    if node.source != "kubernetes" or node.attrs.get("host_network"):
+        return None
+    meta = _pod_metadata(node)
+    namespace = node.attrs.get("namespace")
+    for edge in ctx.in_edges(node.id, ["configures"]):
+        policy = ctx.node(edge.source)
+        mesh = _ROUTING_MESH.get(policy.type) if policy.source == "kubernetes" else None
+        if mesh is None:
+            continue
+        gateways = policy.attrs.get("gateways")
+        if policy.type == "VirtualService" and isinstance(gateways, list) and gateways and "mesh" not in gateways:
+            continue  # routes from an ingress gateway only: the workload itself need not be in the mesh
+        if (mesh == "Istio" and meta.get("sidecar.istio.io/inject", "").lower() == "false") or \
+                (mesh == "Linkerd" and meta.get("linkerd.io/inject", "").lower() == "disabled"):
+            continue
+        if _injection_managed(ctx, namespace):
+            continue
+        return f"{mesh} sidecar (inferred from {policy.type} `{policy.name}`)"
+    return None
+
+
+def _injection_managed(ctx: CheckContext, namespace: Any) -> bool:
+    """Whether the repository states sidecar injection for `namespace` itself (computed once per graph)."""
+    managed: set[Any] | None = ctx.graph.graph.get("mesh_injection_managed")
+    if managed is None:
+        managed = {n.name for n in ctx.of_type("Namespace") if n.kind == "config"}
+        for workload_type in _WORKLOAD_TYPES:
+            for workload in ctx.of_type(workload_type):
+                if _meshed(workload) is not None:
+                    managed.add(workload.attrs.get("namespace"))
+        ctx.graph.graph["mesh_injection_managed"] = managed
+    return namespace in managed
+
+
 def _env_keys(node: Node) -> list[str]:
     keys = node.attrs.get("env_keys")
     return [str(k) for k in keys] if isinstance(keys, list) else []
@@ -125,6 +173,34 @@ def traced_by(node: Node, ctx: CheckContext | None = None) -> str | None:
     disabled = {k.upper() for k in _env_keys(node) if k.upper() in ("OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER")}
     if not disabled and any(_TRACING_ENV.match(k) for k in _env_keys(node)):
         return "env"
+    return _agent_env(node) or (_routed_mesh(node, ctx) if ctx is not None else None) or _library(node, "tracing")
+
+
+def _agent_env(node: Node) -> str | None:
+    """An agent configured by environment variables whose values are not visible (a `valueFrom`): a key with
+    a visible value was judged by the settings parser already (`INSTANA_DISABLE=true` is not tracing)."""
+    judged = {s.key.upper() for s in node.settings if s.topic == "tracing"}
+    for key in _env_keys(node):
+        agent = telemetry.agent_env(key) if key.upper() not in judged else None
+        if agent is not None:
+            return f"{agent} (env `{key}`)"
+    return None
+
+
+def _library(node: Node, topic: str) -> str | None:
+    """A tracing or metrics library the service's build file declares (`otel (… in go.mod)`), unless its
+    configuration turns that system off: a library that is present but switched off emits nothing, while
+    `otel.sdk.disabled` does not silence a Micrometer registry (knowledge: telemetry.yaml `off_switches`)."""
+    silenced: set[str] = set()
+    for setting in node.settings:
+        if setting.topic == topic and setting.value is False:
+            systems = telemetry.silenced_by(setting.key)
+            if systems is None:
+                return None
+            silenced |= systems
+    for setting in node.settings:
+        if setting.topic == f"{topic}_library" and setting.value and setting.value not in silenced:
+            return f"{setting.value} ({setting.key} in {posixpath.basename(setting.location.path)})"
     return None
 
 
@@ -164,7 +240,8 @@ def services_without_tracing(ctx: CheckContext) -> Iterator[Hit]:
                       evidence=off.location)
         else:
             yield Hit(node.id, f"`{node.name}` has no distributed tracing configured (no OpenTelemetry/APM "
-                               "setting, auto-instrumentation annotation or mesh sidecar)", attr="name")
+                               "setting, library or agent, auto-instrumentation annotation or mesh sidecar)",
+                      attr="name")
 
 
 # -- OBS002 broken-trace-propagation ------------------------------------------------------------------------
@@ -290,13 +367,16 @@ def _metrics_by(ctx: CheckContext, node: Node) -> str | None:
             return str(setting.value)
     if _monitored(ctx, node):
         return "prometheus scrape"
+    scraped = ctx.in_edges(node.id, ["scrapes"])
+    if scraped:
+        return f"prometheus scrape_configs (job `{scraped[0].attrs.get('job') or '?'}`)"
     if any(key.startswith("instrumentation.opentelemetry.io/inject-") for key in _pod_metadata(node)):
         return "otel"  # the injected agents export metrics as well as traces by default
-    if _meshed(node, ctx):
+    if _meshed(node, ctx) or _routed_mesh(node, ctx):
         return "mesh"
     if any(_METRICS_ENV.match(k) for k in _env_keys(node)):
         return "env"
-    return None
+    return _library(node, "metrics")
 
 
 def services_without_metrics(ctx: CheckContext) -> Iterator[Hit]:
@@ -312,7 +392,8 @@ def services_without_metrics(ctx: CheckContext) -> Iterator[Hit]:
                                "drive alerts or autoscaling", evidence=off.location)
         else:
             yield Hit(node.id, f"`{node.name}` exposes no metrics that anything collects (no Prometheus scrape "
-                               "annotation or monitor, no metrics exporter setting, no mesh sidecar)", attr="name")
+                               "annotation, monitor or scrape config, no metrics exporter setting or library, no "
+                               "mesh sidecar)", attr="name")
 
 
 CHECKS: dict[str, Callable[[CheckContext], Iterator[Hit]]] = {

@@ -18,8 +18,12 @@ from typing import cast
 
 import networkx as nx
 
+<<<<<<< HEAD
 from auditor.graph.compose_projects import resolve_projects
 from auditor.graph.deployments import assign_deployments
+=======
+from auditor.graph.buildfiles import attach_build_files
+>>>>>>> i8-tracing
 from auditor.graph.resolve import HostIndex
 from auditor.graph.roles import assign_roles
 from auditor.model import RESOLVED_PURPOSES, Edge, Facts, Location, Node, Setting, Source, node_id
@@ -66,6 +70,7 @@ def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
     for edge in sorted(edges, key=_edge_order):
         _add_edge(graph, edge, index, added)
     _attach_app_config(graph)
+    attach_build_files(graph, index)
     _lift_config_links(graph)
     assign_deployments(graph)
     assign_roles(graph)

@@ -80,7 +80,7 @@ from dataclasses import replace
 from typing import Any
 
 from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
-from auditor.parsers import appconfig
+from auditor.parsers import appconfig, telemetry
 from auditor.parsers.numbers import digits, int_value, number_text, tame
 from auditor.parsers.settings import Entry, Interpretation, Link, interpret
 from auditor.parsers.yaml_source import YList, YMap, load_documents
@@ -1228,6 +1228,7 @@ class _Reader:
             if self._recognised(key) or key.lower().endswith(_FILE_SUFFIXES):
                 files.append(key)
                 result = self._embedded(key, text, start, end)
+                settings.extend(telemetry.scrape_targets(key, text, self.path, start if end > start else start - 1))
                 settings.extend(result.settings)
                 links.extend(result.links)
             else:

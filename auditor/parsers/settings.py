@@ -58,6 +58,7 @@ from typing import Any, Literal
 
 from auditor.model import RESOLVED_PURPOSES as _RESOLVED_PURPOSES
 from auditor.model import Location, Setting
+from auditor.parsers import telemetry
 from auditor.parsers.numbers import digits, float_value, int_value, integer, real
 
 
@@ -1308,6 +1309,7 @@ class _Interpreter:
                 system = "sentry" if isinstance(value, str) and value.strip() and not _is_unresolved(value) else None
             else:
                 system = False if _as_float(value) == 0 else "sentry"
+        system = telemetry.tracing_switch(item.key, value) if system is None else system  # ENABLE_TRACING, agents
         if system is None:
             return
         if isinstance(value, str) and not value.strip() and system is not False:

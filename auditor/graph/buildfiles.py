@@ -1,0 +1,209 @@
+"""Build files, Dockerfiles and telemetry configs → the services whose code or process they describe.
+
+A build file (parsers/buildfiles.py) belongs to the service built from its code; a tracer's config file
+(parsers/telemetry.py) to the service that reads it. In order, an owner is:
+
+- a compose service whose build uses the file: its Dockerfile is this Dockerfile; or the file lies in the
+  Dockerfile's directory or in a directory between that and the build context (a parent `pom.xml`, a root
+  `go.mod`), never above the context (not sent to the build) nor in a sibling project's directory; or it
+  bind-mounts the file (or a directory holding it);
+- the service an app-config file implied for the same directory (graph/build.py `_implied_service`);
+- a deployed service whose code location is not stated (a Kubernetes workload, a compose service run from
+  an image) named like the project: the name the build file declares (artifactId, package or module name,
+  .NET project file name), else its directory's name, compared without case with `.`/`_` as `-`, against
+  the service's name or its image's base name. Every such service gets it: the same code deployed twice
+  (compose and manifests) is traced the same way in both.
+
+The file then `configures` each owner, so graph/build.py lifts its settings (`tracing_library`,
+`metrics_library`, a Dockerfile's `tracing`) onto the service like any app-config file's. Build files of test
+projects and files that declare no telemetry attach to nothing: the graph only carries evidence.
+
+Prometheus and collector configs are not any service's configuration: each `scrape_target` they (or a
+ConfigMap holding one) name becomes a `scrapes` edge to the service its host resolves to (through a
+Kubernetes Service to the workloads it selects), resolved from the compose service that mounts the config
+when one does. Targets that name nothing in the repository are dropped, not kept as external nodes.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+
+import networkx as nx
+
+from auditor.graph.resolve import HostIndex, scope_of
+from auditor.model import Edge, Location, Node
+
+_OWNED_SOURCES = ("buildfile", "telemetry")
+_NOT_DEPLOYED = ("appconfig", "buildfile", "telemetry")  # nodes these sources make are not deployed services
+_DEFAULT_DOCKERFILES = ("Dockerfile", "Containerfile")
+_SEPARATORS = re.compile(r"[._\s]+")
+_Owner = tuple[Node, Location, str]  # (service, evidence of the link, via)
+
+
+def attach_build_files(graph: nx.MultiDiGraph, index: HostIndex) -> None:
+    """Give each build file, Dockerfile and tracer config its owners; turn scrape targets into edges."""
+    owned = sorted((n for _, n in graph.nodes(data="node") if n.source in _OWNED_SOURCES and n.kind == "config"),
+                   key=lambda n: n.id)
+    scrapers = sorted((n for _, n in graph.nodes(data="node")
+                       if n.kind == "config" and any(s.topic == "scrape_target" for s in n.settings)),
+                      key=lambda n: n.id)
+    if not owned and not scrapers:
+        return
+    compose = _ComposeCode([n for _, n in graph.nodes(data="node") if n.source == "compose"])
+    implied: dict[str, list[Node]] = defaultdict(list)
+    named: dict[str, list[Node]] = defaultdict(list)
+    for _, node in graph.nodes(data="node"):
+        if node.kind != "service" or node.attrs.get("missing"):
+            continue
+        if node.source == "appconfig" and node.attrs.get("implied"):
+            implied[scope_of(node.id)].append(node)
+        elif node.source not in _NOT_DEPLOYED and not node.attrs.get("build_context"):
+            for name in {_normal(node.name), _normal(_image_base(node.attrs.get("image")))} - {""}:
+                named[name].append(node)
+    for node in owned:
+        if node.attrs.get("test") or not node.settings or node.type in ("prometheus", "otel-collector"):
+            continue
+        for owner, where, via in _owners(node, compose, implied, named):
+            graph.add_edge(node.id, owner.id, edge=Edge(node.id, owner.id, "configures", where, {"via": via}))
+    for config in scrapers:
+        _add_scrapes(graph, index, compose, config)
+
+
+def _owners(node: Node, compose: _ComposeCode, implied: dict[str, list[Node]],
+            named: dict[str, list[Node]]) -> list[_Owner]:
+    found: dict[str, _Owner] = {}
+    for owner in compose.of(node):
+        found.setdefault(owner[0].id, owner)
+    directory = str(node.attrs.get("dir") or posixpath.dirname(node.location.path) or ".")
+    whole_file = Location(node.location.path, 1)
+    dockerfile = node.type == "dockerfile"
+    if not dockerfile or posixpath.basename(node.location.path) in _DEFAULT_DOCKERFILES:
+        for service in implied.get(directory, []):
+            found.setdefault(service.id, (service, whole_file, "directory"))
+        candidates = [str(node.attrs.get("project") or ""), posixpath.basename(directory)]
+        for candidate in (_normal(c) for c in candidates):
+            hits = named.get(candidate, []) if candidate else []
+            for service in hits:
+                found.setdefault(service.id, (service, whole_file, "name"))
+            if hits:
+                break
+    return [found[key] for key in sorted(found)]
+
+
+class _ComposeCode:
+    """Compose services by the directories their build reads and by the paths they bind-mount, so finding a
+    file's owners is a walk up its path, not a scan of every service."""
+
+    def __init__(self, services: list[Node]) -> None:
+        self.by_dir: dict[str, list[_Owner]] = defaultdict(list)
+        self.by_dockerfile: dict[str, list[_Owner]] = defaultdict(list)
+        self.by_mount: dict[str, list[_Owner]] = defaultdict(list)
+        for service in sorted(services, key=lambda n: n.id):
+            where = service.evidence.get("build_context", service.location)
+            for directory, via in _build_dirs(service):
+                self.by_dir[directory].append((service, where, via))
+            dockerfile = _dockerfile_path(service)
+            if dockerfile is not None:
+                self.by_dockerfile[dockerfile].append((service, where, "dockerfile"))
+            for volume in service.attrs.get("volumes") or []:
+                if isinstance(volume, dict) and isinstance(volume.get("repo_path"), str):
+                    line = int(volume.get("line") or service.location.line)
+                    mount = posixpath.normpath(volume["repo_path"])
+                    self.by_mount[mount].append((service, Location(service.location.path, line), "bind_mount"))
+
+    def of(self, node: Node) -> list[_Owner]:
+        path = node.location.path
+        if node.type == "dockerfile":
+            return list(self.by_dockerfile.get(path, []))
+        directory = str(node.attrs.get("dir") or posixpath.dirname(path) or ".")
+        return [*self.by_dir.get(directory, []), *self.mounting(path)]
+
+    def mounting(self, path: str) -> Iterator[_Owner]:
+        """Services that bind-mount `path` or a directory above it."""
+        current = path
+        for _ in range(64):
+            yield from self.by_mount.get(current, [])
+            parent = posixpath.dirname(current)
+            if not parent or parent == current:
+                return
+            current = parent
+
+
+def _build_dirs(service: Node) -> list[tuple[str, str]]:
+    """The directories of a compose service's build whose build files are its own: the Dockerfile's
+    directory, then each parent up to and including the build context."""
+    context = service.attrs.get("build_context")
+    if not isinstance(context, str):
+        return []
+    context = posixpath.normpath(context)
+    dockerfile = _dockerfile_path(service)
+    start = (posixpath.dirname(dockerfile) or ".") if dockerfile else context
+    if not _within(start, context):
+        return [(context, "build_context")]
+    found = []
+    current = start
+    for _ in range(64):
+        found.append((current, "build_context" if current == context else "dockerfile_dir"))
+        if current == context:
+            break
+        current = posixpath.dirname(current) or "."
+    return found
+
+
+def _dockerfile_path(service: Node) -> str | None:
+    """The repo path of the Dockerfile a compose build uses (relative to its context), or None when outside."""
+    context = service.attrs.get("build_context")
+    if not isinstance(context, str):
+        return None
+    dockerfile = service.attrs.get("dockerfile")
+    name = dockerfile if isinstance(dockerfile, str) and dockerfile.strip() else "Dockerfile"
+    if name.startswith("/"):
+        return None
+    path = posixpath.normpath(posixpath.join(context, name))
+    return None if path.startswith("..") else path
+
+
+def _within(directory: str, ancestor: str) -> bool:
+    return ancestor == "." or directory == ancestor or directory.startswith(ancestor + "/")
+
+
+def _normal(name: str) -> str:
+    """`Basket.API` → `basket-api`: names compared as Kubernetes and compose write them."""
+    return _SEPARATORS.sub("-", name.strip().lower()).strip("-") if name else ""
+
+
+def _image_base(image: object) -> str:
+    if not isinstance(image, str) or not image.strip():
+        return ""
+    return image.strip().split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
+
+
+def _add_scrapes(graph: nx.MultiDiGraph, index: HostIndex, compose: _ComposeCode, config: Node) -> None:
+    mounted = next(compose.mounting(config.location.path), None) if config.source == "telemetry" else None
+    caller = mounted[0] if mounted is not None else config
+    done: set[tuple[str, Location]] = set()
+    for setting in config.settings:
+        if setting.topic != "scrape_target" or not isinstance(setting.value, str):
+            continue
+        host = setting.value.rsplit(":", 1)[0] if setting.value.count(":") == 1 else setting.value
+        resolved = index.resolve(host, caller)
+        if resolved is None or resolved not in graph:
+            continue
+        for target in _behind(graph, resolved):
+            if target == config.id or (target, setting.location) in done:
+                continue
+            done.add((target, setting.location))
+            graph.add_edge(config.id, target, edge=Edge(config.id, target, "scrapes", setting.location,
+                                                        {"job": setting.key, "target": setting.value}))
+
+
+def _behind(graph: nx.MultiDiGraph, ident: str) -> list[str]:
+    """A Kubernetes Service's selected workloads; any other node itself."""
+    node: Node = graph.nodes[ident]["node"]
+    if node.source != "kubernetes" or node.type != "Service":
+        return [ident]
+    return sorted(target for _, target, edge in graph.out_edges(ident, data="edge")
+                  if edge.kind == "routes_to" and edge.attrs.get("via") == "selector") or [ident]
