@@ -49,17 +49,11 @@ def default_cache_dir() -> Path:
 
 @cache
 def _parser_fingerprint() -> str:
-<<<<<<< HEAD
-    """Changes whenever any parser's code or knowledge changes (or the package version or the entry format does)."""
-=======
     """Changes whenever any parser's code or the knowledge it reads changes (or the package version or the
     entry format does)."""
->>>>>>> i8-tracing
     digest = hashlib.sha256(f"{__version__}\0{FORMAT_VERSION}".encode())
     package = Path(__file__).parent
     for path in [*sorted((package / "parsers").glob("*.py")), *sorted((package / "knowledge").glob("*.yaml"))]:
-        digest.update(path.read_bytes())
-    for path in sorted((Path(__file__).parent / "knowledge").glob("*.yaml")):  # data the parsers read
         digest.update(path.read_bytes())
     digest.update((Path(__file__).parent / "model.py").read_bytes())
     return digest.hexdigest()[:16]

@@ -49,11 +49,8 @@ EDGE_KINDS = frozenset(
         "configures",  # config → service that loads it; policy → service it governs
         "protects",  # PDB → workload
         "references",  # a Terraform reference with no more specific meaning
-<<<<<<< HEAD
         "knows_address",  # holder → a host it is given the address of, not shown to call (see ADDRESS_PURPOSES)
-=======
         "scrapes",  # a Prometheus/collector scrape config → the service whose metrics it collects
->>>>>>> i8-tracing
     }
 )
 

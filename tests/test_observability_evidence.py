@@ -46,11 +46,15 @@ def test_a_library_that_configuration_switches_off_is_not_tracing(tmp_path: Path
     """retail-store's cart: the OTel starter is declared but `otel.sdk.disabled: true`; the Micrometer
     Prometheus registry is another system, so metrics stay on."""
     root = write_repo(tmp_path, {
-        "cart/docker-compose.yml": "services:\n  cart:\n    build:\n      context: .\n",
+        # ui (traced by its env) calls cart: a request crosses the two, so cart is asked for tracing.
+        "cart/docker-compose.yml": "services:\n  cart:\n    build:\n      context: .\n"
+                                   "  ui:\n    build: ../ui\n    environment:\n      CART_URL: http://cart:8080\n"
+                                   "      OTEL_EXPORTER_OTLP_ENDPOINT: http://collector:4317\n",
         "cart/pom.xml": CART_POM,
         "cart/src/main/resources/application.yml": "otel:\n  sdk:\n    disabled: true\n",
     })
-    assert _findings(root, "OBS001", "OBS003") == {("OBS001", "cart/src/main/resources/application.yml", 3)}
+    assert _findings(root, "OBS001", "OBS003") == {("OBS001", "cart/src/main/resources/application.yml", 3),
+                                                  ("OBS003", "cart/docker-compose.yml", 5)}  # ui's, not cart's
     assert _messages(root, "OBS001") == ["`cart` turns tracing off (`otel.sdk.disabled`); its requests leave no trace "
                                          "spans, so latency across services cannot be followed through it"]
 
@@ -189,6 +193,24 @@ spec:
     root = write_repo(tmp_path, {"k8s/reviews.yaml": opted_in})
     assert _findings(root, "OBS001") == {("OBS001", "k8s/reviews.yaml", 4)}  # reviews: no opt-in, no sidecar
     gateway_only = ISTIO_ROUTES.split("---\napiVersion: networking")[0] + """\
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: productpage
+  namespace: bookinfo
+spec:
+  selector:
+    matchLabels: {app: productpage}
+  template:
+    metadata:
+      labels: {app: productpage}
+      annotations:
+        sidecar.istio.io/inject: "true"
+    spec:
+      containers:
+        - name: productpage
+          image: docker.io/acme/productpage:1.20
 ---
 apiVersion: networking.istio.io/v1beta1
 kind: VirtualService

@@ -18,12 +18,9 @@ from typing import cast
 
 import networkx as nx
 
-<<<<<<< HEAD
+from auditor.graph.buildfiles import attach_build_files
 from auditor.graph.compose_projects import resolve_projects
 from auditor.graph.deployments import assign_deployments
-=======
-from auditor.graph.buildfiles import attach_build_files
->>>>>>> i8-tracing
 from auditor.graph.resolve import HostIndex
 from auditor.graph.roles import assign_roles
 from auditor.model import RESOLVED_PURPOSES, Edge, Facts, Location, Node, Setting, Source, node_id
