@@ -113,3 +113,36 @@ def test_nodes_name_their_deployment(tmp_path: Path) -> None:
     assert deployments["seed"] == "kubernetes:deploy/k8s"
     # A config file belongs to the deployment of the service it configures.
     assert deployments["storefront/src/main/resources/application.yml"] == "compose:."
+
+
+RECIPE = """\
+services:
+  app:
+    image: ghcr.io/vendor/notes:2.1
+    environment:
+      DB_HOST: db
+      SEARCH_URL: http://search:7700
+    ports: ["8080:8080"]
+  search:
+    image: vendor/notes-search:2.1
+  db:
+    image: postgres:16
+"""
+
+
+def test_a_compose_project_that_builds_nothing_is_a_recipe_of_third_party_software(tmp_path: Path) -> None:
+    write_repo(tmp_path, {"notes/docker-compose.yml": RECIPE})
+    result = audit(tmp_path)
+    roles = {node.name: (node.attrs.get("role"), node.attrs.get("recipe")) for _, node in
+             result.scan.graph.nodes(data="node") if node.source == "compose"}
+    assert roles["app"] == ("third_party", True) and roles["search"] == ("third_party", True)
+    # Run as its publisher ships it: neither its tracing nor its replica count is the repository's to fix.
+    assert {f.rule_id for f in result.findings} & {"OBS001", "AVAIL005", "RESIL001"} == set()
+
+
+def test_images_from_a_private_registry_are_the_projects_own(tmp_path: Path) -> None:
+    own = RECIPE.replace("ghcr.io/vendor/notes", "registry.acme.io/notes")
+    write_repo(tmp_path, {"deploy/docker-compose.yml": own})
+    roles = {node.name: node.attrs.get("role") for _, node in audit(tmp_path).scan.graph.nodes(data="node")
+             if node.source == "compose"}
+    assert roles["app"] == "application" and roles["search"] == "application"

@@ -134,14 +134,14 @@ class CheckContext:
 
     def workloads(self) -> list[Node]:
         """Services that run continuously and are judged: not Jobs/CronJobs, migrations, test runners, load
-        generators or compose services behind `profiles:` (graph/roles.py)."""
+        generators, compose services behind `profiles:`, or a self-hosting recipe's containers (graph/roles.py)."""
         found = []
         for node in self.nodes("service"):
             workload_kind = node.attrs.get("workload_kind")
             if node.source == "kubernetes" and workload_kind not in LONG_RUNNING and workload_kind != "DaemonSet":
                 continue
-            if role(node) in NOT_JUDGED:
-                continue
+            if role(node) in NOT_JUDGED or node.attrs.get("recipe"):
+                continue  # (a recipe: a compose project that only runs published images, as shipped)
             found.append(node)
         return found
 

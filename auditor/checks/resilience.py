@@ -366,6 +366,8 @@ def _compose_proxy(ctx: CheckContext, node: Node) -> Iterator[Hit]:
     image = str(node.attrs.get("image") or "")
     configs = [ctx.node(e.source) for e in ctx.in_edges(node.id, ["configures"])]
     if any(c.type == "nginx" for c in configs):
+        if not ctx.out_edges(node.id, ["calls"]):
+            return  # nginx serving its own files (or PHP over a local socket): nothing behind it to exhaust
         ctx.examine(node)
         limit = _limits(ctx, node)
         if limit is None:

@@ -46,9 +46,12 @@ def assign_roles(graph: nx.MultiDiGraph) -> None:
                 graph.nodes[ident]["node"] = dataclasses.replace(node, attrs={**node.attrs, "role": node.kind})
             continue
         role = _service_role(graph, node)
-        if role == APPLICATION and node.attrs.get("deployment") in recipes:
-            role = "third_party"
-        attrs = {**node.attrs, "role": role}
+        attrs = {**node.attrs}
+        if node.attrs.get("deployment") in recipes:
+            attrs["recipe"] = True  # run as its publisher ships it: not judged as a scaled deployment either
+            if role == APPLICATION:
+                role = "third_party"
+        attrs["role"] = role
         kind = node.kind
         if role in _STATEFUL_KINDS:
             kind = role
@@ -66,8 +69,24 @@ def _recipe_deployments(graph: nx.MultiDiGraph) -> set[str]:
     for _, node in graph.nodes(data="node"):
         deployment = node.attrs.get("deployment")
         if node.source == "compose" and node.kind != "config" and isinstance(deployment, str):
-            building[deployment] = building.get(deployment, False) or bool(node.attrs.get("build_context"))
+            ours = bool(node.attrs.get("build_context")) or _private_registry(node.attrs.get("image"))
+            building[deployment] = building.get(deployment, False) or ours
     return {deployment for deployment, builds in building.items() if not builds}
+
+
+def _private_registry(image: object) -> bool:
+    """`registry.example.com/shop/orders:2.3` is pushed by its owner's CI (a registry host that is not a
+    public one): the project deploys its own images, built elsewhere."""
+    if not isinstance(image, str) or "/" not in image:
+        return False
+    host = image.strip().lower().split("/", 1)[0]
+    return ("." in host or ":" in host or host == "localhost") and host not in _PUBLIC_REGISTRIES
+
+
+_PUBLIC_REGISTRIES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io", "ghcr.io", "quay.io",
+                                "lscr.io", "gcr.io", "mcr.microsoft.com", "public.ecr.aws", "registry.gitlab.com",
+                                "docker.elastic.co", "registry.k8s.io", "k8s.gcr.io", "codeberg.org",
+                                "cgr.dev", "container-registry.oracle.com"})
 
 
 def _service_role(graph: nx.MultiDiGraph, node: Node) -> str:
