@@ -750,7 +750,7 @@ def _autoscaler_floor(ctx: CheckContext, node: Node) -> tuple[int | None, Node |
 def single_replica_workload(ctx: CheckContext) -> Iterator[Hit]:
     """A long-running service that receives traffic and runs exactly one instance."""
     wanted = int(ctx.options.get("min_replicas", 2))
-    for node in ctx.nodes("service"):
+    for node in ctx.workloads():
         if not _runs_replicas(node) or not ctx.serves_traffic(node):
             continue
         floor, scaler = _autoscaler_floor(ctx, node)

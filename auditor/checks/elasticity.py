@@ -88,8 +88,9 @@ def _scaling_policies(ctx: CheckContext, node: Node) -> list[Node]:
 
 def unscaled_workloads(ctx: CheckContext) -> Iterator[Hit]:
     """Traffic-serving stateless workloads whose instance count nothing can change with load."""
-    for node in ctx.nodes("service", "kubernetes"):
-        if node.attrs.get("workload_kind") not in _HPA_WORKLOADS or not ctx.serves_traffic(node):
+    for node in ctx.workloads():
+        if node.source != "kubernetes" or node.attrs.get("workload_kind") not in _HPA_WORKLOADS or \
+                not ctx.serves_traffic(node):
             continue
         if node.attrs.get("replicas") == 0:
             continue  # parked on purpose
