@@ -92,6 +92,21 @@ def match(current: list[dict], reviewed: list[dict]) -> tuple[list[tuple[dict, d
             left.remove(r)
         else:
             new.append(c)
+    # A citation that moved to another file of the same subject (a base file cited instead of a variant):
+    # paired in line order when the rule and subject have as many new findings as vanished verdicts.
+    by_subject = lambda e: (e["rule"], e["subject"])  # noqa: E731
+    moved_left, moved_new = defaultdict(list), defaultdict(list)
+    for r in left:
+        moved_left[by_subject(r)].append(r)
+    for c in new:
+        moved_new[by_subject(c)].append(c)
+    for k, found in moved_new.items():
+        lost = moved_left.get(k, [])
+        if lost and len(lost) == len(found):
+            for c, r in zip(sorted(found, key=lambda e: e["line"]), sorted(lost, key=lambda e: e["line"]), strict=True):
+                pairs.append((c, {**r, "reason": f"(moved from {r['path']}:{r['line']}) {r.get('reason', '')}"}))
+                new.remove(c)
+                left.remove(r)
     return pairs, new, left
 
 

@@ -20,7 +20,7 @@ import networkx as nx
 
 from auditor.graph.buildfiles import attach_build_files
 from auditor.graph.compose_projects import resolve_projects
-from auditor.graph.deployments import assign_deployments
+from auditor.graph.deployments import assign_deployments, compose_file_rank
 from auditor.graph.resolve import HostIndex
 from auditor.graph.roles import assign_roles
 from auditor.model import RESOLVED_PURPOSES, Edge, Facts, Location, Node, Setting, Source, node_id
@@ -86,8 +86,9 @@ def _edge_key(edge: Edge) -> _EdgeKey:
 def _merge_nodes(nodes: Iterable[Node]) -> dict[str, Node]:
     """One node per id: a service split over docker-compose.yml and its override is one service."""
     merged: dict[str, Node] = {}
-    # Base definitions first, override files last: what an override states wins, as in compose itself.
-    for node in sorted(nodes, key=lambda n: (bool(n.attrs.get("override_file")), n.location.path, n.location.line)):
+    # Base definitions first, override files last: what an override states wins, as in compose itself. A
+    # service that a test or CI compose file also defines is cited where the project defines it.
+    for node in sorted(nodes, key=lambda n: (compose_file_rank(n), n.location.path, n.location.line)):
         previous = merged.get(node.id)
         if previous is None:
             merged[node.id] = node

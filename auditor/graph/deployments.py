@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
+import re
 
 import networkx as nx
 
@@ -27,6 +28,32 @@ from auditor.model import Node
 _GENERIC = frozenset({"deploy", "deployment", "deployments", "k8s", "kubernetes", "kube", "manifests", "infra",
                       "infrastructure", "ops", "environments", "envs", "env", "overlays", "clusters", "config",
                       "configs", "yaml", "yamls", "resources", "base"})
+
+
+# Compose files of one project: the file `docker compose up` reads, then variants (`docker-compose.prod.yml`,
+# `docker-compose.ci.yml`), then overrides; `docker-compose.test.yml`/`-tests.yml`/`.ci.yml` run tests.
+_COMPOSE_BASE = re.compile(r"^(docker-)?compose\.ya?ml$")
+_VARIANT_TOKENS = re.compile(r"[.-]")
+_TEST_TOKENS = frozenset({"test", "tests", "testing", "ci", "e2e", "it", "integration", "functional"})
+
+
+def compose_file_rank(node: Node) -> int:
+    """0 for a service defined in the project's main compose file, 1 in a variant, 2 in a test or CI file,
+    3 in an override (merged last, so what it states wins); other nodes 0."""
+    if node.source != "compose":
+        return 0
+    if node.attrs.get("override_file"):
+        return 3
+    name = posixpath.basename(node.location.path).lower()
+    if _COMPOSE_BASE.match(name):
+        return 0
+    return 2 if compose_test_file(node.location.path) else 1
+
+
+def compose_test_file(path: str) -> bool:
+    """`docker-compose.test.yml`, `docker-compose-tests.yml`, `compose.ci.yaml`: a compose file that runs tests."""
+    stem = posixpath.basename(path).lower().rsplit(".", 1)[0]
+    return bool(set(_VARIANT_TOKENS.split(stem)[1:]) & _TEST_TOKENS)
 
 
 def assign_deployments(graph: nx.MultiDiGraph) -> None:

@@ -22,6 +22,7 @@ import dataclasses
 
 import networkx as nx
 
+from auditor.graph.deployments import compose_test_file
 from auditor.knowledge import image_engine, image_role, name_role
 from auditor.model import Node
 
@@ -100,6 +101,8 @@ def _service_role(graph: nx.MultiDiGraph, node: Node) -> str:
     if node.source == "compose" and str(attrs.get("restart") or "").lower() in _ONE_OFF_RESTART and \
             not attrs.get("published_ports") and name_role(node.name) == "job":
         return "job"
+    if node.source == "compose" and compose_test_file(node.location.path):
+        return "test"  # defined only in a compose file that runs tests (a base definition would be cited first)
     if node.source == "terraform" and node.type not in _TERRAFORM_APPS:
         return "infrastructure"
     image = attrs.get("image")
