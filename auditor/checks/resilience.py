@@ -16,6 +16,7 @@ from auditor.checks.context import CheckContext, Hit
 from auditor.checks.coupling import control_plane
 from auditor.checks.observability import application_services
 from auditor.checks.state import dev_only
+from auditor.graph.deployments import compose_file_rank
 from auditor.model import Edge, Location, Node, Related, Setting
 
 # -- RESIL001 call-without-timeout ----------------------------------------------------------------------------
@@ -415,6 +416,9 @@ def _terraform_edge(ctx: CheckContext, node: Node) -> Iterator[Hit]:
 def no_rate_limit_at_edge(ctx: CheckContext) -> Iterator[Hit]:
     """RESIL004: a public entry point (Ingress, LoadBalancer Service, gateway, published proxy) with no rate limit."""
     for node in ctx.nodes():
+        if (node.source in ("kubernetes", "compose") and dev_only(node.location.path)) or compose_file_rank(node) == 3:
+            continue  # a local or test stack (`local-dockerk8s/`, `docker-compose.dev.yml`, a service only the
+            # local `docker-compose.override.yml` adds) is nobody's public edge
         if node.source == "kubernetes" and node.type == "Ingress":
             yield from _ingress(ctx, node)
         elif node.source == "kubernetes" and node.type == "Service" and node.attrs.get("type") == "LoadBalancer":
