@@ -67,6 +67,8 @@ ADDRESS_PURPOSES = frozenset(
         "background",  # a periodic background fetch (release or update checks)
         "disabled",  # its feature switch in the same config is off (`X_ENABLED=false` next to `X_URL`)
         "address_book",  # lifted from a config that holds every service's address and that every service loads
+        "published",  # the project's own service through its published port on the host's external address
+        #               (`http://${EXTERNAL_IP}:5101` while catalog publishes 5101): what browsers are given
         "address",  # a scheme-less `host:port` under an address key: a call once its host resolves to a service
         "mention",  # a URL under a key whose words say nothing certain (`callback`, `webhook`, `docs`): a call
         #             once its host resolves to another service of the deployment (only the holder can reach it)

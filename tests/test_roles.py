@@ -146,3 +146,21 @@ def test_images_from_a_private_registry_are_the_projects_own(tmp_path: Path) -> 
     roles = {node.name: node.attrs.get("role") for _, node in audit(tmp_path).scan.graph.nodes(data="node")
              if node.source == "compose"}
     assert roles["app"] == "application" and roles["search"] == "application"
+
+
+def test_the_projects_own_published_port_on_an_external_address_is_not_a_call(tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        ".env": "EXTERNAL_HOST=10.0.0.5\n",
+        "docker-compose.yml": (
+            "services:\n"
+            "  catalog:\n    build: ./catalog\n    ports: [\"5101:80\"]\n"
+            "  web:\n    build: ./web\n    ports: [\"5100:80\"]\n    environment:\n"
+            "      CatalogUrl: http://${EXTERNAL_HOST}:5101\n"   # handed to browsers: catalog from outside
+            "      PaymentsUrl: http://${EXTERNAL_HOST}:7000\n"),  # nothing here publishes 7000: a real call
+    })
+    result = audit(tmp_path)
+    edges = {(edge.attrs.get("key"), edge.kind, edge.attrs.get("purpose")) for _, _, edge in
+             result.scan.graph.out_edges("compose:service:./web", data="edge") if edge.attrs.get("key")}
+    assert ("CatalogUrl", "knows_address", "published") in edges
+    assert ("PaymentsUrl", "calls", None) in edges
+    assert [f.location.line for f in result.findings if f.rule_id == "RESIL001"] == [10]

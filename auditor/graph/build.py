@@ -69,6 +69,7 @@ def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
     _attach_app_config(graph)
     attach_build_files(graph, index)
     _lift_config_links(graph)
+    _published_addresses(graph)
     assign_deployments(graph)
     assign_roles(graph)
     return graph
@@ -538,3 +539,30 @@ def _address_books(graph: nx.MultiDiGraph, loads: list[tuple[Node, Node, tuple[L
         if len(called & services) >= _BOOK_SELF_ADDRESSES:
             books.add(config_id)
     return books
+
+
+def _published_addresses(graph: nx.MultiDiGraph) -> None:
+    """A compose service's call to an unresolved host on a port that a service of its own project publishes is
+    that service seen from outside (`http://${ESHOP_EXTERNAL_DNS_NAME_OR_IP}:5101` for catalog's `5101:80`):
+    an address for browsers and clients beyond the compose network, where server code would use the service
+    name. It becomes `knows_address` (purpose `published`)."""
+    published: dict[tuple[str, int], str] = {}
+    for _, node in graph.nodes(data="node"):
+        if node.source == "compose" and node.kind != "config":
+            project = posixpath.dirname(node.location.path) or "."
+            for port in node.attrs.get("published_ports") or []:
+                if isinstance(port, int):
+                    published.setdefault((project, port), node.id)
+    if not published:
+        return
+    for source, target, key, edge in list(graph.edges(keys=True, data="edge")):
+        holder: Node = graph.nodes[source]["node"]
+        if edge.kind != "calls" or holder.source != "compose" or graph.nodes[target]["node"].kind != "external":
+            continue
+        port = edge.attrs.get("port")
+        project = posixpath.dirname(holder.location.path) or "."
+        if isinstance(port, int) and (project, port) in published:
+            graph.remove_edge(source, target, key)
+            graph.add_edge(source, target, edge=dataclasses.replace(
+                edge, kind="knows_address", attrs={**edge.attrs, "purpose": "published",
+                                                   "published_by": published[(project, port)]}))
