@@ -34,6 +34,17 @@ MAX_ENTRIES = 20_000
 
 _SPRING = re.compile(r"^(application|bootstrap)([-_.][\w.-]*)?\.(ya?ml|properties)$", re.IGNORECASE)
 _DJANGO = re.compile(r"^settings([-_.][\w.-]*)?\.py$", re.IGNORECASE)
+# Where a Spring Cloud Config server keeps the files it serves (see `served_by_config_server`).
+_CONFIG_REPO_DIRS = frozenset({"config-repo", "config-repository", "configrepo", "cloud-config-repo"})
+_SERVED_SUBDIRS = frozenset({"config", "shared", "configs"})
+_CONFIG_SERVER_MODULE = re.compile(r"^[\w.-]{0,60}config[-_]?(?:server|service)$")
+# `.conf` dialects that are not INI or nginx (`_unread_format`): fluentd directives, Fluent Bit sections,
+# logstash pipeline blocks; only the first `_SNIFF_LINES` lines are looked at.
+_FLUENTD_STARTS = ("<source", "<match", "<filter", "<system", "<label", "@include", "@type")
+_FLUENT_BIT_SECTIONS = frozenset({"SERVICE", "INPUT", "OUTPUT", "FILTER", "PARSER", "MULTILINE_PARSER"})
+_LOGSTASH_BLOCKS = frozenset({"input{", "filter{", "output{"})
+_SNIFF_LINES = 50
+_FOLD_AFTER = 3  # problems of one kind per file beyond which they are folded into one
 _NGINX_DIRS = {"nginx", "conf.d", "sites-available", "sites-enabled", "nginx.d", "openresty"}
 _PROBLEM_LINE = re.compile(r"^line (\d+): ")
 _NGINX_MAX_DEPTH = 64
@@ -56,7 +67,7 @@ def _format(path: str) -> tuple[str, str] | None:
     if lower == ".env" or (lower.startswith(".env.") and lower != ".envrc") or (
             lower.endswith(".env") and len(lower) > 4):
         return "dotenv", "dotenv"
-    if _SPRING.match(name):
+    if _SPRING.match(name) or served_by_config_server(clean):
         return ("properties" if lower.endswith(".properties") else "yaml"), "spring"
     if lower.endswith(".py"):
         if _DJANGO.match(name) or (parent == "settings" and lower != "__init__.py"):
@@ -79,6 +90,22 @@ def _format(path: str) -> tuple[str, str] | None:
             p in ("mysql", "mysql.conf.d", "conf.d", "mariadb") for p in parts)):
         return "ini", "mysql"
     return None
+
+
+def served_by_config_server(path: str) -> bool:
+    """True for a file a Spring Cloud Config server serves to other services: `<app>.yml` or
+    `<app>-<profile>.properties` in a `config-repo/` folder, or in `src/main/resources/config/` (`shared/`)
+    of a module named as a config server (`config-server`, `config-service`). The server's own
+    `application.yml` beside `src/main/resources` is its own configuration, not served."""
+    parts = path.replace("\\", "/").lower().split("/")
+    if len(parts) < 2 or not parts[-1].endswith((".yml", ".yaml", ".properties")):
+        return False
+    folders = parts[:-1]
+    if any(folder in _CONFIG_REPO_DIRS for folder in folders):
+        return True
+    if len(folders) >= 5 and folders[-4:-1] == ["src", "main", "resources"] and folders[-1] in _SERVED_SUBDIRS:
+        return _CONFIG_SERVER_MODULE.match(folders[-5]) is not None
+    return False
 
 
 def framework_of(filename: str) -> str:
@@ -1125,7 +1152,8 @@ def _parse(path: str, text: str) -> Facts:
     ident = node_id("appconfig", "config", path)
     directory = posixpath.dirname(path) or "."
     node = Node(ident, "config", path, "appconfig", framework, Location(path, 1, last_line),
-                attrs={"framework": framework, "dir": directory}, settings=settings)
+                attrs={"framework": framework, "dir": directory, **({"served": True} if framework == "spring"
+                       and served_by_config_server(path) else {})}, settings=settings)
     edges = tuple(
         Edge(ident, host_ref(link.host), link.kind, link.location, link.attrs())
         for link in result.links
