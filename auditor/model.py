@@ -103,6 +103,7 @@ class Diagnostic:
     message: str
     line: int | None = None
     # parse-error | too-large | binary | encoding | alias-bomb | too-deep | symlink | unreadable | not-rendered
+    # | unsupported (a format the tool does not read: a note)
     code: str = "parse-error"
     level: Literal["error", "warning", "note"] = "error"
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import networkx as nx
 from conftest import write_repo
 
+from auditor.model import Diagnostic
+from auditor.parsers import appconfig, kubernetes
 from auditor.scan import scan
 
 _COMPOSE = """\
@@ -135,3 +137,54 @@ def test_default_file_and_kubernetes_configmap_activate_profiles(tmp_path: Path)
             (f"orders/{resources}/application-prod.yml", "name"),
             (f"tools/report/{resources}/application.yml", "directory"),
             (f"tools/report/{resources}/application-batch.yml", "directory")} == found
+
+
+_FLUENTD = """\
+<source>
+  @type tail
+  path /var/log/containers/*.log
+  pos_file /var/log/fluentd-containers.log.pos
+  tag kubernetes.*
+  <parse>
+    @type json
+  </parse>
+</source>
+<match **>
+  @type elasticsearch
+  host elasticsearch
+  port 9200
+</match>
+"""
+
+
+def _configmap(key: str, body: str) -> str:
+    indented = "".join(f"    {line}\n" for line in body.splitlines())
+    return (f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: logging\n  namespace: kube-system\n"
+            f"data:\n  {key}: |\n{indented}")
+
+
+def test_fluentd_configmap_is_one_note() -> None:
+    facts = kubernetes.parse("k8s/fluentd.yaml", _configmap("fluent.conf", _FLUENTD))
+    assert facts.diagnostics == (Diagnostic(
+        "k8s/fluentd.yaml", "fluent.conf: fluentd configuration: not read (the tool does not read this format)",
+        7, "unsupported", "note"),)
+
+
+def test_logstash_and_fluent_bit_are_recognised_as_unread() -> None:
+    logstash = "input {\n  beats { port => 5044 }\n}\noutput {\n  elasticsearch { hosts => ['es:9200'] }\n}\n"
+    fluent_bit = "[SERVICE]\n    Flush 1\n[INPUT]\n    Name tail\n    Path /var/log/*.log\n"
+    for name, text, kind in (("logstash.conf", logstash, "logstash"), ("fluent-bit.conf", fluent_bit, "Fluent Bit")):
+        entries, problems = appconfig.entries_from_text(name, text, "k8s/logging.yaml")
+        assert entries == []
+        assert problems == [f"[unsupported] {kind} configuration: not read (the tool does not read this format)"]
+
+
+def test_repeated_problems_of_one_kind_fold_into_one() -> None:
+    body = "[server]\nport = 8080\n" + "".join(f"stray line {i}\n" for i in range(40)) + "workers = 4\n"
+    facts = kubernetes.parse("k8s/app.yaml", _configmap("app.ini", body))
+    assert [(d.message, d.line, d.level) for d in facts.diagnostics] == [
+        ("app.ini: expected key = value (and 39 more lines like it)", 10, "warning")]
+    # a few problems stay one per line
+    entries, problems = appconfig.entries_from_text("app.ini", "[a]\nx y\nx z\nk = v\n", "app.ini")
+    assert problems == ["line 2: expected key = value", "line 3: expected key = value"]
+    assert [e.key for e in entries] == ["k"]

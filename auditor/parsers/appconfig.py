@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import ast
 import bisect
+import itertools
 import json
 import posixpath
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
 from auditor.parsers.numbers import MAX_DIGITS, int_value, integer, real, tame
@@ -176,6 +177,9 @@ def entries_from_text(filename: str, text: str, path: str, line_offset: int = 0)
         "dotenv": reader.dotenv, "properties": reader.properties, "yaml": reader.yaml, "json": reader.json,
         "python": reader.python, "ini": reader.ini, "nginx": reader.nginx,
     }
+    unread = _unread_format(text) if reader_name in ("ini", "nginx") else None
+    if unread is not None:
+        return [], [f"[unsupported] {unread} configuration: not read (the tool does not read this format)"]
     try:
         if framework == "rails":
             reader.prefix = "database"
@@ -187,7 +191,40 @@ def entries_from_text(filename: str, text: str, path: str, line_offset: int = 0)
         reader.problem(None, "nesting too deep to read", "too-deep")
     except Exception as error:  # noqa: BLE001 - never raise: keep what was read
         reader.problem(None, f"could not read ({type(error).__name__}: {error})")
-    return reader.entries[:MAX_ENTRIES], reader.problems
+    return reader.entries[:MAX_ENTRIES], _folded(reader.problems)
+
+
+def _unread_format(text: str) -> str | None:
+    """The name of a `.conf` dialect the tool does not read (fluentd, Fluent Bit, logstash), from its first
+    meaningful lines, so its file is one note instead of a warning per line read as INI or nginx."""
+    for raw in itertools.islice(text.splitlines(), _SNIFF_LINES):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        lower = line.lower()
+        if lower.startswith(_FLUENTD_STARTS):
+            return "fluentd"
+        if line.upper() == line and line.startswith("[") and line.rstrip("]").lstrip("[") in _FLUENT_BIT_SECTIONS:
+            return "Fluent Bit"
+        if lower.replace(" ", "") in _LOGSTASH_BLOCKS:
+            return "logstash"
+    return None
+
+
+def _folded(problems: list[str]) -> list[str]:
+    """More than `_FOLD_AFTER` problems with the same message become one: the first line's, with the count."""
+    by_message: dict[str, list[str]] = {}
+    for problem in problems:
+        by_message.setdefault(problem_parts(problem)[2], []).append(problem)
+    folded: list[str] = []
+    for message, group in by_message.items():
+        if len(group) <= _FOLD_AFTER:
+            folded.extend(group)
+            continue
+        first = group[0]
+        folded.append(first.replace(message, f"{message} (and {len(group) - 1:,} more lines like it)", 1)
+                      if first.endswith(message) else first)
+    return folded
 
 
 class _Reader:
@@ -1125,7 +1162,12 @@ def problem_parts(problem: str) -> tuple[int | None, str, str]:
 
 def _diagnostic(path: str, problem: str) -> Diagnostic:
     line, code, message = problem_parts(problem)
-    return Diagnostic(path, message, line, code, "warning")
+    return Diagnostic(path, message, line, code, diagnostic_level(code))
+
+
+def diagnostic_level(code: str) -> Literal["warning", "note"]:
+    """A file in a format the tool does not read is a note (nothing is wrong with it); other problems warn."""
+    return "note" if code == "unsupported" else "warning"
 
 
 def parse(path: str, text: str) -> Facts:
