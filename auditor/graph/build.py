@@ -318,10 +318,11 @@ def _attach_app_config(graph: nx.MultiDiGraph) -> None:
             continue
         for owner, where, via in owners:
             graph.add_edge(config.id, owner.id, edge=Edge(config.id, owner.id, "configures", where, {"via": via}))
+    active: dict[str, set[str]] = {}  # service id → its active profiles, each asked once
     for config, profile, owners in profiled:
         beside = dir_profiles.get(posixpath.dirname(config.location.path) or ".", frozenset())
         for owner, where, via in owners:
-            if profile in beside or profile in _active_profiles(graph, owner):
+            if profile in beside or profile in _active_profiles(graph, owner, active):
                 graph.add_edge(config.id, owner.id, edge=Edge(config.id, owner.id, "configures", where, {"via": via}))
     _attach_served(graph, served)
     sole = _sole_descendants({directory for directory, _ in orphans})
@@ -371,14 +372,16 @@ def _default_file_profiles(configs: list[Node]) -> dict[str, frozenset[str]]:
     return {directory: frozenset(names) for directory, names in found.items() if names}
 
 
-def _active_profiles(graph: nx.MultiDiGraph, service: Node) -> set[str]:
+def _active_profiles(graph: nx.MultiDiGraph, service: Node, cache: dict[str, set[str]]) -> set[str]:
     """The profiles a deployed service activates: its own environment, or a config already loaded into it
-    (a ConfigMap in `envFrom`, an `env_file`)."""
-    active = _profiles_of(service.settings)
-    for source, _, edge in graph.in_edges(service.id, data="edge"):
-        if edge.kind == "configures":
-            active |= _profiles_of(graph.nodes[source]["node"].settings)
-    return active
+    (a ConfigMap in `envFrom`, an `env_file`). Kept in `cache`: a service many files configure is walked once."""
+    found = cache.get(service.id)
+    if found is None:
+        found = cache[service.id] = _profiles_of(service.settings)
+        for source, _, edge in graph.in_edges(service.id, data="edge"):
+            if edge.kind == "configures":
+                found |= _profiles_of(graph.nodes[source]["node"].settings)
+    return found
 
 
 def _attach_served(graph: nx.MultiDiGraph, served: list[Node]) -> None:
@@ -396,6 +399,7 @@ def _attach_served(graph: nx.MultiDiGraph, served: list[Node]) -> None:
             for setting in graph.nodes[source]["node"].settings:
                 if setting.topic == "app_name":
                     by_name[str(setting.value).lower()].add(target)
+    active: dict[str, set[str]] = {}
     for config in served:
         stem = posixpath.basename(config.location.path).rsplit(".", 1)[0].lower()
         splits = [(stem[:i], stem[i + 1:]) for i in range(len(stem) - 1, 0, -1) if stem[i] == "-"]
@@ -406,7 +410,7 @@ def _attach_served(graph: nx.MultiDiGraph, served: list[Node]) -> None:
                 continue
             where = Location(config.location.path, 1)
             for owner in owners:
-                if profile is None or profile in _active_profiles(graph, graph.nodes[owner]["node"]):
+                if profile is None or profile in _active_profiles(graph, graph.nodes[owner]["node"], active):
                     graph.add_edge(config.id, owner, edge=Edge(config.id, owner, "configures", where,
                                                                {"via": "config_server"}))
             break
