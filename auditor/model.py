@@ -105,6 +105,7 @@ class Diagnostic:
     message: str
     line: int | None = None
     # parse-error | too-large | binary | encoding | alias-bomb | too-deep | symlink | unreadable | not-rendered
+    # | unsupported (a format the tool does not read: a note)
     code: str = "parse-error"
     level: Literal["error", "warning", "note"] = "error"
 
@@ -118,8 +119,9 @@ class Setting:
     rate_limit, upload_dir, upload_storage, session_cache_alias (see parsers/settings.py);
     tracing_library, metrics_library (a dependency of the service's build file that emits them: value the
     system, key the dependency; parsers/buildfiles.py); scrape_target (a Prometheus scrape config's target:
-    value `host[:port]`, key the job; parsers/telemetry.py). `value` is normalised (a store name, a number,
-    a bool).
+    value `host[:port]`, key the job; parsers/telemetry.py); spring_profiles (active profiles, comma-joined)
+    and app_name (`spring.application.name`), which graph/build.py reads to attach config files. `value` is
+    normalised (a store name, a number, a bool).
     """
 
     topic: str

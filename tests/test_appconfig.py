@@ -358,7 +358,8 @@ def test_spring_cache_type_keeps_the_provider() -> None:
         "  cache:\n"
         "    type: hazelcast\n"
     ))
-    assert settings_of(facts) == {("cache_backend", "spring.cache.type", "hazelcast", 5)}
+    assert settings_of(facts) == {("app_name", "spring.application.name", "orders", 3),
+                                  ("cache_backend", "spring.cache.type", "hazelcast", 5)}
     facts = appconfig.parse("src/main/resources/application.properties", "spring.cache.type=simple\n")
     assert settings_of(facts) == {("cache_backend", "spring.cache.type", "memory", 1)}
 
@@ -369,7 +370,8 @@ def test_launch_options_in_dotenv() -> None:
         "JAVA_TOOL_OPTIONS=\"-javaagent:/otel/opentelemetry-javaagent.jar -Xmx512m\"\n"
         "NODE_OPTIONS=--require @opentelemetry/auto-instrumentations-node/register\n"
     ))
-    assert settings_of(facts) == {("tracing", "JAVA_TOOL_OPTIONS", "otel", 2), ("tracing", "NODE_OPTIONS", "otel", 3)}
+    assert settings_of(facts) == {("spring_profiles", "SPRING_PROFILES_ACTIVE", "prod", 1),
+                                  ("tracing", "JAVA_TOOL_OPTIONS", "otel", 2), ("tracing", "NODE_OPTIONS", "otel", 3)}
 
 def test_flask_default_session_is_a_signed_cookie() -> None:
     facts = appconfig.parse("app/config.py", "class Config:\n    SECRET_KEY = 'x'\n")
@@ -418,6 +420,7 @@ def test_spring_fixture_yaml() -> None:
     facts = fixture(rel)
     assert facts.nodes[0].type == "spring"
     assert settings_of(facts) == {
+        ("app_name", "spring.application.name", "orders", line_of(rel, "name: orders")),
         ("pool", "spring.datasource.hikari.maximum-pool-size", 20, line_of(rel, "maximum-pool-size")),
         ("datastore_timeout", "spring.datasource.hikari.connection-timeout", 3.0, line_of(rel, "connection-timeout")),
         ("session_store", "spring.session.store-type", "redis", line_of(rel, "store-type")),

@@ -14,7 +14,7 @@ from conftest import ROOT
 from auditor.audit import audit
 
 sys.path.insert(0, str(ROOT / "bench"))
-from scaling import DATABASES, PER_DIRECTORY, write_manifest, write_tree
+from scaling import DATABASES, write_manifest, write_tree
 
 
 def _types(result) -> Counter[tuple[str, str]]:
@@ -54,7 +54,6 @@ def test_a_tree_of_5000_files_is_audited_whole(tmp_path: Path) -> None:
     assert Counter(source.kind for source in inventory.files) == {"kubernetes": 1_250, "appconfig": 1_250,
                                                                   "terraform": 1_250}
     assert inventory.skipped == [] and result.diagnostics == []
-    directories = 5_000 // PER_DIRECTORY
     manifests = range(1_250)  # the tree's manifests hold document(0) … document(1249), one per file
     hosts = {f"db{index}" for index in range(1, 5_000, 4)} | {f"db{j % DATABASES}" for j in manifests if j % 5 < 3}
     assert _types(result) == {
@@ -63,9 +62,9 @@ def test_a_tree_of_5000_files_is_audited_whole(tmp_path: Path) -> None:
         ("kubernetes", "Service"): 250,
         ("terraform", "aws_sqs_queue"): 1_250,
         ("appconfig", "dotenv"): 1_250,
-        ("appconfig", "application"): directories,  # one implied service per directory of .env files
         ("appconfig", "host"): len(hosts),
     }
-    # Services select Deployments in other files and directories; every .env configures its directory's
-    # service, which inherits the config's database connection.
-    assert _edges(result) == {"routes_to": 250, "configures": 1_250, "connects_to": 750 + 1_250 + 1_250}
+    # Services select Deployments in other files and directories. The tree deploys workloads and no
+    # Dockerfile sits by its .env files, so no workload loads them and none implies a service of its own:
+    # each keeps its own database connection and configures nothing.
+    assert _edges(result) == {"routes_to": 250, "connects_to": 750 + 1_250}

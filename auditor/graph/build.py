@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import cast
@@ -40,6 +41,13 @@ _BOOK_SELF_ADDRESSES = 2
 # Node kinds an address resolves to that make it a call, and (for a scheme-less `host:port`) a connection.
 _CALLED_KINDS = ("service", "load_balancer")
 _CONNECTED_KINDS = ("datastore", "cache", "queue", "proxy")
+# Directories of test configuration: they configure a test run, never a deployed service. `it` only as
+# `src/it` (Maven's integration-test sources).
+_TEST_DIRS = frozenset({"test", "tests", "__tests__", "spec", "testdata", "test-data"})
+_SRC_TEST_DIRS = frozenset({"test", "it", "testfixtures", "integrationtest", "integration-test"})
+# A Spring profile file: `application-dev.yml`, `bootstrap-prod.properties` (the profile is group 1).
+_SPRING_PROFILE_FILE = re.compile(r"^(?:application|bootstrap)-([\w.-]{1,100})\.(?:ya?ml|properties)$", re.IGNORECASE)
+_MAX_PROFILE_SPLITS = 8  # `<app>-<profile>` splits tried per config-server file name
 _SOURCES = ("terraform", "kubernetes", "compose", "appconfig")
 _EdgeKey = tuple[str, str, str, Location]  # source, target, kind, evidence: one statement, however often read
 
@@ -265,38 +273,149 @@ def _attach_app_config(graph: nx.MultiDiGraph) -> None:
     implied service. And a file a process reads only when handed it (`_GIVEN_FORMATS`: env files, php.ini,
     nginx, postgres and mysql configs) inside a compose project that no container loads configures nothing:
     it is a test run's env file or a recipe's spare config, not a service of its own.
+
+    Only deployed configuration configures a deployment: a test resource (`src/test/resources`, `tests/`,
+    `spec/`, `testdata/`) configures a service only when it is bind-mounted into one; a Spring profile file
+    (`application-dev.yml`) only a service that activates that profile (its environment, a ConfigMap it
+    loads, or the default `application.yml` beside it; no visible active profile means the default file
+    only); and a config server's files (`config-repo/orders.yml`, see `appconfig.served_by_config_server`)
+    configure the service whose `spring.application.name` or name they carry, never the server. In a
+    repository that deploys services, a config that none of them loads implies a service only where a
+    Dockerfile is (at or below its service directory): without one it is a shared library's or a tool's.
     """
     configs = [n for _, n in graph.nodes(data="node") if n.source == "appconfig" and n.kind == "config"]
     compose_nodes = [n for _, n in graph.nodes(data="node") if n.source == "compose"]
     compose_owners = _ComposeOwners(compose_nodes)
     compose_dirs = _compose_dirs(compose_nodes)
     deployed = _deployed_by_name(graph)
+    dir_profiles = _default_file_profiles(configs)
+    built_dirs = _dockerfile_ancestors(graph)
     orphans: list[tuple[str, Node]] = []
+    profiled: list[tuple[Node, str, list[tuple[Node, Location, str]]]] = []
+    served: list[Node] = []
     for config in configs:
         if any(edge.kind == "configures" for _, _, edge in graph.out_edges(config.id, data="edge")):
             continue
+        if config.attrs.get("served"):
+            served.append(config)
+            continue
         config_dir = posixpath.dirname(config.location.path) or "."
         interpolation_source = bool(config.attrs.get("interpolates"))
-        owners = compose_owners.of(config, by_context=not interpolation_source)
-        if owners:
-            for owner, where, via in owners:
+        test = _test_resource(config_dir)
+        profile = _spring_profile(config)
+        owners = compose_owners.of(config, by_context=not interpolation_source and not test)
+        if not owners and not (interpolation_source or test or (not config.settings and not any(
+                graph.out_edges(config.id)))):
+            service_dir = _service_dir(config_dir, config.type)
+            named = _owner_by_name(deployed, service_dir)
+            if named is not None:
+                owners = [(named, Location(config.location.path, 1), "name")]
+            elif not (config.type in _GIVEN_FORMATS and _below(config_dir, compose_dirs)):
+                if (profile is None or profile in dir_profiles.get(config_dir, ())) and (
+                        not deployed or service_dir in built_dirs):
+                    orphans.append((service_dir, config))
+                continue
+        if profile is not None:
+            profiled.append((config, profile, owners))
+            continue
+        for owner, where, via in owners:
+            graph.add_edge(config.id, owner.id, edge=Edge(config.id, owner.id, "configures", where, {"via": via}))
+    active: dict[str, set[str]] = {}  # service id → its active profiles, each asked once
+    for config, profile, owners in profiled:
+        beside = dir_profiles.get(posixpath.dirname(config.location.path) or ".", frozenset())
+        for owner, where, via in owners:
+            if profile in beside or profile in _active_profiles(graph, owner, active):
                 graph.add_edge(config.id, owner.id, edge=Edge(config.id, owner.id, "configures", where, {"via": via}))
-            continue
-        if interpolation_source or (not config.settings and not any(graph.out_edges(config.id))):
-            continue
-        service_dir = _service_dir(config_dir, config.type)
-        named = _owner_by_name(deployed, service_dir)
-        if named is not None:
-            owner = named
-            where = Location(config.location.path, 1)
-            graph.add_edge(config.id, owner.id, edge=Edge(config.id, owner.id, "configures", where, {"via": "name"}))
-            continue
-        if config.type in _GIVEN_FORMATS and _below(config_dir, compose_dirs):
-            continue
-        orphans.append((service_dir, config))
+    _attach_served(graph, served)
     sole = _sole_descendants({directory for directory, _ in orphans})
     for directory, config in orphans:
         _implied_service(graph, config, sole[directory])
+
+
+def _dockerfile_ancestors(graph: nx.MultiDiGraph) -> set[str]:
+    """Every directory that holds a Dockerfile at or below it: where a deployable service's code can live."""
+    found: set[str] = set()
+    for _, node in graph.nodes(data="node"):
+        if node.source == "buildfile" and node.type == "dockerfile":
+            directory = posixpath.dirname(node.location.path) or "."
+            while directory not in found:
+                found.add(directory)
+                if directory == ".":
+                    break
+                directory = posixpath.dirname(directory) or "."
+    return found
+
+
+def _test_resource(directory: str) -> bool:
+    """True for a directory of test configuration (`src/test/resources`, `src/it/resources`, `tests/`, …)."""
+    parts = [] if directory in (".", "") else directory.lower().split("/")
+    return any(part in _TEST_DIRS or (part in _SRC_TEST_DIRS and index and parts[index - 1] == "src")
+               for index, part in enumerate(parts))
+
+
+def _spring_profile(config: Node) -> str | None:
+    """`application-dev.yml` → "dev": the profile a Spring file belongs to (None for the default file)."""
+    if config.type != "spring":
+        return None
+    match = _SPRING_PROFILE_FILE.match(posixpath.basename(config.location.path))
+    return match.group(1).lower() if match else None
+
+
+def _profiles_of(settings: Iterable[Setting]) -> set[str]:
+    return {name.lower() for s in settings if s.topic == "spring_profiles" for name in str(s.value).split(",")}
+
+
+def _default_file_profiles(configs: list[Node]) -> dict[str, frozenset[str]]:
+    """Directory → the profiles its default Spring file (`application.yml`, `bootstrap.yml`) activates."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for config in configs:
+        if config.type == "spring" and _spring_profile(config) is None and not config.attrs.get("served"):
+            found[posixpath.dirname(config.location.path) or "."] |= _profiles_of(config.settings)
+    return {directory: frozenset(names) for directory, names in found.items() if names}
+
+
+def _active_profiles(graph: nx.MultiDiGraph, service: Node, cache: dict[str, set[str]]) -> set[str]:
+    """The profiles a deployed service activates: its own environment, or a config already loaded into it
+    (a ConfigMap in `envFrom`, an `env_file`). Kept in `cache`: a service many files configure is walked once."""
+    found = cache.get(service.id)
+    if found is None:
+        found = cache[service.id] = _profiles_of(service.settings)
+        for source, _, edge in graph.in_edges(service.id, data="edge"):
+            if edge.kind == "configures":
+                found |= _profiles_of(graph.nodes[source]["node"].settings)
+    return found
+
+
+def _attach_served(graph: nx.MultiDiGraph, served: list[Node]) -> None:
+    """A config server's `<app>.yml` / `<app>-<profile>.yml` configures the service of that application name
+    (its `spring.application.name`, else its deployed name), for a profile only when that service activates it;
+    a file that names no service configures nothing."""
+    if not served:
+        return
+    by_name: dict[str, set[str]] = defaultdict(set)
+    for _, node in graph.nodes(data="node"):
+        if node.kind == "service" and node.source != "appconfig":
+            by_name[node.name.lower()].add(node.id)
+    for source, target, edge in graph.edges(data="edge"):
+        if edge.kind == "configures" and graph.nodes[target]["node"].kind == "service":
+            for setting in graph.nodes[source]["node"].settings:
+                if setting.topic == "app_name":
+                    by_name[str(setting.value).lower()].add(target)
+    active: dict[str, set[str]] = {}
+    for config in served:
+        stem = posixpath.basename(config.location.path).rsplit(".", 1)[0].lower()
+        splits = [(stem[:i], stem[i + 1:]) for i in range(len(stem) - 1, 0, -1) if stem[i] == "-"]
+        candidates: list[tuple[str, str | None]] = [(stem, None), *splits[:_MAX_PROFILE_SPLITS]]
+        for name, profile in candidates:
+            owners = sorted(by_name.get(name, ()))
+            if not owners:
+                continue
+            where = Location(config.location.path, 1)
+            for owner in owners:
+                if profile is None or profile in _active_profiles(graph, graph.nodes[owner]["node"], active):
+                    graph.add_edge(config.id, owner, edge=Edge(config.id, owner, "configures", where,
+                                                               {"via": "config_server"}))
+            break
 
 
 class _ComposeOwners:

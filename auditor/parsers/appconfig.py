@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import ast
 import bisect
+import itertools
 import json
 import posixpath
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
 from auditor.parsers.numbers import MAX_DIGITS, int_value, integer, real, tame
@@ -34,6 +35,17 @@ MAX_ENTRIES = 20_000
 
 _SPRING = re.compile(r"^(application|bootstrap)([-_.][\w.-]*)?\.(ya?ml|properties)$", re.IGNORECASE)
 _DJANGO = re.compile(r"^settings([-_.][\w.-]*)?\.py$", re.IGNORECASE)
+# Where a Spring Cloud Config server keeps the files it serves (see `served_by_config_server`).
+_CONFIG_REPO_DIRS = frozenset({"config-repo", "config-repository", "configrepo", "cloud-config-repo"})
+_SERVED_SUBDIRS = frozenset({"config", "shared", "configs"})
+_CONFIG_SERVER_MODULE = re.compile(r"^[\w.-]{0,60}config[-_]?(?:server|service)$")
+# `.conf` dialects that are not INI or nginx (`_unread_format`): fluentd directives, Fluent Bit sections,
+# logstash pipeline blocks; only the first `_SNIFF_LINES` lines are looked at.
+_FLUENTD_STARTS = ("<source", "<match", "<filter", "<system", "<label", "@include", "@type")
+_FLUENT_BIT_SECTIONS = frozenset({"SERVICE", "INPUT", "OUTPUT", "FILTER", "PARSER", "MULTILINE_PARSER"})
+_LOGSTASH_BLOCKS = frozenset({"input{", "filter{", "output{"})
+_SNIFF_LINES = 50
+_FOLD_AFTER = 3  # problems of one kind per file beyond which they are folded into one
 _NGINX_DIRS = {"nginx", "conf.d", "sites-available", "sites-enabled", "nginx.d", "openresty"}
 _PROBLEM_LINE = re.compile(r"^line (\d+): ")
 _NGINX_MAX_DEPTH = 64
@@ -56,7 +68,7 @@ def _format(path: str) -> tuple[str, str] | None:
     if lower == ".env" or (lower.startswith(".env.") and lower != ".envrc") or (
             lower.endswith(".env") and len(lower) > 4):
         return "dotenv", "dotenv"
-    if _SPRING.match(name):
+    if _SPRING.match(name) or served_by_config_server(clean):
         return ("properties" if lower.endswith(".properties") else "yaml"), "spring"
     if lower.endswith(".py"):
         if _DJANGO.match(name) or (parent == "settings" and lower != "__init__.py"):
@@ -79,6 +91,22 @@ def _format(path: str) -> tuple[str, str] | None:
             p in ("mysql", "mysql.conf.d", "conf.d", "mariadb") for p in parts)):
         return "ini", "mysql"
     return None
+
+
+def served_by_config_server(path: str) -> bool:
+    """True for a file a Spring Cloud Config server serves to other services: `<app>.yml` or
+    `<app>-<profile>.properties` in a `config-repo/` folder, or in `src/main/resources/config/` (`shared/`)
+    of a module named as a config server (`config-server`, `config-service`). The server's own
+    `application.yml` beside `src/main/resources` is its own configuration, not served."""
+    parts = path.replace("\\", "/").lower().split("/")
+    if len(parts) < 2 or not parts[-1].endswith((".yml", ".yaml", ".properties")):
+        return False
+    folders = parts[:-1]
+    if any(folder in _CONFIG_REPO_DIRS for folder in folders):
+        return True
+    if len(folders) >= 5 and folders[-4:-1] == ["src", "main", "resources"] and folders[-1] in _SERVED_SUBDIRS:
+        return _CONFIG_SERVER_MODULE.match(folders[-5]) is not None
+    return False
 
 
 def framework_of(filename: str) -> str:
@@ -149,6 +177,9 @@ def entries_from_text(filename: str, text: str, path: str, line_offset: int = 0)
         "dotenv": reader.dotenv, "properties": reader.properties, "yaml": reader.yaml, "json": reader.json,
         "python": reader.python, "ini": reader.ini, "nginx": reader.nginx,
     }
+    unread = _unread_format(text) if reader_name in ("ini", "nginx") else None
+    if unread is not None:
+        return [], [f"[unsupported] {unread} configuration: not read (the tool does not read this format)"]
     try:
         if framework == "rails":
             reader.prefix = "database"
@@ -160,7 +191,40 @@ def entries_from_text(filename: str, text: str, path: str, line_offset: int = 0)
         reader.problem(None, "nesting too deep to read", "too-deep")
     except Exception as error:  # noqa: BLE001 - never raise: keep what was read
         reader.problem(None, f"could not read ({type(error).__name__}: {error})")
-    return reader.entries[:MAX_ENTRIES], reader.problems
+    return reader.entries[:MAX_ENTRIES], _folded(reader.problems)
+
+
+def _unread_format(text: str) -> str | None:
+    """The name of a `.conf` dialect the tool does not read (fluentd, Fluent Bit, logstash), from its first
+    meaningful lines, so its file is one note instead of a warning per line read as INI or nginx."""
+    for raw in itertools.islice(text.splitlines(), _SNIFF_LINES):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        lower = line.lower()
+        if lower.startswith(_FLUENTD_STARTS):
+            return "fluentd"
+        if line.upper() == line and line.startswith("[") and line.rstrip("]").lstrip("[") in _FLUENT_BIT_SECTIONS:
+            return "Fluent Bit"
+        if lower.replace(" ", "") in _LOGSTASH_BLOCKS:
+            return "logstash"
+    return None
+
+
+def _folded(problems: list[str]) -> list[str]:
+    """More than `_FOLD_AFTER` problems with the same message become one: the first line's, with the count."""
+    by_message: dict[str, list[str]] = {}
+    for problem in problems:
+        by_message.setdefault(problem_parts(problem)[2], []).append(problem)
+    folded: list[str] = []
+    for message, group in by_message.items():
+        if len(group) <= _FOLD_AFTER:
+            folded.extend(group)
+            continue
+        first = group[0]
+        folded.append(first.replace(message, f"{message} (and {len(group) - 1:,} more lines like it)", 1)
+                      if first.endswith(message) else first)
+    return folded
 
 
 class _Reader:
@@ -1098,7 +1162,12 @@ def problem_parts(problem: str) -> tuple[int | None, str, str]:
 
 def _diagnostic(path: str, problem: str) -> Diagnostic:
     line, code, message = problem_parts(problem)
-    return Diagnostic(path, message, line, code, "warning")
+    return Diagnostic(path, message, line, code, diagnostic_level(code))
+
+
+def diagnostic_level(code: str) -> Literal["warning", "note"]:
+    """A file in a format the tool does not read is a note (nothing is wrong with it); other problems warn."""
+    return "note" if code == "unsupported" else "warning"
 
 
 def parse(path: str, text: str) -> Facts:
@@ -1125,7 +1194,8 @@ def _parse(path: str, text: str) -> Facts:
     ident = node_id("appconfig", "config", path)
     directory = posixpath.dirname(path) or "."
     node = Node(ident, "config", path, "appconfig", framework, Location(path, 1, last_line),
-                attrs={"framework": framework, "dir": directory}, settings=settings)
+                attrs={"framework": framework, "dir": directory, **({"served": True} if framework == "spring"
+                       and served_by_config_server(path) else {})}, settings=settings)
     edges = tuple(
         Edge(ident, host_ref(link.host), link.kind, link.location, link.attrs())
         for link in result.links

@@ -1262,7 +1262,8 @@ class _Reader:
         for problem in problems:
             # appconfig says "line N: message" with N already inside this manifest.
             line, code, message = appconfig.problem_parts(problem)
-            self.diagnostics.append(Diagnostic(self.path, f"{key}: {message}", line or start, code, "warning"))
+            self.diagnostics.append(Diagnostic(self.path, f"{key}: {message}", line or start, code,
+                                               appconfig.diagnostic_level(code)))
         return self._interpret(entries, appconfig.framework_of(key))
 
     def secret(self, obj: _Object) -> None:

@@ -61,6 +61,9 @@ from auditor.model import Location, Setting
 from auditor.parsers import telemetry
 from auditor.parsers.numbers import digits, float_value, int_value, integer, real
 
+# Keys (flattened) that name a Spring service's active profiles or its application name.
+_SPRING_IDENTITY_KEYS = frozenset({"springprofilesactive", "springapplicationname"})
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -971,6 +974,21 @@ class _Interpreter:
         self._metrics(item, words, flat, value)
         self._rate_limit(item, words, wordset, flat, value)
         self._uploads(item, words, wordset, flat, value, storage_remote)
+        self._spring_identity(item, flat, value)
+
+    def _spring_identity(self, item: _Item, flat: str, value: Any) -> None:
+        """Which Spring profiles a service activates (`SPRING_PROFILES_ACTIVE=prod,k8s`, `spring.profiles.active`)
+        and its application name: they decide which `application-<profile>.yml` and which config-server files
+        configure it (graph/build.py). A value still holding a placeholder is not visible, so not recorded."""
+        if flat not in _SPRING_IDENTITY_KEYS or not isinstance(value, str) or "$" in value:
+            return
+        if flat == "springapplicationname":
+            if value.strip():
+                self.add("app_name", item, value.strip()[:200])
+            return
+        names = tuple(name.strip() for name in value.split(",")[:20] if name.strip())
+        if names:
+            self.add("spring_profiles", item, ",".join(names))
 
     def _pool(self, item: _Item, words: list[str], wordset: set[str], flat: str, value: Any) -> None:
         if flat.startswith("springdatasource") and flat.endswith(
