@@ -86,6 +86,26 @@ def _scaling_policies(ctx: CheckContext, node: Node) -> list[Node]:
     return found
 
 
+_ONE_NODE_MODES = frozenset({"ReadWriteOnce", "ReadWriteOncePod"})
+
+
+def _single_writer_claim(ctx: CheckContext, node: Node) -> bool:
+    """A Deployment that shares one ReadWriteOnce claim among its pods cannot run them on two nodes: more pods
+    cannot come from an autoscaler until its state leaves the volume (AVAIL005 and STATE003 say what to fix)."""
+    if node.attrs.get("workload_kind") == "StatefulSet":
+        return False
+    namespace = node.attrs.get("namespace")
+    for volume in node.attrs.get("volumes") or []:
+        if not isinstance(volume, dict) or volume.get("type") != "pvc" or volume.get("per_replica"):
+            continue
+        for claim in ctx.of_type("PersistentVolumeClaim", namespace=namespace if isinstance(namespace, str) else None):
+            modes = claim.attrs.get("access_modes")
+            if claim.name == volume.get("source") and isinstance(modes, list) and modes and \
+                    set(modes) <= _ONE_NODE_MODES:
+                return True
+    return False
+
+
 def unscaled_workloads(ctx: CheckContext) -> Iterator[Hit]:
     """Traffic-serving stateless workloads whose instance count nothing can change with load."""
     for node in ctx.workloads():
@@ -95,7 +115,7 @@ def unscaled_workloads(ctx: CheckContext) -> Iterator[Hit]:
         if node.attrs.get("replicas") == 0:
             continue  # parked on purpose
         ctx.examine(node)
-        if ctx.autoscalers(node):
+        if ctx.autoscalers(node) or _single_writer_claim(ctx, node):
             continue
         replicas = node.attrs.get("replicas")
         count = f"a fixed {replicas} replica{'s' if replicas != 1 else ''}" if isinstance(replicas, int) else \
