@@ -128,3 +128,22 @@ def _rekey(mapping: dict[Any, Any]) -> None:
         renamed = {number_text(key) if _huge(key) else key: span for key, span in lines.items()}
         lines.clear()
         lines.update(renamed)
+
+
+_TRUE = frozenset({"true", "yes", "on", "1", "enabled", "enable", "y", "t"})
+_FALSE = frozenset({"false", "no", "off", "0", "disabled", "disable", "n", "f", "none", "null", "never", "noop"})
+
+
+def boolean(value: Any) -> bool | None:
+    """A switch's value as configuration writes it (`true`, `"yes"`, `1`, `'off'`, `disabled`); None otherwise."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return bool(value)
+    if isinstance(value, str):
+        low = value.strip().strip("'\"").lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+    return None

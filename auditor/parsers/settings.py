@@ -59,7 +59,7 @@ from typing import Any, Literal
 from auditor.model import RESOLVED_PURPOSES as _RESOLVED_PURPOSES
 from auditor.model import Location, Setting
 from auditor.parsers import telemetry
-from auditor.parsers.numbers import digits, float_value, int_value, integer, real
+from auditor.parsers.numbers import boolean, digits, float_value, int_value, integer, real
 
 # Keys (flattened) that name a Spring service's active profiles or its application name.
 _SPRING_IDENTITY_KEYS = frozenset({"springprofilesactive", "springapplicationname"})
@@ -222,8 +222,6 @@ _PROXIES = (
 )
 _POOLING_PROXIES = {"pgbouncer", "pgpool", "proxysql", "rds-proxy", "supavisor", "odyssey"}
 
-_TRUE = {"true", "yes", "on", "1", "enabled", "enable", "y", "t"}
-_FALSE = {"false", "no", "off", "0", "disabled", "disable", "n", "f", "none", "null", "never"}
 
 _CLASS_PREFIX = re.compile(r"^(?:[A-Z][A-Za-z0-9]*)?(Config|Settings|Configuration)\.")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -269,20 +267,6 @@ def _placeholder_default(text: str) -> str | None:
             return inner[split + 2 :] if inner.startswith("-", split + 1) else inner[split + 1 :]
         if inner[split] == "-":
             return inner[split + 1 :]
-    return None
-
-
-def _as_bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return bool(value)
-    if isinstance(value, str):
-        low = value.strip().strip("'\"").lower()
-        if low in _TRUE:
-            return True
-        if low in _FALSE:
-            return False
     return None
 
 
@@ -897,7 +881,7 @@ class _Interpreter:
                              "maximumpoolsize"):
                     if name in params and _as_int(params[name]) is not None:
                         self.add("pool", item, _as_int(params[name]))
-                if _as_bool(params.get("pgbouncer")):
+                if boolean(params.get("pgbouncer")):
                     self.add("db_proxy", item, "pgbouncer")
                 if item.value and isinstance(item.value, str) and item.value.lower().startswith("r2dbc:pool:"):
                     self.add("pool", item, True)
@@ -907,7 +891,7 @@ class _Interpreter:
         of a feature that is switched off is known, not used. A switch covers the keys its other words begin."""
         off: set[tuple[str, ...]] = set()
         for item in self.items:
-            words, flag = item.words, _as_bool(item.value)
+            words, flag = item.words, boolean(item.value)
             if len(words) < 2 or flag is None:
                 continue
             if words[-1] in _SWITCH_WORDS:
@@ -999,8 +983,8 @@ class _Interpreter:
         if flat.startswith("springr2dbcpool"):
             if flat.endswith("maxsize") and _as_int(value) is not None:
                 self.add("pool", item, _as_int(value), "spring")
-            elif flat.endswith("enabled") and _as_bool(value) is not None:
-                self.add("pool", item, _as_bool(value), "spring")
+            elif flat.endswith("enabled") and boolean(value) is not None:
+                self.add("pool", item, boolean(value), "spring")
             return
         if words[-1:] == ["poolclass"] or words[-2:] == ["pool", "class"]:
             text = str(value)
@@ -1014,8 +998,8 @@ class _Interpreter:
                 self.add("pool", item, _as_int(value), "sqlalchemy")
             return
         if "databases" in wordset and "options" in wordset and "pool" in wordset:  # Django 5.1 native pool
-            if words[-1] == "pool" and _as_bool(value) is not None:
-                self.add("pool", item, _as_bool(value), "django")
+            if words[-1] == "pool" and boolean(value) is not None:
+                self.add("pool", item, boolean(value), "django")
             elif words[-2:] == ["max", "size"] and _as_int(value) is not None:
                 self.add("pool", item, _as_int(value), "django")
             return
@@ -1038,12 +1022,12 @@ class _Interpreter:
         if size_key:
             if _as_int(value) is not None:
                 self.add("pool", item, _as_int(value))
-            elif _as_bool(value) is False:
+            elif boolean(value) is False:
                 self.add("pool", item, False)
             return
         if "pool" in wordset and words[-1] in ("enabled", "enable", "disabled") and (
                 wordset & _DATASTORE_WORDS or words[0] == "pool"):
-            flag = _as_bool(value)
+            flag = boolean(value)
             if flag is not None:
                 self.add("pool", item, (not flag) if words[-1] == "disabled" else flag)
 
@@ -1234,7 +1218,7 @@ class _Interpreter:
                     self.groups.add(group)
                     self.add("circuit_breaker", item, True, "hystrix")
                 return
-            flag = _as_bool(value) if words[-1:] in (["enabled"], ["enable"], ["disabled"], ["forceopen"],
+            flag = boolean(value) if words[-1:] in (["enabled"], ["enable"], ["disabled"], ["forceopen"],
                                                       ["forceclosed"]) else None
             if words[-1:] == ["disabled"] and flag is not None:
                 flag = not flag
@@ -1245,7 +1229,7 @@ class _Interpreter:
                 if group in self.groups:
                     return
                 self.groups.add(group)
-                flag = _as_bool(value) is not False
+                flag = boolean(value) is not False
             self.add("circuit_breaker", item, flag)
             return
         # retries
@@ -1255,8 +1239,8 @@ class _Interpreter:
             if wordset & {"task", "job", "celery", "login", "password", "otp", "email", "after", "mail", "webhook",
                           "probe", "startup"}:
                 return
-            if words[-1] in ("enabled", "enable", "disabled") and _as_bool(value) is not None:
-                flag = bool(_as_bool(value))
+            if words[-1] in ("enabled", "enable", "disabled") and boolean(value) is not None:
+                flag = bool(boolean(value))
                 self.add("retry", item, (not flag) if words[-1] == "disabled" else flag)
                 return
             count_key = words[-1] in ("retries", "attempts", "count", "max", "maxretries", "maxattempts",
@@ -1265,8 +1249,8 @@ class _Interpreter:
             number = _as_int(value)
             if count_key and number is not None:
                 self.add("retry", item, number)
-            elif _as_bool(value) is not None and not count_key:
-                self.add("retry", item, bool(_as_bool(value)))
+            elif boolean(value) is not None and not count_key:
+                self.add("retry", item, bool(boolean(value)))
             elif not count_key or number is None:
                 self.add("retry", item, True)
 
@@ -1292,7 +1276,7 @@ class _Interpreter:
             return
         system: str | bool | None = None
         family = words[0] if words else ""
-        flag = _as_bool(value)
+        flag = boolean(value)
         if words[:1] == ["otel"]:
             if flat == "otelsdkdisabled":
                 system = False if flag else ("otel" if flag is False else None)
@@ -1336,7 +1320,7 @@ class _Interpreter:
 
     def _metrics(self, item: _Item, words: list[str], flat: str, value: Any) -> None:
         system: str | bool | None = None
-        flag = _as_bool(value)
+        flag = boolean(value)
         if flat == "managementendpointswebexposureinclude" or (
                 flat.startswith("managementendpointswebexposureinclude") and isinstance(value, str)):
             if isinstance(value, str) and "prometheus" in value.lower():
@@ -1388,7 +1372,7 @@ class _Interpreter:
             self.groups.add(group)
             self.add("rate_limit", item, True)
             return
-        flag = _as_bool(value)
+        flag = boolean(value)
         if words[-1] in ("enabled", "enable", "disabled", "disable") and flag is not None:
             self.add("rate_limit", item, (not flag) if words[-1].startswith("disable") else flag)
             return

@@ -29,14 +29,13 @@ from typing import Any
 import yaml
 
 from auditor.model import Diagnostic, Facts, Location, Node, Setting, node_id
+from auditor.parsers.numbers import boolean
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 
 MAX_KEY = 256  # a longer key or name is nobody's library or variable
 MAX_TARGETS = 2_000  # scrape targets read from one file
 _SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_TRUE = frozenset({"true", "yes", "on", "1", "enabled", "enable", "y"})
-_FALSE = frozenset({"false", "no", "off", "0", "disabled", "disable", "n", "none", "null", "never", "noop"})
 _UNRESOLVED = ("${", "{{", "$(", "<%")
 _SCRAPE_HINT = re.compile(r"^scrape_configs[ \t]*:", re.MULTILINE)
 _COLLECTOR_HINTS = (re.compile(r"^receivers[ \t]*:", re.MULTILINE), re.compile(r"^exporters[ \t]*:", re.MULTILINE),
@@ -186,20 +185,6 @@ def _words(key: str) -> list[str]:
     return [w for w in _SPLIT.split(_CAMEL.sub("_", key).lower()) if w]
 
 
-def _flag(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return bool(value)
-    if isinstance(value, str):
-        low = value.strip().strip("'\"").lower()
-        if low in _TRUE:
-            return True
-        if low in _FALSE:
-            return False
-    return None
-
-
 def tracing_switch(key: str, value: Any) -> str | bool | None:
     """A configuration key/value that turns tracing on ("custom", or the agent's name), off (False), or says
     nothing about it (None). Called by settings.interpret for keys no tracer-specific rule recognised:
@@ -223,7 +208,7 @@ def tracing_switch(key: str, value: Any) -> str | bool | None:
     last = tuple(words[-2:])
     if not (flat in known.switch_keys or (words and words[0] in known.switch_first) or last in known.switch_last):
         return None
-    flag = _flag(text)
+    flag = boolean(text)
     if words[-1] in ("enabled", "enable") or flat in known.switch_keys:
         return "custom" if flag else (False if flag is False else None)
     if words[-1] in ("disabled", "disable"):
