@@ -519,3 +519,9 @@ def test_an_alias_inside_the_collection_it_names_is_refused(text: str) -> None:
 def test_an_empty_document_is_located_on_a_line_of_the_file() -> None:
     facts = compose.parse("docker-compose.yml", "---")  # its node starts on line 2 of a 1-line file
     assert [(d.code, d.line) for d in facts.diagnostics] == [("parse-error", 1)]
+
+
+def test_an_empty_key_at_the_end_of_the_file_ends_on_its_last_line() -> None:
+    # `?` alone at the end: its empty node is marked on the line after the file (found by fuzzing).
+    facts = kubernetes.parse("k8s/db.yaml", "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n name: s\n?")
+    assert [(node.location.line, node.location.end_line) for node in facts.nodes] == [(1, 5)]

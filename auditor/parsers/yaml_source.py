@@ -80,6 +80,10 @@ class _Budget:
         self.seen: set[int] = set()  # id() of every node converted in this document: a second visit is an alias
         self.open: set[int] = set()  # id() of the collections being converted: the current node's ancestors
         self.end_lines: dict[int, int] = {}  # id(node) → _end_line: a chain of last children is walked once
+        self.last_line = 1 << 62  # the file's last line: an empty node at the end (`?` alone) is marked past it
+
+    def end(self, node: yaml.Node) -> int:
+        return min(_end_line(node, self.end_lines), self.last_line)
 
 
 def _end_line(node: yaml.Node, memo: dict[int, int] | None = None) -> int:
@@ -143,14 +147,14 @@ def _convert(node: yaml.Node, budget: _Budget, depth: int) -> Any:
 def _collection(node: yaml.Node, budget: _Budget, depth: int) -> Any:
     if isinstance(node, yaml.SequenceNode):
         seq = YList()
-        seq.line, seq.end_line = node.start_mark.line + 1, _end_line(node, budget.end_lines)
+        seq.line, seq.end_line = node.start_mark.line + 1, budget.end(node)
         for item in node.value:
             seq.append(_convert(item, budget, depth + 1))
-            seq.item_lines.append((item.start_mark.line + 1, _end_line(item, budget.end_lines)))
+            seq.item_lines.append((item.start_mark.line + 1, budget.end(item)))
         return seq
     if isinstance(node, yaml.MappingNode):
         mapping = YMap()
-        mapping.line, mapping.end_line = node.start_mark.line + 1, _end_line(node, budget.end_lines)
+        mapping.line, mapping.end_line = node.start_mark.line + 1, budget.end(node)
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
                 _merge_into(mapping, _convert(value_node, budget, depth + 1))
@@ -165,7 +169,7 @@ def _collection(node: yaml.Node, budget: _Budget, depth: int) -> Any:
             mapping[key] = _convert(value_node, budget, depth + 1)
             mapping.key_lines[key] = (
                 key_node.start_mark.line + 1,
-                max(_end_line(value_node, budget.end_lines), key_node.start_mark.line + 1),
+                max(budget.end(value_node), min(key_node.start_mark.line + 1, budget.last_line)),
             )
         return mapping
     return None  # pragma: no cover - no other node types exist
@@ -189,13 +193,12 @@ def load_documents(text: str) -> tuple[list[YamlDocument], YamlError | None]:
     """
     documents: list[YamlDocument] = []
     budget = _Budget()
-    last_line = 0
+    last_line = budget.last_line = max(len(text.splitlines()), 1)
     try:
         for root in yaml.compose_all(text, Loader=_Loader):
             if root is None:
                 continue
             value = _convert(root, budget, 0)
-            last_line = last_line or max(len(text.splitlines()), 1)
             # An empty document (`---` alone) starts on the line after the marker, past the end of the file.
             start = min(root.start_mark.line + 1, last_line)
             end = min(max(_end_line(root, budget.end_lines), start), last_line)
