@@ -1,0 +1,69 @@
+"""Re-time the inputs a long fuzz run saved as slow, one at a time, on the code checked out here.
+
+    python bench/fuzz_retime.py /tmp/fuzz-crashes [--repeat 3]
+
+A fuzz run on a loaded machine (two workers beside other jobs) reports inputs over its time limit that are
+slow only because the machine was busy. This runs each saved input (`input-*`, the original at full size) in
+its own fresh process, `--repeat` times, and prints the median and the worst time per finding, slowest
+first, so a real slow spot can be told from a busy machine. Nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+_CHILD = """
+import sys, time
+from auditor.scan import _PARSERS
+parser, rel, path = sys.argv[1:4]
+text = open(path, encoding="utf-8", errors="replace", newline="").read()
+start = time.perf_counter()
+_PARSERS[parser](rel, text)
+print(time.perf_counter() - start)
+"""
+
+
+def time_once(parser: str, rel: str, path: Path, limit: float) -> float:
+    try:
+        done = subprocess.run([sys.executable, "-c", _CHILD, parser, rel, str(path)], capture_output=True,
+                              text=True, timeout=limit, check=False)
+    except subprocess.TimeoutExpired:
+        return limit
+    return float(done.stdout.strip() or limit) if done.returncode == 0 else float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folder", type=Path, help="the --out folder of bench/fuzz.py")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--limit", type=float, default=30.0, help="give up on one run after this many seconds")
+    args = parser.parse_args(argv)
+    rows = []
+    for finding_file in sorted(args.folder.glob("*/finding.json")):
+        finding = json.loads(finding_file.read_text())
+        target = str(finding.get("target", ""))
+        if ":" not in target or target == "audit":
+            continue
+        name, rel = target.split(":", 1)
+        inputs = sorted(finding_file.parent.glob("input-*"))
+        if not inputs:
+            continue
+        times = [time_once(name, rel, inputs[0], args.limit) for _ in range(args.repeat)]
+        rows.append((max(times), statistics.median(times), finding["kind"], finding["key"],
+                     float(finding.get("seconds", 0.0)), inputs[0].stat().st_size))
+    rows.sort(reverse=True)
+    print(f"{'worst':>7} {'median':>7} {'in run':>7} {'bytes':>9}  kind       finding")
+    for worst, median, kind, key, seen, size in rows:
+        print(f"{worst:7.2f} {median:7.2f} {seen:7.2f} {size:9,}  {kind:10} {key}")
+    over = [row for row in rows if row[1] > 2.0]
+    print(f"\n{len(rows)} saved inputs re-timed; {len(over)} with a median over 2 s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
