@@ -219,6 +219,7 @@ class Finding:
     fingerprint: str
     fix: str
     related: tuple[Related, ...] = ()
+    deployment: str = ""  # the deployment of the subject (graph/deployments.py): `compose:src`, `kubernetes:k8s`
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,7 @@ def test_sarif_results_match_findings(name: str) -> None:
             "category": finding.category,
             "severity": finding.severity,
             "subject": finding.subject,
+            "deployment": finding.deployment,
         }
         related = record.get("relatedLocations", [])
         assert len(related) == len(finding.related)

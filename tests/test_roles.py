@@ -164,3 +164,12 @@ def test_the_projects_own_published_port_on_an_external_address_is_not_a_call(tm
     assert ("CatalogUrl", "knows_address", "published") in edges
     assert ("PaymentsUrl", "calls", None) in edges
     assert [f.location.line for f in result.findings if f.rule_id == "RESIL001"] == [10]
+
+
+def test_findings_name_their_deployment_in_json(tmp_path: Path) -> None:
+    from auditor.report.json import finding_record
+
+    write_repo(tmp_path, {"docker-compose.yml": COMPOSE, "deploy/k8s/seed.yaml": JOB})
+    records = [finding_record(f) for f in audit(tmp_path).findings]
+    assert {r["deployment"] for r in records if r["subject"].startswith("compose:")} == {"compose:."}
+    assert all("deployment" in r for r in records)

@@ -12,6 +12,7 @@ import networkx as nx
 from auditor.checks import CHECKS, TEMPLATES, CheckContext, Hit
 from auditor.checks.context import Undecided
 from auditor.engine.rules import Rule
+from auditor.graph.deployments import deployment_of
 from auditor.model import Diagnostic, Finding, Location, Node, Severity
 
 
@@ -93,6 +94,7 @@ def _finding(rule: Rule, severity: Severity, hit: Hit, node: Node, frameworks: _
         fingerprint=fingerprint(rule.id, hit.subject, hit.key or hit.attr or ""),
         fix=rule.fix_for(_formats(node, location, frameworks)),
         related=hit.related,
+        deployment=deployment_of(node),
     )
 
 

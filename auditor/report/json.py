@@ -11,7 +11,7 @@ from auditor.audit import AuditResult
 from auditor.engine.score import grade_of
 from auditor.model import Diagnostic, Finding, Location
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def location_record(location: Location) -> dict[str, Any]:
@@ -31,6 +31,7 @@ def finding_record(finding: Finding) -> dict[str, Any]:
         "subject": finding.subject,
         "fingerprint": finding.fingerprint,
         "fix": finding.fix,
+        "deployment": finding.deployment,
     }
 
 

@@ -150,7 +150,8 @@ def result_record(
     record["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
     if suppression is not None:
         record["suppressions"] = [_suppression(suppression)]
-    record["properties"] = {"category": finding.category, "severity": finding.severity, "subject": finding.subject}
+    record["properties"] = {"category": finding.category, "severity": finding.severity, "subject": finding.subject,
+                            "deployment": finding.deployment}
     return record
 
 
