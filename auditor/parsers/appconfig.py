@@ -49,6 +49,7 @@ _FOLD_AFTER = 3  # problems of one kind per file beyond which they are folded in
 _NGINX_DIRS = {"nginx", "conf.d", "sites-available", "sites-enabled", "nginx.d", "openresty"}
 _PROBLEM_LINE = re.compile(r"^line (\d+): ")
 _NGINX_MAX_DEPTH = 64
+_MAX_FLATTENED = 100_000  # values one Python settings file may expand to
 _SECRET_NAME = re.compile(SECRET_WORD, re.IGNORECASE)
 _PROBLEM_CODE = re.compile(r"^\[([a-z-]+)\] ")  # a bound that was hit: `[too-deep] …`, `[limit] …`
 
@@ -843,6 +844,7 @@ class _PythonSettings:
         self.names: dict[str, Any] = {}  # module-level scalars, for f-strings and Name references
         self.nodes: dict[str, ast.AST] = {}  # module-level dict/list literals
         self.following: set[int] = set()  # literals being expanded through a name, against self-reference
+        self.flatten_left = _MAX_FLATTENED  # `a = a, a, a, …` names itself 5,000 times: 5,000² values
 
     def statements(self, body: list[ast.stmt], prefix: str) -> None:
         for stmt in body:
@@ -897,6 +899,12 @@ class _PythonSettings:
         return None
 
     def flatten(self, node: ast.expr, key: str, line: int, end: int, depth: int = 0) -> None:
+        self.flatten_left -= 1
+        if self.flatten_left < 0:
+            if self.flatten_left == -1:
+                self.reader.problem(line, f"more than {_MAX_FLATTENED} values in the settings (names that repeat "
+                                    "each other?); the rest of the file is not read", "limit")
+            return
         if depth > 40:
             self.reader.problem(line, "a value nested deeper than 40 levels; the rest of it is not read", "too-deep")
             return
