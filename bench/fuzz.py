@@ -354,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="time limit of one whole audit with every report (default: 5 x --seconds-limit)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2, one per core)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--only", default="terraform,kubernetes,compose,appconfig,audit",
+    parser.add_argument("--only", default=",".join((*fuzzing.PARSERS, "audit")),
                         help="comma-separated parsers (and `audit`) to fuzz")
     parser.add_argument("--max-bytes", type=int, default=fuzzing.MAX_FILE_BYTES, help="largest input (2 MB)")
     parser.add_argument("--repeat-every", type=int, default=4,
