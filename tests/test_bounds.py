@@ -532,3 +532,11 @@ def test_python_settings_that_name_themselves_thousands_of_times_stop_at_a_limit
     text = 'DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql"}}\na = ' + "a," * 5000 + "\n"
     facts = within(appconfig.parse, "shop/settings.py", text)
     assert [(d.code, d.line) for d in facts.diagnostics] == [("limit", 2)]
+
+
+@pytest.mark.parametrize("text", ["version = -" + "9" * 4304 + "\n", "a = " + "[" * 5000 + "]" * 5000 + "\n"])
+def test_a_toml_build_file_too_large_to_read_is_a_diagnostic(text: str) -> None:
+    from auditor.parsers import buildfiles
+
+    facts = within(buildfiles.parse, "pyproject.toml", text)  # tomllib raised ValueError (found by fuzzing)
+    assert [d.code for d in facts.diagnostics] == ["parse-error"]

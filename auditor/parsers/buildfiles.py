@@ -376,6 +376,9 @@ def _toml(path: str, text: str, found: _Found) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as error:
         found.problems.append((f"not valid TOML ({error})", None))
         return {}
+    except (ValueError, RecursionError):  # an integer of thousands of digits; arrays nested past the stack
+        found.problems.append(("a TOML value too large or too deep to read; the file is not read", None))
+        return {}
 
 
 class _Cursor:
