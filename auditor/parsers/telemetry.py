@@ -185,13 +185,20 @@ def _words(key: str) -> list[str]:
     return [w for w in _SPLIT.split(_CAMEL.sub("_", key).lower()) if w]
 
 
+def _plain(value: Any) -> str:
+    """`str(value)`, but "" for an integer too long for Python to print (5,000 digits raise ValueError)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 13_000:
+        return ""
+    return str(value)
+
+
 def tracing_switch(key: str, value: Any) -> str | bool | None:
     """A configuration key/value that turns tracing on ("custom", or the agent's name), off (False), or says
     nothing about it (None). Called by settings.interpret for keys no tracer-specific rule recognised:
     `ENABLE_TRACING=1`, `ORDERS_TRACING_ENABLED=true`, `TRACING_ENDPOINT=http://…`, `INSTANA_AGENT_HOST`."""
     if not isinstance(key, str) or not key or len(key) > MAX_KEY or isinstance(value, (dict, list)):
         return None
-    text = "" if value is None else str(value).strip()
+    text = "" if value is None else _plain(value).strip()
     if not text or len(text) > 4096 or any(marker in text for marker in _UNRESOLVED):
         return None  # nothing to judge: empty, unresolved or not a plain value
     known = knowledge()
@@ -304,7 +311,7 @@ def scrape_targets_of(value: Any, path: str, line_offset: int) -> list[Setting]:
     receivers = value.get("receivers")
     if isinstance(receivers, YMap):
         for name, receiver in receivers.items():
-            if str(name).split("/", 1)[0] in ("prometheus", "prometheus_simple") and isinstance(receiver, YMap):
+            if _plain(name).split("/", 1)[0] in ("prometheus", "prometheus_simple") and isinstance(receiver, YMap):
                 config = receiver.get("config")
                 if isinstance(config, YMap) and isinstance(config.get("scrape_configs"), YList):
                     jobs.append(config["scrape_configs"])
@@ -313,7 +320,7 @@ def scrape_targets_of(value: Any, path: str, line_offset: int) -> list[Setting]:
         for job in job_list:
             if not isinstance(job, YMap):
                 continue
-            name = str(job.get("job_name") or "")[:MAX_KEY]
+            name = _plain(job.get("job_name") or "")[:MAX_KEY]
             for host, line in _job_targets(job):
                 found.append(Setting("scrape_target", name, host, Location(path, line + line_offset), "prometheus"))
                 if len(found) >= MAX_TARGETS:
