@@ -98,9 +98,3 @@ def deployment_of(node: Node) -> str:
     """The deployment assign_deployments gave `node` ("" when it belongs to none: an external host)."""
     value = node.attrs.get("deployment")
     return value if isinstance(value, str) else ""
-
-
-def label(deployment: str) -> str:
-    """`compose:src` → `src (compose)`, for messages."""
-    source, _, where = deployment.partition(":")
-    return f"{where} ({source})" if where else deployment

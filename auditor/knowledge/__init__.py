@@ -30,14 +30,15 @@ class ImageKnowledge:
     name_tokens: dict[str, str]  # workload-name token (or whole name) → role
 
 
-def _load(name: str) -> Any:
+def load(name: str) -> Any:
+    """One data file of this package (`telemetry.yaml`), parsed."""
     text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 @functools.cache
 def images() -> ImageKnowledge:
-    data = _load("images.yaml")
+    data = load("images.yaml")
     engines = {name: (engine, spec["kind"]) for engine, spec in data["engines"].items() for name in spec["names"]}
     roles = {name: role for role, names in data["roles"].items() for name in names}
     tokens = {token: role for role, names in data["role_tokens"].items() for token in names}

@@ -23,11 +23,9 @@ import functools
 import posixpath
 import re
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
-import yaml
-
+from auditor.knowledge import load
 from auditor.model import Diagnostic, Facts, Location, Node, Setting, node_id
 from auditor.parsers.numbers import boolean
 from auditor.parsers.yaml_source import YList, YMap, load_documents
@@ -104,8 +102,7 @@ def _signals(entry: dict[str, Any]) -> Signals:
 @functools.cache
 def knowledge() -> _Knowledge:
     """telemetry.yaml, loaded once from the package's own files (never from the audited repository)."""
-    text = resources.files("auditor").joinpath("knowledge", "telemetry.yaml").read_text(encoding="utf-8")
-    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    data = load("telemetry.yaml")
     libraries = {ecosystem: tuple((_Pattern.of(str(e["name"])), _signals(e)) for group in groups
                                   for e in group["entries"])
                  for ecosystem, groups in data["libraries"].items()}
