@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 # The source formats a fact can come from.
-Source = Literal["terraform", "kubernetes", "compose", "appconfig", "buildfile", "telemetry"]
+Source = Literal["terraform", "kubernetes", "compose", "appconfig", "buildfile", "telemetry", "code"]
 
 # What a file is, as discovery classifies it.
-FileKind = Literal["terraform", "kubernetes", "compose", "appconfig", "buildfile", "telemetry", "helm_template",
+FileKind = Literal["terraform", "kubernetes", "compose", "appconfig", "buildfile", "telemetry", "code", "helm_template",
                    "unknown"]
 
 # Node kinds: the small vocabulary every rule selects on (see ARCHITECTURE.md, "The graph").
@@ -120,8 +120,10 @@ class Setting:
     tracing_library, metrics_library (a dependency of the service's build file that emits them: value the
     system, key the dependency; parsers/buildfiles.py); scrape_target (a Prometheus scrape config's target:
     value `host[:port]`, key the job; parsers/telemetry.py); spring_profiles (active profiles, comma-joined)
-    and app_name (`spring.application.name`), which graph/build.py reads to attach config files. `value` is
-    normalised (a store name, a number, a bool).
+    and app_name (`spring.application.name`), which graph/build.py reads to attach config files; from source
+    code (auditor/code/facts.py) also `db_connect` (a database connection opened per request: value `handler`;
+    one raw connection shared by the process: `shared`; key the library). `value` is normalised (a store name,
+    a number, a bool).
     """
 
     topic: str

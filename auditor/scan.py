@@ -13,6 +13,7 @@ from pathlib import Path
 import networkx as nx
 
 from auditor.cache import ParseCache
+from auditor.code import parse as code
 from auditor.discover import DEFAULT_MAX_BYTES, Inventory, SourceFile, discover
 from auditor.graph.build import build_graph
 from auditor.model import Diagnostic, Facts
@@ -25,6 +26,7 @@ _PARSERS: dict[str, Callable[[str, str], Facts]] = {
     "appconfig": appconfig.parse,
     "buildfile": buildfiles.parse,
     "telemetry": telemetry.parse,
+    "code": code.parse,
 }
 
 

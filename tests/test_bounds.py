@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from auditor.model import Diagnostic, Facts
-from auditor.parsers import appconfig, compose, hcl, kubernetes, redact, settings, terraform
+from auditor.parsers import appconfig, compose, hcl, kubernetes, redact, settings, terraform, treesitter
 
 LIMIT_SECONDS = 30
 
@@ -88,7 +88,7 @@ def test_a_parse_over_its_time_budget_stops_with_the_line(monkeypatch: pytest.Mo
 
 
 def test_a_parse_over_its_memory_budget_stops(monkeypatch: pytest.MonkeyPatch) -> None:
-    if not hcl._resident():
+    if not treesitter.resident():
         pytest.skip("resident memory is not readable on this system")
     monkeypatch.setattr(hcl, "MAX_PARSE_MEMORY", 8 * 2**20)
     rng = random.Random(1)

@@ -15,9 +15,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
-import os
 import re
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,6 +25,7 @@ import tree_sitter
 import tree_sitter_hcl
 
 from auditor.parsers import numbers
+from auditor.parsers.treesitter import Parsed, Problem, bounded_parse
 
 # -- bounds ---------------------------------------------------------------------------------------------
 
@@ -47,8 +46,6 @@ MAX_WHITESPACE_RUN = 4096
 MAX_DEPTH = 64
 
 _PARSER: tree_sitter.Parser | None = None
-_PROGRESS_CALLBACK: bool | None = None  # tree-sitter >= 0.25 cancels through a callback; older ones have a timeout
-_CHUNK = 1 << 16  # bytes handed to tree-sitter per read
 
 # References that are not things: iteration and meta values.
 _META_ROOTS = frozenset({"count", "each", "self", "path", "terraform"})
@@ -57,86 +54,22 @@ _WHITESPACE_RUN = re.compile(rf"(?<!\s)\s{{{MAX_WHITESPACE_RUN + 1}}}")  # from 
 
 def _parser() -> tree_sitter.Parser:
     """One parser per process: building the language object is the expensive part."""
-    global _PARSER, _PROGRESS_CALLBACK
+    global _PARSER
     if _PARSER is None:
-        parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
-        try:
-            parser.parse(lambda _offset, _point: b"", progress_callback=lambda _offset, _error: False)
-            _PROGRESS_CALLBACK = True
-        except TypeError:  # tree-sitter 0.23/0.24: no progress_callback keyword
-            _PROGRESS_CALLBACK = False
-        _PARSER = parser
+        _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
     return _PARSER
 
 
-@dataclass(frozen=True)
-class Problem:
-    """A bound that was hit (`too-slow`, `too-deep`, `limit`), at a 1-based line."""
-
-    line: int
-    code: str
-    message: str
-
-
-@dataclass
-class _Parsed:
-    """A tree-sitter tree, or the `Problem` that kept the text from being parsed."""
-
-    tree: tree_sitter.Tree | None
-    problem: Problem | None = None
-
-
-def _bounded_parse(source: bytes) -> _Parsed:
+def _bounded_parse(source: bytes) -> Parsed:
     """Parse `source` within the bounds above, refusing up front the whitespace runs no time check can stop."""
     text = source.decode("utf-8", "replace")
     run = _WHITESPACE_RUN.search(text)
     if run is not None:
         line = text.count("\n", 0, run.start()) + 1
-        return _Parsed(None, Problem(line, "too-slow", (
+        return Parsed(None, Problem(line, "too-slow", (
             f"a run of more than {MAX_WHITESPACE_RUN:,} whitespace characters starts on this line; tree-sitter-hcl "
             "takes time quadratic in such runs, so the file is not parsed")))
-    parser = _parser()
-    seconds = MAX_PARSE_SECONDS
-    deadline = time.monotonic() + seconds
-    base = _resident()
-    progress = {"offset": 0, "calls": 0, "memory": 0}
-
-    def stop(offset: int, _has_error: bool) -> bool:
-        """tree-sitter calls this every hundred or so steps; True cancels the parse."""
-        progress["offset"] = offset
-        progress["calls"] += 1
-        if progress["calls"] % 16 == 0 and base and _resident() - base > MAX_PARSE_MEMORY:
-            progress["memory"] = 1
-            return True
-        return time.monotonic() > deadline
-
-    try:
-        if _PROGRESS_CALLBACK:
-            tree = parser.parse(lambda offset, _point: source[offset : offset + _CHUNK], progress_callback=stop)
-        else:
-            parser.timeout_micros = int(seconds * 1_000_000)  # type: ignore[attr-defined]
-            tree = parser.parse(source)
-    except ValueError:  # "Parsing failed": cancelled; the parser keeps its state to resume, so drop it
-        parser.reset()
-        line = source.count(b"\n", 0, progress["offset"]) + 1
-        if progress["memory"]:
-            return _Parsed(None, Problem(line, "too-large", f"parsing needed more than {MAX_PARSE_MEMORY >> 20} MiB of "
-                                         f"memory (stopped at line {line}); the file is not parsed"))
-        return _Parsed(None, Problem(line, "too-slow", f"parsing took longer than {seconds:g} s (stopped at line "
-                                     f"{line}); the file is not parsed"))
-    return _Parsed(tree)
-
-
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 0
-
-
-def _resident() -> int:
-    """This process's resident memory in bytes, or 0 where it cannot be read cheaply (not Linux)."""
-    try:
-        with open("/proc/self/statm", "rb") as statm:
-            return int(statm.read().split()[1]) * _PAGE
-    except (OSError, ValueError, IndexError):
-        return 0
+    return bounded_parse(_parser(), source, MAX_PARSE_SECONDS, MAX_PARSE_MEMORY)
 
 
 @dataclass(frozen=True)

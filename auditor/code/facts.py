@@ -1,0 +1,233 @@
+"""What an extractor finds in one source file, and how that becomes the graph's Facts.
+
+Every language's extractor (`python.py`, `javascript.py`, …) returns one `Extracted`: plain records with the
+line that states each fact. `to_facts` is the one translation into the vocabulary the rules already read, so
+a call made in code and a URL in a config reach the same rules the same way:
+
+- one `config` node per file with facts (source `code`, type the language, attrs `dir`, `language`,
+  `handlers`, `unresolved_calls`), which graph/code.py attaches to the service whose code it is;
+- a `calls` edge per outbound call whose target the code states: `host:<name>` for a literal URL or host (or
+  the default of an environment lookup), `env:<KEY>` for an address read from the environment or config
+  with no default (graph/code.py looks the key up in the owner's environment). Edge attrs: `client`, `bounds`
+  (the kinds of bound on the call: `timeout`, `retry`, `circuit_breaker`, `default_timeout`), `bound_line`,
+  `key` (the environment key), `protocol`, `code` (the language), `port`, `path`;
+- settings: `tracing` (an SDK, agent or auto-instrumentation set up in code), `session_store` (the store a
+  session middleware uses), `pool` (a pool created with a stated bound or True), `db_connect` (a connection
+  opened per request: value `handler`, key the library; a single shared raw connection: value `shared`);
+- a call whose target the code does not show (a URL passed in as an argument) is kept in `unresolved_calls`
+  (line, client, bounded): still an unbounded call of that service, with no edge to draw.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from auditor.model import Edge, Facts, Location, Node, Setting, host_ref, node_id
+
+BOUND_KINDS = ("timeout", "retry", "circuit_breaker", "default_timeout")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}|\$\{[^{}]*\}|%[sdv]|:\w+(?=/|$)")
+_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*$")
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]", "example.com", "host.docker.internal"})
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a call or connection goes, as far as the code says.
+
+    `url` is a literal URL or a template with unknown parts as `{}` (`http://{}/api/users`); `host` a host the
+    code states (a literal, or the default of an environment lookup); `env` the environment variable or config
+    key whose value is the address (`USER_HOST`, `services.user.url`); `default` the fallback given in code.
+    """
+
+    url: str = ""
+    host: str = ""
+    port: int | None = None
+    env: str = ""
+    default: str = ""
+
+
+@dataclass(frozen=True)
+class Bound:
+    """What bounds a call: `kind` one of BOUND_KINDS, on `line` (the `timeout=` argument, the client's
+    `Timeout:` field, the `@CircuitBreaker` annotation); `detail` says what (`timeout=5`, `Retry(total=3)`)."""
+
+    kind: str
+    line: int
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Call:
+    """An outbound request to another service or API: the client library's call on `line`."""
+
+    line: int
+    client: str  # requests, httpx, axios, fetch, RestTemplate, net/http, guzzle, grpc, …
+    target: Target = Target()
+    bounds: tuple[Bound, ...] = ()
+    protocol: str = "http"  # http | grpc | thrift
+    function: str = ""  # the enclosing function's name ("" at module level)
+
+
+@dataclass(frozen=True)
+class Connect:
+    """A database connection or pool created on `line`."""
+
+    line: int
+    library: str  # psycopg2, sqlalchemy, pg, mysql2, database/sql, DriverManager, PDO, …
+    datastore: str = ""  # postgres | mysql | sqlserver | oracle | sqlite | mongodb | redis | ""
+    pooled: bool = False  # a pool (engine, Pool, sql.DB, DataSource) rather than one raw connection
+    pool_max: int | None = None  # the stated bound on the pool, None when not stated
+    pool_line: int = 0  # where that bound is stated (0: on `line`)
+    function: str = ""  # the enclosing function ("" at module level)
+    in_handler: bool = False  # directly inside a request handler
+    target: Target = Target()
+
+
+@dataclass(frozen=True)
+class Handler:
+    """A function that runs per request: a route, a view, a controller method, an HTTP handler."""
+
+    line: int
+    function: str
+    framework: str  # flask, fastapi, django, express, spring, net/http, gin, php, …
+
+
+@dataclass(frozen=True)
+class Session:
+    """A session middleware or API in use, and the store it keeps sessions in (settings.py's vocabulary:
+    memory | file | cookie | redis | memcached | jdbc | db | mongodb | hazelcast | cache)."""
+
+    line: int
+    framework: str  # express-session, flask-session, spring-session, php, …
+    store: str
+
+
+@dataclass(frozen=True)
+class Tracing:
+    """Tracing set up in code: an SDK's tracer provider or exporter, an auto-instrumentation import, or a
+    propagator. `system` in settings.py's vocabulary (otel, jaeger, zipkin, datadog, elastic-apm, instana,
+    newrelic, xray, applicationinsights, sentry)."""
+
+    line: int
+    system: str
+    what: str  # sdk | auto | exporter | propagation | agent
+
+
+@dataclass
+class Extracted:
+    """Everything one extractor found in one file."""
+
+    calls: list[Call] = field(default_factory=list)
+    connects: list[Connect] = field(default_factory=list)
+    handlers: list[Handler] = field(default_factory=list)
+    sessions: list[Session] = field(default_factory=list)
+    tracing: list[Tracing] = field(default_factory=list)
+    # function name → the names of functions it calls (same file), so a connection opened in a helper that a
+    # handler calls is per request too.
+    callees: dict[str, set[str]] = field(default_factory=dict)
+
+    def empty(self) -> bool:
+        return not (self.calls or self.connects or self.sessions or self.tracing)
+
+
+def per_request_functions(extracted: Extracted, depth: int = 8) -> set[str]:
+    """The handlers and the functions they reach through same-file calls (bounded depth)."""
+    reached = {h.function for h in extracted.handlers if h.function}
+    frontier = set(reached)
+    for _ in range(depth):
+        frontier = {c for f in frontier for c in extracted.callees.get(f, ())} - reached
+        if not frontier:
+            break
+        reached |= frontier
+    return reached
+
+
+def host_of(target: Target) -> tuple[str, int | None]:
+    """The host (lower case) and port a target names, or ("", None) when the code does not show one."""
+    for candidate in (target.url, target.host, target.default):
+        if not candidate:
+            continue
+        host, port = _split_host(candidate)
+        if host:
+            return host, port if port is not None else target.port
+    return "", target.port
+
+
+def _split_host(text: str) -> tuple[str, int | None]:
+    text = text.strip()
+    if "://" not in text:
+        text = "//" + text
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "", None
+    if not host or _PLACEHOLDER.search(host) or "{" in host or not _HOST.match(host):
+        return "", None
+    return host.lower(), port
+
+
+def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
+    """One file's code facts as graph Facts (see the module docstring); no node when nothing was found."""
+    if extracted.empty():
+        return Facts(path, "code")
+    ident = node_id("code", language, path)
+    per_request = per_request_functions(extracted)
+    settings: list[Setting] = []
+    for trace in extracted.tracing:
+        settings.append(Setting("tracing", f"{trace.system} {trace.what} (code)", trace.system,
+                                Location(path, trace.line), "code"))
+    for session in extracted.sessions:
+        settings.append(Setting("session_store", session.framework, session.store, Location(path, session.line),
+                                session.framework))
+    for connect in extracted.connects:
+        where = Location(path, connect.line)
+        if connect.pooled:
+            value: object = connect.pool_max if connect.pool_max is not None else True
+            settings.append(Setting("pool", connect.library, value, Location(path, connect.pool_line or connect.line),
+                                    connect.library))
+        elif connect.in_handler or (connect.function and connect.function in per_request):
+            settings.append(Setting("db_connect", connect.library, "handler", where, connect.library))
+        else:
+            settings.append(Setting("db_connect", connect.library, "shared", where, connect.library))
+    edges: list[Edge] = []
+    unresolved: list[dict[str, object]] = []
+    for call in extracted.calls:
+        bounds = sorted({b.kind for b in call.bounds if b.kind in BOUND_KINDS})
+        host, port = host_of(call.target)
+        attrs: dict[str, object] = {"client": call.client, "bounds": bounds, "protocol": call.protocol,
+                                    "code": language}
+        if call.bounds:
+            attrs["bound_line"] = min(b.line for b in call.bounds)
+        if call.target.env:
+            attrs["key"] = call.target.env
+        if port is not None:
+            attrs["port"] = port
+        where = Location(path, call.line)
+        if host in _LOCAL_HOSTS:
+            continue  # the process itself or a developer's machine: not a dependency
+        if call.target.env and not call.target.default:
+            edges.append(Edge(ident, f"env:{call.target.env}", "calls", where, attrs))
+        elif host:
+            edges.append(Edge(ident, host_ref(host), "calls", where, {**attrs, "host": host}))
+        else:
+            unresolved.append({"line": call.line, "client": call.client, "bounded": bool(bounds)})
+    handlers = [{"line": h.line, "function": h.function, "framework": h.framework} for h in extracted.handlers]
+    node = Node(
+        ident, "config", posixpath.basename(path), "code", language, Location(path, 1),
+        attrs={"dir": posixpath.dirname(path) or ".", "language": language, "handlers": handlers,
+               "unresolved_calls": unresolved},
+        settings=tuple(settings),
+    )
+    return Facts(path, "code", nodes=(node,), edges=tuple(edges))
+
+
+def literal_url(parts: Iterable[str | None]) -> str:
+    """A URL template from string pieces, unknown pieces (None) as `{}`: `["http://", None, "/users"]` →
+    `http://{}/users`."""
+    return "".join("{}" if part is None else part for part in parts)

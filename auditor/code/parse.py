@@ -1,0 +1,102 @@
+"""Source file → Facts: pick the language, parse under bounds, run its extractor, translate (facts.py).
+
+A pure function of path and text like every parser. What cannot be read becomes a diagnostic on the file:
+a grammar that is not installed (a note), a parse over its bounds, a file that mostly fails to parse (not
+code of that language, or a dialect the grammar does not know: its few facts would be guesses).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from functools import cache
+
+import tree_sitter
+
+from auditor.code import languages
+from auditor.code.facts import Extracted, to_facts
+from auditor.model import Diagnostic, Facts
+from auditor.parsers.treesitter import bounded_parse
+
+MAX_PARSE_SECONDS = 2.0
+MAX_PARSE_MEMORY = 512 * 2**20
+# A file whose syntax errors cover more than this share of its bytes is not read for facts.
+MAX_ERROR_SHARE = 0.3
+# Language family → the extractor module (auditor/code/<module>.py) with `extract(tree, language)`.
+_EXTRACTORS = {"python": "python", "javascript": "javascript", "java": "java", "go": "go", "php": "php",
+               "csharp": "csharp"}
+
+Extractor = Callable[[tree_sitter.Tree, str], Extracted]
+
+
+@cache
+def _parser(language: str) -> tree_sitter.Parser | None:
+    grammar = languages.grammar(language)
+    return tree_sitter.Parser(grammar) if grammar is not None else None
+
+
+@cache
+def _extractor(family: str) -> Extractor | None:
+    name = _EXTRACTORS.get(family)
+    if name is None:
+        return None
+    try:
+        module = importlib.import_module(f"auditor.code.{name}")
+    except ImportError:
+        return None
+    extract: Extractor = module.extract
+    return extract
+
+
+def parse(path: str, text: str) -> Facts:
+    """The code facts of one source file (see auditor/code/facts.py)."""
+    language = languages.language_of(path)
+    if language is None:
+        return Facts(path, "code")
+    parser = _parser(language)
+    extractor = _extractor(languages.FAMILY.get(language, language))
+    if parser is None or extractor is None:
+        return Facts(path, "code", diagnostics=(Diagnostic(
+            path, f"no {language} grammar installed; source file not read", None, "unsupported", "note"),))
+    source = text.encode("utf-8", "surrogatepass")
+    parsed = bounded_parse(parser, source, MAX_PARSE_SECONDS, MAX_PARSE_MEMORY)
+    if parsed.tree is None:
+        problem = parsed.problem
+        assert problem is not None
+        return Facts(path, "code", diagnostics=(Diagnostic(path, problem.message, problem.line, problem.code,
+                                                           "warning"),))
+    root = parsed.tree.root_node
+    if root.has_error and _error_share(root, len(source)) > MAX_ERROR_SHARE:
+        return Facts(path, "code", diagnostics=(Diagnostic(
+            path, f"mostly not valid {language} (syntax errors over more than {MAX_ERROR_SHARE:.0%} of the file); "
+            "not read for code facts", _first_error_line(root), "parse-error", "note"),))
+    return to_facts(path, language, extractor(parsed.tree, language))
+
+
+def _error_share(root: tree_sitter.Node, size: int, limit: int = 100_000) -> float:
+    """The share of the file's bytes inside ERROR nodes (top-most ones only; bounded walk)."""
+    if size == 0:
+        return 0.0
+    covered = 0
+    stack = [root]
+    seen = 0
+    while stack and seen < limit:
+        node = stack.pop()
+        seen += 1
+        if node.is_error:
+            covered += node.end_byte - node.start_byte
+        elif node.has_error:
+            stack.extend(node.children)
+    return covered / size
+
+
+def _first_error_line(root: tree_sitter.Node, limit: int = 100_000) -> int | None:
+    stack = [root]
+    for _ in range(limit):
+        if not stack:
+            return None
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            return node.start_point[0] + 1
+        stack.extend(reversed([c for c in node.children if c.has_error or c.is_missing]))
+    return None

@@ -1,0 +1,67 @@
+"""Small helpers every extractor uses to read a tree-sitter tree: run a fact's query, read a node's text
+and line, find the enclosing function. A query's work is bounded by the size of the tree (discovery reads
+source files up to 1 MB) and by tree-sitter's match limit; its progress callback is not used, because
+py-tree-sitter 0.26.1 crashes the interpreter when `QueryCursor.matches` is given one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import tree_sitter
+
+from auditor.code.languages import query
+
+MAX_MATCHES = 20_000  # in-progress matches per query (tree-sitter's match limit): more than real files need
+
+
+@dataclass(frozen=True)
+class Match:
+    """One match of a query: which pattern matched, and the nodes of each capture name."""
+
+    pattern: int
+    captures: dict[str, list[tree_sitter.Node]]
+
+    def one(self, name: str) -> tree_sitter.Node | None:
+        nodes = self.captures.get(name)
+        return nodes[0] if nodes else None
+
+
+def matches(language: str, fact: str, root: tree_sitter.Node) -> list[Match]:
+    """Every match of `queries/<language>/<fact>.scm` under `root`, in source order ([] when no such query)."""
+    compiled = query(language, fact)
+    if compiled is None:
+        return []
+    cursor = tree_sitter.QueryCursor(compiled, match_limit=MAX_MATCHES)
+    found = cursor.matches(root)
+    return [Match(index, captures) for index, captures in found[:MAX_MATCHES]]
+
+
+def text(node: tree_sitter.Node | None) -> str:
+    """A node's source text ("" for None); invalid UTF-8 is replaced, never raised."""
+    if node is None or node.text is None:
+        return ""
+    return node.text.decode("utf-8", "replace")
+
+
+def line(node: tree_sitter.Node) -> int:
+    """A node's 1-based first line."""
+    return node.start_point[0] + 1
+
+
+def ancestors(node: tree_sitter.Node, limit: int = 256) -> Iterator[tree_sitter.Node]:
+    """The node's parents, nearest first (bounded: trees of hostile files can be deep)."""
+    current = node.parent
+    for _ in range(limit):
+        if current is None:
+            return
+        yield current
+        current = current.parent
+
+
+def enclosing(node: tree_sitter.Node, types: frozenset[str] | set[str]) -> tree_sitter.Node | None:
+    """The nearest ancestor of one of `types` (a function or method definition), or None at top level."""
+    for parent in ancestors(node):
+        if parent.type in types:
+            return parent
+    return None
