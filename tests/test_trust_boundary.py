@@ -390,7 +390,7 @@ def test_an_internal_error_is_exit_4_not_findings(tmp_path: Path, monkeypatch: p
 # --- 3. Nothing audited is not a pass ----------------------------------------------------------------------
 
 def test_a_run_that_audited_nothing_says_so_and_exits_5(tmp_path: Path) -> None:
-    repo = write_repo(tmp_path / "repo", {"README.md": "# docs\n", "src/app.go": "package main\n"})
+    repo = write_repo(tmp_path / "repo", {"README.md": "# docs\n", "src/app.rb": "puts 1\n"})
     completed = run_cli(str(repo), "-q")
     assert completed.returncode == 5
     assert "nothing was audited" in completed.stderr
