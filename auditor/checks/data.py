@@ -110,8 +110,33 @@ def _no_pool_reason(ctx: CheckContext, service: Node) -> tuple[str, Related | No
     return None
 
 
+_DATASTORE_WORDS = {"handler": "a new database connection for every request",
+                    "shared": "one raw database connection shared by every request"}
+
+
+def _code_connections(ctx: CheckContext) -> Iterator[Hit]:
+    """Connections the service's code opens inside request handling (or one raw connection for all requests),
+    at the line that opens it (auditor/code/: `db_connect` settings)."""
+    for service in ctx.applications():
+        opened = [s for s in production_settings(ctx, service, "db_connect") if s.value in _DATASTORE_WORDS]
+        if not opened:
+            continue
+        ctx.examine(service)
+        per_request = [s for s in opened if s.value == "handler"]
+        for setting in per_request or opened[:1]:
+            what = _DATASTORE_WORDS[str(setting.value)]
+            why = ("each request pays the connection handshake and holds a server connection slot, so a traffic "
+                   "spike exhausts the database's connection limit") if setting.value == "handler" else (
+                   "requests queue on it one at a time (or interleave on it unsafely), and one broken connection "
+                   "fails every request until the process restarts")
+            yield Hit(service.id, f"`{service.name}` opens {what} with `{setting.key}` in its code: {why}",
+                      evidence=setting.location, key=f"code:{setting.location.path}:{setting.location.line}")
+
+
 def database_without_connection_pooling(ctx: CheckContext) -> Iterator[Hit]:
-    """Services that reach a SQL database with no pool anywhere in the path."""
+    """Services that reach a SQL database with no pool anywhere in the path, or whose code opens a connection
+    per request."""
+    yield from _code_connections(ctx)
     for conn in connections(ctx):
         if not conn.sql:
             continue

@@ -1,12 +1,15 @@
 """Checks of the resilience category (see the rule files in rules/ that name them).
 
-What can be seen is configuration: timeouts, retries and breakers set in code (`requests.get(url,
-timeout=2)`, `@CircuitBreaker` with code defaults) are invisible here, which is why every verdict names the
-config keys and mesh objects that would have cleared it.
+A call is seen in configuration (an address a service is given) and in code (auditor/code/: the client call,
+with what bounds it). Code decides where it speaks: a target the service's code calls with a bound (a
+`timeout=`, a client built with a timeout, a retry or breaker around it) is bounded whatever the config says,
+and one it calls without any is reported at the line of that call. A target seen only in configuration is
+judged by the config keys and mesh objects that would bound it, as the verdict names.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -131,6 +134,7 @@ def call_without_timeout(ctx: CheckContext) -> Iterator[Hit]:
         for edge in ctx.out_edges(caller.id, ["calls"]):
             if not control_plane(edge):
                 by_target[edge.target].append(edge)
+        yield from _unresolved_code_calls(ctx, caller)
         if not by_target:
             continue
         ctx.examine(caller)
@@ -141,6 +145,16 @@ def call_without_timeout(ctx: CheckContext) -> Iterator[Hit]:
                 continue
             others = set().union(*(n for t, n in names.items() if t != target)) - names[target]
             if _mesh_policy(ctx, target) or _client_policy(ctx, caller, names[target], others):
+                continue
+            in_code = [e for e in edges if e.attrs.get("code")]
+            unbounded = [e for e in in_code if not e.attrs.get("bounds")]
+            if in_code and not unbounded:
+                continue  # every call the code makes to it is bounded
+            if unbounded:
+                edges = sorted(unbounded, key=lambda e: e.location) + sorted(
+                    (e for e in edges if not e.attrs.get("code")), key=_call_order(caller))
+                yield _code_hit(caller, node, edges, "third-party API" if node.attrs.get("role") == "external"
+                                else "host" if node.kind == "external" else "service")
                 continue
             edges.sort(key=_call_order(caller))
             keys = sorted({str(e.attrs["key"]) for e in edges if e.attrs.get("key")})
@@ -157,6 +171,45 @@ def call_without_timeout(ctx: CheckContext) -> Iterator[Hit]:
                 related=tuple(related),
                 key=target,
             )
+
+
+def _code_hit(caller: Node, node: Node, edges: list[Edge], what: str) -> Hit:
+    """A call the caller's code makes with nothing bounding it, at the line of the call."""
+    first = edges[0]
+    client = str(first.attrs.get("client") or "an HTTP client")
+    related = [Related(node.location, f"{what} `{node.name}`")]
+    for edge in edges[1:]:
+        if edge.attrs.get("code"):
+            related.append(Related(edge.location, f"`{caller.name}` also calls `{node.name}` here, unbounded"))
+        elif edge.attrs.get("key"):
+            related.append(Related(edge.location, f"the address of `{node.name}` (`{edge.attrs['key']}`)"))
+    key_note = f" (address from `{first.attrs['key']}`)" if first.attrs.get("key") else ""
+    return Hit(caller.id, f"`{caller.name}` calls {what} `{node.name}` with {client}{key_note} and no timeout, "
+                          f"retry budget or circuit breaker on the call or its client; one slow dependency ties "
+                          f"up every worker of `{caller.name}`",
+               evidence=first.location, related=tuple(related), key=node.id)
+
+
+def _unresolved_code_calls(ctx: CheckContext, caller: Node) -> Iterator[Hit]:
+    """Unbounded calls in the caller's code whose target the code does not show (a URL passed in): one
+    finding per file, at the first such call."""
+    for edge in ctx.in_edges(caller.id, ["configures"]):
+        config = ctx.node(edge.source)
+        if config.source != "code":
+            continue
+        calls = [c for c in config.attrs.get("unresolved_calls") or []
+                 if isinstance(c, dict) and not c.get("bounded") and c.get("owner", caller.id) == caller.id]
+        if not calls:
+            continue
+        lines = sorted(int(c.get("line") or 1) for c in calls)
+        clients = sorted({str(c.get("client") or "an HTTP client") for c in calls})
+        path = config.location.path
+        yield Hit(caller.id, f"`{caller.name}` makes {len(lines)} HTTP call(s) with {', '.join(clients)} in "
+                             f"`{posixpath.basename(path)}` with no timeout, retry budget or circuit breaker on the "
+                             f"call or its client; one slow dependency ties up every worker of `{caller.name}`",
+                  evidence=Location(path, lines[0]),
+                  related=tuple(Related(Location(path, line), "another unbounded call") for line in lines[1:20]),
+                  key=f"code:{path}")
 
 
 # -- RESIL002 missing-readiness-probe -------------------------------------------------------------------------

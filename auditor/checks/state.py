@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from auditor.checks.context import CheckContext, Hit, dev_only
+from auditor.code.languages import language_of
 from auditor.model import Location, Node, Related, Setting
 
 
@@ -38,6 +39,8 @@ def _replicas_phrase(most: int | None) -> str:
 
 _LOCAL_SESSION = {"file": "files on the instance's disk", "memory": "the process's memory",
                   "none": "the servlet container's memory (Spring Session store-type none)"}
+# Stores every instance shares: a session in code is not local when the service configures one of them.
+_SHARED_SESSION = frozenset({"redis", "memcached", "jdbc", "db", "mongodb", "hazelcast"})
 # Cache backends that live in one process or on one instance's disk (see parsers/settings.py).
 _LOCAL_CACHE = {"locmem", "memory", "file", "caffeine", "ehcache", "cache2k"}
 
@@ -62,11 +65,17 @@ def local_session_store(ctx: CheckContext) -> Iterator[Hit]:
             continue
         ctx.examine(node)
         most = ctx.max_replicas(node)
+        shared = any(s.value in _SHARED_SESSION for s in sessions)
         for setting in sessions:
             where: str | None = _LOCAL_SESSION.get(str(setting.value))
             related: tuple[Related, ...] = ()
             if setting.value == "none" and (most is None or most < 2):
                 continue  # Spring without Spring Session: only a problem once there are several instances
+            if language_of(setting.location.path) is not None:
+                if shared:
+                    continue  # a session used in code, with a shared store configured for the service
+                if setting.framework == "servlet" and (most is None or most < 2):
+                    continue  # the servlet container's own sessions: a problem once there are several instances
             if setting.value == "cache" and setting.framework == "django":
                 cache = _session_cache(ctx, node)
                 if cache is None or cache.value not in _LOCAL_CACHE:

@@ -13,7 +13,8 @@ a call made in code and a URL in a config reach the same rules the same way:
   `key` (the environment key), `protocol`, `code` (the language), `port`, `path`;
 - settings: `tracing` (an SDK, agent or auto-instrumentation set up in code), `session_store` (the store a
   session middleware uses), `pool` (a pool created with a stated bound or True), `db_connect` (a connection
-  opened per request: value `handler`, key the library; a single shared raw connection: value `shared`);
+  opened per request: value `handler`, key the library; a single raw connection shared by a file that serves
+  requests: value `shared`; a raw connection in a file without handlers, such as a one-off script, is none);
 - a call whose target the code does not show (a URL passed in as an argument) is kept in `unresolved_calls`
   (line, client, bounded): still an unbounded call of that service, with no edge to draw.
 """
@@ -193,7 +194,9 @@ def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
                                     connect.library))
         elif connect.in_handler or (connect.function and connect.function in per_request):
             settings.append(Setting("db_connect", connect.library, "handler", where, connect.library))
-        else:
+        elif extracted.handlers:
+            # One raw connection for a process that serves requests: every request waits on it. In a file
+            # without handlers (a one-off script, a migration) a single connection is what it needs.
             settings.append(Setting("db_connect", connect.library, "shared", where, connect.library))
     edges: list[Edge] = []
     unresolved: list[dict[str, object]] = []

@@ -20,6 +20,7 @@ from typing import cast
 import networkx as nx
 
 from auditor.graph.buildfiles import attach_build_files
+from auditor.graph.code import attach_code, owned_calls
 from auditor.graph.compose_projects import resolve_projects
 from auditor.graph.deployments import assign_deployments, compose_file_rank
 from auditor.graph.resolve import HostIndex
@@ -72,11 +73,17 @@ def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
 
     _match_selectors(graph)
     added = {_edge_key(data) for _, _, data in graph.edges(data="edge")}
+    code_edges = [edge for edge in edges if edge.source.startswith("code:")]
     for edge in sorted(edges, key=_edge_order):
-        _add_edge(graph, edge, index, added)
+        if not edge.source.startswith("code:"):
+            _add_edge(graph, edge, index, added)
     _attach_app_config(graph)
     attach_build_files(graph, index)
+    code_owners = attach_code(graph)
     _lift_config_links(graph)
+    # Calls made in code are the owners' own, resolved from each owner's scope and environment.
+    for edge in owned_calls(graph, code_edges, code_owners):
+        _add_edge(graph, edge, index, added)
     _published_addresses(graph)
     assign_deployments(graph)
     assign_roles(graph)

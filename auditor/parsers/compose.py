@@ -363,6 +363,9 @@ class _Parser:
         self.volumes(spec, attrs, stated)
         written = self.environment(name, spec, attrs, stated)
         entries = [Entry(key, None if value is None else interpolate(value), where) for key, value, where in written]
+        hosts = settings.bare_hosts(entries)
+        if hosts:
+            attrs["env_hosts"] = hosts
         self.env_files(sid, spec, attrs, stated)
         self.labels(spec, attrs, stated)
         self.networks(spec, attrs, stated)

@@ -82,7 +82,7 @@ from typing import Any
 from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
 from auditor.parsers import appconfig, telemetry
 from auditor.parsers.numbers import digits, int_value, number_text, tame
-from auditor.parsers.settings import Entry, Interpretation, Link, interpret
+from auditor.parsers.settings import Entry, Interpretation, Link, bare_hosts, interpret
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 
 _EMPTY_MAP = YMap()  # shared, never mutated
@@ -539,6 +539,9 @@ class _Reader:
         if max_conn is not None:
             attrs["max_connections"], evidence["max_connections"] = max_conn[0], self.loc(max_conn[1])
 
+        hosts = bare_hosts(entries)
+        if hosts:
+            attrs["env_hosts"] = hosts
         interpretation = self._interpret(entries, "")
         self.add_node(obj, kind_of_node, attrs, evidence, interpretation.settings)
         self.link_edges(ident, interpretation.links)

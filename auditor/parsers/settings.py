@@ -74,6 +74,23 @@ class Entry:
     location: Location
 
 
+_BARE_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63}){0,8}$")
+_MAX_BARE_HOSTS = 200
+
+
+def bare_hosts(entries: list[Entry]) -> dict[str, str]:
+    """Keys whose value is a bare host name (`USER_HOST=user`): not an address by itself (a mode, a word),
+    but what a call in code that builds a URL from that key reaches (graph/code.py)."""
+    found: dict[str, str] = {}
+    for entry in entries:
+        if isinstance(entry.value, str) and _BARE_HOST.match(entry.value) and not entry.value.isdigit() \
+                and entry.value.lower() not in ("true", "false", "yes", "no", "on", "off", "null", "none"):
+            found[entry.key] = entry.value.lower()
+            if len(found) >= _MAX_BARE_HOSTS:
+                break
+    return found
+
+
 @dataclass(frozen=True)
 class Link:
     """A host named by a configuration value: the other end of a connection or call."""

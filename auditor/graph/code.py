@@ -1,0 +1,244 @@
+"""Source files → the services whose code they are, and the calls their code makes → edges of those services.
+
+A source file's node (auditor/code/facts.py) belongs to the service whose code it is. Evidence, in order (the
+first step that finds an owner decides):
+
+1. the compose services whose Dockerfile directory holds the file (nearest such directory on the way up,
+   never above the service's build context), or that bind-mount the file or a directory above it;
+2. the compose service whose build context holds the file when that context is the service's alone; for a
+   context several services share, the one whose name (or whose command's path, `cmd/frontend`) is a
+   directory on the file's path below the context;
+3. a deployed service whose code location is not stated (a Kubernetes workload, a compose service run from an
+   image) named like a directory on the file's path, nearest first (`registry/ts-seat-service` →
+   `ts-seat-service/`);
+4. the owners of the nearest build file above the file (its project root: `pom.xml`, `package.json`, `go.mod`,
+   …), which graph/buildfiles.py matched to services.
+
+The file then `configures` each owner, so its settings (tracing, session store, pool, per-request connection)
+are lifted like any config file's. Its calls become `calls` edges of each owner, resolved from the owner's own
+scope: a literal host as any address; an address read from the environment (`env:USER_HOST`) through the
+owner's environment (the edge its config gave the same key, or a bare host the key holds), else the default
+the code gives; a call whose target stays unknown is kept in the code node's `unresolved_calls`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+import networkx as nx
+
+from auditor.model import Edge, Location, Node, host_ref
+
+_KEY_SEPARATORS = re.compile(r"[^a-z0-9]+")
+_SEPARATORS = re.compile(r"[._\s]+")
+_MAX_DEPTH = 64  # directory levels walked up from a file
+_NOT_DEPLOYED = ("appconfig", "buildfile", "telemetry", "code")
+_ADDRESS_EDGES = ("calls", "knows_address", "connects_to")
+
+
+def attach_code(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
+    """Add a `configures` edge from each source file's node to its owners; return code node id → owner ids."""
+    code_nodes = sorted((n for _, n in graph.nodes(data="node") if n.source == "code" and n.kind == "config"),
+                        key=lambda n: n.id)
+    if not code_nodes:
+        return {}
+    owners = _Owners(graph)
+    found: dict[str, list[str]] = {}
+    for node in code_nodes:
+        picked = owners.of(node.location.path)
+        found[node.id] = [service.id for service, _, _ in picked]
+        for service, where, via in picked:
+            graph.add_edge(node.id, service.id, edge=Edge(node.id, service.id, "configures", where, {"via": via}))
+    return found
+
+
+def owned_calls(graph: nx.MultiDiGraph, code_edges: Iterable[Edge], owners: dict[str, list[str]]) -> Iterator[Edge]:
+    """The calls each owner makes through its code, from the owner (targets `host:…` or node ids; the graph
+    stage resolves hosts from the owner's scope). Calls with nowhere to go are added to the code node's
+    `unresolved_calls`."""
+    unresolved: dict[str, list[dict[str, object]]] = defaultdict(list)
+    env_targets: dict[str, dict[str, list[str]]] = {}
+    for edge in sorted(code_edges, key=lambda e: (e.location, e.target)):
+        for owner_id in owners.get(edge.source, []):
+            attrs = {**edge.attrs, "via_config": edge.source}
+            if not edge.target.startswith("env:"):
+                yield Edge(owner_id, edge.target, edge.kind, edge.location, attrs)
+                continue
+            if owner_id not in env_targets:
+                env_targets[owner_id] = _environment(graph, owner_id)
+            key = _normal_key(edge.target[len("env:"):])
+            targets = env_targets[owner_id].get(key, [])
+            for target in targets:
+                yield Edge(owner_id, target, edge.kind, edge.location, {**attrs, "via_env": True})
+            if not targets:
+                unresolved[edge.source].append({"line": edge.location.line, "client": edge.attrs.get("client"),
+                                                "bounded": bool(edge.attrs.get("bounds")),
+                                                "key": edge.attrs.get("key"), "owner": owner_id})
+    for ident, extra in unresolved.items():
+        node: Node = graph.nodes[ident]["node"]
+        calls = list(node.attrs.get("unresolved_calls") or [])
+        graph.nodes[ident]["node"] = dataclasses.replace(node, attrs={**node.attrs,
+                                                                      "unresolved_calls": calls + extra})
+
+
+def _environment(graph: nx.MultiDiGraph, owner_id: str) -> dict[str, list[str]]:
+    """Normalised key → what the owner's configuration says it addresses: the targets of the edges its config
+    made for that key, else `host:<value>` for a key holding a bare host name."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for _, target, edge in graph.out_edges(owner_id, data="edge"):
+        key = edge.attrs.get("key")
+        if edge.kind in _ADDRESS_EDGES and isinstance(key, str) and target not in found[_normal_key(key)]:
+            found[_normal_key(key)].append(target)
+    owner: Node = graph.nodes[owner_id]["node"]
+    for key, host in (owner.attrs.get("env_hosts") or {}).items():
+        normal = _normal_key(str(key))
+        if not found.get(normal) and isinstance(host, str) and host:
+            found[normal].append(host_ref(host))
+    return dict(found)
+
+
+def _normal_key(key: str) -> str:
+    """Keys compared as Spring's relaxed binding does: `ORDERS_URL` == `orders.url` == `ordersUrl`."""
+    return _KEY_SEPARATORS.sub("", key.lower())
+
+
+def _normal_name(name: str) -> str:
+    return _SEPARATORS.sub("-", name.strip().lower()).strip("-") if name else ""
+
+
+def _image_base(image: object) -> str:
+    if not isinstance(image, str) or not image.strip():
+        return ""
+    return image.strip().split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
+
+
+_Owner = tuple[Node, Location, str]
+
+
+class _Owners:
+    """Indexes of the evidence above, built once, so finding a file's owners is a walk up its path."""
+
+    def __init__(self, graph: nx.MultiDiGraph) -> None:
+        self.dockerfile_dirs: dict[str, list[tuple[Node, str]]] = defaultdict(list)  # dir → (service, context)
+        self.contexts: dict[str, list[Node]] = defaultdict(list)
+        self.mounts: dict[str, list[tuple[Node, int]]] = defaultdict(list)
+        self.named: dict[str, list[Node]] = defaultdict(list)
+        self.projects: dict[str, list[_Owner]] = {}
+        for _, node in sorted(graph.nodes(data="node"), key=lambda item: item[0]):
+            if node.kind == "service" and node.source == "compose":
+                self._add_compose(node)
+            if node.kind == "service" and node.source not in _NOT_DEPLOYED and not node.attrs.get("missing") \
+                    and not node.attrs.get("build_context"):
+                for name in {_normal_name(node.name), _normal_name(_image_base(node.attrs.get("image")))} - {""}:
+                    self.named[name].append(node)
+            if node.source == "buildfile" and node.kind == "config" and not node.attrs.get("test"):
+                owners = [(graph.nodes[target]["node"], Location(node.location.path, 1), "project")
+                          for _, target, edge in graph.out_edges(node.id, data="edge") if edge.kind == "configures"]
+                directory = str(node.attrs.get("dir") or posixpath.dirname(node.location.path) or ".")
+                if owners:
+                    self.projects.setdefault(directory, []).extend(owners)
+
+    def _add_compose(self, service: Node) -> None:
+        context = service.attrs.get("build_context")
+        if isinstance(context, str):
+            context = posixpath.normpath(context)
+            self.contexts[context].append(service)
+            dockerfile = service.attrs.get("dockerfile")
+            name = dockerfile if isinstance(dockerfile, str) and dockerfile.strip() else "Dockerfile"
+            if not name.startswith("/"):
+                path = posixpath.normpath(posixpath.join(context, name))
+                if not path.startswith(".."):
+                    self.dockerfile_dirs[posixpath.dirname(path) or "."].append((service, context))
+        for volume in service.attrs.get("volumes") or []:
+            if isinstance(volume, dict) and isinstance(volume.get("repo_path"), str):
+                line = int(volume.get("line") or service.location.line)
+                self.mounts[posixpath.normpath(volume["repo_path"])].append((service, line))
+
+    def of(self, path: str) -> list[_Owner]:
+        directories = list(_parents(path))
+        for step in (self._by_dockerfile, self._by_context, self._by_name, self._by_project):
+            found = step(path, directories)
+            if found:
+                unique: dict[str, _Owner] = {}
+                for owner in found:
+                    unique.setdefault(owner[0].id, owner)
+                return [unique[key] for key in sorted(unique)]
+        return []
+
+    def _by_dockerfile(self, path: str, directories: list[str]) -> list[_Owner]:
+        found: list[_Owner] = []
+        for current in [path, *directories]:
+            for service, line in self.mounts.get(current, []):
+                found.append((service, Location(service.location.path, line), "bind_mount"))
+        for directory in directories:
+            hits = [(service, self._where(service), "dockerfile_dir")
+                    for service, context in self.dockerfile_dirs.get(directory, []) if _within(directory, context)]
+            if hits:
+                return found + hits
+        return found
+
+    def _by_context(self, path: str, directories: list[str]) -> list[_Owner]:
+        for directory in directories:
+            services = self.contexts.get(directory, [])
+            if len(services) == 1:
+                return [(services[0], self._where(services[0]), "build_context")]
+            if services:
+                below = {_normal_name(part) for part in _relative(path, directory).split("/")[:-1]}
+                chosen = [s for s in services if _normal_name(s.name) in below or _command_dirs(s) & below]
+                return [(s, self._where(s), "build_context") for s in chosen]
+        return []
+
+    def _by_name(self, path: str, directories: list[str]) -> list[_Owner]:
+        for directory in directories:
+            if directory == ".":
+                break
+            hits = self.named.get(_normal_name(posixpath.basename(directory)), [])
+            if hits:
+                return [(service, Location(path, 1), "name") for service in hits]
+        return []
+
+    def _by_project(self, path: str, directories: list[str]) -> list[_Owner]:
+        for directory in directories:
+            if directory in self.projects:
+                return self.projects[directory]
+        return []
+
+    @staticmethod
+    def _where(service: Node) -> Location:
+        return service.evidence.get("build_context", service.location)
+
+
+def _parents(path: str) -> Iterator[str]:
+    """The directories above a repo-relative path, nearest first, ending with "."."""
+    current = posixpath.dirname(path) or "."
+    for _ in range(_MAX_DEPTH):
+        yield current
+        if current == ".":
+            return
+        current = posixpath.dirname(current) or "."
+
+
+def _within(directory: str, ancestor: str) -> bool:
+    return ancestor == "." or directory == ancestor or directory.startswith(ancestor + "/")
+
+
+def _relative(path: str, directory: str) -> str:
+    return path if directory == "." else path[len(directory) + 1:]
+
+
+def _command_dirs(service: Node) -> set[str]:
+    """Directory names a service's command or entrypoint runs from (`go run ./cmd/frontend`, `python
+    services/users/main.py`): the shared-context case where the command selects the code."""
+    words: set[str] = set()
+    for attr in ("command", "entrypoint"):
+        value = service.attrs.get(attr)
+        parts = value if isinstance(value, list) else value.split() if isinstance(value, str) else []
+        for part in parts[:64]:
+            if isinstance(part, str) and "/" in part:
+                words |= {_normal_name(p) for p in part.split("/")[:-1] if p not in ("", ".", "..")}
+                words.add(_normal_name(part.rsplit("/", 1)[-1]))
+    return words - {""}
