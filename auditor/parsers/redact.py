@@ -17,6 +17,11 @@ _TOKEN = re.compile(r"[\w.-]+")  # an argument or KEY of KEY=VALUE: a maximal ru
 _CREDENTIALS = re.compile(r"([^:/@\s]*):[^@\s/]*@")  # user:password@ right after `://`: disjoint classes
 
 
+def is_secret_key(key: str) -> bool:
+    """A key whose value is a secret by its name (`DB_PASSWORD`, `API_KEY`): its value is never kept."""
+    return bool(_SECRET.search(key[:256]))
+
+
 def url_credentials(text: str) -> str:
     """`scheme://user:password@host` → `scheme://user:***@host`, for every URL in `text`."""
     if "://" not in text:

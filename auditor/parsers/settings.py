@@ -58,7 +58,7 @@ from typing import Any, Literal
 
 from auditor.model import RESOLVED_PURPOSES as _RESOLVED_PURPOSES
 from auditor.model import Location, Setting
-from auditor.parsers import telemetry
+from auditor.parsers import redact, telemetry
 from auditor.parsers.numbers import boolean, digits, float_value, int_value, integer, real
 
 # Keys (flattened) that name a Spring service's active profiles or its application name.
@@ -78,11 +78,19 @@ _BARE_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63}){0,
 _MAX_BARE_HOSTS = 200
 
 
+_ADDRESS_KEY = re.compile(r"(host|hostname|addr|address|server|service|svc|endpoint|target|upstream|backend)s?$",
+                          re.IGNORECASE)
+
+
 def bare_hosts(entries: list[Entry]) -> dict[str, str]:
-    """Keys whose value is a bare host name (`USER_HOST=user`): not an address by itself (a mode, a word),
-    but what a call in code that builds a URL from that key reaches (graph/code.py)."""
+    """Address keys whose value is a bare host name (`USER_HOST=user`, `CATALOG_ADDR=catalog`): not a call by
+    itself, but what a call in code that builds a URL from that key reaches (graph/code.py). Only keys whose
+    last word names an address, never a secret's."""
     found: dict[str, str] = {}
     for entry in entries:
+        key = entry.key.replace("-", "_").replace(".", "_")
+        if not _ADDRESS_KEY.search(key) or redact.is_secret_key(entry.key):
+            continue
         if isinstance(entry.value, str) and _BARE_HOST.match(entry.value) and not entry.value.isdigit() \
                 and entry.value.lower() not in ("true", "false", "yes", "no", "on", "off", "null", "none"):
             found[entry.key] = entry.value.lower()
