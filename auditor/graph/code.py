@@ -5,9 +5,11 @@ first step that finds an owner decides):
 
 1. the compose services whose Dockerfile directory holds the file (nearest such directory on the way up,
    never above the service's build context), or that bind-mount the file or a directory above it;
+   Several services built from one Dockerfile share its code, unless a service's name or command path
+   (`go run ./cmd/frontend`) is a directory on the file's path: then it is that service's;
 2. the compose service whose build context holds the file when that context is the service's alone; for a
-   context several services share, the one whose name (or whose command's path, `cmd/frontend`) is a
-   directory on the file's path below the context;
+   context several services share with Dockerfiles elsewhere, the one whose name or command path is a
+   directory on the file's path below the context (other code there is a shared library: no owner);
 3. a deployed service whose code location is not stated (a Kubernetes workload, a compose service run from an
    image) named like a directory on the file's path, nearest first (`registry/ts-seat-service` →
    `ts-seat-service/`);
@@ -177,6 +179,11 @@ class _Owners:
         for directory in directories:
             hits = [(service, self._where(service), "dockerfile_dir")
                     for service, context in self.dockerfile_dirs.get(directory, []) if _within(directory, context)]
+            if len(hits) > 1:
+                # One image built for several services (`web` and `worker` from `build: .`): the code is all of
+                # theirs, unless a service's name or command selects the sub-directory the file is in.
+                chosen = _selected(path, directory, [service for service, _, _ in hits])
+                hits = [hit for hit in hits if hit[0] in chosen] or hits
             if hits:
                 return found + hits
         return found
@@ -187,9 +194,9 @@ class _Owners:
             if len(services) == 1:
                 return [(services[0], self._where(services[0]), "build_context")]
             if services:
-                below = {_normal_name(part) for part in _relative(path, directory).split("/")[:-1]}
-                chosen = [s for s in services if _normal_name(s.name) in below or _command_dirs(s) & below]
-                return [(s, self._where(s), "build_context") for s in chosen]
+                # Several services with their own Dockerfiles share this context: code outside every Dockerfile's
+                # directory is a shared library, owned only where a service's name or command selects it.
+                return [(s, self._where(s), "build_context") for s in _selected(path, directory, services)]
         return []
 
     def _by_name(self, path: str, directories: list[str]) -> list[_Owner]:
@@ -228,6 +235,13 @@ def _within(directory: str, ancestor: str) -> bool:
 
 def _relative(path: str, directory: str) -> str:
     return path if directory == "." else path[len(directory) + 1:]
+
+
+def _selected(path: str, directory: str, services: list[Node]) -> list[Node]:
+    """The services whose name, or a directory their command runs from, is a directory on `path` below
+    `directory`."""
+    below = {_normal_name(part) for part in _relative(path, directory).split("/")[:-1]}
+    return [s for s in services if _normal_name(s.name) in below or _command_dirs(s) & below]
 
 
 def _command_dirs(service: Node) -> set[str]:

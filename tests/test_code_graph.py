@@ -1,0 +1,191 @@
+"""Source code in the graph (issue 9): which service a source file belongs to, how the calls its code makes
+become that service's calls, and how the rules judge what code shows. The extractor is replaced by a stub
+that returns given facts, so these tests hold whatever each language's extractor learns later."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import tree_sitter
+from conftest import write_repo
+
+from auditor.audit import audit
+from auditor.code import parse as code_parse
+from auditor.code.facts import Bound, Call, Connect, Extracted, Handler, Session, Target, Tracing
+from auditor.scan import scan
+
+FACTS: dict[str, Extracted] = {}
+
+
+@pytest.fixture(autouse=True)
+def stub_extractor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Python file yields the facts FACTS holds for its path (none otherwise)."""
+    FACTS.clear()
+
+    def extractor(family: str):  # type: ignore[no-untyped-def]
+        def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
+            path = tree.root_node.text.decode().splitlines()[0].lstrip("# ").strip() if tree.root_node.text else ""
+            return FACTS.get(path, Extracted())
+        return extract
+
+    monkeypatch.setattr(code_parse, "_extractor", extractor)
+
+
+def _code(path: str, facts: Extracted) -> str:
+    """A Python file whose first line names it, so the stub knows which facts it holds."""
+    FACTS[path] = facts
+    return f"# {path}\nx = 1\n"
+
+
+def _owners(root: Path) -> dict[str, list[str]]:
+    graph = scan(root).graph
+    found: dict[str, list[str]] = {}
+    for source, target, edge in graph.edges(data="edge"):
+        if source.startswith("code:") and edge.kind == "configures":
+            found.setdefault(graph.nodes[source]["node"].location.path, []).append(graph.nodes[target]["node"].name)
+    return {path: sorted(names) for path, names in found.items()}
+
+
+def _findings(root: Path, rule: str) -> set[tuple[str, int]]:
+    return {(f.location.path, f.location.line) for f in audit(root).findings if f.rule_id == rule}
+
+
+CALL = Extracted(calls=[Call(3, "requests", Target(url="https://api.stripe.com/v1"))])
+
+
+# --- ownership ------------------------------------------------------------------------------------------------
+
+def test_a_file_belongs_to_the_service_whose_dockerfile_directory_holds_it(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {
+        "docker-compose.yml": "services:\n"
+                              "  basket:\n    build: {context: ., dockerfile: src/basket/Dockerfile}\n"
+                              "  ordering:\n    build: {context: ., dockerfile: src/ordering/api/Dockerfile}\n",
+        "src/basket/Dockerfile": "FROM python\n",
+        "src/ordering/api/Dockerfile": "FROM python\n",
+        "src/basket/app/main.py": _code("src/basket/app/main.py", CALL),
+        "src/ordering/api/views.py": _code("src/ordering/api/views.py", CALL),
+        "src/shared/client.py": _code("src/shared/client.py", CALL),  # shared code: built by both, owned by neither
+    })
+    assert _owners(root) == {"src/basket/app/main.py": ["basket"], "src/ordering/api/views.py": ["ordering"]}
+
+
+def test_a_shared_build_context_is_split_by_the_service_named_on_the_path(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {
+        "docker-compose.yml": "services:\n"
+                              "  frontend:\n    build: .\n    command: go run ./cmd/frontend\n"
+                              "  users:\n    build: .\n",
+        "cmd/frontend/main.py": _code("cmd/frontend/main.py", CALL),
+        "services/users/api.py": _code("services/users/api.py", CALL),
+        "lib/util.py": _code("lib/util.py", CALL),
+    })
+    assert _owners(root) == {"cmd/frontend/main.py": ["frontend"], "services/users/api.py": ["users"],
+                            "lib/util.py": ["frontend", "users"]}  # one image: shared code is both's
+
+
+def test_a_workload_owns_the_directory_named_like_its_image(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {
+        "k8s/seat.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: seat}\nspec:\n"
+                         "  selector: {matchLabels: {app: seat}}\n  template:\n    metadata: {labels: {app: seat}}\n"
+                         "    spec:\n      containers:\n        - name: seat\n"
+                         "          image: registry.example.com/ts-seat-service:1.0\n",
+        "ts-seat-service/src/app.py": _code("ts-seat-service/src/app.py", CALL),
+        "ts-other-service/app.py": _code("ts-other-service/app.py", CALL),
+    })
+    assert _owners(root) == {"ts-seat-service/src/app.py": ["seat"]}
+
+
+def test_a_bind_mount_makes_the_mounted_code_the_services(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {
+        "docker-compose.yml": "services:\n  api:\n    image: python:3.12\n    volumes: [./backend:/app]\n",
+        "backend/app/main.py": _code("backend/app/main.py", CALL),
+    })
+    assert _owners(root) == {"backend/app/main.py": ["api"]}
+
+
+# --- calls ----------------------------------------------------------------------------------------------------
+
+COMPOSE = ("services:\n"
+           "  front:\n    build: ./front\n    environment:\n"
+           "      USER_HOST: user\n"           # line 5
+           "      CART_URL: http://cart:80\n"  # line 6
+           "  user:\n    build: ./user\n"
+           "  cart:\n    build: ./cart\n")
+
+
+def _calls(root: Path) -> set[tuple[str, str, str, int]]:
+    graph = scan(root).graph
+    return {(graph.nodes[s]["node"].name, graph.nodes[t]["node"].name, e.location.path, e.location.line)
+            for s, t, e in graph.edges(data="edge") if e.kind == "calls" and e.attrs.get("code")}
+
+
+def test_an_address_read_from_the_environment_is_looked_up_in_the_owners_environment(tmp_path: Path) -> None:
+    facts = Extracted(calls=[
+        Call(3, "requests", Target(url="http://{}/users", env="USER_HOST")),  # bare host in compose env
+        Call(4, "requests", Target(env="CART_URL")),                          # a URL the compose env holds
+        Call(5, "requests", Target(env="STOCK_URL", default="http://stock:8080")),  # not set: the code's default
+        Call(6, "requests", Target(env="NOWHERE")),                           # nowhere: unresolved
+    ])
+    root = write_repo(tmp_path, {"docker-compose.yml": COMPOSE, "front/app.py": _code("front/app.py", facts)})
+    assert _calls(root) == {("front", "user", "front/app.py", 3), ("front", "cart", "front/app.py", 4),
+                            ("front", "stock", "front/app.py", 5)}
+
+
+def test_a_call_bounded_in_code_clears_the_config_finding_and_an_unbounded_one_moves_to_the_code(
+        tmp_path: Path) -> None:
+    facts = Extracted(calls=[
+        Call(3, "requests", Target(env="CART_URL"), (Bound("timeout", 3, "timeout=2"),)),
+        Call(4, "requests", Target(url="http://{}/x", env="USER_HOST")),
+        Call(5, "requests", Target()),  # a URL passed in: unbounded, target unknown
+    ])
+    root = write_repo(tmp_path, {"docker-compose.yml": COMPOSE, "front/app.py": _code("front/app.py", facts)})
+    assert _findings(root, "RESIL001") == {("front/app.py", 4), ("front/app.py", 5)}
+    without_code = write_repo(tmp_path / "config-only", {"docker-compose.yml": COMPOSE})
+    assert _findings(without_code, "RESIL001") == {("docker-compose.yml", 6)}
+
+
+def test_calls_made_only_in_code_close_a_cycle(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {
+        "docker-compose.yml": "services:\n  a:\n    build: ./a\n  b:\n    build: ./b\n",
+        "a/app.py": _code("a/app.py", Extracted(calls=[Call(3, "requests", Target(url="http://b/x"),
+                                                            (Bound("timeout", 3),))])),
+        "b/app.py": _code("b/app.py", Extracted(calls=[Call(4, "requests", Target(url="http://a:80/y"),
+                                                            (Bound("timeout", 4),))])),
+    })
+    assert _findings(root, "COUPLE001") == {("a/app.py", 3)}
+
+
+# --- connections, sessions, tracing ----------------------------------------------------------------------------
+
+SERVICE = "services:\n  api:\n    build: ./api\n    deploy: {replicas: 3}\n"
+
+
+def test_a_connection_opened_per_request_is_reported_where_it_is_opened(tmp_path: Path) -> None:
+    handler = Extracted(handlers=[Handler(2, "get_user", "flask")], callees={"get_user": {"load"}},
+                        connects=[Connect(7, "psycopg2", "postgres", function="load")])
+    script = Extracted(connects=[Connect(3, "psycopg2", "postgres")])  # a one-off script: no handlers
+    pooled = Extracted(handlers=[Handler(2, "index", "flask")],
+                       connects=[Connect(4, "sqlalchemy", "postgres", pooled=True, pool_max=10)])
+    root = write_repo(tmp_path, {"docker-compose.yml": SERVICE, "api/views.py": _code("api/views.py", handler),
+                                 "api/seed.py": _code("api/seed.py", script),
+                                 "api/db.py": _code("api/db.py", pooled)})
+    assert _findings(root, "DATA001") == {("api/views.py", 7)}
+
+
+def test_sessions_in_memory_are_local_unless_a_shared_store_is_configured(tmp_path: Path) -> None:
+    memory = Extracted(sessions=[Session(5, "express-session", "memory")])
+    root = write_repo(tmp_path, {"docker-compose.yml": SERVICE, "api/app.py": _code("api/app.py", memory)})
+    assert _findings(root, "STATE001") == {("api/app.py", 5)}
+    shared = Extracted(sessions=[Session(9, "spring-session", "redis")])
+    both = write_repo(tmp_path / "both", {"docker-compose.yml": SERVICE, "api/app.py": _code("api/app.py", memory),
+                                          "api/sessions.py": _code("api/sessions.py", shared)})
+    assert _findings(both, "STATE001") == set()
+
+
+def test_tracing_set_up_in_code_counts_as_tracing(tmp_path: Path) -> None:
+    compose = SERVICE + "  web:\n    build: ./web\n    deploy: {replicas: 3}\n    environment:\n" \
+                        "      API_URL: http://api:80\n"
+    traced = Extracted(tracing=[Tracing(4, "otel", "sdk")])
+    root = write_repo(tmp_path, {"docker-compose.yml": compose, "api/tracing.py": _code("api/tracing.py", traced)})
+    names = {f.message.split("`")[1] for f in audit(root).findings if f.rule_id == "OBS001"}
+    assert names == {"web"}
