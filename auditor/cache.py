@@ -49,11 +49,12 @@ def default_cache_dir() -> Path:
 
 @cache
 def _parser_fingerprint() -> str:
-    """Changes whenever any parser's code or the knowledge it reads changes (or the package version or the
-    entry format does)."""
+    """Changes whenever any parser's code (source-code extractors and their queries included) or the knowledge
+    it reads changes (or the package version or the entry format does)."""
     digest = hashlib.sha256(f"{__version__}\0{FORMAT_VERSION}".encode())
     package = Path(__file__).parent
-    for path in [*sorted((package / "parsers").glob("*.py")), *sorted((package / "knowledge").glob("*.yaml"))]:
+    for path in [*sorted((package / "parsers").glob("*.py")), *sorted((package / "knowledge").glob("*.yaml")),
+                 *sorted((package / "code").glob("*.py")), *sorted((package / "code" / "queries").glob("*/*.scm"))]:
         digest.update(path.read_bytes())
     digest.update((Path(__file__).parent / "model.py").read_bytes())
     return digest.hexdigest()[:16]
