@@ -10,8 +10,8 @@ a cycle) ask it per deployment.
   (`deploy/`, `k8s/`, `manifests/`…): `sock-shop/base/x.yaml` → `sock-shop`, `deploy/kubernetes/x.yaml` →
   `deploy/kubernetes`, `kubernetes-manifests/` and `release/` are two;
 - Terraform: the module directory;
-- an app-config file: the deployment of the service it configures; a service implied by config files alone:
-  their directory.
+- an app-config file or a source file: the deployment of the service it configures; a service implied by
+  config files alone: their directory.
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ from auditor.model import Node
 _GENERIC = frozenset({"deploy", "deployment", "deployments", "k8s", "kubernetes", "kube", "manifests", "infra",
                       "infrastructure", "ops", "environments", "envs", "env", "overlays", "clusters", "config",
                       "configs", "yaml", "yamls", "resources", "base"})
+
+
+# Sources whose nodes are in the deployment of the services they configure (a config file, a source file).
+_OWNED = ("appconfig", "code")
 
 
 # Compose files of one project: the file `docker compose up` reads, then variants (`docker-compose.prod.yml`,
@@ -59,17 +63,17 @@ def compose_test_file(path: str) -> bool:
 def assign_deployments(graph: nx.MultiDiGraph) -> None:
     """Set `attrs["deployment"]` on every node defined in a file (compose, Kubernetes, Terraform, app config)."""
     for ident, node in list(graph.nodes(data="node")):
-        if node.source == "appconfig" or node.attrs.get("missing") or node.kind == "external":
+        if node.source in _OWNED or node.attrs.get("missing") or node.kind == "external":
             continue
         _set(graph, ident, node, _of(node))
     for ident, node in list(graph.nodes(data="node")):
-        if node.source != "appconfig" or node.kind == "external":
+        if node.source not in _OWNED or node.kind == "external":
             continue
         owners = sorted({str(graph.nodes[target]["node"].attrs.get("deployment") or "")
                          for _, target, edge in graph.out_edges(ident, data="edge")
                          if edge.kind == "configures" and graph.nodes[target]["node"].source != "appconfig"} - {""})
         directory = posixpath.dirname(node.location.path) or "."
-        _set(graph, ident, node, owners[0] if owners else f"appconfig:{directory}")
+        _set(graph, ident, node, owners[0] if owners else f"{node.source}:{directory}")
 
 
 def _set(graph: nx.MultiDiGraph, ident: str, node: Node, deployment: str) -> None:
