@@ -22,7 +22,7 @@ import networkx as nx
 from auditor.graph.buildfiles import attach_build_files
 from auditor.graph.code import attach_code, owned_calls
 from auditor.graph.compose_projects import resolve_projects
-from auditor.graph.deployments import assign_deployments, compose_file_rank
+from auditor.graph.deployments import assign_deployments, compose_file_rank, separate_variants
 from auditor.graph.resolve import HostIndex
 from auditor.graph.roles import assign_roles
 from auditor.model import RESOLVED_PURPOSES, Edge, Facts, Location, Node, Setting, Source, node_id
@@ -55,7 +55,7 @@ _EdgeKey = tuple[str, str, str, Location]  # source, target, kind, evidence: one
 
 def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
     """The dependency graph of a repository, from the parsers' facts (order-independent)."""
-    all_facts = resolve_projects(sorted(facts, key=lambda f: f.path))
+    all_facts = separate_variants(resolve_projects(sorted(facts, key=lambda f: f.path)))
     nodes = _merge_nodes(node for f in all_facts for node in f.nodes)
     edges = [edge for f in all_facts for edge in f.edges]
     hostnames: dict[str, str] = {}

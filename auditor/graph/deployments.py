@@ -19,10 +19,12 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 import re
+from collections import defaultdict
+from collections.abc import Iterable
 
 import networkx as nx
 
-from auditor.model import Node
+from auditor.model import Facts, Node
 
 # Folder names that group deployment files without naming an application or a variant of one.
 _GENERIC = frozenset({"deploy", "deployment", "deployments", "k8s", "kubernetes", "kube", "manifests", "infra",
@@ -85,6 +87,59 @@ def _of(node: Node) -> str:
     if node.source == "kubernetes":
         return f"kubernetes:{manifest_root(directory)}"
     return f"{node.source}:{directory}"
+
+
+_KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "kustomization"})
+
+
+def separate_variants(facts: Iterable[Facts]) -> list[Facts]:
+    """Kubernetes objects of one kind, namespace and name in two manifest roots (`guestbook/` and
+    `kustomize-guestbook/`, `kubernetes-manifests/` and `release/`) are two objects of two deployments, not one
+    node merged from both with the edges of each copy. Every object of a root that shares an id with an earlier
+    root (in path order) gets the root in its id's scope (`kubernetes:Deployment:default@release/web`), and so
+    do the references between objects of that root; references to an object only another root defines keep
+    pointing at it. Folders under a kustomization are left as they are: an overlay's objects are patches of
+    its base's, merged (issue 10 renders overlays)."""
+    facts = list(facts)
+    kustomized = {posixpath.dirname(f.path) or "." for f in facts
+                  if posixpath.basename(f.path).lower() in _KUSTOMIZATION_FILES}
+    root_of: dict[str, str] = {}
+    defined: dict[str, set[str]] = defaultdict(set)
+    roots_of_id: dict[str, set[str]] = defaultdict(set)
+    for f in facts:
+        if f.kind != "kubernetes":
+            continue
+        directory = posixpath.dirname(f.path) or "."
+        if any(directory == k or k == "." or directory.startswith(k + "/") for k in kustomized):
+            continue
+        root = manifest_root(directory)
+        root_of[f.path] = root
+        for node in f.nodes:
+            defined[root].add(node.id)
+            roots_of_id[node.id].add(root)
+    variants = {root for roots in roots_of_id.values() if len(roots) > 1 for root in sorted(roots)[1:]}
+    if not variants:
+        return facts
+    renamed: dict[str, dict[str, str]] = {root: {ident: _variant_id(ident, root) for ident in defined[root]}
+                                          for root in variants}
+    result = []
+    for f in facts:
+        rename = renamed.get(root_of.get(f.path, ""))
+        if rename is None:
+            result.append(f)
+            continue
+        nodes = tuple(dataclasses.replace(n, id=rename.get(n.id, n.id)) for n in f.nodes)
+        edges = tuple(dataclasses.replace(e, source=rename.get(e.source, e.source),
+                                          target=rename.get(e.target, e.target)) for e in f.edges)
+        result.append(dataclasses.replace(f, nodes=nodes, edges=edges))
+    return result
+
+
+def _variant_id(ident: str, root: str) -> str:
+    """`kubernetes:Deployment:default/web` in root `release` → `kubernetes:Deployment:default@release/web`."""
+    source, type_, rest = ident.split(":", 2)
+    scope, _, name = rest.rpartition("/")
+    return f"{source}:{type_}:{scope}@{root}/{name}"
 
 
 def manifest_root(directory: str) -> str:

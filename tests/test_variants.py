@@ -1,0 +1,45 @@
+"""Deployment variants are separate deployments (issue 8, item 3): the same Kubernetes object in two manifest
+folders is two nodes, each routed and judged in its own folder; a kustomize overlay's patches stay merged with
+the objects they patch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import write_repo
+
+from auditor.audit import audit
+from auditor.scan import scan
+
+
+def _app(replicas: int) -> str:
+    return ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+            f"  replicas: {replicas}\n"
+            "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+            "    spec:\n      containers:\n        - name: web\n          image: registry.example.com/web:1\n"
+            "---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n"
+            "  ports: [{port: 80}]\n")
+
+
+def test_one_object_in_two_folders_is_two_nodes_of_two_deployments(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {"kubernetes-manifests/web.yaml": _app(1), "release/web.yaml": _app(3)})
+    graph = scan(root).graph
+    workloads = {ident: node for ident, node in graph.nodes(data="node") if node.type == "Deployment"}
+    assert sorted(workloads) == ["kubernetes:Deployment:default/web", "kubernetes:Deployment:default@release/web"]
+    assert {n.attrs["replicas"] for n in workloads.values()} == {1, 3}
+    routes = {(s, t) for s, t, e in graph.edges(data="edge") if e.kind == "routes_to"}
+    assert routes == {("kubernetes:Service:default/web", "kubernetes:Deployment:default/web"),
+                      ("kubernetes:Service:default@release/web", "kubernetes:Deployment:default@release/web")}
+    single = [f for f in audit(root).findings if f.rule_id == "AVAIL005"]
+    assert [(f.location.path, f.deployment) for f in single] == [("kubernetes-manifests/web.yaml",
+                                                                  "kubernetes:kubernetes-manifests")]
+
+
+def test_an_overlay_under_a_kustomization_stays_merged_with_its_base(tmp_path: Path) -> None:
+    patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 4\n"
+    root = write_repo(tmp_path, {"app/base/web.yaml": _app(1),
+                                 "app/overlays/prod/kustomization.yaml": "resources: [../../base]\n"
+                                                                         "patches: [{path: web.yaml}]\n",
+                                 "app/overlays/prod/web.yaml": patch})
+    graph = scan(root).graph
+    assert [i for i, n in graph.nodes(data="node") if n.type == "Deployment"] == ["kubernetes:Deployment:default/web"]
