@@ -31,6 +31,8 @@ from auditor.engine.baseline import BaselineError, baseline_text, read_baseline
 from auditor.engine.rules import OPTION_TYPES, Rule, RuleError, find_rule
 from auditor.engine.scope import scope_findings
 from auditor.graph.export import FORMATS as GRAPH_FORMATS
+from auditor.graph.export import deployments as graph_deployments
+from auditor.graph.export import one_deployment
 from auditor.model import SEVERITIES
 from auditor.report import ALL_FORMATS, FILE_FORMATS
 from auditor.report import terminal as terminal_report
@@ -429,13 +431,26 @@ def graph_command(
     path: Annotated[Path, typer.Argument(help="Repository to read.")] = Path("."),
     output_format: Annotated[str, typer.Option("--format", "-f", help="json, dot or mermaid.")] = "json",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+    deployment: Annotated[str | None, typer.Option(
+        "--deployment", "-d", help="Only this deployment (e.g. `compose:.`, `kubernetes:k8s`); `list` names them.")
+    ] = None,
 ) -> None:
-    """Print the dependency graph of PATH (JSON node-link, Graphviz DOT or Mermaid)."""
+    """Print the dependency graph of PATH (JSON node-link, Graphviz DOT or Mermaid), whole or one deployment."""
     if output_format not in GRAPH_FORMATS:
         raise _fail(f"unknown format {output_format!r}; choose one of {', '.join(GRAPH_FORMATS)}")
     _check_dir(path)
     result = scan(path)
-    text = GRAPH_FORMATS[output_format](result.graph)
+    graph = result.graph
+    if deployment is not None:
+        known = graph_deployments(graph)
+        if deployment == "list":
+            typer.echo("\n".join(printable(name) for name in known))
+            return
+        if deployment not in known:
+            raise _fail(f"no deployment {printable(deployment)!r} in {printable(str(path))}; "
+                        f"the deployments are: {printable(', '.join(known)) or 'none'}")
+        graph = one_deployment(graph, deployment)
+    text = GRAPH_FORMATS[output_format](graph)
     if output is not None:
         write_file(output, text)
     else:

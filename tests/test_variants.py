@@ -43,3 +43,32 @@ def test_an_overlay_under_a_kustomization_stays_merged_with_its_base(tmp_path: P
                                  "app/overlays/prod/web.yaml": patch})
     graph = scan(root).graph
     assert [i for i, n in graph.nodes(data="node") if n.type == "Deployment"] == ["kubernetes:Deployment:default/web"]
+
+
+def test_graph_shows_one_deployment_at_a_time(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = write_repo(tmp_path, {"kubernetes-manifests/web.yaml": _app(1), "release/web.yaml": _app(3)})
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "auditor.cli", "graph", str(root), *args], capture_output=True,
+                              text=True, timeout=300, env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"})
+
+    assert cli("-d", "list").stdout.split() == ["kubernetes:kubernetes-manifests", "kubernetes:release"]
+    shown = json.loads(cli("-d", "kubernetes:release").stdout)
+    assert sorted(n["id"] for n in shown["nodes"]) == ["kubernetes:Deployment:default@release/web",
+                                                       "kubernetes:Service:default@release/web"]
+    unknown = cli("-d", "kubernetes:nowhere")
+    assert unknown.returncode == 2 and "kubernetes:release" in unknown.stderr
+
+
+def test_findings_name_their_deployment_when_there_are_several(tmp_path: Path) -> None:
+    from auditor.report import markdown
+
+    root = write_repo(tmp_path, {"kubernetes-manifests/web.yaml": _app(1), "release/web.yaml": _app(1)})
+    text = markdown.render(audit(root))
+    assert "kubernetes-manifests/web.yaml:5 (kubernetes:kubernetes-manifests)" in text
+    assert "release/web.yaml:5 (kubernetes:release)" in text

@@ -27,6 +27,25 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def deployments(graph: nx.MultiDiGraph) -> list[str]:
+    """The deployments the graph holds (graph/deployments.py), sorted."""
+    return sorted({str(node.attrs.get("deployment") or "") for _, node in graph.nodes(data="node")} - {""})
+
+
+def one_deployment(graph: nx.MultiDiGraph, deployment: str) -> nx.MultiDiGraph:
+    """The nodes of one deployment, the edges between them, and the nodes outside it (external hosts, a
+    Terraform database a manifest names) that its nodes' edges reach."""
+    inside = {ident for ident, node in graph.nodes(data="node") if node.attrs.get("deployment") == deployment}
+    reached = {target for source, target in graph.out_edges(inside) if source in inside}
+    sub = nx.MultiDiGraph()
+    for ident in sorted(inside | reached):
+        sub.add_node(ident, **graph.nodes[ident])
+    for source, target, key, data in graph.edges(keys=True, data=True):
+        if source in inside and target in sub:
+            sub.add_edge(source, target, key=key, **data)
+    return sub
+
+
 def node_record(node: Node) -> dict[str, Any]:
     return {
         "id": node.id,

@@ -15,7 +15,7 @@ from auditor.engine.rules import CATEGORIES
 from auditor.engine.score import SEVERITY_WEIGHTS, grade_of
 from auditor.model import SEVERITIES, Finding
 from auditor.report.sarif import DOCS_URL, docs_url
-from auditor.report.text import printable
+from auditor.report.text import printable, several_deployments
 
 TOP_FINDINGS = 20
 SEVERITY_BADGE = {
@@ -36,8 +36,9 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", text)
 
 
-def _where(finding: Finding) -> str:
-    return escape(f"{finding.location.path}:{finding.location.line}")
+def _where(finding: Finding, deployment: bool = False) -> str:
+    where = escape(f"{finding.location.path}:{finding.location.line}")
+    return f"{where} ({escape(finding.deployment)})" if deployment and finding.deployment else where
 
 
 def ranked_findings(result: AuditResult) -> list[Finding]:
@@ -89,13 +90,14 @@ def render(result: AuditResult) -> str:
     ]
 
     ranked = ranked_findings(result)
+    named = several_deployments(result.findings)
     if ranked:
         shown = ranked[:TOP_FINDINGS]
         lines += [f"### Top findings ({len(shown)} of {len(ranked)}, costliest first)", ""]
         lines += ["| severity | rule | where | message |", "| --- | --- | --- | --- |"]
         for finding in shown:
             lines.append(
-                f"| {SEVERITY_BADGE[finding.severity]} | {_rule_link(result, finding)} | {_where(finding)} "
+                f"| {SEVERITY_BADGE[finding.severity]} | {_rule_link(result, finding)} | {_where(finding, named)} "
                 f"| {escape(finding.message)} |"
             )
         lines.append("")
@@ -112,8 +114,8 @@ def render(result: AuditResult) -> str:
             found.sort(key=lambda f: (SEVERITIES.index(f.severity), f.location.path, f.location.line, f.rule_id))
             for finding in found:
                 lines.append(
-                    f"- **{finding.severity}** {_rule_link(result, finding)} `{finding.slug}` {_where(finding)}: "
-                    f"{escape(finding.message)}"
+                    f"- **{finding.severity}** {_rule_link(result, finding)} `{finding.slug}` "
+                    f"{_where(finding, named)}: {escape(finding.message)}"
                 )
             lines.append("")
         lines += ["</details>", ""]

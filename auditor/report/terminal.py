@@ -18,7 +18,7 @@ from auditor.audit import AuditResult
 from auditor.engine.rules import CATEGORIES, Rule
 from auditor.engine.score import grade_of
 from auditor.model import SEVERITIES, Diagnostic, Finding
-from auditor.report.text import printable
+from auditor.report.text import printable, several_deployments
 
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
 GRADE_STYLE = {"A": "bold green", "B": "green", "C": "yellow", "D": "red", "F": "bold red", "N/A": "dim"}
@@ -85,13 +85,15 @@ def _score_table(result: AuditResult) -> Table:
     return table
 
 
-def _finding_panel(texts: _SourceLines, finding: Finding, rule: Rule | None) -> Panel:
+def _finding_panel(texts: _SourceLines, finding: Finding, rule: Rule | None, deployment: bool = False) -> Panel:
     parts: list[Text | str] = []
     header = Text()
     header.append(f" {finding.severity.upper()} ", style=SEVERITY_STYLE[finding.severity])
     header.append(f" {finding.rule_id} ", style="bold")
     header.append(f"{finding.slug}  ", style="dim")
     header.append(printable(f"{finding.location.path}:{finding.location.line}"), style="underline")
+    if deployment and finding.deployment:
+        header.append(f"  deployment {printable(finding.deployment)}", style="dim")
     parts.append(header)
     parts.append(Text(printable(finding.message), style="bold"))
     snippet = _snippet(texts, finding)
@@ -176,6 +178,7 @@ def render(result: AuditResult, console: Console, quiet: bool = False) -> None:
     by_category: dict[str, list[Finding]] = defaultdict(list)
     for finding in result.findings:
         by_category[finding.category].append(finding)
+    named = several_deployments(result.findings)
     for category in CATEGORIES:
         findings = sorted(
             by_category.get(category, []),
@@ -185,7 +188,7 @@ def render(result: AuditResult, console: Console, quiet: bool = False) -> None:
             continue
         console.rule(f"[bold]{category}[/] · {len(findings)} finding(s)", align="left")
         for finding in findings:
-            console.print(_finding_panel(texts, finding, rules.get(finding.rule_id)))
+            console.print(_finding_panel(texts, finding, rules.get(finding.rule_id), named))
     if result.diagnostics:
         console.rule("[bold]input problems[/]", align="left")
         for diagnostic in result.diagnostics:

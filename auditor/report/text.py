@@ -9,8 +9,11 @@ text through `printable` (JSON-based formats escape these characters themselves)
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from rich.console import Console
+
+from auditor.model import Finding
 
 # C0 and C1 controls, DEL, line and paragraph separators, bidirectional marks, embeddings, overrides and
 # isolates, and the byte-order mark / zero-width no-break space.
@@ -34,3 +37,8 @@ def printable(text: object, keep_tabs: bool = False) -> str:
 def console(stderr: bool = False) -> Console:
     """A rich console that never turns `:name:` into an emoji or colours numbers and paths on its own."""
     return Console(stderr=stderr, emoji=False, highlight=False)
+
+
+def several_deployments(findings: Iterable[Finding]) -> bool:
+    """True when the findings come from more than one deployment: then each one names its own."""
+    return len({f.deployment for f in findings} - {""}) > 1
