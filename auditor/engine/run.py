@@ -11,6 +11,7 @@ import networkx as nx
 
 from auditor.checks import CHECKS, TEMPLATES, CheckContext, Hit
 from auditor.checks.context import Undecided
+from auditor.code.languages import FAMILY, language_of
 from auditor.engine.rules import Rule
 from auditor.graph.deployments import deployment_of
 from auditor.model import Diagnostic, Finding, Location, Node, Severity
@@ -75,6 +76,9 @@ def _formats(node: Node, location: Location, frameworks: _Frameworks) -> set[str
     by_location, every = frameworks.of(node)
     formats = {node.source, str(node.attrs.get("framework") or ""), node.type.lower()}
     formats |= by_location.get(location, set())
+    language = language_of(location.path)
+    if language is not None:  # a finding at a line of code wants the fix in that language
+        formats |= {language, FAMILY.get(language, language)}
     if node.source == "appconfig":
         formats |= every
     return formats - {""}
