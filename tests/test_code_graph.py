@@ -189,3 +189,12 @@ def test_tracing_set_up_in_code_counts_as_tracing(tmp_path: Path) -> None:
     root = write_repo(tmp_path, {"docker-compose.yml": compose, "api/tracing.py": _code("api/tracing.py", traced)})
     names = {f.message.split("`")[1] for f in audit(root).findings if f.rule_id == "OBS001"}
     assert names == {"web"}
+
+
+def test_an_unbounded_call_in_code_names_the_config_line_that_gave_the_address(tmp_path: Path) -> None:
+    facts = Extracted(calls=[Call(3, "requests", Target(env="CART_URL"))])
+    root = write_repo(tmp_path, {"docker-compose.yml": COMPOSE, "front/app.py": _code("front/app.py", facts)})
+    [finding] = [f for f in audit(root).findings if f.rule_id == "RESIL001"]
+    assert (finding.location.path, finding.location.line) == ("front/app.py", 3)
+    assert [(r.location.path, r.location.line) for r in finding.related][1:] == [("docker-compose.yml", 6)]
+    assert "CART_URL" in finding.related[-1].message

@@ -178,11 +178,15 @@ def _code_hit(caller: Node, node: Node, edges: list[Edge], what: str) -> Hit:
     first = edges[0]
     client = str(first.attrs.get("client") or "an HTTP client")
     related = [Related(node.location, f"{what} `{node.name}`")]
+    placed = {Location(str(e.attrs["address_path"]), int(e.attrs.get("address_line") or 1))
+              for e in edges if e.attrs.get("code") and e.attrs.get("address_path")}
     for edge in edges[1:]:
         if edge.attrs.get("code"):
             related.append(Related(edge.location, f"`{caller.name}` also calls `{node.name}` here, unbounded"))
-        elif edge.attrs.get("key"):
+        elif edge.attrs.get("key") and edge.location not in placed:
             related.append(Related(edge.location, f"the address of `{node.name}` (`{edge.attrs['key']}`)"))
+    for where in sorted(placed):
+        related.append(Related(where, f"the address of `{node.name}` the code reads (`{first.attrs.get('key')}`)"))
     key_note = f" (address from `{first.attrs['key']}`)" if first.attrs.get("key") else ""
     return Hit(caller.id, f"`{caller.name}` calls {what} `{node.name}` with {client}{key_note} and no timeout, "
                           f"retry budget or circuit breaker on the call or its client; one slow dependency ties "

@@ -63,7 +63,7 @@ def owned_calls(graph: nx.MultiDiGraph, code_edges: Iterable[Edge], owners: dict
     stage resolves hosts from the owner's scope). Calls with nowhere to go are added to the code node's
     `unresolved_calls`."""
     unresolved: dict[str, list[dict[str, object]]] = defaultdict(list)
-    env_targets: dict[str, dict[str, list[str]]] = {}
+    env_targets: dict[str, dict[str, list[tuple[str, Location | None]]]] = {}
     for edge in sorted(code_edges, key=lambda e: (e.location, e.target)):
         for owner_id in owners.get(edge.source, []):
             attrs = {**edge.attrs, "via_config": edge.source}
@@ -74,8 +74,9 @@ def owned_calls(graph: nx.MultiDiGraph, code_edges: Iterable[Edge], owners: dict
                 env_targets[owner_id] = _environment(graph, owner_id)
             key = _normal_key(edge.target[len("env:"):])
             targets = env_targets[owner_id].get(key, [])
-            for target in targets:
-                yield Edge(owner_id, target, edge.kind, edge.location, {**attrs, "via_env": True})
+            for target, where in targets:
+                placed = {"address_path": where.path, "address_line": where.line} if where is not None else {}
+                yield Edge(owner_id, target, edge.kind, edge.location, {**attrs, "via_env": True, **placed})
             if not targets:
                 unresolved[edge.source].append({"line": edge.location.line, "client": edge.attrs.get("client"),
                                                 "bounded": bool(edge.attrs.get("bounds")),
@@ -87,19 +88,20 @@ def owned_calls(graph: nx.MultiDiGraph, code_edges: Iterable[Edge], owners: dict
                                                                       "unresolved_calls": calls + extra})
 
 
-def _environment(graph: nx.MultiDiGraph, owner_id: str) -> dict[str, list[str]]:
-    """Normalised key → what the owner's configuration says it addresses: the targets of the edges its config
-    made for that key, else `host:<value>` for a key holding a bare host name."""
-    found: dict[str, list[str]] = defaultdict(list)
-    for _, target, edge in graph.out_edges(owner_id, data="edge"):
+def _environment(graph: nx.MultiDiGraph, owner_id: str) -> dict[str, list[tuple[str, Location | None]]]:
+    """Normalised key → what the owner's configuration says it addresses, with the line that says so: the
+    targets of the edges its config made for that key, else `host:<value>` for a key holding a bare host."""
+    found: dict[str, list[tuple[str, Location | None]]] = defaultdict(list)
+    for _, target, edge in sorted(graph.out_edges(owner_id, data="edge"), key=lambda e: (e[2].location, e[1])):
         key = edge.attrs.get("key")
-        if edge.kind in _ADDRESS_EDGES and isinstance(key, str) and target not in found[_normal_key(key)]:
-            found[_normal_key(key)].append(target)
+        if edge.kind in _ADDRESS_EDGES and isinstance(key, str) and \
+                all(target != known for known, _ in found[_normal_key(key)]):
+            found[_normal_key(key)].append((target, edge.location))
     owner: Node = graph.nodes[owner_id]["node"]
     for key, host in (owner.attrs.get("env_hosts") or {}).items():
         normal = _normal_key(str(key))
         if not found.get(normal) and isinstance(host, str) and host:
-            found[normal].append(host_ref(host))
+            found[normal].append((host_ref(host), owner.evidence.get("env_keys")))
     return dict(found)
 
 
