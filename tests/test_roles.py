@@ -173,3 +173,16 @@ def test_findings_name_their_deployment_in_json(tmp_path: Path) -> None:
     records = [finding_record(f) for f in audit(tmp_path).findings]
     assert {r["deployment"] for r in records if r["subject"].startswith("compose:")} == {"compose:."}
     assert all("deployment" in r for r in records)
+
+
+def test_a_compose_service_no_file_gives_an_image_or_build_is_a_fragment(tmp_path: Path) -> None:
+    from auditor.scan import scan
+
+    root = write_repo(tmp_path, {
+        "docker-compose.yml": "services:\n  web:\n    build: ./web\n",
+        "docker-compose.override.windows.yml": "services:\n  web:\n    environment: [A=1]\n"
+                                               "  locations-api:\n    environment: [B=2]\n",
+    })
+    roles = {n.name: n.attrs["role"] for _, n in scan(root).graph.nodes(data="node") if n.kind == "service"}
+    assert roles == {"web": "application", "locations-api": "fragment"}
+    assert not [f for f in audit(root).findings if "locations-api" in f.message]

@@ -9,7 +9,8 @@ or deploys as its own. Everything else that runs in a container gets the role th
 - `observability`, `tooling`, `infrastructure` (identity, secrets, config servers, registries), `third_party`
   (another vendor's application run as shipped), `load_generator`, `test` (test runners), `job` (Jobs,
   CronJobs, migrations and one-off setup containers), `optional` (a compose service behind `profiles:`, not
-  started by default).
+  started by default), `fragment` (a compose service that no file of its project gives an image or a build:
+  keys left for a service that is gone, which `docker compose` refuses to start).
 
 Knowledge of images and names is data (auditor/knowledge/images.yaml). An image that is not known is our
 application: a single-segment name (`image: frontend`, as skaffold and kustomize builds write it) is not
@@ -27,7 +28,8 @@ from auditor.knowledge import image_engine, image_role, name_role
 from auditor.model import Node
 
 APPLICATION = "application"
-NOT_JUDGED = frozenset({"job", "test", "load_generator", "optional"})  # not a service under judgement at all
+# Not a service under judgement at all.
+NOT_JUDGED = frozenset({"job", "test", "load_generator", "optional", "fragment"})
 
 _LONG_RUNNING = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "Rollout", "DeploymentConfig",
                            "ReplicationController", "DaemonSet"})
@@ -103,6 +105,9 @@ def _service_role(graph: nx.MultiDiGraph, node: Node) -> str:
         return "job"
     if node.source == "compose" and compose_test_file(node.location.path):
         return "test"  # defined only in a compose file that runs tests (a base definition would be cited first)
+    if node.source == "compose" and not attrs.get("image") and not attrs.get("build_context") \
+            and not attrs.get("extends"):
+        return "fragment"  # no file of the project gives it an image or a build: compose cannot start it
     if node.source == "terraform" and node.type not in _TERRAFORM_APPS:
         return "infrastructure"
     image = attrs.get("image")
