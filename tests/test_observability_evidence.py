@@ -258,3 +258,22 @@ def test_a_dockerfile_agent_traces_the_service_built_from_it(tmp_path: Path) -> 
     })
     # orders runs under the Datadog agent; billing builds from its default Dockerfile (absent), not the debug one
     assert _findings(root, "OBS001") == {("OBS001", "docker-compose.yml", 6)}
+
+
+def test_a_dapr_sidecar_traces_when_a_dapr_configuration_exports_traces(tmp_path: Path) -> None:
+    compose = ("services:\n"
+               "  basket:\n    build: ./basket\n    environment: [ORDERS_URL=http://orders:80]\n"
+               "  basket-dapr:\n    image: daprio/daprd:1.9.4\n    network_mode: service:basket\n"
+               "  orders:\n    build: ./orders\n")
+    config = ("apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata: {{name: config}}\nspec:\n"
+              "  tracing:\n    samplingRate: \"{rate}\"\n    zipkin: {{endpointAddress: 'http://zipkin:9411'}}\n")
+    traced = write_repo(tmp_path / "traced", {"docker-compose.yml": compose,
+                                              "dapr/config.yaml": config.format(rate="1")})
+    untraced = write_repo(tmp_path / "untraced", {"docker-compose.yml": compose,
+                                                  "dapr/config.yaml": config.format(rate="0")})
+
+    def without(root: Path) -> set[str]:
+        return {f.message.split("`")[1] for f in audit(root).findings if f.rule_id == "OBS001"}
+
+    assert without(traced) == {"orders"}
+    assert without(untraced) == {"basket", "orders"}

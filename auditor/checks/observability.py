@@ -173,7 +173,27 @@ def traced_by(node: Node, ctx: CheckContext | None = None) -> str | None:
     disabled = {k.upper() for k in _env_keys(node) if k.upper() in ("OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER")}
     if not disabled and any(_TRACING_ENV.match(k) for k in _env_keys(node)):
         return "env"
-    return _agent_env(node) or (_routed_mesh(node, ctx) if ctx is not None else None) or _library(node, "tracing")
+    return _agent_env(node) or (_routed_mesh(node, ctx) if ctx is not None else None) or \
+        (_dapr_sidecar(node, ctx) if ctx is not None else None) or _library(node, "tracing")
+
+
+def _dapr_sidecar(node: Node, ctx: CheckContext) -> str | None:
+    """A Dapr sidecar next to the service when a Dapr Configuration in the repository exports traces: the
+    sidecar emits a span for every call it carries and propagates the trace context (a Kubernetes pod with
+    `dapr.io/enabled: "true"`, or a compose `daprd` service sharing the service's network namespace)."""
+    if not any(c.attrs.get("dapr_tracing") for c in ctx.of_type("Configuration", namespace=None)):
+        return None
+    if node.source == "kubernetes":
+        return "dapr sidecar" if _pod_metadata(node).get("dapr.io/enabled") == "true" else None
+    if node.source != "compose":
+        return None
+    project = posixpath.dirname(node.location.path)
+    for other in ctx.nodes(source="compose"):
+        image = str(other.attrs.get("image") or "")
+        if other.attrs.get("network_mode") == f"service:{node.name}" and "daprd" in image \
+                and posixpath.dirname(other.location.path) == project:
+            return "dapr sidecar"
+    return None
 
 
 def _agent_env(node: Node) -> str | None:

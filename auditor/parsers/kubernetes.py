@@ -379,6 +379,8 @@ class _Reader:
         }
         if kind == "Middleware" and group.startswith(("traefik.io", "traefik.containo.us")):
             return self.traefik_middleware
+        if kind == "Configuration" and group.startswith("dapr.io"):
+            return self.dapr_configuration
         return table.get(kind)
 
     def add_node(self, obj: _Object, kind: str, attrs: dict[str, Any], evidence: dict[str, Location],
@@ -1140,6 +1142,21 @@ class _Reader:
             if host_ref(host) not in done:
                 done.add(host_ref(host))
                 self.edge(node.id, host_ref(host), "configures", line, {"via": via})
+
+    def dapr_configuration(self, obj: _Object) -> None:
+        """Dapr Configuration: whether the sidecars that load it export traces (`spec.tracing` with a sampling
+        rate above 0; Dapr samples nothing without one)."""
+        spec = _map(obj.value.get("spec"))
+        spec_line = _line(obj.value, "spec", obj.value.line)
+        tracing = _map(spec.get("tracing"))
+        rate = _text(tracing.get("samplingRate"))
+        try:
+            sampled = float(rate or "0") > 0
+        except ValueError:
+            sampled = False
+        attrs = {"dapr_tracing": sampled and any(k in tracing for k in ("zipkin", "otel", "stdout"))}
+        evidence = {"dapr_tracing": self.key_loc(spec, "tracing", spec_line)}
+        self.add_node(obj, "config", attrs, evidence)
 
     def service_profile(self, obj: _Object) -> None:
         """Linkerd ServiceProfile: named by the FQDN of the Service it governs."""
