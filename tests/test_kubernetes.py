@@ -1109,3 +1109,15 @@ def test_hpa_v1_target_is_a_cpu_utilisation_metric_target() -> None:
     hpa = node(facts, k8s("HorizontalPodAutoscaler", "web", "default"))
     assert hpa.attrs["metric_targets"] == [
         {"type": "Resource", "name": "cpu", "target_type": "Utilization", "container": None, "line": 7}]
+
+
+def test_custom_resource_definitions_are_not_converted_and_other_lines_keep_their_numbers() -> None:
+    crd = ("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: x.example.com}\n"
+           "spec:\n  versions:\n    - name: v1\n      schema: {openAPIV3Schema: {type: object}}\n")
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 1\n"
+                  "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+                  "    spec:\n      containers: [{name: web, image: web:1}]\n")
+    facts = kubernetes.parse("k8s/all.yaml", crd + "---\n" + deployment)
+    [node] = facts.nodes
+    assert node.type == "Deployment" and node.location.line == 9 and node.evidence["replicas"].line == 13
+    assert [(d.code, d.level, d.line) for d in facts.diagnostics] == [("unsupported", "note", 1)]

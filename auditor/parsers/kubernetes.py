@@ -74,6 +74,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -185,12 +186,41 @@ _URLISH = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 def parse(path: str, text: str) -> Facts:
     """Facts of one Kubernetes manifest file (any number of documents). Never raises for bad input."""
     reader = _Reader(path)
+    text, unread = _without_definitions(text)
     documents, error = load_documents(text)
     for document in documents:
         reader.read_document(tame(document.value))
     if error is not None:
         reader.diagnostics.append(Diagnostic(path, f"invalid YAML: {error.message}", error.line, error.code))
+    if unread:
+        reader.diagnostics.append(Diagnostic(
+            path, f"{len(unread)} CustomResourceDefinition(s) not read (a schema of a custom type: no rule reads it)",
+            unread[0], "unsupported", "note"))
     return Facts(path, "kubernetes", tuple(reader.nodes), tuple(reader.edges), tuple(reader.diagnostics))
+
+
+_DOCUMENT_START = re.compile(r"^---(?:[ \t]|$)", re.MULTILINE)
+_CRD_KIND = re.compile(r"^kind:[ \t]*[\"']?CustomResourceDefinition[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
+_CRD_API = re.compile(r"^apiVersion:[ \t]*[\"']?apiextensions\.k8s\.io/", re.MULTILINE)
+
+
+def _without_definitions(text: str) -> tuple[str, list[int]]:
+    """The text with every CustomResourceDefinition document blanked (newlines kept, so every other line keeps
+    its number), and the first line of each: their schemas are often most of a file's bytes (an operator's
+    CRDs run to megabytes) and no rule reads them, so they are not converted at all. A document is recognised
+    by `apiVersion: apiextensions.k8s.io/…` and `kind: CustomResourceDefinition` at its top level."""
+    if "CustomResourceDefinition" not in text:
+        return text, []
+    starts = [0, *(m.start() for m in _DOCUMENT_START.finditer(text)), len(text)]
+    pieces: list[str] = []
+    unread: list[int] = []
+    for begin, end in itertools.pairwise(starts):
+        piece = text[begin:end]
+        if _CRD_KIND.search(piece) and _CRD_API.search(piece):
+            unread.append(text.count("\n", 0, begin) + 1 + (1 if piece.startswith("---") else 0))
+            piece = ("---" if piece.startswith("---") else "") + "\n" * piece.count("\n")
+        pieces.append(piece)
+    return "".join(pieces), unread
 
 
 # -- small, forgiving accessors ---------------------------------------------------------------------------
