@@ -198,3 +198,14 @@ def test_an_unbounded_call_in_code_names_the_config_line_that_gave_the_address(t
     assert (finding.location.path, finding.location.line) == ("front/app.py", 3)
     assert [(r.location.path, r.location.line) for r in finding.related][1:] == [("docker-compose.yml", 6)]
     assert "CART_URL" in finding.related[-1].message
+
+
+def test_a_library_default_timeout_bounds_a_call_only_when_it_is_short(tmp_path: Path) -> None:
+    facts = Extracted(calls=[
+        Call(3, "httpx", Target(url="http://cart/x"), (Bound("default_timeout", 3, "httpx default", 5.0),)),
+        Call(4, "HttpClient", Target(url="http://user/x"), (Bound("default_timeout", 4, "HttpClient default", 100),)),
+    ])
+    root = write_repo(tmp_path, {"docker-compose.yml": COMPOSE, "front/app.py": _code("front/app.py", facts)})
+    found = [f for f in audit(root).findings if f.rule_id == "RESIL001"]
+    assert [(f.location.path, f.location.line) for f in found] == [("front/app.py", 4)]
+    assert "default timeout of 100 s" in found[0].message
