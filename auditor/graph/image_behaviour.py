@@ -193,7 +193,8 @@ def _config_mounted(node: Node, behaviour: ImageBehaviour) -> bool:
             continue
         mounts = volume.get("mount_paths") or [volume.get("mount_path")]
         for mount in mounts:
-            if isinstance(mount, str) and any(_below(posixpath.normpath(mount), root) for root in behaviour.config_paths):
+            if isinstance(mount, str) and any(_below(posixpath.normpath(mount), root)
+                                              for root in behaviour.config_paths):
                 return True
     return False
 

@@ -86,7 +86,8 @@ def env_values(entries: list[Entry]) -> list[list[Any]]:
     for entry in entries[:_MAX_ENV_ENTRIES]:
         value = entry.value if isinstance(entry.value, str) else None
         if value is not None:
-            value = redact.REDACTED if redact.is_secret_key(entry.key) else redact.url_credentials(value)[:_MAX_ENV_VALUE]
+            secret = redact.is_secret_key(entry.key)
+            value = redact.REDACTED if secret else redact.url_credentials(value)[:_MAX_ENV_VALUE]
         found.append([entry.key[:_MAX_ENV_VALUE], value, entry.location.line])
     return found
 
