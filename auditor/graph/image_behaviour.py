@@ -27,7 +27,7 @@ from typing import Any
 
 import networkx as nx
 
-from auditor.knowledge import ImageBehaviour, image_behaviour
+from auditor.knowledge import ImageBehaviour, image_behaviour, image_repository
 from auditor.model import Location, Node, Setting
 
 _UNKNOWN = object()  # a variable that is set to a value we cannot see
@@ -55,7 +55,7 @@ def apply_image_behaviour(graph: nx.MultiDiGraph) -> None:
         behaviour = image_behaviour(image)
         if behaviour is None:
             continue
-        updated = _interpret(graph, node, container or {}, behaviour)
+        updated = _interpret(graph, node, container or {}, behaviour, image_repository(image))
         if updated is not None:
             graph.nodes[ident]["node"] = updated
 
@@ -69,7 +69,8 @@ def _container(node: Node) -> dict[str, Any] | None:
     return containers[0] if containers else None
 
 
-def _interpret(graph: nx.MultiDiGraph, node: Node, container: dict[str, Any], behaviour: ImageBehaviour) -> Node | None:
+def _interpret(graph: nx.MultiDiGraph, node: Node, container: dict[str, Any], behaviour: ImageBehaviour,
+               repository: str) -> Node | None:
     image_line = _image_line(node, container)
     if _config_mounted(node, behaviour):
         return None
@@ -104,12 +105,12 @@ def _interpret(graph: nx.MultiDiGraph, node: Node, container: dict[str, Any], be
         held = _holds(single, env, command)
         if held is not None:
             key, where = held
-            attrs["single_instance"] = {"why": str(single["why"]).strip(), "image": behaviour.name,
+            attrs["single_instance"] = {"why": str(single["why"]).strip(), "image": repository,
                                         "source": behaviour.source, "key": key,
                                         "path": (where or image_line).path, "line": (where or image_line).line}
     if not settings and "single_instance" not in attrs:
         return None
-    attrs["image_docs"] = {"image": behaviour.name, "source": behaviour.source}
+    attrs["image_docs"] = {"image": repository, "source": behaviour.source}
     return dataclasses.replace(node, attrs=attrs, settings=node.settings + tuple(settings))
 
 
