@@ -107,6 +107,9 @@ def test_deployment_replicas_probes_resources_and_scheduling() -> None:
         "requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"cpu": None, "memory": "512Mi"},
         "readiness": True, "liveness": True, "startup": False, "pre_stop": False,
         "env_keys": ["NODE_ENV", "ORDERS_API_URL", "CART_URL"], "line": 26, "sidecar": False,
+        "env": [["NODE_ENV", "production", 32], ["ORDERS_API_URL", "http://orders-api.shop.svc.cluster.local:8080", 34],
+                ["CART_URL", "http://cart:8081", 36]],
+        "command": None,
     }]
     assert attrs["pod_labels"] == {"app": "storefront", "tier": "web"}
     assert attrs["pod_anti_affinity"] is True and attrs["topology_spread"] is False

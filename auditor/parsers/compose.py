@@ -366,6 +366,8 @@ class _Parser:
         hosts = settings.bare_hosts(entries)
         if hosts:
             attrs["env_hosts"] = hosts
+        if entries:
+            attrs["env"] = settings.env_values(entries)
         self.env_files(sid, spec, attrs, stated)
         self.labels(spec, attrs, stated)
         self.networks(spec, attrs, stated)
@@ -961,6 +963,8 @@ def realise(service: ServiceDef, variables: Environment,
             origins[key] = sorted(str(chosen.locations[name]) for name in used)
     edges, found, _ = _environment_facts(node.id, entries, origins)
     attrs, evidence, kind = dict(node.attrs), dict(node.evidence), node.kind
+    if entries:
+        attrs["env"] = settings.env_values(entries)
 
     def values_at(attr: str) -> dict[str, str]:
         where = evidence.get(attr)

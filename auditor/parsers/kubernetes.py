@@ -83,7 +83,8 @@ from typing import Any
 from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
 from auditor.parsers import appconfig, telemetry
 from auditor.parsers.numbers import digits, int_value, number_text, tame
-from auditor.parsers.settings import Entry, Interpretation, Link, bare_hosts, interpret
+from auditor.parsers.redact import secret_arguments
+from auditor.parsers.settings import Entry, Interpretation, Link, bare_hosts, env_values, interpret
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 
 _EMPTY_MAP = YMap()  # shared, never mutated
@@ -616,11 +617,13 @@ class _Reader:
             ports = [port for _, pmap, _ in _items(cmap.get("ports"))
                      if (port := _int(pmap.get("containerPort"))) is not None]
             env_keys: list[str] = []
+            own: list[Entry] = []  # every `env` entry, a value from a reference as None
             for _, env, eline in _items(cmap.get("env")):
                 key = _text(env.get("name"))
                 if not key:
                     continue
                 env_keys.append(key)
+                own.append(Entry(key, _text(env.get("value")) if "value" in env else None, self.loc(eline)))
                 value_from = _map(env.get("valueFrom"))
                 for ref_key, ref_type in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
                     ref = _map(value_from.get(ref_key))
@@ -654,6 +657,8 @@ class _Reader:
                 "startup": isinstance(cmap.get("startupProbe"), YMap) and bool(cmap.get("startupProbe")),
                 "pre_stop": _dig(cmap, "lifecycle", "preStop") is not None,
                 "env_keys": env_keys,
+                "env": env_values(own),
+                "command": _command(cmap),
                 "line": cline,
                 "has_requests": any(_text(requests.get(k)) for k in ("cpu", "memory")),
                 "has_limits": any(_text(limits.get(k)) for k in ("cpu", "memory")),
@@ -1422,3 +1427,17 @@ def _target_type(target: YMap, body: YMap) -> str | None:
     if "targetAverageUtilization" in body:
         return "Utilization"
     return "AverageValue" if "targetAverageValue" in body else None
+
+
+def _command(cmap: YMap) -> str | None:
+    """A container's `command` and `args` as one text (at most 50 items of 200 characters; secret-looking
+    arguments redacted), None when neither is stated: what an off-the-shelf image is started as
+    (`start-dev`, `--replSet rs0`)."""
+    items: list[str] = []
+    for key in ("command", "args"):
+        value = cmap.get(key)
+        for item in ([value] if isinstance(value, str) else list(_list(value))):
+            text = _text(item)
+            if text is not None and len(items) < 50:
+                items.append(text[:200])
+    return secret_arguments(" ".join(items)) if items else None

@@ -74,6 +74,24 @@ class Entry:
     location: Location
 
 
+_MAX_ENV_VALUE = 200
+_MAX_ENV_ENTRIES = 500
+
+
+def env_values(entries: list[Entry]) -> list[list[Any]]:
+    """A container's environment as plain data for the graph stage (`[key, value or None, line]`): what an
+    off-the-shelf image reads from it (auditor/graph/image_behaviour.py). A secret-looking key's value is not
+    kept, nor a URL's password; long values are cut."""
+    found: list[list[Any]] = []
+    for entry in entries[:_MAX_ENV_ENTRIES]:
+        value = entry.value if isinstance(entry.value, str) else None
+        if value is not None:
+            secret = redact.is_secret_key(entry.key)
+            value = redact.REDACTED if secret else redact.url_credentials(value)[:_MAX_ENV_VALUE]
+        found.append([entry.key[:_MAX_ENV_VALUE], value, entry.location.line])
+    return found
+
+
 _BARE_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63}){0,8}$")
 _MAX_BARE_HOSTS = 200
 
