@@ -34,6 +34,7 @@ from collections.abc import Iterable, Iterator
 import networkx as nx
 
 from auditor.model import Edge, Location, Node, host_ref
+from auditor.parsers.settings import bare_host
 
 _KEY_SEPARATORS = re.compile(r"[^a-z0-9]+")
 _SEPARATORS = re.compile(r"[._\s]+")
@@ -98,11 +99,23 @@ def _environment(graph: nx.MultiDiGraph, owner_id: str) -> dict[str, list[tuple[
                 all(target != known for known, _ in found[_normal_key(key)]):
             found[_normal_key(key)].append((target, edge.location))
     owner: Node = graph.nodes[owner_id]["node"]
-    for key, host in (owner.attrs.get("env_hosts") or {}).items():
-        normal = _normal_key(str(key))
-        if not found.get(normal) and isinstance(host, str) and host:
-            found[normal].append((host_ref(host), owner.evidence.get("env_keys")))
+    for key, value, line in _env_entries(owner):
+        host = bare_host(key, value)
+        normal = _normal_key(key)
+        if host is not None and not found.get(normal):
+            found[normal].append((host_ref(host), Location(owner.location.path, line)))
     return dict(found)
+
+
+def _env_entries(node: Node) -> Iterator[tuple[str, object, int]]:
+    """(key, value, line) of a service's environment as its parser kept it: a compose service's `env`, each
+    Kubernetes container's `env`."""
+    lists = [node.attrs.get("env")] + [c.get("env") for c in node.attrs.get("containers") or []
+                                         if isinstance(c, dict)]
+    for entries in lists:
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, list | tuple) and len(entry) == 3 and isinstance(entry[0], str):
+                yield entry[0], entry[1], int(entry[2]) if isinstance(entry[2], int) else node.location.line
 
 
 def _normal_key(key: str) -> str:

@@ -363,9 +363,6 @@ class _Parser:
         self.volumes(spec, attrs, stated)
         written = self.environment(name, spec, attrs, stated)
         entries = [Entry(key, None if value is None else interpolate(value), where) for key, value, where in written]
-        hosts = settings.bare_hosts(entries)
-        if hosts:
-            attrs["env_hosts"] = hosts
         if entries:
             attrs["env"] = settings.env_values(entries)
         self.env_files(sid, spec, attrs, stated)

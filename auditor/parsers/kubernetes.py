@@ -84,7 +84,7 @@ from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host
 from auditor.parsers import appconfig, telemetry
 from auditor.parsers.numbers import digits, int_value, number_text, tame
 from auditor.parsers.redact import secret_arguments
-from auditor.parsers.settings import Entry, Interpretation, Link, bare_hosts, env_values, interpret
+from auditor.parsers.settings import Entry, Interpretation, Link, env_values, interpret
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 
 _EMPTY_MAP = YMap()  # shared, never mutated
@@ -572,9 +572,6 @@ class _Reader:
         if max_conn is not None:
             attrs["max_connections"], evidence["max_connections"] = max_conn[0], self.loc(max_conn[1])
 
-        hosts = bare_hosts(entries)
-        if hosts:
-            attrs["env_hosts"] = hosts
         interpretation = self._interpret(entries, "")
         self.add_node(obj, kind_of_node, attrs, evidence, interpretation.settings)
         self.link_edges(ident, interpretation.links)
