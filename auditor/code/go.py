@@ -62,6 +62,7 @@ _ROUTERS = (("github.com/gin-gonic/gin", "gin"), ("github.com/labstack/echo", "e
 _HANDLER_TYPES = {("github.com/gin-gonic/gin", "Context"): "gin", ("github.com/labstack/echo", "Context"): "echo",
                   ("github.com/gofiber/fiber", "Ctx"): "fiber"}
 # A package of generated gRPC stubs is named like one (protoc-gen-go-grpc output lives in such folders).
+_FLAG_PACKAGES = frozenset({"flag", "github.com/spf13/pflag"})
 _CONTEXT_TYPES = frozenset({("context", "Context"), ("golang.org/x/net/context", "Context")})
 _CONTEXT_PACKAGES = frozenset({"context", "golang.org/x/net/context"})
 _STUB_PACKAGE = re.compile(r"(^|[/_.-])(pb|proto|protos|protobuf|genproto|grpc|rpc|gen|api|apis)([/_.-]|$)|pb$")
@@ -75,6 +76,10 @@ _DRIVER_IMPORTS = {"github.com/lib/pq": "postgres", "github.com/jackc/pgx/stdlib
                    "github.com/microsoft/go-mssqldb": "sqlserver", "github.com/godror/godror": "oracle",
                    "gorm.io/driver/postgres": "postgres", "gorm.io/driver/mysql": "mysql",
                    "gorm.io/driver/sqlite": "sqlite", "gorm.io/driver/sqlserver": "sqlserver",
+                   "github.com/jinzhu/gorm/dialects/mysql": "mysql",
+                   "github.com/jinzhu/gorm/dialects/postgres": "postgres",
+                   "github.com/jinzhu/gorm/dialects/sqlite": "sqlite",
+                   "github.com/jinzhu/gorm/dialects/mssql": "sqlserver",
                    "github.com/glebarez/sqlite": "sqlite"}
 _SQL = ("database/sql", "github.com/jmoiron/sqlx")
 _REDIS = ("github.com/go-redis/redis", "github.com/redis/go-redis")
@@ -123,19 +128,29 @@ class _Def:
     statement: Node | None = None
 
 
-@dataclass
-class _Str:
-    """A string built in code: known pieces and unknown ones (None), and the environment key it reads."""
+@dataclass(frozen=True)
+class _Env:
+    """A piece of a string read from the environment, a flag or a config key, with the default given in code."""
 
-    parts: list[str | None]
-    env: str = ""
+    key: str
     default: str = ""
 
+
+@dataclass
+class _Str:
+    """A string built in code: known pieces, pieces read from the environment (`_Env`) and unknown ones (None)."""
+
+    parts: list[str | _Env | None]
+
     def __add__(self, other: _Str) -> _Str:
-        return _Str(self.parts + other.parts, self.env or other.env, self.default or other.default)
+        return _Str(self.parts + other.parts)
 
+    def known(self) -> str:
+        """The known text, unknown pieces left out ("" when nothing is known)."""
+        return "".join(p for p in self.parts if isinstance(p, str))
 
-_UNKNOWN_STR = _Str([None])
+    def complete(self) -> bool:
+        return all(isinstance(p, str) for p in self.parts)
 
 
 @dataclass
@@ -420,21 +435,21 @@ class _File:
             return self._format(args, steps)
         if path == "os" and name in ("Getenv", "LookupEnv") and args:
             key = _string_literal(args[0])
-            return _Str([None], env=key or "")
+            return _Str([_Env(key) if key else None])
         if path == "github.com/spf13/viper" and name.startswith("Get") and args:
             key = _string_literal(args[0])
-            return _Str([None], env=key or "")
-        if (path == "flag" and name == "String" and len(args) >= 2) or \
-                (path == "github.com/spf13/pflag" and name in ("String", "StringP") and len(args) >= 2):
-            key = _string_literal(args[0]) or ""
-            default = _string_literal(args[2 if name == "StringP" else 1])
-            return _Str([None], env=key, default=default or "")
-        _, method = _selector(call.child_by_field_name("function"))
-        if method in ("StringVar", "StringVarP") and len(args) >= 3:
-            key = _string_literal(args[1]) or ""
-            default = _string_literal(args[3 if method == "StringVarP" else 2]) if len(args) > 3 or \
-                method == "StringVar" else None
-            return _Str([None], env=key, default=default or "")
+            return _Str([_Env(key) if key else None])
+        operand, method = _selector(call.child_by_field_name("function"))
+        if (path in _FLAG_PACKAGES or (not path and self._is_flag_set(operand))) and \
+                method in ("String", "StringP", "StringVar", "StringVarP"):
+            # flag.String(name, default, usage), StringP(name, short, default, usage), StringVar(&v, name, …)
+            offset = 1 if method.startswith("StringVar") else 0
+            short = 1 if method.endswith("P") else 0
+            if len(args) > offset + short + 1:
+                key = _string_literal(args[offset]) or ""
+                default = _string_literal(args[offset + short + 1]) or ""
+                return _Str([_Env(key, default) if key else None])
+            return _Str([None])
         if path == "strings" and name in ("TrimSpace", "TrimSuffix", "TrimRight", "ToLower") and args:
             return self.string(args[0], steps + 1)
         if path == "net" and name == "JoinHostPort" and len(args) == 2:
@@ -443,11 +458,25 @@ class _File:
             return self.string(args[0], steps + 1)
         return _Str([None])
 
+    def _is_flag_set(self, operand: Node | None) -> bool:
+        """`fs := flag.NewFlagSet(…)`, `cmd.Flags()` of cobra: a flag set whose `String` defines a flag."""
+        if operand is None:
+            return False
+        if operand.type == "call_expression":
+            _, method = _selector(operand.child_by_field_name("function"))
+            return method in ("Flags", "PersistentFlags") and "github.com/spf13/cobra" in self.paths
+        if operand.type == "identifier":
+            defs = self.lookup(operand)
+            value = defs[0].value if defs else None
+            return value is not None and value.type == "call_expression" and \
+                self.callee(value)[0] in _FLAG_PACKAGES and self.callee(value)[1] == "NewFlagSet"
+        return False
+
     def _format(self, args: list[Node], steps: int) -> _Str:
         pattern = self.string(args[0], steps + 1)
-        if None in pattern.parts:
+        if not pattern.complete():
             return _Str([None])
-        fmt = "".join(p or "" for p in pattern.parts)
+        fmt = pattern.known()
         out = _Str([])
         rest = iter(args[1:])
         position = 0
@@ -473,21 +502,24 @@ class _File:
             if definition.multi and definition.index != 0:
                 return _Str([None])
             found = self.string(definition.value, steps + 1)
-            if default and found.env and not found.default:
-                found.default = default
+            if default and len(found.parts) == 1 and isinstance(found.parts[0], _Env) and \
+                    not found.parts[0].default:
+                found = _Str([_Env(found.parts[0].key, default)])
             return found
         return _Str([None])
 
     def target(self, node: Node | None) -> Target:
         value = self.string(node)
-        url = literal_url(value.parts)
-        if not url.replace("{}", "") and not value.env:
+        url = literal_url(p if isinstance(p, str) else None for p in value.parts)
+        source = _host_piece(value.parts)
+        env, default = (source.key, source.default) if source is not None else ("", "")
+        if not url.replace("{}", "") and not env:
             return Target()
-        if value.env and url == "{}":
-            return Target(env=value.env, default=value.default)
+        if env and url == "{}":
+            return Target(env=env, default=default)
         if "://" in url or url.startswith("{}/"):
-            return Target(url=url, env=value.env, default=value.default)
-        return Target(host=url if url.replace("{}", "") else "", env=value.env, default=value.default)
+            return Target(url=url, env=env, default=default)
+        return Target(host=url if url.replace("{}", "") else "", env=env, default=default)
 
     # -- contexts -------------------------------------------------------------------------------------------------
     def context(self, node: Node | None, steps: int = 0) -> _Ctx:
@@ -720,6 +752,26 @@ class _File:
         return None
 
 
+def _host_piece(parts: list[str | _Env | None]) -> _Env | None:
+    """The environment piece in the host position of a URL, a DSN (`user:pass@tcp(HOST:port)/db`,
+    `host=HOST …`) or a `host:port`, or None when the host is literal or unknown."""
+    marked = "".join(p if isinstance(p, str) else f"\x00{i}\x00" for i, p in enumerate(parts))
+    if "://" in marked:
+        region = re.split(r"[/?#]", marked.split("://", 1)[1], maxsplit=1)[0]
+    elif "@tcp(" in marked:
+        region = marked.split("@tcp(", 1)[1].split(")", 1)[0]
+    elif re.search(r"(^|\s)host=", marked):
+        region = re.split(r"(?:^|\s)host=", marked, maxsplit=1)[1].split(" ", 1)[0]
+    else:
+        region = marked.split("/", 1)[0]
+    region = region.rsplit("@", 1)[-1]
+    found = re.search(r"\x00(\d+)\x00", region)
+    if found is None:
+        return None
+    piece = parts[int(found.group(1))]
+    return piece if isinstance(piece, _Env) else None
+
+
 def _scope(node: Node) -> int:
     for parent in ancestors(node):
         if parent.type in _UNITS:
@@ -910,9 +962,13 @@ def _handler_signature(file: _File, unit: Node) -> str:
              for _ in (d.children_by_field_name("name") or [d])] if params else []
     if types == [("net/http", "ResponseWriter"), ("net/http", "Request")]:
         return "net/http"
-    for kind in types:
-        if kind in _HANDLER_TYPES and len(types) == 1:
-            return _HANDLER_TYPES[kind]
+    if len(types) == 1 and types[0] in _HANDLER_TYPES:
+        # gin handlers return nothing; echo and fiber handlers return error (a helper taking the context
+        # and returning a value is not a handler)
+        framework = _HANDLER_TYPES[types[0]]
+        result = text(unit.child_by_field_name("result"))
+        if (framework == "gin" and not result) or (framework != "gin" and result == "error"):
+            return framework
     return ""
 
 
@@ -1144,7 +1200,7 @@ def _dial_bounds(file: _File, options: list[Node]) -> list[Bound]:
                     bounds.append(Bound("timeout", line(inner), text(inner)[:80]))
                 elif path == "google.golang.org/grpc" and name == "WithDefaultServiceConfig":
                     config = file.string(_args(inner)[0] if _args(inner) else None)
-                    joined = "".join(p or "" for p in config.parts)
+                    joined = config.known()
                     if "retryPolicy" in joined:
                         bounds.append(Bound("retry", line(inner), "service config retryPolicy"))
                     if re.search(r'"timeout"\s*:', joined):
@@ -1302,7 +1358,7 @@ def _connect_kind(file: _File, call: Node) -> tuple[str, str, bool, Target, Node
         datastore = ""
         dsn = None
         if name != "OpenDB" and len(args) >= 2:
-            driver = "".join(p or "" for p in file.string(args[0]).parts)
+            driver = file.string(args[0]).known()
             datastore = _DRIVERS.get(driver, "")
             dsn = args[1]
         datastore = datastore or _imported_driver(file)
@@ -1323,7 +1379,7 @@ def _connect_kind(file: _File, call: Node) -> tuple[str, str, bool, Target, Node
             datastore = _DRIVER_IMPORTS.get(dialect_path, "")
             dsn = _args(dialect)[0] if _args(dialect) else None
         elif len(args) >= 2:
-            datastore = _DRIVERS.get("".join(p or "" for p in file.string(args[0]).parts), "")
+            datastore = _DRIVERS.get(file.string(args[0]).known(), "")
             dsn = args[1]
         return "gorm", datastore or _imported_driver(file), True, _dsn_target(file, dsn), None
     if path == "go.mongodb.org/mongo-driver/mongo" and name in ("Connect", "NewClient"):
@@ -1412,7 +1468,8 @@ def _pool_size(file: _File, call: Node, holder: str, config: Node | None,
                         if method == "DB" and operand is not None and text(operand) == holder:
                             names.add(name)
     for pool, size, statement in setters:
-        if text(pool) in names and (scope == 0 or _scope(statement) in (scope, 0) or holder.count(".")):
+        same_place = scope == 0 or _scope(statement) in (scope, 0) or "." in holder
+        if (text(pool) in names or text(pool).removesuffix(".DB()") in names) and same_place:
             return _size(file, size), line(statement)
     if config is not None:
         size_node = _field_value(file, config, "PoolSize") or _field_value(file, config, "MaxConns")
@@ -1428,7 +1485,7 @@ def _pool_size(file: _File, call: Node, holder: str, config: Node | None,
                 _, method = _selector(inner.child_by_field_name("function"))
                 if method == "SetMaxPoolSize" and _args(inner):
                     return _size(file, _args(inner)[0]), line(inner)
-    text_dsn = "".join(p or "" for p in file.string(_args(call)[-1] if _args(call) else None).parts)
+    text_dsn = file.string(_args(call)[-1] if _args(call) else None).known()
     dsn_size = re.search(r"pool_max_conns=(\d+)", text_dsn)
     if dsn_size:
         return int(dsn_size.group(1)), line(call)
