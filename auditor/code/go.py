@@ -13,12 +13,17 @@ bounded number of steps; what the file does not show is unknown, never guessed:
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from importlib import resources
 
 import tree_sitter
 
+from auditor.code import languages, syntax
 from auditor.code.facts import (
     Bound,
     Call,
@@ -31,12 +36,15 @@ from auditor.code.facts import (
     literal_url,
     per_request_functions,
 )
-from auditor.code.syntax import Match, ancestors, line, matches, text
+from auditor.code.languages import query
+from auditor.code.syntax import MAX_MATCHES, Match, ancestors, line
 
 Node = tree_sitter.Node
 
 _UNITS = frozenset({"function_declaration", "method_declaration", "func_literal"})
 MAX_STEPS = 12  # how far a value is followed back through assignments
+MAX_WORK = 20_000  # value look-ups per file
+MAX_DEFS = 8  # definitions of one name, or values of one field, weighed at one use
 _VERSION = re.compile(r"/v\d+(?=/|$)|\.v\d+(?=/|$)")
 _VERB = re.compile(r"%[-+# 0]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[a-zA-Z%]")
 
@@ -169,6 +177,63 @@ class _Ctx:
     bound: Bound | None = None
 
 
+# The file's bytes while it is read: a tree parsed from a read callback (parsers/treesitter.py) reads a whole
+# chunk through that callback for every `Node.text`, so node texts are sliced from the source read once.
+_SOURCE: ContextVar[tuple[bytes, int]] = ContextVar("go_source", default=(b"", -1))
+
+
+def text(node: Node | None) -> str:
+    """A node's source text ("" for None), sliced from the file read once."""
+    if node is None:
+        return ""
+    source, offset = _SOURCE.get()
+    if offset < 0:
+        return syntax.text(node)
+    return source[node.start_byte - offset:node.end_byte - offset].decode("utf-8", "replace")
+
+
+# Queries start no deeper than this: tree-sitter's query cursor slows down with depth (a 5,000-deep call chain
+# took seconds per query); real Go code nests a few dozen levels, so deeper nodes of a hostile file are not read.
+MAX_START_DEPTH = 400
+
+
+_FACTS = ("imports", "definitions", "functions", "calls", "handlers", "connects", "sessions", "tracing")
+
+
+@functools.cache
+def _combined(language: str) -> tuple[tree_sitter.Query, tuple[tuple[str, int], ...]] | None:
+    """Every fact's query (`queries/go/<fact>.scm`) compiled as one, so a file's tree is walked once (each
+    walk costs about 40 ms per MB whatever the query), with the first pattern index of each fact."""
+    grammar = languages.grammar(language)
+    if grammar is None:
+        return None
+    texts, starts, count = [], [], 0
+    for fact in _FACTS:
+        single = query(language, fact)
+        if single is None:
+            continue
+        starts.append((fact, count))
+        count += single.pattern_count
+        texts.append((resources.files("auditor.code") / "queries" / "go" / f"{fact}.scm").read_text("utf-8"))
+    return tree_sitter.Query(grammar, "\n".join(texts)), tuple(starts)
+
+
+def _all_matches(language: str, root: Node) -> dict[str, list[Match]]:
+    """The matches of every fact's query under `root`, by fact, in source order; queries start no deeper than
+    MAX_START_DEPTH."""
+    found: dict[str, list[Match]] = {fact: [] for fact in _FACTS}
+    combined = _combined(language)
+    if combined is None:
+        return found
+    compiled, starts = combined
+    cursor = tree_sitter.QueryCursor(compiled, match_limit=MAX_MATCHES)
+    cursor.set_max_start_depth(MAX_START_DEPTH)
+    for index, captures in cursor.matches(root)[:MAX_MATCHES * 4]:
+        fact = next(name for name, start in reversed(starts) if index >= start)
+        found[fact].append(Match(index, captures))
+    return found
+
+
 def _canon(path: str) -> str:
     return _VERSION.sub("", path)
 
@@ -238,11 +303,15 @@ class _File:
         self.units: list[Node] = []
         self.calls: list[Node] = []
         self.handler_units: dict[int, str] = {}  # function unit node id → framework
+        self.member_calls: dict[str, list[Node]] = {}  # `c.SetTimeout(…)`: operand text → calls
+        self.work = MAX_WORK
+        self._members_seen: dict[tuple[str, int], list[Bound]] = {}
         self._read(root)
 
     # -- indexing --------------------------------------------------------------------------------------------
     def _read(self, root: Node) -> None:
-        for m in matches(self.language, "imports", root):
+        self.found = _all_matches(self.language, root)
+        for m in self.found["imports"]:
             path_node = m.one("path")
             if path_node is None:
                 continue
@@ -251,9 +320,7 @@ class _File:
             alias = text(m.one("alias")) if m.one("alias") is not None else _package_name(path)
             if alias not in ("_", "."):
                 self.imports[alias] = path
-        for m in matches(self.language, "definitions", root):
-            self._definition(m)
-        for m in matches(self.language, "functions", root):
+        for m in self.found["functions"]:
             unit = m.one("function") or m.one("literal")
             params = m.one("params")
             if unit is None or params is None:
@@ -267,10 +334,19 @@ class _File:
             name = m.one("name")
             if name is not None:
                 self.functions.setdefault(text(name), []).append(unit)
-        for m in matches(self.language, "calls", root):
+        self.index = _Units(self.units)
+        for m in self.found["definitions"]:
+            self._definition(m)
+        for m in self.found["calls"]:
             call = m.one("call")
             if call is not None:
                 self.calls.append(call)
+        for call in self.calls:
+            operand, _ = _selector(call.child_by_field_name("function"))
+            _, method = _selector(call.child_by_field_name("function"))
+            if operand is not None and method.startswith("Set") and \
+                    operand.type in ("identifier", "selector_expression"):
+                self.member_calls.setdefault(text(operand), []).append(call)
         self._flag_vars()
 
     def _definition(self, m: Match) -> None:
@@ -281,7 +357,7 @@ class _File:
                 return
             lefts = left.named_children
             rights = right.named_children
-            scope = _scope(statement)
+            scope = self.scope(statement)
             for index, target in enumerate(lefts):
                 value = rights[index] if len(rights) == len(lefts) else (rights[0] if rights else None)
                 multi = len(rights) != len(lefts)
@@ -301,7 +377,7 @@ class _File:
             names = list(statement.children_by_field_name("name"))
             index = names.index(name_node) if name_node in names else 0
             item = values[index] if len(values) == len(names) else (values[0] if values else None)
-            self.defs.setdefault((_scope(statement), text(name_node)), []).append(
+            self.defs.setdefault((self.scope(statement), text(name_node)), []).append(
                 _Def(statement.start_byte, item, index if len(values) != len(names) else 0,
                      len(values) != len(names) and bool(values), m.one("type"), statement=statement))
         elif m.one("keyed") is not None:
@@ -346,6 +422,12 @@ class _File:
                 return unit.id
         return 0
 
+    def spend(self) -> bool:
+        """One step of following values back; False once the file's budget is spent (a hostile file's many
+        candidate definitions cannot make the look-ups exponential)."""
+        self.work -= 1
+        return self.work >= 0
+
     # -- look-ups ---------------------------------------------------------------------------------------------
     def qualified(self, node: Node | None) -> tuple[str, str]:
         """(import path, name) of `pkg.Name`, or ("", "")."""
@@ -375,19 +457,24 @@ class _File:
         return "", ""
 
     def _units_of(self, node: Node) -> Iterator[Node]:
-        for parent in ancestors(node):
-            if parent.type in _UNITS:
-                yield parent
+        return self.index.of(node)
+
+    def scope(self, node: Node) -> int:
+        """The id of the innermost function unit around `node`, 0 at package level."""
+        return next((u.id for u in self.index.of(node)), 0)
 
     def lookup(self, name: Node) -> list[_Def]:
         """The definitions of identifier `name` that reach its use, latest first: in the enclosing function
         units (innermost first, before the use), then at package level."""
         key = text(name)
         for unit in self._units_of(name):
-            defs = [d for d in self.defs.get((unit.id, key), ()) if d.param or d.start < name.start_byte]
+            defs = self.defs.get((unit.id, key))
             if defs:
-                return list(reversed(defs))
-        return list(self.defs.get((0, key), ()))
+                before = bisect.bisect_left([d.start for d in defs[-MAX_DEFS * 4:]], name.start_byte)
+                recent = defs[-MAX_DEFS * 4:][:before]
+                if recent:
+                    return recent[::-1][:MAX_DEFS]
+        return self.defs.get((0, key), [])[:MAX_DEFS]
 
     def unit_name(self, node: Node) -> str:
         """The function a node runs in: a named function or method, or a handler's function literal
@@ -404,7 +491,7 @@ class _File:
     # -- values -------------------------------------------------------------------------------------------------
     def string(self, node: Node | None, steps: int = 0) -> _Str:
         node = _unparen(node)
-        if node is None or steps > MAX_STEPS:
+        if node is None or steps > MAX_STEPS or not self.spend():
             return _Str([None])
         literal = _string_literal(node)
         if literal is not None:
@@ -524,7 +611,7 @@ class _File:
     # -- contexts -------------------------------------------------------------------------------------------------
     def context(self, node: Node | None, steps: int = 0) -> _Ctx:
         node = _unparen(node)
-        if node is None or steps > MAX_STEPS:
+        if node is None or steps > MAX_STEPS or not self.spend():
             return _Ctx("unknown")
         if node.type == "call_expression":
             path, name = self.callee(node)
@@ -555,7 +642,7 @@ class _File:
     def client(self, node: Node | None, steps: int = 0) -> _Client | None:
         """The HTTP client an expression is, with what bounds it, or None when it is not one the file shows."""
         node = _unparen(node)
-        if node is None or steps > MAX_STEPS:
+        if node is None or steps > MAX_STEPS or not self.spend():
             return None
         if node.type == "unary_expression" and text(node.child_by_field_name("operator")) == "&":
             return self.client(node.child_by_field_name("operand"), steps + 1)
@@ -573,6 +660,8 @@ class _File:
                 return None
             _, field_name = _selector(node)
             values = self.fields.get(field_name, [])
+            if len(values) > MAX_DEFS:
+                values = []  # set in too many places to say which client it is
             found = [self.client(v, steps + 1) for v in values]
             clients = [c for c in found if c is not None]
             if clients and len(clients) == len(found):
@@ -658,7 +747,7 @@ class _File:
     def _transport(self, node: Node | None, steps: int) -> list[Bound]:
         """`ResponseHeaderTimeout` of an http.Transport (the client waits no longer for a response)."""
         node = _unparen(node)
-        if node is None or steps > MAX_STEPS:
+        if node is None or steps > MAX_STEPS or not self.spend():
             return []
         if node.type == "unary_expression":
             return self._transport(node.child_by_field_name("operand"), steps + 1)
@@ -689,8 +778,12 @@ class _File:
     def _member_bounds(self, operand: str, steps: int, definition: _Def | None = None) -> list[Bound]:
         """Bounds set on a client after it was made: `c.Timeout = …`, `c.Transport = tr`, resty
         `c.SetTimeout(…)`, retryablehttp `c.HTTPClient.Timeout = …` (same function as its definition)."""
+        scope = self.scope(definition.statement) if definition is not None and definition.statement is not None else 0
+        remembered = self._members_seen.get((operand, scope))
+        if remembered is not None:
+            return list(remembered)
         bounds: list[Bound] = []
-        scope = _scope(definition.statement) if definition is not None and definition.statement is not None else 0
+        self._members_seen[(operand, scope)] = []  # a client whose bounds name itself adds nothing
         for holder in (operand, operand + ".HTTPClient"):
             for selector, value in self.members.get(holder, []):
                 if scope and scope not in {u.id for u in self._units_of(selector)}:
@@ -703,23 +796,24 @@ class _File:
                 elif member == "HTTPClient":
                     inner = self.client(value, steps + 1)
                     bounds += inner.bounds if inner else []
-        for call in self.calls:
-            operand_node, method = _selector(call.child_by_field_name("function"))
-            if operand_node is None or text(operand_node) != operand or not method.startswith("Set"):
+        for call in self.member_calls.get(operand, ()):
+            _, method = _selector(call.child_by_field_name("function"))
+            if not method.startswith("Set"):
                 continue
             if scope and scope not in {u.id for u in self._units_of(call)}:
                 continue
             bound = _resty_setter(method, _args(call), call)
             if bound is not None:
                 bounds.append(bound)
-        return bounds
+        self._members_seen[(operand, scope)] = bounds
+        return list(bounds)
 
     # -- requests -------------------------------------------------------------------------------------------------
     def request(self, node: Node | None, steps: int = 0) -> tuple[Target, _Ctx] | None:
         """The address and context of a request (`http.NewRequestWithContext(ctx, m, url, body)`), None when
         the request comes from elsewhere."""
         node = _unparen(node)
-        if node is None or steps > MAX_STEPS:
+        if node is None or steps > MAX_STEPS or not self.spend():
             return None
         if node.type == "call_expression":
             path, name = self.callee(node)
@@ -772,11 +866,36 @@ def _host_piece(parts: list[str | _Env | None]) -> _Env | None:
     return piece if isinstance(piece, _Env) else None
 
 
-def _scope(node: Node) -> int:
-    for parent in ancestors(node):
-        if parent.type in _UNITS:
-            return parent.id
-    return 0
+class _Units:
+    """Which function units enclose a node, from their byte ranges: py-tree-sitter's `Node.parent` walks down
+    from the root each time, so climbing parents is quadratic in the depth of a hostile file; units nest, so
+    the innermost one starting before a node and the chain of units around it answer the same question."""
+
+    def __init__(self, units: list[Node]) -> None:
+        self.units = sorted(units, key=lambda u: (u.start_byte, -u.end_byte))
+        self.starts = [u.start_byte for u in self.units]
+        self.parent: list[int] = []
+        stack: list[int] = []
+        for index, unit in enumerate(self.units):
+            while stack and not _contains(self.units[stack[-1]], unit):
+                stack.pop()
+            self.parent.append(stack[-1] if stack else -1)
+            stack.append(index)
+
+    def of(self, node: Node, limit: int = 256) -> Iterator[Node]:
+        """The units around `node`, innermost first (not `node` itself)."""
+        index = bisect.bisect_right(self.starts, node.start_byte) - 1
+        for _ in range(limit):
+            if index < 0:
+                return
+            unit = self.units[index]
+            if _contains(unit, node) and unit.id != node.id:
+                yield unit
+            index = self.parent[index]
+
+
+def _contains(outer: Node, inner: Node) -> bool:
+    return outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte
 
 
 def _type_name(receiver: Node) -> str:
@@ -844,6 +963,14 @@ def _walk(node: Node, limit: int = 400) -> Iterator[Node]:
 # ---------------------------------------------------------------------------------------------------------------
 def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
     root = tree.root_node
+    token = _SOURCE.set((root.text or b"", root.start_byte))
+    try:
+        return _extract(root, language)
+    finally:
+        _SOURCE.reset(token)
+
+
+def _extract(root: Node, language: str) -> Extracted:
     file = _File(root, language)
     found = Extracted()
     _handlers(file, root, found)
@@ -875,7 +1002,7 @@ def _handlers(file: _File, root: Node, found: Extracted) -> None:
     routers = {name for path, name in _ROUTERS if any(p.startswith(path) for p in file.paths)}
     router = routers.pop() if len(routers) == 1 else ""
     grpc_types: set[str] = set()
-    for m in matches(file.language, "handlers", root):
+    for m in file.found["handlers"]:
         route, register = m.one("route"), m.one("grpc_register")
         if route is not None:
             operand, method = _selector(route.child_by_field_name("function"))
@@ -1230,7 +1357,7 @@ def _stub_origin(file: _File, node: Node, steps: int = 0) -> Target | None:
     """The target of a gRPC client expression (Target() when the file does not show where it dials), or None
     when it is not a generated gRPC client."""
     node = _unparen(node) or node
-    if steps > MAX_STEPS:
+    if steps > MAX_STEPS or not file.spend():
         return None
     if node.type == "call_expression":
         path, name = file.callee(node)
@@ -1325,7 +1452,7 @@ def _connects(file: _File, root: Node, found: Extracted) -> None:
     per_request = per_request_functions(found)
     setters: list[tuple[Node, Node, Node]] = []  # (pool expression, size, statement)
     pending: list[tuple[Node, str, str, bool, Target, Node | None]] = []
-    for m in matches(file.language, "connects", root):
+    for m in file.found["connects"]:
         if m.one("pool_setter") is not None or m.one("pool_assign") is not None:
             pool, size = m.one("pool"), m.one("size")
             statement = m.one("pool_setter") or m.one("pool_assign")
@@ -1457,7 +1584,7 @@ def _pool_size(file: _File, call: Node, holder: str, config: Node | None,
     """The stated bound of a pool: `db.SetMaxOpenConns(n)` on the name it is kept in (or on `db.DB()` of a gorm
     handle), `PoolSize:`/`MaxConns` of its options, `SetMaxPoolSize(n)` in mongo options."""
     names = {holder} if holder else set()
-    scope = _scope(call)
+    scope = file.scope(call)
     if holder:
         for (def_scope, name), defs in file.defs.items():
             if def_scope in (scope, 0) or def_scope == scope:
@@ -1468,7 +1595,7 @@ def _pool_size(file: _File, call: Node, holder: str, config: Node | None,
                         if method == "DB" and operand is not None and text(operand) == holder:
                             names.add(name)
     for pool, size, statement in setters:
-        same_place = scope == 0 or _scope(statement) in (scope, 0) or "." in holder
+        same_place = scope == 0 or file.scope(statement) in (scope, 0) or "." in holder
         if (text(pool) in names or text(pool).removesuffix(".DB()") in names) and same_place:
             return _size(file, size), line(statement)
     if config is not None:
@@ -1520,7 +1647,7 @@ def _singleton(file: _File, call: Node, holder: str) -> bool:
 
 # -- sessions ----------------------------------------------------------------------------------------------------
 def _sessions(file: _File, root: Node, found: Extracted) -> None:
-    for m in matches(file.language, "sessions", root):
+    for m in file.found["sessions"]:
         call, package = m.one("session"), m.one("package")
         if call is None or package is None:
             continue
@@ -1569,7 +1696,7 @@ def _tracing(file: _File, root: Node, found: Extracted) -> None:
             seen.add((system, what))
             found.tracing.append(Tracing(line(node), system, what))
 
-    for m in matches(file.language, "tracing", root):
+    for m in file.found["tracing"]:
         call = m.one("tracing")
         if call is None:
             continue
@@ -1594,7 +1721,7 @@ def _tracing_kind(file: _File, path: str, name: str, call: Node) -> tuple[str, s
         return "otel", "sdk"
     if path == "go.opentelemetry.io/otel" and name == "SetTextMapPropagator":
         return "otel", "propagation"
-    if (path.startswith("go.opentelemetry.io/otel/exporters/") and "/trace" in path) or \
+    if (path.startswith("go.opentelemetry.io/otel/exporters/") and "trace" in path.split("/exporters/", 1)[1]) or \
             path in ("go.opentelemetry.io/otel/exporters/jaeger", "go.opentelemetry.io/otel/exporters/zipkin"):
         return ("otel", "exporter") if name.startswith("New") else None
     if path.startswith("go.opentelemetry.io/contrib/instrumentation/"):
