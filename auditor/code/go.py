@@ -90,6 +90,7 @@ _DRIVER_IMPORTS = {"github.com/lib/pq": "postgres", "github.com/jackc/pgx/stdlib
                    "github.com/jinzhu/gorm/dialects/mssql": "sqlserver",
                    "github.com/glebarez/sqlite": "sqlite"}
 _SQL = ("database/sql", "github.com/jmoiron/sqlx")
+_RESTY = ("github.com/go-resty/resty", "resty.dev")  # go-resty v2, and v3 at resty.dev/v3
 _REDIS = ("github.com/go-redis/redis", "github.com/redis/go-redis")
 _GORM = ("gorm.io/gorm", "github.com/jinzhu/gorm")
 # Package names that differ from the last element of the import path.
@@ -98,6 +99,7 @@ _PACKAGE_NAMES = {"github.com/redis/go-redis": "redis", "github.com/uber/jaeger-
                   "github.com/getsentry/sentry-go": "sentry", "github.com/hashicorp/go-retryablehttp": "retryablehttp",
                   "github.com/hashicorp/go-cleanhttp": "cleanhttp", "github.com/avast/retry-go": "retry",
                   "gopkg.in/DataDog/dd-trace-go/ddtrace/tracer": "tracer", "github.com/go-resty/resty": "resty",
+                  "resty.dev": "resty",
                   "github.com/gofiber/fiber": "fiber", "github.com/labstack/echo": "echo"}
 # Session stores (settings.py's vocabulary), by import path of the package whose function makes the store.
 _SESSION_STORES = {("github.com/gorilla/sessions", "NewFilesystemStore"): ("gorilla/sessions", "file"),
@@ -699,7 +701,7 @@ class _File:
         kind = self.type_of(type_node)
         if kind == ("net/http", "Client"):
             return "net/http"
-        if kind == ("github.com/go-resty/resty", "Client"):
+        if kind[1] == "Client" and kind[0] in _RESTY:
             return "resty"
         if kind == (_RETRYABLE, "Client"):
             return "retryablehttp"
@@ -710,9 +712,9 @@ class _File:
         args = _args(call)
         if path == "github.com/hashicorp/go-cleanhttp" and name in ("DefaultClient", "DefaultPooledClient"):
             return _Client("net/http")
-        if path == "github.com/go-resty/resty" and name == "New":
+        if path in _RESTY and name == "New":
             return _Client("resty")
-        if path == "github.com/go-resty/resty" and name == "NewWithClient" and args:
+        if path in _RESTY and name == "NewWithClient" and args:
             inner = self.client(args[0], steps + 1)
             return _Client("resty", inner.bounds if inner else [], known=inner is not None)
         if path == _RETRYABLE and name == "NewClient":
@@ -1361,11 +1363,12 @@ def _stub_origin(file: _File, node: Node, steps: int = 0) -> Target | None:
         return None
     if node.type == "call_expression":
         path, name = file.callee(node)
-        if path and name.startswith("New") and name.endswith("Client") and len(name) > 9 and \
-                _STUB_PACKAGE.search(path):
+        if path and name.startswith("New") and name.endswith("Client") and len(name) > 9:
             conn = _args(node)[0] if _args(node) else None
-            dialed = _dial_target(file, conn)
-            return dialed if dialed is not None else Target()
+            dialed = _dial_target(file, conn)  # made from a connection dialed here: a stub, whatever its package
+            if dialed is not None:
+                return dialed
+            return Target() if _STUB_PACKAGE.search(path) else None
         return None
     if node.type == "identifier":
         for definition in file.lookup(node):
