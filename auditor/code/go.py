@@ -1484,13 +1484,15 @@ def _connect_kind(file: _File, call: Node) -> tuple[str, str, bool, Target, Node
     """(library, datastore, pooled, target, config node) of a connection-making call, or None."""
     path, name = file.callee(call)
     args = _args(call)
-    if path in _SQL and name in ("Open", "Connect", "MustConnect", "MustOpen", "OpenDB"):
+    if path in _SQL and name in ("Open", "Connect", "MustConnect", "MustOpen", "OpenDB", "ConnectContext",
+                                 "MustConnectContext"):
         datastore = ""
         dsn = None
-        if name != "OpenDB" and len(args) >= 2:
-            driver = file.string(args[0]).known()
+        first = 1 if name.endswith("Context") else 0  # sqlx.ConnectContext(ctx, driver, dsn)
+        if name != "OpenDB" and len(args) >= first + 2:
+            driver = file.string(args[first]).known()
             datastore = _DRIVERS.get(driver, "")
-            dsn = args[1]
+            dsn = args[first + 1]
         datastore = datastore or _imported_driver(file)
         return path.rsplit("/", 1)[-1] if path != "database/sql" else "database/sql", datastore, True, \
             _dsn_target(file, dsn), None

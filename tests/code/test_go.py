@@ -517,3 +517,24 @@ def test_deeply_nested_and_garbage_go_yields_no_exception() -> None:
     parse("svc/fields.go", fields)
     assert _extract("package main\nimport \"net/http\"\nfunc h() { x := x; http.Get(x) }\n").calls == [
         Call(3, "net/http", Target(), (), "http", "h")]
+
+
+def test_pool_bound_stated_by_an_expression_keeps_its_line() -> None:
+    source = """\
+package db
+
+import (
+\t"context"
+
+\t"github.com/jmoiron/sqlx"
+)
+
+func NewConnection(ctx context.Context, cfg Config) (*sqlx.DB, error) {
+\tdb, err := sqlx.ConnectContext(ctx, "postgres", cfg.DSN)
+\tdb.SetMaxOpenConns(cfg.MaxConn)
+\treturn db, err
+}
+"""
+    # a bound is set (line 11) but its value is not in the code: pool_max None, pool_line 11
+    assert _extract(source).connects == [
+        Connect(10, "sqlx", "postgres", True, None, 11, "NewConnection", False, Target())]

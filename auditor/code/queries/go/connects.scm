@@ -2,7 +2,8 @@
 ; `mongo.Connect`, `redis.NewClient`; the filter checks the package's import path.
 (call_expression
   function: (selector_expression operand: (identifier) @package field: (field_identifier) @function
-    (#any-of? @function "Open" "OpenDB" "Connect" "MustConnect" "MustOpen" "New" "NewWithConfig"
+    (#any-of? @function "Open" "OpenDB" "Connect" "MustConnect" "MustOpen" "ConnectContext" "MustConnectContext"
+      "New" "NewWithConfig"
       "ConnectConfig" "NewClient" "NewClusterClient" "NewUniversalClient" "NewFailoverClient"))
   arguments: (argument_list) @args) @connect
 ; Pool bounds stated on the pool: `db.SetMaxOpenConns(20)`, `cfg.MaxConns = 10`.
