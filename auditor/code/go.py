@@ -41,7 +41,6 @@ from auditor.code.syntax import MAX_MATCHES, Match, ancestors, line
 
 Node = tree_sitter.Node
 
-_UNITS = frozenset({"function_declaration", "method_declaration", "func_literal"})
 MAX_STEPS = 12  # how far a value is followed back through assignments
 MAX_WORK = 20_000  # value look-ups per file
 MAX_DEFS = 8  # definitions of one name, or values of one field, weighed at one use
