@@ -223,7 +223,7 @@ def _unresolved_code_calls(ctx: CheckContext, caller: Node) -> Iterator[Hit]:
         lines = sorted(int(c.get("line") or 1) for c in calls)
         clients = sorted({str(c.get("client") or "an HTTP client") for c in calls})
         path = config.location.path
-        yield Hit(caller.id, f"`{caller.name}` makes {len(lines)} HTTP call(s) with {', '.join(clients)} in "
+        yield Hit(caller.id, f"`{caller.name}` makes {len(lines)} outbound call(s) with {', '.join(clients)} in "
                              f"`{posixpath.basename(path)}` with no timeout, retry budget or circuit breaker on the "
                              f"call or its client; one slow dependency ties up every worker of `{caller.name}`",
                   evidence=Location(path, lines[0]),

@@ -41,10 +41,12 @@ _SEPARATORS = re.compile(r"[._\s]+")
 _MAX_DEPTH = 64  # directory levels walked up from a file
 _NOT_DEPLOYED = ("appconfig", "buildfile", "telemetry", "code")
 _ADDRESS_EDGES = ("calls", "knows_address", "connects_to")
+_SETTINGS_ONLY = frozenset({"shared_image"})  # owners that take a file's settings but not its calls
 
 
 def attach_code(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
-    """Add a `configures` edge from each source file's node to its owners; return code node id → owner ids."""
+    """Add a `configures` edge from each source file's node to its owners; return code node id → the owners
+    whose calls its calls are (not those that only share its image)."""
     code_nodes = sorted((n for _, n in graph.nodes(data="node") if n.source == "code" and n.kind == "config"),
                         key=lambda n: n.id)
     if not code_nodes:
@@ -53,7 +55,7 @@ def attach_code(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for node in code_nodes:
         picked = owners.of(node.location.path)
-        found[node.id] = [service.id for service, _, _ in picked]
+        found[node.id] = [service.id for service, _, via in picked if via not in _SETTINGS_ONLY]
         for service, where, via in picked:
             graph.add_edge(node.id, service.id, edge=Edge(node.id, service.id, "configures", where, {"via": via}))
     return found
@@ -196,9 +198,11 @@ class _Owners:
                     for service, context in self.dockerfile_dirs.get(directory, []) if _within(directory, context)]
             if len(hits) > 1:
                 # One image built for several services (`web` and `worker` from `build: .`): the code is all of
-                # theirs, unless a service's name or command selects the sub-directory the file is in.
+                # theirs, unless a service's name or command selects the sub-directory the file is in. Which of
+                # them runs a call in shared code is not known (`main.go` dials each subcommand's upstreams), so
+                # such owners get the file's settings but not its calls (via `shared_image`).
                 chosen = _selected(path, directory, [service for service, _, _ in hits])
-                hits = [hit for hit in hits if hit[0] in chosen] or hits
+                hits = [hit for hit in hits if hit[0] in chosen] or [(s, w, "shared_image") for s, w, _ in hits]
             if hits:
                 return found + hits
         return found
