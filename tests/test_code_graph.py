@@ -224,3 +224,17 @@ def test_calls_in_code_shared_by_one_image_are_no_ones_calls(tmp_path: Path) -> 
     assert _owners(root) == {"cmd/app/main.py": ["geo", "search"]}
     assert _calls(root) == set()
     assert not [f for f in audit(root).findings if f.rule_id == "COUPLE001"]
+
+
+def test_one_folder_mounted_into_several_containers_is_split_by_working_directory(tmp_path: Path) -> None:
+    service = ("  {name}:\n    build: docker/app\n    volumes: [./internal:/internal]\n"
+               "    working_dir: /internal/{dir}\n")
+    root = write_repo(tmp_path, {
+        "docker-compose.yml": "services:\n" + service.format(name="trainer-http", dir="trainer")
+                              + service.format(name="trainings", dir="trainings"),
+        "internal/trainer/db.py": _code("internal/trainer/db.py", CALL),
+        "internal/common/client.py": _code("internal/common/client.py", CALL),
+    })
+    assert _owners(root) == {"internal/trainer/db.py": ["trainer-http"],
+                             "internal/common/client.py": ["trainer-http", "trainings"]}
+    assert {(s, t) for s, t, _, _ in _calls(root)} == {("trainer-http", "api.stripe.com")}  # shared code: no calls

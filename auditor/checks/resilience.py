@@ -147,7 +147,7 @@ def call_without_timeout(ctx: CheckContext) -> Iterator[Hit]:
             others = set().union(*(n for t, n in names.items() if t != target)) - names[target]
             if _mesh_policy(ctx, target) or _client_policy(ctx, caller, names[target], others):
                 continue
-            in_code = [e for e in edges if e.attrs.get("code")]
+            in_code = [e for e in edges if e.attrs.get("code") and "deferred" not in (e.attrs.get("bounds") or [])]
             unbounded = [e for e in in_code if not _bounded_in_code(e, longest_default)]
             if in_code and not unbounded:
                 continue  # every call the code makes to it is bounded

@@ -9,7 +9,8 @@ a call made in code and a URL in a config reach the same rules the same way:
 - a `calls` edge per outbound call whose target the code states: `host:<name>` for a literal URL or host (or
   the default of an environment lookup), `env:<KEY>` for an address read from the environment or config
   with no default (graph/code.py looks the key up in the owner's environment). Edge attrs: `client`, `bounds`
-  (the kinds of bound on the call: `timeout`, `retry`, `circuit_breaker`, `default_timeout`), `bound_line`,
+  (the kinds of bound on the call: `timeout`, `retry`, `circuit_breaker`, `default_timeout`, `deferred`),
+  `bound_line`,
   `default_timeout_s` (the library default's figure in seconds, when the only bound is a default),
   `key` (the environment key), `protocol`, `code` (the language), `port`, `path`;
 - settings: `tracing` (an SDK, agent or auto-instrumentation set up in code), `session_store` (the store a
@@ -30,7 +31,9 @@ from urllib.parse import urlsplit
 
 from auditor.model import Edge, Facts, Location, Node, Setting, host_ref, node_id
 
-BOUND_KINDS = ("timeout", "retry", "circuit_breaker", "default_timeout")
+# `deferred`: this line does not decide the bound (a gRPC dial, whose deadline is set per RPC at each stub
+# call; a wrapper forwarding its caller's options or context): the call is neither bounded nor unbounded here.
+BOUND_KINDS = ("timeout", "retry", "circuit_breaker", "default_timeout", "deferred")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}|\$\{[^{}]*\}|%[sdv]|:\w+(?=/|$)")
 _HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*$")
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]", "example.com", "host.docker.internal"})
@@ -54,8 +57,9 @@ class Target:
 
 @dataclass(frozen=True)
 class Bound:
-    """What bounds a call: `kind` one of BOUND_KINDS, on `line` (the `timeout=` argument, the client's
-    `Timeout:` field, the `@CircuitBreaker` annotation); `detail` says what (`timeout=5`, `Retry(total=3)`)."""
+    """What bounds a call: `kind` one of BOUND_KINDS (`deferred`: decided elsewhere), on `line` (the `timeout=`
+    argument, the client's `Timeout:` field, the `@CircuitBreaker` annotation); `detail` says what (`timeout=5`,
+    `Retry(total=3)`)."""
 
     kind: str
     line: int

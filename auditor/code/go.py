@@ -1217,9 +1217,9 @@ def _finish(call: Node, client_name: str, target: Target, client: _Client, ctx: 
         bounds.append(ctx.bound)
     if not any(b.kind in ("timeout", "default_timeout") for b in bounds):
         if not client.known:
-            bounds.append(Bound("timeout", line(call), f"client {_FORWARDED}"))
+            bounds.append(Bound("deferred", line(call), f"client {_FORWARDED}"))
         elif ctx.state == "unknown":
-            bounds.append(Bound("timeout", line(call), f"context {_FORWARDED}"))
+            bounds.append(Bound("deferred", line(call), f"context {_FORWARDED}"))
     return Call(line(call), client_name, target, tuple(bounds))
 
 
@@ -1263,8 +1263,8 @@ def _grpc_dial(file: _File, call: Node) -> list[Call]:
     if len(args) <= first:
         return []
     bounds = _dial_bounds(file, args[first + 1:])
-    if not any(b.kind == "timeout" for b in bounds):
-        bounds.append(Bound("timeout", line(call), "gRPC: the deadline is set per RPC, at each stub call"))
+    if not bounds:  # a retry or timeout interceptor bounds every RPC; otherwise each stub call decides
+        bounds.append(Bound("deferred", line(call), "gRPC: the deadline is set per RPC, at each stub call"))
     address = args[first]
     sites = _wrapper_sites(file, call, address)
     if sites:
@@ -1350,7 +1350,7 @@ def _grpc_stub(file: _File, call: Node) -> list[Call]:
     if ctx.state == "timeout" and ctx.bound is not None:
         bounds.append(ctx.bound)
     elif ctx.state == "unknown":
-        bounds.append(Bound("timeout", line(call), f"context {_FORWARDED}"))
+        bounds.append(Bound("deferred", line(call), f"context {_FORWARDED}"))
     return [Call(line(call), "grpc", stub, tuple(bounds), "grpc")]
 
 

@@ -111,11 +111,17 @@ def _merge_nodes(nodes: Iterable[Node]) -> dict[str, Node]:
         if previous is None:
             merged[node.id] = node
             continue
-        attrs = {**previous.attrs, **{k: v for k, v in node.attrs.items() if v is not None}}
+        stated = {k: v for k, v in node.attrs.items() if v is not None}
+        # A variant or test file (`docker-compose.ci.yml`) restates the service whole, as an alternative to the
+        # project's file, not an overlay of it: it fills what the project's definition leaves out, but its own
+        # defaults (no volumes, one replica) do not replace what the project states. An override wins.
+        alternative = compose_file_rank(node) in (1, 2) and compose_file_rank(node) > compose_file_rank(previous)
+        attrs = {**stated, **previous.attrs} if alternative else {**previous.attrs, **stated}
         if isinstance(previous.attrs.get("env"), list) and isinstance(node.attrs.get("env"), list):
             # compose merges `environment` per variable: an override's entries win, the base's others stay
-            attrs["env"] = list({row[0]: row for row in [*previous.attrs["env"], *node.attrs["env"]]
-                                 if isinstance(row, list) and row}.values())
+            rows = [*node.attrs["env"], *previous.attrs["env"]] if alternative else \
+                [*previous.attrs["env"], *node.attrs["env"]]
+            attrs["env"] = list({row[0]: row for row in rows if isinstance(row, list) and row}.values())
         attrs["defined_at"] = [*previous.attrs.get("defined_at", [str(previous.location)]), str(node.location)]
         # A restatement without an image (an override adding ports) must not turn a database into a service.
         kind = node.kind if previous.kind == "service" and node.kind != "service" else previous.kind
@@ -123,7 +129,7 @@ def _merge_nodes(nodes: Iterable[Node]) -> dict[str, Node]:
             previous,
             kind=kind,
             attrs=attrs,
-            evidence={**previous.evidence, **node.evidence},
+            evidence={**node.evidence, **previous.evidence} if alternative else {**previous.evidence, **node.evidence},
             settings=previous.settings + node.settings,
         )
     return merged

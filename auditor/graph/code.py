@@ -41,7 +41,7 @@ _SEPARATORS = re.compile(r"[._\s]+")
 _MAX_DEPTH = 64  # directory levels walked up from a file
 _NOT_DEPLOYED = ("appconfig", "buildfile", "telemetry", "code")
 _ADDRESS_EDGES = ("calls", "knows_address", "connects_to")
-_SETTINGS_ONLY = frozenset({"shared_image"})  # owners that take a file's settings but not its calls
+_SETTINGS_ONLY = frozenset({"shared_image", "shared_mount"})  # owners that take a file's settings but not its calls
 
 
 def attach_code(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
@@ -191,8 +191,18 @@ class _Owners:
     def _by_dockerfile(self, path: str, directories: list[str]) -> list[_Owner]:
         found: list[_Owner] = []
         for current in [path, *directories]:
-            for service, line in self.mounts.get(current, []):
-                found.append((service, Location(service.location.path, line), "bind_mount"))
+            mounting = self.mounts.get(current, [])
+            if len({service.id for service, _ in mounting}) > 1:
+                # One folder mounted into several containers (`./internal:/internal` for every Go service): a
+                # file is a service's where its name, command or working directory selects the sub-folder; the
+                # rest is shared library code, whose settings all of them get but whose calls none does.
+                chosen = _selected(path, current, [service for service, _ in mounting])
+                found += [(service, Location(service.location.path, line), "bind_mount" if chosen else "shared_mount")
+                          for service, line in mounting if not chosen or service in chosen]
+            else:
+                found += [(service, Location(service.location.path, line), "bind_mount") for service, line in mounting]
+            if mounting:
+                break
         for directory in directories:
             hits = [(service, self._where(service), "dockerfile_dir")
                     for service, context in self.dockerfile_dirs.get(directory, []) if _within(directory, context)]
@@ -264,10 +274,11 @@ def _selected(path: str, directory: str, services: list[Node]) -> list[Node]:
 
 
 def _command_dirs(service: Node) -> set[str]:
-    """Directory names a service's command or entrypoint runs from (`go run ./cmd/frontend`, `python
-    services/users/main.py`): the shared-context case where the command selects the code."""
+    """Directory names a service's command, entrypoint or working directory runs from (`go run ./cmd/frontend`,
+    `python services/users/main.py`, `working_dir: /internal/trainer`): where one shared folder's code is
+    selected per service."""
     words: set[str] = set()
-    for attr in ("command", "entrypoint"):
+    for attr in ("command", "entrypoint", "working_dir"):
         value = service.attrs.get(attr)
         parts = value if isinstance(value, list) else value.split() if isinstance(value, str) else []
         for part in parts[:64]:

@@ -368,7 +368,7 @@ class _Parser:
         self.env_files(sid, spec, attrs, stated)
         self.labels(spec, attrs, stated)
         self.networks(spec, attrs, stated)
-        for key in ("hostname", "container_name"):
+        for key in ("hostname", "container_name", "working_dir"):
             if isinstance(spec.get(key), str):
                 attrs[key] = spec[key]
                 stated(key, key)

@@ -127,9 +127,9 @@ func forwardRequest(req *http.Request) {
 """
     calls = _extract(source).calls
     assert [(c.line, c.target, [(b.kind, b.detail) for b in c.bounds]) for c in calls] == [
-        (17, Target(), [("timeout", "context from the caller (bounded or not there)")]),
-        (21, Target(url="http://users/x"), [("timeout", "client from the caller (bounded or not there)")]),
-        (25, Target(), [("timeout", "context from the caller (bounded or not there)")]),
+        (17, Target(), [("deferred", "context from the caller (bounded or not there)")]),
+        (21, Target(url="http://users/x"), [("deferred", "client from the caller (bounded or not there)")]),
+        (25, Target(), [("deferred", "context from the caller (bounded or not there)")]),
     ]
 
 
@@ -253,11 +253,11 @@ func (f *Frontend) forward(ctx context.Context) {
 """
     assert _calls(source) == [
         # the wrapper's call site, with the flag's name and default as the address
-        (26, "grpc", Target(env="users-addr", default="users:9090"), ("timeout@17",), "main"),
-        (29, "grpc", Target(host="profile:8081"), ("retry@29", "timeout@29"), "main"),
+        (26, "grpc", Target(env="users-addr", default="users:9090"), ("deferred@17",), "main"),
+        (29, "grpc", Target(host="profile:8081"), ("retry@29",), "main"),
         (34, "grpc", Target(), (), "handler"),  # the request's context has no deadline
         (37, "grpc", Target(), ("timeout@35",), "handler"),
-        (41, "grpc", Target(), ("timeout@41",), "forward"),  # the caller's context: bounded-unknown
+        (41, "grpc", Target(), ("deferred@41",), "forward"),  # the caller's context: bounded-unknown
     ]
     assert all(c.protocol == "grpc" for c in _extract(source).calls)
 
