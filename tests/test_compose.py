@@ -681,3 +681,18 @@ def test_dotenv_variables_for_interpolation_leave_secrets_out() -> None:
         ("DB_HOST", "db", 1), ("DB_PASSWORD", "***", 2), ("DATABASE_URL", "postgres://app:***@db/app", 3),
         ("API_TOKEN", "***", 4))
     assert "variables" not in appconfig.parse("config/application.yml", "server:\n  port: 8080\n").extra
+
+
+def test_a_ci_file_restating_a_service_does_not_replace_the_projects_definition(tmp_path: Path) -> None:
+    from conftest import write_repo
+
+    from auditor.scan import scan
+
+    root = write_repo(tmp_path, {
+        "docker-compose.yml": "services:\n  api:\n    build: ./api\n    volumes: [./src:/src]\n"
+                              "    deploy: {replicas: 3}\n",
+        "docker-compose.ci.yml": "services:\n  api:\n    build: ./api\n    environment: [CI=1]\n",
+    })
+    api = scan(root).graph.nodes["compose:service:./api"]["node"]
+    assert api.attrs["replicas"] == 3 and [v["repo_path"] for v in api.attrs["volumes"]] == ["src"]
+    assert api.location.path == "docker-compose.yml"
