@@ -160,7 +160,7 @@ _NEXT_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPT
 # Browser code (see the module docstring): packages only a browser bundle imports.
 _BROWSER_PACKAGES = frozenset({"react", "react-dom", "react-router", "react-router-dom", "vue", "vue-router",
                                "@angular/core", "@angular/common", "svelte", "preact", "solid-js", "@remix-run/react",
-                               "@tanstack/react-query", "@chakra-ui/react", "@mui/material"})
+                               "@tanstack/react-query", "@chakra-ui/react", "@mui/material", "firebase"})
 _SERVER_PACKAGES_PREFIX = ("next/server", "next/headers", "next")  # Next.js server code imports these
 _BROWSER_ENV = re.compile(rb"import\.meta\.env\b|process\.env\.(REACT_APP_|NEXT_PUBLIC_|VUE_APP_|VITE_)")
 
@@ -236,12 +236,22 @@ class _File:
     def _read_imports(self) -> None:
         for match in matches(self.language, "imports", self.root):
             source, node = match.one("source"), match.one("import")
-            if source is None or node is None:
+            if node is None:
+                continue
+            clause = next((c for c in node.named_children if c.type == "import_require_clause"), None)
+            if source is None:
+                source = node.child_by_field_name("source") or (
+                    clause.child_by_field_name("source") if clause is not None else None)
+            if source is None or source.type != "string":
                 continue
             spec = _string(source)
             self.import_specs.append((spec, line(node)))
             package = _package(spec)
-            if node.type == "import_statement":
+            if clause is not None:  # import pg = require('pg')
+                name = next((c for c in clause.named_children if c.type == "identifier"), None)
+                if name is not None:
+                    self.imports[text(name)] = (package, "")
+            elif node.type == "import_statement":
                 self._import_clause(node, package)
             else:
                 self._require(node, package)
@@ -399,14 +409,21 @@ class _File:
         if node is None or key is None or key not in self.bindings:
             return None
         candidates = self.bindings[key]
+        found: tree_sitter.Node | None = None
         if key.startswith("this.") or "." in key:
-            return candidates[0][1] if len(candidates) == 1 else None
-        scopes = [p.id for p in ancestors(node) if p.type in _FUNCTIONS] + [self.root.id]
-        for scope in scopes:
-            here = [value for s, value, _ in candidates if s == scope]
-            if here:
-                return here[0] if len(here) == 1 else None
-        return None
+            found = candidates[0][1] if len(candidates) == 1 else None
+        else:
+            scopes = [p.id for p in ancestors(node) if p.type in _FUNCTIONS] + [self.root.id]
+            for scope in scopes:
+                here = [value for s, value, _ in candidates if s == scope]
+                if here:
+                    found = here[0] if len(here) == 1 else None
+                    break
+        for _ in range(4):  # const app = module.exports = express.Router()
+            if found is None or found.type != "assignment_expression":
+                break
+            found = found.child_by_field_name("right")
+        return found
 
     def is_param(self, node: tree_sitter.Node | None) -> bool:
         """Whether an identifier names a parameter of a function around it (the caller's value)."""
@@ -1077,6 +1094,9 @@ class _Extractor:
             deadline = _pair(obj, "deadline")
             if deadline is not None and not _disabled(deadline[1]):
                 bounds.append(Bound("timeout", line(deadline[0]), "deadline"))
+            parent = _pair(obj, "parent")  # {parent: call}: the incoming call's deadline propagates
+            if parent is not None and deadline is None:
+                bounds.append(Bound("timeout", line(parent[0]), "deadline propagated from the parent call"))
         return Call(line(call), "grpc", client[1], tuple(bounds), "grpc")
 
     # -- handlers and the same-file call graph -----------------------------------------------------------
@@ -1168,7 +1188,7 @@ class _Extractor:
         if node is None:
             return
         if node.type in _FUNCTIONS:
-            name = self.s.functions.get(node.id) or f"<route {verb} {path}>".replace("  ", " ")
+            name = self.s.functions.get(node.id) or (f"<route {verb} {path}>" if path else f"<route {verb}>")
             self.s.functions[node.id] = name
             self.found.handlers.append(Handler(line(node), name, framework))
             self.handler_ranges.append((node.start_byte, node.end_byte, name))
@@ -1300,9 +1320,11 @@ class _Extractor:
                 if pool_line:
                     break
             target = Target()
-            for arg in args:
+            for arg in args:  # a URL (`new Pool(url)`, `mongoose.connect(uri)`): not Sequelize's database name
                 if _kind(arg) not in ("object", ""):
-                    target = s.target(arg)
+                    stated = s.target(arg)
+                    if "://" in stated.url or "://" in stated.default or (stated.env and not stated.url):
+                        target = stated
                     break
             for obj in objects:
                 for key in ("connectionString", "connection", "url", "uri", "host"):
