@@ -14,6 +14,7 @@ timeout})` is an axios call to baseURL bounded by that timeout. What the code do
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field, replace
 
@@ -31,13 +32,15 @@ from auditor.code.facts import (
     literal_url,
     per_request_functions,
 )
-from auditor.code.syntax import Match, ancestors, line, matches, text
+from auditor.code.languages import query
+from auditor.code.syntax import MAX_MATCHES, Match, ancestors, line, text
 
 _FUNCTIONS = frozenset({"function_declaration", "generator_function_declaration", "function_expression",
                         "arrow_function", "method_definition", "generator_function", "function"})
 _WRAPPERS = frozenset({"parenthesized_expression", "await_expression", "as_expression", "satisfies_expression",
                        "non_null_expression", "type_assertion"})
 _DEPTH = 6  # how many bindings a value is followed through
+_MAX_START_DEPTH = 1000  # tree depth below which no fact is looked for (see _matches)
 _HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 _BODY_METHODS = frozenset({"post", "put", "patch"})  # axios: (url, data, config)
 
@@ -188,6 +191,18 @@ class _Instance:
     bounds: list[Bound] = field(default_factory=list)
 
 
+def _matches(language: str, fact: str, root: tree_sitter.Node) -> list[Match]:
+    """syntax.matches, with matches starting no deeper than _MAX_START_DEPTH: tree-sitter's query cursor slows
+    down quadratically in trees nested tens of thousands deep (measured: 20 s per query at 50,000 nested calls),
+    and no hand-written code nests its calls that deep."""
+    compiled = query(language, fact)
+    if compiled is None:
+        return []
+    cursor = tree_sitter.QueryCursor(compiled, match_limit=MAX_MATCHES)
+    cursor.set_max_start_depth(_MAX_START_DEPTH)
+    return [Match(index, captures) for index, captures in cursor.matches(root)[:MAX_MATCHES]]
+
+
 def _unwrap(node: tree_sitter.Node | None) -> tree_sitter.Node | None:
     for _ in range(16):
         if node is None or node.type not in _WRAPPERS:
@@ -226,15 +241,21 @@ class _File:
         self.bindings: dict[str, list[tuple[int, tree_sitter.Node, tree_sitter.Node]]] = {}
         self.class_fields: list[tuple[str, tree_sitter.Node, tree_sitter.Node | None]] = []  # name, node, value
         self.functions: dict[int, str] = {}  # function node id → its name
+        self.pair_named: set[int] = set()  # functions named by an object key (`handler: () => …`)
+        self._fn: list[tree_sitter.Node] = []
+        self._fn_start: list[int] = []
+        self._fn_end: list[int] = []
+        self._fn_parent: list[int] = []
         self.function_nodes: dict[str, list[tree_sitter.Node]] = {}
-        self.calls = matches(language, "calls", self.root)
+        self._module_names: set[str] | None = None
+        self.calls = _matches(language, "calls", self.root)
         self._read_imports()
         self._read_bindings()
         self._read_functions()
 
     # -- imports and bindings ------------------------------------------------------------------------------
     def _read_imports(self) -> None:
-        for match in matches(self.language, "imports", self.root):
+        for match in _matches(self.language, "imports", self.root):
             source, node = match.one("source"), match.one("import")
             if node is None:
                 continue
@@ -313,7 +334,7 @@ class _File:
                         self.imports[text(value)] = (package, ".".join(filter(None, (member, text(key)))))
 
     def _read_bindings(self) -> None:
-        for match in matches(self.language, "bindings", self.root):
+        for match in _matches(self.language, "bindings", self.root):
             body = match.one("class")
             if body is not None:
                 self._read_class(body)
@@ -348,38 +369,43 @@ class _File:
                         self.class_fields.append((text(pattern), param, None))
 
     def _read_functions(self) -> None:
-        for match in matches(self.language, "functions", self.root):
+        """Names of functions, and an index of their byte ranges: the function around a node is found by
+        position, never by walking up the tree (each parent lookup costs the node's depth in tree-sitter)."""
+        nodes: dict[int, tree_sitter.Node] = {}
+        for match in _matches(self.language, "functions", self.root):
             node = match.one("function")
             if node is None:
                 continue
-            name = self._function_name(node)
-            if name:
-                self.functions[node.id] = name
-                self.function_nodes.setdefault(name, []).append(node)
+            nodes.setdefault(node.id, node)
+            name = match.one("name") or match.one("key")
+            if name is not None and node.id not in self.functions:
+                self.functions[node.id] = text(name)
+                self.function_nodes.setdefault(text(name), []).append(node)
+                if match.one("key") is not None:
+                    self.pair_named.add(node.id)
+        ordered = sorted(nodes.values(), key=lambda n: (n.start_byte, -n.end_byte))
+        self._fn = ordered
+        self._fn_start = [n.start_byte for n in ordered]
+        self._fn_end = [n.end_byte for n in ordered]
+        stack: list[int] = []
+        for index, node in enumerate(ordered):
+            while stack and self._fn_end[stack[-1]] < node.end_byte:
+                stack.pop()
+            self._fn_parent.append(stack[-1] if stack else -1)
+            stack.append(index)
 
-    def _function_name(self, node: tree_sitter.Node) -> str:
-        named = node.child_by_field_name("name")
-        if named is not None and node.type != "function_expression":
-            return text(named)
-        parent = node.parent
-        for _ in range(3):  # const f = async () => …; const f = wrap(async () => …)
-            if parent is None:
-                return ""
-            if parent.type == "variable_declarator":
-                declared = parent.child_by_field_name("name")
-                return text(declared) if declared is not None and declared.type == "identifier" else ""
-            if parent.type == "assignment_expression":
-                left = parent.child_by_field_name("left")
-                if left is not None and left.type == "member_expression":
-                    return text(left.child_by_field_name("property"))
-                return text(left) if left is not None and left.type == "identifier" else ""
-            if parent.type == "pair":
-                key = parent.child_by_field_name("key")
-                return text(key) if key is not None and key.type == "property_identifier" else ""
-            if parent.type not in ("arguments", "call_expression", *_WRAPPERS):
+    def _chain(self, node: tree_sitter.Node, limit: int = 256) -> list[int]:
+        """Indexes (into the function index) of the functions around `node`, innermost first."""
+        index = bisect.bisect_right(self._fn_start, node.start_byte) - 1
+        chain: list[int] = []
+        for _ in range(10_000):
+            if index < 0 or len(chain) >= limit:
                 break
-            parent = parent.parent
-        return text(named) if named is not None else ""
+            if self._fn_start[index] <= node.start_byte < self._fn_end[index] and (
+                    self._fn[index].id != node.id):
+                chain.append(index)
+            index = self._fn_parent[index]
+        return chain
 
     # -- questions ----------------------------------------------------------------------------------------
     def key(self, node: tree_sitter.Node | None) -> str | None:
@@ -397,11 +423,23 @@ class _File:
             return text(node) if len(text(node)) < 200 else None
         return None
 
+    def module_names(self) -> set[str]:
+        """Names declared at module level (`let pool;` included)."""
+        if self._module_names is None:
+            self._module_names = set()
+            for statement in self.root.named_children[:5000]:
+                if statement.type == "export_statement":
+                    statement = statement.child_by_field_name("declaration") or statement
+                if statement.type in ("lexical_declaration", "variable_declaration"):
+                    for declarator in statement.named_children:
+                        name = declarator.child_by_field_name("name")
+                        if declarator.type == "variable_declarator" and name is not None:
+                            self._module_names.add(text(name))
+        return self._module_names
+
     def scope(self, node: tree_sitter.Node) -> int:
-        for parent in ancestors(node):
-            if parent.type in _FUNCTIONS:
-                return parent.id
-        return self.root.id
+        chain = self._chain(node, 1)
+        return self._fn[chain[0]].id if chain else self.root.id
 
     def resolve(self, node: tree_sitter.Node | None) -> tree_sitter.Node | None:
         """The one value bound to an identifier (or `this.x`) visible at `node`, None when unknown or ambiguous."""
@@ -413,7 +451,7 @@ class _File:
         if key.startswith("this.") or "." in key:
             found = candidates[0][1] if len(candidates) == 1 else None
         else:
-            scopes = [p.id for p in ancestors(node) if p.type in _FUNCTIONS] + [self.root.id]
+            scopes = [self._fn[i].id for i in self._chain(node)] + [self.root.id]
             for scope in scopes:
                 here = [value for s, value, _ in candidates if s == scope]
                 if here:
@@ -428,14 +466,14 @@ class _File:
     def is_param(self, node: tree_sitter.Node | None) -> bool:
         """Whether an identifier names a parameter of a function around it (the caller's value)."""
         node = _unwrap(node)
-        if node is None or node.type != "identifier":
+        if node is None or node.type not in ("identifier", "shorthand_property_identifier"):
             return False
         word = re.compile(r"\b" + re.escape(text(node)) + r"\b")
-        for parent in ancestors(node):
-            if parent.type in _FUNCTIONS:
-                params = parent.child_by_field_name("parameters") or parent.child_by_field_name("parameter")
-                if params is not None and word.search(text(params)):
-                    return True
+        for index in self._chain(node):
+            function = self._fn[index]
+            params = function.child_by_field_name("parameters") or function.child_by_field_name("parameter")
+            if params is not None and word.search(text(params)[:2000]):
+                return True
         return False
 
     def qualify(self, node: tree_sitter.Node | None, depth: int = 0) -> tuple[str, str]:
@@ -562,17 +600,15 @@ class _File:
 
     def function_name(self, node: tree_sitter.Node) -> str:
         """The name of the nearest named function around `node` ("" at module level)."""
-        for parent in ancestors(node):
-            name = self.functions.get(parent.id)
+        for index in self._chain(node):
+            name = self.functions.get(self._fn[index].id)
             if name:
                 return name
         return ""
 
     def enclosing_function(self, node: tree_sitter.Node) -> tree_sitter.Node | None:
-        for parent in ancestors(node):
-            if parent.type in _FUNCTIONS:
-                return parent
-        return None
+        chain = self._chain(node, 1)
+        return self._fn[chain[0]] if chain else None
 
 
 def _args(call: tree_sitter.Node) -> list[tree_sitter.Node]:
@@ -648,7 +684,7 @@ def extract(tree: tree_sitter.Tree, language: str, path: str = "") -> Extracted:
 
 
 def _is_browser(source: _File) -> bool:
-    marks = matches(source.language, "browser", source.root)
+    marks = _matches(source.language, "browser", source.root)
     for match in marks:
         directive = match.one("directive")
         if directive is not None:
@@ -844,7 +880,7 @@ class _Extractor:
                             f"{key}.abort" in text(timer)[:2000]:
                         return Bound("timeout", line(timer), f"setTimeout → {key}.abort()")
                 return None
-            if current.type == "identifier":
+            if current.type in ("identifier", "shorthand_property_identifier"):
                 if s.is_param(current):
                     return Bound("timeout", line(current), "forwarded signal")
                 resolved = s.resolve(current)
@@ -994,14 +1030,15 @@ class _Extractor:
                 if host is not None:
                     target = s.target(host[1])
                     return replace(target, port=_int(port[1]) if port is not None else target.port)
-        target = s.target(url_node) if url_node is not None else Target()
+        value = s.value(url_node) if url_node is not None else _Value()
+        target = _target(value)
         base = instance.target if instance is not None else None
         if base is None and config is not None and url_node is not None:
             pair = _pair(config, "baseURL") or _pair(config, "prefixUrl")
             base = s.target(pair[1]) if pair is not None else None
-        if base is not None and base != Target() and not re.match(r"^[a-z][a-z0-9+.-]*://|^\{\}", target.url) \
-                and not target.env and not target.host:
-            path = target.url
+        relative = value.literal is not None and "://" not in value.literal
+        if base is not None and base != Target() and (relative or url_node is None):
+            path = value.literal or ""
             prefix = base.url or ("{}" if base.env else "")
             return replace(base, url=(prefix.rstrip("/") + "/" + path.lstrip("/")) if prefix and path else base.url)
         return target
@@ -1102,7 +1139,7 @@ class _Extractor:
     # -- handlers and the same-file call graph -----------------------------------------------------------
     def _handlers(self) -> None:
         s = self.s
-        for match in matches(s.language, "handlers", s.root):
+        for match in _matches(s.language, "handlers", s.root):
             route, method_def, export = match.one("route"), match.one("method"), match.one("export")
             if route is not None:
                 self._route(match, route)
@@ -1149,7 +1186,13 @@ class _Extractor:
         path = ""
         rest = args
         first = _unwrap(args[0])
-        if first is not None and first.type in ("string", "template_string"):
+        chained = _unwrap(receiver)
+        if chained is not None and chained.type == "call_expression" and method != "route":  # router.route('/x').get
+            inner = _args(chained)
+            if not inner or inner[0].type != "string" or not _ROUTE_PATH.match(_string(inner[0])):
+                return
+            path = _string(inner[0])
+        elif first is not None and first.type in ("string", "template_string"):
             path = literal_url(self.s.value(first).parts)
             if not _ROUTE_PATH.match(path):
                 return
@@ -1158,11 +1201,6 @@ class _Extractor:
             pass
         elif method != "use":
             return
-        chained = _unwrap(receiver)
-        if chained is not None and chained.type == "call_expression" and not path:  # router.route('/x').get(fn)
-            inner = _args(chained)
-            if inner and inner[0].type == "string":
-                path = _string(inner[0])
         framework = self._framework(receiver)
         if not framework:
             return
@@ -1188,7 +1226,8 @@ class _Extractor:
         if node is None:
             return
         if node.type in _FUNCTIONS:
-            name = self.s.functions.get(node.id) or (f"<route {verb} {path}>" if path else f"<route {verb}>")
+            named = self.s.functions.get(node.id) if node.id not in self.s.pair_named else None
+            name = named or (f"<route {verb} {path}>" if path else f"<route {verb}>")
             self.s.functions[node.id] = name
             self.found.handlers.append(Handler(line(node), name, framework))
             self.handler_ranges.append((node.start_byte, node.end_byte, name))
@@ -1296,7 +1335,7 @@ class _Extractor:
         s = self.s
         handlers = {h.function for h in self.found.handlers}
         per_request = per_request_functions(self.found)
-        for match in matches(s.language, "connects", s.root):
+        for match in _matches(s.language, "connects", s.root):
             node, function = match.one("connect"), match.one("function")
             if node is None or function is None:
                 continue
@@ -1375,16 +1414,14 @@ class _Extractor:
                     return False
                 if left.type == "member_expression":
                     return True
-                key = s.key(left)
-                return key is not None and any(scope == s.root.id and decl.type == "variable_declarator"
-                                               for scope, _, decl in s.bindings.get(key, []))
+                return left.type == "identifier" and text(left) in s.module_names()
             return parent.type in ("field_definition", "public_field_definition")
         return False
 
     # -- sessions -------------------------------------------------------------------------------------------
     def _sessions(self) -> None:
         s = self.s
-        for match in matches(s.language, "sessions", s.root):
+        for match in _matches(s.language, "sessions", s.root):
             node, function = match.one("session"), match.one("function")
             if node is None or function is None:
                 continue
@@ -1424,7 +1461,7 @@ class _Extractor:
                 if package in ("express-session", "koa-session") and "MemoryStore" in path:
                     return "memory"
                 return ""
-            if current.type in ("identifier", "member_expression"):
+            if current.type in ("identifier", "shorthand_property_identifier", "member_expression"):
                 resolved = s.resolve(current)
                 if resolved is None:
                     return ""
@@ -1440,7 +1477,7 @@ class _Extractor:
             known = _TRACING_IMPORTS.get(spec.strip().removeprefix("node:"))
             if known is not None:
                 self.found.tracing.append(Tracing(at, *known))
-        for match in matches(s.language, "tracing", s.root):
+        for match in _matches(s.language, "tracing", s.root):
             node, function = match.one("tracing"), match.one("function")
             if node is None or function is None:
                 continue
