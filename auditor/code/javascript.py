@@ -249,9 +249,9 @@ class _File:
         self.function_nodes: dict[str, list[tree_sitter.Node]] = {}
         self._module_names: set[str] | None = None
         self.calls = _matches(language, "calls", self.root)
+        self._read_functions()  # first: bindings are scoped by the functions around them
         self._read_imports()
         self._read_bindings()
-        self._read_functions()
 
     # -- imports and bindings ------------------------------------------------------------------------------
     def _read_imports(self) -> None:

@@ -532,3 +532,14 @@ def test_deeply_nested_and_garbage_files_raise_nothing(language: str) -> None:
         tree = tree_sitter.Parser(lang).parse(source.encode("utf-8", "surrogatepass"))
         javascript.extract(tree, language, "x.ts")
         parse(f"x.{ {'javascript': 'js', 'typescript': 'ts', 'tsx': 'tsx'}[language] }", source)
+
+
+def test_each_function_reads_its_own_local_constants() -> None:
+    assert [c[2] for c in calls("""\
+        import axios from 'axios';
+        export class Api {
+          a() { const path = 'http://a/x'; return axios.get(path, { timeout: 1 }); }
+          b() { const path = 'http://b/y'; return axios.get(path, { timeout: 1 }); }
+          c(path: string) { return axios.get(path, { timeout: 1 }); }
+        }
+        """)] == [Target(url="http://a/x"), Target(url="http://b/y"), Target()]
