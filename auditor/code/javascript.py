@@ -160,6 +160,10 @@ _NEST_ROUTES = frozenset({"Get", "Post", "Put", "Patch", "Delete", "All", "Optio
 _NEST_CLASSES = frozenset({"Controller", "Resolver"})
 _NEXT_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
+_CONNECT_PACKAGES = frozenset(package for package, _ in _CONNECTS)
+_SESSION_PACKAGES = frozenset(_SESSION_MIDDLEWARE)
+_TRACING_PACKAGES = frozenset({package for package, _ in _TRACING_CALLS} | _SENTRY_PACKAGES)
+
 # Browser code (see the module docstring): packages only a browser bundle imports.
 _BROWSER_PACKAGES = frozenset({"react", "react-dom", "react-router", "react-router-dom", "vue", "vue-router",
                                "@angular/core", "@angular/common", "svelte", "preact", "solid-js", "@remix-run/react",
@@ -248,14 +252,16 @@ class _File:
         self._fn_parent: list[int] = []
         self.function_nodes: dict[str, list[tree_sitter.Node]] = {}
         self._module_names: set[str] | None = None
+        self._qualified: dict[int, tuple[str, str]] = {}
         self.calls = _matches(language, "calls", self.root)
-        self._read_functions()  # first: bindings are scoped by the functions around them
-        self._read_imports()
-        self._read_bindings()
+        found = _matches(language, "scope", self.root)
+        self._read_functions([m for m in found if m.one("function") is not None])  # first: bindings are scoped
+        self._read_imports([m for m in found if m.one("import") is not None])  # by the functions around them
+        self._read_bindings([m for m in found if m.one("binding") is not None or m.one("class") is not None])
 
     # -- imports and bindings ------------------------------------------------------------------------------
-    def _read_imports(self) -> None:
-        for match in _matches(self.language, "imports", self.root):
+    def _read_imports(self, found: list[Match]) -> None:
+        for match in found:
             source, node = match.one("source"), match.one("import")
             if node is None:
                 continue
@@ -333,8 +339,8 @@ class _File:
                     if key is not None and value is not None and value.type == "identifier":
                         self.imports[text(value)] = (package, ".".join(filter(None, (member, text(key)))))
 
-    def _read_bindings(self) -> None:
-        for match in _matches(self.language, "bindings", self.root):
+    def _read_bindings(self, found: list[Match]) -> None:
+        for match in found:
             body = match.one("class")
             if body is not None:
                 self._read_class(body)
@@ -368,11 +374,11 @@ class _File:
                     if pattern is not None and pattern.type == "identifier":
                         self.class_fields.append((text(pattern), param, None))
 
-    def _read_functions(self) -> None:
+    def _read_functions(self, found: list[Match]) -> None:
         """Names of functions, and an index of their byte ranges: the function around a node is found by
         position, never by walking up the tree (each parent lookup costs the node's depth in tree-sitter)."""
         nodes: dict[int, tree_sitter.Node] = {}
-        for match in _matches(self.language, "functions", self.root):
+        for match in found:
             node = match.one("function")
             if node is None:
                 continue
@@ -479,6 +485,14 @@ class _File:
     def qualify(self, node: tree_sitter.Node | None, depth: int = 0) -> tuple[str, str]:
         """(package, dotted path) of a callee: `axios.get` → (axios, get), `Pool` → (pg, Pool),
         `require('pg').Pool` → (pg, Pool), `fetch` → ("", fetch); a call in the chain is `()`."""
+        if node is None:
+            return "", ""
+        cached = self._qualified.get(node.id)
+        if cached is None:
+            cached = self._qualified[node.id] = self._qualify(node, depth)
+        return cached
+
+    def _qualify(self, node: tree_sitter.Node | None, depth: int) -> tuple[str, str]:
         members: list[str] = []
         node = _unwrap(node)
         for _ in range(32):
@@ -712,13 +726,19 @@ class _Extractor:
         self.handler_ranges: list[tuple[int, int, str]] = []
 
     def run(self) -> None:
+        packages = {_package(spec) for spec, _ in self.s.import_specs}
         self._instances()
         self._handlers()
         self._calls()
         self._callees()
-        self._connects()
-        self._sessions()
-        self._tracing()
+        # Each of these needs its package imported in this file: most files import none, and skip the query.
+        if packages & _CONNECT_PACKAGES:
+            self._connects()
+        if packages & _SESSION_PACKAGES:
+            self._sessions()
+        if packages & _TRACING_PACKAGES or any(p.startswith("@opentelemetry/") for p in packages) or any(
+                spec in _TRACING_IMPORTS for spec, _ in self.s.import_specs):
+            self._tracing()
 
     # -- client objects and what bounds them ------------------------------------------------------------
     def _instances(self) -> None:

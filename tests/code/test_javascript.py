@@ -15,7 +15,7 @@ from auditor.code.languages import grammar, query
 from auditor.code.parse import parse
 
 LANGUAGES = ("javascript", "typescript", "tsx")
-FACTS = ("imports", "bindings", "functions", "calls", "connects", "handlers", "sessions", "tracing", "browser")
+FACTS = ("scope", "calls", "connects", "handlers", "sessions", "tracing", "browser")
 
 
 def extract(source: str, language: str = "typescript", path: str = "src/app.ts") -> Extracted:
@@ -26,7 +26,8 @@ def extract(source: str, language: str = "typescript", path: str = "src/app.ts")
 
 
 def calls(source: str, language: str = "typescript") -> list[tuple[int, str, Target, tuple[str, ...]]]:
-    return [(c.line, c.client, c.target, tuple(sorted(b.kind for b in c.bounds))) for c in extract(source, language).calls]
+    found = extract(source, language).calls
+    return [(c.line, c.client, c.target, tuple(sorted(b.kind for b in c.bounds))) for c in found]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -212,7 +213,8 @@ def test_grpc_clients_deadline_and_clients_used_elsewhere() -> None:
         }
         """, "javascript")
     assert found.calls == [
-        Call(5, "grpc", Target(env="CART_ADDR", default="cart:7070"), (Bound("timeout", 5, "deadline"),), "grpc", "get"),
+        Call(5, "grpc", Target(env="CART_ADDR", default="cart:7070"), (Bound("timeout", 5, "deadline"),), "grpc",
+             "get"),
         Call(6, "grpc", Target(env="CART_ADDR", default="cart:7070"), (), "grpc", "get"),
         Call(3, "grpc", Target(host="other", port=50051), (Bound("timeout", 3, "forwarded options"),), "grpc"),
     ]
