@@ -9,7 +9,8 @@ timeout})` is an axios call to baseURL bounded by that timeout. What the code do
 - global `fetch` in Node (undici) waits up to 300 s for headers and again for the body: not a bound that protects a
   caller, so a fetch without a `signal` (or with one never set to abort on a timer) is unbounded;
 - code that runs in a browser (JSX, `window`/`document`, `import.meta.env`, react/vue/angular/svelte imports, the
-  "use client" directive) is not a service: its file yields no facts at all (its calls are made by browsers).
+  "use client" directive) is not a service: its file yields no facts at all (its calls are made by browsers); a
+  fetch/axios call of a bare path (`fetch('/api/x')`) is a browser's too (Node needs a host), and is dropped.
 """
 
 from __future__ import annotations
@@ -1008,6 +1009,8 @@ class _Extractor:
         if client == "got" and not any(b.kind == "retry" for b in bounds) and not self._no_retry(config):
             bounds.append(Bound("retry", line(call), _GOT_DEFAULT_RETRY))
         target = self._call_target(client, url_node, config, instance)
+        if target.url.startswith("/") and not target.env and client in ("fetch", "axios", "ky", "superagent"):
+            return None  # a path with no host: only a browser resolves it (Node's fetch and axios need a host)
         return Call(line(call), client, target, tuple(bounds))
 
     def _url_and_config(self, client: str, method: str, args: list[tree_sitter.Node],
@@ -1161,7 +1164,14 @@ class _Extractor:
         s = self.s
         for match in _matches(s.language, "handlers", s.root):
             route, method_def, export = match.one("route"), match.one("method"), match.one("export")
-            if route is not None:
+            server = match.one("server")
+            if server is not None:  # http.createServer((req, res) => …): Node's own request handler
+                package, _ = s.qualify(server.child_by_field_name("function"))
+                if package in ("http", "https", "http2"):
+                    functions = [a for a in _args(server) if _kind(a) in _FUNCTIONS or _kind(a) == "identifier"]
+                    if functions:
+                        self._handler(functions[-1], "node-http", "ANY", "")
+            elif route is not None:
                 self._route(match, route)
             elif method_def is not None:
                 self._nest(method_def)

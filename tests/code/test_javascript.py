@@ -295,6 +295,11 @@ def test_fastify_koa_and_a_router_passed_in() -> None:
         """)
     assert found.handlers == [Handler(3, "<route GET /a>", "fastify"), Handler(4, "<route POST /b>", "fastify"),
                               Handler(5, "<route GET /c>", "fastify")]
+    node = extract("""\
+        const http = require('http');
+        http.createServer((req, res) => { res.end(); }).listen(8080);
+        """, "javascript")
+    assert node.handlers == [Handler(2, "<route ANY>", "node-http")]
     koa = extract("""\
         const Router = require('@koa/router');
         const router = new Router();
@@ -447,6 +452,11 @@ def test_session_stores() -> None:
         Session(9, "express-session", "mongodb"), Session(10, "express-session", "memory"),
         Session(11, "express-session", "file"), Session(12, "cookie-session", "cookie"),
     ]
+    node = extract("""\
+        const http = require('http');
+        http.createServer((req, res) => { res.end(); }).listen(8080);
+        """, "javascript")
+    assert node.handlers == [Handler(2, "<route ANY>", "node-http")]
     koa = extract("""\
         import session from 'koa-session';
         import redisStore from 'koa-redis';
@@ -498,6 +508,16 @@ def test_tracing_set_up_in_code() -> None:
 ])
 def test_browser_code_yields_no_facts(language: str, source: str) -> None:
     assert extract(source, language) == Extracted()
+
+
+def test_a_call_of_a_bare_path_is_a_browsers() -> None:
+    assert calls("""\
+        import axios from 'axios';
+        export const a = () => fetch('/__/firebase/init.json');
+        export const b = () => axios.get('/api/items');
+        const api = axios.create({ baseURL: 'http://api:80' });
+        export const c = () => api.get('/items');
+        """) == [(5, "axios", Target(url="http://api:80/items"), ())]
 
 
 def test_next_server_code_is_not_browser_code() -> None:
