@@ -41,6 +41,7 @@ _FUNCTIONS = frozenset({"function_declaration", "generator_function_declaration"
 _WRAPPERS = frozenset({"parenthesized_expression", "await_expression", "as_expression", "satisfies_expression",
                        "non_null_expression", "type_assertion"})
 _DEPTH = 6  # how many bindings a value is followed through
+_MAX_BREAKERS = 200  # inline functions wrapped by opossum that are looked for around each call
 _MAX_START_DEPTH = 1000  # tree depth below which no fact is looked for (see _matches)
 _HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 _BODY_METHODS = frozenset({"post", "put", "patch"})  # axios: (url, data, config)
@@ -253,6 +254,7 @@ class _File:
         self._fn_parent: list[int] = []
         self.function_nodes: dict[str, list[tree_sitter.Node]] = {}
         self._module_names: set[str] | None = None
+        self.scoped: dict[tuple[str, int], list[tree_sitter.Node]] = {}  # (name, scope id) → values
         self._qualified: dict[int, tuple[str, str]] = {}
         self.calls = _matches(language, "calls", self.root)
         found = _matches(language, "scope", self.root)
@@ -358,6 +360,7 @@ class _File:
                 if self.root.id in declared:
                     scope = self.root.id  # assigns a module-level variable
             self.bindings.setdefault(key, []).append((scope, value, node))
+            self.scoped.setdefault((key, scope), []).append(value)
 
     def _read_class(self, body: tree_sitter.Node) -> None:
         for member in body.named_children[:2000]:
@@ -460,7 +463,7 @@ class _File:
         else:
             scopes = [self._fn[i].id for i in self._chain(node)] + [self.root.id]
             for scope in scopes:
-                here = [value for s, value, _ in candidates if s == scope]
+                here = self.scoped.get((key, scope))
                 if here:
                     found = here[0] if len(here) == 1 else None
                     break
@@ -722,9 +725,12 @@ class _Extractor:
         self.http_services: set[str] = set()  # receiver keys typed HttpService (NestJS)
         self.nest_http_timeout: Bound | None = None
         self.retry_keys: dict[str, Bound] = {}  # axios-retry(instance)
-        self.breakers: list[tuple[str, int, int, list[Bound]]] = []  # opossum: fn name, byte range, bounds
+        self.breakers: list[tuple[str, int, int, list[Bound]]] = []  # opossum around an inline function
+        self.breaker_names: dict[str, list[Bound]] = {}  # opossum around a named function
         self.call_nodes: list[tuple[Call, tree_sitter.Node]] = []
         self.handler_ranges: list[tuple[int, int, str]] = []
+        self._by_callee: dict[str, list[tree_sitter.Node]] | None = None
+        self._callee_starts: dict[str, list[int]] = {}
 
     def run(self) -> None:
         packages = {_package(spec) for spec, _ in self.s.import_specs}
@@ -821,7 +827,8 @@ class _Extractor:
         elif not _disabled(timeout[1]):
             bounds.append(Bound("timeout", line(timeout[0]), text(timeout[0])[:80]))
         if fn.type in _FUNCTIONS:
-            self.breakers.append(("", fn.start_byte, fn.end_byte, bounds))
+            if len(self.breakers) < _MAX_BREAKERS:
+                self.breakers.append(("", fn.start_byte, fn.end_byte, bounds))
             return
         if fn.type == "call_expression":  # this.method.bind(this)
             bound = _unwrap(fn.child_by_field_name("function"))
@@ -832,7 +839,7 @@ class _Extractor:
             if fn is None:
                 return
         name = text(fn.child_by_field_name("property")) if fn.type == "member_expression" else text(fn)
-        self.breakers.append((name, 0, 0, bounds))
+        self.breaker_names.setdefault(name, bounds)
 
     def _global_client(self, name: str) -> str:
         package, _ = self.s.imports.get(name, ("", ""))
@@ -893,12 +900,8 @@ class _Extractor:
                 if key is None or made is None or made.type != "new_expression":
                     return Bound("timeout", line(current), "forwarded signal") if s.is_param(controller) else None
                 scope = s.enclosing_function(made)
-                for match in s.calls:
-                    timer = match.one("call")
-                    if timer is None or text(timer.child_by_field_name("function")) != "setTimeout":
-                        continue
-                    if (scope is None or scope.start_byte <= timer.start_byte < scope.end_byte) and \
-                            f"{key}.abort" in text(timer)[:2000]:
+                for timer in self._calls_of("setTimeout", scope):
+                    if f"{key}.abort" in text(timer)[:2000]:
                         return Bound("timeout", line(timer), f"setTimeout → {key}.abort()")
                 return None
             if current.type in ("identifier", "shorthand_property_identifier"):
@@ -941,8 +944,9 @@ class _Extractor:
     def _add_call(self, found: Call, node: tree_sitter.Node) -> None:
         bounds = list(found.bounds)
         name = self.s.function_name(node)
-        for fn, start, end, extra in self.breakers:
-            if (fn and fn == name) or (start <= node.start_byte < end and end):
+        bounds.extend(self.breaker_names.get(name, ()) if name else ())
+        for _, start, end, extra in self.breakers:
+            if start <= node.start_byte < end:
                 bounds.extend(extra)
         found = replace(found, bounds=tuple(bounds), function=name)
         self.found.calls.append(found)
@@ -1103,15 +1107,30 @@ class _Extractor:
             return []
         name = text(parent.child_by_field_name("name"))
         scope = self.s.enclosing_function(call)
-        for match in self.s.calls:
-            other = match.one("call")
-            if other is None or other.type != "call_expression":
-                continue
-            if scope is not None and not scope.start_byte <= other.start_byte < scope.end_byte:
-                continue
-            if text(other.child_by_field_name("function")) == f"{name}.setTimeout":
-                return [Bound("timeout", line(other), f"{name}.setTimeout()")]
+        for other in self._calls_of(f"{name}.setTimeout", scope):
+            return [Bound("timeout", line(other), f"{name}.setTimeout()")]
         return []
+
+    def _calls_of(self, callee: str, within: tree_sitter.Node | None) -> list[tree_sitter.Node]:
+        """The calls whose callee reads `callee` (`setTimeout`, `req.setTimeout`) inside `within` (None: the
+        file), at most 50; the calls are indexed once per file, in source order."""
+        if self._by_callee is None:
+            self._by_callee = {}
+            for match in self.s.calls:
+                call = match.one("call")
+                function = call.child_by_field_name("function") if call is not None else None
+                if call is not None and call.type == "call_expression" and function is not None and \
+                        function.end_byte - function.start_byte <= 120:
+                    self._by_callee.setdefault(text(function), []).append(call)
+        found = self._by_callee.get(callee, [])
+        if within is None:
+            return found[:50]
+        starts = self._callee_starts.get(callee)
+        if starts is None:
+            starts = self._callee_starts[callee] = [c.start_byte for c in found]
+        first = bisect.bisect_left(starts, within.start_byte)
+        last = bisect.bisect_left(starts, within.end_byte)
+        return found[first:min(last, first + 50)]
 
     def _grpc_clients(self) -> dict[str, tuple[tree_sitter.Node, Target]]:
         """`new XServiceClient('host:port', grpc.credentials.createInsecure())` bound to a name."""

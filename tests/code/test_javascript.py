@@ -565,3 +565,14 @@ def test_each_function_reads_its_own_local_constants() -> None:
           c(path: string) { return axios.get(path, { timeout: 1 }); }
         }
         """)] == [Target(url="http://a/x"), Target(url="http://b/y"), Target()]
+
+
+def test_wide_files_of_repeated_facts_are_read_in_one_pass() -> None:
+    """Thousands of the same construct (no lookup per call over every other call)."""
+    source = "const http = require('http');\n" + "".join(
+        f"function f{i}() {{ const c = new AbortController(); setTimeout(() => c.abort(), 1);"
+        f" fetch('http://a/{i}', {{ signal: c.signal }}); const r = http.request('http://b/{i}'); r.setTimeout(1); }}\n"
+        for i in range(2000))
+    found = extract(source, "javascript", "wide.js")
+    assert len(found.calls) == 4000
+    assert all(c.bounds and c.bounds[0].kind == "timeout" for c in found.calls)
