@@ -1213,15 +1213,17 @@ class _Extractor:
             framework = _ROUTER_FACTORIES.get(s.qualify(callee))
             if framework is not None:
                 return framework
-        if value is not None:
+        local = value is not None and value.type == "call_expression" and s.qualify(value)[0].startswith(".")
+        if value is not None and not local:
             return ""
         name = text(receiver_node).removeprefix("this.")
+        local = local or s.imports.get(name, ("", ""))[0].startswith(".")  # const app = require('./app')
         if name in _ROUTER_NAMES or s.is_param(receiver_node):
             for spec, _ in s.import_specs:
                 if _package(spec) in _FRAMEWORK_PACKAGES:
                     return _FRAMEWORK_PACKAGES[_package(spec)]
-            if name in _ROUTER_NAMES and s.is_param(receiver_node):
-                return "express"  # an app or router passed in by name (a name heuristic: no import shows it)
+            if name in _ROUTER_NAMES and (local or s.is_param(receiver_node)):
+                return "express"  # an app or router passed in or imported by name (a name heuristic)
         return ""
 
     def _route(self, match: Match, route: tree_sitter.Node) -> None:

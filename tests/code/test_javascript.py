@@ -295,6 +295,13 @@ def test_fastify_koa_and_a_router_passed_in() -> None:
         """)
     assert found.handlers == [Handler(3, "<route GET /a>", "fastify"), Handler(4, "<route POST /b>", "fastify"),
                               Handler(5, "<route GET /c>", "fastify")]
+    local = extract("""\
+        const app = require('./app');
+        import router from '../router';
+        app.get('/d', (req, res) => res.end());
+        router.post('/e', (req, res) => res.end());
+        """, "javascript")
+    assert local.handlers == [Handler(3, "<route GET /d>", "express"), Handler(4, "<route POST /e>", "express")]
     node = extract("""\
         const http = require('http');
         http.createServer((req, res) => { res.end(); }).listen(8080);
@@ -452,6 +459,13 @@ def test_session_stores() -> None:
         Session(9, "express-session", "mongodb"), Session(10, "express-session", "memory"),
         Session(11, "express-session", "file"), Session(12, "cookie-session", "cookie"),
     ]
+    local = extract("""\
+        const app = require('./app');
+        import router from '../router';
+        app.get('/d', (req, res) => res.end());
+        router.post('/e', (req, res) => res.end());
+        """, "javascript")
+    assert local.handlers == [Handler(3, "<route GET /d>", "express"), Handler(4, "<route POST /e>", "express")]
     node = extract("""\
         const http = require('http');
         http.createServer((req, res) => { res.end(); }).listen(8080);
