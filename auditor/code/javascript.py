@@ -928,9 +928,9 @@ class _Extractor:
             if function is None:
                 continue
             found = self._http_call(call, function)
-            if found is None and function.type == "member_expression":
+            if found is None and function.type in ("member_expression", "subscript_expression"):
                 key = s.key(function.child_by_field_name("object"))
-                method = text(function.child_by_field_name("property"))
+                method = text(function.child_by_field_name("property"))  # "" for client[method](…)
                 if key in grpc and method not in _GRPC_NOT_CALLS:
                     called_grpc.add(key)
                     found = self._grpc_call(call, grpc[key])

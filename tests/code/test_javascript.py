@@ -211,13 +211,20 @@ def test_grpc_clients_deadline_and_clients_used_elsewhere() -> None:
           cart.getCart({ id }, { deadline: Date.now() + 1000 }, cb);
           cart.emptyCart({ id }, cb);
         }
+        const call = (method, request) => new Promise((ok) => other[method](request, ok));
         """, "javascript")
     assert found.calls == [
         Call(5, "grpc", Target(env="CART_ADDR", default="cart:7070"), (Bound("timeout", 5, "deadline"),), "grpc",
              "get"),
         Call(6, "grpc", Target(env="CART_ADDR", default="cart:7070"), (), "grpc", "get"),
-        Call(3, "grpc", Target(host="other", port=50051), (Bound("timeout", 3, "forwarded options"),), "grpc"),
+        Call(8, "grpc", Target(host="other", port=50051), (), "grpc", "call"),
     ]
+    elsewhere = extract("""\
+        const grpc = require('@grpc/grpc-js');
+        module.exports = new proto.Other('other:50051', grpc.credentials.createInsecure());
+        """, "javascript")
+    assert elsewhere.calls == [
+        Call(2, "grpc", Target(host="other", port=50051), (Bound("timeout", 2, "forwarded options"),), "grpc")]
 
 
 def test_opossum_breaker_bounds_the_calls_of_the_function_it_wraps() -> None:
