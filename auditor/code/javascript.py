@@ -1337,16 +1337,14 @@ class _Extractor:
                 if value is not None and value.type in _FUNCTIONS:
                     functions.append((text(declarator.child_by_field_name("name")), value))
         path = s.path.replace("\\", "/")
-        next_pages = "pages/api/" in path or any(spec == "next" or spec.startswith("next/")
-                                                 for spec, _ in s.import_specs)
+        next_pages = "pages/api/" in path  # not pages or layouts (`export default function RootLayout`)
         route_file = bool(re.search(r"(^|/)app/(.+/)?route\.[cm]?[jt]sx?$", path))
         for name, node in functions:
             params = node.child_by_field_name("parameters")
             param_text = text(params) if params is not None else ""
             if default and (next_pages or "NextApiRequest" in param_text):
                 self._mark(node, name if name != "default" else "<route default export>", "nextjs")
-            elif name in _NEXT_METHODS and (route_file or "NextRequest" in param_text or "Request" in param_text
-                                            or any(spec.startswith("next") for spec, _ in s.import_specs)):
+            elif name in _NEXT_METHODS and (route_file or re.search(r"\b(Next)?Request\b", param_text)):
                 self._mark(node, name, "nextjs")
             elif name == "handler" and re.search(r"\bevent\b", param_text):
                 self._mark(node, name, "lambda")

@@ -359,6 +359,12 @@ def test_nextjs_api_routes_and_lambda_handlers() -> None:
     assert route.handlers == [Handler(1, "GET", "nextjs")]
     plain = extract("export default function handler(req, res) { return 1; }\n", path="src/util.ts")
     assert plain.handlers == []
+    layout = extract("import type { Metadata } from 'next';\n"
+                     "export default function RootLayout({ children }) { return children; }\n", path="app/layout.tsx")
+    assert layout.handlers == []
+    typed = extract("import type { NextApiRequest } from 'next';\n"
+                    "export default function users(req: NextApiRequest, res) { res.end(); }\n")
+    assert typed.handlers == [Handler(2, "users", "nextjs")]
     lam = extract("exports.handler = async (event, context) => ({ statusCode: 200 });\n", "javascript",
                   "index.js")
     assert lam.handlers == [Handler(1, "handler", "lambda")]
