@@ -10,7 +10,18 @@ timeout})` is an axios call to baseURL bounded by that timeout. What the code do
   caller, so a fetch without a `signal` (or with one never set to abort on a timer) is unbounded;
 - code that runs in a browser (JSX, `window`/`document`, `import.meta.env`, react/vue/angular/svelte imports, the
   "use client" directive) is not a service: its file yields no facts at all (its calls are made by browsers); a
-  fetch/axios call of a bare path (`fetch('/api/x')`) is a browser's too (Node needs a host), and is dropped.
+  fetch/axios call of a bare path (`fetch('/api/x')`) is a browser's too (Node needs a host), and is dropped;
+- a connection or pool kept beyond the call that makes it (`pool ??= new Pool()` in a getter, `this.pool = …`,
+  `global.prisma || new PrismaClient()`) is made once: its `function` is "" (not per request) wherever it sits.
+
+Facts: calls (axios and its instances, fetch/node-fetch/undici, got, ky, request, superagent, http/https,
+NestJS HttpService, grpc-js clients; bounds from options, instance defaults, `.timeout()`, rxjs `timeout()`,
+`req.setTimeout`, AbortSignal timers, got's default retry, axios-retry, opossum), connects (pg, postgres, mysql,
+mysql2, mongoose, mongodb, ioredis, redis, knex, Sequelize, TypeORM, Prisma, mssql, oracledb), handlers (Express,
+Koa, Fastify, restify, hono, `http.createServer`, NestJS, Next.js API routes, AWS Lambda), sessions
+(express-session and its stores, cookie-session, koa-session, koa-generic-session, @fastify/session) and tracing
+(OpenTelemetry, dd-trace, elastic-apm-node, newrelic, Instana, jaeger-client, zipkin, applicationinsights, Sentry
+with tracing, AWS X-Ray).
 """
 
 from __future__ import annotations
