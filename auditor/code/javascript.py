@@ -266,6 +266,7 @@ class _File:
         self.function_nodes: dict[str, list[tree_sitter.Node]] = {}
         self._module_names: set[str] | None = None
         self.scoped: dict[tuple[str, int], list[tree_sitter.Node]] = {}  # (name, scope id) → values
+        self.env_bindings: dict[tuple[str, int], tuple[str, str]] = {}  # (name, scope id) → (env key, default)
         self._qualified: dict[int, tuple[str, str]] = {}
         self.calls = _matches(language, "calls", self.root)
         found = _matches(language, "scope", self.root)
@@ -362,6 +363,9 @@ class _File:
             name, value, node = match.one("name"), match.one("value"), match.one("binding")
             if name is None or value is None or node is None:
                 continue
+            if name.type == "object_pattern" and text(value) in ("process.env", "import.meta.env"):
+                self._env_pattern(name, self.scope(node))
+                continue
             key = self.key(name)
             if key is None:
                 continue
@@ -372,6 +376,25 @@ class _File:
                     scope = self.root.id  # assigns a module-level variable
             self.bindings.setdefault(key, []).append((scope, value, node))
             self.scoped.setdefault((key, scope), []).append(value)
+
+    def _env_pattern(self, pattern: tree_sitter.Node, scope: int) -> None:
+        """`const { USER_URL, CART_URL = 'http://cart', ORDERS: orders } = process.env`."""
+        for prop in pattern.named_children[:500]:
+            env = local = default = ""
+            if prop.type == "shorthand_property_identifier_pattern":
+                env = local = text(prop)
+            elif prop.type == "object_assignment_pattern":
+                env = local = text(prop.child_by_field_name("left"))
+                default = self.value(prop.child_by_field_name("right")).literal or ""
+            elif prop.type == "pair_pattern":
+                env = text(prop.child_by_field_name("key"))
+                target = prop.child_by_field_name("value")
+                if target is not None and target.type == "assignment_pattern":
+                    default = self.value(target.child_by_field_name("right")).literal or ""
+                    target = target.child_by_field_name("left")
+                local = text(target) if target is not None and target.type == "identifier" else ""
+            if env and local:
+                self.env_bindings[(local, scope)] = (env, default)
 
     def _read_class(self, body: tree_sitter.Node) -> None:
         for member in body.named_children[:2000]:
@@ -573,6 +596,12 @@ class _File:
         if kind == "call_expression":
             key = self._config_key(node)
             return _Value((None,), key) if key else _Value()
+        if kind == "identifier" and self.env_bindings:
+            name = text(node)
+            for scope in [self._fn[i].id for i in self._chain(node)] + [self.root.id]:
+                if (name, scope) in self.env_bindings:
+                    env, default = self.env_bindings[(name, scope)]
+                    return _Value((None,), env, default)
         if kind in ("identifier", "member_expression"):
             bound = self.resolve(node)
             if bound is not None:

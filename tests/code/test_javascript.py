@@ -256,6 +256,10 @@ def test_targets_from_constants_environment_and_config() -> None:
           await axios.get(process.env.PAYMENT_URL);
           await axios.get(config.get('services.user.url'));
           await axios.get(someUrl());
+          const { USER_URL, CART_URL = 'http://cart:80', ORDERS: orders } = process.env;
+          await axios.get(`${USER_URL}/u`);
+          await axios.get(CART_URL);
+          await axios.get(orders);
         }
         """)] == [
         Target(url="http://catalog:8080/items"),
@@ -263,6 +267,9 @@ def test_targets_from_constants_environment_and_config() -> None:
         Target(env="PAYMENT_URL"),
         Target(env="services.user.url"),
         Target(),
+        Target(url="{}/u", env="USER_URL"),
+        Target(env="CART_URL", default="http://cart:80"),
+        Target(env="ORDERS"),
     ]
 
 
