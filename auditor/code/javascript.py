@@ -173,6 +173,8 @@ _NEST_ROUTES = frozenset({"Get", "Post", "Put", "Patch", "Delete", "All", "Optio
 _NEST_CLASSES = frozenset({"Controller", "Resolver"})
 _NEXT_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
+_PRISMA_ADAPTERS = {"pg": "postgres", "neon": "postgres", "mariadb": "mysql", "planetscale": "mysql",
+                    "mssql": "sqlserver", "better-sqlite3": "sqlite", "libsql": "sqlite", "d1": "sqlite"}
 _CONNECT_PACKAGES = frozenset(package for package, _ in _CONNECTS)
 _SESSION_PACKAGES = frozenset(_SESSION_MIDDLEWARE)
 _TRACING_PACKAGES = frozenset({package for package, _ in _TRACING_CALLS} | _SENTRY_PACKAGES)
@@ -257,6 +259,7 @@ class _File:
         self.import_specs: list[tuple[str, int]] = []  # every module specifier with its line
         self.bindings: dict[str, list[tuple[int, tree_sitter.Node, tree_sitter.Node]]] = {}
         self.class_fields: list[tuple[str, tree_sitter.Node, tree_sitter.Node | None]] = []  # name, node, value
+        self.extends: list[tuple[tree_sitter.Node, str]] = []  # class declaration, the name it extends
         self.functions: dict[int, str] = {}  # function node id → its name
         self.pair_named: set[int] = set()  # functions named by an object key (`handler: () => …`)
         self._fn: list[tree_sitter.Node] = []
@@ -289,6 +292,8 @@ class _File:
             spec = _string(source)
             self.import_specs.append((spec, line(node)))
             package = _package(spec)
+            if "prisma" in spec and package != "@prisma/client":  # Prisma 6+ generates the client into the app
+                package = "@prisma/client"
             if clause is not None:  # import pg = require('pg')
                 name = next((c for c in clause.named_children if c.type == "identifier"), None)
                 if name is not None:
@@ -397,6 +402,12 @@ class _File:
                 self.env_bindings[(local, scope)] = (env, default)
 
     def _read_class(self, body: tree_sitter.Node) -> None:
+        declaration = body.parent
+        heritage = next((c for c in declaration.named_children if c.type == "class_heritage"), None) if (
+            declaration is not None) else None
+        extended = re.match(r"extends\s+([\w$.]+)", text(heritage)[:300]) if heritage is not None else None
+        if declaration is not None and extended:
+            self.extends.append((declaration, extended.group(1)))
         for member in body.named_children[:2000]:
             if member.type in ("field_definition", "public_field_definition"):
                 name = member.child_by_field_name("property") or member.child_by_field_name("name")
@@ -773,7 +784,7 @@ class _Extractor:
         self._callee_starts: dict[str, list[int]] = {}
 
     def run(self) -> None:
-        packages = {_package(spec) for spec, _ in self.s.import_specs}
+        packages = {_package(spec) for spec, _ in self.s.import_specs} | {p for p, _ in self.s.imports.values()}
         self._instances()
         self._handlers()
         self._calls()
@@ -781,6 +792,7 @@ class _Extractor:
         # Each of these needs its package imported in this file: most files import none, and skip the query.
         if packages & _CONNECT_PACKAGES:
             self._connects()
+            self._extended_clients()
         if packages & _SESSION_PACKAGES:
             self._sessions()
         if packages & _TRACING_PACKAGES or any(p.startswith("@opentelemetry/") for p in packages) or any(
@@ -1460,7 +1472,7 @@ class _Extractor:
                     if pair is not None and target == Target():
                         target = s.target(pair[1])
             if not datastore:
-                datastore = self._datastore(objects, target)
+                datastore = self._datastore(objects, target) or self._prisma_adapter(library)
             name = s.function_name(node)
             in_handler = False
             if self._stored_outside(node):
@@ -1471,6 +1483,23 @@ class _Extractor:
                 pooled = False  # a pool or client made per request by a helper the handler calls
             self.found.connects.append(Connect(line(node), library, datastore, pooled, pool_max if pooled else None,
                                                pool_line if pooled else 0, name, in_handler, target))
+
+    def _extended_clients(self) -> None:
+        """`class PrismaService extends PrismaClient` (NestJS): one client per provider, made once."""
+        for declaration, name in self.s.extends:
+            base = self.s.imports.get(name.split(".")[0])
+            if base is not None and (base[0], ".".join(filter(None, (base[1], *name.split(".")[1:])))) == (
+                    "@prisma/client", "PrismaClient"):
+                self.found.connects.append(Connect(line(declaration), "prisma", self._prisma_adapter("prisma"), True))
+
+    def _prisma_adapter(self, library: str) -> str:
+        """Prisma's datastore from its driver adapter's package (@prisma/adapter-pg, -mariadb, -mssql, …)."""
+        if library != "prisma":
+            return ""
+        for spec, _ in self.s.import_specs:
+            if spec.startswith("@prisma/adapter-"):
+                return _PRISMA_ADAPTERS.get(spec.removeprefix("@prisma/adapter-"), "")
+        return ""
 
     def _datastore(self, objects: list[tree_sitter.Node], target: Target) -> str:
         for obj in objects:

@@ -431,6 +431,19 @@ def test_one_off_script_and_lazy_singleton_are_not_per_request() -> None:
     ]
 
 
+def test_prisma_clients_generated_into_the_app_and_nest_providers_extending_them() -> None:
+    found = extract("""\
+        import { Injectable } from '@nestjs/common';
+        import { PrismaClient } from './generated/prisma/client.js';
+        import { PrismaPg } from '@prisma/adapter-pg';
+        export const prisma = new PrismaClient();
+        @Injectable()
+        export class PrismaService extends PrismaClient {}
+        export class Other extends Base {}
+        """)
+    assert found.connects == [Connect(4, "prisma", "postgres", True), Connect(6, "prisma", "postgres", True)]
+
+
 def test_pool_settings_of_orm_and_nosql_clients() -> None:
     found = extract("""\
         const knex = require('knex')({ client: 'pg', connection: process.env.DATABASE_URL, pool: { max: 7 } });
