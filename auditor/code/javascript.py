@@ -979,7 +979,7 @@ class _Extractor:
             function = _unwrap(call.child_by_field_name("function"))
             if function is None:
                 continue
-            found = self._http_call(call, function)
+            found = self._http_call(call, function) or self._proxy(call, function)
             if found is None and function.type in ("member_expression", "subscript_expression"):
                 key = s.key(function.child_by_field_name("object"))
                 method = text(function.child_by_field_name("property"))  # "" for client[method](…)
@@ -1068,6 +1068,30 @@ class _Extractor:
         if target.url.startswith("/") and not target.env and client in ("fetch", "axios", "ky", "superagent"):
             return None  # a path with no host: only a browser resolves it (Node's fetch and axios need a host)
         return Call(line(call), client, target, tuple(bounds))
+
+    def _proxy(self, call: tree_sitter.Node, function: tree_sitter.Node) -> Call | None:
+        """A gateway's proxy middleware forwards each request to its target: http-proxy-middleware
+        (`createProxyMiddleware({target, proxyTimeout})`) and express-http-proxy (`proxy(host, {timeout})`)."""
+        s = self.s
+        package, path = s.qualify(function)
+        args = _args(call)
+        if package == "http-proxy-middleware" and path in ("createProxyMiddleware", "", "legacyCreateProxyMiddleware"):
+            options = next((o for o in (s.object(a) for a in reversed(args)) if o is not None), None)
+            target = _pair(options, "target")
+            if options is None or target is None:
+                return None
+            keys: tuple[str, ...] = ("timeout", "proxyTimeout")
+            client, address = "http-proxy-middleware", s.target(target[1])
+        elif package == "express-http-proxy" and path == "" and args:
+            options = s.object(args[1]) if len(args) > 1 else None
+            keys, client, address = ("timeout",), "express-http-proxy", s.target(args[0])
+        else:
+            return None
+        bounds = [Bound("timeout", line(pair[0]), text(pair[0])[:80]) for pair in (_pair(options, k) for k in keys)
+                  if pair is not None and not _disabled(pair[1])]
+        if _spread(options):
+            bounds.append(Bound("timeout", line(call), "forwarded options"))
+        return Call(line(call), client, address, tuple(bounds))
 
     def _url_and_config(self, client: str, method: str, args: list[tree_sitter.Node],
                         is_instance: bool) -> tuple[tree_sitter.Node | None, tree_sitter.Node | None]:

@@ -178,6 +178,20 @@ def test_request_superagent_and_node_http() -> None:
     ]
 
 
+def test_gateway_proxies_are_calls_to_their_targets() -> None:
+    assert calls("""\
+        import { createProxyMiddleware } from 'http-proxy-middleware';
+        import proxy from 'express-http-proxy';
+        app.use('/users', createProxyMiddleware({ target: process.env.USERS_URL, changeOrigin: true }));
+        app.use('/orders', createProxyMiddleware({ target: 'http://orders:8080', proxyTimeout: 5000 }));
+        app.use('/cart', proxy('cart:3000', { timeout: 2000 }));
+        app.use('/pay', proxy('http://pay:3000'));
+        """) == [(3, "http-proxy-middleware", Target(env="USERS_URL"), ()),
+                 (4, "http-proxy-middleware", Target(url="http://orders:8080"), ("timeout",)),
+                 (5, "express-http-proxy", Target(host="cart", port=3000), ("timeout",)),
+                 (6, "express-http-proxy", Target(url="http://pay:3000"), ())]
+
+
 def test_nestjs_http_service_module_timeout_and_rxjs_operators() -> None:
     source = """\
         import { Injectable, Module } from '@nestjs/common';
