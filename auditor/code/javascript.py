@@ -182,7 +182,8 @@ _TRACING_PACKAGES = frozenset({package for package, _ in _TRACING_CALLS} | _SENT
 # Browser code (see the module docstring): packages only a browser bundle imports.
 _BROWSER_PACKAGES = frozenset({"react", "react-dom", "react-router", "react-router-dom", "vue", "vue-router",
                                "@angular/core", "@angular/common", "svelte", "preact", "solid-js", "@remix-run/react",
-                               "@tanstack/react-query", "@chakra-ui/react", "@mui/material", "firebase"})
+                               "@tanstack/react-query", "@chakra-ui/react", "@mui/material", "firebase",
+                               "@opentelemetry/sdk-trace-web", "@opentelemetry/context-zone", "zone.js"})
 _SERVER_PACKAGES_PREFIX = ("next/server", "next/headers", "next")  # Next.js server code imports these
 _BROWSER_ENV = re.compile(rb"import\.meta\.env\b|process\.env\.(REACT_APP_|NEXT_PUBLIC_|VUE_APP_|VITE_)")
 
