@@ -779,8 +779,6 @@ class _Extractor:
         self.retry_keys: dict[str, Bound] = {}  # axios-retry(instance)
         self.breakers: list[tuple[str, int, int, list[Bound]]] = []  # opossum around an inline function
         self.breaker_names: dict[str, list[Bound]] = {}  # opossum around a named function
-        self.call_nodes: list[tuple[Call, tree_sitter.Node]] = []
-        self.handler_ranges: list[tuple[int, int, str]] = []
         self._by_callee: dict[str, list[tree_sitter.Node]] | None = None
         self._callee_starts: dict[str, list[int]] = {}
 
@@ -1003,7 +1001,6 @@ class _Extractor:
                 bounds.extend(extra)
         found = replace(found, bounds=tuple(bounds), function=name)
         self.found.calls.append(found)
-        self.call_nodes.append((found, node))
 
     def _http_call(self, call: tree_sitter.Node, function: tree_sitter.Node) -> Call | None:
         s = self.s
@@ -1358,7 +1355,6 @@ class _Extractor:
             name = named or (f"<route {verb} {path}>" if path else f"<route {verb}>")
             self.s.functions[node.id] = name
             self.found.handlers.append(Handler(line(node), name, framework))
-            self.handler_ranges.append((node.start_byte, node.end_byte, name))
         elif node.type == "identifier" and text(node) in self.s.function_nodes:
             self.found.handlers.append(Handler(line(node), text(node), framework))
         elif node.type == "member_expression":
@@ -1433,7 +1429,6 @@ class _Extractor:
         name = self.s.functions.get(node.id) or name
         self.s.functions[node.id] = name
         self.found.handlers.append(Handler(line(node), name, framework))
-        self.handler_ranges.append((node.start_byte, node.end_byte, name))
 
     def _callees(self) -> None:
         """function → the same-file functions it calls (`helper()`, `this.helper()`)."""
