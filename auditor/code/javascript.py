@@ -15,10 +15,10 @@ timeout})` is an axios call to baseURL bounded by that timeout. What the code do
   `global.prisma || new PrismaClient()`) is made once: its `function` is "" (not per request) wherever it sits.
 
 Facts: calls (axios and its instances, fetch/node-fetch/undici, got, ky, request, superagent, http/https,
-NestJS HttpService, grpc-js clients; bounds from options, instance defaults, `.timeout()`, rxjs `timeout()`,
+NestJS HttpService, grpc-js clients, proxy middleware; bounds from options, instance defaults, `.timeout()`, rxjs `timeout()`,
 `req.setTimeout`, AbortSignal timers, got's default retry, axios-retry, opossum), connects (pg, postgres, mysql,
 mysql2, mongoose, mongodb, ioredis, redis, knex, Sequelize, TypeORM, Prisma, mssql, oracledb), handlers (Express,
-Koa, Fastify, restify, hono, `http.createServer`, NestJS, Next.js API routes, AWS Lambda), sessions
+Koa, Fastify, hapi, restify, hono, `http.createServer`, NestJS, Next.js API routes, AWS Lambda), sessions
 (express-session and its stores, cookie-session, koa-session, koa-generic-session, @fastify/session) and tracing
 (OpenTelemetry, dd-trace, elastic-apm-node, newrelic, Instana, jaeger-client, zipkin, applicationinsights, Sentry
 with tracing, AWS X-Ray).
@@ -162,9 +162,11 @@ _SENTRY_PACKAGES = frozenset({"@sentry/node", "@sentry/nestjs", "@sentry/aws-ser
 _ROUTER_FACTORIES = {("express", ""): "express", ("express", "Router"): "express", ("express", "default"): "express",
                      ("koa", ""): "koa", ("koa-router", ""): "koa", ("@koa/router", ""): "koa",
                      ("fastify", ""): "fastify", ("fastify", "default"): "fastify", ("fastify", "fastify"): "fastify",
-                     ("restify", "createServer"): "restify", ("hono", "Hono"): "hono", ("polka", ""): "polka"}
+                     ("restify", "createServer"): "restify", ("hono", "Hono"): "hono", ("polka", ""): "polka",
+                     ("@hapi/hapi", "server"): "hapi", ("@hapi/hapi", "Server"): "hapi", ("hapi", "server"): "hapi"}
 _FRAMEWORK_PACKAGES = {"express": "express", "koa": "koa", "koa-router": "koa", "@koa/router": "koa",
-                       "fastify": "fastify", "restify": "restify", "hono": "hono", "polka": "polka"}
+                       "fastify": "fastify", "restify": "restify", "hono": "hono", "polka": "polka",
+                       "@hapi/hapi": "hapi"}
 # Receivers conventionally named so when an app or router is passed in (`module.exports = (app) => …`).
 _ROUTER_NAMES = frozenset({"app", "router", "server", "fastify", "api", "routes", "route", "instance", "koaRouter"})
 _ROUTE_PATH = re.compile(r"^[/*]")
@@ -1322,21 +1324,29 @@ class _Extractor:
             if not _ROUTE_PATH.match(path):
                 return
             rest = args[1:]
-        elif method == "route" and first is not None and first.type == "object":
+        elif method == "route" and first is not None and first.type in ("object", "array"):
             pass
         elif method != "use":
             return
         framework = self._framework(receiver)
         if not framework:
             return
-        if method == "route" and first is not None and first.type == "object":  # fastify.route({method, url, handler})
-            url, handler = _pair(first, "url"), _pair(first, "handler")
-            verb = _pair(first, "method")
-            if handler is None:
-                return
-            path = literal_url(self.s.value(url[1]).parts) if url is not None else ""
-            self._handler(handler[1], framework, f"{text(verb[1]).strip(chr(39) + chr(34)) if verb else 'ANY'}",
-                          path)
+        if method == "route" and first is not None and first.type in ("object", "array"):
+            # fastify.route({method, url, handler}); hapi server.route({method, path, handler}) or a list of them
+            for spec in (first.named_children[:500] if first.type == "array" else [first]):
+                if spec.type != "object":
+                    continue
+                url = _pair(spec, "url") or _pair(spec, "path")
+                verb = _pair(spec, "method")
+                handler = _pair(spec, "handler")
+                options = _pair(spec, "options") or _pair(spec, "config")  # hapi: options.handler
+                if handler is None and options is not None and options[1].type == "object":
+                    handler = _pair(options[1], "handler")
+                if handler is None:
+                    continue
+                path = literal_url(self.s.value(url[1]).parts) if url is not None else ""
+                verb_text = (self.s.value(verb[1]).literal or "ANY") if verb is not None else "ANY"
+                self._handler(handler[1], framework, verb_text.upper(), path)
             return
         for arg in rest:
             self._handler(arg, framework, method.upper(), path)

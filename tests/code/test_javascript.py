@@ -323,6 +323,13 @@ def test_fastify_koa_and_a_router_passed_in() -> None:
         """)
     assert found.handlers == [Handler(3, "<route GET /a>", "fastify"), Handler(4, "<route POST /b>", "fastify"),
                               Handler(5, "<route GET /c>", "fastify")]
+    hapi = extract("""\
+        const Hapi = require('@hapi/hapi');
+        const server = Hapi.server({ port: 3000 });
+        server.route({ method: 'GET', path: '/h', handler: (request, h) => 'ok' });
+        server.route([{ method: 'post', path: '/i', options: { handler: async () => 1 } }]);
+        """, "javascript")
+    assert hapi.handlers == [Handler(3, "<route GET /h>", "hapi"), Handler(4, "<route POST /i>", "hapi")]
     local = extract("""\
         const app = require('./app');
         import router from '../router';
@@ -506,6 +513,13 @@ def test_session_stores() -> None:
         Session(9, "express-session", "mongodb"), Session(10, "express-session", "memory"),
         Session(11, "express-session", "file"), Session(12, "cookie-session", "cookie"),
     ]
+    hapi = extract("""\
+        const Hapi = require('@hapi/hapi');
+        const server = Hapi.server({ port: 3000 });
+        server.route({ method: 'GET', path: '/h', handler: (request, h) => 'ok' });
+        server.route([{ method: 'post', path: '/i', options: { handler: async () => 1 } }]);
+        """, "javascript")
+    assert hapi.handlers == [Handler(3, "<route GET /h>", "hapi"), Handler(4, "<route POST /i>", "hapi")]
     local = extract("""\
         const app = require('./app');
         import router from '../router';
