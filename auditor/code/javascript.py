@@ -15,10 +15,10 @@ timeout})` is an axios call to baseURL bounded by that timeout. What the code do
   `global.prisma || new PrismaClient()`) is made once: its `function` is "" (not per request) wherever it sits.
 
 Facts: calls (axios and its instances, fetch/node-fetch/undici, got, ky, request, superagent, http/https,
-NestJS HttpService, grpc-js clients, proxy middleware; bounds from options, instance defaults, `.timeout()`, rxjs `timeout()`,
-`req.setTimeout`, AbortSignal timers, got's default retry, axios-retry, opossum), connects (pg, postgres, mysql,
-mysql2, mongoose, mongodb, ioredis, redis, knex, Sequelize, TypeORM, Prisma, mssql, oracledb), handlers (Express,
-Koa, Fastify, hapi, restify, hono, `http.createServer`, NestJS, Next.js API routes, AWS Lambda), sessions
+NestJS HttpService, grpc-js clients, proxy middleware; bounds from options, instance defaults, `.timeout()`,
+rxjs `timeout()`, `req.setTimeout`, AbortSignal timers, got's default retry, axios-retry, opossum), connects (pg,
+postgres, mysql, mysql2, mongoose, mongodb, ioredis, redis, knex, Sequelize, TypeORM, Prisma, mssql, oracledb),
+handlers (Express, Koa, Fastify, hapi, restify, hono, `http.createServer`, NestJS, Next.js API routes, Lambda), sessions
 (express-session and its stores, cookie-session, koa-session, koa-generic-session, @fastify/session) and tracing
 (OpenTelemetry, dd-trace, elastic-apm-node, newrelic, Instana, jaeger-client, zipkin, applicationinsights, Sentry
 with tracing, AWS X-Ray).
