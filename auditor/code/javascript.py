@@ -989,6 +989,9 @@ class _Extractor:
                     found = self._grpc_call(call, grpc[key])
             if found is not None:
                 self._add_call(found, call)
+            elif text(function) in ("ClientsModule.register", "ClientProxyFactory.create", "Client"):
+                for client in self._nest_grpc(call, function):
+                    self._add_call(client, call)
         for key, (node, target) in grpc.items():
             if key not in called_grpc:  # the client is used elsewhere: the deadline of its calls is not shown
                 self._add_call(Call(line(node), "grpc", target, (Bound("timeout", line(node),
@@ -1068,6 +1071,27 @@ class _Extractor:
         if target.url.startswith("/") and not target.env and client in ("fetch", "axios", "ky", "superagent"):
             return None  # a path with no host: only a browser resolves it (Node's fetch and axios need a host)
         return Call(line(call), client, target, tuple(bounds))
+
+    def _nest_grpc(self, call: tree_sitter.Node, function: tree_sitter.Node) -> list[Call]:
+        """NestJS gRPC clients: `ClientsModule.register([{transport: Transport.GRPC, options: {url}}])`,
+        `ClientProxyFactory.create({...})`, `@Client({...})`. Their calls are made through the injected client
+        elsewhere, so the deadline is not shown: bounded-unknown, like a grpc-js client used elsewhere."""
+        if self.s.qualify(function)[0] != "@nestjs/microservices":
+            return []
+        found = []
+        for arg in _args(call):
+            arg = _unwrap(arg) or arg
+            for spec in arg.named_children[:200] if arg.type == "array" else [arg]:
+                spec_object = self.s.object(spec)
+                transport = _pair(spec_object, "transport")
+                if transport is None or not text(transport[1]).endswith("GRPC"):
+                    continue
+                options = _pair(spec_object, "options")
+                url = _pair(self.s.object(options[1]), "url") if options is not None else None
+                target = self.s.target(url[1]) if url is not None else Target()
+                found.append(Call(line(spec), "nestjs-grpc", target,
+                                  (Bound("timeout", line(spec), "forwarded options"),), "grpc"))
+        return found
 
     def _proxy(self, call: tree_sitter.Node, function: tree_sitter.Node) -> Call | None:
         """A gateway's proxy middleware forwards each request to its target: http-proxy-middleware

@@ -241,6 +241,19 @@ def test_grpc_clients_deadline_and_clients_used_elsewhere() -> None:
         Call(2, "grpc", Target(host="other", port=50051), (Bound("timeout", 2, "forwarded options"),), "grpc")]
 
 
+def test_nestjs_grpc_clients() -> None:
+    found = extract("""\
+        import { ClientsModule, Transport } from '@nestjs/microservices';
+        @Module({ imports: [ClientsModule.register([
+          { name: 'HERO', transport: Transport.GRPC, options: { url: 'hero:5000', package: 'hero' } },
+          { name: 'MATH', transport: Transport.TCP, options: { host: 'math', port: 3001 } },
+        ])] })
+        export class AppModule {}
+        """)
+    assert found.calls == [Call(3, "nestjs-grpc", Target(host="hero", port=5000),
+                                (Bound("timeout", 3, "forwarded options"),), "grpc")]
+
+
 def test_opossum_breaker_bounds_the_calls_of_the_function_it_wraps() -> None:
     found = extract("""\
         const CircuitBreaker = require('opossum');
