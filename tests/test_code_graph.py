@@ -24,8 +24,7 @@ def stub_extractor(monkeypatch: pytest.MonkeyPatch) -> None:
     FACTS.clear()
 
     def extractor(family: str):  # type: ignore[no-untyped-def]
-        def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
-            path = tree.root_node.text.decode().splitlines()[0].lstrip("# ").strip() if tree.root_node.text else ""
+        def extract(tree: tree_sitter.Tree, language: str, path: str = "") -> Extracted:
             return FACTS.get(path, Extracted())
         return extract
 

@@ -175,11 +175,12 @@ def call_without_timeout(ctx: CheckContext) -> Iterator[Hit]:
 
 
 def _bounded_in_code(edge: Edge, longest_default: float) -> bool:
-    """A bound the code sets, or a library default no longer than `longest_default` seconds (httpx's 5 s,
-    OkHttp's 10 s bound a call; .NET HttpClient's 100 s or aiohttp's 300 s leave a worker waiting for minutes)."""
+    """A timeout or circuit breaker the code sets, or a library default timeout no longer than `longest_default`
+    seconds (httpx's 5 s, OkHttp's 10 s bound a call; .NET HttpClient's 100 s or aiohttp's 300 s leave a worker
+    waiting for minutes). A retry alone (got retries by default) does not bound a call that hangs."""
     bounds = set(edge.attrs.get("bounds") or [])
-    if bounds - {"default_timeout"}:
-        return True
+    if bounds & {"timeout", "circuit_breaker"}:
+        return True  # a retry alone does not bound a call that hangs: it never fails, so it is never retried
     if "default_timeout" not in bounds:
         return False
     seconds = edge.attrs.get("default_timeout_s")

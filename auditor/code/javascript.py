@@ -5,7 +5,7 @@ Names are traced to the package they come from (imports and `require`), and valu
 timeout})` is an axios call to baseURL bounded by that timeout. What the code does not show is not guessed:
 
 - a call whose options object is forwarded from its caller (a parameter, a spread) is bounded-unknown: it is kept
-  as a call (the edge matters for cycles) with `Bound("timeout", line, "forwarded options")`;
+  as a call (the edge matters for cycles) with `Bound("deferred", line, "forwarded options")`;
 - global `fetch` in Node (undici) waits up to 300 s for headers and again for the body: not a bound that protects a
   caller, so a fetch without a `signal` (or with one never set to abort on a timer) is unbounded;
 - code that runs in a browser (JSX, `window`/`document`, `import.meta.env`, react/vue/angular/svelte imports, the
@@ -951,7 +951,7 @@ class _Extractor:
                 key = s.key(controller)
                 made = _unwrap(s.resolve(controller))
                 if key is None or made is None or made.type != "new_expression":
-                    return Bound("timeout", line(current), "forwarded signal") if s.is_param(controller) else None
+                    return Bound("deferred", line(current), "forwarded signal") if s.is_param(controller) else None
                 scope = s.enclosing_function(made)
                 for timer in self._calls_of("setTimeout", scope):
                     if f"{key}.abort" in text(timer)[:2000]:
@@ -959,7 +959,7 @@ class _Extractor:
                 return None
             if current.type in ("identifier", "shorthand_property_identifier"):
                 if s.is_param(current):
-                    return Bound("timeout", line(current), "forwarded signal")
+                    return Bound("deferred", line(current), "forwarded signal")
                 resolved = s.resolve(current)
                 if resolved is None:
                     return None
@@ -994,7 +994,7 @@ class _Extractor:
                     self._add_call(client, call)
         for key, (node, target) in grpc.items():
             if key not in called_grpc:  # the client is used elsewhere: the deadline of its calls is not shown
-                self._add_call(Call(line(node), "grpc", target, (Bound("timeout", line(node),
+                self._add_call(Call(line(node), "grpc", target, (Bound("deferred", line(node),
                                                                        "forwarded options"),), "grpc"), node)
 
     def _add_call(self, found: Call, node: tree_sitter.Node) -> None:
@@ -1061,7 +1061,7 @@ class _Extractor:
             bounds.append(self.nest_http_timeout)
         bounds.extend(self._option_bounds(client, config, call))
         if self._forwarded(args, config_node, config):
-            bounds.append(Bound("timeout", line(call), "forwarded options"))
+            bounds.append(Bound("deferred", line(call), "forwarded options"))
         bounds.extend(self._chain_bounds(call))
         if client in ("http", "https"):
             bounds.extend(self._request_object_bounds(call))
@@ -1090,7 +1090,7 @@ class _Extractor:
                 url = _pair(self.s.object(options[1]), "url") if options is not None else None
                 target = self.s.target(url[1]) if url is not None else Target()
                 found.append(Call(line(spec), "nestjs-grpc", target,
-                                  (Bound("timeout", line(spec), "forwarded options"),), "grpc"))
+                                  (Bound("deferred", line(spec), "forwarded options"),), "grpc"))
         return found
 
     def _proxy(self, call: tree_sitter.Node, function: tree_sitter.Node) -> Call | None:
@@ -1114,7 +1114,7 @@ class _Extractor:
         bounds = [Bound("timeout", line(pair[0]), text(pair[0])[:80]) for pair in (_pair(options, k) for k in keys)
                   if pair is not None and not _disabled(pair[1])]
         if _spread(options):
-            bounds.append(Bound("timeout", line(call), "forwarded options"))
+            bounds.append(Bound("deferred", line(call), "forwarded options"))
         return Call(line(call), client, address, tuple(bounds))
 
     def _url_and_config(self, client: str, method: str, args: list[tree_sitter.Node],
@@ -1267,7 +1267,7 @@ class _Extractor:
         args = _args(call)
         for arg in args:
             if arg.type == "spread_element":
-                bounds.append(Bound("timeout", line(call), "forwarded options"))
+                bounds.append(Bound("deferred", line(call), "forwarded options"))
                 continue
             obj = self.s.object(arg)
             deadline = _pair(obj, "deadline")

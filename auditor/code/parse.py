@@ -8,6 +8,7 @@ code of that language, or a dialect the grammar does not know: its few facts wou
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from functools import cache
 
@@ -22,11 +23,11 @@ MAX_PARSE_SECONDS = 2.0
 MAX_PARSE_MEMORY = 512 * 2**20
 # A file whose syntax errors cover more than this share of its bytes is not read for facts.
 MAX_ERROR_SHARE = 0.3
-# Language family → the extractor module (auditor/code/<module>.py) with `extract(tree, language)`.
+# Language family → the extractor module (auditor/code/<module>.py) with `extract(tree, language[, path])`.
 _EXTRACTORS = {"python": "python", "javascript": "javascript", "java": "java", "go": "go", "php": "php",
                "csharp": "csharp"}
 
-Extractor = Callable[[tree_sitter.Tree, str], Extracted]
+Extractor = Callable[[tree_sitter.Tree, str, str], Extracted]  # (tree, language, repo path)
 
 
 @cache
@@ -44,8 +45,14 @@ def _extractor(family: str) -> Extractor | None:
         module = importlib.import_module(f"auditor.code.{name}")
     except ImportError:
         return None
-    extract: Extractor = module.extract
-    return extract
+    extract: Callable[..., Extracted] = module.extract
+    if "path" in inspect.signature(extract).parameters:  # an extractor that reads the path (Next.js routes)
+        return extract
+
+    def without_path(tree: tree_sitter.Tree, language: str, path: str) -> Extracted:
+        return extract(tree, language)
+
+    return without_path
 
 
 def parse(path: str, text: str) -> Facts:
@@ -72,7 +79,7 @@ def parse(path: str, text: str) -> Facts:
             "not read for code facts", _first_error_line(root), "parse-error", "note"),))
     token = syntax.SOURCE.set(source)
     try:
-        extracted = extractor(parsed.tree, language)
+        extracted = extractor(parsed.tree, language, path)
     finally:
         syntax.SOURCE.reset(token)
     return to_facts(path, language, extracted)

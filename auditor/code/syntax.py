@@ -13,6 +13,9 @@ import tree_sitter
 
 from auditor.code.languages import query
 
+# Matches start no deeper than this: the query cursor's work is quadratic in the depth of a tree (50,000 nested
+# calls: 20 s per query), and real code nests a few dozen levels.
+MAX_START_DEPTH = 1_000
 MAX_MATCHES = 20_000  # in-progress matches per query (tree-sitter's match limit): more than real files need
 
 
@@ -34,6 +37,7 @@ def matches(language: str, fact: str, root: tree_sitter.Node) -> list[Match]:
     if compiled is None:
         return []
     cursor = tree_sitter.QueryCursor(compiled, match_limit=MAX_MATCHES)
+    cursor.set_max_start_depth(MAX_START_DEPTH)
     found = cursor.matches(root)
     return [Match(index, captures) for index, captures in found[:MAX_MATCHES]]
 

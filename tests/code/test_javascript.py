@@ -105,7 +105,7 @@ def test_fetch_is_bounded_only_by_a_signal_that_aborts_on_a_timer() -> None:
         (3, [("timeout", 3, "AbortSignal.timeout")]),
         (6, [("timeout", 5, "setTimeout → controller.abort()")]),
         (8, []),
-        (9, [("timeout", 9, "forwarded signal")]),
+        (9, [("deferred", 9, "forwarded signal")]),
         (10, []),  # fetch has no `timeout` option (node-fetch v2 had)
     ]
 
@@ -130,9 +130,9 @@ def test_wrapper_forwarding_its_options_is_bounded_unknown() -> None:
         export function any(...args: any[]) { return fetch(...args); }
         """)
     assert [(c.line, c.target, c.bounds) for c in found.calls] == [
-        (2, Target(), (Bound("timeout", 2, "forwarded options"),)),
-        (3, Target(), (Bound("timeout", 3, "forwarded options"),)),
-        (4, Target(), (Bound("timeout", 4, "forwarded options"),)),
+        (2, Target(), (Bound("deferred", 2, "forwarded options"),)),
+        (3, Target(), (Bound("deferred", 3, "forwarded options"),)),
+        (4, Target(), (Bound("deferred", 4, "forwarded options"),)),
     ]
 
 
@@ -238,7 +238,7 @@ def test_grpc_clients_deadline_and_clients_used_elsewhere() -> None:
         module.exports = new proto.Other('other:50051', grpc.credentials.createInsecure());
         """, "javascript")
     assert elsewhere.calls == [
-        Call(2, "grpc", Target(host="other", port=50051), (Bound("timeout", 2, "forwarded options"),), "grpc")]
+        Call(2, "grpc", Target(host="other", port=50051), (Bound("deferred", 2, "forwarded options"),), "grpc")]
 
 
 def test_nestjs_grpc_clients() -> None:
@@ -251,7 +251,7 @@ def test_nestjs_grpc_clients() -> None:
         export class AppModule {}
         """)
     assert found.calls == [Call(3, "nestjs-grpc", Target(host="hero", port=5000),
-                                (Bound("timeout", 3, "forwarded options"),), "grpc")]
+                                (Bound("deferred", 3, "forwarded options"),), "grpc")]
 
 
 def test_opossum_breaker_bounds_the_calls_of_the_function_it_wraps() -> None:
