@@ -14,10 +14,11 @@ import networkx as nx
 
 from auditor.cache import ParseCache
 from auditor.code import parse as code
-from auditor.discover import DEFAULT_MAX_BYTES, Inventory, SourceFile, discover
+from auditor.discover import DEFAULT_MAX_BYTES, Inventory, Skipped, SourceFile, discover
 from auditor.graph.build import build_graph
 from auditor.model import Diagnostic, Facts
 from auditor.parsers import appconfig, buildfiles, compose, kubernetes, telemetry, terraform
+from auditor.render import helm as helm_render
 
 _PARSERS: dict[str, Callable[[str, str], Facts]] = {
     "terraform": terraform.parse,
@@ -39,6 +40,11 @@ class Scan:
     facts: list[Facts]
     graph: nx.MultiDiGraph
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    render_seconds: dict[str, float] = field(default_factory=dict)  # rendered deployment → seconds helm ran
+
+
+# Kinds the renderer reads (auditor/render/helm.py), never a per-file parser.
+_RENDERED_KINDS = frozenset({"helm_template", "helm_chart"})
 
 
 def parse_file(source: SourceFile) -> Facts:
@@ -73,21 +79,50 @@ def scan(
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Callable[[int, int], None] | None = None,
     cache: ParseCache | None = None,
+    helm: helm_render.HelmOptions | None = None,
 ) -> Scan:
-    """Discover, parse and link every auditable file under `root`."""
+    """Discover, parse and link every auditable file under `root`. Helm charts are rendered with `helm` (the
+    one in `helm`, else one found on PATH); without one their values files are read."""
     inventory = discover(root, excludes=excludes, max_bytes=max_bytes)
     facts: list[Facts] = []
     total = len(inventory.files)
     for done, source in enumerate(inventory.files, start=1):
-        facts.append(cache.parse(source, parse_file) if cache is not None else parse_file(source))
+        if source.kind not in _RENDERED_KINDS:
+            facts.append(cache.parse(source, parse_file) if cache is not None else parse_file(source))
         if progress is not None:
             progress(done, total)
     facts = _combine_terraform(facts)
+    rendered = _render(root, inventory, helm)
+    facts.extend(rendered.facts)
     diagnostics = sorted(
-        [*inventory.diagnostics, *(d for f in facts for d in f.diagnostics)],
+        [*inventory.diagnostics, *rendered.diagnostics, *(d for f in facts for d in f.diagnostics)],
         key=lambda d: (d.path, d.line or 0, d.message),
     )
-    return Scan(root, inventory, facts, build_graph(facts), diagnostics)
+    return Scan(root, inventory, facts, build_graph(facts), diagnostics, rendered.timings)
+
+
+def _render(root: Path, inventory: Inventory, options: helm_render.HelmOptions | None) -> helm_render.Rendered:
+    """The charts' facts; a chart read from values only has its templates listed as skipped, saying why."""
+    if not inventory.charts:
+        return helm_render.Rendered()
+    if options is None:
+        options = helm_render.HelmOptions(binary=helm_render.find_helm())
+    try:
+        rendered = helm_render.render_charts(root, inventory.charts, options)
+    except Exception as error:  # noqa: BLE001 - a renderer defect must not take the whole audit down
+        return helm_render.Rendered(diagnostics=[Diagnostic(
+            inventory.charts[0], f"internal error while rendering Helm charts ({type(error).__name__}: {error})", None,
+            "internal-error")])
+    if rendered.from_values:
+        kept = []
+        for source in inventory.files:
+            if source.kind == "helm_template" and helm_render.owning_chart(source.path, rendered.from_values):
+                inventory.skipped.append(Skipped(source.path, "Helm template not rendered (no helm binary: values "
+                                                 "read only; helm would show more)"))
+            else:
+                kept.append(source)
+        inventory.files[:] = kept
+    return rendered
 
 
 def _combine_terraform(facts: list[Facts]) -> list[Facts]:
