@@ -15,6 +15,7 @@ from auditor.code.languages import FAMILY, language_of
 from auditor.engine.rules import Rule
 from auditor.graph.deployments import deployment_of
 from auditor.model import Diagnostic, Finding, Location, Node, Severity
+from auditor.render.helm import VALUES_ONLY_RULES
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,13 @@ def run_rule(
         return result, [Diagnostic(rule.path, message, None, "rule-error")]
     seen: set[str] = set()
     frameworks = _Frameworks()
+    def unjudged(ident: str) -> bool:
+        """A chart read from its values without helm shows replicas, autoscaling and resources, nothing else:
+        other rules do not judge its nodes (an absent probe or budget there is only unseen)."""
+        return bool(graph.nodes[ident]["node"].attrs.get("from_values")) and rule.id not in VALUES_ONLY_RULES
+
     for hit in hits:
-        if hit.subject not in graph:
+        if hit.subject not in graph or unjudged(hit.subject):
             continue
         finding = _finding(rule, result.severity, hit, graph.nodes[hit.subject]["node"], frameworks)
         if finding.fingerprint in seen:
@@ -127,11 +133,11 @@ def run_rule(
         seen.add(finding.fingerprint)
         result.findings.append(finding)
         context.examined.add(hit.subject)
-    result.examined = context.examined
+    result.examined = {ident for ident in context.examined if ident not in graph or not unjudged(ident)}
     result.findings.sort(key=lambda f: (f.location.path, f.location.line, f.message))
     found = {finding.subject for finding in result.findings}
     notes = {UndecidedNote(rule.id, u.subject, _locate(u, graph.nodes[u.subject]["node"]), u.missing)
-             for u in context.undecided if u.subject in graph and u.subject not in found}
+             for u in context.undecided if u.subject in graph and u.subject not in found and not unjudged(u.subject)}
     result.undecided = sorted(notes, key=lambda n: (n.location.path, n.location.line, n.subject, n.missing))
     return result, []
 

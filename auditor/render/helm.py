@@ -58,6 +58,9 @@ _SOURCE = re.compile(r"^# Source: (.+?)\s*$")
 _DOC_SPLIT = re.compile(r"^---[ \t]*$", re.MULTILINE)
 _VALUES_REF = re.compile(r"\.Values((?:\.[A-Za-z_][\w-]*)+)")
 _ACTION = re.compile(r"\{\{.*?\}\}")
+# Rules whose subject a values-only reading shows (replica count, autoscaler bounds, resources): the engine
+# keeps only their findings on nodes marked `from_values`.
+VALUES_ONLY_RULES = frozenset({"AVAIL005", "ELAST001", "ELAST003", "ELAST004", "ELAST005"})
 _KEY = re.compile(r"^(?:-\s+)?([^\s:#][^:#]*?)\s*:(?:\s|$)")
 _TGZ = re.compile(r"^(.+?)-v?\d[\w.+-]*\.tgz$")
 
