@@ -49,6 +49,8 @@ _RENDERED_KINDS = frozenset({"helm_template", "helm_chart"})
 
 def parse_file(source: SourceFile) -> Facts:
     """One file's facts. A parser bug becomes a diagnostic on that file, never a crash of the run."""
+    if source.kind in _RENDERED_KINDS:
+        return Facts(source.path, source.kind)  # read by the renderer, per chart (render/helm.py)
     parser = _PARSERS[source.kind]
     try:
         return parser(source.path, source.text)

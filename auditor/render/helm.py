@@ -434,6 +434,7 @@ def _read_values_file(root: Path, rel: str) -> tuple[bytes | None, str]:
         return None, error.strerror or "unreadable"
 
 
+_TEMPLATE_AT = re.compile(r"template: [^/\s:]+/(templates/[^:\s]+):(\d+):")
 _REQUIRED = re.compile(r"execution error at \((?:[^:)]+/)?(templates/[^:)]+):(\d+):\d+\): (.+)")
 
 
@@ -454,6 +455,11 @@ def _failure(chart_yaml: str, profile: _Profile, outcome: Outcome) -> Diagnostic
         return Diagnostic(path, f"helm template{which} failed: {message}; supply the value in the chart's "
                           "values.yaml, a values-*.yaml profile beside it, or a profile under `helm: values:` in "
                           ".auditor.yaml", line, "not-rendered", "error")
+    where = _TEMPLATE_AT.search(text)
+    if where:  # a template error: located at the template line helm names
+        path = f"{chart}/{where.group(1)}" if chart else where.group(1)
+        return Diagnostic(path, f"helm template{which} {outcome.reason()}: {text}; chart not audited",
+                          int(where.group(2)), "not-rendered", "error")
     return Diagnostic(chart_yaml, f"helm template{which} {outcome.reason()}: {text or 'no message'}; chart not "
                       "audited", None, "not-rendered", "error")
 
