@@ -32,7 +32,8 @@ def _copy(name: str, tmp_path: Path) -> Path:
     return target
 
 
-def _findings(root: Path, helm: HelmOptions | None = None, rules: tuple[str, ...] = ()) -> set[tuple[str, str, int, str]]:
+def _findings(root: Path, helm: HelmOptions | None = None,
+              rules: tuple[str, ...] = ()) -> set[tuple[str, str, int, str]]:
     result = audit(root, AuditOptions(helm=helm))
     return {(f.rule_id, f.location.path, f.location.line, f.deployment) for f in result.findings
             if not rules or f.rule_id in rules}
@@ -141,7 +142,7 @@ def test_a_required_value_is_a_diagnostic_with_helms_message_and_how_to_supply_i
 class _Counting(http.server.BaseHTTPRequestHandler):
     requests: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server interface
+    def do_GET(self) -> None:
         type(self).requests.append(self.path)
         body = b'{"type": "object"}'
         self.send_response(200)
@@ -228,7 +229,7 @@ def test_without_helm_the_values_are_read_for_the_helm_create_conventions() -> N
         ("ELAST004", "values.yaml", 17, "helm-values:."),  # `resources: {}`
         ("ELAST005", "values.yaml", 17, "helm-values:."),
     }
-    assert [d.message for d in result.diagnostics if d.code == "not-rendered"][0].startswith(
+    assert next(d.message for d in result.diagnostics if d.code == "not-rendered").startswith(
         "Helm chart not rendered (no helm binary found)")
     reasons = {s.reason for s in result.scan.inventory.skipped}
     assert reasons == {"Helm template not rendered (no helm binary: values read only; helm would show more)"}
