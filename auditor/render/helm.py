@@ -44,6 +44,7 @@ from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, node
 from auditor.parsers import kubernetes
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 from auditor.render.sandbox import Limits, Outcome, run
+from auditor.repofiles import is_inside
 
 KUBE_VERSION = "1.31.0"  # Capabilities.KubeVersion: pinned, so a chart renders the same everywhere
 RELEASE = "release"  # the release name: a constant, never text from the repository
@@ -166,6 +167,8 @@ class _Copy:
     directory: Path
     notes: list[Diagnostic] = field(default_factory=list)
     digest: str = ""
+    # Subcharts copied in from a `file://` dependency: their directory in the copy → their repo-relative directory.
+    origins: dict[str, str] = field(default_factory=dict)
 
 
 def _copy_chart(source: Path, target: Path, rel: str) -> _Copy:
@@ -242,13 +245,35 @@ def _vendored(charts_dir: Path) -> set[str]:
     return names
 
 
-def _prune_dependencies(copy: Path, rel: str, meta: YMap, notes: list[Diagnostic]) -> None:
-    """Keep only the `dependencies:` vendored in `charts/` (helm would fail on, or fetch, the others); each
-    one dropped is a note on its line of Chart.yaml (or requirements.yaml for apiVersion v1 charts)."""
-    vendored = _vendored(copy / "charts")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
+MAX_LOCAL_DEPTH = 5
+
+
+def local_dependency(root: Path, chart: str, repository: Any) -> str | None:
+    """The repo-relative directory a `file://` dependency names, when it is a chart inside the repository."""
+    if not isinstance(repository, str) or not repository.startswith("file://"):
+        return None
+    base = root / chart if chart != "." else root
+    target = base / repository[len("file://"):]
+    if not is_inside(root, target):
+        return None
+    try:
+        resolved, top = target.resolve(), root.resolve()
+        if not (resolved / "Chart.yaml").is_file():
+            return None
+        return resolved.relative_to(top).as_posix() or "."
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def _prune_dependencies(root: Path, copy: _Copy, here: Path, rel: str, meta: YMap, depth: int = 0) -> None:
+    """Keep only the `dependencies:` vendored in `charts/` or given as `file://` charts inside the repository
+    (copied in, as `helm dependency build` would; helm would fail on, or fetch, the others); each one dropped is a
+    note on its line of Chart.yaml (or requirements.yaml for apiVersion v1 charts)."""
+    vendored = _vendored(here / "charts")
     for file_name, holder in (("Chart.yaml", meta), ("requirements.yaml", None)):
         if holder is None:
-            holder, _ = _load_map(copy / file_name)
+            holder, _ = _load_map(here / file_name)
             if holder is None:
                 continue
         dependencies = holder.get("dependencies")
@@ -257,19 +282,32 @@ def _prune_dependencies(copy: Path, rel: str, meta: YMap, notes: list[Diagnostic
         kept = []
         for index, dependency in enumerate(dependencies):
             name = dependency.get("name") if isinstance(dependency, YMap) else None
+            where = dependency.get("repository") if isinstance(dependency, YMap) else None
             if isinstance(name, str) and name in vendored:
                 kept.append(dependency)
                 continue
+            local = local_dependency(root, rel, where)
+            if isinstance(name, str) and _SAFE_NAME.match(name) and local is not None and depth < MAX_LOCAL_DEPTH:
+                target = here / "charts" / name
+                if not target.exists():
+                    (here / "charts").mkdir(mode=0o700, exist_ok=True)
+                    sub = _copy_chart(root / local if local != "." else root, target, local)
+                    copy.notes.extend(sub.notes)
+                    copy.origins[target.relative_to(copy.directory).as_posix()] = local
+                    sub_meta, _ = _load_map(target / "Chart.yaml")
+                    if sub_meta is not None:
+                        _prune_dependencies(root, copy, target, local, sub_meta, depth + 1)
+                kept.append(dependency)
+                continue
             shown = name if isinstance(name, str) else "(unnamed)"
-            where = dependency.get("repository") if isinstance(dependency, YMap) else None
             origin = f" from {where}" if isinstance(where, str) and where else ""
-            notes.append(Diagnostic(f"{rel}/{file_name}" if rel != "." else file_name,
-                                    f"subchart {shown}{origin} not vendored in charts/, not audited",
-                                    dependencies.line_of(index), "not-rendered", "note"))
+            copy.notes.append(Diagnostic(f"{rel}/{file_name}" if rel != "." else file_name,
+                                         f"subchart {shown}{origin} not vendored in charts/, not audited",
+                                         dependencies.line_of(index), "not-rendered", "note"))
         if len(kept) != len(dependencies):
             data = _plain(holder)
             data["dependencies"] = _plain(kept)
-            (copy / file_name).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+            (here / file_name).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 
 # -- values profiles ------------------------------------------------------------------------------------------
@@ -352,7 +390,13 @@ def render_charts(root: Path, chart_files: Iterable[str], options: HelmOptions) 
         result.diagnostics.append(Diagnostic(roots[0] if roots else ".", f"helm binary {options.binary} does not "
                                              "answer `helm version`; charts read from values only", None,
                                              "not-rendered", "warning"))
+    parents = _local_parents(root, roots)
     for chart in roots:
+        if chart in parents:
+            result.diagnostics.append(Diagnostic(
+                f"{chart}/Chart.yaml" if chart != "." else "Chart.yaml", f"rendered as a subchart of {parents[chart]} "
+                "(a file:// dependency), not on its own", None, "not-rendered", "note"))
+            continue
         meta_path = (root / chart / "Chart.yaml") if chart != "." else root / "Chart.yaml"
         chart_yaml = f"{chart}/Chart.yaml" if chart != "." else "Chart.yaml"
         meta, problem = _load_map(meta_path)
@@ -376,7 +420,25 @@ def render_charts(root: Path, chart_files: Iterable[str], options: HelmOptions) 
                 None, "not-rendered", "note"))
             for profile in profiles:
                 result.facts.extend(values_facts(root, chart, meta, profile.label, profile.files))
+    result.diagnostics = list(dict.fromkeys(result.diagnostics))  # a file shared by two charts: said once
     return result
+
+
+def _local_parents(root: Path, roots: list[str]) -> dict[str, str]:
+    """Charts another chart of the repository names as a `file://` dependency → (the first such) parent: a
+    component of an environment chart is deployed inside it, and audited there."""
+    parents: dict[str, str] = {}
+    for chart in roots:
+        meta, _ = _load_map((root / chart if chart != "." else root) / "Chart.yaml")
+        dependencies = meta.get("dependencies") if meta is not None else None
+        if meta is None or meta.get("type") == "library" or not isinstance(dependencies, YList):
+            continue
+        for dependency in dependencies:
+            if isinstance(dependency, YMap):
+                local = local_dependency(root, chart, dependency.get("repository"))
+                if local is not None and local != chart:
+                    parents.setdefault(local, chart)
+    return parents
 
 
 def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], options: HelmOptions,
@@ -387,7 +449,7 @@ def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], 
     with tempfile.TemporaryDirectory(prefix="auditor-helm-") as scratch:
         work = Path(scratch)
         copy = _copy_chart(source, work / "chart", chart)
-        _prune_dependencies(copy.directory, chart, meta, copy.notes)
+        _prune_dependencies(root, copy, copy.directory, chart, meta)
         result.diagnostics.extend(copy.notes)
         for number, profile in enumerate(profiles):
             args = ["template", RELEASE, str(copy.directory), "--namespace", "default", "--skip-tests", "--no-hooks",
@@ -415,7 +477,7 @@ def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], 
             result.rendered.add(chart)
             values = _Values(root, [(f"{chart}/values.yaml" if chart != "." else "values.yaml", ()),
                                     *((rel, ()) for rel in profile.files)])
-            result.facts.extend(_facts_of(outcome.stdout, root, chart, copy.directory, deployment, values))
+            result.facts.extend(_facts_of(outcome.stdout, chart, copy, deployment, values))
 
 
 def _read_values_file(root: Path, rel: str) -> tuple[bytes | None, str]:
@@ -474,38 +536,49 @@ def _documents(output: str) -> Iterable[tuple[str, str]]:
         yield match.group(1), lines[1]
 
 
-def _template_path(source: str, chart: str, copy: Path) -> tuple[str, Path | None]:
-    """`shop/templates/deployment.yaml` → (`charts/shop/templates/deployment.yaml`, its copy); a subchart
-    vendored as an archive → (the archive's path, None)."""
+def _origin(source: str, chart: str, copy: _Copy) -> tuple[str, Path | None, tuple[str, str] | None]:
+    """Where a rendered document comes from: (repo-relative template path, the template's copy or None, and for a
+    subchart's template (its chart name, its repo-relative directory)). `shop/templates/x.yaml` →
+    `charts/shop/templates/x.yaml`; a subchart vendored as an archive → the archive's path."""
     inner = source.split("/", 1)[1] if "/" in source else source
     prefix = "" if chart == "." else chart + "/"
-    candidate = copy / inner
-    if candidate.is_file():
-        return prefix + inner, candidate
     parts = inner.split("/")
+    sub: tuple[str, str] | None = None
+    if len(parts) > 3 and parts[0] == "charts":
+        directory = f"charts/{parts[1]}"
+        meta, _ = _load_map(copy.directory / directory / "Chart.yaml")
+        name = meta.get("name") if meta is not None and isinstance(meta.get("name"), str) else parts[1]
+        sub = (str(name), copy.origins.get(directory, prefix + directory))
+    for inside, repo_dir in sorted(copy.origins.items(), key=lambda item: -len(item[0])):
+        if inner.startswith(inside + "/"):
+            candidate = copy.directory / inner
+            return repo_dir + inner[len(inside):], candidate if candidate.is_file() else None, sub
+    candidate = copy.directory / inner
+    if candidate.is_file():
+        return prefix + inner, candidate, sub
     if len(parts) > 2 and parts[0] == "charts":
-        charts = copy / "charts"
         try:
-            for entry in sorted(os.scandir(charts), key=lambda e: e.name):
+            for entry in sorted(os.scandir(copy.directory / "charts"), key=lambda e: e.name):
                 match = _TGZ.match(entry.name)
                 if match and match.group(1) == parts[1]:
-                    return f"{prefix}charts/{entry.name}", None
-                if entry.is_dir():
+                    return f"{prefix}charts/{entry.name}", None, None
+                if entry.is_dir(follow_symlinks=False):
                     meta, _ = _load_map(Path(entry.path) / "Chart.yaml")
                     if meta is not None and meta.get("name") == parts[1]:
                         rest = "/".join(parts[2:])
                         path = Path(entry.path) / rest
-                        return f"{prefix}charts/{entry.name}/{rest}", path if path.is_file() else None
+                        return (f"{prefix}charts/{entry.name}/{rest}", path if path.is_file() else None,
+                                (parts[1], f"{prefix}charts/{entry.name}"))
         except OSError:
             pass
-    return prefix + inner, None
+    return prefix + inner, None, sub
 
 
-def _facts_of(output: str, root: Path, chart: str, copy: Path, deployment: str, values: _Values) -> list[Facts]:
+def _facts_of(output: str, chart: str, copy: _Copy, deployment: str, values: _Values) -> list[Facts]:
     by_path: dict[str, list[Facts]] = {}
     texts: dict[str, list[str]] = {}
     for source, text in _documents(output):
-        path, template = _template_path(source, chart, copy)
+        path, template, sub = _origin(source, chart, copy)
         if path not in texts:
             try:
                 texts[path] = template.read_text(encoding="utf-8", errors="replace").split("\n") if template else []
@@ -513,23 +586,15 @@ def _facts_of(output: str, root: Path, chart: str, copy: Path, deployment: str, 
                 texts[path] = []
         facts = kubernetes.parse(path, text)
         mapping = align(text.split("\n"), texts[path])
-        by_path.setdefault(path, []).append(_relocate(facts, mapping, texts[path], _values_for(path, chart, values)))
+        seen = values if sub is None else values.under(sub[0], f"{sub[1]}/values.yaml" if sub[1] != "." else
+                                                       "values.yaml")
+        by_path.setdefault(path, []).append(_relocate(facts, mapping, texts[path], seen))
     result = []
     for path, parts in sorted(by_path.items()):
         merged = Facts(path, "kubernetes", tuple(n for f in parts for n in f.nodes),
                        tuple(e for f in parts for e in f.edges), tuple(d for f in parts for d in f.diagnostics))
         result.append(merged)
     return scope_facts(result, deployment)
-
-
-def _values_for(path: str, chart: str, values: _Values) -> _Values:
-    """The values a template reads: a subchart's (`charts/cache/templates/x.yaml`) are its own (see _Values)."""
-    inner = path if chart == "." else path[len(chart) + 1:]
-    parts = inner.split("/")
-    if len(parts) > 3 and parts[0] == "charts" and parts[2] == "templates":
-        prefix = "" if chart == "." else chart + "/"
-        return values.under(parts[1], f"{prefix}charts/{parts[1]}/values.yaml")
-    return values
 
 
 # -- line mapping ------------------------------------------------------------------------------------------
