@@ -287,8 +287,12 @@ def _prune_dependencies(root: Path, copy: _Copy, here: Path, rel: str, meta: YMa
                 kept.append(dependency)
                 continue
             local = local_dependency(root, rel, where)
-            if isinstance(name, str) and _SAFE_NAME.match(name) and local is not None and depth < MAX_LOCAL_DEPTH:
-                target = here / "charts" / name
+            alias = dependency.get("alias") if isinstance(dependency, YMap) else None
+            # The copy's directory is the name helm shows in `# Source:` lines: the alias when there is one.
+            folder = alias if isinstance(alias, str) and alias else name
+            if isinstance(folder, str) and _SAFE_NAME.match(folder) and local is not None and \
+                    depth < MAX_LOCAL_DEPTH:
+                target = here / "charts" / folder
                 if not target.exists():
                     (here / "charts").mkdir(mode=0o700, exist_ok=True)
                     sub = _copy_chart(root / local if local != "." else root, target, local)
@@ -544,11 +548,9 @@ def _origin(source: str, chart: str, copy: _Copy) -> tuple[str, Path | None, tup
     prefix = "" if chart == "." else chart + "/"
     parts = inner.split("/")
     sub: tuple[str, str] | None = None
-    if len(parts) > 3 and parts[0] == "charts":
+    if len(parts) > 3 and parts[0] == "charts":  # the parent's values hold a subchart's under its name or alias
         directory = f"charts/{parts[1]}"
-        meta, _ = _load_map(copy.directory / directory / "Chart.yaml")
-        name = meta.get("name") if meta is not None and isinstance(meta.get("name"), str) else parts[1]
-        sub = (str(name), copy.origins.get(directory, prefix + directory))
+        sub = (parts[1], copy.origins.get(directory, prefix + directory))
     for inside, repo_dir in sorted(copy.origins.items(), key=lambda item: -len(item[0])):
         if inner.startswith(inside + "/"):
             candidate = copy.directory / inner
