@@ -94,7 +94,7 @@ def scan(
         if progress is not None:
             progress(done, total)
     facts = _combine_terraform(facts)
-    rendered = _render(root, inventory, helm)
+    rendered = _render(root, inventory, helm, cache)
     facts.extend(rendered.facts)
     diagnostics = sorted(
         [*inventory.diagnostics, *rendered.diagnostics, *(d for f in facts for d in f.diagnostics)],
@@ -103,14 +103,15 @@ def scan(
     return Scan(root, inventory, facts, build_graph(facts), diagnostics, rendered.timings)
 
 
-def _render(root: Path, inventory: Inventory, options: helm_render.HelmOptions | None) -> helm_render.Rendered:
+def _render(root: Path, inventory: Inventory, options: helm_render.HelmOptions | None,
+            cache: ParseCache | None = None) -> helm_render.Rendered:
     """The charts' facts; a chart read from values only has its templates listed as skipped, saying why."""
     if not inventory.charts:
         return helm_render.Rendered()
     if options is None:
         options = helm_render.HelmOptions(binary=helm_render.find_helm())
     try:
-        rendered = helm_render.render_charts(root, inventory.charts, options)
+        rendered = helm_render.render_charts(root, inventory.charts, options, cache)
     except Exception as error:  # noqa: BLE001 - a renderer defect must not take the whole audit down
         return helm_render.Rendered(diagnostics=[Diagnostic(
             inventory.charts[0], f"internal error while rendering Helm charts ({type(error).__name__}: {error})", None,

@@ -15,6 +15,7 @@ import pytest
 from conftest import FIXTURES
 
 from auditor.audit import AuditOptions, audit
+from auditor.cache import ParseCache
 from auditor.config import ConfigError, load_config
 from auditor.render import sandbox
 from auditor.render.helm import KUBE_VERSION, HelmOptions, align, find_helm, render_charts
@@ -245,3 +246,19 @@ def test_a_values_profile_outside_the_repository_is_refused(tmp_path: Path) -> N
     (tmp_path / ".auditor.yaml").write_text("helm:\n  values:\n    chart: [../../etc/passwd]\n")
     with pytest.raises(ConfigError, match="outside the repository"):
         load_config(tmp_path)
+
+
+@needs_helm
+def test_rendered_facts_are_cached_until_a_chart_file_or_values_file_changes(tmp_path: Path) -> None:
+    chart = _copy("helm-shop", tmp_path)
+    cache = ParseCache(tmp_path / "cache")
+    first = scan(chart, cache=cache)
+    hits = cache.hits
+    second = scan(chart, cache=cache)
+    assert cache.hits == hits + 2  # both profiles
+    assert [(n.id, n.attrs, n.evidence) for _, n in first.graph.nodes(data="node")] == \
+        [(n.id, n.attrs, n.evidence) for _, n in second.graph.nodes(data="node")]
+    (chart / "values-prod.yaml").write_text("replicaCount: 5\n")
+    third = scan(chart, cache=cache)
+    prod = third.graph.nodes["kubernetes:Deployment:default@helm:.@values-prod.yaml/release-shop"]["node"]
+    assert cache.hits == hits + 2 and prod.attrs["replicas"] == 5  # a file of the chart changed: both rendered

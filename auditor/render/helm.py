@@ -36,7 +36,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -66,6 +66,14 @@ _KEY = re.compile(r"^(?:-\s+)?([^\s:#][^:#]*?)\s*:(?:\s|$)")
 _TGZ = re.compile(r"^(.+?)-v?\d[\w.+-]*\.tgz$")
 
 
+class RenderCache(Protocol):
+    """Where rendered facts are kept between runs (auditor/cache.py ParseCache)."""
+
+    def load_rendered(self, key: str) -> list[Facts] | None: ...
+
+    def store_rendered(self, key: str, facts: list[Facts]) -> None: ...
+
+
 @dataclass(frozen=True)
 class HelmOptions:
     """How charts are rendered: the helm binary (None: none found, read values only), extra values profiles
@@ -85,6 +93,7 @@ class Rendered:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # deployment → seconds helm ran
     rendered: set[str] = field(default_factory=set)  # chart directories rendered at least once
+    cached: set[str] = field(default_factory=set)  # deployments whose facts came from the cache
     from_values: set[str] = field(default_factory=set)  # chart directories read from values only
 
 
@@ -385,8 +394,10 @@ class _Values:
 # -- rendering ------------------------------------------------------------------------------------------------
 
 
-def render_charts(root: Path, chart_files: Iterable[str], options: HelmOptions) -> Rendered:
-    """Facts of every chart under `root` (chart_files: repo-relative Chart.yaml paths discovery found)."""
+def render_charts(root: Path, chart_files: Iterable[str], options: HelmOptions,
+                  cache: RenderCache | None = None) -> Rendered:
+    """Facts of every chart under `root` (chart_files: repo-relative Chart.yaml paths discovery found); with a
+    cache, a profile whose chart files, values files and helm version are unchanged is not rendered again."""
     result = Rendered()
     roots = chart_roots(chart_files)
     version = helm_version(options.binary) if options.binary else ""
@@ -414,7 +425,7 @@ def render_charts(root: Path, chart_files: Iterable[str], options: HelmOptions) 
             continue
         profiles = _profiles(root, chart, options.profiles.get(chart, ()))
         if options.binary and version:
-            _render_chart(root, chart, meta, profiles, options, result)
+            _render_chart(root, chart, meta, profiles, options, result, cache, version)
         else:
             result.from_values.add(chart)
             result.diagnostics.append(Diagnostic(
@@ -445,8 +456,17 @@ def _local_parents(root: Path, roots: list[str]) -> dict[str, str]:
     return parents
 
 
+def _tree_digest(directory: Path) -> str:
+    """A digest of every file (path and content) of the chart's prepared copy."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file() and not p.is_symlink()):
+        digest.update(path.relative_to(directory).as_posix().encode("utf-8", "replace") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], options: HelmOptions,
-                  result: Rendered) -> None:
+                  result: Rendered, cache: RenderCache | None = None, version: str = "") -> None:
     assert options.binary is not None
     source = root / chart if chart != "." else root
     chart_yaml = f"{chart}/Chart.yaml" if chart != "." else "Chart.yaml"
@@ -455,6 +475,7 @@ def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], 
         copy = _copy_chart(source, work / "chart", chart)
         _prune_dependencies(root, copy, copy.directory, chart, meta)
         result.diagnostics.extend(copy.notes)
+        tree = _tree_digest(copy.directory) if cache is not None else ""
         for number, profile in enumerate(profiles):
             args = ["template", RELEASE, str(copy.directory), "--namespace", "default", "--skip-tests", "--no-hooks",
                     "--skip-schema-validation", "--kube-version", KUBE_VERSION]
@@ -472,6 +493,18 @@ def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], 
             if missing:
                 continue
             deployment = deployment_name(chart, profile.label)
+            key = ""
+            if cache is not None:
+                staged_digest = hashlib.sha256(b"".join(
+                    hashlib.sha256(p.read_bytes()).digest() for p in sorted(work.glob(f"profile-{number}-*.yaml"))))
+                key = "\0".join((version, KUBE_VERSION, chart, deployment, tree, staged_digest.hexdigest(),
+                                  repr(sorted(copy.origins.items()))))
+                cached = cache.load_rendered(key)
+                if cached is not None:
+                    result.rendered.add(chart)
+                    result.cached.add(deployment)
+                    result.facts.extend(cached)
+                    continue
             started = time.monotonic()
             outcome = run(options.binary, args, options.limits, workdir=work)
             result.timings[deployment] = time.monotonic() - started
@@ -481,7 +514,10 @@ def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], 
             result.rendered.add(chart)
             values = _Values(root, [(f"{chart}/values.yaml" if chart != "." else "values.yaml", ()),
                                     *((rel, ()) for rel in profile.files)])
-            result.facts.extend(_facts_of(outcome.stdout, chart, copy, deployment, values))
+            facts = _facts_of(outcome.stdout, chart, copy, deployment, values)
+            result.facts.extend(facts)
+            if cache is not None:
+                cache.store_rendered(key, facts)
 
 
 def _read_values_file(root: Path, rel: str) -> tuple[bytes | None, str]:
