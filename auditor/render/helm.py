@@ -342,8 +342,9 @@ def _profiles(root: Path, chart: str, extra: Iterable[tuple[str, ...]]) -> list[
         names = []
     for name in names:
         found.append(_Profile(name, (name if chart == "." else f"{chart}/{name}",)))
+    inside = "" if chart == "." else chart + "/"
     for files in extra:
-        label = "+".join(posixpath.relpath(f, chart) if chart != "." else f for f in files)
+        label = "+".join(f[len(inside):] if f.startswith(inside) else f for f in files)
         found.append(_Profile(label, tuple(files)))
     return found
 
@@ -509,7 +510,11 @@ def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], 
             outcome = run(options.binary, args, options.limits, workdir=work)
             result.timings[deployment] = time.monotonic() - started
             if not outcome.ok:
-                result.diagnostics.append(_failure(chart_yaml, profile, outcome))
+                failed = _failure(chart_yaml, profile, outcome)
+                if not profile.label and options.profiles.get(chart):  # deployed with the configured values
+                    failed = dataclasses.replace(failed, level="note", message="values.yaml alone: "
+                                                 + failed.message + " (audited with the configured profiles)")
+                result.diagnostics.append(failed)
                 continue
             result.rendered.add(chart)
             values = _Values(root, [(f"{chart}/values.yaml" if chart != "." else "values.yaml", ()),
@@ -536,6 +541,7 @@ def _read_values_file(root: Path, rel: str) -> tuple[bytes | None, str]:
         return None, error.strerror or "unreadable"
 
 
+_NIL_VALUE = re.compile(r"at <(\.Values[\w.-]*)>: nil pointer evaluating")
 _TEMPLATE_AT = re.compile(r"template: [^/\s:]+/(templates/[^:\s]+):(\d+):")
 _REQUIRED = re.compile(r"execution error at \((?:[^:)]+/)?(templates/[^:)]+):(\d+):\d+\): (.+)")
 
@@ -558,6 +564,13 @@ def _failure(chart_yaml: str, profile: _Profile, outcome: Outcome) -> Diagnostic
                           "values.yaml, a values-*.yaml profile beside it, or a profile under `helm: values:` in "
                           ".auditor.yaml", line, "not-rendered", "error")
     where = _TEMPLATE_AT.search(text)
+    unset = _NIL_VALUE.search(text)
+    if where and unset:  # a value the chart expects from a values file outside it
+        path = f"{chart}/{where.group(1)}" if chart else where.group(1)
+        return Diagnostic(path, f"helm template{which} failed: `{unset.group(1)}` is not set (nil pointer); the "
+                          "chart expects it from values given at install time: name that values file as a profile "
+                          "under `helm: values:` in .auditor.yaml; chart not audited", int(where.group(2)),
+                          "not-rendered", "error")
     if where:  # a template error: located at the template line helm names
         path = f"{chart}/{where.group(1)}" if chart else where.group(1)
         return Diagnostic(path, f"helm template{which} {outcome.reason()}: {text}; chart not audited",
