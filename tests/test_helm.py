@@ -262,3 +262,14 @@ def test_rendered_facts_are_cached_until_a_chart_file_or_values_file_changes(tmp
     third = scan(chart, cache=cache)
     prod = third.graph.nodes["kubernetes:Deployment:default@helm:.@values-prod.yaml/release-shop"]["node"]
     assert cache.hits == hits + 2 and prod.attrs["replicas"] == 5  # a file of the chart changed: both rendered
+
+
+@needs_helm
+def test_a_suppression_comment_in_values_yaml_silences_the_finding_on_its_line(tmp_path: Path) -> None:
+    chart = _copy("helm-shop", tmp_path)
+    values = chart / "values.yaml"
+    values.write_text(values.read_text().replace(
+        "replicaCount: 1", "# audit: ignore[AVAIL005] one replica is enough for the demo\nreplicaCount: 1"))
+    result = audit(chart)
+    assert [(f.rule_id, f.location.path, f.location.line) for f, _ in result.suppressed] == [
+        ("AVAIL005", "values.yaml", 3)]

@@ -53,6 +53,8 @@ RELEASE = "release"  # the release name: a constant, never text from the reposit
 MAX_CHART_FILE_BYTES = 2 * 1024 * 1024
 MAX_CHART_BYTES = 50 * 1024 * 1024
 MAX_CHART_FILES = 10_000
+MAX_CHARTS = 200  # charts rendered per run; more are reported, not rendered
+MAX_PROFILES = 16  # values profiles rendered per chart
 MAX_ALIGN_CELLS = 4_000_000  # rendered lines × template lines aligned with difflib; more: a forward scan
 _DROPPED_NAMES = frozenset({"values.schema.json", "Chart.lock", "requirements.lock"})
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn"})
@@ -410,6 +412,11 @@ def render_charts(root: Path, chart_files: Iterable[str], options: HelmOptions,
                                              "not-rendered", "warning"))
     parents = _local_parents(root, roots)
     jobs: list[tuple[str, YMap, list[_Profile]]] = []
+    if len(roots) > MAX_CHARTS:
+        result.diagnostics.append(Diagnostic(roots[MAX_CHARTS] + "/Chart.yaml", f"more than {MAX_CHARTS} Helm charts: "
+                                             f"{len(roots) - MAX_CHARTS} not rendered, from this one on", None,
+                                             "limit", "warning"))
+        roots = roots[:MAX_CHARTS]
     for chart in roots:
         if chart in parents:
             result.diagnostics.append(Diagnostic(
@@ -428,6 +435,10 @@ def render_charts(root: Path, chart_files: Iterable[str], options: HelmOptions,
                                                  "audited", meta.line_of("type"), "not-rendered", "note"))
             continue
         profiles = _profiles(root, chart, options.profiles.get(chart, ()))
+        if len(profiles) > MAX_PROFILES:
+            result.diagnostics.append(Diagnostic(chart_yaml, f"{len(profiles)} values profiles: only the first "
+                                                 f"{MAX_PROFILES} are rendered", None, "limit", "warning"))
+            profiles = profiles[:MAX_PROFILES]
         if options.binary and version:
             jobs.append((chart, meta, profiles))
         else:
