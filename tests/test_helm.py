@@ -54,6 +54,11 @@ def test_the_child_sees_a_clean_environment_and_no_stdin() -> None:
     assert sandbox.run("/bin/cat", []).ok  # stdin is /dev/null: cat ends at once
 
 
+def test_memory_and_cpu_limits_are_in_force_in_the_child() -> None:
+    outcome = sandbox.run("/bin/sh", ["-c", "ulimit -v; ulimit -t"], Limits(memory=512 << 20, cpu=7))
+    assert outcome.ok and outcome.stdout.split() == [str(512 << 10), "7"]
+
+
 def test_a_timeout_kills_the_whole_process_group() -> None:
     started = time.monotonic()
     outcome = sandbox.run("/bin/sh", ["-c", "sleep 30 & sleep 30"], Limits(timeout=1))

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import resource
 import selectors
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -100,14 +100,28 @@ def clean_environment(home: Path) -> dict[str, str]:
     }
 
 
-def _limit(limits: Limits) -> None:
-    """In the child, before exec: its own process group (so a timeout kills everything it started), and
-    limits the kernel enforces whatever the binary does."""
-    os.setsid()
-    resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu, limits.cpu + 1))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output, limits.output))
+# The limits are set by a small Python trampoline that then execs the binary: `preexec_fn` would do the same
+# but is unsafe once threads exist (render/helm.py renders charts from a thread pool), and the kernel keeps
+# rlimits across exec. `-I -S`: no environment, no site, nothing from the working directory is imported.
+_START_FAILED = "auditor-sandbox: cannot start: "
+_TRAMPOLINE = (
+    "import os, resource, sys\n"
+    "memory, cpu, size = (int(value) for value in sys.argv[1:4])\n"
+    "resource.setrlimit(resource.RLIMIT_AS, (memory, memory))\n"
+    "resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))\n"
+    "resource.setrlimit(resource.RLIMIT_CORE, (0, 0))\n"
+    "resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))\n"
+    "try:\n"
+    "    os.execv(sys.argv[4], sys.argv[4:])\n"
+    "except OSError as error:\n"
+    f"    sys.stderr.write({_START_FAILED!r} + (error.strerror or str(error)))\n"
+    "    sys.exit(127)\n"
+)
+
+
+def _argv(binary: str, args: Sequence[str], limits: Limits) -> list[str]:
+    return [sys.executable, "-I", "-S", "-c", _TRAMPOLINE, str(limits.memory), str(limits.cpu), str(limits.output),
+            binary, *args]
 
 
 def run(binary: str, args: Sequence[str], limits: Limits | None = None, workdir: Path | None = None) -> Outcome:
@@ -118,15 +132,15 @@ def run(binary: str, args: Sequence[str], limits: Limits | None = None, workdir:
         home = Path(scratch)
         env = clean_environment(home)
         cwd = workdir if workdir is not None else home / "tmp"
-        return _run([binary, *args], env, cwd, limits)
+        return _run(_argv(binary, args, limits), env, cwd, limits)
 
 
 def _run(argv: list[str], env: dict[str, str], cwd: Path, limits: Limits) -> Outcome:
     start = time.monotonic()
     try:
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # its own session and process group: a timeout kills all it started
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env,
-            preexec_fn=lambda: _limit(limits), close_fds=True)
+            start_new_session=True, close_fds=True)
     except OSError as error:
         return Outcome("", "", None, "start", 0.0, error.strerror or str(error))
     assert process.stdout is not None and process.stderr is not None
@@ -168,6 +182,8 @@ def _run(argv: list[str], env: dict[str, str], cwd: Path, limits: Limits) -> Out
     process.stderr.close()
     seconds = time.monotonic() - start
     stderr = err.decode("utf-8", errors="replace")
+    if not failure and code == 127 and stderr.startswith(_START_FAILED):
+        return Outcome("", "", None, "start", seconds, stderr[len(_START_FAILED):].strip())
     if not failure:
         failure = _signal_failure(code, stderr)
     return Outcome(out.decode("utf-8", errors="replace"), stderr, code, failure, seconds)
