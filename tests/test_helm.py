@@ -235,6 +235,7 @@ def test_without_helm_the_values_are_read_for_the_helm_create_conventions() -> N
         ("ELAST004", "values.yaml", 17, "helm-values:."),  # `resources: {}`
         ("ELAST005", "values.yaml", 17, "helm-values:."),
     }
+    assert all(f.message.endswith("(from values, not rendered)") for f in result.findings)
     assert next(d.message for d in result.diagnostics if d.code == "not-rendered").startswith(
         "Helm chart not rendered (no helm binary found)")
     reasons = {s.reason for s in result.scan.inventory.skipped}

@@ -93,7 +93,7 @@ def _finding(rule: Rule, severity: Severity, hit: Hit, node: Node, frameworks: _
         category=rule.category,
         severity=severity,
         title=rule.title,
-        message=hit.message,
+        message=hit.message + (" (from values, not rendered)" if node.attrs.get("from_values") else ""),
         location=location,
         subject=hit.subject,
         fingerprint=fingerprint(rule.id, hit.subject, hit.key or hit.attr or ""),
