@@ -114,6 +114,13 @@ def test_two_values_profiles_are_two_deployments_and_findings_name_the_values_li
 
 
 @needs_helm
+def test_a_finding_at_a_values_line_relates_the_template_line_that_reads_it() -> None:
+    [finding] = [f for f in audit(FIXTURES / "helm-shop").findings if f.rule_id == "AVAIL005"]
+    assert [(str(r.location), r.message) for r in finding.related] == [
+        ("templates/deployment.yaml:9", "this template line sets `replicas` from that value")]
+
+
+@needs_helm
 def test_a_vendored_subchart_is_rendered_at_its_own_templates_and_values() -> None:
     result = scan(FIXTURES / "helm-shop")
     cache = result.graph.nodes["kubernetes:StatefulSet:default@helm:./release-cache"]["node"]

@@ -14,7 +14,7 @@ from auditor.checks.context import Undecided
 from auditor.code.languages import FAMILY, language_of
 from auditor.engine.rules import Rule
 from auditor.graph.deployments import deployment_of
-from auditor.model import Diagnostic, Finding, Location, Node, Severity
+from auditor.model import Diagnostic, Finding, Location, Node, Related, Severity
 from auditor.render.helm import VALUES_ONLY_RULES
 
 
@@ -85,6 +85,13 @@ def _formats(node: Node, location: Location, frameworks: _Frameworks) -> set[str
     return formats - {""}
 
 
+def _template_line(hit: Hit, node: Node) -> tuple[Related, ...]:
+    """A rendered chart's attribute located at its values line (render/helm.py) also names the template line
+    that reads the value."""
+    template = node.evidence.get(f"{hit.attr}@template") if hit.attr and hit.evidence is None else None
+    return (Related(template, f"this template line sets `{hit.attr}` from that value"),) if template else ()
+
+
 def _finding(rule: Rule, severity: Severity, hit: Hit, node: Node, frameworks: _Frameworks) -> Finding:
     location = _locate(hit, node)
     return Finding(
@@ -98,7 +105,7 @@ def _finding(rule: Rule, severity: Severity, hit: Hit, node: Node, frameworks: _
         subject=hit.subject,
         fingerprint=fingerprint(rule.id, hit.subject, hit.key or hit.attr or ""),
         fix=rule.fix_for(_formats(node, location, frameworks)),
-        related=hit.related,
+        related=hit.related + _template_line(hit, node),
         deployment=deployment_of(node),
     )
 
