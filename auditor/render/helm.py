@@ -55,7 +55,8 @@ MAX_CHART_BYTES = 50 * 1024 * 1024
 MAX_CHART_FILES = 10_000
 MAX_CHARTS = 200  # charts rendered per run; more are reported, not rendered
 MAX_PROFILES = 16  # values profiles rendered per chart
-MAX_ALIGN_CELLS = 4_000_000  # rendered lines × template lines aligned with difflib; more: a forward scan
+MAX_ALIGN_CELLS = 4_000_000
+_SCAN_WINDOW = 200  # rendered lines × template lines aligned with difflib; more: a forward scan
 _DROPPED_NAMES = frozenset({"values.schema.json", "Chart.lock", "requirements.lock"})
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn"})
 _PROFILE = re.compile(r"^values[.-][\w.-]+\.ya?ml$")
@@ -639,7 +640,7 @@ def _origin(source: str, chart: str, copy: _Copy) -> tuple[str, Path | None, tup
             for entry in sorted(os.scandir(copy.directory / "charts"), key=lambda e: e.name):
                 match = _TGZ.match(entry.name)
                 if match and match.group(1) == parts[1]:
-                    return f"{prefix}charts/{entry.name}", None, None
+                    return f"{prefix}charts/{entry.name}", None, (parts[1], f"{prefix}charts/{entry.name}")
                 if entry.is_dir(follow_symlinks=False):
                     meta, _ = _load_map(Path(entry.path) / "Chart.yaml")
                     if meta is not None and meta.get("name") == parts[1]:
@@ -657,6 +658,11 @@ def _facts_of(output: str, chart: str, copy: _Copy, deployment: str, values: _Va
     texts: dict[str, list[str]] = {}
     for source, text in _documents(output):
         path, template, sub = _origin(source, chart, copy)
+        if len(text) > MAX_CHART_FILE_BYTES:
+            by_path.setdefault(path, []).append(Facts(path, "kubernetes", diagnostics=(Diagnostic(
+                path, f"a document rendered from this template is over {MAX_CHART_FILE_BYTES:,} bytes; not audited",
+                None, "too-large", "warning"),)))
+            continue
         if path not in texts:
             try:
                 texts[path] = template.read_text(encoding="utf-8", errors="replace").split("\n") if template else []
@@ -708,10 +714,10 @@ def align(rendered: list[str], template: list[str]) -> list[int]:
         for block in matcher.get_matching_blocks():
             for k in range(block.size):
                 matched[left_keys[block.a + k][0]] = right_keys[block.b + k][0]
-    else:  # a forward scan: each key matched to its next occurrence in the template, if any
+    else:  # a forward scan: each key matched to its next occurrence within a window of the template, if any
         cursor = 0
         for i, token in left_keys:
-            for j in range(cursor, len(right)):
+            for j in range(cursor, min(len(right), cursor + _SCAN_WINDOW)):
                 if right[j] == token:
                     matched[i] = j
                     cursor = j + 1
