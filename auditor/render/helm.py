@@ -419,7 +419,9 @@ def render_charts(root: Path, chart_files: Iterable[str], options: HelmOptions,
                                              "limit", "warning"))
         roots = roots[:MAX_CHARTS]
     for chart in roots:
-        if chart in parents:
+        # A component of another chart is audited inside it, unless it has values profiles of its own: then it is
+        # also installed alone (`helm-guestbook/values-production.yaml`).
+        if chart in parents and len(_profiles(root, chart, options.profiles.get(chart, ()))) == 1:
             result.diagnostics.append(Diagnostic(
                 f"{chart}/Chart.yaml" if chart != "." else "Chart.yaml", f"rendered as a subchart of {parents[chart]} "
                 "(a file:// dependency), not on its own", None, "not-rendered", "note"))
