@@ -286,3 +286,19 @@ def test_a_suppression_comment_in_values_yaml_silences_the_finding_on_its_line(t
     result = audit(chart)
     assert [(f.rule_id, f.location.path, f.location.line) for f, _ in result.suppressed] == [
         ("AVAIL005", "values.yaml", 3)]
+
+
+@needs_helm
+def test_a_template_that_delegates_to_a_library_chart_is_located_in_the_library() -> None:
+    root = FIXTURES / "helm-library"
+    result = audit(root)
+    assert {(f.rule_id, f.location.path, f.location.line, f.deployment) for f in result.findings
+            if f.rule_id in ("AVAIL005", "ELAST004")} == {
+        ("AVAIL005", "app/values.yaml", 1, "helm:app"),  # `replicas: {{ .Values.replicaCount }}` in the library
+        ("ELAST004", "common/templates/_deployment.yaml", 17, "helm:app"),
+    }
+    [avail] = [f for f in result.findings if f.rule_id == "AVAIL005"]
+    assert [str(r.location) for r in avail.related] == ["common/templates/_deployment.yaml:7"]
+    # The library is copied in from its file:// path, and audited only inside the chart that uses it.
+    assert [(d.path, d.message) for d in result.diagnostics] == [
+        ("common/Chart.yaml", "rendered as a subchart of app (a file:// dependency), not on its own")]

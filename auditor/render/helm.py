@@ -655,9 +655,74 @@ def _origin(source: str, chart: str, copy: _Copy) -> tuple[str, Path | None, tup
     return prefix + inner, None, sub
 
 
+def _repo_path(inner: str, chart: str, copy: _Copy) -> str:
+    """A path inside the chart's copy → the repository path it was copied from."""
+    for inside, repo_dir in sorted(copy.origins.items(), key=lambda item: -len(item[0])):
+        if inner.startswith(inside + "/"):
+            return repo_dir + inner[len(inside):]
+    return inner if chart == "." else f"{chart}/{inner}"
+
+
+_DEFINE = re.compile(r"\{\{-?\s*define\s+\"([^\"]{1,200})\"\s*-?\}\}")
+_DELEGATE = re.compile(r"\{\{-?\s*(?:template|include)\s+\"([^\"]{1,200})\"")
+_END = re.compile(r"\{\{-?\s*end\s*-?\}\}")
+
+
+class _Helpers:
+    """Named templates (`{{ define "common.deployment" }}`) of a chart's copy, found on first need: a template
+    that only delegates (`{{- template "common.deployment" . -}}`, a library chart's pattern) is aligned with the
+    body of the helper it names, and its facts located there."""
+
+    def __init__(self, chart: str, copy: _Copy) -> None:
+        self.chart, self.copy = chart, copy
+        self.index: dict[str, tuple[str, int, list[str]]] | None = None
+
+    def body(self, name: str) -> tuple[str, int, list[str]] | None:
+        if self.index is None:
+            self.index = {}
+            files = sorted(p for p in self.copy.directory.rglob("*") if p.is_file() and p.suffix in
+                           (".tpl", ".yaml", ".yml") and "templates" in p.relative_to(self.copy.directory).parts)
+            for path in files[:2000]:
+                try:
+                    lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
+                except OSError:
+                    continue
+                self._index(_repo_path(path.relative_to(self.copy.directory).as_posix(), self.chart, self.copy),
+                            lines)
+        return self.index.get(name)
+
+    def _index(self, repo_path: str, lines: list[str]) -> None:
+        assert self.index is not None
+        for number, line in enumerate(lines):
+            match = _DEFINE.search(line)
+            if match is None or match.group(1) in self.index:
+                continue
+            depth, end = 0, len(lines)
+            for later in range(number + 1, len(lines)):  # the matching {{ end }}, nested blocks counted
+                depth += len(re.findall(r"\{\{-?\s*(?:if|range|with|define|block)\b", lines[later]))
+                if _END.search(lines[later]):
+                    if depth == 0:
+                        end = later
+                        break
+                    depth -= len(_END.findall(lines[later]))
+            self.index[match.group(1)] = (repo_path, number + 2, lines[number + 1:end])
+
+
+def _delegated(lines: list[str], helpers: _Helpers) -> tuple[str, int, list[str]] | None:
+    """The helper a template only delegates to: no line of its own says a key, one names a template."""
+    if any(_token(line) is not None for line in lines):
+        return None
+    for line in lines:
+        match = _DELEGATE.search(line)
+        if match:
+            return helpers.body(match.group(1))
+    return None
+
+
 def _facts_of(output: str, chart: str, copy: _Copy, deployment: str, values: _Values) -> list[Facts]:
     by_path: dict[str, list[Facts]] = {}
-    texts: dict[str, list[str]] = {}
+    texts: dict[str, tuple[str, int, list[str]]] = {}  # template path → (path located at, first line, lines)
+    helpers = _Helpers(chart, copy)
     for source, text in _documents(output):
         path, template, sub = _origin(source, chart, copy)
         if len(text) > MAX_CHART_FILE_BYTES:
@@ -667,14 +732,17 @@ def _facts_of(output: str, chart: str, copy: _Copy, deployment: str, values: _Va
             continue
         if path not in texts:
             try:
-                texts[path] = template.read_text(encoding="utf-8", errors="replace").split("\n") if template else []
+                lines = template.read_text(encoding="utf-8", errors="replace").split("\n") if template else []
             except OSError:
-                texts[path] = []
-        facts = kubernetes.parse(path, text)
-        mapping = align(text.split("\n"), texts[path])
+                lines = []
+            texts[path] = _delegated(lines, helpers) or (path, 1, lines)
+        located, offset, lines = texts[path]
+        facts = kubernetes.parse(located, text)
+        mapping = [line + offset - 1 for line in align(text.split("\n"), lines)]
         seen = values if sub is None else values.under(sub[0], f"{sub[1]}/values.yaml" if sub[1] != "." else
                                                        "values.yaml")
-        by_path.setdefault(path, []).append(_relocate(facts, mapping, texts[path], seen))
+        padded = [""] * (offset - 1) + lines  # template lines by their number in the located file
+        by_path.setdefault(located, []).append(_relocate(facts, mapping, padded, seen))
     result = []
     for path, parts in sorted(by_path.items()):
         merged = Facts(path, "kubernetes", tuple(n for f in parts for n in f.nodes),
