@@ -723,6 +723,7 @@ def _facts_of(output: str, chart: str, copy: _Copy, deployment: str, values: _Va
     by_path: dict[str, list[Facts]] = {}
     texts: dict[str, tuple[str, int, list[str]]] = {}  # template path → (path located at, first line, lines)
     helpers = _Helpers(chart, copy)
+    subvalues: dict[tuple[str, str], _Values] = {}
     for source, text in _documents(output):
         path, template, sub = _origin(source, chart, copy)
         if len(text) > MAX_CHART_FILE_BYTES:
@@ -739,8 +740,9 @@ def _facts_of(output: str, chart: str, copy: _Copy, deployment: str, values: _Va
         located, offset, lines = texts[path]
         facts = kubernetes.parse(located, text)
         mapping = [line + offset - 1 for line in align(text.split("\n"), lines)]
-        seen = values if sub is None else values.under(sub[0], f"{sub[1]}/values.yaml" if sub[1] != "." else
-                                                       "values.yaml")
+        if sub is not None and sub not in subvalues:
+            subvalues[sub] = values.under(sub[0], f"{sub[1]}/values.yaml" if sub[1] != "." else "values.yaml")
+        seen = values if sub is None else subvalues[sub]
         padded = [""] * (offset - 1) + lines  # template lines by their number in the located file
         by_path.setdefault(located, []).append(_relocate(facts, mapping, padded, seen))
     result = []
