@@ -190,16 +190,25 @@ class ParseCache:
         return self.directory / key[:2] / f"{key}.json"
 
     def parse(self, source: SourceFile, parser: Callable[[SourceFile], Facts]) -> Facts:
-        entry = self._entry(source)
-        facts = self._load(entry, source) if self.usable else None
+        facts = self.lookup(source)
+        if facts is not None:
+            return facts
+        facts = parser(source)
+        self.store(source, facts)
+        return facts
+
+    def lookup(self, source: SourceFile) -> Facts | None:
+        """The cached facts of `source`, or None (counted as a miss) when there is no usable entry."""
+        facts = self._load(self._entry(source), source) if self.usable else None
         if facts is not None:
             self.hits += 1
-            return facts
-        self.misses += 1
-        facts = parser(source)
-        if self.usable:
-            self._store(entry, facts)
+        else:
+            self.misses += 1
         return facts
+
+    def store(self, source: SourceFile, facts: Facts) -> None:
+        if self.usable:
+            self._store(self._entry(source), facts)
 
     def _load(self, entry: Path, source: SourceFile) -> Facts | None:
         try:

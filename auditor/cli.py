@@ -295,6 +295,8 @@ StrictParse = Annotated[
 ConfigFile = Annotated[Path | None, typer.Option("--config", "-c", help="Config file [default: PATH/.auditor.yaml].")]
 BaselineFile = Annotated[Path | None, typer.Option("--baseline", "-b", help="Report only findings not in this file.")]
 RulesDir = Annotated[list[Path] | None, typer.Option("--rules-dir", help="Extra folder of rule files (repeatable).")]
+Jobs = Annotated[int | None, typer.Option("--jobs", "-j", min=1, max=256,
+                                          help="Processes that parse files [default: the CPU count; 1 for few files].")]
 HelmBinary = Annotated[Path | None, typer.Option(
     "--helm", help="helm binary that renders charts (sandboxed) [default: helm on PATH; without one, values only].")]
 
@@ -313,11 +315,13 @@ def scan_command(
     fail_on: FailOn = None,
     fail_under: FailUnder = None,
     strict_parse: StrictParse = None,
+    jobs: Jobs = None,
     helm: HelmBinary = None,
 ) -> None:
     """Audit PATH (the default command: `audit PATH`)."""
     _check_dir(path)
     config, rules, options = _setup(path, config_file, rules_dir, baseline, helm=helm)
+    options.jobs = jobs
     threshold = _threshold(fail_on, config)
     formats = _parse_formats(output_format or [], output)
     result = _run_audit(path, options, rules, show_progress=not quiet)
@@ -361,6 +365,7 @@ def hook_command(
     fail_on: FailOn = None,
     strict_parse: StrictParse = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Parse every file again.")] = False,
+    jobs: Jobs = None,
     helm: HelmBinary = None,
 ) -> None:
     """Pre-commit mode: audit the graph neighbourhood of the changed FILES (fast: parses are cached)."""
@@ -371,6 +376,7 @@ def hook_command(
     config, rules, options = _setup(root, config_file, None, baseline, helm=helm)
     threshold = _threshold(fail_on, config)
     options.cache = None if no_cache else ParseCache(default_cache_dir())
+    options.jobs = jobs
     result = audit(root, options, rules=rules)
     paths = set(changed)
     scoped = dataclasses.replace(

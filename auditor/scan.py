@@ -6,7 +6,12 @@ per-module step, because a module's variables, locals and tfvars span several fi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import multiprocessing
+import multiprocessing.context
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,19 +86,25 @@ def scan(
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Callable[[int, int], None] | None = None,
     cache: ParseCache | None = None,
+    jobs: int | None = None,
     helm: helm_render.HelmOptions | None = None,
 ) -> Scan:
     """Discover, parse and link every auditable file under `root`. Helm charts are rendered with `helm` (the
     one in `helm`, else one found on PATH); without one their values files are read."""
     inventory = discover(root, excludes=excludes, max_bytes=max_bytes)
-    facts: list[Facts] = []
-    total = len(inventory.files)
-    for done, source in enumerate(inventory.files, start=1):
-        if source.kind not in _RENDERED_KINDS:
-            facts.append(cache.parse(source, parse_file) if cache is not None else parse_file(source))
+    sources = [source for source in inventory.files if source.kind not in _RENDERED_KINDS]  # charts: rendered
+    found: list[Facts | None] = [cache.lookup(source) if cache is not None else None for source in sources]
+    pending = [index for index, cached in enumerate(found) if cached is None]
+    total = len(sources)
+    done = total - len(pending)
+    for index, parsed in zip(pending, parse_all([sources[i] for i in pending], jobs), strict=True):
+        found[index] = parsed
+        if cache is not None:
+            cache.store(sources[index], parsed)
+        done += 1
         if progress is not None:
             progress(done, total)
-    facts = _combine_terraform(facts)
+    facts = _combine_terraform([f for f in found if f is not None])
     rendered = _render(root, inventory, helm, cache)
     facts.extend(rendered.facts)
     diagnostics = sorted(
@@ -126,6 +137,51 @@ def _render(root: Path, inventory: Inventory, options: helm_render.HelmOptions |
                 kept.append(source)
         inventory.files[:] = kept
     return rendered
+
+
+# Below these, a process pool costs more than it saves (starting workers, sending texts and facts across).
+_POOL_MIN_FILES = 64
+_POOL_MIN_BYTES = 1_000_000
+
+
+def default_jobs() -> int:
+    """The CPUs this process may use (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def parse_all(sources: list[SourceFile], jobs: int | None = None) -> Iterator[Facts]:
+    """Each source's facts, in the order given, parsed over `jobs` processes (default: the CPU count; one for
+    a small set). Parsing is a pure function of path and text, so the result never depends on scheduling.
+    A worker that dies (a crash in a native parser) costs only its file: the rest are parsed again one by one,
+    each in a fresh worker, and the file that kills its worker becomes a diagnostic."""
+    workers = min(jobs or default_jobs(), len(sources))
+    size = sum(len(source.text) for source in sources)
+    if workers <= 1 or (len(sources) < _POOL_MIN_FILES and size < _POOL_MIN_BYTES):
+        yield from (parse_file(source) for source in sources)
+        return
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    done = 0
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for facts in pool.map(parse_file, sources, chunksize=max(1, min(32, len(sources) // (workers * 8)))):
+                done += 1
+                yield facts
+    except BrokenProcessPool:
+        for source in sources[done:]:
+            yield _parse_isolated(source, context)
+
+
+def _parse_isolated(source: SourceFile, context: multiprocessing.context.BaseContext) -> Facts:
+    try:
+        with ProcessPoolExecutor(1, mp_context=context) as pool:
+            return pool.submit(parse_file, source).result()
+    except BrokenProcessPool:
+        return Facts(source.path, source.kind, diagnostics=(Diagnostic(
+            source.path, "the parser crashed on this file (its worker process died); not audited", None,
+            "internal-error"),))
 
 
 def _combine_terraform(facts: list[Facts]) -> list[Facts]:

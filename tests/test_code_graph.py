@@ -80,7 +80,7 @@ def test_a_shared_build_context_is_split_by_the_service_named_on_the_path(tmp_pa
         "lib/util.py": _code("lib/util.py", CALL),
     })
     assert _owners(root) == {"cmd/frontend/main.py": ["frontend"], "services/users/api.py": ["users"],
-                            "lib/util.py": ["frontend", "users"]}  # one image: shared code is both's
+                            "lib/util.py": ["frontend", "users"]}  # one image: its settings are both's
 
 
 def test_a_workload_owns_the_directory_named_like_its_image(tmp_path: Path) -> None:
@@ -198,3 +198,29 @@ def test_an_unbounded_call_in_code_names_the_config_line_that_gave_the_address(t
     assert (finding.location.path, finding.location.line) == ("front/app.py", 3)
     assert [(r.location.path, r.location.line) for r in finding.related][1:] == [("docker-compose.yml", 6)]
     assert "CART_URL" in finding.related[-1].message
+
+
+def test_a_library_default_timeout_bounds_a_call_only_when_it_is_short(tmp_path: Path) -> None:
+    facts = Extracted(calls=[
+        Call(3, "httpx", Target(url="http://cart/x"), (Bound("default_timeout", 3, "httpx default", 5.0),)),
+        Call(4, "HttpClient", Target(url="http://user/x"), (Bound("default_timeout", 4, "HttpClient default", 100),)),
+    ])
+    root = write_repo(tmp_path, {"docker-compose.yml": COMPOSE, "front/app.py": _code("front/app.py", facts)})
+    found = [f for f in audit(root).findings if f.rule_id == "RESIL001"]
+    assert [(f.location.path, f.location.line) for f in found] == [("front/app.py", 4)]
+    assert "default timeout of 100 s" in found[0].message
+
+
+def test_calls_in_code_shared_by_one_image_are_no_ones_calls(tmp_path: Path) -> None:
+    """`main.go` of a binary whose subcommands are the services dials every subcommand's upstreams: which
+    service makes which call is not known, so none of them gets those calls (nor a cycle from them)."""
+    dial = Extracted(calls=[Call(3, "grpc", Target(url="http://geo:8080"), (Bound("timeout", 3),)),
+                            Call(4, "grpc", Target(url="http://search:8080"), (Bound("timeout", 4),))])
+    root = write_repo(tmp_path, {
+        "docker-compose.yml": "services:\n  search:\n    build: .\n    command: search\n"
+                              "  geo:\n    build: .\n    command: geo\n",
+        "cmd/app/main.py": _code("cmd/app/main.py", dial),
+    })
+    assert _owners(root) == {"cmd/app/main.py": ["geo", "search"]}
+    assert _calls(root) == set()
+    assert not [f for f in audit(root).findings if f.rule_id == "COUPLE001"]

@@ -107,6 +107,9 @@ def test_deployment_replicas_probes_resources_and_scheduling() -> None:
         "requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"cpu": None, "memory": "512Mi"},
         "readiness": True, "liveness": True, "startup": False, "pre_stop": False,
         "env_keys": ["NODE_ENV", "ORDERS_API_URL", "CART_URL"], "line": 26, "sidecar": False,
+        "env": [["NODE_ENV", "production", 32], ["ORDERS_API_URL", "http://orders-api.shop.svc.cluster.local:8080", 34],
+                ["CART_URL", "http://cart:8081", 36]],
+        "command": None,
     }]
     assert attrs["pod_labels"] == {"app": "storefront", "tier": "web"}
     assert attrs["pod_anti_affinity"] is True and attrs["topology_spread"] is False
@@ -1109,3 +1112,15 @@ def test_hpa_v1_target_is_a_cpu_utilisation_metric_target() -> None:
     hpa = node(facts, k8s("HorizontalPodAutoscaler", "web", "default"))
     assert hpa.attrs["metric_targets"] == [
         {"type": "Resource", "name": "cpu", "target_type": "Utilization", "container": None, "line": 7}]
+
+
+def test_custom_resource_definitions_are_not_converted_and_other_lines_keep_their_numbers() -> None:
+    crd = ("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: x.example.com}\n"
+           "spec:\n  versions:\n    - name: v1\n      schema: {openAPIV3Schema: {type: object}}\n")
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 1\n"
+                  "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+                  "    spec:\n      containers: [{name: web, image: web:1}]\n")
+    facts = kubernetes.parse("k8s/all.yaml", crd + "---\n" + deployment)
+    [node] = facts.nodes
+    assert node.type == "Deployment" and node.location.line == 9 and node.evidence["replicas"].line == 13
+    assert [(d.code, d.level, d.line) for d in facts.diagnostics] == [("unsupported", "note", 1)]

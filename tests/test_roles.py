@@ -186,3 +186,20 @@ def test_a_compose_service_no_file_gives_an_image_or_build_is_a_fragment(tmp_pat
     roles = {n.name: n.attrs["role"] for _, n in scan(root).graph.nodes(data="node") if n.kind == "service"}
     assert roles == {"web": "application", "locations-api": "fragment"}
     assert not [f for f in audit(root).findings if "locations-api" in f.message]
+
+
+def test_a_one_off_command_makes_a_job_and_readers_do_not_share_a_database(tmp_path: Path) -> None:
+    from auditor.scan import scan
+
+    root = write_repo(tmp_path, {"docker-compose.yml": (
+        "services:\n"
+        "  api:\n    build: ./api\n    environment: [DATABASE_URL=postgres://db:5432/shop]\n"
+        "  load-data:\n    image: node:20\n    command: [bash, -c, 'npm run db-setup && node db/generate_orders.js']\n"
+        "    environment: [DATABASE_URL=postgres://db:5432/shop]\n"
+        "  search:\n    build: ./search\n    environment: [ES_URL=http://es:9200]\n"
+        "  kibana:\n    image: kibana:8.13.0\n    environment: [ELASTICSEARCH_HOSTS=http://es:9200]\n"
+        "  db:\n    image: postgres:16\n"
+        "  es:\n    image: elasticsearch:8.13.0\n")})
+    roles = {n.name: n.attrs["role"] for _, n in scan(root).graph.nodes(data="node") if n.kind == "service"}
+    assert roles["load-data"] == "job" and roles["api"] == "application"
+    assert not [f for f in audit(root).findings if f.rule_id == "DATA003"]

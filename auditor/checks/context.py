@@ -132,15 +132,17 @@ class CheckContext:
             entry = cache[node.id] = _Settings.of(node)
         return entry
 
-    def workloads(self) -> list[Node]:
+    def workloads(self, recipes: bool = False) -> list[Node]:
         """Services that run continuously and are judged: not Jobs/CronJobs, migrations, test runners, load
-        generators, compose services behind `profiles:`, or a self-hosting recipe's containers (graph/roles.py)."""
+        generators, compose services behind `profiles:`, or (unless `recipes`) a self-hosting recipe's
+        containers (graph/roles.py). A rule that judges what an image's documentation says about its state
+        asks for recipes too: a scaled third-party app's sessions and files are the deployment's problem."""
         found = []
         for node in self.nodes("service"):
             workload_kind = node.attrs.get("workload_kind")
             if node.source == "kubernetes" and workload_kind not in LONG_RUNNING and workload_kind != "DaemonSet":
                 continue
-            if role(node) in NOT_JUDGED or node.attrs.get("recipe"):
+            if role(node) in NOT_JUDGED or (node.attrs.get("recipe") and not recipes):
                 continue  # (a recipe: a compose project that only runs published images, as shipped)
             found.append(node)
         return found
@@ -297,3 +299,16 @@ def _visible_app(node: Node) -> bool:
     """An ECS service whose container definitions are not visible (templatefile, another repo) has nothing to
     judge."""
     return not (node.type == "aws_ecs_service" and not node.attrs.get("containers"))
+
+
+def image_documented(setting: Setting) -> bool:
+    """A setting that graph/image_behaviour.py derived from an image's documentation, not read in a file."""
+    return setting.framework == "image"
+
+
+def per_image_docs(node: Node) -> str:
+    """" per the image's documentation (URL)" for a node whose facts came from image_behaviour.yaml, else ""."""
+    docs = node.attrs.get("image_docs")
+    if not isinstance(docs, dict) or not docs.get("source"):
+        return ""
+    return f" per the `{docs.get('image')}` image's documentation ({docs['source']})"

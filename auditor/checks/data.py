@@ -289,13 +289,19 @@ def _is_tooling(service: Node) -> bool:
     return bool(_TOOLING.search(f"{service.name} {image if isinstance(image, str) else ''}".lower()))
 
 
+# Roles whose connection to a database reads it for people (Kibana on Elasticsearch, Grafana on a SQL data
+# source, an admin UI) or proxies to it: not an application sharing the database's schema.
+_READERS_ONLY = frozenset({"observability", "tooling", "edge_proxy"})
+
+
 def _consumers(ctx: CheckContext) -> dict[tuple[str, str], list[Connection]]:
     """(database id, logical database name) → connections of deployed, non-tooling services."""
     groups: dict[tuple[str, str], list[Connection]] = defaultdict(list)
     for conn in connections(ctx):
         if conn.database.kind == "datastore" and _engine(conn.database) in ("zookeeper", "etcd"):
             continue
-        if conn.service.attrs.get("implied") or _is_tooling(conn.service):
+        if conn.service.attrs.get("implied") or _is_tooling(conn.service) or \
+                conn.service.attrs.get("role") in _READERS_ONLY:
             continue
         name = str(conn.edge.attrs.get("database") or "")
         groups[(conn.database.id, name)].append(conn)

@@ -129,6 +129,7 @@ def _call_order(caller: Node) -> Callable[[Edge], tuple[int, Location]]:
 
 def call_without_timeout(ctx: CheckContext) -> Iterator[Hit]:
     """RESIL001: a service calls another service or a third-party API with nothing bounding the call."""
+    longest_default = float(ctx.options.get("max_default_timeout_seconds", 30))
     for caller in application_services(ctx):
         by_target: dict[str, list[Edge]] = defaultdict(list)
         for edge in ctx.out_edges(caller.id, ["calls"]):
@@ -147,7 +148,7 @@ def call_without_timeout(ctx: CheckContext) -> Iterator[Hit]:
             if _mesh_policy(ctx, target) or _client_policy(ctx, caller, names[target], others):
                 continue
             in_code = [e for e in edges if e.attrs.get("code")]
-            unbounded = [e for e in in_code if not e.attrs.get("bounds")]
+            unbounded = [e for e in in_code if not _bounded_in_code(e, longest_default)]
             if in_code and not unbounded:
                 continue  # every call the code makes to it is bounded
             if unbounded:
@@ -173,6 +174,18 @@ def call_without_timeout(ctx: CheckContext) -> Iterator[Hit]:
             )
 
 
+def _bounded_in_code(edge: Edge, longest_default: float) -> bool:
+    """A bound the code sets, or a library default no longer than `longest_default` seconds (httpx's 5 s,
+    OkHttp's 10 s bound a call; .NET HttpClient's 100 s or aiohttp's 300 s leave a worker waiting for minutes)."""
+    bounds = set(edge.attrs.get("bounds") or [])
+    if bounds - {"default_timeout"}:
+        return True
+    if "default_timeout" not in bounds:
+        return False
+    seconds = edge.attrs.get("default_timeout_s")
+    return not isinstance(seconds, int | float) or seconds <= longest_default
+
+
 def _code_hit(caller: Node, node: Node, edges: list[Edge], what: str) -> Hit:
     """A call the caller's code makes with nothing bounding it, at the line of the call."""
     first = edges[0]
@@ -188,9 +201,11 @@ def _code_hit(caller: Node, node: Node, edges: list[Edge], what: str) -> Hit:
     for where in sorted(placed):
         related.append(Related(where, f"the address of `{node.name}` the code reads (`{first.attrs.get('key')}`)"))
     key_note = f" (address from `{first.attrs['key']}`)" if first.attrs.get("key") else ""
-    return Hit(caller.id, f"`{caller.name}` calls {what} `{node.name}` with {client}{key_note} and no timeout, "
-                          f"retry budget or circuit breaker on the call or its client; one slow dependency ties "
-                          f"up every worker of `{caller.name}`",
+    default = first.attrs.get("default_timeout_s")
+    nothing = (f"only {client}'s default timeout of {default:g} s" if isinstance(default, int | float) else
+               "no timeout") + ", retry budget or circuit breaker on the call or its client"
+    return Hit(caller.id, f"`{caller.name}` calls {what} `{node.name}` with {client}{key_note} and {nothing}; "
+                          f"one slow dependency ties up every worker of `{caller.name}`",
                evidence=first.location, related=tuple(related), key=node.id)
 
 
@@ -208,7 +223,7 @@ def _unresolved_code_calls(ctx: CheckContext, caller: Node) -> Iterator[Hit]:
         lines = sorted(int(c.get("line") or 1) for c in calls)
         clients = sorted({str(c.get("client") or "an HTTP client") for c in calls})
         path = config.location.path
-        yield Hit(caller.id, f"`{caller.name}` makes {len(lines)} HTTP call(s) with {', '.join(clients)} in "
+        yield Hit(caller.id, f"`{caller.name}` makes {len(lines)} outbound call(s) with {', '.join(clients)} in "
                              f"`{posixpath.basename(path)}` with no timeout, retry budget or circuit breaker on the "
                              f"call or its client; one slow dependency ties up every worker of `{caller.name}`",
                   evidence=Location(path, lines[0]),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from auditor.checks.context import CheckContext, Hit, dev_only
+from auditor.checks.context import CheckContext, Hit, dev_only, image_documented, per_image_docs
 from auditor.code.languages import language_of
 from auditor.model import Location, Node, Related, Setting
 
@@ -59,8 +59,10 @@ def _session_cache(ctx: CheckContext, node: Node) -> Setting | None:
 
 def local_session_store(ctx: CheckContext) -> Iterator[Hit]:
     """Server-side sessions kept on the instance: lost across replicas, restarts and deploys."""
-    for node in ctx.workloads():
+    for node in ctx.workloads(recipes=True):
         sessions = production_settings(ctx, node, "session_store")
+        if node.attrs.get("recipe"):
+            sessions = tuple(s for s in sessions if image_documented(s))  # a recipe: only what its image does
         if not sessions or background_worker(ctx, node):
             continue
         ctx.examine(node)
@@ -69,6 +71,13 @@ def local_session_store(ctx: CheckContext) -> Iterator[Hit]:
         for setting in sessions:
             where: str | None = _LOCAL_SESSION.get(str(setting.value))
             related: tuple[Related, ...] = ()
+            if image_documented(setting):
+                if most is None or most < 2:
+                    continue  # an image's default on one instance: the owner has not scaled it
+                yield Hit(node.id, f"`{node.name}` keeps sessions in {where or setting.value}{_decided(setting)}"
+                                   f"{per_image_docs(node)}, and {_replicas_phrase(most)}, so a user's session "
+                                   "exists on only one of them", evidence=setting.location, key=setting.key)
+                continue
             if setting.value == "none" and (most is None or most < 2):
                 continue  # Spring without Spring Session: only a problem once there are several instances
             if language_of(setting.location.path) is not None:
@@ -90,6 +99,15 @@ def local_session_store(ctx: CheckContext) -> Iterator[Hit]:
                 impact = f"{_replicas_phrase(most)}; it cannot scale out without logging users out"
             yield Hit(node.id, f"`{node.name}` keeps sessions in {where} (`{setting.key}`); {impact}",
                       evidence=setting.location, related=related, key=setting.key)
+
+
+def _decided(setting: Setting) -> str:
+    """How an image-documented setting was decided: by a variable, the command, or the image's default."""
+    if setting.key.startswith("("):
+        return " (the image's default)"
+    if setting.key == "command":
+        return " (its command)"
+    return f" (`{setting.key}`)"
 
 
 # -- STATE002 sticky-sessions ----------------------------------------------------------------------------
@@ -217,10 +235,12 @@ def _shared_mount(ctx: CheckContext, node: Node, directory: str) -> bool:
 
 def local_upload_storage(ctx: CheckContext) -> Iterator[Hit]:
     """Uploads written to one instance's disk while several instances serve the same users."""
-    for node in ctx.workloads():
+    for node in ctx.workloads(recipes=True):
+        recipe = bool(node.attrs.get("recipe"))
         volumes = [v for v in node.attrs.get("volumes") or [] if isinstance(v, dict)]
-        uploads = [v for v in volumes if any(_upload_path(p) for p in _mount_paths(v))]
-        dirs = [s for s in production_settings(ctx, node, "upload_dir") if isinstance(s.value, str)]
+        uploads = [] if recipe else [v for v in volumes if any(_upload_path(p) for p in _mount_paths(v))]
+        dirs = [s for s in production_settings(ctx, node, "upload_dir") if isinstance(s.value, str)
+                and (image_documented(s) or not recipe)]
         remote = any(s.value == "remote" for s in production_settings(ctx, node, "upload_storage"))
         if not uploads and not dirs:
             continue
@@ -247,6 +267,12 @@ def local_upload_storage(ctx: CheckContext) -> Iterator[Hit]:
             path = str(setting.value)
             absolute = path if path.startswith("/") else ""
             if absolute and _shared_mount(ctx, node, absolute):
+                continue
+            if image_documented(setting):
+                yield Hit(node.id, f"`{node.name}` writes uploaded files to local directory `{path}`"
+                                   f"{_decided(setting)}{per_image_docs(node)}, but {_replicas_phrase(most)}: a file "
+                                   "uploaded to one instance is missing on the others",
+                          evidence=setting.location, key=f"setting:{setting.key}")
                 continue
             yield Hit(node.id, f"`{node.name}` writes uploads to local directory `{path}` (`{setting.key}`), but "
                                f"{_replicas_phrase(most)}: a file uploaded to one instance is missing on the others",
@@ -285,11 +311,42 @@ def local_in_memory_cache(ctx: CheckContext) -> Iterator[Hit]:
                       evidence=setting.location, key=setting.key)
 
 
+# -- STATE005 replicated-single-instance-image ------------------------------------------------------------
+
+_REPLICATED_KINDS = frozenset({"service", "datastore", "cache", "queue", "storage"})
+
+
+def replicated_single_instance_image(ctx: CheckContext) -> Iterator[Hit]:
+    """A well-known image that its documentation says does not work as several replicas, run with several."""
+    for kind in sorted(_REPLICATED_KINDS):
+        for node in ctx.nodes(kind):
+            fact = node.attrs.get("single_instance")
+            if not isinstance(fact, dict) or node.attrs.get("role") in ("job", "test", "optional", "fragment"):
+                continue
+            if node.source == "kubernetes" and node.attrs.get("workload_kind") not in _K8S_REPLICATED:
+                continue
+            ctx.examine(node)
+            most = ctx.max_replicas(node)
+            if most is None or most < 2:
+                continue
+            where = Location(str(fact.get("path")), int(fact.get("line") or 1))
+            stated = f" (`{fact['key']}`)" if fact.get("key") and fact.get("key") != "command" else ""
+            yield Hit(node.id, f"`{node.name}` runs the `{fact.get('image')}` image{stated} with up to {most} "
+                               f"instances, but {fact.get('why')}, per the image's documentation "
+                               f"({fact.get('source')})", attr="replicas", related=(Related(where, "the image"),)
+                      if where != node.evidence.get("replicas") else ())
+
+
+_K8S_REPLICATED = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "Rollout", "DeploymentConfig",
+                             "ReplicationController"})
+
+
 CHECKS: dict[str, Callable[[CheckContext], Iterator[Hit]]] = {
     "local_session_store": local_session_store,
     "sticky_sessions": sticky_sessions,
     "local_upload_storage": local_upload_storage,
     "local_in_memory_cache": local_in_memory_cache,
+    "replicated_single_instance_image": replicated_single_instance_image,
 }
 
 __all__ = ["CHECKS", "background_worker", "dev_only", "production_settings"]

@@ -10,6 +10,7 @@ a call made in code and a URL in a config reach the same rules the same way:
   the default of an environment lookup), `env:<KEY>` for an address read from the environment or config
   with no default (graph/code.py looks the key up in the owner's environment). Edge attrs: `client`, `bounds`
   (the kinds of bound on the call: `timeout`, `retry`, `circuit_breaker`, `default_timeout`), `bound_line`,
+  `default_timeout_s` (the library default's figure in seconds, when the only bound is a default),
   `key` (the environment key), `protocol`, `code` (the language), `port`, `path`;
 - settings: `tracing` (an SDK, agent or auto-instrumentation set up in code), `session_store` (the store a
   session middleware uses), `pool` (a pool created with a stated bound or True), `db_connect` (a connection
@@ -59,6 +60,7 @@ class Bound:
     kind: str
     line: int
     detail: str = ""
+    seconds: float | None = None  # the bound in seconds where known (a library default's figure, a literal)
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,9 @@ def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
                                     "code": language}
         if call.bounds:
             attrs["bound_line"] = min(b.line for b in call.bounds)
+        defaults = [b.seconds for b in call.bounds if b.kind == "default_timeout" and b.seconds is not None]
+        if defaults:
+            attrs["default_timeout_s"] = min(defaults)
         if call.target.env:
             attrs["key"] = call.target.env
         if port is not None:

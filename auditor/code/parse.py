@@ -13,7 +13,7 @@ from functools import cache
 
 import tree_sitter
 
-from auditor.code import languages
+from auditor.code import languages, syntax
 from auditor.code.facts import Extracted, to_facts
 from auditor.model import Diagnostic, Facts
 from auditor.parsers.treesitter import bounded_parse
@@ -70,7 +70,12 @@ def parse(path: str, text: str) -> Facts:
         return Facts(path, "code", diagnostics=(Diagnostic(
             path, f"mostly not valid {language} (syntax errors over more than {MAX_ERROR_SHARE:.0%} of the file); "
             "not read for code facts", _first_error_line(root), "parse-error", "note"),))
-    return to_facts(path, language, extractor(parsed.tree, language))
+    token = syntax.SOURCE.set(source)
+    try:
+        extracted = extractor(parsed.tree, language)
+    finally:
+        syntax.SOURCE.reset(token)
+    return to_facts(path, language, extracted)
 
 
 def _error_share(root: tree_sitter.Node, size: int, limit: int = 100_000) -> float:

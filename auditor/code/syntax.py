@@ -5,6 +5,7 @@ py-tree-sitter 0.26.1 crashes the interpreter when `QueryCursor.matches` is give
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -37,11 +38,19 @@ def matches(language: str, fact: str, root: tree_sitter.Node) -> list[Match]:
     return [Match(index, captures) for index, captures in found[:MAX_MATCHES]]
 
 
+# The bytes of the file being read: a tree parsed through a read callback (parsers/treesitter.py, so the parse
+# can be cancelled) does not hold its text, and `Node.text` then reads a 64 KB chunk per call (~70 µs).
+# parse.py sets this around each extractor; `text` slices it instead.
+SOURCE: contextvars.ContextVar[bytes | None] = contextvars.ContextVar("code_source", default=None)
+
+
 def text(node: tree_sitter.Node | None) -> str:
     """A node's source text ("" for None); invalid UTF-8 is replaced, never raised."""
-    if node is None or node.text is None:
+    if node is None:
         return ""
-    return node.text.decode("utf-8", "replace")
+    source = SOURCE.get()
+    raw = source[node.start_byte:node.end_byte] if source is not None else node.text
+    return raw.decode("utf-8", "replace") if raw is not None else ""
 
 
 def line(node: tree_sitter.Node) -> int:

@@ -23,6 +23,7 @@ from auditor.graph.buildfiles import attach_build_files
 from auditor.graph.code import attach_code, owned_calls
 from auditor.graph.compose_projects import resolve_projects
 from auditor.graph.deployments import assign_deployments, compose_file_rank, separate_variants
+from auditor.graph.image_behaviour import apply_image_behaviour
 from auditor.graph.resolve import HostIndex
 from auditor.graph.roles import assign_roles
 from auditor.model import RESOLVED_PURPOSES, Edge, Facts, Location, Node, Setting, Source, node_id
@@ -86,6 +87,7 @@ def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
         _add_edge(graph, edge, index, added)
     _published_addresses(graph)
     assign_deployments(graph)
+    apply_image_behaviour(graph)
     assign_roles(graph)
     return graph
 
@@ -110,6 +112,10 @@ def _merge_nodes(nodes: Iterable[Node]) -> dict[str, Node]:
             merged[node.id] = node
             continue
         attrs = {**previous.attrs, **{k: v for k, v in node.attrs.items() if v is not None}}
+        if isinstance(previous.attrs.get("env"), list) and isinstance(node.attrs.get("env"), list):
+            # compose merges `environment` per variable: an override's entries win, the base's others stay
+            attrs["env"] = list({row[0]: row for row in [*previous.attrs["env"], *node.attrs["env"]]
+                                 if isinstance(row, list) and row}.values())
         attrs["defined_at"] = [*previous.attrs.get("defined_at", [str(previous.location)]), str(node.location)]
         # A restatement without an image (an override adding ports) must not turn a database into a service.
         kind = node.kind if previous.kind == "service" and node.kind != "service" else previous.kind

@@ -34,16 +34,19 @@ from collections.abc import Iterable, Iterator
 import networkx as nx
 
 from auditor.model import Edge, Location, Node, host_ref
+from auditor.parsers.settings import bare_host
 
 _KEY_SEPARATORS = re.compile(r"[^a-z0-9]+")
 _SEPARATORS = re.compile(r"[._\s]+")
 _MAX_DEPTH = 64  # directory levels walked up from a file
 _NOT_DEPLOYED = ("appconfig", "buildfile", "telemetry", "code")
 _ADDRESS_EDGES = ("calls", "knows_address", "connects_to")
+_SETTINGS_ONLY = frozenset({"shared_image"})  # owners that take a file's settings but not its calls
 
 
 def attach_code(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
-    """Add a `configures` edge from each source file's node to its owners; return code node id → owner ids."""
+    """Add a `configures` edge from each source file's node to its owners; return code node id → the owners
+    whose calls its calls are (not those that only share its image)."""
     code_nodes = sorted((n for _, n in graph.nodes(data="node") if n.source == "code" and n.kind == "config"),
                         key=lambda n: n.id)
     if not code_nodes:
@@ -52,7 +55,7 @@ def attach_code(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for node in code_nodes:
         picked = owners.of(node.location.path)
-        found[node.id] = [service.id for service, _, _ in picked]
+        found[node.id] = [service.id for service, _, via in picked if via not in _SETTINGS_ONLY]
         for service, where, via in picked:
             graph.add_edge(node.id, service.id, edge=Edge(node.id, service.id, "configures", where, {"via": via}))
     return found
@@ -98,11 +101,23 @@ def _environment(graph: nx.MultiDiGraph, owner_id: str) -> dict[str, list[tuple[
                 all(target != known for known, _ in found[_normal_key(key)]):
             found[_normal_key(key)].append((target, edge.location))
     owner: Node = graph.nodes[owner_id]["node"]
-    for key, host in (owner.attrs.get("env_hosts") or {}).items():
-        normal = _normal_key(str(key))
-        if not found.get(normal) and isinstance(host, str) and host:
-            found[normal].append((host_ref(host), owner.evidence.get("env_keys")))
+    for key, value, line in _env_entries(owner):
+        host = bare_host(key, value)
+        normal = _normal_key(key)
+        if host is not None and not found.get(normal):
+            found[normal].append((host_ref(host), Location(owner.location.path, line)))
     return dict(found)
+
+
+def _env_entries(node: Node) -> Iterator[tuple[str, object, int]]:
+    """(key, value, line) of a service's environment as its parser kept it: a compose service's `env`, each
+    Kubernetes container's `env`."""
+    lists = [node.attrs.get("env")] + [c.get("env") for c in node.attrs.get("containers") or []
+                                         if isinstance(c, dict)]
+    for entries in lists:
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, list | tuple) and len(entry) == 3 and isinstance(entry[0], str):
+                yield entry[0], entry[1], int(entry[2]) if isinstance(entry[2], int) else node.location.line
 
 
 def _normal_key(key: str) -> str:
@@ -183,9 +198,11 @@ class _Owners:
                     for service, context in self.dockerfile_dirs.get(directory, []) if _within(directory, context)]
             if len(hits) > 1:
                 # One image built for several services (`web` and `worker` from `build: .`): the code is all of
-                # theirs, unless a service's name or command selects the sub-directory the file is in.
+                # theirs, unless a service's name or command selects the sub-directory the file is in. Which of
+                # them runs a call in shared code is not known (`main.go` dials each subcommand's upstreams), so
+                # such owners get the file's settings but not its calls (via `shared_image`).
                 chosen = _selected(path, directory, [service for service, _, _ in hits])
-                hits = [hit for hit in hits if hit[0] in chosen] or hits
+                hits = [hit for hit in hits if hit[0] in chosen] or [(s, w, "shared_image") for s, w, _ in hits]
             if hits:
                 return found + hits
         return found

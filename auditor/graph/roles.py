@@ -20,6 +20,7 @@ taken for a Docker Hub official image unless it is a known one.
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import networkx as nx
 
@@ -37,6 +38,11 @@ _PROXY_CONFIGS = frozenset({"nginx", "haproxy", "envoy", "traefik", "apache", "c
 _TERRAFORM_APPS = frozenset({"aws_ecs_service", "aws_lambda_function"})
 _STATEFUL_KINDS = frozenset({"datastore", "cache", "queue", "storage", "proxy"})  # roles that are node kinds
 _ONE_OFF_RESTART = frozenset({"no", "on-failure"})
+# Words of a command that runs a one-off task (`npm run db-setup && node db/generate_orders.js`, `manage.py
+# migrate`, `rake db:seed`): with no restart policy and no published port, the container exits when done.
+_ONE_OFF_COMMAND = re.compile(r"(?<![\w-])(migrate|migration|db[-:_]?setup|db[-:_]?seed|seed|loaddata|fixtures|"
+                              r"generate[-_]\w+|import[-_]data|load[-_]data|init[-_]db|createsuperuser)(?![\w-])",
+                              re.IGNORECASE)
 
 
 def assign_roles(graph: nx.MultiDiGraph) -> None:
@@ -100,9 +106,10 @@ def _service_role(graph: nx.MultiDiGraph, node: Node) -> str:
         return "optional"
     if node.source == "kubernetes" and attrs.get("workload_kind") not in _LONG_RUNNING:
         return "job"  # Jobs, CronJobs and bare Pods finish or are not managed: nothing to scale or trace
-    if node.source == "compose" and str(attrs.get("restart") or "").lower() in _ONE_OFF_RESTART and \
-            not attrs.get("published_ports") and name_role(node.name) == "job":
-        return "job"
+    if node.source == "compose" and str(attrs.get("restart") or "no").lower() in _ONE_OFF_RESTART and \
+            not attrs.get("published_ports") and (name_role(node.name) == "job" or
+                                                   _ONE_OFF_COMMAND.search(str(attrs.get("command") or ""))):
+        return "job"  # runs once and exits: a migration, a seed, a data load
     if node.source == "compose" and compose_test_file(node.location.path):
         return "test"  # defined only in a compose file that runs tests (a base definition would be cited first)
     if node.source == "compose" and not attrs.get("image") and not attrs.get("build_context") \

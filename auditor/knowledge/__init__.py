@@ -116,3 +116,52 @@ def name_role(name: str) -> str | None:
         if role is not None and role not in ("datastore", "cache", "queue"):
             return role
     return None
+
+
+@dataclass(frozen=True)
+class ImageBehaviour:
+    """One entry of image_behaviour.yaml: a well-known image's documented behaviour (`facts`: topic → the
+    fact's fields as written: sessions, uploads, single_instance)."""
+
+    name: str
+    source: str
+    facts: dict[str, dict[str, Any]]
+    config_paths: tuple[str, ...]
+    configurable: bool
+
+
+@functools.cache
+def _behaviours() -> dict[str, ImageBehaviour]:
+    data = load("image_behaviour.yaml")
+    found: dict[str, ImageBehaviour] = {}
+    for name, entry in data["images"].items():
+        facts = {topic: dict(entry[topic]) for topic in ("sessions", "uploads", "single_instance") if topic in entry}
+        behaviour = ImageBehaviour(name, str(entry["source"]), facts, tuple(entry.get("config_paths") or ()),
+                                   bool(entry.get("configurable")))
+        for repository in entry["repositories"]:
+            found[str(repository).lower()] = behaviour
+    return found
+
+
+_REGISTRY_HOSTS = ("docker.io", "index.docker.io", "registry-1.docker.io")
+
+
+def image_repository(image: Any) -> str:
+    """`docker.io/library/nextcloud:29@sha256:…` → `nextcloud`, `quay.io/keycloak/keycloak:25` →
+    `keycloak/keycloak`: the registry host (a first part with a dot or a port, or `localhost`), `library/`, the
+    tag and the digest dropped, lower case ("" for no image)."""
+    if not isinstance(image, str) or not image.strip():
+        return ""
+    parts = image.strip().split("@", 1)[0].lower().split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] == "library":
+        parts = parts[1:]
+    parts[-1] = parts[-1].split(":", 1)[0]
+    return "/".join(parts)
+
+
+def image_behaviour(image: Any) -> ImageBehaviour | None:
+    """The documented behaviour of a well-known image (image_behaviour.yaml), None for any other image."""
+    repository = image_repository(image)
+    return _behaviours().get(repository) if repository else None

@@ -28,7 +28,7 @@ from typing import Any, Literal
 from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
 from auditor.parsers.numbers import MAX_DIGITS, int_value, integer, real, tame
 from auditor.parsers.redact import REDACTED, SECRET_WORD, url_credentials
-from auditor.parsers.settings import Entry, interpret
+from auditor.parsers.settings import Entry, env_values, interpret
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 
 MAX_ENTRIES = 20_000
@@ -1203,7 +1203,8 @@ def _parse(path: str, text: str) -> Facts:
     directory = posixpath.dirname(path) or "."
     node = Node(ident, "config", path, "appconfig", framework, Location(path, 1, last_line),
                 attrs={"framework": framework, "dir": directory, **({"served": True} if framework == "spring"
-                       and served_by_config_server(path) else {})}, settings=settings)
+                       and served_by_config_server(path) else {}),
+                       **({"env": env_values(entries)} if framework == "dotenv" else {})}, settings=settings)
     edges = tuple(
         Edge(ident, host_ref(link.host), link.kind, link.location, link.attrs())
         for link in result.links

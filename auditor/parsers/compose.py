@@ -363,9 +363,8 @@ class _Parser:
         self.volumes(spec, attrs, stated)
         written = self.environment(name, spec, attrs, stated)
         entries = [Entry(key, None if value is None else interpolate(value), where) for key, value, where in written]
-        hosts = settings.bare_hosts(entries)
-        if hosts:
-            attrs["env_hosts"] = hosts
+        if entries:
+            attrs["env"] = settings.env_values(entries)
         self.env_files(sid, spec, attrs, stated)
         self.labels(spec, attrs, stated)
         self.networks(spec, attrs, stated)
@@ -961,6 +960,8 @@ def realise(service: ServiceDef, variables: Environment,
             origins[key] = sorted(str(chosen.locations[name]) for name in used)
     edges, found, _ = _environment_facts(node.id, entries, origins)
     attrs, evidence, kind = dict(node.attrs), dict(node.evidence), node.kind
+    if entries:
+        attrs["env"] = settings.env_values(entries)
 
     def values_at(attr: str) -> dict[str, str]:
         where = evidence.get(attr)

@@ -74,6 +74,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -82,7 +83,8 @@ from typing import Any
 from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
 from auditor.parsers import appconfig, telemetry
 from auditor.parsers.numbers import digits, int_value, number_text, tame
-from auditor.parsers.settings import Entry, Interpretation, Link, bare_hosts, interpret
+from auditor.parsers.redact import secret_arguments
+from auditor.parsers.settings import Entry, Interpretation, Link, env_values, interpret
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 
 _EMPTY_MAP = YMap()  # shared, never mutated
@@ -185,12 +187,41 @@ _URLISH = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 def parse(path: str, text: str) -> Facts:
     """Facts of one Kubernetes manifest file (any number of documents). Never raises for bad input."""
     reader = _Reader(path)
+    text, unread = _without_definitions(text)
     documents, error = load_documents(text)
     for document in documents:
         reader.read_document(tame(document.value))
     if error is not None:
         reader.diagnostics.append(Diagnostic(path, f"invalid YAML: {error.message}", error.line, error.code))
+    if unread:
+        reader.diagnostics.append(Diagnostic(
+            path, f"{len(unread)} CustomResourceDefinition(s) not read (a schema of a custom type: no rule reads it)",
+            unread[0], "unsupported", "note"))
     return Facts(path, "kubernetes", tuple(reader.nodes), tuple(reader.edges), tuple(reader.diagnostics))
+
+
+_DOCUMENT_START = re.compile(r"^---(?:[ \t]|$)", re.MULTILINE)
+_CRD_KIND = re.compile(r"^kind:[ \t]*[\"']?CustomResourceDefinition[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
+_CRD_API = re.compile(r"^apiVersion:[ \t]*[\"']?apiextensions\.k8s\.io/", re.MULTILINE)
+
+
+def _without_definitions(text: str) -> tuple[str, list[int]]:
+    """The text with every CustomResourceDefinition document blanked (newlines kept, so every other line keeps
+    its number), and the first line of each: their schemas are often most of a file's bytes (an operator's
+    CRDs run to megabytes) and no rule reads them, so they are not converted at all. A document is recognised
+    by `apiVersion: apiextensions.k8s.io/…` and `kind: CustomResourceDefinition` at its top level."""
+    if "CustomResourceDefinition" not in text:
+        return text, []
+    starts = [0, *(m.start() for m in _DOCUMENT_START.finditer(text)), len(text)]
+    pieces: list[str] = []
+    unread: list[int] = []
+    for begin, end in itertools.pairwise(starts):
+        piece = text[begin:end]
+        if _CRD_KIND.search(piece) and _CRD_API.search(piece):
+            unread.append(text.count("\n", 0, begin) + 1 + (1 if piece.startswith("---") else 0))
+            piece = ("---" if piece.startswith("---") else "") + "\n" * piece.count("\n")
+        pieces.append(piece)
+    return "".join(pieces), unread
 
 
 # -- small, forgiving accessors ---------------------------------------------------------------------------
@@ -541,9 +572,6 @@ class _Reader:
         if max_conn is not None:
             attrs["max_connections"], evidence["max_connections"] = max_conn[0], self.loc(max_conn[1])
 
-        hosts = bare_hosts(entries)
-        if hosts:
-            attrs["env_hosts"] = hosts
         interpretation = self._interpret(entries, "")
         self.add_node(obj, kind_of_node, attrs, evidence, interpretation.settings)
         self.link_edges(ident, interpretation.links)
@@ -586,11 +614,13 @@ class _Reader:
             ports = [port for _, pmap, _ in _items(cmap.get("ports"))
                      if (port := _int(pmap.get("containerPort"))) is not None]
             env_keys: list[str] = []
+            own: list[Entry] = []  # every `env` entry, a value from a reference as None
             for _, env, eline in _items(cmap.get("env")):
                 key = _text(env.get("name"))
                 if not key:
                     continue
                 env_keys.append(key)
+                own.append(Entry(key, _text(env.get("value")) if "value" in env else None, self.loc(eline)))
                 value_from = _map(env.get("valueFrom"))
                 for ref_key, ref_type in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
                     ref = _map(value_from.get(ref_key))
@@ -624,6 +654,8 @@ class _Reader:
                 "startup": isinstance(cmap.get("startupProbe"), YMap) and bool(cmap.get("startupProbe")),
                 "pre_stop": _dig(cmap, "lifecycle", "preStop") is not None,
                 "env_keys": env_keys,
+                "env": env_values(own),
+                "command": _command(cmap),
                 "line": cline,
                 "has_requests": any(_text(requests.get(k)) for k in ("cpu", "memory")),
                 "has_limits": any(_text(limits.get(k)) for k in ("cpu", "memory")),
@@ -1392,3 +1424,17 @@ def _target_type(target: YMap, body: YMap) -> str | None:
     if "targetAverageUtilization" in body:
         return "Utilization"
     return "AverageValue" if "targetAverageValue" in body else None
+
+
+def _command(cmap: YMap) -> str | None:
+    """A container's `command` and `args` as one text (at most 50 items of 200 characters; secret-looking
+    arguments redacted), None when neither is stated: what an off-the-shelf image is started as
+    (`start-dev`, `--replSet rs0`)."""
+    items: list[str] = []
+    for key in ("command", "args"):
+        value = cmap.get(key)
+        for item in ([value] if isinstance(value, str) else list(_list(value))):
+            text = _text(item)
+            if text is not None and len(items) < 50:
+                items.append(text[:200])
+    return secret_arguments(" ".join(items)) if items else None

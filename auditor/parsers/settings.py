@@ -74,29 +74,40 @@ class Entry:
     location: Location
 
 
+_MAX_ENV_VALUE = 200
+_MAX_ENV_ENTRIES = 500
+
+
+def env_values(entries: list[Entry]) -> list[list[Any]]:
+    """A container's environment as plain data for the graph stage (`[key, value or None, line]`): what an
+    off-the-shelf image reads from it (auditor/graph/image_behaviour.py). A secret-looking key's value is not
+    kept, nor a URL's password; long values are cut."""
+    found: list[list[Any]] = []
+    for entry in entries[:_MAX_ENV_ENTRIES]:
+        value = entry.value if isinstance(entry.value, str) else None
+        if value is not None:
+            secret = redact.is_secret_key(entry.key)
+            value = redact.REDACTED if secret else redact.url_credentials(value)[:_MAX_ENV_VALUE]
+        found.append([entry.key[:_MAX_ENV_VALUE], value, entry.location.line])
+    return found
+
+
 _BARE_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63}){0,8}$")
-_MAX_BARE_HOSTS = 200
 
 
 _ADDRESS_KEY = re.compile(r"(host|hostname|addr|address|server|service|svc|endpoint|target|upstream|backend)s?$",
                           re.IGNORECASE)
 
 
-def bare_hosts(entries: list[Entry]) -> dict[str, str]:
-    """Address keys whose value is a bare host name (`USER_HOST=user`, `CATALOG_ADDR=catalog`): not a call by
-    itself, but what a call in code that builds a URL from that key reaches (graph/code.py). Only keys whose
-    last word names an address, never a secret's."""
-    found: dict[str, str] = {}
-    for entry in entries:
-        key = entry.key.replace("-", "_").replace(".", "_")
-        if not _ADDRESS_KEY.search(key) or redact.is_secret_key(entry.key):
-            continue
-        if isinstance(entry.value, str) and _BARE_HOST.match(entry.value) and not entry.value.isdigit() \
-                and entry.value.lower() not in ("true", "false", "yes", "no", "on", "off", "null", "none"):
-            found[entry.key] = entry.value.lower()
-            if len(found) >= _MAX_BARE_HOSTS:
-                break
-    return found
+def bare_host(key: str, value: object) -> str | None:
+    """The host an address key holds when its value is a bare host name (`USER_HOST=user`, `CATALOG_ADDR=
+    catalog`): not a call by itself, but what a call in code that builds a URL from that key reaches
+    (graph/code.py). None for other keys (never a secret's) and other values."""
+    if not isinstance(value, str) or not _ADDRESS_KEY.search(key.replace("-", "_").replace(".", "_")) \
+            or redact.is_secret_key(key) or not _BARE_HOST.match(value) or value.isdigit() \
+            or value.lower() in ("true", "false", "yes", "no", "on", "off", "null", "none"):
+        return None
+    return value.lower()
 
 
 @dataclass(frozen=True)
