@@ -54,7 +54,8 @@ def _parser_fingerprint() -> str:
     digest = hashlib.sha256(f"{__version__}\0{FORMAT_VERSION}".encode())
     package = Path(__file__).parent
     for path in [*sorted((package / "parsers").glob("*.py")), *sorted((package / "knowledge").glob("*.yaml")),
-                 *sorted((package / "code").glob("*.py")), *sorted((package / "code" / "queries").glob("*/*.scm"))]:
+                 *sorted((package / "code").glob("*.py")), *sorted((package / "code" / "queries").glob("*/*.scm")),
+                 *sorted((package / "render").glob("*.py"))]:
         digest.update(path.read_bytes())
     digest.update((Path(__file__).parent / "model.py").read_bytes())
     return digest.hexdigest()[:16]
@@ -225,7 +226,37 @@ class ParseCache:
             return facts
         return None
 
-    def _store(self, entry: Path, facts: Facts) -> None:
+    def _rendered_entry(self, key: str) -> Path:
+        digest = hashlib.sha256(f"rendered\0{key}".encode()).hexdigest()
+        return self.directory / "rendered" / digest[:2] / f"{digest}.json"
+
+    def load_rendered(self, key: str) -> list[Facts] | None:
+        """The facts a chart rendered to under `key` (render/helm.py: chart files, values, helm version), or None."""
+        if not self.usable:
+            return None
+        try:
+            with self._rendered_entry(key).open("rb") as handle:
+                raw = handle.read(MAX_ENTRY_BYTES + 1)
+            if len(raw) > MAX_ENTRY_BYTES:
+                return None
+            envelope = json.loads(raw)
+            if not isinstance(envelope, dict) or envelope.get("format") != FORMAT_VERSION:
+                return None
+            facts = decode(envelope.get("facts"))
+        except (OSError, ValueError, RecursionError, MemoryError, _Shape):
+            self.misses += 1
+            return None
+        if isinstance(facts, list) and all(isinstance(f, Facts) and f.kind == "kubernetes" for f in facts):
+            self.hits += 1
+            return facts
+        self.misses += 1
+        return None
+
+    def store_rendered(self, key: str, facts: list[Facts]) -> None:
+        if self.usable:
+            self._store(self._rendered_entry(key), facts)
+
+    def _store(self, entry: Path, facts: Facts | list[Facts]) -> None:
         temporary: str | None = None
         try:
             text = json.dumps({"format": FORMAT_VERSION, "facts": encode(facts)}, separators=(",", ":"))

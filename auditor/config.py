@@ -21,6 +21,10 @@ Example:
         path: infra/staging/**                # optional glob on the finding's file
         reason: staging runs one NAT gateway on purpose
         expires: 2027-03-31                   # optional; expired entries stop suppressing and say so
+    helm:                                     # Helm charts (auditor/render/helm.py)
+      values:                                 # extra values profiles per chart directory, each its own deployment
+        charts/shop: [deploy/prod-values.yaml, [deploy/eu.yaml, deploy/eu-prod.yaml]]
+      path: /usr/local/bin/helm               # the binary; only in a --config file outside the repository
 
 The file belongs to the audited repository and is as untrusted as the rest of it: it is read with the same
 bounded YAML loader as the manifests, every error names the file, line and key, and a path it names
@@ -54,7 +58,9 @@ _TOP_KEYS = {
     "baseline",
     "scoring",
     "ignore",
+    "helm",
 }
+_HELM_KEYS = {"values", "path"}
 _RULES_KEYS = {"disable", "enable", "severity", "options"}
 _SCORING_KEYS = {"severity_weights", "category_weights"}
 _IGNORE_KEYS = {"rule", "resource", "path", "reason", "expires"}
@@ -91,6 +97,9 @@ class Config:
     severity_weights: dict[str, float] = field(default_factory=dict)
     category_weights: dict[str, float] = field(default_factory=dict)
     ignore: list[IgnoreEntry] = field(default_factory=list)
+    helm_path: Path | None = None
+    # chart directory → values profiles, each a tuple of repo-relative files layered over the chart's values.yaml
+    helm_values: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -239,7 +248,48 @@ def parse_config(data: Any, where: str, base: Path, confine: bool = True) -> Con
     at_ignore = top.child(data, "ignore")
     ignore = _expect(data.get("ignore", []), list, at_ignore, "a list of entries")
     config.ignore = [_ignore_entry(raw, at_ignore.item(ignore, index)) for index, raw in enumerate(ignore)]
+    _helm(data, top, base, confine, config)
     return config
+
+
+def _helm(data: dict[Any, Any], top: _At, base: Path, confine: bool, config: Config) -> None:
+    """`helm: {values: {chart dir: [profile…]}, path: binary}`. A repository's own config may not name the
+    binary: that would let the audited repository choose what runs."""
+    helm, at_helm = _mapping(data, "helm", top)
+    _unknown(helm, _HELM_KEYS, at_helm)
+    if "path" in helm:
+        at = at_helm.child(helm, "path")
+        name = _expect(helm["path"], str, at, "a file path")
+        if confine:
+            raise ConfigError(f"{at}: the helm binary cannot be chosen by the repository's own config; pass "
+                              "--helm PATH or use a --config file outside the repository")
+        config.helm_path = Path(name)
+    values, at_values = _mapping(helm, "values", at_helm)
+    root = base.resolve()
+    for chart, profiles in values.items():
+        at_chart = at_values.child(values, chart)
+        chart_dir = _relative(base, root, _expect(chart, str, at_chart, "a chart directory"), at_chart, "chart")
+        items = _expect(profiles, list, at_chart, "a list of values files (or lists of them)")
+        found = []
+        for index, item in enumerate(items):
+            at_item = at_chart.item(items, index)
+            files = [item] if isinstance(item, str) else _strings(item, at_item)
+            if not files:
+                raise ConfigError(f"{at_item}: an empty profile")
+            found.append(tuple(_relative(base, root, name, at_item, "values file") for name in files))
+        config.helm_values[chart_dir] = tuple(found)
+
+
+def _relative(base: Path, root: Path, name: str, at: _At, what: str) -> str:
+    """A path the config names, as a POSIX path relative to the repository (which it must stay inside)."""
+    try:
+        path = confined(base, Path(name), what)
+    except RepoFileError as error:
+        raise ConfigError(f"{at}: {error}") from None
+    try:
+        return path.resolve().relative_to(root).as_posix() or "."
+    except (ValueError, OSError, RuntimeError):
+        raise ConfigError(f"{at}: {what} {name!r} is outside the repository") from None
 
 
 def _path(base: Path, name: str, at: _At, what: str, confine: bool) -> Path:

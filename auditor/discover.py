@@ -88,6 +88,7 @@ class Inventory:
     files: list[SourceFile] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    charts: list[str] = field(default_factory=list)  # every `Chart.yaml` found (subcharts' too), repo-relative
 
 
 def kind_by_name(path: str) -> FileKind | None:
@@ -343,10 +344,16 @@ def discover(
     """Every auditable file under `root`, classified and decoded. `only` limits reading to those paths."""
     inventory = Inventory()
     wanted = {PurePosixPath(p).as_posix() for p in only} if only is not None else None
+    chart_dirs: list[str] = []
     for rel, path in _walk(root, _Ignores(excludes, inventory), inventory):
+        posix = PurePosixPath(rel)
+        if posix.name == "Chart.yaml":  # a Helm chart: its directory is walked before its templates
+            inventory.charts.append(rel)
+            chart_dirs.append(str(posix.parent))
         if wanted is not None and rel not in wanted:
             continue
-        kind = _candidate_kind(rel)
+        chart_kind = _chart_kind(rel, chart_dirs)
+        kind = chart_kind or _candidate_kind(rel)
         if kind is None:
             continue
         if kind == "code":
@@ -355,9 +362,48 @@ def discover(
                 inventory.skipped.append(Skipped(rel, reason))
                 continue
         source = _read(rel, path, kind, max_bytes, inventory)
-        if source is not None:
-            inventory.files.append(source)
+        if source is None:
+            continue
+        if source.kind in ("kubernetes", "helm_template") and _in_chart_tree(rel, chart_dirs):
+            source = SourceFile(source.path, "helm_template", source.text, source.sha256)
+        elif source.kind == "helm_template":  # a template with no chart around it: nothing can render it
+            inventory.diagnostics.append(Diagnostic(
+                rel, "Helm template outside any chart (no Chart.yaml above it): not rendered, so not audited",
+                None, "not-rendered", "note"))
+            inventory.skipped.append(Skipped(rel, "Helm template (not rendered)"))
+            continue
+        inventory.files.append(source)
     return inventory
+
+
+_VALUES_FILE = re.compile(r"^values([.-][\w.-]+)?\.ya?ml$")
+
+
+def _chart_dir_of(rel: str, chart_dirs: list[str]) -> str | None:
+    """The deepest chart directory holding `rel`, or None."""
+    best = None
+    for directory in chart_dirs:
+        if (directory == "." or rel.startswith(directory + "/")) and (best is None or len(directory) > len(best)):
+            best = directory
+    return best
+
+
+def _chart_kind(rel: str, chart_dirs: list[str]) -> FileKind | None:
+    """`helm_chart` for a chart's Chart.yaml and the values files beside it (the renderer reads them)."""
+    posix = PurePosixPath(rel)
+    chart = _chart_dir_of(rel, chart_dirs)
+    if chart is None or str(posix.parent) != chart:
+        return None
+    return "helm_chart" if posix.name == "Chart.yaml" or _VALUES_FILE.match(posix.name) else None
+
+
+def _in_chart_tree(rel: str, chart_dirs: list[str]) -> bool:
+    """Whether a manifest-like file sits in a chart's `templates/` or `charts/`: the chart renders it."""
+    chart = _chart_dir_of(rel, chart_dirs)
+    if chart is None:
+        return False
+    inner = rel if chart == "." else rel[len(chart) + 1:]
+    return inner.startswith(("templates/", "charts/"))
 
 
 def _read(rel: str, path: Path, kind: FileKind, max_bytes: int, inventory: Inventory) -> SourceFile | None:
@@ -404,16 +450,4 @@ def _read(rel: str, path: Path, kind: FileKind, max_bytes: int, inventory: Inven
                 "YAML that is neither Kubernetes nor compose")
             inventory.skipped.append(Skipped(rel, what))
             return None
-    if kind == "helm_template":
-        inventory.diagnostics.append(
-            Diagnostic(
-                rel,
-                "Helm template: not rendered, so not audited (render with `helm template` and audit the output)",
-                None,
-                "not-rendered",
-                "note",
-            )
-        )
-        inventory.skipped.append(Skipped(rel, "Helm template (not rendered)"))
-        return None
     return SourceFile(rel, kind, text, hashlib.sha256(data).hexdigest())

@@ -13,8 +13,9 @@ from typing import Any, Literal
 Source = Literal["terraform", "kubernetes", "compose", "appconfig", "buildfile", "telemetry", "code"]
 
 # What a file is, as discovery classifies it.
+# `helm_template` and `helm_chart` (Chart.yaml, values files) are read by the renderer (auditor/render/helm.py).
 FileKind = Literal["terraform", "kubernetes", "compose", "appconfig", "buildfile", "telemetry", "code", "helm_template",
-                   "unknown"]
+                   "helm_chart", "unknown"]
 
 # Node kinds: the small vocabulary every rule selects on (see ARCHITECTURE.md, "The graph").
 NODE_KINDS = frozenset(

@@ -19,10 +19,11 @@ import networkx as nx
 
 from auditor.cache import ParseCache
 from auditor.code import parse as code
-from auditor.discover import DEFAULT_MAX_BYTES, Inventory, SourceFile, discover
+from auditor.discover import DEFAULT_MAX_BYTES, Inventory, Skipped, SourceFile, discover
 from auditor.graph.build import build_graph
 from auditor.model import Diagnostic, Facts
 from auditor.parsers import appconfig, buildfiles, compose, kubernetes, telemetry, terraform
+from auditor.render import helm as helm_render
 
 _PARSERS: dict[str, Callable[[str, str], Facts]] = {
     "terraform": terraform.parse,
@@ -44,10 +45,17 @@ class Scan:
     facts: list[Facts]
     graph: nx.MultiDiGraph
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    render_seconds: dict[str, float] = field(default_factory=dict)  # rendered deployment → seconds helm ran
+
+
+# Kinds the renderer reads (auditor/render/helm.py), never a per-file parser.
+_RENDERED_KINDS = frozenset({"helm_template", "helm_chart"})
 
 
 def parse_file(source: SourceFile) -> Facts:
     """One file's facts. A parser bug becomes a diagnostic on that file, never a crash of the run."""
+    if source.kind in _RENDERED_KINDS:
+        return Facts(source.path, source.kind)  # read by the renderer, per chart (render/helm.py)
     parser = _PARSERS[source.kind]
     try:
         return parser(source.path, source.text)
@@ -79,26 +87,56 @@ def scan(
     progress: Callable[[int, int], None] | None = None,
     cache: ParseCache | None = None,
     jobs: int | None = None,
+    helm: helm_render.HelmOptions | None = None,
 ) -> Scan:
-    """Discover, parse and link every auditable file under `root`."""
+    """Discover, parse and link every auditable file under `root`. Helm charts are rendered with `helm` (the
+    one in `helm`, else one found on PATH); without one their values files are read."""
     inventory = discover(root, excludes=excludes, max_bytes=max_bytes)
-    found: list[Facts | None] = [cache.lookup(source) if cache is not None else None for source in inventory.files]
+    sources = [source for source in inventory.files if source.kind not in _RENDERED_KINDS]  # charts: rendered
+    found: list[Facts | None] = [cache.lookup(source) if cache is not None else None for source in sources]
     pending = [index for index, cached in enumerate(found) if cached is None]
-    total = len(inventory.files)
+    total = len(sources)
     done = total - len(pending)
-    for index, parsed in zip(pending, parse_all([inventory.files[i] for i in pending], jobs), strict=True):
+    for index, parsed in zip(pending, parse_all([sources[i] for i in pending], jobs), strict=True):
         found[index] = parsed
         if cache is not None:
-            cache.store(inventory.files[index], parsed)
+            cache.store(sources[index], parsed)
         done += 1
         if progress is not None:
             progress(done, total)
     facts = _combine_terraform([f for f in found if f is not None])
+    rendered = _render(root, inventory, helm, cache)
+    facts.extend(rendered.facts)
     diagnostics = sorted(
-        [*inventory.diagnostics, *(d for f in facts for d in f.diagnostics)],
+        [*inventory.diagnostics, *rendered.diagnostics, *(d for f in facts for d in f.diagnostics)],
         key=lambda d: (d.path, d.line or 0, d.message),
     )
-    return Scan(root, inventory, facts, build_graph(facts), diagnostics)
+    return Scan(root, inventory, facts, build_graph(facts), diagnostics, rendered.timings)
+
+
+def _render(root: Path, inventory: Inventory, options: helm_render.HelmOptions | None,
+            cache: ParseCache | None = None) -> helm_render.Rendered:
+    """The charts' facts; a chart read from values only has its templates listed as skipped, saying why."""
+    if not inventory.charts:
+        return helm_render.Rendered()
+    if options is None:
+        options = helm_render.HelmOptions(binary=helm_render.find_helm())
+    try:
+        rendered = helm_render.render_charts(root, inventory.charts, options, cache)
+    except Exception as error:  # noqa: BLE001 - a renderer defect must not take the whole audit down
+        return helm_render.Rendered(diagnostics=[Diagnostic(
+            inventory.charts[0], f"internal error while rendering Helm charts ({type(error).__name__}: {error})", None,
+            "internal-error")])
+    if rendered.from_values:
+        kept = []
+        for source in inventory.files:
+            if source.kind == "helm_template" and helm_render.owning_chart(source.path, rendered.from_values):
+                inventory.skipped.append(Skipped(source.path, "Helm template not rendered (no helm binary: values "
+                                                 "read only; helm would show more)"))
+            else:
+                kept.append(source)
+        inventory.files[:] = kept
+    return rendered
 
 
 # Below these, a process pool costs more than it saves (starting workers, sending texts and facts across).

@@ -14,7 +14,8 @@ from auditor.checks.context import Undecided
 from auditor.code.languages import FAMILY, language_of
 from auditor.engine.rules import Rule
 from auditor.graph.deployments import deployment_of
-from auditor.model import Diagnostic, Finding, Location, Node, Severity
+from auditor.model import Diagnostic, Finding, Location, Node, Related, Severity
+from auditor.render.helm import VALUES_ONLY_RULES
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,13 @@ def _formats(node: Node, location: Location, frameworks: _Frameworks) -> set[str
     return formats - {""}
 
 
+def _template_line(hit: Hit, node: Node) -> tuple[Related, ...]:
+    """A rendered chart's attribute located at its values line (render/helm.py) also names the template line
+    that reads the value."""
+    template = node.evidence.get(f"{hit.attr}@template") if hit.attr and hit.evidence is None else None
+    return (Related(template, f"this template line sets `{hit.attr}` from that value"),) if template else ()
+
+
 def _finding(rule: Rule, severity: Severity, hit: Hit, node: Node, frameworks: _Frameworks) -> Finding:
     location = _locate(hit, node)
     return Finding(
@@ -92,12 +100,12 @@ def _finding(rule: Rule, severity: Severity, hit: Hit, node: Node, frameworks: _
         category=rule.category,
         severity=severity,
         title=rule.title,
-        message=hit.message,
+        message=hit.message + (" (from values, not rendered)" if node.attrs.get("from_values") else ""),
         location=location,
         subject=hit.subject,
         fingerprint=fingerprint(rule.id, hit.subject, hit.key or hit.attr or ""),
         fix=rule.fix_for(_formats(node, location, frameworks)),
-        related=hit.related,
+        related=hit.related + _template_line(hit, node),
         deployment=deployment_of(node),
     )
 
@@ -118,8 +126,13 @@ def run_rule(
         return result, [Diagnostic(rule.path, message, None, "rule-error")]
     seen: set[str] = set()
     frameworks = _Frameworks()
+    def unjudged(ident: str) -> bool:
+        """A chart read from its values without helm shows replicas, autoscaling and resources, nothing else:
+        other rules do not judge its nodes (an absent probe or budget there is only unseen)."""
+        return bool(graph.nodes[ident]["node"].attrs.get("from_values")) and rule.id not in VALUES_ONLY_RULES
+
     for hit in hits:
-        if hit.subject not in graph:
+        if hit.subject not in graph or unjudged(hit.subject):
             continue
         finding = _finding(rule, result.severity, hit, graph.nodes[hit.subject]["node"], frameworks)
         if finding.fingerprint in seen:
@@ -127,11 +140,11 @@ def run_rule(
         seen.add(finding.fingerprint)
         result.findings.append(finding)
         context.examined.add(hit.subject)
-    result.examined = context.examined
+    result.examined = {ident for ident in context.examined if ident not in graph or not unjudged(ident)}
     result.findings.sort(key=lambda f: (f.location.path, f.location.line, f.message))
     found = {finding.subject for finding in result.findings}
     notes = {UndecidedNote(rule.id, u.subject, _locate(u, graph.nodes[u.subject]["node"]), u.missing)
-             for u in context.undecided if u.subject in graph and u.subject not in found}
+             for u in context.undecided if u.subject in graph and u.subject not in found and not unjudged(u.subject)}
     result.undecided = sorted(notes, key=lambda n: (n.location.path, n.location.line, n.subject, n.missing))
     return result, []
 

@@ -10,6 +10,8 @@ a cycle) ask it per deployment.
   (`deploy/`, `k8s/`, `manifests/`…): `sock-shop/base/x.yaml` → `sock-shop`, `deploy/kubernetes/x.yaml` →
   `deploy/kubernetes`, `kubernetes-manifests/` and `release/` are two;
 - Terraform: the module directory;
+- a Helm chart: one deployment per values profile, `helm:charts/shop`, `helm:charts/shop@values-prod.yaml`
+  (`helm-values:…` when read from values without helm), set by render/helm.py;
 - an app-config file or a source file: the deployment of the service it configures; a service implied by
   config files alone: their directory.
 """
@@ -67,6 +69,8 @@ def assign_deployments(graph: nx.MultiDiGraph) -> None:
     for ident, node in list(graph.nodes(data="node")):
         if node.source in _OWNED or node.attrs.get("missing") or node.kind == "external":
             continue
+        if node.attrs.get("deployment"):
+            continue  # a rendered chart's objects: their profile is their deployment (render/helm.py)
         _set(graph, ident, node, _of(node))
     for ident, node in list(graph.nodes(data="node")):
         if node.source not in _OWNED or node.kind == "external":
@@ -107,8 +111,8 @@ def separate_variants(facts: Iterable[Facts]) -> list[Facts]:
     defined: dict[str, set[str]] = defaultdict(set)
     roots_of_id: dict[str, set[str]] = defaultdict(set)
     for f in facts:
-        if f.kind != "kubernetes":
-            continue
+        if f.kind != "kubernetes" or f.extra.get("deployment"):
+            continue  # (a rendered chart's objects are in their profile's scope already)
         directory = posixpath.dirname(f.path) or "."
         if any(directory == k or k == "." or directory.startswith(k + "/") for k in kustomized):
             continue
