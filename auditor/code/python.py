@@ -16,13 +16,14 @@ Nothing from the file is executed; every walk is bounded (the tree can be arbitr
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
 import tree_sitter
 
 from auditor.code.facts import Bound, Call, Connect, Extracted, Handler, Session, Target, Tracing
-from auditor.code.syntax import ancestors, line, matches, text
+from auditor.code.syntax import line, matches, text
 
 _DEPTH = 6  # how many names a value is followed through (`URL = BASE + "/x"`, `BASE = os.getenv(...)`)
 _DOTTED_PARTS = 32  # attribute chain length read for a callee (`a.b.c.d()`)
@@ -230,7 +231,7 @@ class _Client:
     line: int
     bounds: list[Bound] = field(default_factory=list)
     no_default: bool = False  # `timeout=None` on the constructor: the library default is switched off
-    target: Target | None = None  # a gRPC stub's channel target
+    target: Target | None = None  # a gRPC stub's channel target; an HTTP client's `base_url`
 
 
 class _File:
@@ -248,16 +249,38 @@ class _File:
             node = match.one("import")
             if node is not None:
                 self._import(node)
+        # Definitions, outermost first; each one's enclosing definition by a sweep over byte ranges (a node's
+        # `parent` costs tree-sitter a walk from the root, so it is never asked for).
+        definitions: list[tuple[tree_sitter.Node, str, tree_sitter.Node | None]] = []
+        decorators: dict[int, list[tree_sitter.Node]] = {}
         for match in matches(language, "definitions", root):
             name_node = match.one("name")
-            function = match.one("function")
-            klass = match.one("class")
-            if function is not None and name_node is not None:
-                self._function(function, text(name_node), match.one("parameters"))
-            elif klass is not None and name_node is not None:
-                bases = klass.child_by_field_name("superclasses")
+            definition = match.one("function") or match.one("class")
+            decorated = match.one("decorated")
+            if definition is not None and name_node is not None:
+                definitions.append((definition, text(name_node), match.one("parameters")))
+            elif decorated is not None:
+                decorators[decorated.id] = match.captures.get("decorator", [])
+        definitions.sort(key=lambda d: (d[0].start_byte, -d[0].end_byte))
+        self._starts: list[int] = []
+        self._scopes: list[tuple[tree_sitter.Node, int]] = []  # (definition, index of its enclosing one or -1)
+        stack: list[int] = []
+        for node, name, params in definitions:
+            while stack and self._scopes[stack[-1]][0].end_byte <= node.start_byte:
+                stack.pop()
+            parent = stack[-1] if stack else -1
+            self._starts.append(node.start_byte)
+            self._scopes.append((node, parent))
+            stack.append(len(self._scopes) - 1)
+            outer = self._scopes[parent][0] if parent >= 0 else None
+            if node.type == "class_definition":
+                bases = node.child_by_field_name("superclasses")
                 exprs = [b for b in bases.named_children if b.type != "keyword_argument"] if bases else []
-                self.classes.setdefault(text(name_node), (klass, exprs))
+                self.classes.setdefault(name, (node, exprs))
+            else:
+                klass = text(outer.child_by_field_name("name")) if outer is not None and \
+                    outer.type == "class_definition" else ""
+                self._function(node, name, params, decorators.get(node.id, []), klass)
         for match in matches(language, "assignments", root):
             left, right, node = match.one("left"), match.one("right"), match.one("assignment")
             if left is None or right is None or node is None:
@@ -267,9 +290,9 @@ class _File:
             elif left.type in ("pattern_list", "tuple_pattern") and right.type in ("expression_list", "tuple"):
                 names, values = left.named_children, right.named_children
                 if len(names) == len(values):
-                    for name, value in zip(names, values, strict=True):
-                        if name.type == "identifier":
-                            self._assign(node, text(name), value)
+                    for target, value in zip(names, values, strict=True):
+                        if target.type == "identifier":
+                            self._assign(node, text(target), value)
 
     # -- building ------------------------------------------------------------------------------------------
     def _import(self, node: tree_sitter.Node) -> None:
@@ -299,7 +322,8 @@ class _File:
         if not node.children_by_field_name("name"):
             self.imported_modules.append((module, line(node)))  # `from x import *`
 
-    def _function(self, node: tree_sitter.Node, name: str, params_node: tree_sitter.Node | None) -> None:
+    def _function(self, node: tree_sitter.Node, name: str, params_node: tree_sitter.Node | None,
+                  decorators: list[tree_sitter.Node], klass: str) -> None:
         params: list[str] = []
         for param in params_node.named_children if params_node is not None else []:
             if param.type == "identifier":
@@ -311,16 +335,6 @@ class _File:
                 params.append(text(first) if first is not None and first.type == "identifier" else "*")
             else:
                 params.append("*")  # *args, **kwargs, keyword-only marker
-        klass = ""
-        block = node.parent
-        if block is not None and block.type == "decorated_definition":
-            block = block.parent
-        if block is not None and block.type == "block" and block.parent is not None \
-                and block.parent.type == "class_definition":
-            klass = text(block.parent.child_by_field_name("name"))
-        decorators: list[tree_sitter.Node] = []
-        if node.parent is not None and node.parent.type == "decorated_definition":
-            decorators = [d for d in node.parent.named_children if d.type == "decorator"]
         function = _Function(node, f"{klass}.{name}" if klass else name, params, decorators, klass)
         self.functions[node.id] = function
         self.by_name.setdefault(function.name, []).append(function)
@@ -340,9 +354,16 @@ class _File:
     # -- reading -------------------------------------------------------------------------------------------
     def scope_of(self, node: tree_sitter.Node) -> _Function | None:
         """The function a node is in (the nearest def), None at module level."""
-        for parent in ancestors(node):
-            if parent.type == "function_definition":
-                return self.functions.get(parent.id)
+        index = bisect.bisect_right(self._starts, node.start_byte) - 1
+        for _ in range(256):
+            if index < 0:
+                return None
+            definition, parent = self._scopes[index]
+            if definition.type == "function_definition" and definition.end_byte >= node.end_byte and \
+                    definition.id != node.id:
+                return self.functions.get(definition.id)
+            index = parent
+        return None
         return None
 
     def dotted(self, node: tree_sitter.Node | None) -> str:
@@ -534,7 +555,7 @@ def _target(file: _File, node: tree_sitter.Node | None) -> Target:
         url = ""
     if parts.env:
         return Target(url=url, env=parts.env, default=parts.default)
-    if "://" in url:
+    if "://" in url or url.startswith(("/", "{}/")):
         return Target(url=url)
     return Target(host=url) if url and "{}" not in url.split("/", 1)[0] else Target(url=url)
 
@@ -583,10 +604,11 @@ def _collect(file: _File, node: tree_sitter.Node, parts: _Parts, depth: int) -> 
         callee = file.qualified(node.child_by_field_name("function"))
         args = node.child_by_field_name("arguments")
         positional = _positional(args) if args is not None else []
-        if callee.endswith(".format") and callee != ".format":
-            template = node.child_by_field_name("function")
-            base = template.child_by_field_name("object") if template is not None else None
-            literal = _string(base) if base is not None else None
+        template = node.child_by_field_name("function")
+        base = template.child_by_field_name("object") if template is not None and template.type == "attribute" \
+            else None
+        if base is not None and template is not None and text(template.child_by_field_name("attribute")) == "format":
+            literal = _constant(file, base)
             if literal is not None:
                 pieces = literal.split("{}")
                 for index, piece in enumerate(pieces):
@@ -704,6 +726,8 @@ def _clients(file: _File, calls: _Calls) -> dict[int, _Client]:
 def _constructed(file: _File, kind: str, call: tree_sitter.Node, args: tree_sitter.Node) -> _Client:
     client = _Client(kind, line(call))
     keywords = _keywords(args)
+    if "base_url" in keywords:
+        client.target = _target(file, keywords["base_url"])
     timeout = keywords.get("timeout")
     if timeout is not None:
         if _is_none(timeout) or _disabled_timeout(file, timeout):
@@ -825,7 +849,19 @@ def _outbound(file: _File, found: Extracted, clients: dict[int, _Client], grpc_u
     url = (positional[0] if positional else keywords.get("url")) if client_name == "urllib" else \
         _url_argument(args, method)
     target = _target(file, url)
+    if client is not None and client.target is not None and not target.host and "://" not in target.url:
+        target = _joined(client.target, target)
     found.calls.append(Call(line(call), client_name, target, tuple(bounds), function=_enclosing_name(file, call)))
+
+
+def _joined(base: Target, relative: Target) -> Target:
+    """A client's `base_url` with a call's relative path (`/items` on `http://cart` → `http://cart/items`)."""
+    path = relative.url if relative.url.startswith("/") else ("/{}" if relative != Target() else "")
+    if base.url:
+        return Target(url=base.url.rstrip("/") + path, env=base.env, default=base.default)
+    if base.host:
+        return Target(host=base.host) if not path else Target(url=f"//{base.host}{path}")
+    return base
 
 
 def _grpc_call(file: _File, found: Extracted, stub: _Client, call: tree_sitter.Node, args: tree_sitter.Node) -> None:

@@ -5,3 +5,6 @@
   parameters: (parameters) @parameters) @function
 (class_definition
   name: (identifier) @name) @class
+(decorated_definition
+  (decorator)+ @decorator
+  definition: (_) @decorated)
