@@ -401,7 +401,8 @@ class _File:
         for _ in range(8):
             if outer is None:
                 break
-            local = [v for ln, v in self.assigns.get((outer.node.id, name), []) if ln <= use]
+            local = [v for ln, v in self.assigns.get((outer.node.id, name), [])
+                     if ln < use or (ln == use and not v.start_byte <= at.start_byte < v.end_byte)]
             if local:
                 return local[-1]
             if name in outer.params or self.assigns.get((outer.node.id, name)):
@@ -538,8 +539,7 @@ class _Parts:
     """A string value as pieces: known text, unknown pieces as None, and the environment key it reads."""
 
     pieces: list[str | None] = field(default_factory=list)
-    env: str = ""
-    default: str = ""
+    envs: list[tuple[int, str, str]] = field(default_factory=list)  # (piece index, key, default)
 
 
 def _target(file: _File, node: tree_sitter.Node | None) -> Target:
@@ -548,14 +548,26 @@ def _target(file: _File, node: tree_sitter.Node | None) -> Target:
         return Target()
     parts = _Parts()
     _collect(file, node, parts, 0)
-    if not any(p for p in parts.pieces if p) and not parts.env:
+    if not any(p for p in parts.pieces if p) and not parts.envs:
         return Target()
     url = "".join("{}" if p is None else p for p in parts.pieces)
     if url == "{}":
         url = ""
-    if parts.env:
-        return Target(url=url, env=parts.env, default=parts.default)
-    if "://" in url or url.startswith(("/", "{}/")):
+    for index, key, default in parts.envs:
+        # Only a lookup in the host's place names the address (`f"{USERS_URL}/x"`, `f"http://{HOST}:80"`);
+        # one in the path or the query (`?client_id={ID}`) does not.
+        prefix = "".join("{}" if p is None else p for p in parts.pieces[:index])
+        authority = prefix.split("://", 1)[1] if "://" in prefix else prefix
+        following = parts.pieces[index + 1] if index + 1 < len(parts.pieces) else ""
+        if not any(c in authority for c in "/?:@#") and not (following or "").startswith("://"):
+            return Target(url=url, env=key, default=default)
+    if "://" in url:
+        authority = url.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0]
+        host = authority.rsplit(":", 1)[0] if ":" in authority else authority
+        if "{}" in authority and host and "{}" not in host:
+            return Target(url=url, host=host)  # the port is unknown, the host is not
+        return Target(url=url)
+    if url.startswith(("/", "{}/")):
         return Target(url=url)
     return Target(host=url) if url and "{}" not in url.split("/", 1)[0] else Target(url=url)
 
@@ -593,12 +605,8 @@ def _collect(file: _File, node: tree_sitter.Node, parts: _Parts, depth: int) -> 
     env = _env_lookup(file, node)
     if env is not None:
         key, default = env
-        if not parts.env:
-            parts.env = key
-            parts.default = default
-            parts.pieces.append(None)
-        else:
-            parts.pieces.append(None)
+        parts.envs.append((len(parts.pieces), key, default))
+        parts.pieces.append(None)
         return
     if kind == "call":
         callee = file.qualified(node.child_by_field_name("function"))

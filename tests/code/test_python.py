@@ -559,3 +559,23 @@ def test_hostile_file_yields_no_exception() -> None:
         language = grammar("python")
         assert language is not None
         extract(tree_sitter.Parser(language).parse(source.encode()), "python")
+
+
+def test_an_environment_value_in_the_path_or_query_is_not_the_address() -> None:
+    found = calls("""\
+        import os
+        import requests
+
+        CLIENT_ID = os.environ["SLACK_CLIENT_ID"]
+        PORT = os.environ["PORT"]
+
+        def f():
+            requests.get(f"https://slack.com/api/oauth?client_id={CLIENT_ID}", timeout=1)
+            requests.get(f"http://billing:{PORT}/x", timeout=1)
+            requests.get(f"{os.environ['SCHEME']}://{os.environ['CART_HOST']}/x", timeout=1)
+        """)
+    assert [target for _, _, target, _, _ in found] == [
+        Target(url="https://slack.com/api/oauth?client_id={}"),
+        Target(url="http://billing:{}/x", host="billing"),
+        Target(url="{}://{}/x", env="CART_HOST"),
+    ]
