@@ -201,9 +201,11 @@ _TRACING_CALLS: dict[str, tuple[str, str]] = {
     "aws_xray_sdk.ext.flask.middleware.XRayMiddleware": ("xray", "agent"),
     "aws_xray_sdk.ext.django": ("xray", "agent"),
 }
-_EXPORTERS = (("opentelemetry.exporter.jaeger", "jaeger"), ("opentelemetry.exporter.zipkin", "zipkin"),
-              ("opentelemetry.exporter.otlp", "otel"), ("azure.monitor.opentelemetry.exporter",
-                                                        "applicationinsights"))
+# Span exporters: module prefix, class name ending, system (OTLP and Azure also export metrics and logs).
+_EXPORTERS = (("opentelemetry.exporter.jaeger", "JaegerExporter", "jaeger"),
+              ("opentelemetry.exporter.zipkin", "ZipkinExporter", "zipkin"),
+              ("opentelemetry.exporter.otlp", "SpanExporter", "otel"),
+              ("azure.monitor.opentelemetry.exporter", "TraceExporter", "applicationinsights"))
 _SENTRY_TRACING_KEYWORDS = frozenset({"traces_sample_rate", "traces_sampler", "enable_tracing"})
 # Imports that set tracing up by being imported: module prefix → (system, what).
 _TRACING_IMPORTS: dict[str, tuple[str, str]] = {
@@ -910,7 +912,7 @@ def _connect(file: _File, found: Extracted, handlers: set[str], call: tree_sitte
     for key in ("url", "dsn", "host", "conninfo", "database", "db"):
         if address is None and key in keywords:
             address = keywords[key]
-    target = _target(file, address) if address is not None else Target()
+    target = _target(file, address) if address is not None and datastore != "sqlite" else Target()
     if not datastore:
         scheme = (target.url or target.default).split(":", 1)[0].split("+", 1)[0].lower()
         datastore = next((store for prefix, store in _URL_SCHEMES if scheme.startswith(prefix)), "")
@@ -1110,8 +1112,8 @@ def _tracing_call(found: Extracted, call: tree_sitter.Node, args: tree_sitter.No
                            "Instrumentor().instrument_app"))):
         entry = ("otel", "auto")
     if entry is None:
-        for prefix, system in _EXPORTERS:
-            if name.startswith(prefix) and name.endswith("Exporter"):
+        for prefix, suffix, system in _EXPORTERS:
+            if name.startswith(prefix) and name.endswith(suffix):
                 entry = (system, "exporter")
                 break
     if entry is None and name == "sentry_sdk.init":
@@ -1119,7 +1121,7 @@ def _tracing_call(found: Extracted, call: tree_sitter.Node, args: tree_sitter.No
         if any(k in keywords and text(keywords[k]) not in ("0", "0.0", "None", "False")
                for k in _SENTRY_TRACING_KEYWORDS):
             entry = ("sentry", "sdk")
-    if entry is not None:
+    if entry is not None and not any(t.line == line(call) and t.system == entry[0] for t in found.tracing):
         found.tracing.append(Tracing(line(call), *entry))
 
 

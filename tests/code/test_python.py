@@ -300,7 +300,7 @@ def test_connection_in_handler_helper_and_one_off_script() -> None:
     assert found.connects == [
         Connect(9, "psycopg2", "postgres", function="db", target=Target(host="db")),
         Connect(14, "pymysql", "mysql", function="orders", in_handler=True, target=Target(host="mysql")),
-        Connect(18, "sqlite3", "sqlite", function="main", target=Target(host="local.db")),
+        Connect(18, "sqlite3", "sqlite", function="main"),
         Connect(20, "psycopg2", "postgres", target=Target(url="postgresql://db/shop")),
     ]
     assert found.callees == {"orders": {"db"}}
@@ -579,3 +579,19 @@ def test_an_environment_value_in_the_path_or_query_is_not_the_address() -> None:
         Target(url="http://billing:{}/x", host="billing"),
         Target(url="{}://{}/x", env="CART_HOST"),
     ]
+
+
+def test_metric_and_log_exporters_are_not_tracing() -> None:
+    found = facts("""\
+        from opentelemetry import trace
+        from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.trace import TracerProvider
+
+        logs = OTLPLogExporter()
+        metrics = OTLPMetricExporter()
+        spans = OTLPSpanExporter()
+        trace.set_tracer_provider(TracerProvider())
+        """).tracing
+    assert found == [Tracing(9, "otel", "exporter"), Tracing(10, "otel", "sdk")]
