@@ -214,6 +214,13 @@ _TRACING_IMPORTS: dict[str, tuple[str, str]] = {
     "instana": ("instana", "agent"), "py_zipkin": ("zipkin", "sdk"),
 }
 
+# The top-level modules a fact can come from: a file importing none of them has no facts, so its other
+# queries are not run (most files of a library or a CLI).
+_KNOWN_ROOTS = frozenset(name.split(".", 1)[0] for table in (
+    _MODULE_CALLS, _CLIENT_CLASSES, _GRPC_CHANNELS, _DECORATOR_BOUNDS, _BREAKER_CLASSES, _CONNECTS, _APP_CLASSES,
+    _REGISTRATIONS, _VIEW_BASES, _DJANGO_VIEW_DECORATORS, _SESSION_MIDDLEWARE, _TRACING_CALLS, _TRACING_IMPORTS,
+    ("flask_session", "aiohttp_session", "opentelemetry", "ddtrace", "sentry_sdk", "elasticapm", "azure"),
+) for name in table)
 _ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault", "environ.get"})
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 
@@ -247,10 +254,15 @@ class _File:
         self.functions: dict[int, _Function] = {}
         self.by_name: dict[str, list[_Function]] = {}
         self.classes: dict[str, tuple[tree_sitter.Node, list[tree_sitter.Node]]] = {}  # name → (node, bases)
+        self._starts: list[int] = []
+        self._scopes: list[tuple[tree_sitter.Node, int]] = []  # (definition, index of its enclosing one or -1)
         for match in matches(language, "imports", root):
             node = match.one("import")
             if node is not None:
                 self._import(node)
+        self.relevant = any(m.split(".", 1)[0] in _KNOWN_ROOTS for m, _ in self.imported_modules)
+        if not self.relevant:
+            return
         # Definitions, outermost first; each one's enclosing definition by a sweep over byte ranges (a node's
         # `parent` costs tree-sitter a walk from the root, so it is never asked for).
         definitions: list[tuple[tree_sitter.Node, str, tree_sitter.Node | None]] = []
@@ -264,8 +276,6 @@ class _File:
             elif decorated is not None:
                 decorators[decorated.id] = match.captures.get("decorator", [])
         definitions.sort(key=lambda d: (d[0].start_byte, -d[0].end_byte))
-        self._starts: list[int] = []
-        self._scopes: list[tuple[tree_sitter.Node, int]] = []  # (definition, index of its enclosing one or -1)
         stack: list[int] = []
         for node, name, params in definitions:
             while stack and self._scopes[stack[-1]][0].end_byte <= node.start_byte:
@@ -462,6 +472,8 @@ def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
     found = Extracted()
     root = tree.root_node
     file = _File(root, language)
+    if not file.relevant:
+        return found
     calls: _Calls = []
     for match in matches(language, "calls", root):
         call, function, args = match.one("call"), match.one("function"), match.one("args")
@@ -1116,6 +1128,8 @@ def _tracing_call(found: Extracted, call: tree_sitter.Node, args: tree_sitter.No
             if name.startswith(prefix) and name.endswith(suffix):
                 entry = (system, "exporter")
                 break
+    if entry is None and name.startswith("ddtrace.") and name.endswith((".patch", ".patch_all")):
+        entry = ("datadog", "auto")  # ddtrace.contrib.<library>.patch()
     if entry is None and name == "sentry_sdk.init":
         keywords = _keywords(args)
         if any(k in keywords and text(keywords[k]) not in ("0", "0.0", "None", "False")
