@@ -256,6 +256,7 @@ class _File:
         self.classes: dict[str, tuple[tree_sitter.Node, list[tree_sitter.Node]]] = {}  # name → (node, bases)
         self._starts: list[int] = []
         self._scopes: list[tuple[tree_sitter.Node, int]] = []  # (definition, index of its enclosing one or -1)
+        self._scope_cache: dict[tuple[int, int], _Function | None] = {}
         for match in matches(language, "imports", root):
             node = match.one("import")
             if node is not None:
@@ -366,6 +367,14 @@ class _File:
     # -- reading -------------------------------------------------------------------------------------------
     def scope_of(self, node: tree_sitter.Node) -> _Function | None:
         """The function a node is in (the nearest def), None at module level."""
+        key = (node.start_byte, node.end_byte)
+        if key in self._scope_cache:
+            return self._scope_cache[key]
+        found = self._scope_of(node)
+        self._scope_cache[key] = found
+        return found
+
+    def _scope_of(self, node: tree_sitter.Node) -> _Function | None:
         index = bisect.bisect_right(self._starts, node.start_byte) - 1
         for _ in range(256):
             if index < 0:
@@ -719,6 +728,11 @@ def _clients(file: _File, calls: _Calls) -> dict[int, _Client]:
         elif name in _GRPC_CHANNELS:
             positional = _positional(args)
             channels[call.id] = _grpc_target(file, positional[0] if positional else _keywords(args).get("target"))
+    for call, _function, args, name in calls:  # grpc.intercept_channel(channel, ...) is that channel
+        positional = _positional(args)
+        inner = file.holder(positional[0]) if name == "grpc.intercept_channel" and positional else None
+        if inner is not None and inner.id in channels:
+            channels[call.id] = channels[inner.id]
     for call, function, args, name in calls:
         if name.rsplit(".", 1)[-1].endswith("Stub"):
             positional = _positional(args)

@@ -250,6 +250,10 @@ def test_grpc_stub_calls_reach_the_channel_target() -> None:
             with grpc.insecure_channel("orders:7000") as ch:
                 s = users_pb2_grpc.OrdersStub(ch)
                 s.Create(x)
+
+        def c():
+            traced = grpc.intercept_channel(grpc.insecure_channel("pay:9000"), interceptor)
+            users_pb2_grpc.PayStub(traced).Charge(x, timeout=1)
         """).calls
     assert found == [
         Call(10, "grpc", Target(host="users", port=50051), (Bound("timeout", 10, "timeout=2"),), "grpc", "a"),
@@ -257,6 +261,7 @@ def test_grpc_stub_calls_reach_the_channel_target() -> None:
         Call(15, "grpc", Target(env="USERS_ADDR", default="users:50051"),
              (Bound("timeout", 15, "stub calls not seen in this file"),), "grpc", ""),
         Call(20, "grpc", Target(host="orders", port=7000), (), "grpc", "b"),
+        Call(24, "grpc", Target(host="pay", port=9000), (Bound("timeout", 24, "timeout=1"),), "grpc", "c"),
     ]
 
 
