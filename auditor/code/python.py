@@ -294,6 +294,12 @@ class _File:
                 klass = text(outer.child_by_field_name("name")) if outer is not None and \
                     outer.type == "class_definition" else ""
                 self._function(node, name, params, decorators.get(node.id, []), klass)
+        self.returns: dict[int, list[tree_sitter.Node]] = {}
+        for match in matches(language, "returns", root):
+            value, statement = match.one("value"), match.one("return")
+            scope = self.scope_of(statement) if statement is not None else None
+            if value is not None and scope is not None:
+                self.returns.setdefault(scope.node.id, []).append(value)
         for match in matches(language, "assignments", root):
             left, right, node = match.one("left"), match.one("right"), match.one("assignment")
             if left is None or right is None or node is None:
@@ -457,6 +463,20 @@ class _File:
             return self.imports[name] + remainder
         return dotted
 
+    def _factory(self, call: tree_sitter.Node) -> tree_sitter.Node | None:
+        """What a call of a function of this file returns, when it always returns one name or expression
+        (`return session`); None for any other call."""
+        function = call.child_by_field_name("function")
+        if function is None or function.type != "identifier":
+            return None
+        defined = self.by_name.get(text(function), [])
+        if len(defined) != 1:
+            return None
+        values = self.returns.get(defined[0].node.id, [])
+        if not values or len({text(v) for v in values}) != 1:
+            return None
+        return values[-1]
+
     def holder(self, node: tree_sitter.Node | None) -> tree_sitter.Node | None:
         """The call that created the object a name or `self.x` refers to (`requests.Session()`), or the call
         itself when the object is created inline."""
@@ -465,8 +485,15 @@ class _File:
             if current is None:
                 return None
             if current.type == "call":
-                return current
-            if current.type == "identifier" or (current.type == "attribute" and text(current).startswith("self.")
+                factory = self._factory(current)
+                if factory is None:
+                    return current
+                current = factory
+            elif current.type == "boolean_operator" and text(current.child_by_field_name("operator")) == "or":
+                current = current.child_by_field_name("right")  # `session = session or requests.Session()`
+            elif current.type == "await" and current.named_children:
+                current = current.named_children[0]
+            elif current.type == "identifier" or (current.type == "attribute" and text(current).startswith("self.")
                                                 and text(current).count(".") == 1):
                 current = self.value(text(current), current)
             else:

@@ -600,3 +600,29 @@ def test_metric_and_log_exporters_are_not_tracing() -> None:
         trace.set_tracer_provider(TracerProvider())
         """).tracing
     assert found == [Tracing(9, "otel", "exporter"), Tracing(10, "otel", "sdk")]
+
+
+def test_client_made_by_a_local_factory() -> None:
+    found = calls("""\
+        import requests
+        from requests.adapters import HTTPAdapter
+        from urllib3.util.retry import Retry
+
+        def retry_session(session=None):
+            session = session or requests.Session()
+            adapter = HTTPAdapter(max_retries=Retry(total=3))
+            session.mount("http://", adapter)
+            return session
+
+        def plain():
+            return requests.Session()
+
+        def f():
+            retry_session().get("http://stock/a")
+            s = plain()
+            s.get("http://stock/b")
+        """)
+    assert found == [
+        (15, "requests", Target(url="http://stock/a"), {("retry", 7)}, "f"),
+        (17, "requests", Target(url="http://stock/b"), set(), "f"),
+    ]
