@@ -222,6 +222,7 @@ _KNOWN_ROOTS = frozenset(name.split(".", 1)[0] for table in (
     ("flask_session", "aiohttp_session", "opentelemetry", "ddtrace", "sentry_sdk", "elasticapm", "azure"),
 ) for name in table)
 _ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault", "environ.get"})
+_FORMAT_FIELD = re.compile(r"\{([^{}]*)\}")  # a str.format replacement field
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 
 
@@ -632,6 +633,9 @@ def _collect(file: _File, node: tree_sitter.Node, parts: _Parts, depth: int) -> 
         parts.pieces.append(literal)
         return
     kind = node.type
+    if kind == "integer":
+        parts.pieces.append(text(node))
+        return
     if kind == "string":  # f-string
         for child in node.named_children:
             if child.type == "string_content":
@@ -668,14 +672,22 @@ def _collect(file: _File, node: tree_sitter.Node, parts: _Parts, depth: int) -> 
         if base is not None and template is not None and text(template.child_by_field_name("attribute")) == "format":
             literal = _constant(file, base)
             if literal is not None:
-                pieces = literal.split("{}")
-                for index, piece in enumerate(pieces):
-                    parts.pieces.append(piece)
-                    if index < len(pieces) - 1:
-                        if index < len(positional):
-                            _collect(file, positional[index], parts, depth + 1)
-                        else:
-                            parts.pieces.append(None)
+                keywords = _keywords(args) if args is not None else {}
+                pieces = _FORMAT_FIELD.split(literal)  # text, field, text, field, …, text
+                automatic = 0
+                for index, piece in enumerate(pieces[:33]):
+                    if index % 2 == 0:
+                        parts.pieces.append(piece)
+                        continue
+                    name = piece.split("!", 1)[0].split(":", 1)[0]
+                    if name == "":
+                        name, automatic = str(automatic), automatic + 1
+                    argument = positional[int(name)] if name.isdigit() and int(name) < len(positional) else \
+                        keywords.get(name)
+                    if argument is None:
+                        parts.pieces.append(None)
+                    else:
+                        _collect(file, argument, parts, depth + 1)
                 return
         if callee in ("urllib.parse.urljoin", "str", "urllib.request.Request") and positional:
             _collect(file, positional[0], parts, depth + 1)

@@ -37,6 +37,7 @@ def test_requests_module_calls_and_targets() -> None:
         ORDERS = os.environ["ORDERS_URL"]
         BASE = "http://catalog:8080"
         PAY = os.getenv("PAY_HOST")
+        CATALOG = "catalog"
 
         def handler(item):
             r.get(f"http://{USER_HOST}/users")
@@ -45,13 +46,15 @@ def test_requests_module_calls_and_targets() -> None:
             r.put(url, timeout=None)
             r.get(item)
             r.request("GET", "http://{}:80/x".format(PAY))
+            r.get("http://{host}:{port}/v1/{0}".format(item, host=CATALOG, port=8080))
         """)
     assert found == [
-        (11, "requests", Target(url="http://{}/users", env="USER_HOST", default="user"), set(), "handler"),
-        (12, "requests", Target(url="{}/orders", env="ORDERS_URL"), {("timeout", 12)}, "handler"),
-        (14, "requests", Target(url="http://catalog:8080/items/{}"), set(), "handler"),
-        (15, "requests", Target(), set(), "handler"),  # a parameter: the code does not say where
-        (16, "requests", Target(url="http://{}:80/x", env="PAY_HOST"), set(), "handler"),
+        (12, "requests", Target(url="http://{}/users", env="USER_HOST", default="user"), set(), "handler"),
+        (13, "requests", Target(url="{}/orders", env="ORDERS_URL"), {("timeout", 13)}, "handler"),
+        (15, "requests", Target(url="http://catalog:8080/items/{}"), set(), "handler"),
+        (16, "requests", Target(), set(), "handler"),  # a parameter: the code does not say where
+        (17, "requests", Target(url="http://{}:80/x", env="PAY_HOST"), set(), "handler"),
+        (18, "requests", Target(url="http://catalog:8080/v1/{}"), set(), "handler"),
     ]
 
 
