@@ -223,6 +223,7 @@ _KNOWN_ROOTS = frozenset(name.split(".", 1)[0] for table in (
 ) for name in table)
 _ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault", "environ.get"})
 _FORMAT_FIELD = re.compile(r"\{([^{}]*)\}")  # a str.format replacement field
+_CONFIG_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 
 
@@ -722,7 +723,8 @@ def _env_lookup(file: _File, node: tree_sitter.Node) -> tuple[str, str] | None:
         subscripts = node.children_by_field_name("subscript")
         key = _string(subscripts[0]) if subscripts else None
         holder = file.qualified(value)
-        if key and (holder in ("os.environ", "environ") or holder.endswith(".config") or holder == "config"):
+        if key and (holder in ("os.environ", "os.environ.copy()") or (
+                holder.endswith(".config") and _CONFIG_KEY.match(key))):  # Flask's `app.config["USERS_URL"]`
             return key, ""
         return None
     if node.type == "attribute":

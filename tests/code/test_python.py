@@ -629,3 +629,17 @@ def test_client_made_by_a_local_factory() -> None:
         (15, "requests", Target(url="http://stock/a"), {("retry", 7)}, "f"),
         (17, "requests", Target(url="http://stock/b"), set(), "f"),
     ]
+
+
+def test_a_dict_named_config_is_not_the_environment() -> None:
+    found = calls("""\
+        import requests
+        from flask import current_app
+
+        def f(app):
+            config = app["config"]["users"]
+            requests.get(f'http://{config["host"]}:{config["port"]}/x', timeout=1)
+            requests.get(current_app.config["USERS_URL"] + "/x", timeout=1)
+        """)
+    assert [target for _, _, target, _, _ in found] == [
+        Target(url="http://{}:{}/x"), Target(url="{}/x", env="USERS_URL")]
