@@ -48,12 +48,14 @@ _CLIENT_CLASSES: dict[str, str] = {
     "urllib3.PoolManager": "urllib3", "urllib3.ProxyManager": "urllib3", "urllib3.HTTPConnectionPool": "urllib3",
     "urllib3.HTTPSConnectionPool": "urllib3", "urllib3.connection_from_url": "urllib3",
     "urllib3.poolmanager.PoolManager": "urllib3",
+    "tornado.httpclient.AsyncHTTPClient": "tornado", "tornado.httpclient.HTTPClient": "tornado",
 }
 # The request methods of each client's objects.
 _CLIENT_METHODS: dict[str, frozenset[str]] = {
     "requests": _HTTP_METHODS,
     "httpx": _HTTP_METHODS | {"stream"},
     "aiohttp": _HTTP_METHODS | {"ws_connect"},
+    "tornado": frozenset({"fetch"}),
     "urllib3": frozenset({"request", "urlopen", "request_encode_url", "request_encode_body"}),
 }
 # Which positional argument is the URL: clients whose `request(method, url)` puts the method first.
@@ -62,7 +64,9 @@ _URL_ARG = {"request": 1, "urlopen": 1, "request_encode_url": 1, "request_encode
 # seconds" (python-httpx.org/advanced/timeouts); aiohttp: ClientSession's DEFAULT_TIMEOUT is
 # ClientTimeout(total=5*60, sock_connect=30) (docs.aiohttp.org client_reference). aiohttp's is counted as a
 # bound: a request cannot hang forever; whether 300 s is short enough is the rule's call, and the detail says it.
-_DEFAULT_TIMEOUTS = {"httpx": "httpx default timeout 5 s", "aiohttp": "aiohttp default timeout total=300 s"}
+# tornado: HTTPRequest's request_timeout and connect_timeout default to 20 s (tornado.httpclient docs).
+_DEFAULT_TIMEOUTS = {"httpx": "httpx default timeout 5 s", "aiohttp": "aiohttp default timeout total=300 s",
+                     "tornado": "tornado default request_timeout 20 s"}
 # Constructor keywords of a client object that bound its requests.
 _CLIENT_TIMEOUT_KEYWORDS = {"timeout": "timeout", "retries": "retry", "transport": "transport"}
 
@@ -99,6 +103,9 @@ _CONNECTS: dict[str, tuple[str, str, bool, str]] = {
     "MySQLdb.Connect": ("MySQLdb", "mysql", False, ""),
     "mysql.connector.connect": ("mysql.connector", "mysql", False, ""),
     "mysql.connector.pooling.MySQLConnectionPool": ("mysql.connector", "mysql", True, "pool_size"),
+    "aiopg.connect": ("aiopg", "postgres", False, ""),
+    "aiopg.create_pool": ("aiopg", "postgres", True, "maxsize"),
+    "aiopg.sa.create_engine": ("aiopg", "postgres", True, "maxsize"),
     "aiomysql.connect": ("aiomysql", "mysql", False, ""),
     "aiomysql.create_pool": ("aiomysql", "mysql", True, "maxsize"),
     "sqlite3.connect": ("sqlite3", "sqlite", False, ""),
@@ -906,7 +913,8 @@ def _outbound(file: _File, found: Extracted, clients: dict[int, _Client], grpc_u
         return
     keywords = _keywords(args)
     bounds: list[Bound] = []
-    timeout = keywords.get("timeout")
+    timeout = keywords.get("timeout") if client_name != "tornado" else \
+        keywords.get("request_timeout", keywords.get("connect_timeout"))
     positional = _positional(args)
     if timeout is None and client_name == "urllib" and len(positional) > 2:
         timeout = positional[2]
@@ -919,6 +927,8 @@ def _outbound(file: _File, found: Extracted, clients: dict[int, _Client], grpc_u
         bounds.extend(b for b in client.bounds if not (explicit_none and b.kind == "timeout"))
     if client_name == "urllib3" and client is None and "retries" in keywords:
         bounds.append(Bound("retry", line(keywords["retries"]), f"retries={_short(keywords['retries'])}"))
+    if client_name == "tornado" and explicit_none:
+        timeout = None  # tornado reads a None timeout as its default
     if client_name in _DEFAULT_TIMEOUTS and timeout is None and not (client and client.no_default) \
             and not any(b.kind == "timeout" for b in bounds):
         bounds.append(Bound("default_timeout", line(call), _DEFAULT_TIMEOUTS[client_name]))

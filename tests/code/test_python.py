@@ -643,3 +643,20 @@ def test_a_dict_named_config_is_not_the_environment() -> None:
         """)
     assert [target for _, _, target, _, _ in found] == [
         Target(url="http://{}:{}/x"), Target(url="{}/x", env="USERS_URL")]
+
+
+def test_tornado_http_client() -> None:
+    found = calls("""\
+        from tornado.httpclient import AsyncHTTPClient
+
+        async def f():
+            client = AsyncHTTPClient()
+            await client.fetch("http://users/a")
+            await client.fetch("http://users/b", request_timeout=3)
+            await AsyncHTTPClient().fetch("http://users/c", request_timeout=None)
+        """)
+    assert found == [
+        (5, "tornado", Target(url="http://users/a"), {("default_timeout", 5)}, "f"),
+        (6, "tornado", Target(url="http://users/b"), {("timeout", 6)}, "f"),
+        (7, "tornado", Target(url="http://users/c"), {("default_timeout", 7)}, "f"),  # None is the default
+    ]
