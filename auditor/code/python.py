@@ -17,13 +17,16 @@ Nothing from the file is executed; every walk is bounded (the tree can be arbitr
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 
 import tree_sitter
 
 from auditor.code.facts import Bound, Call, Connect, Extracted, Handler, Session, Target, Tracing
-from auditor.code.syntax import line, matches, text
+from auditor.code.languages import grammar
+from auditor.code.syntax import MAX_MATCHES, Match, line, matches, text
 
 _DEPTH = 6  # how many names a value is followed through (`URL = BASE + "/x"`, `BASE = os.getenv(...)`)
 _DOTTED_PARTS = 32  # attribute chain length read for a callee (`a.b.c.d()`)
@@ -266,18 +269,21 @@ class _File:
         self._starts: list[int] = []
         self._scopes: list[tuple[tree_sitter.Node, int]] = []  # (definition, index of its enclosing one or -1)
         self._scope_cache: dict[tuple[int, int], _Function | None] = {}
+        self._names: set[str] = set()  # every name assigned somewhere in the file
         for match in matches(language, "imports", root):
             node = match.one("import")
             if node is not None:
                 self._import(node)
         self.relevant = any(m.split(".", 1)[0] in _KNOWN_ROOTS for m, _ in self.imported_modules)
+        self.calls: list[Match] = []
         if not self.relevant:
             return
         # Definitions, outermost first; each one's enclosing definition by a sweep over byte ranges (a node's
         # `parent` costs tree-sitter a walk from the root, so it is never asked for).
         definitions: list[tuple[tree_sitter.Node, str, tree_sitter.Node | None]] = []
         decorators: dict[int, list[tree_sitter.Node]] = {}
-        for match in matches(language, "definitions", root):
+        found = _matches(language, root)
+        for match in found["definitions"]:
             name_node = match.one("name")
             definition = match.one("function") or match.one("class")
             decorated = match.one("decorated")
@@ -303,13 +309,14 @@ class _File:
                 klass = text(outer.child_by_field_name("name")) if outer is not None and \
                     outer.type == "class_definition" else ""
                 self._function(node, name, params, decorators.get(node.id, []), klass)
+        self.calls = found["calls"]
         self.returns: dict[int, list[tree_sitter.Node]] = {}
-        for match in matches(language, "returns", root):
+        for match in found["returns"]:
             value, statement = match.one("value"), match.one("return")
             scope = self.scope_of(statement) if statement is not None else None
             if value is not None and scope is not None:
                 self.returns.setdefault(scope.node.id, []).append(value)
-        for match in matches(language, "assignments", root):
+        for match in found["assignments"]:
             left, right, node = match.one("left"), match.one("right"), match.one("assignment")
             if left is None or right is None or node is None:
                 continue
@@ -374,6 +381,7 @@ class _File:
         else:
             key = (scope.node.id if scope is not None else 0, name)
         self.assigns.setdefault(key, []).append((line(node), value))
+        self._names.add(name)
 
     def _class_id(self, klass: str) -> int:
         entry = self.classes.get(klass)
@@ -426,6 +434,8 @@ class _File:
         """The value a name (or `self.attr`) holds where `at` reads it: the last assignment before it in the
         same function, else the only assignment in the class (`self.x`) or at module level. None when it is a
         parameter, unassigned or assigned more than once at module level."""
+        if name not in self._names:
+            return None
         scope = self.scope_of(at)
         use = line(at)
         if name.startswith("self."):
@@ -510,6 +520,40 @@ class _File:
         return None
 
 
+_QUERIES = ("calls", "assignments", "definitions", "returns")
+
+
+@functools.cache
+def _combined(language: str) -> tuple[tree_sitter.Query, tuple[tuple[int, str], ...]] | None:
+    """The fact queries but imports as one query (one walk of the tree instead of four), and the first pattern
+    index of each file's patterns."""
+    lang = grammar(language)
+    if lang is None:
+        return None
+    folder = resources.files("auditor.code") / "queries" / language
+    sources = [(name, (folder / f"{name}.scm").read_text(encoding="utf-8")) for name in _QUERIES]
+    starts: list[tuple[int, str]] = []
+    first = 0
+    for name, source in sources:
+        starts.append((first, name))
+        first += tree_sitter.Query(lang, source).pattern_count
+    return tree_sitter.Query(lang, "\n".join(source for _, source in sources)), tuple(starts)
+
+
+def _matches(language: str, root: tree_sitter.Node) -> dict[str, list[Match]]:
+    """Every match of each of _QUERIES under `root`, by query, in source order."""
+    out: dict[str, list[Match]] = {name: [] for name in _QUERIES}
+    combined = _combined(language)
+    if combined is None:
+        return out
+    query, starts = combined
+    cursor = tree_sitter.QueryCursor(query, match_limit=MAX_MATCHES)
+    for index, captures in cursor.matches(root)[:MAX_MATCHES * len(_QUERIES)]:
+        name = next(name for first, name in reversed(starts) if index >= first)
+        out[name].append(Match(index, captures))
+    return out
+
+
 _Calls = list[tuple[tree_sitter.Node, tree_sitter.Node, tree_sitter.Node, str]]
 
 
@@ -520,7 +564,7 @@ def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
     if not file.relevant:
         return found
     calls: _Calls = []
-    for match in matches(language, "calls", root):
+    for match in file.calls:
         call, function, args = match.one("call"), match.one("function"), match.one("args")
         if call is not None and function is not None and args is not None:
             calls.append((call, function, args, file.qualified(function)))
