@@ -70,14 +70,13 @@ _URL_ARG = {"request": 1, "urlopen": 1, "request_encode_url": 1, "request_encode
 # tornado: HTTPRequest's request_timeout and connect_timeout default to 20 s (tornado.httpclient docs).
 _DEFAULT_TIMEOUTS = {"httpx": "httpx default timeout 5 s", "aiohttp": "aiohttp default timeout total=300 s",
                      "tornado": "tornado default request_timeout 20 s"}
-# Constructor keywords of a client object that bound its requests.
-_CLIENT_TIMEOUT_KEYWORDS = {"timeout": "timeout", "retries": "retry", "transport": "transport"}
 
 # -- gRPC --------------------------------------------------------------------------------------------------
 _GRPC_CHANNELS = frozenset({"grpc.insecure_channel", "grpc.secure_channel", "grpc.aio.insecure_channel",
                             "grpc.aio.secure_channel"})
 
 # -- retry / circuit-breaker decorators (qualified name → bound kind) --------------------------------------
+# From each library's README: tenacity, retrying, backoff, stamina, retry, circuitbreaker, pybreaker, aiobreaker.
 _DECORATOR_BOUNDS: dict[str, str] = {
     "tenacity.retry": "retry", "retrying.retry": "retry", "backoff.on_exception": "retry",
     "backoff.on_predicate": "retry", "stamina.retry": "retry", "retry.retry": "retry",
@@ -88,6 +87,9 @@ _BREAKER_CLASSES = frozenset({"pybreaker.CircuitBreaker", "aiobreaker.CircuitBre
                               "circuitbreaker.CircuitBreaker"})
 
 # -- database connections: qualified name → (library, datastore, pooled, keyword or position of the bound) ----
+# The bound's keyword from each driver's API reference (psycopg2.pool(minconn, maxconn), psycopg_pool and asyncpg
+# max_size, SQLAlchemy pool_size, mysql.connector pool_size, aiomysql/aiopg maxsize, pymongo maxPoolSize,
+# redis-py max_connections, oracledb max).
 _CONNECTS: dict[str, tuple[str, str, bool, str]] = {
     "psycopg2.connect": ("psycopg2", "postgres", False, ""),
     "psycopg2.pool.SimpleConnectionPool": ("psycopg2", "postgres", True, "maxconn|1"),
@@ -194,6 +196,8 @@ _AIOHTTP_STORAGES = {"EncryptedCookieStorage": "cookie", "SimpleCookieStorage": 
                      "NaClCookieStorage": "cookie", "RedisStorage": "redis", "MemcachedStorage": "memcached"}
 
 # -- tracing: qualified call → (system, what) ------------------------------------------------------------
+# The set-up call each SDK's getting-started page shows (OpenTelemetry, Azure Monitor distro, ddtrace, Elastic
+# APM, jaeger-client, New Relic, AWS X-Ray).
 _TRACING_CALLS: dict[str, tuple[str, str]] = {
     "opentelemetry.sdk.trace.TracerProvider": ("otel", "sdk"),
     "opentelemetry.trace.set_tracer_provider": ("otel", "sdk"),
