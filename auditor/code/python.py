@@ -4,9 +4,11 @@ The queries (queries/python/*.scm) collect the file's imports, assignments, defi
 module resolves each callee to a qualified name through the file's imports and variables
 (`s = requests.Session(); s.get(...)` is `requests.Session().get`) and decides the facts:
 
-- calls: requests, httpx, aiohttp, urllib.request, urllib3 and gRPC stubs, bounded by `timeout=` on the call
-  or on the client object that makes it, retries mounted on a requests session, retry and circuit-breaker
-  decorators on the enclosing function, and library defaults (httpx 5 s, aiohttp 300 s);
+- calls: requests, httpx, aiohttp, urllib.request, urllib3, tornado and gRPC stubs, bounded by `timeout=` on
+  the call or on the client object that makes it, retries mounted on a requests session, retry and
+  circuit-breaker decorators on the enclosing function, and library defaults (httpx 5 s, aiohttp 300 s,
+  tornado 20 s); a call forwarding its caller's `**kwargs`, and a gRPC stub whose calls the file does not show,
+  are `deferred` (bounded elsewhere, or not: this line does not say);
 - connects: DB-API drivers, pools, SQLAlchemy engines, MongoDB and Redis clients;
 - handlers: Flask, FastAPI, Starlette, aiohttp, Tornado, Django and Flask-RESTful views;
 - sessions (Flask-Session, Starlette's SessionMiddleware, aiohttp_session) and tracing set-ups.
@@ -68,8 +70,9 @@ _URL_ARG = {"request": 1, "urlopen": 1, "request_encode_url": 1, "request_encode
 # ClientTimeout(total=5*60, sock_connect=30) (docs.aiohttp.org client_reference). aiohttp's is counted as a
 # bound: a request cannot hang forever; whether 300 s is short enough is the rule's call, and the detail says it.
 # tornado: HTTPRequest's request_timeout and connect_timeout default to 20 s (tornado.httpclient docs).
-_DEFAULT_TIMEOUTS = {"httpx": "httpx default timeout 5 s", "aiohttp": "aiohttp default timeout total=300 s",
-                     "tornado": "tornado default request_timeout 20 s"}
+_DEFAULT_TIMEOUTS = {"httpx": ("httpx default timeout 5 s", 5.0),
+                     "aiohttp": ("aiohttp default timeout total=300 s", 300.0),
+                     "tornado": ("tornado default request_timeout 20 s", 20.0)}
 
 # -- gRPC --------------------------------------------------------------------------------------------------
 _GRPC_CHANNELS = frozenset({"grpc.insecure_channel", "grpc.secure_channel", "grpc.aio.insecure_channel",
@@ -865,7 +868,7 @@ def _constructed(file: _File, kind: str, call: tree_sitter.Node, args: tree_sitt
         if _is_none(timeout) or _disabled_timeout(file, timeout):
             client.no_default = True
         else:
-            client.bounds.append(Bound("timeout", line(timeout), f"timeout={_short(timeout)}"))
+            client.bounds.append(Bound("timeout", line(timeout), f"timeout={_short(timeout)}", _seconds(timeout)))
     retries = keywords.get("retries")
     if kind == "urllib3" and retries is not None and text(retries) not in ("0", "None", "False"):
         client.bounds.append(Bound("retry", line(retries), f"retries={_short(retries)}"))
@@ -876,7 +879,7 @@ def _constructed(file: _File, kind: str, call: tree_sitter.Node, args: tree_sitt
         if retries is not None and text(retries) not in ("0", "None"):
             client.bounds.append(Bound("retry", line(retries), f"transport retries={_short(retries)}"))
     if _splats(args) and timeout is None:
-        client.bounds.append(Bound("timeout", line(call), "forwarded options"))
+        client.bounds.append(Bound("deferred", line(call), "forwarded options"))
     return client
 
 
@@ -894,6 +897,17 @@ def _disabled_timeout(file: _File, node: tree_sitter.Node) -> bool:
     if name.endswith("ClientTimeout"):
         return all(_is_none(v) for v in values)  # ClientTimeout() has total=None: no limit
     return bool(values) and all(_is_none(v) for v in values)
+
+
+def _seconds(node: tree_sitter.Node) -> float | None:
+    """A literal timeout in seconds (`timeout=5`, `timeout=2.5`), None for anything else (a tuple, an object)."""
+    if node.type not in ("integer", "float"):
+        return None
+    try:
+        value = float(text(node).replace("_", ""))
+    except ValueError:
+        return None
+    return value if value == value and value < 1e12 else None
 
 
 def _short(node: tree_sitter.Node) -> str:
@@ -968,9 +982,9 @@ def _outbound(file: _File, found: Extracted, clients: dict[int, _Client], grpc_u
         timeout = positional[2]
     explicit_none = timeout is not None and (_is_none(timeout) or _disabled_timeout(file, timeout))
     if timeout is not None and not explicit_none:
-        bounds.append(Bound("timeout", line(timeout), f"timeout={_short(timeout)}"))
+        bounds.append(Bound("timeout", line(timeout), f"timeout={_short(timeout)}", _seconds(timeout)))
     elif timeout is None and _splats(args):
-        bounds.append(Bound("timeout", line(call), "forwarded options"))
+        bounds.append(Bound("deferred", line(call), "forwarded options"))
     if client is not None:
         bounds.extend(b for b in client.bounds if not (explicit_none and b.kind == "timeout"))
     if client_name == "urllib3" and client is None and "retries" in keywords:
@@ -979,7 +993,8 @@ def _outbound(file: _File, found: Extracted, clients: dict[int, _Client], grpc_u
         timeout = None  # tornado reads a None timeout as its default
     if client_name in _DEFAULT_TIMEOUTS and timeout is None and not (client and client.no_default) \
             and not any(b.kind == "timeout" for b in bounds):
-        bounds.append(Bound("default_timeout", line(call), _DEFAULT_TIMEOUTS[client_name]))
+        detail, seconds = _DEFAULT_TIMEOUTS[client_name]
+        bounds.append(Bound("default_timeout", line(call), detail, seconds))
     bounds.extend(_decorator_bounds(file, call))
     url = (positional[0] if positional else keywords.get("url")) if client_name == "urllib" else \
         _url_argument(args, method)
@@ -1004,9 +1019,9 @@ def _grpc_call(file: _File, found: Extracted, stub: _Client, call: tree_sitter.N
     bounds: list[Bound] = []
     timeout = keywords.get("timeout")
     if timeout is not None and not _is_none(timeout):
-        bounds.append(Bound("timeout", line(timeout), f"timeout={_short(timeout)}"))
+        bounds.append(Bound("timeout", line(timeout), f"timeout={_short(timeout)}", _seconds(timeout)))
     elif timeout is None and _splats(args):
-        bounds.append(Bound("timeout", line(call), "forwarded options"))
+        bounds.append(Bound("deferred", line(call), "forwarded options"))
     bounds.extend(_decorator_bounds(file, call))
     found.calls.append(Call(line(call), "grpc", stub.target or Target(), tuple(bounds), protocol="grpc",
                             function=_enclosing_name(file, call)))
@@ -1018,7 +1033,7 @@ def _unused_stubs(found: Extracted, clients: dict[int, _Client], used: set[int])
     for client in clients.values():
         if client.kind == "grpc-stub" and client.line not in used:
             found.calls.append(Call(client.line, "grpc", client.target or Target(),
-                                    (Bound("timeout", client.line, "stub calls not seen in this file"),),
+                                    (Bound("deferred", client.line, "stub calls not seen in this file"),),
                                     protocol="grpc"))
 
 

@@ -226,9 +226,9 @@ def test_wrapper_forwarding_kwargs_is_bounded_unknown() -> None:
         def fetch(path):
             return call("http://inventory/" + path)
         """)
-    assert found == [(4, "requests", Target(), {("timeout", 4)}, "call")]
+    assert found == [(4, "requests", Target(), {("deferred", 4)}, "call")]
     assert facts("import requests\ndef f(**kw):\n    requests.get('http://a/b', **kw)\n").calls[0].bounds == (
-        Bound("timeout", 3, "forwarded options"),)
+        Bound("deferred", 3, "forwarded options"),)
 
 
 def test_grpc_stub_calls_reach_the_channel_target() -> None:
@@ -259,12 +259,12 @@ def test_grpc_stub_calls_reach_the_channel_target() -> None:
             users_pb2_grpc.PayStub(traced).Charge(x, timeout=1)
         """).calls
     assert found == [
-        Call(10, "grpc", Target(host="users", port=50051), (Bound("timeout", 10, "timeout=2"),), "grpc", "a"),
+        Call(10, "grpc", Target(host="users", port=50051), (Bound("timeout", 10, "timeout=2", 2.0),), "grpc", "a"),
         Call(11, "grpc", Target(host="users", port=50051), (), "grpc", "a"),
         Call(15, "grpc", Target(env="USERS_ADDR", default="users:50051"),
-             (Bound("timeout", 15, "stub calls not seen in this file"),), "grpc", ""),
+             (Bound("deferred", 15, "stub calls not seen in this file"),), "grpc", ""),
         Call(20, "grpc", Target(host="orders", port=7000), (), "grpc", "b"),
-        Call(24, "grpc", Target(host="pay", port=9000), (Bound("timeout", 24, "timeout=1"),), "grpc", "c"),
+        Call(24, "grpc", Target(host="pay", port=9000), (Bound("timeout", 24, "timeout=1", 1.0),), "grpc", "c"),
     ]
 
 
@@ -660,3 +660,18 @@ def test_tornado_http_client() -> None:
         (6, "tornado", Target(url="http://users/b"), {("timeout", 6)}, "f"),
         (7, "tornado", Target(url="http://users/c"), {("default_timeout", 7)}, "f"),  # None is the default
     ]
+
+
+def test_bounds_carry_their_seconds() -> None:
+    [plain, literal, default] = facts("""\
+        import httpx
+        import requests
+
+        requests.get("http://a/x", timeout=(3, 10))
+        requests.get("http://a/y", timeout=2.5)
+        httpx.get("http://a/z")
+        """).calls
+    assert [b.seconds for b in plain.bounds + literal.bounds + default.bounds] == [None, 2.5, 5.0]
+    result = parse("svc/app.py", "import httpx\nhttpx.get('http://users/x')\n")
+    assert [(e.target, e.attrs["bounds"], e.attrs["default_timeout_s"]) for e in result.edges] == [
+        ("host:users", ["default_timeout"], 5.0)]
