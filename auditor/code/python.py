@@ -748,6 +748,8 @@ def _collect(file: _File, node: tree_sitter.Node, parts: _Parts, depth: int) -> 
                     else:
                         _collect(file, argument, parts, depth + 1)
                 return
+            _collect(file, base, parts, depth + 1)  # a template read from config: `settings.URL.format(...)`
+            return
         if callee in ("urllib.parse.urljoin", "str", "urllib.request.Request") and positional:
             _collect(file, positional[0], parts, depth + 1)
             if callee == "urllib.parse.urljoin" and len(positional) > 1:

@@ -640,9 +640,10 @@ def test_a_dict_named_config_is_not_the_environment() -> None:
             config = app["config"]["users"]
             requests.get(f'http://{config["host"]}:{config["port"]}/x', timeout=1)
             requests.get(current_app.config["USERS_URL"] + "/x", timeout=1)
+            requests.get(current_app.config["WEATHER_URL"].format(city="x"), timeout=1)
         """)
     assert [target for _, _, target, _, _ in found] == [
-        Target(url="http://{}:{}/x"), Target(url="{}/x", env="USERS_URL")]
+        Target(url="http://{}:{}/x"), Target(url="{}/x", env="USERS_URL"), Target(env="WEATHER_URL")]
 
 
 def test_tornado_http_client() -> None:
