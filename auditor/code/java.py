@@ -44,13 +44,15 @@ _CALL_METHODS: dict[str, frozenset[str]] = {
     "ApacheFluent": frozenset({"execute"}),
     "JdkHttp": frozenset({"send", "sendAsync"}),
     "URL": frozenset({"openConnection", "openStream"}),
+    "JaxRs": frozenset({"target"}),
     "Vertx": frozenset({"get", "post", "put", "patch", "delete", "head", "getAbs", "postAbs", "putAbs", "patchAbs",
                         "deleteAbs", "headAbs", "request", "requestAbs"}),
 }
 # The client name a Call reports per kind.
 _CLIENT_NAMES = {"RestTemplate": "RestTemplate", "WebClient": "WebClient", "RestClient": "RestClient",
                  "OkHttp": "okhttp", "Apache": "apache-httpclient", "ApacheFluent": "apache-httpclient",
-                 "JdkHttp": "java.net.http", "URL": "HttpURLConnection", "Vertx": "vertx-web-client"}
+                 "JdkHttp": "java.net.http", "URL": "HttpURLConnection", "Vertx": "vertx-web-client",
+                 "JaxRs": "jax-rs-client"}
 # Declared type → client kind ("X.Builder" builds an X).
 _TYPE_KINDS = {
     "RestTemplate": "RestTemplate", "RestOperations": "RestTemplate", "OAuth2RestTemplate": "RestTemplate",
@@ -78,11 +80,12 @@ _STATIC_KINDS = {
     ("HttpClients", "createMinimal"): "Apache", ("HttpClients", "custom"): "Apache.Builder",
     ("HttpClientBuilder", "create"): "Apache.Builder", ("HttpAsyncClients", "createDefault"): "Apache",
     ("HttpAsyncClients", "custom"): "Apache.Builder",
+    ("ClientBuilder", "newClient"): "JaxRs", ("ClientBuilder", "newBuilder"): "JaxRs.Builder",
     ("Request", "Get"): "ApacheFluent", ("Request", "Post"): "ApacheFluent", ("Request", "Put"): "ApacheFluent",
     ("Request", "Delete"): "ApacheFluent", ("Request", "Patch"): "ApacheFluent", ("Request", "Head"): "ApacheFluent",
 }
 # Methods whose arguments configure the client being built (their timeouts are the client's).
-_CONFIG_ARG_METHODS = frozenset({
+_CONFIG_ARG_METHODS = frozenset({"withConfig",
     "requestFactory", "setRequestFactory", "clientConnector", "setDefaultRequestConfig", "setConfig",
     "setConnectionManager", "setDefaultConnectionConfig", "setDefaultSocketConfig", "httpClient", "setHttpClient",
     "customizers", "additionalCustomizers", "requestFactorySettings", "apply", "exchangeFunction", "connector",
@@ -140,7 +143,7 @@ _DECLARED_CALL_ANNOTATIONS = frozenset({
     "Get", "Post", "Put", "Delete", "Patch", "Head", "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"})
 # A receiver that is itself a call can be a client only when that call returns one.
 _RETURNS_CLIENT = frozenset({"build", "create", "createDefault", "createSystem", "createMinimal", "newHttpClient",
-                             "toURL", "mutate"})
+                             "toURL", "mutate", "newClient"})
 # `@Override` methods of a controller that are not its API (Object's and lifecycle methods).
 _NOT_HANDLERS = frozenset({"toString", "equals", "hashCode", "afterPropertiesSet", "destroy", "run", "close",
                            "setApplicationContext", "init"})
@@ -365,6 +368,9 @@ class _File:
             return self.http_client_kind(var.package)
         if var.type == "WebClient" and (var.package.startswith("io.vertx") or self.vertx_web_client()):
             return "Vertx"
+        if var.type == "Client" and (self.imports_from("javax.ws.rs.client")
+                                     or self.imports_from("jakarta.ws.rs.client")):
+            return "JaxRs"
         return _TYPE_KINDS.get(var.type, "")
 
     def vertx_web_client(self) -> bool:
@@ -887,6 +893,8 @@ def _client_bounds(kind: str, trace: _Trace, where: int) -> list[Bound]:
     bounds: list[Bound] = []
     disabled = False
     for name, node in trace.steps:
+        if name == "property" and re.search(r"READ_TIMEOUT|readTimeout|read\.timeout", text(_first_arg(node))[:120]):
+            name = "readTimeout"  # JAX-RS `property(ClientProperties.READ_TIMEOUT, 5000)`
         if name in _READ_TIMEOUTS or name == "new ReadTimeoutHandler":
             arg = _first_arg(node)
             if arg is not None and _ZERO.match(text(arg)[:80]):
@@ -1102,6 +1110,13 @@ def _http_call(call: tree_sitter.Node, method: str, kind: str, trace: _Trace, in
         only_request = _Trace(steps=[s for s in request.steps if s[0] == "timeout"], unknown=request.unknown,
                               unknown_line=request.unknown_line)
         bounds += _client_bounds(kind, only_request, declared)
+    elif kind == "JaxRs":
+        pieces = index.pieces(args[0]) if args else []
+        for name, node in _upward_chain(call):
+            if name == "path" and _first_arg(node) is not None:
+                pieces = [*pieces, "/", *index.pieces(_first_arg(node))] if pieces else pieces
+                break
+        bounds += _client_bounds(kind, trace, declared)
     elif kind == "Vertx":
         pieces = _vertx_pieces(args, trace, index)
         bounds += _client_bounds(kind, trace, declared)
@@ -1479,7 +1494,7 @@ def _sessions(root: tree_sitter.Node, index: _File, found: Extracted) -> None:
             name = text(match.one("annotation"))
             if name in _SESSION_STORES:
                 found.sessions.append(Session(line(mark), "spring-session", _SESSION_STORES[name]))
-            elif name in ("SessionAttributes", "SessionScope") or (
+            elif name in ("SessionAttributes", "SessionScope", "SessionScoped") or (
                     name == "Scope" and "session" in text(mark.child_by_field_name("arguments")).lower()):
                 found.sessions.append(Session(line(mark), "servlet", "memory"))
         elif (store := match.one("store")) is not None:
@@ -1494,9 +1509,10 @@ def _session_receiver(call: tree_sitter.Node, index: _File) -> str:
     obj = call.child_by_field_name("object")
     if obj is None:
         return ""
-    if obj.type == "method_invocation" and text(obj.child_by_field_name("name")) == "getRequest":
-        return "servlet"
-    if obj.type != "identifier":
+    if obj.type == "method_invocation" and text(obj.child_by_field_name("name")) in ("getRequest",
+                                                                                     "getExternalContext"):
+        return "servlet"  # RequestContextHolder…getRequest().getSession(), JSF's external context
+    if text(call.child_by_field_name("name")) != "getSession" or obj.type != "identifier":
         return ""
     var = index.resolve(text(obj), obj)
     if var is not None:

@@ -514,3 +514,36 @@ def test_hostile_or_garbage_java_yields_no_exception(source):
     found = extract(source)
     assert isinstance(found, Extracted)
     parse("A.java", source)
+
+
+def test_jax_rs_client():
+    source = """\
+import javax.ws.rs.client.Client;
+import javax.ws.rs.client.ClientBuilder;
+public class Shipping {
+    private final Client client = ClientBuilder.newClient();
+    private final Client timed = ClientBuilder.newBuilder().readTimeout(3, TimeUnit.SECONDS).build();
+    private final Client jersey = ClientBuilder.newClient().property(ClientProperties.READ_TIMEOUT, 2000);
+    String a() { return client.target("http://orders/api").path("list").request().get(String.class); }
+    String b() { return timed.target("http://orders/api").request().get(String.class); }
+    String c() { return jersey.target("http://orders/api").request().get(String.class); }
+}
+"""
+    assert calls(source) == [
+        (7, "jax-rs-client", Target(url="http://orders/api/list"), ()),
+        (8, "jax-rs-client", Target(url="http://orders/api"), (("timeout", 5),)),
+        (9, "jax-rs-client", Target(url="http://orders/api"), (("timeout", 6),)),
+    ]
+
+
+def test_cdi_and_jsf_session_state():
+    source = """\
+@Named
+@SessionScoped
+public class CartBean implements Serializable {
+    void put() { FacesContext.getCurrentInstance().getExternalContext().getSessionMap().put("a", 1); }
+    Map<String, Object> notASession() { return cache.getSessionMap(); }
+}
+"""
+    assert [(s.line, s.framework, s.store) for s in extract(source).sessions] == [
+        (2, "servlet", "memory"), (4, "servlet", "memory")]

@@ -1,11 +1,11 @@
-; Session state: an `HttpSession`/`WebSession` parameter, `request.getSession()`, `@SessionAttributes`,
-; session-scoped beans, Spring Session's `@Enable…HttpSession`, and an in-memory session repository.
+; Session state: an `HttpSession`/`WebSession` parameter, `request.getSession()`, JSF's session map,
+; `@SessionAttributes`, session-scoped beans (Spring, CDI), Spring Session's `@Enable…HttpSession`, and an in-memory session repository.
 ((formal_parameter type: [(type_identifier) @type (scoped_type_identifier (type_identifier) @type .)]) @use
  (#any-of? @type "HttpSession" "WebSession"))
 ((method_invocation name: (identifier) @method) @use
- (#eq? @method "getSession"))
+ (#any-of? @method "getSession" "getSessionMap"))
 ([(annotation name: (identifier) @annotation) (marker_annotation name: (identifier) @annotation)] @mark
- (#any-of? @annotation "SessionAttributes" "SessionScope" "EnableRedisHttpSession" "EnableRedisIndexedHttpSession"
+ (#any-of? @annotation "SessionAttributes" "SessionScope" "SessionScoped" "EnableRedisHttpSession" "EnableRedisIndexedHttpSession"
    "EnableJdbcHttpSession" "EnableHazelcastHttpSession" "EnableMongoHttpSession" "EnableRedisWebSession"
    "EnableMongoWebSession" "Scope"))
 ((object_creation_expression type: [(type_identifier) @repository (generic_type (type_identifier) @repository)]) @store
