@@ -61,7 +61,7 @@ _TYPE_KINDS = {
     "RestClient": "RestClient", "RestClient.Builder": "RestClient.Builder",
     "OkHttpClient": "OkHttp", "OkHttpClient.Builder": "OkHttp.Builder",
     "CloseableHttpClient": "Apache", "CloseableHttpAsyncClient": "Apache", "HttpAsyncClient": "Apache",
-    "HttpClientBuilder": "Apache.Builder", "URL": "URL", "HttpClient.Builder": "JdkHttp.Builder",
+    "HttpClientBuilder": "Apache.Builder", "URL": "URL", "URI": "URI", "HttpClient.Builder": "JdkHttp.Builder",
 }
 # `HttpClient` is three different classes; the import says which.
 _HTTP_CLIENT_PACKAGES = {"java.net.http": "JdkHttp", "org.apache.http.client": "Apache",
@@ -69,7 +69,7 @@ _HTTP_CLIENT_PACKAGES = {"java.net.http": "JdkHttp", "org.apache.http.client": "
                          "reactor.netty.http.client": "ReactorNetty"}
 # `new T(…)` → kind.
 _NEW_KINDS = {"RestTemplate": "RestTemplate", "RestTemplateBuilder": "RestTemplate.Builder", "OkHttpClient": "OkHttp",
-              "OkHttpClient.Builder": "OkHttp.Builder", "URL": "URL"}
+              "OkHttpClient.Builder": "OkHttp.Builder", "URL": "URL", "URI": "URI"}
 # `Class.method(…)` at the root of a chain → kind.
 _STATIC_KINDS = {
     ("WebClient", "create"): "WebClient", ("WebClient", "builder"): "WebClient.Builder",
@@ -80,6 +80,7 @@ _STATIC_KINDS = {
     ("HttpClients", "createMinimal"): "Apache", ("HttpClients", "custom"): "Apache.Builder",
     ("HttpClientBuilder", "create"): "Apache.Builder", ("HttpAsyncClients", "createDefault"): "Apache",
     ("HttpAsyncClients", "custom"): "Apache.Builder",
+    ("URI", "create"): "URI",
     ("ClientBuilder", "newClient"): "JaxRs", ("ClientBuilder", "newBuilder"): "JaxRs.Builder",
     ("Request", "Get"): "ApacheFluent", ("Request", "Post"): "ApacheFluent", ("Request", "Put"): "ApacheFluent",
     ("Request", "Delete"): "ApacheFluent", ("Request", "Patch"): "ApacheFluent", ("Request", "Head"): "ApacheFluent",
@@ -808,8 +809,8 @@ def _transition(kind: str, method: str) -> str:
         return kind + ".Builder"
     if kind in ("ReactorNetty", "ApacheFluent"):
         return kind
-    if kind == "URL" and method in ("openConnection", "openStream"):
-        return ""
+    if kind == "URI" and method == "toURL":
+        return "URL"
     return ""
 
 
@@ -1069,6 +1070,8 @@ def _calls(root: tree_sitter.Node, index: _File, guards: _Guards, found: Extract
         kind = trace.kind
         if kind not in _CALL_METHODS or method not in _CALL_METHODS[kind]:
             continue
+        if kind == "URL" and not _remote_url(trace, index):
+            continue
         _http_call(call, method, kind, trace, index, guards, found)
 
 
@@ -1121,7 +1124,7 @@ def _http_call(call: tree_sitter.Node, method: str, kind: str, trace: _Trace, in
         pieces = _vertx_pieces(args, trace, index)
         bounds += _client_bounds(kind, trace, declared)
     elif kind == "URL":
-        pieces = _url_pieces(call, trace, index)
+        pieces = _url_pieces(trace, index)
         bounds += _connection_bounds(call, index, declared)
     if not bounds and kind in ("WebClient", "RestClient") and trace.unknown:
         bounds.append(Bound("timeout", trace.unknown_line or declared, f"unknown: {trace.unknown}"))
@@ -1198,7 +1201,17 @@ def _vertx_pieces(args: list[tree_sitter.Node], trace: _Trace, index: _File) -> 
     return path
 
 
-def _url_pieces(call: tree_sitter.Node, trace: _Trace, index: _File) -> list[Piece]:
+def _remote_url(trace: _Trace, index: _File) -> bool:
+    """A `URL` this file builds (`new URL(…)`, `URI.create(…).toURL()`) for http(s), not a resource or a file."""
+    names = {name for name, _ in trace.steps}
+    if not names & {"new URL", "toURL"} or names & {"new File", "getResource", "getSystemResource", "toPath",
+                                                     "getClassLoader"}:
+        return False
+    head = next((p for p in _url_pieces(trace, index) if p is not None), None)
+    return not (isinstance(head, str) and re.match(r"^[a-z][a-z0-9+.-]*:", head) and not head.startswith("http"))
+
+
+def _url_pieces(trace: _Trace, index: _File) -> list[Piece]:
     for name, node in trace.steps:
         if name == "new URL":
             return index.pieces(node)

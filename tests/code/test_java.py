@@ -547,3 +547,19 @@ public class CartBean implements Serializable {
 """
     assert [(s.line, s.framework, s.store) for s in extract(source).sessions] == [
         (2, "servlet", "memory"), (4, "servlet", "memory")]
+
+
+def test_url_connections_only_to_remote_urls_built_here():
+    source = """\
+class R {
+    void a(URL passed) throws Exception {
+        URL resource = getClass().getResource("/data.json");
+        resource.openStream();
+        new File("x").toURI().toURL().openStream();
+        new URL("file:///etc/hosts").openStream();
+        passed.openConnection();
+        URI.create("http://feeds/rss").toURL().openStream();
+    }
+}
+"""
+    assert calls(source) == [(8, "HttpURLConnection", Target(url="http://feeds/rss"), ())]
