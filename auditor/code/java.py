@@ -207,11 +207,27 @@ _TRACING_NEW = {"JaegerTracer.Builder": ("jaeger", "sdk", "io.jaegertracing"),
 _INSTRUMENTATION = frozenset({"OkHttpTelemetry", "SpringWebTelemetry", "SpringWebfluxTelemetry",
                               "JavaHttpClientTelemetry", "ApacheHttpClientTelemetry", "GrpcTelemetry"})
 
+# Words a file must contain for a fact's queries to be worth running (a cheap test of the file's bytes).
+_MARKERS: dict[str, tuple[bytes, ...]] = {
+    "calls": (b"RestTemplate", b"RestOperations", b"WebClient", b"RestClient", b"OkHttpClient", b"HttpClient",
+              b"URL", b"ChannelBuilder", b"Grpc", b"ClientBuilder", b"Request", b"Client"),
+    "clients": (b"FeignClient", b"@Client", b"RegisterRestClient"),
+    "connects": (b"DriverManager", b"DataSource", b"MongoClient", b"Jedis", b"RedisClient", b"RedisClusterClient"),
+    "handlers": (b"Controller", b"HttpServlet", b"@GET", b"@POST", b"@PUT", b"@DELETE", b"@PATCH", b"@HEAD",
+                 b"@OPTIONS"),
+    "sessions": (b"Session", b"session", b"SESSION"),
+    "tracing": (b"Tracer", b"Tracing", b"Telemetry", b"Sentry", b"ElasticApm", b"SpanExporter", b"ZipkinSpanHandler",
+                b"AsyncReporter", b"fromEnv"),
+}
 _FUNCTIONS = frozenset({"method_declaration", "constructor_declaration", "compact_constructor_declaration"})
 _CLASS_BODIES = frozenset({"class_body", "interface_body", "enum_body"})
 _CLASSES = frozenset({"class_declaration", "interface_declaration", "enum_declaration", "record_declaration"})
 _VALUE_TYPES = frozenset({"String", "int", "long", "Integer", "Long", "boolean", "Boolean", "Duration", "URI",
                           "char", "double", "float", "short", "byte"})
+# Calls that return the text (or the URI) of their receiver.
+_SAME_TEXT = frozenset({"toString", "toURI", "toURL", "toUri", "toUriString", "trim", "encode", "build", "normalize",
+                        "expand", "strip"})
+_STRING_DEPTH = 12  # nested names and calls in one string
 _BUDGET = 20_000  # expression-tracing steps per file
 _DEPTH = 8  # nested traces (a var's value, an argument, a bean's return)
 _CHAIN = 64  # calls in one chain
@@ -551,11 +567,16 @@ class _File:
         return _Trace()
 
     # strings
-    def pieces(self, node: tree_sitter.Node | None, depth: int = _DEPTH) -> list[Piece]:
+    def pieces(self, node: tree_sitter.Node | None, depth: int = _STRING_DEPTH) -> list[Piece]:
         """A string expression as literal pieces, environment lookups and unknowns."""
         if node is None or depth <= 0 or self.budget <= 0:
             return [None]
         self.budget -= 1
+        for _ in range(_CHAIN):  # `x.toString()`, `builder.build().expand(id).encode()`: the same text as `x`
+            obj = node.child_by_field_name("object") if node.type == "method_invocation" else None
+            if obj is None or text(node.child_by_field_name("name")) not in _SAME_TEXT:
+                break
+            node = obj
         kind = node.type
         if kind == "string_literal":
             return [_literal(node)]
@@ -658,9 +679,6 @@ class _File:
             return out
         if name == "concat" and obj is not None and args:
             return self.pieces(obj, depth - 1) + self.pieces(args[0], depth - 1)
-        if name in ("toString", "toURI", "toURL", "toUri", "toUriString", "trim", "encode", "build",
-                    "normalize", "expand") and obj is not None:
-            return self.pieces(obj, depth - 1)
         if name in ("path", "pathSegment") and obj is not None and args:
             return self.pieces(obj, depth - 1) + self.pieces(args[0], depth - 1)
         if name in ("create", "fromHttpUrl", "fromUriString", "fromUri", "valueOf") and args:
@@ -669,6 +687,20 @@ class _File:
 
 
 # --- helpers over nodes --------------------------------------------------------------------------------------
+
+def _top_imports(root: tree_sitter.Node) -> list[str]:
+    """The file's imports (`io.opentelemetry.sdk.OpenTelemetrySdk`), read from the top level only."""
+    return [text(child).removeprefix("import").strip().removeprefix("static ").rstrip(";").strip()
+            for child in root.named_children[:2_000] if child.type == "import_declaration"]
+
+
+def _invocation_of(name: tree_sitter.Node | None) -> tree_sitter.Node | None:
+    """The method_invocation whose method name is `name` (queries anchor on the name; see calls.scm)."""
+    parent = name.parent if name is not None else None
+    if parent is None or parent.type != "method_invocation" or parent.child_by_field_name("name") != name:
+        return None
+    return parent
+
 
 def _function(node: tree_sitter.Node) -> tree_sitter.Node | None:
     for parent in ancestors(node):
@@ -916,17 +948,30 @@ def _client_bounds(kind: str, trace: _Trace, where: int) -> list[Bound]:
 
 def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
     root = tree.root_node
-    index = _File(root)
+    source = root.text or b""
+    # Most files (entities, DTOs, mappers) mention none of the libraries: a fact's queries run only when the
+    # file names something that fact reads (each query is a walk of the whole tree).
+    wanted = {fact for fact, words in _MARKERS.items() if any(word in source for word in words)}
     found = Extracted()
-    handlers = _handlers(root)
+    handlers = _handlers(root) if "handlers" in wanted else {}
     found.handlers = sorted(handlers.values(), key=lambda h: (h.line, h.function))
-    found.callees = _callees(root)
-    guards = _guards(root)
-    _calls(root, index, guards, found)
-    _declared_clients(root, index, found)
-    _connects(root, index, handlers, found)
-    _sessions(root, index, found)
-    _tracing(root, index, found)
+    if handlers:
+        found.callees = _callees(root)
+    if not wanted & {"calls", "clients", "connects", "sessions"}:
+        if "tracing" in wanted:
+            _tracing(root, None, found)
+        return found
+    index = _File(root)
+    if "calls" in wanted:
+        _calls(root, index, _guards(root), found)
+    if "clients" in wanted:
+        _declared_clients(root, index, found)
+    if "connects" in wanted:
+        _connects(root, index, handlers, found.callees, found)
+    if "sessions" in wanted:
+        _sessions(root, index, found)
+    if "tracing" in wanted:
+        _tracing(root, index, found)
     return found
 
 
@@ -978,9 +1023,9 @@ def _guards(root: tree_sitter.Node) -> _Guards:
             entries = guards.annotations.setdefault(scope.id, [])
             if all(m.id != mark.id for _, m in entries):
                 entries.append((text(annotation), mark))
-        if (deadline := match.one("stub")) is not None:
+        if (deadline := _invocation_of(match.one("deadline"))) is not None:
             guards.deadlines.append(deadline)
-        if (stub := match.one("stub_created")) is not None:
+        if (stub := _invocation_of(match.one("stubs"))) is not None:
             guards.stubs.append(stub)
     return guards
 
@@ -1051,7 +1096,8 @@ def _wrapper_kind(invocation: tree_sitter.Node, index: _File) -> str:
 
 def _calls(root: tree_sitter.Node, index: _File, guards: _Guards, found: Extracted) -> None:
     for match in matches("java", "calls", root):
-        call, method_node = match.one("call"), match.one("method")
+        method_node = match.one("method")
+        call = _invocation_of(method_node)
         if call is None or method_node is None:
             continue
         method = text(method_node)
@@ -1323,7 +1369,8 @@ def _declared_clients(root: tree_sitter.Node, index: _File, found: Extracted) ->
                                 function=text(name)))
 
 
-def _connects(root: tree_sitter.Node, index: _File, handlers: dict[int, Handler], found: Extracted) -> None:
+def _connects(root: tree_sitter.Node, index: _File, handlers: dict[int, Handler], callees: dict[str, set[str]],
+              found: Extracted) -> None:
     draft: list[Connect] = []
     for match in matches("java", "connects", root):
         node = match.one("connect")
@@ -1342,7 +1389,7 @@ def _connects(root: tree_sitter.Node, index: _File, handlers: dict[int, Handler]
         draft.append(Connect(connect.line, connect.library, connect.datastore, connect.pooled, connect.pool_max,
                              connect.pool_line, name, in_handler, connect.target))
     # a pool built per request (in a handler or a helper it calls) opens connections per request
-    per_request = per_request_functions(Extracted(handlers=list(handlers.values()), callees=_callees(root)))
+    per_request = per_request_functions(Extracted(handlers=list(handlers.values()), callees=callees))
     for connect in draft:
         if connect.pooled and (connect.in_handler or (connect.function and connect.function in per_request)):
             connect = Connect(connect.line, connect.library, connect.datastore, False, None, 0, connect.function,
@@ -1492,7 +1539,7 @@ def _jdbc_target(pieces: list[Piece]) -> Target:
 
 def _sessions(root: tree_sitter.Node, index: _File, found: Extracted) -> None:
     for match in matches("java", "sessions", root):
-        if (use := match.one("use")) is not None:
+        if (use := match.one("use") or _invocation_of(match.one("method"))) is not None:
             if use.type == "formal_parameter":
                 method = _function(use)
                 if method is None or method.child_by_field_name("body") is None:
@@ -1533,7 +1580,12 @@ def _session_receiver(call: tree_sitter.Node, index: _File) -> str:
     return "servlet" if text(obj).lower() in _REQUEST_NAMES else ""
 
 
-def _tracing(root: tree_sitter.Node, index: _File, found: Extracted) -> None:
+def _tracing(root: tree_sitter.Node, index: _File | None, found: Extracted) -> None:
+    imports = index.imports if index is not None else _top_imports(root)
+
+    def imports_from(prefix: str) -> bool:
+        return not prefix or any(imp.startswith(prefix) for imp in imports)
+
     sentry_tracing: bool | None = None
     seen: set[tuple[str, str]] = set()
     for match in matches("java", "tracing", root):
@@ -1546,12 +1598,12 @@ def _tracing(root: tree_sitter.Node, index: _File, found: Extracted) -> None:
             cls, method = text(match.one("class")), text(match.one("method"))
             entry = _TRACING_CALLS.get((cls, method))
             if entry is None and cls in _INSTRUMENTATION and method in ("builder", "create") and \
-                    index.imports_from("io.opentelemetry.instrumentation"):
+                    imports_from("io.opentelemetry.instrumentation"):
                 entry = ("otel", "propagation", "")
         if entry is None:
             continue
         system, what, package = entry
-        if not index.imports_from(package):
+        if not imports_from(package):
             continue
         if system == "sentry":
             if sentry_tracing is None:

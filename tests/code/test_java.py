@@ -509,6 +509,11 @@ public class TracingSetup {
     "@@@ class { RestTemplate rt = new RestTemplate(; rt.getForObject(\"http://x\" + ; DriverManager.getConnection(",
     "class A { RestTemplate a = b; RestTemplate b = a; void f() { a.getForObject(\"http://x/y\", S.class); } }",
     "\x00\xff garbage \ud7ff",
+    "class A { RestTemplate rt = new RestTemplate(); void a() { rt.getForObject(\"http://x\"" + ".trim()" * 30_000
+    + ", S.class); } }",
+    "class A { RestTemplate rt = new RestTemplate(); void a() { rt.getForObject(" + "(\"a\" + " * 3_000 + "\"b\""
+    + ")" * 3_000 + ", S.class); } }",
+    "class A { void a() { WebClient.builder()" + ".baseUrl(x)" * 30_000 + ".build().get().uri(\"/x\"); } }",
 ])
 def test_hostile_or_garbage_java_yields_no_exception(source):
     found = extract(source)

@@ -6,7 +6,10 @@
 ((class_declaration
    (modifiers [(annotation name: (identifier) @annotation) (marker_annotation name: (identifier) @annotation)] @mark)) @scope
  (#any-of? @annotation "CircuitBreaker" "Retry" "TimeLimiter" "Retryable" "HystrixCommand" "Timeout"))
-((method_invocation name: (identifier) @deadline) @stub
+; Anchored on the method's name, not on the `method_invocation`: a pattern on the invocation stays pending
+; while tree-sitter walks its receiver, which makes long call chains (`a.b().c()…`, thousands deep) quadratic.
+; java.py checks that the name is the `name` of a method_invocation.
+((identifier) @deadline
  (#any-of? @deadline "withDeadlineAfter" "withDeadline"))
-((method_invocation name: (identifier) @stubs) @stub_created
+((identifier) @stubs
  (#any-of? @stubs "newBlockingStub" "newStub" "newFutureStub" "newBlockingV2Stub"))
