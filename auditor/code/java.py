@@ -86,7 +86,7 @@ _STATIC_KINDS = {
     ("Request", "Delete"): "ApacheFluent", ("Request", "Patch"): "ApacheFluent", ("Request", "Head"): "ApacheFluent",
 }
 # Methods whose arguments configure the client being built (their timeouts are the client's).
-_CONFIG_ARG_METHODS = frozenset({"withConfig",
+_CONFIG_ARG_METHODS = frozenset({"withConfig", "setPoolProperties",
     "requestFactory", "setRequestFactory", "clientConnector", "setDefaultRequestConfig", "setConfig",
     "setConnectionManager", "setDefaultConnectionConfig", "setDefaultSocketConfig", "httpClient", "setHttpClient",
     "customizers", "additionalCustomizers", "requestFactorySettings", "apply", "exchangeFunction", "connector",
@@ -156,7 +156,8 @@ _DRIVER_STORES = {"org.postgresql": "postgres", "com.mysql": "mysql", "org.maria
                   "com.microsoft.sqlserver": "sqlserver", "oracle.jdbc": "oracle", "org.sqlite": "sqlite"}
 _TYPED_STORES = {"PGSimpleDataSource": "postgres", "PGPoolingDataSource": "postgres", "MysqlDataSource": "mysql",
                  "SQLServerDataSource": "sqlserver", "MongoClient": "mongodb", "Jedis": "redis",
-                 "JedisPool": "redis", "JedisPooled": "redis", "JedisCluster": "redis", "JedisSentinelPool": "redis"}
+                 "JedisPool": "redis", "JedisPooled": "redis", "JedisCluster": "redis", "JedisSentinelPool": "redis",
+                 "LettuceConnectionFactory": "redis", "JedisConnectionFactory": "redis"}
 # Connection constructors → (library, pooled).
 _CONNECT_TYPES = {
     "HikariDataSource": ("hikari", True), "BasicDataSource": ("dbcp2", True), "ComboPooledDataSource": ("c3p0", True),
@@ -164,7 +165,9 @@ _CONNECT_TYPES = {
     "JedisPooled": ("jedis", True), "JedisCluster": ("jedis", True), "JedisSentinelPool": ("jedis", True),
     "Jedis": ("jedis", False), "DriverManagerDataSource": ("DriverManagerDataSource", False),
     "SimpleDriverDataSource": ("SimpleDriverDataSource", False), "PGSimpleDataSource": ("pgjdbc", False),
-    "MysqlDataSource": ("mysql-connector", False), "SQLServerDataSource": ("mssql-jdbc", False)}
+    "MysqlDataSource": ("mysql-connector", False), "SQLServerDataSource": ("mssql-jdbc", False),
+    "LettuceConnectionFactory": ("lettuce", True), "JedisConnectionFactory": ("jedis", True),
+    "DataSource": ("tomcat-jdbc", True)}  # org.apache.tomcat.jdbc.pool.DataSource (import checked)
 _POOL_SIZE_SETTERS = frozenset({"setMaximumPoolSize", "maximumPoolSize", "setMaxTotal", "setMaxPoolSize", "maxSize",
                                 "setMaxConnections", "setMaxActive", "maxPoolSize"})
 _URL_SETTERS = frozenset({"setJdbcUrl", "setUrl", "url", "setURL", "jdbcUrl"})
@@ -211,8 +214,8 @@ _INSTRUMENTATION = frozenset({"OkHttpTelemetry", "SpringWebTelemetry", "SpringWe
 _MARKERS: dict[str, tuple[bytes, ...]] = {
     "calls": (b"RestTemplate", b"RestOperations", b"WebClient", b"RestClient", b"OkHttpClient", b"HttpClient",
               b"URL", b"ChannelBuilder", b"Grpc", b"ClientBuilder", b"Request", b"Client"),
-    "clients": (b"FeignClient", b"@Client", b"RegisterRestClient"),
-    "connects": (b"DriverManager", b"DataSource", b"MongoClient", b"Jedis", b"RedisClient", b"RedisClusterClient"),
+    "clients": (b"FeignClient", b"@Client", b"RegisterRestClient", b"@GrpcClient"),
+    "connects": (b"DriverManager", b"DataSource", b"MongoClient", b"Jedis", b"RedisClient", b"Lettuce"),
     "handlers": (b"Controller", b"HttpServlet", b"@GET", b"@POST", b"@PUT", b"@DELETE", b"@PATCH", b"@HEAD",
                  b"@OPTIONS"),
     "sessions": (b"Session", b"session", b"SESSION"),
@@ -1338,6 +1341,9 @@ def _declared_clients(root: tree_sitter.Node, index: _File, found: Extracted) ->
     """One call per request method of a declarative client interface (Feign, Micronaut, MicroProfile)."""
     seen: set[int] = set()
     for match in matches("java", "clients", root):
+        if (grpc_field := match.one("grpc_field")) is not None:
+            _grpc_client_field(grpc_field, match.one("grpc_mark"), root, found)
+            continue
         annotation, client_mark, method = match.one("annotation"), match.one("client"), match.one("method")
         if annotation is None or client_mark is None or method is None or method.id in seen:
             continue
@@ -1367,6 +1373,24 @@ def _declared_clients(root: tree_sitter.Node, index: _File, found: Extracted) ->
         name = method.child_by_field_name("name")
         found.calls.append(Call(line(name) if name is not None else line(method), client, target, tuple(bounds),
                                 function=text(name)))
+
+
+def _grpc_client_field(field_node: tree_sitter.Node, mark: tree_sitter.Node | None, root: tree_sitter.Node,
+                       found: Extracted) -> None:
+    """`@GrpcClient("orders")` on a stub field: calls to the channel named `orders` in config."""
+    if mark is None:
+        return
+    name = _annotation_args(mark).get("value")
+    if name is None or name.type != "string_literal" or not _literal(name):
+        return
+    guards = _guards(root)
+    if guards.deadlines:
+        first = guards.deadlines[0]
+        bounds = (Bound("timeout", line(first), _detail(text(first.child_by_field_name("name")), first)),)
+    else:  # the starter's config may set a default deadline (grpc.client.<name>.deadline)
+        bounds = (Bound("timeout", line(mark), "unknown: a deadline may be set in config"),)
+    found.calls.append(Call(line(field_node), "grpc", Target(env=f"grpc.client.{_literal(name)}.address"), bounds,
+                            protocol="grpc"))
 
 
 def _connects(root: tree_sitter.Node, index: _File, handlers: dict[int, Handler], callees: dict[str, set[str]],
@@ -1445,11 +1469,17 @@ def _new_connect(node: tree_sitter.Node, type_name: str, index: _File) -> Connec
         return None
     if type_name == "Jedis" and not index.imports_from("redis.clients"):
         return None
+    if type_name == "DataSource" and not index.imports_from("org.apache.tomcat.jdbc.pool"):
+        return None
     trace = index.trace(node)
     holder = _receiver_var(node, index)
     if holder is not None:
         for name, use in holder.uses:
             trace.steps.append((name, use))
+            use_args = use.child_by_field_name("arguments")
+            if name in _CONFIG_ARG_METHODS and use_args is not None:
+                for use_arg in use_args.named_children:
+                    trace.merge(index.trace_arg(use_arg, _DEPTH - 1), config=False)
     pieces: list[Piece] = []
     driver = ""
     for name, step in trace.steps:

@@ -568,3 +568,40 @@ class R {
 }
 """
     assert calls(source) == [(8, "HttpURLConnection", Target(url="http://feeds/rss"), ())]
+
+
+def test_spring_data_redis_factories_and_tomcat_pool():
+    source = """\
+import org.apache.tomcat.jdbc.pool.DataSource;
+import org.apache.tomcat.jdbc.pool.PoolProperties;
+@Configuration
+class Cfg {
+    @Bean LettuceConnectionFactory lettuce() { return new LettuceConnectionFactory("cache", 6379); }
+    @Bean JedisConnectionFactory jedis() { return new JedisConnectionFactory(); }
+    DataSource pool() {
+        PoolProperties p = new PoolProperties();
+        p.setUrl("jdbc:mysql://db:3306/fluid");
+        p.setMaxActive(100);
+        DataSource ds = new DataSource();
+        ds.setPoolProperties(p);
+        return ds;
+    }
+}
+"""
+    assert [(c.line, c.library, c.datastore, c.pooled, c.pool_max) for c in extract(source).connects] == [
+        (5, "lettuce", "redis", True, None), (6, "jedis", "redis", True, None), (11, "tomcat-jdbc", "mysql", True, 100)]
+    # without the Tomcat import, `new DataSource()` is some other class
+    assert extract("class A { Object a() { return new DataSource(); } }").connects == []
+
+
+def test_grpc_client_field_of_the_spring_boot_starter():
+    source = """\
+@Service
+public class GrpcClientService {
+    @GrpcClient("local-grpc-server")
+    private SimpleBlockingStub simpleStub;
+    public String send(String name) { return simpleStub.sayHello(HelloRequest.newBuilder().setName(name).build()).getMessage(); }
+}
+"""
+    assert calls(source) == [(3, "grpc", Target(env="grpc.client.local-grpc-server.address"), (("timeout", 3),))]
+    assert details(source) == [["unknown: a deadline may be set in config"]]
