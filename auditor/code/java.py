@@ -1046,6 +1046,11 @@ def _site_bounds(call: tree_sitter.Node, index: _File, guards: _Guards) -> list[
             kind = _wrapper_kind(parent.parent, index)
             if kind:
                 bounds.append(Bound(kind, line(parent.parent), text(parent.parent.child_by_field_name("name"))))
+            elif text(parent.parent.child_by_field_name("object")) == "Decorators":
+                # Resilience4j `Decorators.ofSupplier(() -> call).withCircuitBreaker(cb).withRetry(r).get()`
+                for name, step in _upward_chain(parent.parent):
+                    if name.startswith("with") and name in _CHAIN_BOUNDS:
+                        bounds.append(Bound(_CHAIN_BOUNDS[name], line(step), name))
     # upward reactive chain: `.timeout(…)`, `.retryWhen(…)`, `.transformDeferred(CircuitBreakerOperator.of(cb))`
     current = call
     for _ in range(_CHAIN):

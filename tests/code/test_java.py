@@ -605,3 +605,47 @@ public class GrpcClientService {
 """
     assert calls(source) == [(3, "grpc", Target(env="grpc.client.local-grpc-server.address"), (("timeout", 3),))]
     assert details(source) == [["unknown: a deadline may be set in config"]]
+
+
+def test_micronaut_controller_and_declarative_client():
+    source = """\
+import io.micronaut.http.annotation.*;
+import io.micronaut.http.client.annotation.Client;
+@Controller("/books")
+public class BookController {
+    @Get("/{id}") public Book show(Long id) { return null; }
+    public void notRouted() {}
+}
+@Client("${inventory.url:http://inventory}")
+interface InventoryClient { @Get("/stock/{isbn}") Integer stock(String isbn); }
+"""
+    found = extract(source)
+    assert [(h.line, h.function, h.framework) for h in found.handlers] == [(5, "show", "micronaut")]
+    assert calls(source) == [(9, "micronaut", Target(env="inventory.url", default="http://inventory"),
+                              (("default_timeout", 8),))]
+
+
+def test_resilience_wrappers_and_annotations():
+    source = """\
+class Guarded {
+    private final RestTemplate rt = new RestTemplate();
+    private final RetryTemplate retryTemplate = new RetryTemplate();
+    private final CircuitBreaker breaker = CircuitBreaker.ofDefaults("x");
+    @Retryable(maxAttempts = 3)
+    String a() { return rt.getForObject("http://a-svc/x", String.class); }
+    @Timeout(500)
+    String b() { return rt.getForObject("http://b-svc/x", String.class); }
+    String c() { return retryTemplate.execute(ctx -> rt.getForObject("http://c-svc/x", String.class)); }
+    String d() { return CircuitBreaker.decorateSupplier(breaker, () -> rt.getForObject("http://d-svc/x", String.class)).get(); }
+    String e() { return Decorators.ofSupplier(() -> rt.getForObject("http://e-svc/x", String.class)).withRetry(retry).get(); }
+    String f() { return list.stream().map(x -> rt.getForObject("http://f-svc/x", String.class)).findFirst().get(); }
+}
+"""
+    assert [(c.target.url, tuple((b.kind, b.line) for b in c.bounds)) for c in extract(source).calls] == [
+        ("http://a-svc/x", (("retry", 5),)),
+        ("http://b-svc/x", (("timeout", 7),)),
+        ("http://c-svc/x", (("retry", 9),)),
+        ("http://d-svc/x", (("circuit_breaker", 10),)),
+        ("http://e-svc/x", (("retry", 11),)),
+        ("http://f-svc/x", ()),  # a stream's `map` is not a wrapper
+    ]
