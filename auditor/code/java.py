@@ -1382,7 +1382,8 @@ def _declared_clients(root: tree_sitter.Node, index: _File, found: Extracted) ->
 
 def _grpc_client_field(field_node: tree_sitter.Node, mark: tree_sitter.Node | None, root: tree_sitter.Node,
                        found: Extracted) -> None:
-    """`@GrpcClient("orders")` on a stub field: calls to the channel named `orders` in config."""
+    """`@GrpcClient("orders")` on a stub field (grpc-spring-boot-starter, Quarkus): calls to the channel named
+    `orders` in config."""
     if mark is None:
         return
     name = _annotation_args(mark).get("value")
@@ -1394,8 +1395,9 @@ def _grpc_client_field(field_node: tree_sitter.Node, mark: tree_sitter.Node | No
         bounds = (Bound("timeout", line(first), _detail(text(first.child_by_field_name("name")), first)),)
     else:  # the starter's config may set a default deadline (grpc.client.<name>.deadline)
         bounds = (Bound("timeout", line(mark), "unknown: a deadline may be set in config"),)
-    found.calls.append(Call(line(field_node), "grpc", Target(env=f"grpc.client.{_literal(name)}.address"), bounds,
-                            protocol="grpc"))
+    quarkus = any(imp.startswith("io.quarkus.grpc") for imp in _top_imports(root))
+    key = f"quarkus.grpc.clients.{_literal(name)}.host" if quarkus else f"grpc.client.{_literal(name)}.address"
+    found.calls.append(Call(line(field_node), "grpc", Target(env=key), bounds, protocol="grpc"))
 
 
 def _connects(root: tree_sitter.Node, index: _File, handlers: dict[int, Handler], callees: dict[str, set[str]],

@@ -649,3 +649,14 @@ class Guarded {
         ("http://e-svc/x", (("retry", 11),)),
         ("http://f-svc/x", ()),  # a stream's `map` is not a wrapper
     ]
+
+
+def test_quarkus_grpc_client_config_key():
+    source = """\
+import io.quarkus.grpc.GrpcClient;
+public class HelloWorldEndpoint {
+    @GrpcClient("hello")
+    GreeterGrpc.GreeterBlockingStub blockingHelloService;
+}
+"""
+    assert [c.target for c in extract(source).calls] == [Target(env="quarkus.grpc.clients.hello.host")]
