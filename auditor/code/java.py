@@ -5,8 +5,8 @@ Apache HttpClient, java.net.http, `URL.openConnection`, gRPC channels. What boun
 client object actually used (followed through fields, locals, same-file `@Bean` methods and the builders and
 request factories passed into it), from the request (java.net.http, Apache `setConfig`), from the reactive chain
 (`.timeout(…)`), and from resilience annotations or wrappers around the call. A client whose construction this
-file does not show (injected, passed in) is bounded-unknown: the call is kept (it is an edge) with a `timeout`
-bound whose detail starts with "unknown:", never reported as unbounded on a guess.
+file does not show (injected, passed in) is decided elsewhere: the call is kept (it is an edge) with a `deferred`
+bound saying why, never reported as unbounded on a guess.
 
 Connections: JDBC `DriverManager`, HikariCP, `DataSourceBuilder`, DBCP2, c3p0, non-pooling DataSources, MongoDB,
 Jedis, Lettuce. Handlers: Spring MVC/WebFlux controllers, Micronaut controllers, JAX-RS resources, servlets.
@@ -18,13 +18,14 @@ so a hostile file yields fewer facts, never an exception or a deep recursion.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
 import tree_sitter
 
 from auditor.code.facts import Bound, Call, Connect, Extracted, Handler, Session, Target, Tracing, per_request_functions
-from auditor.code.syntax import Match, ancestors, line, matches, text
+from auditor.code.syntax import SOURCE, Match, ancestors, line, matches, text
 
 # --- knowledge -------------------------------------------------------------------------------------------------
 
@@ -48,6 +49,8 @@ _CALL_METHODS: dict[str, frozenset[str]] = {
     "Vertx": frozenset({"get", "post", "put", "patch", "delete", "head", "getAbs", "postAbs", "putAbs", "patchAbs",
                         "deleteAbs", "headAbs", "request", "requestAbs"}),
 }
+# Methods that send a request or read a response: they never configure the object they are called on.
+_SENDING = frozenset().union(*_CALL_METHODS.values()) - {"method", "options"}
 # The client name a Call reports per kind.
 _CLIENT_NAMES = {"RestTemplate": "RestTemplate", "WebClient": "WebClient", "RestClient": "RestClient",
                  "OkHttp": "okhttp", "Apache": "apache-httpclient", "ApacheFluent": "apache-httpclient",
@@ -110,12 +113,13 @@ _CONNECT_TIMEOUTS = frozenset({"setConnectTimeout", "connectTimeout", "withConne
 _ZERO = re.compile(r"^\s*(?:0+[lL]?|-1[lL]?|Duration\.ZERO|Timeout\.(?:DISABLED|INFINITE)|"
                    r"Duration\.of\w+\(\s*0+[lL]?\s*\)|Timeout\.of\w+\(\s*0+[lL]?\s*\))\s*(?:,.*)?$", re.S)
 # Library defaults that bound a call (checked against each library's documentation).
+# (detail, the seconds a call may take: the read or whole-call figure)
 _DEFAULT_TIMEOUTS = {
-    "okhttp": "OkHttp default: 10 s connect/read/write",  # okhttp3.OkHttpClient.Builder
-    "feign": "Feign default: 10 s connect, 60 s read",  # feign.Request.Options()
-    "micronaut": "Micronaut HTTP client default: 10 s read",  # micronaut.http.client.read-timeout
-    "microprofile-rest-client": "Quarkus REST client default: 15 s connect, 30 s read",  # quarkus.rest-client.*
-    "hystrix": "Hystrix default: 1 s command timeout",  # execution.isolation.thread.timeoutInMilliseconds
+    "okhttp": ("OkHttp default: 10 s connect/read/write", 10.0),  # okhttp3.OkHttpClient.Builder
+    "feign": ("Feign default: 10 s connect, 60 s read", 60.0),  # feign.Request.Options()
+    "micronaut": ("Micronaut HTTP client default: 10 s read", 10.0),  # micronaut.http.client.read-timeout
+    "microprofile-rest-client": ("Quarkus REST client default: 15 s connect, 30 s read", 30.0),  # quarkus.rest-client
+    "hystrix": ("Hystrix default: 1 s command timeout", 1.0),  # execution.isolation.thread.timeoutInMilliseconds
 }
 # Resilience annotations on the calling method or class → bound kinds.
 _ANNOTATION_BOUNDS = {"CircuitBreaker": ("circuit_breaker",), "Retry": ("retry",), "Retryable": ("retry",),
@@ -231,6 +235,8 @@ _VALUE_TYPES = frozenset({"String", "int", "long", "Integer", "Long", "boolean",
 _SAME_TEXT = frozenset({"toString", "toURI", "toURL", "toUri", "toUriString", "trim", "encode", "build", "normalize",
                         "expand", "strip"})
 _STRING_DEPTH = 12  # nested names and calls in one string
+_USES = 64  # calls on one variable read for its configuration
+_WRAPPER_DEPTH = 24  # levels from a call up to the wrapper whose callback makes it
 _BUDGET = 20_000  # expression-tracing steps per file
 _DEPTH = 8  # nested traces (a var's value, an argument, a bean's return)
 _CHAIN = 64  # calls in one chain
@@ -282,10 +288,64 @@ class _Trace:
             self.unknown_line = other.unknown_line
 
 
+class _Scopes:
+    """The file's methods and class bodies by byte range, with each one's enclosing scope: `chain(node)` is the
+    scopes around a node, innermost first, found by bisection instead of walking up the tree."""
+
+    def __init__(self, root: tree_sitter.Node) -> None:
+        found = [(n.start_byte, -n.end_byte, n) for m in matches("java", "scopes", root)
+                 for n in (m.one("function"), m.one("body")) if n is not None]
+        found.sort(key=lambda item: (item[0], item[1]))
+        self.starts = [start for start, _, _ in found]
+        self.ends = [-end for _, end, _ in found]
+        self.nodes = [node for _, _, node in found]
+        self.parents: list[int] = []
+        stack: list[int] = []
+        for index, (start, end) in enumerate(zip(self.starts, self.ends, strict=True)):
+            while stack and self.ends[stack[-1]] <= start:
+                stack.pop()
+            self.parents.append(stack[-1] if stack and end <= self.ends[stack[-1]] else -1)
+            stack.append(index)
+
+    def chain(self, node: tree_sitter.Node, limit: int = 256) -> list[tree_sitter.Node]:
+        """The methods and class bodies that contain `node` (not `node` itself), innermost first. Every scope
+        that contains the node encloses the scope starting last before it, so the walk follows parents."""
+        position, end = node.start_byte, node.end_byte
+        index = bisect.bisect_right(self.starts, position) - 1
+        out: list[tree_sitter.Node] = []
+        for _ in range(limit):
+            if index < 0:
+                break
+            if self.ends[index] >= end and self.nodes[index].id != node.id:
+                out.append(self.nodes[index])
+            index = self.parents[index]
+        return out
+
+    def function(self, node: tree_sitter.Node) -> tree_sitter.Node | None:
+        """The method or constructor `node` is in (None at class level)."""
+        for scope in self.chain(node):
+            if scope.type in _FUNCTIONS:
+                return scope
+            if scope.type in _CLASS_BODIES:
+                return None
+        return None
+
+    def class_body(self, node: tree_sitter.Node) -> tree_sitter.Node | None:
+        for scope in self.chain(node):
+            if scope.type in _CLASS_BODIES:
+                return scope
+        return None
+
+    def function_name(self, node: tree_sitter.Node) -> str:
+        function = self.function(node)
+        return text(function.child_by_field_name("name")) if function is not None else ""
+
+
 class _File:
     """One Java file's declarations, indexed once, and the tracing of expressions through them."""
 
-    def __init__(self, root: tree_sitter.Node) -> None:
+    def __init__(self, root: tree_sitter.Node, scopes: _Scopes) -> None:
+        self.scopes = scopes
         self.locals: dict[tuple[int, str], list[_Var]] = {}
         self.fields: dict[tuple[int, str], _Var] = {}
         self.constants: dict[str, list[_Var]] = {}  # static fields by name, any class of the file
@@ -294,6 +354,7 @@ class _File:
         self.passed: set[int] = set()  # ids of vars handed to another method as an argument
         self.budget = _BUDGET
         self._visiting: set[int] = set()
+        self._traced: dict[int, _Trace] = {}  # var id → how it was built (the same for every use)
         found = matches("java", "symbols", root)
         for match in found:
             self._declare(match)
@@ -307,7 +368,7 @@ class _File:
             return
         name = text(name_node)
         if (decl := match.one("field")) is not None:
-            scope = _class_body(decl)
+            scope = self.scopes.class_body(decl)
             if scope is None:
                 return
             var = self._var(name, match.one("type"), name_node.parent, "field", _modifiers(decl))
@@ -318,7 +379,7 @@ class _File:
             if "static" in modifiers.split():
                 self.constants.setdefault(name, []).append(var)
         elif (decl := match.one("local")) is not None:
-            scope = _function(decl) or _class_body(decl)
+            scope = self.scopes.function(decl) or self.scopes.class_body(decl)
             if scope is None:
                 return
             var = self._var(name, match.one("type"), name_node.parent, "local", _modifiers(decl))
@@ -326,7 +387,7 @@ class _File:
                 var.values.append(value)
             self.locals.setdefault((scope.id, name), []).append(var)
         elif (decl := match.one("param")) is not None:
-            scope = _function(decl)
+            scope = self.scopes.function(decl)
             if scope is None:
                 return
             var = self._var(name, match.one("type"), decl, "param", _modifiers(decl))
@@ -366,19 +427,19 @@ class _File:
     def resolve(self, name: str, at: tree_sitter.Node, *, this_only: bool = False) -> _Var | None:
         """The declaration `name` refers to at `at`: the nearest local or parameter, else a field of an
         enclosing class."""
-        for parent in ancestors(at):
-            if parent.type in _FUNCTIONS:
-                declared = None if this_only else self.locals.get((parent.id, name))
+        for scope in self.scopes.chain(at):
+            if scope.type in _FUNCTIONS:
+                declared = None if this_only else self.locals.get((scope.id, name))
                 if declared:
                     before = [v for v in declared if v.node is not None and v.node.start_byte <= at.start_byte]
                     return (before or declared)[-1]
-            elif parent.type in _CLASS_BODIES:
-                declared_field = self.fields.get((parent.id, name))
+            elif scope.type in _CLASS_BODIES:
+                declared_field = self.fields.get((scope.id, name))
                 if declared_field is not None:
                     return declared_field
                 if this_only:
                     return None
-                initializer_local = self.locals.get((parent.id, name))
+                initializer_local = self.locals.get((scope.id, name))
                 if initializer_local:
                     return initializer_local[-1]
         return None
@@ -505,6 +566,21 @@ class _File:
             self._trace_var(var, depth, result)
 
     def _trace_var(self, var: _Var, depth: int, result: _Trace) -> None:
+        cached = self._traced.get(id(var))
+        if cached is None:
+            cached = _Trace()
+            self._trace_var_once(var, depth, cached)
+            if id(var) not in self._visiting:
+                self._traced[id(var)] = cached
+        result.kind = cached.kind
+        result.origin = cached.origin
+        result.merge(cached, config=True)
+        if cached.base is not None and result.base is None:
+            result.base = cached.base
+
+    def _trace_var_once(self, var: _Var, depth: int, result: _Trace) -> None:
+        """How a variable's value was built: its declared type, its values, and the calls made on it that can
+        configure it (not the requests sent with it)."""
         result.kind = self.kind_of_type(var)
         result.origin = var.node
         if id(var) in self._visiting:
@@ -513,7 +589,8 @@ class _File:
         self._visiting.add(id(var))
         try:
             immutable = var.type in _IMMUTABLE_TYPES or self.kind_of_type(var) == "ReactorNetty"
-            for name, use in var.uses:
+            configuring = [(name, use) for name, use in var.uses if name not in _SENDING][:_USES]
+            for name, use in configuring:
                 if immutable and use.parent is not None and use.parent.type == "expression_statement":
                     continue  # `builder.setReadTimeout(d);` on an immutable builder: the new builder is dropped
                 result.steps.append((name, use))
@@ -703,25 +780,6 @@ def _invocation_of(name: tree_sitter.Node | None) -> tree_sitter.Node | None:
     if parent is None or parent.type != "method_invocation" or parent.child_by_field_name("name") != name:
         return None
     return parent
-
-
-def _function(node: tree_sitter.Node) -> tree_sitter.Node | None:
-    for parent in ancestors(node):
-        if parent.type in _FUNCTIONS:
-            return parent
-    return None
-
-
-def _class_body(node: tree_sitter.Node) -> tree_sitter.Node | None:
-    for parent in ancestors(node):
-        if parent.type in _CLASS_BODIES:
-            return parent
-    return None
-
-
-def _function_name(node: tree_sitter.Node) -> str:
-    function = _function(node)
-    return text(function.child_by_field_name("name")) if function is not None else ""
 
 
 def _modifiers(node: tree_sitter.Node | None) -> tree_sitter.Node | None:
@@ -941,30 +999,37 @@ def _client_bounds(kind: str, trace: _Trace, where: int) -> list[Bound]:
     if bounds:
         return bounds
     if kind == "OkHttp" and not disabled:
-        return [Bound("default_timeout", where, _DEFAULT_TIMEOUTS["okhttp"])]
+        return [_default_bound("okhttp", where)]
     if trace.unknown:
-        return [Bound("timeout", trace.unknown_line or where, f"unknown: {trace.unknown}")]
+        return [Bound("deferred", trace.unknown_line or where, trace.unknown)]
     return []
+
+
+def _default_bound(client: str, where: int) -> Bound:
+    detail, seconds = _DEFAULT_TIMEOUTS[client]
+    return Bound("default_timeout", where, detail, seconds)
 
 
 # --- the extractor -----------------------------------------------------------------------------------------------
 
 def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
     root = tree.root_node
-    source = root.text or b""
+    source = SOURCE.get() or root.text or b""
     # Most files (entities, DTOs, mappers) mention none of the libraries: a fact's queries run only when the
     # file names something that fact reads (each query is a walk of the whole tree).
     wanted = {fact for fact, words in _MARKERS.items() if any(word in source for word in words)}
     found = Extracted()
     handlers = _handlers(root) if "handlers" in wanted else {}
     found.handlers = sorted(handlers.values(), key=lambda h: (h.line, h.function))
-    if handlers:
-        found.callees = _callees(root)
-    if not wanted & {"calls", "clients", "connects", "sessions"}:
+    needs_index = bool(wanted & {"calls", "clients", "connects", "sessions"})
+    scopes = _Scopes(root) if handlers or needs_index else None
+    if handlers and scopes is not None:
+        found.callees = _callees(root, scopes)
+    if not needs_index or scopes is None:
         if "tracing" in wanted:
             _tracing(root, None, found)
         return found
-    index = _File(root)
+    index = _File(root, scopes)
     if "calls" in wanted:
         _calls(root, index, _guards(root), found)
     if "clients" in wanted:
@@ -997,13 +1062,13 @@ def _handlers(root: tree_sitter.Node) -> dict[int, Handler]:
     return found
 
 
-def _callees(root: tree_sitter.Node) -> dict[str, set[str]]:
+def _callees(root: tree_sitter.Node, scopes: _Scopes) -> dict[str, set[str]]:
     callees: dict[str, set[str]] = {}
     for match in matches("java", "callees", root):
         call, callee = match.one("call"), match.one("callee")
         if call is None or callee is None:
             continue
-        caller = _function_name(call)
+        caller = scopes.function_name(call)
         if caller:
             callees.setdefault(caller, set()).add(text(callee))
     return callees
@@ -1023,7 +1088,9 @@ def _guards(root: tree_sitter.Node) -> _Guards:
     for match in matches("java", "resilience", root):
         scope, annotation, mark = match.one("scope"), match.one("annotation"), match.one("mark")
         if scope is not None and annotation is not None and mark is not None:
-            entries = guards.annotations.setdefault(scope.id, [])
+            body = scope.child_by_field_name("body")  # a class's annotations are looked up by its body
+            entries = guards.annotations.setdefault(body.id if body is not None and scope.type != "method_declaration"
+                                                    else scope.id, [])
             if all(m.id != mark.id for _, m in entries):
                 entries.append((text(annotation), mark))
         if (deadline := _invocation_of(match.one("deadline"))) is not None:
@@ -1037,11 +1104,14 @@ def _site_bounds(call: tree_sitter.Node, index: _File, guards: _Guards) -> list[
     """Bounds around a call: annotations on its method or class, wrappers whose callback makes it, and
     operators on its reactive chain."""
     bounds: list[Bound] = []
-    for parent in ancestors(call):
-        for name, mark in guards.annotations.get(parent.id, []):
+    for scope in index.scopes.chain(call):
+        for name, mark in guards.annotations.get(scope.id, []):
             for kind in _ANNOTATION_BOUNDS.get(name, ()):
-                detail = _DEFAULT_TIMEOUTS["hystrix"] if kind == "default_timeout" else f"@{name}"
-                bounds.append(Bound(kind, line(mark), detail))
+                bounds.append(_default_bound("hystrix", line(mark)) if kind == "default_timeout"
+                              else Bound(kind, line(mark), f"@{name}"))
+    for parent in ancestors(call, limit=_WRAPPER_DEPTH):  # a wrapper's callback sits a few levels up
+        if parent.type in _FUNCTIONS:
+            break
         if parent.type == "argument_list" and parent.parent is not None and parent.parent.type == "method_invocation":
             kind = _wrapper_kind(parent.parent, index)
             if kind:
@@ -1142,9 +1212,7 @@ def _http_call(call: tree_sitter.Node, method: str, kind: str, trace: _Trace, in
         bounds += _client_bounds(kind, trace, declared)
     elif kind in ("WebClient", "RestClient"):
         pieces = _spec_uri(call, index)
-        bounds_client = _client_bounds(kind, trace, declared)
-        if not any(b.kind == "timeout" and not b.detail.startswith("unknown") for b in bounds) or bounds_client:
-            bounds += bounds_client
+        bounds += _client_bounds(kind, trace, declared)
     elif kind == "OkHttp":
         request = index.trace(args[0]) if args else _Trace(unknown="no request")
         pieces = _step_pieces(request, index, ("url",))
@@ -1157,7 +1225,7 @@ def _http_call(call: tree_sitter.Node, method: str, kind: str, trace: _Trace, in
             request = index.trace(args[0]) if args else _Trace(unknown="no request")
             pieces = _request_pieces(args[0], index) if args else []
             client = _client_bounds(kind, request, declared) if args else []
-            if not client or client[0].detail.startswith("unknown"):
+            if not client or client[0].kind == "deferred":
                 client = _client_bounds(kind, trace, declared)
         bounds += client
     elif kind == "JdkHttp":
@@ -1180,10 +1248,9 @@ def _http_call(call: tree_sitter.Node, method: str, kind: str, trace: _Trace, in
     elif kind == "URL":
         pieces = _url_pieces(trace, index)
         bounds += _connection_bounds(call, index, declared)
-    if not bounds and kind in ("WebClient", "RestClient") and trace.unknown:
-        bounds.append(Bound("timeout", trace.unknown_line or declared, f"unknown: {trace.unknown}"))
+
     found.calls.append(Call(where, _CLIENT_NAMES[kind], _target(pieces, trace.base), tuple(_dedupe(bounds)),
-                            function=_function_name(call)))
+                            function=index.scopes.function_name(call)))
 
 
 def _dedupe(bounds: list[Bound]) -> list[Bound]:
@@ -1194,8 +1261,9 @@ def _dedupe(bounds: list[Bound]) -> list[Bound]:
             seen.add((bound.kind, bound.line))
             out.append(bound)
     # a known bound makes an "unknown" one of the same kind redundant
-    known = {b.kind for b in out if not b.detail.startswith("unknown")}
-    return [b for b in out if not (b.detail.startswith("unknown") and (known or b.kind in known))]
+    if any(b.kind != "deferred" for b in out):  # a bound this file shows makes "decided elsewhere" moot
+        return [b for b in out if b.kind != "deferred"]
+    return out[:1]
 
 
 def _spec_uri(call: tree_sitter.Node, index: _File) -> list[Piece]:
@@ -1285,7 +1353,7 @@ def _connection_bounds(call: tree_sitter.Node, index: _File, declared: int) -> l
         trace.steps.append((name, use))
     bounds = _client_bounds("URL", trace, declared)
     if not bounds and id(holder) in index.passed:
-        return [Bound("timeout", declared, f"unknown: {holder.name} is handed to another method")]
+        return [Bound("deferred", declared, f"{holder.name} is handed to another method")]
     return bounds
 
 
@@ -1337,9 +1405,9 @@ def _grpc(call: tree_sitter.Node, method: str, receiver: tree_sitter.Node | None
         first = guards.deadlines[0]
         bounds.append(Bound("timeout", line(first), _detail(text(first.child_by_field_name("name")), first)))
     elif not guards.stubs:
-        bounds.append(Bound("timeout", line(call), "unknown: no stub is made from this channel in this file"))
+        bounds.append(Bound("deferred", line(call), "deadlines are set per call on stubs made elsewhere"))
     found.calls.append(Call(line(call), "grpc", target, tuple(_dedupe(bounds)), protocol="grpc",
-                            function=_function_name(call)))
+                            function=index.scopes.function_name(call)))
 
 
 def _declared_clients(root: tree_sitter.Node, index: _File, found: Extracted) -> None:
@@ -1374,7 +1442,7 @@ def _declared_clients(root: tree_sitter.Node, index: _File, found: Extracted) ->
         key = args.get("configKey")
         if not (target.url or target.host or target.env) and key is not None and key.type == "string_literal":
             target = Target(env=f"quarkus.rest-client.{_literal(key)}.url")  # Quarkus: the client's URL key
-        bounds = [Bound("default_timeout", line(client_mark), _DEFAULT_TIMEOUTS[client])]
+        bounds = [_default_bound(client, line(client_mark))]
         name = method.child_by_field_name("name")
         found.calls.append(Call(line(name) if name is not None else line(method), client, target, tuple(bounds),
                                 function=text(name)))
@@ -1394,7 +1462,7 @@ def _grpc_client_field(field_node: tree_sitter.Node, mark: tree_sitter.Node | No
         first = guards.deadlines[0]
         bounds = (Bound("timeout", line(first), _detail(text(first.child_by_field_name("name")), first)),)
     else:  # the starter's config may set a default deadline (grpc.client.<name>.deadline)
-        bounds = (Bound("timeout", line(mark), "unknown: a deadline may be set in config"),)
+        bounds = (Bound("deferred", line(mark), "a deadline may be set in config"),)
     quarkus = any(imp.startswith("io.quarkus.grpc") for imp in _top_imports(root))
     key = f"quarkus.grpc.clients.{_literal(name)}.host" if quarkus else f"grpc.client.{_literal(name)}.address"
     found.calls.append(Call(line(field_node), "grpc", Target(env=key), bounds, protocol="grpc"))
@@ -1414,7 +1482,7 @@ def _connects(root: tree_sitter.Node, index: _File, handlers: dict[int, Handler]
             connect = _new_connect(node, text(match.one("type")), index)
         if connect is None:
             continue
-        function = _function(node)
+        function = index.scopes.function(node)
         in_handler = function is not None and function.id in handlers
         name = text(function.child_by_field_name("name")) if function is not None else ""
         draft.append(Connect(connect.line, connect.library, connect.datastore, connect.pooled, connect.pool_max,
@@ -1578,7 +1646,7 @@ def _sessions(root: tree_sitter.Node, index: _File, found: Extracted) -> None:
     for match in matches("java", "sessions", root):
         if (use := match.one("use") or _invocation_of(match.one("method"))) is not None:
             if use.type == "formal_parameter":
-                method = _function(use)
+                method = index.scopes.function(use)
                 if method is None or method.child_by_field_name("body") is None:
                     continue
                 framework = "webflux" if text(match.one("type")) == "WebSession" else "servlet"
@@ -1644,7 +1712,8 @@ def _tracing(root: tree_sitter.Node, index: _File | None, found: Extracted) -> N
             continue
         if system == "sentry":
             if sentry_tracing is None:
-                sentry_tracing = b"racesSampleRate" in (root.text or b"") or b"racesSampler" in (root.text or b"")
+                source = SOURCE.get() or root.text or b""
+                sentry_tracing = b"racesSampleRate" in source or b"racesSampler" in source
             if not sentry_tracing:
                 continue
         if (system, what) in seen:

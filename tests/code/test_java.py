@@ -80,8 +80,8 @@ def test_rest_template_bounds_follow_the_builder_and_factory_actually_used():
         (24, "RestTemplate", Target(url="http://orders-service/orders"), (("timeout", 14),)),
         # a plain `new RestTemplate()` is unbounded; the @Value key and its default are the target
         (25, "RestTemplate", Target(url="{}/items/{}", env="inventory.url", default="http://inventory:8080"), ()),
-        # injected through the constructor: bounded-unknown, pointing at the parameter
-        (26, "RestTemplate", Target(url="{}/pay", env="PAY_URL"), (("timeout", 13),)),
+        # injected through the constructor: decided elsewhere (deferred), pointing at the parameter
+        (26, "RestTemplate", Target(url="{}/pay", env="PAY_URL"), (("deferred", 13),)),
         (27, "RestTemplate", Target(url="http://users/u"), (("timeout", 17),)),
         # the trap: a factory with a timeout that is never passed to the RestTemplate bounds nothing
         (28, "RestTemplate", Target(url="http://users/u"), ()),
@@ -95,7 +95,7 @@ def test_rest_template_bounds_follow_the_builder_and_factory_actually_used():
         # a connect timeout alone does not bound the call: the read can hang
         (42, "RestTemplate", Target(url="http://slow/x"), ()),
     ]
-    assert details(REST_TEMPLATE)[2] == ["unknown: injected is passed in; built elsewhere"]
+    assert details(REST_TEMPLATE)[2] == ["injected is passed in; built elsewhere"]
     assert details(REST_TEMPLATE)[0] == ["setReadTimeout(Duration.ofSeconds(5))"]
 
 
@@ -119,7 +119,7 @@ class Elsewhere {
     assert calls(source) == [
         (6, "RestTemplate", Target(url="http://department-service/x"), ()),
         (7, "RestTemplate", Target(url="http://employee-service/x"), ()),
-        (13, "RestTemplate", Target(url="http://x-svc/1"), (("timeout", 12),)),
+        (13, "RestTemplate", Target(url="http://x-svc/1"), (("deferred", 12),)),
     ]
 
 
@@ -151,7 +151,7 @@ public class Wc {
 
 def test_web_client_and_rest_client():
     assert calls(WEB_CLIENT) == [
-        (9, "WebClient", Target(url="http://product/p/1"), (("timeout", 8),)),  # built from an injected builder
+        (9, "WebClient", Target(url="http://product/p/1"), (("deferred", 8),)),  # built from an injected builder
         (10, "WebClient", Target(url="http://catalog:8080/c"), (("timeout", 5),)),  # the connector's response timeout
         (11, "WebClient", Target(url="http://reviews/r"), ()),
         (12, "WebClient", Target(url="http://reviews/r"), (("timeout", 12),)),  # `.timeout(…)` on the chain
@@ -159,7 +159,7 @@ def test_web_client_and_rest_client():
         (17, "RestClient", Target(url="http://x-svc/a"), ()),
         (19, "WebClient", Target(url="http://reviews/g"), (("circuit_breaker", 19), ("retry", 19))),
     ]
-    assert details(WEB_CLIENT)[0] == ["unknown: builder is passed in; built elsewhere"]
+    assert details(WEB_CLIENT)[0] == ["builder is passed in; built elsewhere"]
 
 
 PLAIN_JAVA = """\
@@ -219,16 +219,17 @@ def test_okhttp_apache_java_net_http_and_url_connection():
         (20, "okhttp", Target(url="http://ok-svc/x"), ()),  # readTimeout(0) disables the default
         (24, "java.net.http", Target(url="http://jdk-svc/a"), ()),  # the client's connectTimeout does not bound it
         (26, "java.net.http", Target(url="http://jdk-svc/b"), (("timeout", 25),)),  # the request's timeout does
-        # a wrapper forwarding the caller's request: bounded-unknown, not unbounded
-        (29, "java.net.http", Target(), (("timeout", 28),)),
+        # a wrapper forwarding the caller's request: deferred, not unbounded
+        (29, "java.net.http", Target(), (("deferred", 28),)),
         (32, "apache-httpclient", Target(url="http://apache-svc/a"), ()),
         (34, "apache-httpclient", Target(url="http://apache-svc/b"), (("timeout", 14),)),
         (37, "HttpURLConnection", Target(url="http://url-svc/a"), (("timeout", 38),)),
         (40, "HttpURLConnection", Target(env="LEGACY_URL"), ()),  # connect timeout only
-        (42, "HttpURLConnection", Target(url="http://url-svc/c"), (("timeout", 42),)),  # handed to a helper: unknown
+        (42, "HttpURLConnection", Target(url="http://url-svc/c"), (("deferred", 42),)),  # handed to a helper
     ]
-    assert details(PLAIN_JAVA)[5] == ["unknown: request is passed in; built elsewhere"]
-    assert details(PLAIN_JAVA)[10] == ["unknown: c3 is handed to another method"]
+    assert details(PLAIN_JAVA)[5] == ["request is passed in; built elsewhere"]
+    assert details(PLAIN_JAVA)[10] == ["c3 is handed to another method"]
+    assert [b.seconds for b in extract(PLAIN_JAVA).calls[0].bounds] == [10.0]
 
 
 def test_http_client_of_another_library_is_not_java_net_http():
@@ -264,8 +265,8 @@ class GrpcUse2 {
     }
 }
 """
-    assert calls(bean_only) == [(2, "grpc", Target(host="payments", port=50051), (("timeout", 2),))]
-    assert details(bean_only) == [["unknown: no stub is made from this channel in this file"]]
+    assert calls(bean_only) == [(2, "grpc", Target(host="payments", port=50051), (("deferred", 2),))]
+    assert details(bean_only) == [["deadlines are set per call on stubs made elsewhere"]]
     assert calls(with_stub) == [(3, "grpc", Target(url="shipping:9090"), ())]
     assert calls(deadline) == [(3, "grpc", Target(env="CART_HOST", port=7070), (("timeout", 4),))]
     assert {c.protocol for c in extract(with_stub).calls} == {"grpc"}
@@ -296,6 +297,7 @@ interface NotMicronaut { @Get("/x") String x(); }
         # `@Client` without the Micronaut import is some other annotation
     ]
     assert details(source)[0] == ["Feign default: 10 s connect, 60 s read"]
+    assert [b.seconds for c in extract(source).calls for b in c.bounds] == [60.0, 60.0, 30.0]
 
 
 def test_vertx_web_client_is_not_spring():
@@ -514,6 +516,9 @@ public class TracingSetup {
     "class A { RestTemplate rt = new RestTemplate(); void a() { rt.getForObject(" + "(\"a\" + " * 3_000 + "\"b\""
     + ")" * 3_000 + ", S.class); } }",
     "class A { void a() { WebClient.builder()" + ".baseUrl(x)" * 30_000 + ".build().get().uri(\"/x\"); } }",
+    # deep blocks and many uses of one client: name look-ups do not walk up the tree, a client is traced once
+    "class A { RestTemplate rt; void m() { " + "{" * 300 + "rt.getForObject(\"http://x\", S.class); " * 3_000
+    + "}" * 300 + " } }",
 ])
 def test_hostile_or_garbage_java_yields_no_exception(source):
     found = extract(source)
@@ -603,8 +608,8 @@ public class GrpcClientService {
     public String send(String name) { return simpleStub.sayHello(HelloRequest.newBuilder().setName(name).build()).getMessage(); }
 }
 """
-    assert calls(source) == [(3, "grpc", Target(env="grpc.client.local-grpc-server.address"), (("timeout", 3),))]
-    assert details(source) == [["unknown: a deadline may be set in config"]]
+    assert calls(source) == [(3, "grpc", Target(env="grpc.client.local-grpc-server.address"), (("deferred", 3),))]
+    assert details(source) == [["a deadline may be set in config"]]
 
 
 def test_micronaut_controller_and_declarative_client():
