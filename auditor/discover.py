@@ -314,6 +314,13 @@ def code_skip_reason(rel: str) -> str | None:
     """Why a source file is not read as application code (tests, generated, build output…), or None."""
     parts = PurePosixPath(rel).parts
     folders = [part.lower() for part in parts[:-1]]
+    for index in range(len(folders) - 1):
+        if folders[index] == "src" and folders[index + 1] in ("main", "test"):
+            # Maven/Gradle layout: below `src/main/<lang>` folder names are packages (`…/assets`, `…/static`)
+            if folders[index + 1] == "test":
+                return "test code"
+            folders = folders[:index]
+            break
     for reason, names in _NOT_APP_DIRS.items():
         if any(folder in names for folder in folders):
             return reason

@@ -141,3 +141,13 @@ def test_kubernetes_json_manifests_are_manifests(tmp_path: Path) -> None:
     assert expected <= set(result.graph.nodes)
     deployment = result.graph.nodes["kubernetes:Deployment:default/api"]["node"]
     assert (deployment.location.path, deployment.location.line) == ("deploy/all.json", 5)  # the object's opening brace
+
+
+def test_package_folders_below_a_maven_source_root_are_not_build_output() -> None:
+    from auditor.discover import code_skip_reason
+
+    assert code_skip_reason("ui/src/main/java/com/shop/services/assets/ProxyingAssetsService.java") is None
+    assert code_skip_reason("ui/src/test/java/com/shop/UiTest.java") == "test code"
+    assert code_skip_reason("web/static/app.js") == "build output"
+    assert code_skip_reason("services/orders/tests/test_api.py") == "test code"
+    assert code_skip_reason("api/orders_pb2.py") == "generated code"

@@ -72,14 +72,18 @@ def parse(path: str, text: str) -> Facts:
         assert problem is not None
         return Facts(path, "code", diagnostics=(Diagnostic(path, problem.message, problem.line, problem.code,
                                                            "warning"),))
-    root = parsed.tree.root_node
+    # The bounded parse reads through a callback, so its tree does not hold the text (node text and query
+    # predicates then call back into Python). Re-parsing the same bytes with that tree as the old one reuses
+    # every node and costs almost nothing; the result holds the text.
+    tree = parser.parse(source, old_tree=parsed.tree)
+    root = tree.root_node
     if root.has_error and _error_share(root, len(source)) > MAX_ERROR_SHARE:
         return Facts(path, "code", diagnostics=(Diagnostic(
             path, f"mostly not valid {language} (syntax errors over more than {MAX_ERROR_SHARE:.0%} of the file); "
             "not read for code facts", _first_error_line(root), "parse-error", "note"),))
     token = syntax.SOURCE.set(source)
     try:
-        extracted = extractor(parsed.tree, language, path)
+        extracted = extractor(tree, language, path)
     finally:
         syntax.SOURCE.reset(token)
     return to_facts(path, language, extracted)
