@@ -33,7 +33,8 @@ from auditor.code.facts import (
     literal_url,
     per_request_functions,
 )
-from auditor.code.syntax import Match, ancestors, enclosing, line, matches, text
+from auditor.code.php import Enclosing, Source
+from auditor.code.syntax import Match, line, matches
 
 # HttpClient's request methods, System.Net.Http.Json's extensions included (learn.microsoft.com,
 # System.Net.Http.HttpClient and HttpClientJsonExtensions).
@@ -126,13 +127,36 @@ class _File:
     timeouts: dict[str, list[tuple[tree_sitter.Node, tree_sitter.Node]]] = field(default_factory=dict)
     cancel_after: set[str] = field(default_factory=set)
     options_sections: dict[str, str] = field(default_factory=dict)  # options type → config section
+    root: tree_sitter.Node | None = None
+    scopes: Enclosing = field(default_factory=lambda: Enclosing([]))
+    classes: Enclosing = field(default_factory=lambda: Enclosing([]))
+    invocations: Enclosing = field(default_factory=lambda: Enclosing([]))
+    # receiver (start, end) → the invocation made on it: the fluent chain `X(...).A(...)` read without parents
+    on_receiver: dict[tuple[int, int], tuple[str, tree_sitter.Node, tree_sitter.Node]] = field(default_factory=dict)
+
+
+_SOURCE = Source("csharp-source")
+text = _SOURCE.text
 
 
 def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
-    root = tree.root_node
+    with _SOURCE.reading(tree):
+        return _extract(tree.root_node, language)
+
+
+def _extract(root: tree_sitter.Node, language: str) -> Extracted:
     found = Extracted()
     known = _declarations(language, root)
-    calls = matches(language, "calls", root)
+    calls = _calls(language, root)
+    scopes = matches(language, "scopes", root)
+    known.root = root
+    known.scopes = Enclosing([n for m in scopes for n in m.captures.get("scope", [])])
+    known.classes = Enclosing([n for m in scopes for n in m.captures.get("class", [])])
+    known.invocations = Enclosing([n for m in calls for n in m.captures.get("call", [])])
+    for match in calls:
+        obj, method, args, call = (match.one(n) for n in ("object", "method", "args", "call"))
+        if obj is not None and method is not None and args is not None and call is not None:
+            known.on_receiver[(obj.start_byte, obj.end_byte)] = (_name(method), args, call)
     creations = matches(language, "creations", root)
     for match in calls:
         _note_call(match, known)
@@ -145,6 +169,31 @@ def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
     found.connects = [_per_request(c, per_request) for c in found.connects]
     found.connects.sort(key=lambda c: c.line)
     found.calls.sort(key=lambda c: c.line)
+    return found
+
+
+def _calls(language: str, root: tree_sitter.Node) -> list[Match]:
+    """Every invocation with its parts as captures: @call, @object (the receiver, if any), @method, @args."""
+    found = []
+    for match in matches(language, "calls", root):
+        call = match.one("call")
+        if call is None:
+            continue
+        function, args = call.child_by_field_name("function"), call.child_by_field_name("arguments")
+        if function is None or args is None:
+            continue
+        captures = {"call": [call], "args": [args]}
+        if function.type == "member_access_expression":
+            obj, name = function.child_by_field_name("expression"), function.child_by_field_name("name")
+            if obj is None or name is None:
+                continue
+            captures |= {"object": [obj], "method": [name]}
+        elif function.type in ("identifier", "generic_name"):
+            captures["method"] = [function]
+        else:
+            continue
+        found.append(Match(match.pattern, captures))
+    found.sort(key=lambda m: (m.captures["call"][0].start_byte, m.captures["call"][0].end_byte))  # inner first
     return found
 
 
@@ -196,7 +245,7 @@ def _note_call(match: Match, known: _File) -> None:
         return
     name = _name(method)
     if name == "CancelAfter" and obj is not None:
-        known.cancel_after.add(_strip_this(text(obj)))
+        known.cancel_after.add(_strip_this(_receiver(obj)))
     elif name == "Configure" and method.type == "generic_name":
         types = _type_arguments(method)
         first = _arguments(args)[:1]
@@ -228,13 +277,10 @@ def _handlers(language: str, root: tree_sitter.Node, calls: list[Match], known: 
         if method is None or name_node is None or method.type != "method_declaration":
             continue
         name = text(name_node)
-        framework = _handler_framework(method, name)
+        framework = _handler_framework(method, name, known)
         if framework:
             found.handlers.append(Handler(line(name_node), name, framework))
             known.handler_names.add(name)
-        callees = _callees(method, calls, known)
-        if callees:
-            found.callees.setdefault(name, set()).update(callees)
     for match in calls:
         method, args = match.one("method"), match.one("args")
         if method is None or args is None or _name(method) not in _MINIMAL_API or match.one("object") is None:
@@ -254,16 +300,15 @@ def _handlers(language: str, root: tree_sitter.Node, calls: list[Match], known: 
             known.lambdas[delegate.start_byte] = synthetic
             found.handlers.append(Handler(line(delegate), synthetic, "aspnetcore"))
             known.handler_names.add(synthetic)
-            callees = _callees(delegate, calls, known)
-            if callees:
-                found.callees.setdefault(synthetic, set()).update(callees)
+    _callees(calls, known, found)
 
 
-def _handler_framework(method: tree_sitter.Node, name: str) -> str:
+def _handler_framework(method: tree_sitter.Node, name: str, known: _File) -> str:
     """The framework that runs `method` per request, or "" when it is not a handler."""
-    klass = enclosing(method, frozenset({"class_declaration"}))
-    if klass is None:
+    classes = known.classes.chain(method, 1)
+    if not classes:
         return ""
+    klass = classes[0]
     modifiers = {text(c) for c in method.children if c.type == "modifier"}
     attributes = _attributes(method)
     bases = _bases(klass)
@@ -280,19 +325,19 @@ def _handler_framework(method: tree_sitter.Node, name: str) -> str:
     return ""
 
 
-def _callees(scope: tree_sitter.Node, calls: list[Match], known: _File) -> set[str]:
-    names = set()
+def _callees(calls: list[Match], known: _File, found: Extracted) -> None:
+    """Methods of this file called by name (or on `this`) from each method or handler lambda."""
     for match in calls:
         call, method = match.one("call"), match.one("method")
-        if call is None or method is None or not (scope.start_byte <= call.start_byte < scope.end_byte):
+        if call is None or method is None:
             continue
         obj = match.one("object")
-        if obj is not None and text(obj) not in ("this", "base"):
+        if obj is not None and _receiver(obj) not in ("this", "base"):
             continue
         name = _name(method)
-        if name in known.methods:
-            names.add(name)
-    return names
+        caller = _function(call, known) if name in known.methods else ""
+        if caller:
+            found.callees.setdefault(caller, set()).add(name)
 
 
 # -- calls ------------------------------------------------------------------------------------------------------
@@ -307,7 +352,7 @@ def _call_facts(match: Match, known: _File, found: Extracted) -> None:
         _http_call(call, obj, args, known, found)
     elif name in ("AddHttpClient", "AddGrpcClient") and obj is not None:
         _registration(call, name, method, args, known, found)
-    elif name == "ForAddress" and text(obj) in ("GrpcChannel", "Grpc.Net.Client.GrpcChannel"):
+    elif name == "ForAddress" and _receiver(obj) in ("GrpcChannel", "Grpc.Net.Client.GrpcChannel"):
         arguments = _arguments(args)
         target = _target(arguments[0], known) if arguments else Target()
         found.calls.append(Call(line(call), "grpc", target, (), "grpc", _function(call, known)))
@@ -315,7 +360,7 @@ def _call_facts(match: Match, known: _File, found: Extracted) -> None:
         bounds = tuple(Bound("timeout", line(a), _clip(text(a))) for a in _arguments(args)
                        if _argument_name(a) == "deadline" or _argument_name(a) == "options")
         found.calls.append(Call(line(call), "grpc", Target(), bounds, "grpc", _function(call, known)))
-    elif name in ("InvokeMethodAsync", "InvokeMethodGrpcAsync") and obj is not None and "dapr" in text(obj).lower():
+    elif name in ("InvokeMethodAsync", "InvokeMethodGrpcAsync") and "dapr" in _receiver(obj).lower():
         app = next((s for s in (_string(a) for a in _arguments(args)) if s), None)
         if app:
             found.calls.append(Call(line(call), "dapr", Target(host=app), (), "http", _function(call, known)))
@@ -326,12 +371,12 @@ def _call_facts(match: Match, known: _File, found: Extracted) -> None:
                 Bound("default_timeout", line(call), _HTTPCLIENT_DEFAULT),), "http", _function(call, known)))
     elif name in _EF_REGISTRATIONS or name in _ASPIRE_CLIENTS:
         _registered_connection(call, name, args, known, found)
-    elif name in ("Connect", "ConnectAsync") and _last_segment(text(obj)) == "ConnectionMultiplexer":
+    elif name in ("Connect", "ConnectAsync") and _last_segment(_receiver(obj)) == "ConnectionMultiplexer":
         arguments = _arguments(args)
         target = _target(arguments[0], known) if arguments else Target()
         found.connects.append(Connect(line(call), "StackExchange.Redis", "redis", True, None, 0,
                                       _function(call, known), _in_handler(call, known), target))
-    elif name == "Create" and _last_segment(text(obj)) == "NpgsqlDataSource":
+    elif name == "Create" and _last_segment(_receiver(obj)) == "NpgsqlDataSource":
         found.connects.append(Connect(line(call), "Npgsql", "postgres", True, None, 0, _function(call, known),
                                       _in_handler(call, known)))
     elif name == "OnConfiguring" or name in _EF_PROVIDERS:
@@ -345,13 +390,13 @@ def _call_facts(match: Match, known: _File, found: Extracted) -> None:
         found.client_defaults += [Bound(k, line(call), "Aspire ServiceDefaults: AddStandardResilienceHandler")
                                   for k in _STANDARD_RESILIENCE]
     elif name == "AddSession":
-        store = _session_store(call)
+        store = _session_store(known)
         if store:
             found.sessions.append(Session(line(call), "aspnetcore-session", store))
     if name in _TRACING and _traces(call, name, known):
         system, what = _TRACING[name]
         found.tracing.append(Tracing(line(method), system, what))
-    elif obj is not None and name in ("Configure", "Initialize") and text(obj).endswith("Datadog.Trace.Tracer"):
+    elif obj is not None and name in ("Configure", "Initialize") and _receiver(obj).endswith("Datadog.Trace.Tracer"):
         found.tracing.append(Tracing(line(call), "datadog", "sdk"))
 
 
@@ -363,9 +408,7 @@ def _traces(call: tree_sitter.Node, name: str, known: _File) -> bool:
         return "AddServiceDefaults" not in known.methods
     if not name.endswith("Exporter"):
         return True
-    for parent in ancestors(call, 64):
-        if parent.type != "invocation_expression":
-            continue
+    for parent in known.invocations.chain(call, 64):
         function = parent.child_by_field_name("function")
         outer = _name(function.child_by_field_name("name")) if function is not None and function.type == (
             "member_access_expression") else _name(function)
@@ -388,7 +431,7 @@ def _is_http_client(obj: tree_sitter.Node, known: _File) -> bool:
         return _last_segment(text(obj.child_by_field_name("type"))) == "HttpClient"
     if obj.type == "invocation_expression":
         return _created_client(obj)
-    name = _strip_this(text(obj))
+    name = _strip_this(_receiver(obj))
     if "HttpClient" in known.types.get(name, ()):
         return True
     return any(_created_client(value) for _, value in known.values.get(name, ()))
@@ -409,7 +452,7 @@ def _created_client(value: tree_sitter.Node) -> bool:
 
 def _http_call(call: tree_sitter.Node, obj: tree_sitter.Node, args: tree_sitter.Node, known: _File,
                found: Extracted) -> None:
-    receiver = _strip_this(text(obj))
+    receiver = _strip_this(_receiver(obj))
     arguments = _arguments(args)
     target = _target(arguments[0], known) if arguments else Target()
     if not target.url and not target.env and not target.host:
@@ -488,9 +531,7 @@ def _token_bounds(arguments: list[tree_sitter.Node], known: _File) -> list[Bound
 def _policy_bounds(call: tree_sitter.Node, known: _File) -> list[Bound]:
     """A call made inside `policy.ExecuteAsync(() => …)`: the policy's kinds, from where it is built."""
     bounds: list[Bound] = []
-    for parent in ancestors(call, 64):
-        if parent.type != "invocation_expression":
-            continue
+    for parent in known.invocations.chain(call, 64):
         function = parent.child_by_field_name("function")
         if function is None or function.type != "member_access_expression":
             continue
@@ -517,7 +558,7 @@ def _registration(call: tree_sitter.Node, name: str, method: tree_sitter.Node, a
     configure: list[tree_sitter.Node] = list(_arguments(args))
     bounds: list[Bound] = []
     infinite = False
-    for step, step_args in _chain(call):
+    for step, step_args in _chain(call, known):
         arguments = _arguments(step_args)
         if step in ("ConfigureHttpClient", "ConfigureChannel"):
             configure += arguments
@@ -579,7 +620,7 @@ def _kinds(source: str) -> list[str]:
 
 def _is_grpc_stub(obj: tree_sitter.Node, known: _File) -> bool:
     """A generated gRPC client: declared as `Svc.SvcClient` (protoc's naming), e.g. `Basket.BasketClient`."""
-    for kind in known.full_types.get(_strip_this(text(obj)), ()):
+    for kind in known.full_types.get(_strip_this(_receiver(obj)), ()):
         parts = kind.split("<", 1)[0].split(".")
         if len(parts) >= 2 and parts[-1] == parts[-2] + "Client":
             return True
@@ -641,8 +682,7 @@ def _on_configuring(call: tree_sitter.Node, name: str, args: tree_sitter.Node, k
     """`optionsBuilder.UseSqlServer(…)` in a DbContext's `OnConfiguring` (design-time factories are tooling)."""
     if name not in _EF_PROVIDERS:
         return
-    method = enclosing(call, _FUNCTIONS)
-    if method is None or text(method.child_by_field_name("name")) != "OnConfiguring":
+    if _function(call, known) != "OnConfiguring":
         return
     arguments = _arguments(args)
     target = _target(arguments[0], known) if arguments else Target()
@@ -676,11 +716,9 @@ def _connection_string(node: tree_sitter.Node, known: _File) -> str:
     return ""
 
 
-def _session_store(call: tree_sitter.Node) -> str:
+def _session_store(known: _File) -> str:
     """The IDistributedCache registered in the same file (ASP.NET Core session keeps its data there)."""
-    root = call
-    for parent in ancestors(call, 10_000):
-        root = parent
+    root = known.root
     stores = {store for name, store in _SESSION_STORES.items() if re.search(rf"\b{name}\b", text(root))}
     if len(stores) == 1:
         return stores.pop()
@@ -823,7 +861,7 @@ def _options_type(base: tree_sitter.Node | None, known: _File) -> str | None:
 
 def _function(node: tree_sitter.Node, known: _File) -> str:
     """The enclosing method's name, or the synthetic name of a minimal API handler lambda ("" at top level)."""
-    for parent in ancestors(node):
+    for parent in known.scopes.chain(node):
         if parent.type in ("lambda_expression", "anonymous_method_expression") and parent.start_byte in known.lambdas:
             return known.lambdas[parent.start_byte]
         if parent.type in _FUNCTIONS:
@@ -837,22 +875,16 @@ def _in_handler(node: tree_sitter.Node, known: _File) -> bool:
     return bool(name) and name in known.handler_names
 
 
-def _chain(call: tree_sitter.Node) -> list[tuple[str, tree_sitter.Node]]:
+def _chain(call: tree_sitter.Node, known: _File) -> list[tuple[str, tree_sitter.Node]]:
     """The fluent calls made on the result of `call`: `X(...).A(...).B(...)` → [(A, args), (B, args)]."""
     steps = []
     current = call
     for _ in range(_MAX_CHAIN):
-        access = current.parent
-        if access is None or access.type != "member_access_expression" or access.child_by_field_name(
-                "expression") != current:
+        step = known.on_receiver.get((current.start_byte, current.end_byte))
+        if step is None:
             break
-        invocation = access.parent
-        if invocation is None or invocation.type != "invocation_expression":
-            break
-        args = invocation.child_by_field_name("arguments")
-        if args is None:
-            break
-        steps.append((_name(access.child_by_field_name("name")), args))
+        name, args, invocation = step
+        steps.append((name, args))
         current = invocation
     return steps
 
@@ -944,6 +976,14 @@ def _name(node: tree_sitter.Node | None) -> str:
     if node.type == "generic_name":
         first = node.named_children[0] if node.named_children else None
         return text(first) if first is not None else ""
+    return text(node)
+
+
+def _receiver(node: tree_sitter.Node | None) -> str:
+    """A receiver's text when it is a name or a short expression; "" for a long one (a fluent chain), whose
+    text is never a name the file declares and would cost its length to read at every link."""
+    if node is None or node.end_byte - node.start_byte > 200:
+        return ""
     return text(node)
 
 

@@ -333,3 +333,10 @@ def test_hostile_files_yield_no_exception() -> None:
     for source in (deep, calls, garbage, "", "app.MapGet(", "services.AddHttpClient<"):
         parse("src/Hostile.cs", source)
         extract(source)
+
+
+def test_a_file_starting_with_a_byte_order_mark_or_comments() -> None:
+    found = extract("\ufeff// header\n/* more */\n"
+                    "public class C { HttpClient _c; Task M() => _c.GetAsync(\"http://a/\"); }\n")
+    assert found.calls == [Call(3, "HttpClient", Target(url="http://a/"), (Bound("default_timeout", 3, DEFAULT),),
+                                function="M")]
