@@ -369,6 +369,8 @@ def _call_facts(match: Match, known: _File, found: Extracted) -> None:
         if app:  # `new BasketService(DaprClient.CreateInvokeHttpClient("basket-api"))`: a typed client's address
             found.calls.append(Call(line(call), "dapr", Target(host=app), (
                 Bound("default_timeout", line(call), _HTTPCLIENT_DEFAULT),), "http", _function(call, known)))
+    elif name in ("AddMarten", "AddStackExchangeRedisCache") and obj is not None:
+        _configured_connection(call, name, args, known, found)
     elif name in _EF_REGISTRATIONS or name in _ASPIRE_CLIENTS:
         _registered_connection(call, name, args, known, found)
     elif name in ("Connect", "ConnectAsync") and _last_segment(_receiver(obj)) == "ConnectionMultiplexer":
@@ -675,6 +677,29 @@ def _registered_connection(call: tree_sitter.Node, name: str, args: tree_sitter.
     target = _target(arguments[0], known) if arguments else Target()
     found.connects.append(Connect(line(call), "efcore", _EF_PROVIDERS[step], True, None, 0, _function(call, known),
                                   False, Target(env=target.env)))
+
+
+def _configured_connection(call: tree_sitter.Node, name: str, args: tree_sitter.Node, known: _File,
+                           found: Extracted) -> None:
+    """Marten (`AddMarten(o => o.Connection(cs))`: a pooled Npgsql data source) and the Redis distributed cache
+    (`AddStackExchangeRedisCache(o => o.Configuration = cs)`: one shared multiplexer)."""
+    target = Target()
+    for node in _descendants(args, 4_000):
+        if name == "AddMarten" and node.type == "invocation_expression":
+            function = node.child_by_field_name("function")
+            if function is not None and function.type == "member_access_expression" and _name(
+                    function.child_by_field_name("name")) == "Connection":
+                arguments = _arguments(node.child_by_field_name("arguments"))
+                target = _target(arguments[0], known) if arguments else Target()
+                break
+        elif name == "AddStackExchangeRedisCache" and node.type == "assignment_expression":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if right is not None and _receiver(left).endswith("Configuration"):
+                target = _target(right, known)
+                break
+    library, datastore = ("Marten", "postgres") if name == "AddMarten" else ("StackExchange.Redis", "redis")
+    found.connects.append(Connect(line(call), library, datastore, True, None, 0, _function(call, known), False,
+                                  Target(env=target.env)))
 
 
 def _on_configuring(call: tree_sitter.Node, name: str, args: tree_sitter.Node, known: _File,

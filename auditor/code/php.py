@@ -8,7 +8,8 @@
   persistent connections (`PDO::ATTR_PERSISTENT`, `p:` hosts, `pg_pconnect`, `pconnect`): those are pooled.
 - handlers: a served script (top-level code with output or request input: every statement runs per request),
   Laravel/Lumen/Slim route closures, Symfony `#[Route]` / `@Route` methods, controller methods.
-- sessions: `session_start()` with the save handler the file sets (PHP's default is files).
+- sessions: `session_start()` in a file that sets no save handler (PHP's default is files), and the handler a
+  file sets (`ini_set('session.save_handler', 'redis')`, a custom `session_set_save_handler`: store `custom`).
 - tracing: OpenTelemetry SDK, DDTrace, Elastic APM, Instana, New Relic, Zipkin, Jaeger, Sentry.
 """
 
@@ -417,9 +418,15 @@ def _call_facts(match: Match, known: _File, found: Extracted) -> None:
         found.connects.append(Connect(line(call), lowered, datastore, persistent, None, 0, where, in_handler,
                                       _connect_target(arguments[0], known) if arguments else Target()))
     elif lowered == "session_start":
-        store = _save_handler(call, known)
-        if store:
-            found.sessions.append(Session(line(call), "php", store))
+        if not found.sessions and not _sets_save_handler(known):
+            found.sessions.append(Session(line(call), "php", "file"))  # PHP's default save handler: files
+    elif lowered == "session_set_save_handler":
+        found.sessions.append(Session(line(call), "php-save-handler", "custom"))
+    elif lowered == "ini_set":
+        arguments = _arguments(args)
+        if len(arguments) >= 2 and _literal(arguments[0]) == "session.save_handler":
+            chosen = (_literal(arguments[1]) or "").lower()
+            found.sessions.append(Session(line(call), "php-save-handler", _SAVE_HANDLERS.get(chosen, "custom")))
     elif method is not None and obj is not None and text(method).lower() in ("connect", "pconnect", "popen", "open"):
         if _is_redis(obj, known):
             persistent = text(method).lower() in ("pconnect", "popen")
@@ -725,16 +732,10 @@ def _connect_target(node: tree_sitter.Node, known: _File) -> Target:
     return env or Target()
 
 
-def _save_handler(call: tree_sitter.Node, known: _File) -> str:
-    """The store of `session_start()`: the `session.save_handler` this file sets, else PHP's default (files). A
-    custom handler (`session_set_save_handler`) is a store the code does not name: "" (not judged)."""
-    source = text(known.root)
-    if re.search(r"\bsession_set_save_handler\s*\(", source):
-        return ""
-    chosen = re.search(r"""ini_set\s*\(\s*['"]session\.save_handler['"]\s*,\s*['"](\w+)['"]""", source)
-    if chosen:
-        return _SAVE_HANDLERS.get(chosen.group(1).lower(), "")
-    return "file"
+def _sets_save_handler(known: _File) -> bool:
+    """The file chooses the session store itself (`session_set_save_handler`, `ini_set('session.save_handler',
+    …)`): those calls are the session facts, not `session_start()`."""
+    return bool(re.search(r"\bsession_set_save_handler\s*\(|session\.save_handler", text(known.root)))
 
 
 def _tracing(node: tree_sitter.Node, name: str, known: _File, found: Extracted) -> None:

@@ -340,3 +340,20 @@ def test_a_file_starting_with_a_byte_order_mark_or_comments() -> None:
                     "public class C { HttpClient _c; Task M() => _c.GetAsync(\"http://a/\"); }\n")
     assert found.calls == [Call(3, "HttpClient", Target(url="http://a/"), (Bound("default_timeout", 3, DEFAULT),),
                                 function="M")]
+
+
+def test_marten_and_the_redis_distributed_cache() -> None:
+    found = extract("""\
+        builder.Services.AddMarten(opts =>
+        {
+            opts.Connection(builder.Configuration.GetConnectionString("Database")!);
+        }).UseLightweightSessions();
+        builder.Services.AddStackExchangeRedisCache(options =>
+        {
+            options.Configuration = builder.Configuration.GetConnectionString("Redis");
+        });
+    """)
+    assert found.connects == [
+        Connect(1, "Marten", "postgres", True, target=Target(env="ConnectionStrings__Database")),
+        Connect(5, "StackExchange.Redis", "redis", True, target=Target(env="ConnectionStrings__Redis")),
+    ]

@@ -231,14 +231,14 @@ def test_routes_and_controllers() -> None:
 
 
 def test_sessions() -> None:
-    default = extract("<?php\nsession_start();\n")
+    default = extract("<?php\nsession_start();\nif ($x) { session_start(); }\n")
     redis = extract("<?php\nini_set('session.save_handler', 'redis');\nsession_start();\n")
-    memcached = extract("<?php\nini_set(\"session.save_handler\", \"memcached\");\nsession_start();\n")
+    memcached = extract("<?php\nini_set(\"session.save_handler\", \"memcached\");\n")
     custom = extract("<?php\nsession_set_save_handler(new DbHandler(), true);\nsession_start();\n")
     assert default.sessions == [Session(2, "php", "file")]
-    assert redis.sessions == [Session(3, "php", "redis")]
-    assert memcached.sessions == [Session(3, "php", "memcached")]
-    assert custom.sessions == []
+    assert redis.sessions == [Session(2, "php-save-handler", "redis")]
+    assert memcached.sessions == [Session(2, "php-save-handler", "memcached")]
+    assert custom.sessions == [Session(2, "php-save-handler", "custom")]
 
 
 def test_tracing() -> None:
