@@ -45,6 +45,8 @@ _HTTP_METHODS = frozenset({
 })
 # HttpClient.Timeout defaults to 100 s (learn.microsoft.com, HttpClient.Timeout): a bound, if a long one.
 _HTTPCLIENT_DEFAULT = "HttpClient.Timeout default 100 s"
+_TIMESPAN = re.compile(r"TimeSpan\s*\.\s*From(Milliseconds|Seconds|Minutes)\s*\(\s*(\d+(?:\.\d+)?)\s*\)")
+_TIMESPAN_UNITS = {"Milliseconds": 0.001, "Seconds": 1.0, "Minutes": 60.0}
 # ADO.NET providers: connection class → datastore; each pools connections unless `Pooling=false`
 # (learn.microsoft.com, "SQL Server connection pooling"; Npgsql, MySqlConnector, Oracle docs: Max Pool Size 100).
 _ADO_CONNECTIONS = {
@@ -368,7 +370,7 @@ def _call_facts(match: Match, known: _File, found: Extracted) -> None:
         app = next((s for s in (_string(a) for a in _arguments(args)) if s), None)
         if app:  # `new BasketService(DaprClient.CreateInvokeHttpClient("basket-api"))`: a typed client's address
             found.calls.append(Call(line(call), "dapr", Target(host=app), (
-                Bound("default_timeout", line(call), _HTTPCLIENT_DEFAULT),), "http", _function(call, known)))
+                Bound("default_timeout", line(call), _HTTPCLIENT_DEFAULT, 100.0),), "http", _function(call, known)))
     elif name in ("AddMarten", "AddStackExchangeRedisCache") and obj is not None:
         _configured_connection(call, name, args, known, found)
     elif name in _EF_REGISTRATIONS or name in _ASPIRE_CLIENTS:
@@ -464,7 +466,7 @@ def _http_call(call: tree_sitter.Node, obj: tree_sitter.Node, args: tree_sitter.
     bounds += _policy_bounds(call, known)
     explicit = [b for b in bounds if b.kind != "default_timeout"]
     if not any(b.kind == "timeout" for b in explicit) and not _infinite(obj, receiver, known):
-        bounds.append(Bound("default_timeout", line(call), _HTTPCLIENT_DEFAULT))
+        bounds.append(Bound("default_timeout", line(call), _HTTPCLIENT_DEFAULT, 100.0))
     bounds = [b for b in bounds if b.kind != "unbounded"]
     found.calls.append(Call(line(call), "HttpClient", target, tuple(bounds), "http", _function(call, known)))
 
@@ -503,7 +505,7 @@ def _client_timeouts(obj: tree_sitter.Node, receiver: str, known: _File) -> list
             values.append((timeout, timeout))
     for left, right in values:
         kind = "unbounded" if _INFINITE.search(text(right)) else "timeout"
-        bounds.append(Bound(kind, line(left), _clip(f"Timeout = {text(right)}")))
+        bounds.append(Bound(kind, line(left), _clip(f"Timeout = {text(right)}"), _seconds(text(right))))
     return bounds
 
 
@@ -580,11 +582,12 @@ def _registration(call: tree_sitter.Node, name: str, method: tree_sitter.Node, a
                 if _INFINITE.search(text(right)):
                     infinite = True
                 else:
-                    bounds.append(Bound("timeout", line(node), _clip(f"Timeout = {text(right)}")))
+                    bounds.append(Bound("timeout", line(node), _clip(f"Timeout = {text(right)}"),
+                                        _seconds(text(right))))
     if not (address.url or address.env or address.host):
         return  # the address is set elsewhere: the typed client's own calls are read where they are made
     if not grpc and not infinite and not any(b.kind == "timeout" for b in bounds):
-        bounds.append(Bound("default_timeout", line(call), _HTTPCLIENT_DEFAULT))
+        bounds.append(Bound("default_timeout", line(call), _HTTPCLIENT_DEFAULT, 100.0))
     client = "grpc" if grpc else "HttpClientFactory"
     found.calls.append(Call(line(call), client, address, tuple(bounds), "grpc" if grpc else "http",
                             _function(call, known)))
@@ -1002,6 +1005,12 @@ def _name(node: tree_sitter.Node | None) -> str:
         first = node.named_children[0] if node.named_children else None
         return text(first) if first is not None else ""
     return text(node)
+
+
+def _seconds(expression: str) -> float | None:
+    """`TimeSpan.FromSeconds(5)` → 5.0 (None when the code computes the value)."""
+    found = _TIMESPAN.fullmatch(expression.strip())
+    return float(found.group(2)) * _TIMESPAN_UNITS[found.group(1)] if found else None
 
 
 def _receiver(node: tree_sitter.Node | None) -> str:

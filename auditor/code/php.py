@@ -404,7 +404,7 @@ def _call_facts(match: Match, known: _File, found: Extracted) -> None:
     elif lowered in _WP_FUNCTIONS:
         arguments = _arguments(args)
         _optioned_call(call, "wordpress", arguments[0] if arguments else None,
-                       arguments[1] if len(arguments) > 1 else None, _WP_DEFAULT, known, found)
+                       arguments[1] if len(arguments) > 1 else None, (_WP_DEFAULT, 5.0), known, found)
     elif lowered in ("file_get_contents", "fopen"):
         _stream(call, args, known, found)
     elif lowered in ("pg_connect", "pg_pconnect", "mysqli_connect", "mysql_connect", "mysql_pconnect"):
@@ -476,7 +476,10 @@ def _curl(call: tree_sitter.Node, args: tree_sitter.Node, known: _File, found: E
         for option, value in pairs:
             option_name = text(option).lstrip("\\")
             if option_name in _CURL_TIMEOUTS and _positive(value):
-                bounds.append(Bound("timeout", line(option), f"{option_name} => {text(value)}"))
+                seconds = _number(value)
+                if seconds is not None and option_name.endswith("_MS"):
+                    seconds /= 1000
+                bounds.append(Bound("timeout", line(option), f"{option_name} => {text(value)}", seconds))
             elif option_name == "CURLOPT_URL":
                 target = _target(value, known)
     if forwarded and not bounds:
@@ -520,14 +523,14 @@ def _stream(call: tree_sitter.Node, args: tree_sitter.Node, known: _File, found:
     target = _target(arguments[0], known)
     if not target.url.startswith(("http://", "https://")):
         return  # a file, or a URL the code does not show: not claimed as a call
-    bounds = [Bound("default_timeout", line(call), _SOCKET_DEFAULT)]
+    bounds = [Bound("default_timeout", line(call), _SOCKET_DEFAULT, 60.0)]
     context = arguments[2] if len(arguments) > 2 and "file_get_contents" in text(call)[:20] else (
         arguments[3] if len(arguments) > 3 else None)
     if context is not None:
         for value in [context, *_values(context, known)]:
             timeout = _nested_option(value, ("http", "timeout"), known)
             if timeout is not None:
-                bounds = [Bound("timeout", line(timeout), f"timeout => {text(timeout)}")]
+                bounds = [Bound("timeout", line(timeout), f"timeout => {text(timeout)}", _number(timeout))]
     where, _ = _per_request(call, known)
     found.calls.append(Call(line(call), "php-stream", target, tuple(bounds), "http", where))
 
@@ -569,13 +572,13 @@ def _client_call(call: tree_sitter.Node, method: str, obj: tree_sitter.Node, arg
             [config_array] if config_array is not None else []):
         timeout = _option(options, "timeout", known)
         if timeout is not None and _positive(timeout):
-            bounds.append(Bound("timeout", line(timeout), f"timeout => {text(timeout)}"))
+            bounds.append(Bound("timeout", line(timeout), f"timeout => {text(timeout)}", _number(timeout)))
             break
         if options is not config_array and _is_parameter(options, known):
             bounds.append(Bound("timeout", line(options), "forwarded options"))
             break
     if kind == "symfony" and not bounds:
-        bounds.append(Bound("default_timeout", line(call), _SOCKET_DEFAULT))
+        bounds.append(Bound("default_timeout", line(call), _SOCKET_DEFAULT, 60.0))
     where, _ = _per_request(call, known)
     found.calls.append(Call(line(call), "guzzle" if kind == "guzzle" else "symfony-http-client", target,
                             tuple(bounds), "http", where))
@@ -627,7 +630,7 @@ def _laravel_call(call: tree_sitter.Node, chain: list[tuple[str, tree_sitter.Nod
     for step, node in chain:
         step_args = _arguments(node.child_by_field_name("arguments"))
         if step == "timeout" and step_args and _positive(step_args[0]):
-            bounds.append(Bound("timeout", line(node), f"timeout({text(step_args[0])})"))
+            bounds.append(Bound("timeout", line(node), f"timeout({text(step_args[0])})", _number(step_args[0])))
         elif step == "retry" and step_args:
             bounds.append(Bound("retry", line(node), f"retry({text(step_args[0])})"))
         elif step == "baseUrl" and step_args:
@@ -635,9 +638,9 @@ def _laravel_call(call: tree_sitter.Node, chain: list[tuple[str, tree_sitter.Nod
         elif step == "withOptions" and step_args:
             timeout = _option(step_args[0], "timeout", known)
             if timeout is not None and _positive(timeout):
-                bounds.append(Bound("timeout", line(timeout), f"timeout => {text(timeout)}"))
+                bounds.append(Bound("timeout", line(timeout), f"timeout => {text(timeout)}", _number(timeout)))
     if not any(b.kind == "timeout" for b in bounds):
-        bounds.append(Bound("default_timeout", line(call), _LARAVEL_DEFAULT))
+        bounds.append(Bound("default_timeout", line(call), _LARAVEL_DEFAULT, 30.0))
     arguments = _arguments(args)
     target = _target(arguments[0], known) if arguments else Target()
     if not target.url.startswith(("http://", "https://")) and not target.env:
@@ -654,25 +657,26 @@ def _static_call(call: tree_sitter.Node, scope: str, method: str, args: tree_sit
         arguments = _arguments(args)
         at = _REQUESTS_OPTIONS[method.lower()]
         _optioned_call(call, "requests-php", arguments[0] if arguments else None,
-                       arguments[at] if len(arguments) > at else None, _REQUESTS_DEFAULT, known, found)
+                       arguments[at] if len(arguments) > at else None, (_REQUESTS_DEFAULT, 10.0), known, found)
         return
     if scope.lstrip("\\") in ("Http", "Illuminate\\Support\\Facades\\Http") and method in _HTTP_VERBS:
         arguments = _arguments(args)
         target = _target(arguments[0], known) if arguments else Target()
         where, _ = _per_request(call, known)
         found.calls.append(Call(line(call), "laravel-http", target, (
-            Bound("default_timeout", line(call), _LARAVEL_DEFAULT),), "http", where))
+            Bound("default_timeout", line(call), _LARAVEL_DEFAULT, 30.0),), "http", where))
 
 
 def _optioned_call(call: tree_sitter.Node, client: str, url: tree_sitter.Node | None,
-                   options: tree_sitter.Node | None, default: str, known: _File, found: Extracted) -> None:
+                   options: tree_sitter.Node | None, default: tuple[str, float], known: _File,
+                   found: Extracted) -> None:
     """A request function with an options array whose `timeout` has a library default."""
     target = _target(url, known) if url is not None else Target()
-    bound = Bound("default_timeout", line(call), default)
+    bound = Bound("default_timeout", line(call), default[0], default[1])
     if options is not None:
         timeout = _option(options, "timeout", known)
-        if timeout is not None:
-            bound = Bound("timeout", line(timeout), f"timeout => {text(timeout)}") if _positive(timeout) else bound
+        if timeout is not None and _positive(timeout):
+            bound = Bound("timeout", line(timeout), f"timeout => {text(timeout)}", _number(timeout))
         elif _is_parameter(options, known):
             bound = Bound("timeout", line(options), "forwarded options")
     where, _ = _per_request(call, known)
@@ -901,6 +905,17 @@ def _nested_option(node: tree_sitter.Node, path: tuple[str, ...], known: _File) 
             return None
         current = _option(current, key, known)
     return current
+
+
+def _number(node: tree_sitter.Node) -> float | None:
+    """A numeric literal's value (None when the code computes it)."""
+    value = node.named_children[-1] if node.type == "argument" and node.named_children else node
+    if value.type not in ("integer", "float"):
+        return None
+    try:
+        return float(text(value).replace("_", ""))
+    except ValueError:
+        return None
 
 
 def _positive(node: tree_sitter.Node) -> bool:

@@ -49,12 +49,12 @@ def test_http_client_calls_default_and_explicit_timeouts() -> None:
         }
     """)
     assert found.calls == [
-        Call(10, "HttpClient", Target(env="CatalogUrl"), (Bound("default_timeout", 10, DEFAULT),),
+        Call(10, "HttpClient", Target(env="CatalogUrl"), (Bound("default_timeout", 10, DEFAULT, 100.0),),
              function="Items"),
         Call(14, "HttpClient", Target(url="http://seat-service:18898/api/seats"),
-             (Bound("timeout", 13, "Timeout = TimeSpan.FromSeconds(5)"),), function="Literal"),
+             (Bound("timeout", 13, "Timeout = TimeSpan.FromSeconds(5)", 5.0),), function="Literal"),
         Call(20, "HttpClient", Target(url="http://billing/pay"), (), function="Infinite"),
-        Call(25, "HttpClient", Target(), (Bound("default_timeout", 25, DEFAULT),), function="Relative"),
+        Call(25, "HttpClient", Target(), (Bound("default_timeout", 25, DEFAULT, 100.0),), function="Relative"),
     ]
 
 
@@ -105,13 +105,13 @@ def test_typed_client_registrations_with_polly_and_resilience_handlers() -> None
             Bound("retry", 7, retry),
             Bound("retry", 8, "AddPolicyHandler(GetCircuitBreakerPolicy())"),
             Bound("circuit_breaker", 8, "AddPolicyHandler(GetCircuitBreakerPolicy())"),
-            Bound("default_timeout", 5, DEFAULT)), function="AddClients"),
+            Bound("default_timeout", 5, DEFAULT, 100.0)), function="AddClients"),
         Call(9, "HttpClientFactory", Target(url="https+http://basket-api"), (
             Bound("retry", 10, "AddStandardResilienceHandler"),
             Bound("circuit_breaker", 10, "AddStandardResilienceHandler"),
             Bound("timeout", 10, "AddStandardResilienceHandler")), function="AddClients"),
         Call(11, "HttpClientFactory", Target(env="Urls__Payment"),
-             (Bound("timeout", 14, "Timeout = TimeSpan.FromSeconds(3)"),), function="AddClients"),
+             (Bound("timeout", 14, "Timeout = TimeSpan.FromSeconds(3)", 3.0),), function="AddClients"),
         Call(17, "grpc", Target(url="http://basket-api:81"), (), "grpc", function="AddClients"),
     ]
 
@@ -143,7 +143,8 @@ def test_grpc_stub_calls_options_sections_and_dapr() -> None:
     """)
     assert found.calls == [
         Call(8, "grpc", Target(env="urls__GrpcBasket"), (), "grpc", function="Register"),
-        Call(13, "dapr", Target(host="catalog-api"), (Bound("default_timeout", 13, DEFAULT),), function="Register"),
+        Call(13, "dapr", Target(host="catalog-api"), (Bound("default_timeout", 13, DEFAULT, 100.0),),
+             function="Register"),
         Call(17, "grpc", Target(), (), "grpc", function="Get"),
         Call(18, "grpc", Target(), (Bound("timeout", 18, "deadline: DateTime.UtcNow.AddSeconds(5)"),), "grpc",
              function="Get"),
@@ -163,7 +164,7 @@ def test_polly_policy_wrapping_a_call() -> None:
         }
     """)
     assert found.calls == [Call(7, "HttpClient", Target(url="http://inventory/stock"), (
-        Bound("retry", 7, "_retry.Execute"), Bound("default_timeout", 7, DEFAULT)), function="Get")]
+        Bound("retry", 7, "_retry.Execute"), Bound("default_timeout", 7, DEFAULT, 100.0)), function="Get")]
 
 
 def test_connections_startup_versus_handler_and_helper() -> None:
@@ -338,8 +339,8 @@ def test_hostile_files_yield_no_exception() -> None:
 def test_a_file_starting_with_a_byte_order_mark_or_comments() -> None:
     found = extract("\ufeff// header\n/* more */\n"
                     "public class C { HttpClient _c; Task M() => _c.GetAsync(\"http://a/\"); }\n")
-    assert found.calls == [Call(3, "HttpClient", Target(url="http://a/"), (Bound("default_timeout", 3, DEFAULT),),
-                                function="M")]
+    assert found.calls == [Call(3, "HttpClient", Target(url="http://a/"),
+                                (Bound("default_timeout", 3, DEFAULT, 100.0),), function="M")]
 
 
 def test_marten_and_the_redis_distributed_cache() -> None:

@@ -45,7 +45,7 @@ def test_curl_timeout_on_the_handle_used() -> None:
         }
     """)
     assert found.calls == [
-        Call(6, "curl", Target(env="USER_API"), (Bound("timeout", 5, "CURLOPT_TIMEOUT => 5"),),
+        Call(6, "curl", Target(env="USER_API"), (Bound("timeout", 5, "CURLOPT_TIMEOUT => 5", 5.0),),
              function="fetch_users"),
         Call(14, "curl", Target(url="http://seat-service:18898/api/seats"), (), function="fetch_seats"),
         Call(19, "curl", Target(), (Bound("timeout", 19, "forwarded options"),), function="fetch_with"),
@@ -87,21 +87,21 @@ def test_guzzle_symfony_laravel_and_streams() -> None:
     """)
     assert found.calls == [
         Call(9, "guzzle", Target(env="ORDERS_URL"), (), function="orders"),
-        Call(10, "guzzle", Target(env="ORDERS_URL"), (Bound("timeout", 10, "timeout => 3"),), function="bounded"),
+        Call(10, "guzzle", Target(env="ORDERS_URL"), (Bound("timeout", 10, "timeout => 3", 3.0),), function="bounded"),
         Call(11, "guzzle", Target(env="ORDERS_URL"), (Bound("timeout", 11, "forwarded options"),),
              function="forward"),
-        Call(14, "guzzle", Target(url="http://billing:8080"), (Bound("timeout", 13, "timeout => 2.5"),),
+        Call(14, "guzzle", Target(url="http://billing:8080"), (Bound("timeout", 13, "timeout => 2.5", 2.5),),
              function="timed"),
         Call(18, "symfony-http-client", Target(url="http://catalog/items"), (
-            Bound("default_timeout", 18, "default_socket_timeout 60 s"),), function="symfony"),
+            Bound("default_timeout", 18, "default_socket_timeout 60 s", 60.0),), function="symfony"),
         Call(21, "laravel-http", Target(env="INVENTORY_URL", default="http://inventory"), (
-            Bound("default_timeout", 21, "Laravel Http default 30 s"),), function="laravel"),
+            Bound("default_timeout", 21, "Laravel Http default 30 s", 30.0),), function="laravel"),
         Call(22, "laravel-http", Target(url="http://ledger/entries"), (
-            Bound("retry", 22, "retry(3)"), Bound("timeout", 22, "timeout(5)")), function="laravel"),
-        Call(26, "php-stream", Target(url="http://rates/today"), (Bound("timeout", 25, "timeout => 4"),),
+            Bound("retry", 22, "retry(3)"), Bound("timeout", 22, "timeout(5)", 5.0)), function="laravel"),
+        Call(26, "php-stream", Target(url="http://rates/today"), (Bound("timeout", 25, "timeout => 4", 4.0),),
              function="stream"),
         Call(28, "php-stream", Target(url="http://rates/{}"), (
-            Bound("default_timeout", 28, "default_socket_timeout 60 s"),), function="stream"),
+            Bound("default_timeout", 28, "default_socket_timeout 60 s", 60.0),), function="stream"),
     ]
 
 
@@ -114,12 +114,12 @@ def test_requests_and_wordpress_defaults() -> None:
         function c() { return wp_remote_get('https://hooks.example.org/'); }
     """)
     assert found.calls == [
-        Call(3, "requests-php", Target(url="http://api.example.org/x"), (Bound("timeout", 3, "timeout => 2"),),
+        Call(3, "requests-php", Target(url="http://api.example.org/x"), (Bound("timeout", 3, "timeout => 2", 2.0),),
              function="a"),
         Call(4, "requests-php", Target(url="http://api.example.org/x"), (
-            Bound("default_timeout", 4, "Requests default 10 s"),), function="b"),
+            Bound("default_timeout", 4, "Requests default 10 s", 10.0),), function="b"),
         Call(5, "wordpress", Target(url="https://hooks.example.org/"), (
-            Bound("default_timeout", 5, "WordPress HTTP API default 5 s"),), function="c"),
+            Bound("default_timeout", 5, "WordPress HTTP API default 5 s", 5.0),), function="c"),
     ]
 
 
