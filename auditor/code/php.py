@@ -79,6 +79,9 @@ _TRACING_NAMES = (  # (pattern on a call's or a class's name, system, what)
     (re.compile(r"^\\?Jaeger\\Config$"), "jaeger", "sdk"),
     (re.compile(r"^\\?Sentry\\init$"), "sentry", "sdk"),
 )
+# Blade templates (`{{ $x }}`, `@section`, `@if` in the HTML, outside PHP tags): views a framework renders, not
+# scripts a web server runs.
+_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{!!|^[ \t]*@(?:extends|section|include|yield|if|foreach|php|csrf)\b", re.M)
 _CLI = re.compile(r"\bPHP_SAPI\b|\bphp_sapi_name\s*\(|\$argv\b|\bSTDIN\b")
 _MAX_RESOLVE = 4
 
@@ -292,6 +295,12 @@ def _served_script(root: tree_sitter.Node, handler_matches: list[Match], known: 
     first = text(root.named_children[0]) if root.named_children else ""
     if first.startswith("#!") or _CLI.search(text(root)[:200_000]):
         return False
+    if any(node.type == "text" and _TEMPLATE.search(text(node)) for m in handler_matches
+           for node in m.captures.get("output", [])):
+        return False
+    if not any(c.type == "php_tag" or (c.type == "text_interpolation" and any(
+            g.type == "php_tag" for g in c.named_children)) for c in root.named_children[:10_000]):
+        return False  # no PHP in it: an HTML page or a template (Blade's `{{ }}` and `@if` are not PHP)
     statements = [c for c in root.named_children[:10_000] if c.type not in _DECLARATIONS]
     if not any(not _include(s) for s in statements if s.type != "text_interpolation") and not any(
             _html(s) for s in statements):

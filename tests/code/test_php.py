@@ -181,7 +181,14 @@ def test_one_off_cli_script_and_class_files_are_not_served() -> None:
         namespace App;
         class Db { public function connect() { return new \\PDO('mysql:host=db'); } }
     """)
-    assert cli.handlers == sapi.handlers == library.handlers == []
+    blade = extract("""\
+        @extends('layouts.simple')
+        @section('body')
+            <h1>{{ $book->name }}</h1> {{ request()->get('q') }}
+            <?php $count = count($_GET); ?>
+        @stop
+    """)
+    assert cli.handlers == sapi.handlers == library.handlers == blade.handlers == []
     assert [c.in_handler for c in cli.connects + sapi.connects + library.connects] == [False, False, False]
     assert library.connects[0].function == "connect"
 
