@@ -33,8 +33,8 @@ from auditor.code.facts import (
     literal_url,
     per_request_functions,
 )
-from auditor.code.php import Enclosing, Source
-from auditor.code.syntax import Match, line, matches
+from auditor.code.php import Enclosing
+from auditor.code.syntax import Match, line, matches, text
 
 # HttpClient's request methods, System.Net.Http.Json's extensions included (learn.microsoft.com,
 # System.Net.Http.HttpClient and HttpClientJsonExtensions).
@@ -45,6 +45,9 @@ _HTTP_METHODS = frozenset({
 })
 # HttpClient.Timeout defaults to 100 s (learn.microsoft.com, HttpClient.Timeout): a bound, if a long one.
 _HTTPCLIENT_DEFAULT = "HttpClient.Timeout default 100 s"
+# A gRPC channel or client registration sets no deadline (grpc-dotnet has none by default): each stub call does,
+# with `deadline:` or CallOptions, so the channel's own line is `deferred` and the stub calls are judged.
+_PER_RPC = "deadline set per call"
 _TIMESPAN = re.compile(r"TimeSpan\s*\.\s*From(Milliseconds|Seconds|Minutes)\s*\(\s*(\d+(?:\.\d+)?)\s*\)")
 _TIMESPAN_UNITS = {"Milliseconds": 0.001, "Seconds": 1.0, "Minutes": 60.0}
 # ADO.NET providers: connection class → datastore; each pools connections unless `Pooling=false`
@@ -137,16 +140,8 @@ class _File:
     on_receiver: dict[tuple[int, int], tuple[str, tree_sitter.Node, tree_sitter.Node]] = field(default_factory=dict)
 
 
-_SOURCE = Source("csharp-source")
-text = _SOURCE.text
-
-
 def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
-    with _SOURCE.reading(tree):
-        return _extract(tree.root_node, language)
-
-
-def _extract(root: tree_sitter.Node, language: str) -> Extracted:
+    root = tree.root_node
     found = Extracted()
     known = _declarations(language, root)
     calls = _calls(language, root)
@@ -357,7 +352,8 @@ def _call_facts(match: Match, known: _File, found: Extracted) -> None:
     elif name == "ForAddress" and _receiver(obj) in ("GrpcChannel", "Grpc.Net.Client.GrpcChannel"):
         arguments = _arguments(args)
         target = _target(arguments[0], known) if arguments else Target()
-        found.calls.append(Call(line(call), "grpc", target, (), "grpc", _function(call, known)))
+        found.calls.append(Call(line(call), "grpc", target, (Bound("deferred", line(call), _PER_RPC),), "grpc",
+                                _function(call, known)))
     elif obj is not None and name.endswith("Async") and _is_grpc_stub(obj, known):
         bounds = tuple(Bound("timeout", line(a), _clip(text(a))) for a in _arguments(args)
                        if _argument_name(a) == "deadline" or _argument_name(a) == "options")
@@ -588,6 +584,8 @@ def _registration(call: tree_sitter.Node, name: str, method: tree_sitter.Node, a
         return  # the address is set elsewhere: the typed client's own calls are read where they are made
     if not grpc and not infinite and not any(b.kind == "timeout" for b in bounds):
         bounds.append(Bound("default_timeout", line(call), _HTTPCLIENT_DEFAULT, 100.0))
+    if grpc and not bounds:
+        bounds.append(Bound("deferred", line(call), _PER_RPC))
     client = "grpc" if grpc else "HttpClientFactory"
     found.calls.append(Call(line(call), client, address, tuple(bounds), "grpc" if grpc else "http",
                             _function(call, known)))

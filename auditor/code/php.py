@@ -16,15 +16,11 @@
 from __future__ import annotations
 
 import bisect
-import contextlib
-import contextvars
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import tree_sitter
 
-from auditor.code import syntax
 from auditor.code.facts import (
     Bound,
     Call,
@@ -37,7 +33,7 @@ from auditor.code.facts import (
     literal_url,
     per_request_functions,
 )
-from auditor.code.syntax import Match, line, matches
+from auditor.code.syntax import Match, line, matches, text
 
 SCRIPT = "<script>"  # the synthetic function of a served script's top-level code
 _SCOPES = frozenset({"function_definition", "method_declaration", "anonymous_function", "arrow_function"})
@@ -86,37 +82,6 @@ _CLI = re.compile(r"\bPHP_SAPI\b|\bphp_sapi_name\s*\(|\$argv\b|\bSTDIN\b")
 _MAX_RESOLVE = 4
 
 
-class Source:
-    """A node's text read from the file's bytes while an extractor runs. py-tree-sitter's `Node.text` costs
-    time that grows with the size of the file, so an extractor reading thousands of names from a large file
-    would spend most of its time there; slicing the bytes once read is constant per node."""
-
-    def __init__(self, name: str) -> None:
-        self._bytes: contextvars.ContextVar[tuple[int, bytes] | None] = contextvars.ContextVar(name, default=None)
-
-    @contextlib.contextmanager
-    def reading(self, tree: tree_sitter.Tree) -> Iterator[None]:
-        root = tree.root_node  # its text starts at its first byte, not always the file's (a BOM, a comment)
-        token = self._bytes.set((root.start_byte, root.text or b""))
-        try:
-            yield
-        finally:
-            self._bytes.reset(token)
-
-    def text(self, node: tree_sitter.Node | None) -> str:
-        if node is None:
-            return ""
-        held = self._bytes.get()
-        if held is None:
-            return syntax.text(node)
-        base, source = held
-        return source[node.start_byte - base:node.end_byte - base].decode("utf-8", "replace")
-
-
-_SOURCE = Source("php-source")
-text = _SOURCE.text
-
-
 class Enclosing:
     """Which of a set of nested nodes (functions, classes) encloses a position: found from byte ranges, so the
     cost does not grow with the depth of the tree (a tree-sitter node's parent is found by walking down from the
@@ -160,11 +125,7 @@ class _File:
 
 
 def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
-    with _SOURCE.reading(tree):
-        return _extract(tree.root_node, language)
-
-
-def _extract(root: tree_sitter.Node, language: str) -> Extracted:
+    root = tree.root_node
     found = Extracted()
     scopes = matches(language, "scopes", root)
     known = _File(uses=_uses(root), root=root,
@@ -492,7 +453,7 @@ def _curl(call: tree_sitter.Node, args: tree_sitter.Node, known: _File, found: E
             elif option_name == "CURLOPT_URL":
                 target = _target(value, known)
     if forwarded and not bounds:
-        bounds.append(Bound("timeout", line(call), "forwarded options"))
+        bounds.append(Bound("deferred", line(call), "forwarded options"))
     where, _ = _per_request(call, known)
     found.calls.append(Call(line(call), "curl", target, tuple(bounds), "http", where))
 
@@ -584,7 +545,7 @@ def _client_call(call: tree_sitter.Node, method: str, obj: tree_sitter.Node, arg
             bounds.append(Bound("timeout", line(timeout), f"timeout => {text(timeout)}", _number(timeout)))
             break
         if options is not config_array and _is_parameter(options, known):
-            bounds.append(Bound("timeout", line(options), "forwarded options"))
+            bounds.append(Bound("deferred", line(options), "forwarded options"))
             break
     if kind == "symfony" and not bounds:
         bounds.append(Bound("default_timeout", line(call), _SOCKET_DEFAULT, 60.0))
@@ -687,7 +648,7 @@ def _optioned_call(call: tree_sitter.Node, client: str, url: tree_sitter.Node | 
         if timeout is not None and _positive(timeout):
             bound = Bound("timeout", line(timeout), f"timeout => {text(timeout)}", _number(timeout))
         elif _is_parameter(options, known):
-            bound = Bound("timeout", line(options), "forwarded options")
+            bound = Bound("deferred", line(options), "forwarded options")
     where, _ = _per_request(call, known)
     found.calls.append(Call(line(call), client, target, (bound,), "http", where))
 

@@ -9,6 +9,7 @@ from auditor.code.facts import Bound, Call, Connect, Extracted, Handler, Session
 from auditor.code.parse import _parser, parse
 
 DEFAULT = "HttpClient.Timeout default 100 s"
+PER_RPC = "deadline set per call"  # a gRPC channel's line defers the bound to each stub call
 
 
 def extract(source: str) -> Extracted:
@@ -112,7 +113,8 @@ def test_typed_client_registrations_with_polly_and_resilience_handlers() -> None
             Bound("timeout", 10, "AddStandardResilienceHandler")), function="AddClients"),
         Call(11, "HttpClientFactory", Target(env="Urls__Payment"),
              (Bound("timeout", 14, "Timeout = TimeSpan.FromSeconds(3)", 3.0),), function="AddClients"),
-        Call(17, "grpc", Target(url="http://basket-api:81"), (), "grpc", function="AddClients"),
+        Call(17, "grpc", Target(url="http://basket-api:81"), (Bound("deferred", 17, PER_RPC),), "grpc",
+             function="AddClients"),
     ]
 
 
@@ -142,7 +144,8 @@ def test_grpc_stub_calls_options_sections_and_dapr() -> None:
         }
     """)
     assert found.calls == [
-        Call(8, "grpc", Target(env="urls__GrpcBasket"), (), "grpc", function="Register"),
+        Call(8, "grpc", Target(env="urls__GrpcBasket"), (Bound("deferred", 8, PER_RPC),), "grpc",
+             function="Register"),
         Call(13, "dapr", Target(host="catalog-api"), (Bound("default_timeout", 13, DEFAULT, 100.0),),
              function="Register"),
         Call(17, "grpc", Target(), (), "grpc", function="Get"),
@@ -324,7 +327,7 @@ def test_facts_reach_the_graph_vocabulary() -> None:
         }
     """))
     edges = sorted((e.target, e.attrs["bounds"], e.location.line) for e in facts.edges)
-    assert edges == [("env:CatalogUrl", ["default_timeout"], 5), ("host:basket-api", [], 6)]
+    assert edges == [("env:CatalogUrl", ["default_timeout"], 5), ("host:basket-api", ["deferred"], 6)]
 
 
 def test_hostile_files_yield_no_exception() -> None:

@@ -48,7 +48,7 @@ def test_curl_timeout_on_the_handle_used() -> None:
         Call(6, "curl", Target(env="USER_API"), (Bound("timeout", 5, "CURLOPT_TIMEOUT => 5", 5.0),),
              function="fetch_users"),
         Call(14, "curl", Target(url="http://seat-service:18898/api/seats"), (), function="fetch_seats"),
-        Call(19, "curl", Target(), (Bound("timeout", 19, "forwarded options"),), function="fetch_with"),
+        Call(19, "curl", Target(), (Bound("deferred", 19, "forwarded options"),), function="fetch_with"),
     ]
 
 
@@ -88,7 +88,7 @@ def test_guzzle_symfony_laravel_and_streams() -> None:
     assert found.calls == [
         Call(9, "guzzle", Target(env="ORDERS_URL"), (), function="orders"),
         Call(10, "guzzle", Target(env="ORDERS_URL"), (Bound("timeout", 10, "timeout => 3", 3.0),), function="bounded"),
-        Call(11, "guzzle", Target(env="ORDERS_URL"), (Bound("timeout", 11, "forwarded options"),),
+        Call(11, "guzzle", Target(env="ORDERS_URL"), (Bound("deferred", 11, "forwarded options"),),
              function="forward"),
         Call(14, "guzzle", Target(url="http://billing:8080"), (Bound("timeout", 13, "timeout => 2.5", 2.5),),
              function="timed"),
