@@ -136,9 +136,13 @@ class Extracted:
     # function name → the names of functions it calls (same file), so a connection opened in a helper that a
     # handler calls is per request too.
     callees: dict[str, set[str]] = field(default_factory=dict)
+    # Bounds the service gives every HTTP/gRPC client it builds through a client factory, wherever the client is
+    # used (.NET `ConfigureHttpClientDefaults(h => h.AddStandardResilienceHandler())`): settings `timeout`,
+    # `retry`, `circuit_breaker` with key `client_defaults`.
+    client_defaults: list[Bound] = field(default_factory=list)
 
     def empty(self) -> bool:
-        return not (self.calls or self.connects or self.sessions or self.tracing)
+        return not (self.calls or self.connects or self.sessions or self.tracing or self.client_defaults)
 
 
 def per_request_functions(extracted: Extracted, depth: int = 8) -> set[str]:
@@ -189,6 +193,9 @@ def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
     for trace in extracted.tracing:
         settings.append(Setting("tracing", f"{trace.system} {trace.what} (code)", trace.system,
                                 Location(path, trace.line), "code"))
+    for bound in extracted.client_defaults:
+        settings.append(Setting("timeout" if bound.kind == "default_timeout" else bound.kind, "client_defaults", True,
+                                Location(path, bound.line), "code"))
     for session in extracted.sessions:
         settings.append(Setting("session_store", session.framework, session.store, Location(path, session.line),
                                 session.framework))
