@@ -203,3 +203,17 @@ def test_a_one_off_command_makes_a_job_and_readers_do_not_share_a_database(tmp_p
     roles = {n.name: n.attrs["role"] for _, n in scan(root).graph.nodes(data="node") if n.kind == "service"}
     assert roles["load-data"] == "job" and roles["api"] == "application"
     assert not [f for f in audit(root).findings if f.rule_id == "DATA003"]
+
+
+def test_a_service_built_here_that_runs_nginx_is_an_edge_proxy(tmp_path: Path) -> None:
+    from auditor.scan import scan
+
+    root = write_repo(tmp_path, {
+        "docker-compose.yml": "services:\n  frontend:\n    build: ./frontend\n    image: frontend:latest\n"
+                              "  backend:\n    build: ./backend\n",
+        "frontend/Dockerfile": "FROM node:20 AS build\nRUN npm ci && npm run build\nFROM nginx:1\n"
+                               "COPY --from=build /app/dist /usr/share/nginx/html\n",
+        "backend/Dockerfile": "FROM python:3.12\nCMD [\"uvicorn\", \"app:app\"]\n",
+    })
+    roles = {n.name: n.attrs["role"] for _, n in scan(root).graph.nodes(data="node") if n.kind == "service"}
+    assert roles == {"frontend": "edge_proxy", "backend": "application"}

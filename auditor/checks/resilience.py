@@ -135,7 +135,7 @@ def call_without_timeout(ctx: CheckContext) -> Iterator[Hit]:
         for edge in ctx.out_edges(caller.id, ["calls"]):
             if not control_plane(edge):
                 by_target[edge.target].append(edge)
-        yield from _unresolved_code_calls(ctx, caller)
+        yield from _unresolved_code_calls(ctx, caller, longest_default)
         if not by_target:
             continue
         ctx.examine(caller)
@@ -210,7 +210,7 @@ def _code_hit(caller: Node, node: Node, edges: list[Edge], what: str) -> Hit:
                evidence=first.location, related=tuple(related), key=node.id)
 
 
-def _unresolved_code_calls(ctx: CheckContext, caller: Node) -> Iterator[Hit]:
+def _unresolved_code_calls(ctx: CheckContext, caller: Node, longest_default: float) -> Iterator[Hit]:
     """Unbounded calls in the caller's code whose target the code does not show (a URL passed in): one
     finding per file, at the first such call."""
     for edge in ctx.in_edges(caller.id, ["configures"]):
@@ -218,7 +218,11 @@ def _unresolved_code_calls(ctx: CheckContext, caller: Node) -> Iterator[Hit]:
         if config.source != "code":
             continue
         calls = [c for c in config.attrs.get("unresolved_calls") or []
-                 if isinstance(c, dict) and not c.get("bounded") and c.get("owner", caller.id) == caller.id]
+                 if isinstance(c, dict) and c.get("owner", caller.id) == caller.id
+                 and not _bounded_in_code(Edge(caller.id, caller.id, "calls", config.location,
+                                               {"bounds": c.get("bounds") or [],
+                                                "default_timeout_s": c.get("default_timeout_s")}), longest_default)
+                 and "deferred" not in (c.get("bounds") or [])]
         if not calls:
             continue
         lines = sorted(int(c.get("line") or 1) for c in calls)

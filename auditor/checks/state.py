@@ -40,7 +40,8 @@ def _replicas_phrase(most: int | None) -> str:
 _LOCAL_SESSION = {"file": "files on the instance's disk", "memory": "the process's memory",
                   "none": "the servlet container's memory (Spring Session store-type none)"}
 # Stores every instance shares: a session in code is not local when the service configures one of them.
-_SHARED_SESSION = frozenset({"redis", "memcached", "jdbc", "db", "mongodb", "hazelcast"})
+_SHARED_SESSION = frozenset({"redis", "memcached", "jdbc", "db", "mongodb", "hazelcast",
+                             "custom"})  # `custom`: a PHP save handler the code installs (most often a database)
 # Cache backends that live in one process or on one instance's disk (see parsers/settings.py).
 _LOCAL_CACHE = {"locmem", "memory", "file", "caffeine", "ehcache", "cache2k"}
 

@@ -210,6 +210,10 @@ def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
             value: object = connect.pool_max if connect.pool_max is not None else True
             settings.append(Setting("pool", connect.library, value, Location(path, connect.pool_line or connect.line),
                                     connect.library))
+        elif language == "php":
+            # PHP-FPM keeps nothing between requests, so "one connection shared by every request" cannot be:
+            # a connection the file's request code does not reach says nothing about requests
+            continue
         elif extracted.handlers:
             # One raw connection for a process that serves requests: every request waits on it. In a file
             # without handlers (a one-off script, a migration) a single connection is what it needs.
@@ -238,7 +242,9 @@ def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
         elif host:
             edges.append(Edge(ident, host_ref(host), "calls", where, {**attrs, "host": host}))
         else:
-            unresolved.append({"line": call.line, "client": call.client, "bounded": bool(bounds)})
+            unresolved.append({"line": call.line, "client": call.client, "bounded": bool(bounds), "bounds": bounds,
+                               **({"default_timeout_s": attrs["default_timeout_s"]}
+                                  if "default_timeout_s" in attrs else {})})
     handlers = [{"line": h.line, "function": h.function, "framework": h.framework} for h in extracted.handlers]
     node = Node(
         ident, "config", posixpath.basename(path), "code", language, Location(path, 1),

@@ -83,6 +83,8 @@ def owned_calls(graph: nx.MultiDiGraph, code_edges: Iterable[Edge], owners: dict
             if not targets:
                 unresolved[edge.source].append({"line": edge.location.line, "client": edge.attrs.get("client"),
                                                 "bounded": bool(edge.attrs.get("bounds")),
+                                                "bounds": list(edge.attrs.get("bounds") or []),
+                                                "default_timeout_s": edge.attrs.get("default_timeout_s"),
                                                 "key": edge.attrs.get("key"), "owner": owner_id})
     for ident, extra in unresolved.items():
         node: Node = graph.nodes[ident]["node"]

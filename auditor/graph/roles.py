@@ -20,13 +20,14 @@ taken for a Docker Hub official image unless it is a known one.
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import re
 
 import networkx as nx
 
 from auditor.graph.deployments import compose_test_file
 from auditor.knowledge import image_engine, image_role, name_role
-from auditor.model import Node
+from auditor.model import Node, node_id
 
 APPLICATION = "application"
 # Not a service under judgement at all.
@@ -130,6 +131,8 @@ def _service_role(graph: nx.MultiDiGraph, node: Node) -> str:
         return by_name
     if _configured_only_by_proxy_configs(graph, node):
         return "edge_proxy"  # a local Dockerfile with an nginx.conf, or an implied service of one
+    if _served_by_proxy_image(graph, node):
+        return "edge_proxy"  # built here, but what runs is nginx/Caddy serving files (a built single-page app)
     return APPLICATION
 
 
@@ -138,6 +141,18 @@ def _configured_only_by_proxy_configs(graph: nx.MultiDiGraph, node: Node) -> boo
                if edge.kind == "configures" and source in graph]
     configs = [c for c in configs if c.source == "appconfig" and c.kind == "config"]
     return bool(configs) and all(c.type in _PROXY_CONFIGS for c in configs)
+
+
+def _served_by_proxy_image(graph: nx.MultiDiGraph, node: Node) -> bool:
+    """The service's own Dockerfile's final stage runs a web server or proxy image (`FROM nginx:1`)."""
+    context = node.attrs.get("build_context")
+    if node.source != "compose" or not isinstance(context, str):
+        return False
+    dockerfile = node.attrs.get("dockerfile")
+    name = dockerfile if isinstance(dockerfile, str) and dockerfile.strip() else "Dockerfile"
+    ident = node_id("buildfile", "dockerfile", posixpath.normpath(posixpath.join(context, name)))
+    built = graph.nodes[ident]["node"] if ident in graph else None
+    return built is not None and image_role(built.attrs.get("base_image")) == "edge_proxy"
 
 
 def role(node: Node) -> str:

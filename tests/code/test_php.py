@@ -160,7 +160,7 @@ def test_served_script_connects_per_request() -> None:
         echo count($items);
     """))
     settings = sorted((s.topic, s.value, s.location.line) for n in facts.nodes for s in n.settings)
-    assert settings == [("db_connect", "handler", 3), ("db_connect", "shared", 4)]
+    assert settings == [("db_connect", "handler", 3)]  # unused(): no request reaches it, and PHP shares nothing
 
 
 def test_one_off_cli_script_and_class_files_are_not_served() -> None:

@@ -551,7 +551,7 @@ def test_parse_gives_edges_settings_and_unresolved_calls() -> None:
     [node] = result.nodes
     assert {(e.target, e.location.line, tuple(e.attrs["bounds"])) for e in result.edges} == {
         ("host:users", 11, ()), ("env:CART_URL", 12, ("timeout",))}
-    assert node.attrs["unresolved_calls"] == [{"line": 13, "client": "requests", "bounded": False}]
+    assert node.attrs["unresolved_calls"] == [{"line": 13, "client": "requests", "bounded": False, "bounds": []}]
     assert [(s.topic, s.key, s.value, s.location.line) for s in node.settings] == [
         ("db_connect", "psycopg2", "handler", 14)]
 
