@@ -747,11 +747,16 @@ def _autoscaler_floor(ctx: CheckContext, node: Node) -> tuple[int | None, Node |
     return best
 
 
+# Roles whose single instance is how they are meant to run: a log server, a trace store with in-memory storage,
+# a mail catcher, an admin UI. A second replica would split their data, not make anything available.
+SINGLE_INSTANCE_TOOLS = frozenset({"observability", "tooling"})
+
+
 def single_replica_workload(ctx: CheckContext) -> Iterator[Hit]:
     """A long-running service that receives traffic and runs exactly one instance."""
     wanted = int(ctx.options.get("min_replicas", 2))
     for node in ctx.workloads():
-        if not _runs_replicas(node) or not ctx.serves_traffic(node):
+        if not _runs_replicas(node) or not ctx.serves_traffic(node) or node.attrs.get("role") in SINGLE_INSTANCE_TOOLS:
             continue
         floor, scaler = _autoscaler_floor(ctx, node)
         if scaler is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from auditor.checks.availability import SINGLE_INSTANCE_TOOLS
 from auditor.checks.context import CheckContext, Hit
 from auditor.model import Location, Node, Related
 
@@ -110,7 +111,7 @@ def unscaled_workloads(ctx: CheckContext) -> Iterator[Hit]:
     """Traffic-serving stateless workloads whose instance count nothing can change with load."""
     for node in ctx.workloads():
         if node.source != "kubernetes" or node.attrs.get("workload_kind") not in _HPA_WORKLOADS or \
-                not ctx.serves_traffic(node):
+                not ctx.serves_traffic(node) or node.attrs.get("role") in SINGLE_INSTANCE_TOOLS:
             continue
         if node.attrs.get("replicas") == 0:
             continue  # parked on purpose

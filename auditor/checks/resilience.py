@@ -25,6 +25,7 @@ from auditor.model import Edge, Location, Node, Related, Setting
 # -- RESIL001 call-without-timeout ----------------------------------------------------------------------------
 
 _CLIENT_TOPICS = ("timeout", "retry", "circuit_breaker")
+_TELEMETRY = frozenset({"observability"})
 # Words in a URL key or a host that do not name the service called.
 _GENERIC = frozenset({
     "url", "uri", "urls", "host", "hostname", "addr", "address", "endpoint", "endpoints", "base", "baseurl", "api",
@@ -142,8 +143,8 @@ def call_without_timeout(ctx: CheckContext) -> Iterator[Hit]:
         names = {target: _names(ctx.node(target), edges) for target, edges in by_target.items()}
         for target, edges in sorted(by_target.items()):
             node = ctx.node(target)
-            if node.kind not in ("service", "external", "load_balancer"):
-                continue
+            if node.kind not in ("service", "external", "load_balancer") or node.attrs.get("role") in _TELEMETRY:
+                continue  # a log or trace sink (Seq, Zipkin) is written to from a background queue
             others = set().union(*(n for t, n in names.items() if t != target)) - names[target]
             if _mesh_policy(ctx, target) or _client_policy(ctx, caller, names[target], others):
                 continue
@@ -382,6 +383,8 @@ def _ingress(ctx: CheckContext, node: Node) -> Iterator[Hit]:
         return  # the AWS Load Balancer Controller makes internal ALBs unless told otherwise
     if ingress_class in ("gce-internal",):
         return
+    if any(annotations.get(f"nginx.ingress.kubernetes.io/{k}") for k in ("permanent-redirect", "temporal-redirect")):
+        return  # ingress-nginx answers every request with the redirect itself: nothing reaches a backend
     crd = _crd_covered(ctx, node, annotations)
     if crd is None:
         return  # it names a middleware/plugin defined elsewhere: not ours to judge

@@ -149,6 +149,7 @@ class _Owners:
         self.mounts: dict[str, list[tuple[Node, int]]] = defaultdict(list)
         self.named: dict[str, list[Node]] = defaultdict(list)
         self.projects: dict[str, list[_Owner]] = {}
+        self.project_dirs: set[str] = set()
         for _, node in sorted(graph.nodes(data="node"), key=lambda item: item[0]):
             if node.kind == "service" and node.source == "compose":
                 self._add_compose(node)
@@ -156,6 +157,8 @@ class _Owners:
                     and not node.attrs.get("build_context"):
                 for name in {_normal_name(node.name), _normal_name(_image_base(node.attrs.get("image")))} - {""}:
                     self.named[name].append(node)
+            if node.source == "buildfile" and node.kind == "config" and node.type != "dockerfile":
+                self.project_dirs.add(str(node.attrs.get("dir") or posixpath.dirname(node.location.path) or "."))
             if node.source == "buildfile" and node.kind == "config" and not node.attrs.get("test"):
                 owners = [(graph.nodes[target]["node"], Location(node.location.path, 1), "project")
                           for _, target, edge in graph.out_edges(node.id, data="edge") if edge.kind == "configures"]
@@ -231,7 +234,11 @@ class _Owners:
         return []
 
     def _by_name(self, path: str, directories: list[str]) -> list[_Owner]:
-        for directory in directories:
+        # Only the file's project root (the nearest folder with a build file) and the folders above it name a
+        # service: `ts-seat-service/src/…` is ts-seat-service's, but `BlazorClient/Basket/` is BlazorClient's
+        # code about baskets, not the basket service's.
+        root = next((index for index, d in enumerate(directories) if d in self.project_dirs), 0)
+        for directory in directories[root:]:
             if directory == ".":
                 break
             hits = self.named.get(_normal_name(posixpath.basename(directory)), [])

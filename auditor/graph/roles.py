@@ -50,12 +50,13 @@ def assign_roles(graph: nx.MultiDiGraph) -> None:
     """Set `attrs["role"]` on every node (its kind for non-services); a service that runs a datastore,
     cache or queue becomes a node of that kind. Runs after graph/deployments.py."""
     recipes = _recipe_deployments(graph)
+    proxies = _proxy_built_images(graph)
     for ident, node in list(graph.nodes(data="node")):
         if node.kind != "service":
             if "role" not in node.attrs:  # an external host already says what it serves (datastore, service…)
                 graph.nodes[ident]["node"] = dataclasses.replace(node, attrs={**node.attrs, "role": node.kind})
             continue
-        role = _service_role(graph, node)
+        role = _service_role(graph, node, proxies)
         attrs = {**node.attrs}
         if node.attrs.get("deployment") in recipes:
             attrs["recipe"] = True  # run as its publisher ships it: not judged as a scaled deployment either
@@ -99,7 +100,7 @@ _PUBLIC_REGISTRIES = frozenset({"docker.io", "index.docker.io", "registry-1.dock
                                 "cgr.dev", "container-registry.oracle.com"})
 
 
-def _service_role(graph: nx.MultiDiGraph, node: Node) -> str:
+def _service_role(graph: nx.MultiDiGraph, node: Node, proxies: frozenset[str] = frozenset()) -> str:
     attrs = node.attrs
     if attrs.get("missing"):
         return "external"
@@ -131,8 +132,10 @@ def _service_role(graph: nx.MultiDiGraph, node: Node) -> str:
         return by_name
     if _configured_only_by_proxy_configs(graph, node):
         return "edge_proxy"  # a local Dockerfile with an nginx.conf, or an implied service of one
-    if _served_by_proxy_image(graph, node):
-        return "edge_proxy"  # built here, but what runs is nginx/Caddy serving files (a built single-page app)
+    if _served_by_proxy_image(graph, node) or _image_repository(attrs.get("image")) in proxies:
+        # built here (or the image a compose file of the repository builds), but what runs is a web server or
+        # proxy: nginx serving a built single-page app, an Envoy gateway with its config
+        return "edge_proxy"
     return APPLICATION
 
 
@@ -141,6 +144,21 @@ def _configured_only_by_proxy_configs(graph: nx.MultiDiGraph, node: Node) -> boo
                if edge.kind == "configures" and source in graph]
     configs = [c for c in configs if c.source == "appconfig" and c.kind == "config"]
     return bool(configs) and all(c.type in _PROXY_CONFIGS for c in configs)
+
+
+def _image_repository(image: object) -> str:
+    """`${REGISTRY:-shop}/gateway:${TAG:-latest}` → `gateway`: an image compared without registry and tag."""
+    if not isinstance(image, str) or not image.strip():
+        return ""
+    return image.strip().split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()
+
+
+def _proxy_built_images(graph: nx.MultiDiGraph) -> frozenset[str]:
+    """Images the repository's compose files build from a Dockerfile that runs a web server or proxy, so a
+    Kubernetes workload running the same image is that proxy too."""
+    found = {_image_repository(node.attrs.get("image")) for _, node in graph.nodes(data="node")
+             if node.kind == "service" and node.attrs.get("image") and _served_by_proxy_image(graph, node)}
+    return frozenset(found - {""})
 
 
 def _served_by_proxy_image(graph: nx.MultiDiGraph, node: Node) -> bool:
