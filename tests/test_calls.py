@@ -163,3 +163,11 @@ spec:
             - {name: WEB_LINKS_BASE, value: "http://web:8080/"}
 """})
     assert _edges(root) == {("kubernetes:Deployment:shop/web", "knows_address", "external:host:web", "self")}
+
+
+def test_a_log_sink_is_not_a_request_path_call(repo) -> None:  # type: ignore[no-untyped-def]
+    root = repo({"docker-compose.yml": "services:\n  api:\n    build: ./api\n    environment:\n"
+                                       "      SeqServerUrl: http://seq\n      ORDERS_URL: http://orders:80\n"
+                                       "  seq:\n    image: datalust/seq:2024.3\n  orders:\n    build: ./orders\n"})
+    assert {(f.rule_id, f.location.line) for f in audit(root).findings if f.rule_id == "RESIL001"} == \
+        {("RESIL001", 6)}

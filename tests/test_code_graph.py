@@ -237,3 +237,20 @@ def test_one_folder_mounted_into_several_containers_is_split_by_working_director
     assert _owners(root) == {"internal/trainer/db.py": ["trainer-http"],
                              "internal/common/client.py": ["trainer-http", "trainings"]}
     assert {(s, t) for s, t, _, _ in _calls(root)} == {("trainer-http", "api.stripe.com")}  # shared code: no calls
+
+
+def test_a_folder_below_a_project_root_does_not_name_a_service(tmp_path: Path) -> None:
+    """`BlazorClient/Basket/BasketClient.cs` is the Blazor client's code about baskets, not the basket service's;
+    `ts-seat-service/src/app.py` is ts-seat-service's (its project root is named like the workload)."""
+    workload = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n"
+                "  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n"
+                "    spec:\n      containers: [{{name: {name}, image: 'registry.example.com/{name}:1'}}]\n")
+    root = write_repo(tmp_path, {
+        "k8s/basket.yaml": workload.format(name="basket"),
+        "k8s/seat.yaml": workload.format(name="ts-seat-service"),
+        "src/BlazorClient/BlazorClient.csproj": "<Project Sdk=\"Microsoft.NET.Sdk\"></Project>\n",
+        "src/BlazorClient/Basket/client.py": _code("src/BlazorClient/Basket/client.py", CALL),
+        "ts-seat-service/pyproject.toml": "[project]\nname = \"ts-seat-service\"\n",
+        "ts-seat-service/src/app.py": _code("ts-seat-service/src/app.py", CALL),
+    })
+    assert _owners(root) == {"ts-seat-service/src/app.py": ["ts-seat-service"]}

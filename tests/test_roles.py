@@ -217,3 +217,19 @@ def test_a_service_built_here_that_runs_nginx_is_an_edge_proxy(tmp_path: Path) -
     })
     roles = {n.name: n.attrs["role"] for _, n in scan(root).graph.nodes(data="node") if n.kind == "service"}
     assert roles == {"frontend": "edge_proxy", "backend": "application"}
+
+
+def test_a_workload_running_an_image_the_repository_builds_from_a_proxy_is_a_proxy(tmp_path: Path) -> None:
+    from auditor.scan import scan
+
+    root = write_repo(tmp_path, {
+        "docker-compose.yml": "services:\n  gateway:\n    image: ${REGISTRY:-shop}/gateway:${TAG:-latest}\n"
+                              "    build: ./gateway\n",
+        "gateway/Dockerfile": "FROM envoyproxy/envoy:v1.29\nCOPY envoy.yaml /etc/envoy/envoy.yaml\n",
+        "k8s/gateway.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: gateway}\nspec:\n"
+                            "  selector: {matchLabels: {app: gateway}}\n  template:\n"
+                            "    metadata: {labels: {app: gateway}}\n    spec:\n"
+                            "      containers: [{name: gateway, image: 'shop/gateway:1.4'}]\n",
+    })
+    roles = {n.id: n.attrs["role"] for _, n in scan(root).graph.nodes(data="node") if n.kind == "service"}
+    assert set(roles.values()) == {"edge_proxy"}
