@@ -233,3 +233,20 @@ def test_a_workload_running_an_image_the_repository_builds_from_a_proxy_is_a_pro
     })
     roles = {n.id: n.attrs["role"] for _, n in scan(root).graph.nodes(data="node") if n.kind == "service"}
     assert set(roles.values()) == {"edge_proxy"}
+
+
+def test_a_service_whose_code_runs_in_browsers_is_a_frontend(tmp_path: Path) -> None:
+    from auditor.scan import scan
+
+    root = write_repo(tmp_path, {
+        "docker-compose.yml": "services:\n  web:\n    image: node:20\n    volumes: [./web:/web]\n"
+                              "    ports: ['8080:8080']\n    environment: [API_URL=http://api:80]\n"
+                              "  api:\n    build: ./api\n",
+        "web/src/main.js": "import { createApp } from 'vue';\nimport App from './App.vue';\n"
+                           "createApp(App).mount('#app');\n",
+        "api/server.js": "const express = require('express');\nconst app = express();\n"
+                         "app.get('/items', (req, res) => res.json([]));\napp.listen(80);\n",
+    })
+    roles = {n.name: n.attrs["role"] for _, n in scan(root).graph.nodes(data="node") if n.kind == "service"}
+    assert roles == {"web": "frontend", "api": "application"}
+    assert not [f for f in audit(root).findings if f.rule_id in ("OBS001", "RESIL001") and "`web`" in f.message]

@@ -4,8 +4,9 @@ Every language's extractor (`python.py`, `javascript.py`, …) returns one `Extr
 line that states each fact. `to_facts` is the one translation into the vocabulary the rules already read, so
 a call made in code and a URL in a config reach the same rules the same way:
 
-- one `config` node per file with facts (source `code`, type the language, attrs `dir`, `language`,
-  `handlers`, `unresolved_calls`), which graph/code.py attaches to the service whose code it is;
+- one `config` node per file with facts, request handlers or browser code (source `code`, type the language,
+  attrs `dir`, `language`, `handlers`, `unresolved_calls`, `browser`), which graph/code.py attaches to the
+  service whose code it is;
 - a `calls` edge per outbound call whose target the code states: `host:<name>` for a literal URL or host (or
   the default of an environment lookup), `env:<KEY>` for an address read from the environment or config
   with no default (graph/code.py looks the key up in the owner's environment). Edge attrs: `client`, `bounds`
@@ -140,9 +141,12 @@ class Extracted:
     # used (.NET `ConfigureHttpClientDefaults(h => h.AddStandardResilienceHandler())`): settings `timeout`,
     # `retry`, `circuit_breaker` with key `client_defaults`.
     client_defaults: list[Bound] = field(default_factory=list)
+    # The file runs in a browser (a single-page app's code): it has no server facts, but says what its service is.
+    browser: bool = False
 
     def empty(self) -> bool:
-        return not (self.calls or self.connects or self.sessions or self.tracing or self.client_defaults)
+        return not (self.calls or self.connects or self.sessions or self.tracing or self.client_defaults
+                    or self.handlers or self.browser)
 
 
 def per_request_functions(extracted: Extracted, depth: int = 8) -> set[str]:
@@ -249,7 +253,7 @@ def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
     node = Node(
         ident, "config", posixpath.basename(path), "code", language, Location(path, 1),
         attrs={"dir": posixpath.dirname(path) or ".", "language": language, "handlers": handlers,
-               "unresolved_calls": unresolved},
+               "unresolved_calls": unresolved, "browser": extracted.browser},
         settings=tuple(settings),
     )
     return Facts(path, "code", nodes=(node,), edges=tuple(edges))

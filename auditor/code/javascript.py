@@ -748,6 +748,7 @@ def extract(tree: tree_sitter.Tree, language: str, path: str = "") -> Extracted:
     try:
         source = _File(tree, language, path)
         if _is_browser(source):
+            found.browser = True
             return found
         _Extractor(source, found).run()
     except RecursionError:  # a hostile file nested past Python's stack in a grammar detail we follow

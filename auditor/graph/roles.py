@@ -9,8 +9,10 @@ or deploys as its own. Everything else that runs in a container gets the role th
 - `observability`, `tooling`, `infrastructure` (identity, secrets, config servers, registries), `third_party`
   (another vendor's application run as shipped), `load_generator`, `test` (test runners), `job` (Jobs,
   CronJobs, migrations and one-off setup containers), `optional` (a compose service behind `profiles:`, not
-  started by default), `fragment` (a compose service that no file of its project gives an image or a build:
-  keys left for a service that is gone, which `docker compose` refuses to start).
+  started by default), `frontend` (a service whose code runs in browsers: a single-page app's dev server or host;
+  judged for availability, not for tracing, timeouts or coupling), `fragment` (a compose service that no file
+  of its project gives an image or a build: keys left for a service that is gone, which `docker compose`
+  refuses to start).
 
 Knowledge of images and names is data (auditor/knowledge/images.yaml). An image that is not known is our
 application: a single-segment name (`image: frontend`, as skaffold and kustomize builds write it) is not
@@ -132,6 +134,8 @@ def _service_role(graph: nx.MultiDiGraph, node: Node, proxies: frozenset[str] = 
         return by_name
     if _configured_only_by_proxy_configs(graph, node):
         return "edge_proxy"  # a local Dockerfile with an nginx.conf, or an implied service of one
+    if _only_browser_code(graph, node):
+        return "frontend"  # its code runs in browsers (a single-page app's dev server or host): no server to trace
     if _served_by_proxy_image(graph, node) or _image_repository(attrs.get("image")) in proxies:
         # built here (or the image a compose file of the repository builds), but what runs is a web server or
         # proxy: nginx serving a built single-page app, an Envoy gateway with its config
@@ -144,6 +148,13 @@ def _configured_only_by_proxy_configs(graph: nx.MultiDiGraph, node: Node) -> boo
                if edge.kind == "configures" and source in graph]
     configs = [c for c in configs if c.source == "appconfig" and c.kind == "config"]
     return bool(configs) and all(c.type in _PROXY_CONFIGS for c in configs)
+
+
+def _only_browser_code(graph: nx.MultiDiGraph, node: Node) -> bool:
+    """Every source file the service owns that says anything is browser code: no request handler, no server call."""
+    code = [graph.nodes[source]["node"] for source, _, edge in graph.in_edges(node.id, data="edge")
+            if edge.kind == "configures" and graph.nodes[source]["node"].source == "code"]
+    return bool(code) and all(c.attrs.get("browser") for c in code)
 
 
 def _image_repository(image: object) -> str:

@@ -595,7 +595,7 @@ def test_tracing_set_up_in_code() -> None:
     ("typescript", "export function go() { window.location.href = '/'; return fetch('http://api/x'); }\n"),
 ])
 def test_browser_code_yields_no_facts(language: str, source: str) -> None:
-    assert extract(source, language) == Extracted()
+    assert extract(source, language) == Extracted(browser=True)
 
 
 def test_a_call_of_a_bare_path_is_a_browsers() -> None:
