@@ -294,6 +294,8 @@ _NOT_APP_DIRS = {
     "generated code": frozenset({"generated", "gen", "__generated__", "migrations"}),
     "documentation code": frozenset({"docs", "doc"}),
 }
+# Folders a PHP application serves from (Laravel's and Symfony's `public/`, `bin/console`).
+_PHP_SERVED_DIRS = frozenset({"public", "bin", "static", "wwwroot", "assets"})
 # File names of tests and generated code, per language convention.
 _NOT_APP_NAMES = (
     ("test code", re.compile(r"^(test_.*\.py|.*_test\.(py|go)|conftest\.py|.*\.(test|spec|e2e)\.[cm]?[jt]sx?|"
@@ -321,7 +323,10 @@ def code_skip_reason(rel: str) -> str | None:
                 return "test code"
             folders = folders[:index]
             break
+    php = rel.lower().endswith(".php")
     for reason, names in _NOT_APP_DIRS.items():
+        if php and reason == "build output":
+            names = names - _PHP_SERVED_DIRS  # `public/index.php` is the document root, not build output
         if any(folder in names for folder in folders):
             return reason
     if "src" in folders and any(f in ("androidtest", "integrationtest", "testfixtures") for f in folders):

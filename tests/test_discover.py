@@ -151,3 +151,10 @@ def test_package_folders_below_a_maven_source_root_are_not_build_output() -> Non
     assert code_skip_reason("web/static/app.js") == "build output"
     assert code_skip_reason("services/orders/tests/test_api.py") == "test code"
     assert code_skip_reason("api/orders_pb2.py") == "generated code"
+
+
+def test_a_php_document_root_is_read() -> None:
+    from auditor.discover import code_skip_reason
+
+    assert code_skip_reason("portal/public/index.php") is None
+    assert code_skip_reason("portal/public/app.js") == "build output"

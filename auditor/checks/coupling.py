@@ -22,7 +22,7 @@ from auditor.checks.observability import application_services
 from auditor.model import Edge, Location, Node, Related
 
 # Keys of links that look a service up rather than call it (the client library bounds those calls itself).
-_CONTROL_PLANE_KEY = re.compile(r"eureka|spring\.cloud\.(config|consul|zookeeper|kubernetes)|config[-_.]?server|"
+CONTROL_PLANE_KEY = re.compile(r"eureka|spring\.cloud\.(config|consul|zookeeper|kubernetes)|config[-_.]?server|"
                                 r"configserver|consul|service[-_.]?registry|discovery", re.IGNORECASE)
 # How far through load balancers (Ingress → Service → workload) a call is followed.
 _MAX_LB_HOPS = 2
@@ -49,7 +49,7 @@ class Link:
 def control_plane(edge: Edge) -> bool:
     """A registry/config-server lookup (`eureka.client.serviceUrl.defaultZone`), not a request-path call."""
     key = edge.attrs.get("key")
-    return isinstance(key, str) and bool(_CONTROL_PLANE_KEY.search(key))
+    return isinstance(key, str) and bool(CONTROL_PLANE_KEY.search(key))
 
 
 def _reached(ctx: CheckContext, target: str, services: set[str]) -> list[str]:

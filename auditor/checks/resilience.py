@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from auditor.checks.context import CheckContext, Hit
-from auditor.checks.coupling import control_plane
+from auditor.checks.coupling import CONTROL_PLANE_KEY, control_plane
 from auditor.checks.observability import application_services
 from auditor.checks.state import dev_only
 from auditor.graph.deployments import compose_file_rank
@@ -80,9 +80,11 @@ def _active(setting: Setting) -> bool:
 
 def _client_policy(ctx: CheckContext, caller: Node, names: set[str], others: set[str]) -> Setting | None:
     """The caller's timeout/retry/breaker setting that covers calls to a target known by `names`: one named
-    for it (`feign.client.config.orders.readTimeout`), else a default that names no other dependency."""
+    for it (`feign.client.config.orders.readTimeout`), else a default that names no other dependency. A
+    config-server or registry client's own retry (`spring.cloud.config.retry.*`, `eureka.client.*`) covers
+    only that lookup at start-up."""
     candidates = [s for topic in _CLIENT_TOPICS for s in ctx.settings(caller, topic)
-                  if _active(s) and not dev_only(s.location.path)]
+                  if _active(s) and not dev_only(s.location.path) and not CONTROL_PLANE_KEY.search(s.key)]
     named = [s for s in candidates if _tokens(s.key) & names]
     if named:
         return named[0]
@@ -152,16 +154,18 @@ def call_without_timeout(ctx: CheckContext) -> Iterator[Hit]:
             unbounded = [e for e in in_code if not _bounded_in_code(e, longest_default)]
             if in_code and not unbounded:
                 continue  # every call the code makes to it is bounded
+            what = _what(node)
             if unbounded:
                 edges = sorted(unbounded, key=lambda e: e.location) + sorted(
                     (e for e in edges if not e.attrs.get("code")), key=_call_order(caller))
-                yield _code_hit(caller, node, edges, "third-party API" if node.attrs.get("role") == "external"
-                                else "host" if node.kind == "external" else "service")
+                yield _code_hit(caller, node, edges, what)
                 continue
-            edges.sort(key=_call_order(caller))
+            # A code line whose bound is decided elsewhere (a gRPC client registration) is neither cleared
+            # nor reported: the config's address is where the finding is.
+            edges = sorted((e for e in edges if not e.attrs.get("code")), key=_call_order(caller))
+            if not edges:
+                continue  # only code whose bound is decided elsewhere shows this call
             keys = sorted({str(e.attrs["key"]) for e in edges if e.attrs.get("key")})
-            what = "service" if node.kind != "external" else (
-                "third-party API" if node.attrs.get("role") == "external" else "host")
             related = [Related(node.location, f"{what} `{node.name}`")]
             related += [Related(e.location, f"`{caller.name}` also calls `{node.name}` here") for e in edges[1:]]
             yield Hit(
@@ -173,6 +177,16 @@ def call_without_timeout(ctx: CheckContext) -> Iterator[Hit]:
                 related=tuple(related),
                 key=target,
             )
+
+
+def _what(node: Node) -> str:
+    """How a message names the callee: a service of the repository, a third-party API (a public domain name), or
+    a host nothing in the repository defines (`apigw`: a single-label name is internal, just not deployed)."""
+    if node.kind != "external":
+        return "service"
+    if node.attrs.get("role") == "external" and "." in node.name:
+        return "third-party API"
+    return "host"
 
 
 def _bounded_in_code(edge: Edge, longest_default: float) -> bool:
@@ -229,9 +243,13 @@ def _unresolved_code_calls(ctx: CheckContext, caller: Node, longest_default: flo
         lines = sorted(int(c.get("line") or 1) for c in calls)
         clients = sorted({str(c.get("client") or "an HTTP client") for c in calls})
         path = config.location.path
+        defaults = sorted({float(c["default_timeout_s"]) for c in calls
+                           if isinstance(c.get("default_timeout_s"), int | float)})
+        nothing = (f"only a default timeout of {defaults[-1]:g} s" if defaults and len(defaults) == len(calls)
+                   else "no timeout") + ", retry budget or circuit breaker on the call or its client"
         yield Hit(caller.id, f"`{caller.name}` makes {len(lines)} outbound call(s) with {', '.join(clients)} in "
-                             f"`{posixpath.basename(path)}` with no timeout, retry budget or circuit breaker on the "
-                             f"call or its client; one slow dependency ties up every worker of `{caller.name}`",
+                             f"`{posixpath.basename(path)}` with {nothing}; one slow dependency ties up every worker "
+                             f"of `{caller.name}`",
                   evidence=Location(path, lines[0]),
                   related=tuple(Related(Location(path, line), "another unbounded call") for line in lines[1:20]),
                   key=f"code:{path}")

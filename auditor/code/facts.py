@@ -205,15 +205,14 @@ def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
                                 session.framework))
     for connect in extracted.connects:
         where = Location(path, connect.line)
-        if connect.in_handler or (not connect.pooled and connect.function and connect.function in per_request):
-            # opened per request; a pool too when a handler builds it (`create_engine` in a view). A pool made
-            # in a helper is most often made once and kept (`if pool is None`), so extractors that see a pool
-            # built per request say so with pooled=False.
-            settings.append(Setting("db_connect", connect.library, "handler", where, connect.library))
-        elif connect.pooled:
+        if connect.pooled:
+            # a pool, or a connection drawn from the driver's process-wide pool (ADO.NET, persistent PDO); an
+            # extractor that sees a pool built per request (`create_engine` in a view) says pooled=False
             value: object = connect.pool_max if connect.pool_max is not None else True
             settings.append(Setting("pool", connect.library, value, Location(path, connect.pool_line or connect.line),
                                     connect.library))
+        elif connect.in_handler or (connect.function and connect.function in per_request):
+            settings.append(Setting("db_connect", connect.library, "handler", where, connect.library))
         elif language == "php":
             # PHP-FPM keeps nothing between requests, so "one connection shared by every request" cannot be:
             # a connection the file's request code does not reach says nothing about requests

@@ -1074,6 +1074,9 @@ def _connect(file: _File, found: Extracted, handlers: set[str], call: tree_sitte
             pool_line = line(value) if pool_max is not None else 0
     scope = file.scope_of(call)
     handler = scope is not None and scope.name in handlers
+    # A pool built in a handler is built per request (`create_engine` in a view): the facts contract says so
+    # with pooled=False, as the other extractors do.
+    pooled = pooled and not handler
     found.connects.append(Connect(line(call), library, datastore, pooled, pool_max, pool_line,
                                   scope.name if scope is not None else "", handler, target))
 

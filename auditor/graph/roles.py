@@ -78,11 +78,18 @@ def _recipe_deployments(graph: nx.MultiDiGraph) -> set[str]:
     for running someone else's software (a self-hosting example); its code lives elsewhere, so its
     services are third-party even when their images are not known by name. (Kubernetes manifests are
     not judged so: they are how an organisation deploys its own images, built by other repositories.)"""
+    projects = {name for _, node in graph.nodes(data="node") if node.source == "buildfile" and node.kind == "config"
+                and not node.attrs.get("test") and node.type != "dockerfile"
+                for name in (str(node.attrs.get("project") or "").lower(),
+                             posixpath.basename(str(node.attrs.get("dir") or "")).lower()) if name}
     building: dict[str, bool] = {}
     for _, node in graph.nodes(data="node"):
         deployment = node.attrs.get("deployment")
         if node.source == "compose" and node.kind != "config" and isinstance(deployment, str):
-            ours = bool(node.attrs.get("build_context")) or _private_registry(node.attrs.get("image"))
+            # built here, pushed by the owner's CI, or an image named like a project of this repository
+            # (`piomin/employee-service` next to `employee-service/pom.xml`, built with `spring-boot:build-image`)
+            ours = bool(node.attrs.get("build_context")) or _private_registry(node.attrs.get("image")) or \
+                _image_repository(node.attrs.get("image")) in projects
             building[deployment] = building.get(deployment, False) or ours
     return {deployment for deployment, builds in building.items() if not builds}
 
