@@ -78,8 +78,10 @@ def _recipe_deployments(graph: nx.MultiDiGraph) -> set[str]:
     for running someone else's software (a self-hosting example); its code lives elsewhere, so its
     services are third-party even when their images are not known by name. (Kubernetes manifests are
     not judged so: they are how an organisation deploys its own images, built by other repositories.)"""
+    # Projects of one service each (`employee-service/pom.xml`), not the repository's root project: examples
+    # that run a tool's published image (`fake-service/examples/`) are recipes of that tool.
     projects = {name for _, node in graph.nodes(data="node") if node.source == "buildfile" and node.kind == "config"
-                and not node.attrs.get("test") and node.type != "dockerfile"
+                and not node.attrs.get("test") and node.type != "dockerfile" and (node.attrs.get("dir") or ".") != "."
                 for name in (str(node.attrs.get("project") or "").lower(),
                              posixpath.basename(str(node.attrs.get("dir") or "")).lower()) if name}
     building: dict[str, bool] = {}
