@@ -254,3 +254,14 @@ def test_a_folder_below_a_project_root_does_not_name_a_service(tmp_path: Path) -
         "ts-seat-service/src/app.py": _code("ts-seat-service/src/app.py", CALL),
     })
     assert _owners(root) == {"ts-seat-service/src/app.py": ["ts-seat-service"]}
+
+
+def test_code_of_a_blazor_webassembly_project_runs_in_browsers(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {
+        "docker-compose.yml": "services:\n  blazor-client:\n    build: {context: ., dockerfile: src/Host/Dockerfile}\n",
+        "src/Host/Dockerfile": "FROM mcr.microsoft.com/dotnet/aspnet:8.0\n",
+        "src/Client/Client.csproj": '<Project Sdk="Microsoft.NET.Sdk.BlazorWebAssembly"></Project>\n',
+        "src/Client/Basket/client.py": _code("src/Client/Basket/client.py", CALL),
+    })
+    assert _calls(root) == set()
+    assert not [f for f in audit(root).findings if f.rule_id == "RESIL001"]

@@ -55,7 +55,13 @@ def attach_code(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for node in code_nodes:
         picked = owners.of(node.location.path)
-        found[node.id] = [service.id for service, _, via in picked if via not in _SETTINGS_ONLY]
+        if owners.in_browser_project(node.location.path):
+            # a Blazor WebAssembly project's code runs in users' browsers: its calls are theirs, not a service's
+            node = dataclasses.replace(node, attrs={**node.attrs, "browser": True, "unresolved_calls": []})
+            graph.nodes[node.id]["node"] = node
+            found[node.id] = []
+        else:
+            found[node.id] = [service.id for service, _, via in picked if via not in _SETTINGS_ONLY]
         for service, where, via in picked:
             graph.add_edge(node.id, service.id, edge=Edge(node.id, service.id, "configures", where, {"via": via}))
     return found
@@ -150,6 +156,7 @@ class _Owners:
         self.named: dict[str, list[Node]] = defaultdict(list)
         self.projects: dict[str, list[_Owner]] = {}
         self.project_dirs: set[str] = set()
+        self.browser_dirs: set[str] = set()
         for _, node in sorted(graph.nodes(data="node"), key=lambda item: item[0]):
             if node.kind == "service" and node.source == "compose":
                 self._add_compose(node)
@@ -159,6 +166,8 @@ class _Owners:
                     self.named[name].append(node)
             if node.source == "buildfile" and node.kind == "config" and node.type != "dockerfile":
                 self.project_dirs.add(str(node.attrs.get("dir") or posixpath.dirname(node.location.path) or "."))
+                if node.attrs.get("browser"):
+                    self.browser_dirs.add(str(node.attrs.get("dir") or posixpath.dirname(node.location.path) or "."))
             if node.source == "buildfile" and node.kind == "config" and not node.attrs.get("test"):
                 owners = [(graph.nodes[target]["node"], Location(node.location.path, 1), "project")
                           for _, target, edge in graph.out_edges(node.id, data="edge") if edge.kind == "configures"]
@@ -181,6 +190,11 @@ class _Owners:
             if isinstance(volume, dict) and isinstance(volume.get("repo_path"), str):
                 line = int(volume.get("line") or service.location.line)
                 self.mounts[posixpath.normpath(volume["repo_path"])].append((service, line))
+
+    def in_browser_project(self, path: str) -> bool:
+        """The file's nearest project root is a browser project (Blazor WebAssembly)."""
+        nearest = next((d for d in _parents(path) if d in self.project_dirs), None)
+        return nearest is not None and nearest in self.browser_dirs
 
     def of(self, path: str) -> list[_Owner]:
         directories = list(_parents(path))

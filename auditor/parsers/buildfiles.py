@@ -18,7 +18,8 @@ A Dockerfile (`Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `Containerfile`) is 
 
 Node attrs: `dir` (the project directory: the file's, or the parent of a `requirements/` folder), `project`
 (the name it declares: artifactId, package name, module, project file name; "" when none), `libraries`
-(list of dicts: name, line, tracing, metrics), `test`.
+(list of dicts: name, line, tracing, metrics), `test`, `browser` (a Blazor WebAssembly project: its code runs in
+browsers).
 
 Nothing is executed or expanded: XML is read by a small scanner of tags and text that never resolves an
 entity or a DTD (a `<!DOCTYPE` is skipped, `&name;` stays text), so entity bombs and external entities
@@ -111,6 +112,7 @@ class _Found:
     dependencies: list[tuple[str, int]] = field(default_factory=list)  # (name, line)
     settings: list[Setting] = field(default_factory=list)  # Dockerfiles: settings read from ENV/CMD
     test: bool = False
+    browser: bool = False  # the project's code runs in browsers (a Blazor WebAssembly project)
     base_image: str = ""
     problems: list[tuple[str, int | None]] = field(default_factory=list)
 
@@ -170,7 +172,8 @@ def _parse(path: str, text: str) -> Facts:
         if signals.metrics:
             node_settings.append(Setting("metrics_library", name, signals.metrics, where, fmt))
     last_line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1)) if text else 1
-    attrs: dict[str, Any] = {"dir": directory, "project": found.project, "libraries": libraries, "test": found.test}
+    attrs: dict[str, Any] = {"dir": directory, "project": found.project, "libraries": libraries, "test": found.test,
+                             "browser": found.browser}
     if fmt == "dockerfile":
         attrs["base_image"] = found.base_image
     node = Node(node_id("buildfile", fmt, path), "config", path, "buildfile", fmt, Location(path, 1, last_line),
@@ -313,6 +316,9 @@ def _nuget(path: str, text: str, found: _Found) -> None:
         found.project = stem.rsplit(".", 1)[0]
     for element in _xml_elements(text, found):
         name = element.path[-1]
+        if name == "Project" and len(element.path) == 1 and re.search(
+                r'Sdk\s*=\s*["\']Microsoft\.NET\.Sdk\.BlazorWebAssembly["\']', element.attrs, re.IGNORECASE):
+            found.browser = True
         if name == "IsTestProject" and element.text.lower() == "true":
             found.test = True
         attribute = "Include" if name == "PackageReference" else "id" if name == "package" else None
