@@ -971,14 +971,15 @@ class _Child:
         self.dump.seek(0)
         return self.dump.read()
 
-    def timed(self, limit: float, call: Callable[[], Any]) -> tuple[Any, float, BaseException | None]:
-        """(value, seconds, exception); `last_stack` keeps the dump taken if the call ran past `limit`."""
+    def timed(self, limit: float, call: Callable[[], Any]) -> tuple[Any, float, float, BaseException | None]:
+        """(value, CPU seconds, wall seconds, exception); `last_stack` keeps the dump taken if the call ran past
+        `limit` of wall time (a call is judged by its CPU time, which a busy machine does not inflate)."""
         self.arm(limit)
-        start = time.perf_counter()
+        cpu, start = time.process_time(), time.perf_counter()
         try:
-            return call(), time.perf_counter() - start, None
+            return call(), time.process_time() - cpu, time.perf_counter() - start, None
         except BaseException as error:  # noqa: BLE001 - report whatever escapes, even SystemExit
-            return None, time.perf_counter() - start, error
+            return None, time.process_time() - cpu, time.perf_counter() - start, error
         finally:
             self.last_stack = self.disarm()
 
@@ -987,16 +988,16 @@ class _Child:
 
         parse = _PARSERS[job["parser"]]
         path, text, limit = job["path"], job["text"], job["limit"]
-        facts, seconds, error = self.timed(limit, lambda: parse(path, text))
+        facts, seconds, wall, error = self.timed(limit, lambda: parse(path, text))
         problems: list[Problem] = []
         if seconds > limit:
-            problems.append(_slow_problem(seconds, limit, self.last_stack))
+            problems.append(_slow_problem(seconds, wall, limit, self.last_stack))
         if error is not None:
-            return {"seconds": seconds, "problems": [_exception_problem(error), *problems]}
+            return {"seconds": seconds, "wall": wall, "problems": [_exception_problem(error), *problems]}
         problems.extend(check_facts(path, text, facts))
         if not job.get("repeat") or seconds > limit / 4:  # a slow input is not run twice: it would cost CI time
-            return {"seconds": seconds, "problems": problems}
-        again, _, error2 = self.timed(limit, lambda: parse(path, text))
+            return {"seconds": seconds, "wall": wall, "problems": problems}
+        again, _, _, error2 = self.timed(limit, lambda: parse(path, text))
         first = digest(facts)
         if error2 is not None:
             problems.append(Problem("nondeterministic", f"second run raised {type(error2).__name__}",
@@ -1004,7 +1005,7 @@ class _Child:
         elif digest(again) != first:
             problems.append(Problem("nondeterministic", "a second parse of the same text gives other facts",
                                     f"nondeterministic {job['parser']}"))
-        return {"seconds": seconds, "problems": problems, "digest": first}
+        return {"seconds": seconds, "wall": wall, "problems": problems, "digest": first}
 
     def audit(self, job: dict[str, Any]) -> dict[str, Any]:
         from auditor.audit import load_all_rules
@@ -1012,15 +1013,15 @@ class _Child:
         root, limit = Path(job["root"]), job["limit"]
         if self.rules is None:
             self.rules = load_all_rules()
-        outcome, seconds, error = self.timed(limit, lambda: _audit_and_report(root, self.rules))
+        outcome, seconds, wall, error = self.timed(limit, lambda: _audit_and_report(root, self.rules))
         problems: list[Problem] = []
         if seconds > limit:
-            problems.append(_slow_problem(seconds, limit, self.last_stack))
+            problems.append(_slow_problem(seconds, wall, limit, self.last_stack))
         if error is not None:
-            return {"seconds": seconds, "problems": [_exception_problem(error), *problems]}
+            return {"seconds": seconds, "wall": wall, "problems": [_exception_problem(error), *problems]}
         diagnostics, reports = outcome
         problems.extend(check_diagnostics(diagnostics, job["lines"], "audit"))
-        return {"seconds": seconds, "problems": problems,
+        return {"seconds": seconds, "wall": wall, "problems": problems,
                 "digest": hashlib.sha256("\0".join(reports).encode("utf-8", "surrogatepass")).hexdigest()}
 
     def trace(self, job: dict[str, Any]) -> dict[str, Any]:
@@ -1051,10 +1052,10 @@ class _Child:
         return {"seconds": 0.0, "problems": [], "raised": list(raised.values())}
 
 
-def _slow_problem(seconds: float, limit: float, stack: str) -> Problem:
+def _slow_problem(seconds: float, wall: float, limit: float, stack: str) -> Problem:
     where = _innermost(_dump_frames(stack), with_line=False)
-    return Problem("too-slow", f"took {seconds:.2f}s (limit {limit:g}s); at the limit it was in {where}",
-                   f"slow in {where}", _tail(stack))
+    return Problem("too-slow", f"took {seconds:.2f}s of CPU ({wall:.2f}s wall; limit {limit:g}s of CPU); "
+                   f"at {limit:g}s wall it was in {where}", f"slow in {where}", _tail(stack))
 
 
 _DUMP_FRAME = re.compile(r'^\s*File "(.*)", line (\d+) in (\S+)', re.MULTILINE)
@@ -1150,21 +1151,37 @@ def worker_main() -> None:
 
 @dataclass
 class Result:
-    """What one input did: its time and the contract problems found (empty when it passed)."""
+    """What one input did: its CPU time, the contract problems found (empty when it passed), its wall time."""
 
-    seconds: float
+    seconds: float  # CPU time of the worker on the input (for one killed, as far as /proc tells; else wall)
     problems: list[Problem]
     digest: str = ""
     raised: list[tuple[str, str, list[tuple[str, int, str]]]] = field(default_factory=list)
+    wall: float = 0.0
+
+
+def _cpu_of(pid: int) -> float | None:
+    """CPU seconds (user + system) a process has used, from /proc (None where there is no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 class Worker:
-    """A long-lived child process running jobs; killed and restarted when a job exceeds its time."""
+    """A long-lived child process running jobs; killed and restarted when a job hangs.
 
-    def __init__(self, hash_seed: int = 0, memory_mb: int = 4096, grace: float = 2.0) -> None:
+    Inputs are judged by CPU time (the worker measures it), which a busy machine does not inflate; the hang
+    guard is wall time, `hang_factor` times the limit, so that only a stuck worker is killed, not a slow one.
+    """
+
+    def __init__(self, hash_seed: int = 0, memory_mb: int = 4096, grace: float = 2.0,
+                 hang_factor: float = 5.0) -> None:
         self.hash_seed = hash_seed
         self.memory_mb = memory_mb
         self.grace = grace
+        self.hang_factor = hang_factor
         self.restarts = 0
         self.proc: subprocess.Popen[bytes] | None = None
         fd, self.dump_path = tempfile.mkstemp(prefix="fuzz-dump-", suffix=".txt")
@@ -1217,50 +1234,54 @@ class Worker:
             return f"(exit code {code})"
 
     def run(self, job: dict[str, Any], timeout: float) -> Result:
-        """Send a job; a worker silent after `timeout` (plus grace) is killed: the input timed out."""
+        """Send a job; a worker silent after `timeout` of wall time (plus grace) is killed: the input hung."""
         if self.proc is None:
             self.proc = self._start()
         assert self.proc.stdin is not None and self.proc.stdout is not None
         limit = job.get("limit", timeout)
         start = time.perf_counter()
+        cpu_before = _cpu_of(self.proc.pid)
         try:
             _send(self.proc.stdin, job)  # type: ignore[arg-type]
             ready, _, _ = select.select([self.proc.stdout], [], [], timeout + self.grace)
             if ready:
                 answer = _receive(self.proc.stdout)  # type: ignore[arg-type]
                 return Result(answer["seconds"], answer["problems"], answer.get("digest", ""),
-                              answer.get("raised", []))
+                              answer.get("raised", []), answer.get("wall", 0.0))
+            cpu_after = _cpu_of(self.proc.pid)
             stack = self._kill()
             where = _innermost(_dump_frames(stack), with_line=False)
             elapsed = time.perf_counter() - start
-            return Result(elapsed, [Problem("timeout", f"no answer after {elapsed:.1f}s (limit {limit:g}s); "
-                                            f"stuck in {where}", f"timeout in {where}", _tail(stack))])
+            cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else elapsed
+            return Result(cpu, [Problem("timeout", f"no answer after {elapsed:.1f}s wall ({cpu:.1f}s of CPU; limit "
+                                        f"{limit:g}s of CPU); stuck in {where}", f"timeout in {where}",
+                                        _tail(stack))], wall=elapsed)
         except (EOFError, BrokenPipeError, OSError):
             stack = self._kill()
             elapsed = time.perf_counter() - start
             if stack.lstrip().startswith("Timeout ("):
                 # The watchdog's stack dump (taken without the GIL) can itself crash the process: the input
-                # was over the limit all the same, and the dump says where it was.
+                # was slow all the same (its CPU time is unknown), and the dump says where it was.
                 where = _innermost(_dump_frames(stack), with_line=False)
-                return Result(elapsed, [Problem("timeout", f"over the limit of {limit:g}s (the worker crashed "
+                return Result(elapsed, [Problem("timeout", f"over {limit:g}s of wall time (the worker crashed "
                                                 f"while dumping its stack); in {where}", f"timeout in {where}",
-                                                _tail(stack))])
+                                                _tail(stack))], wall=elapsed)
             where = _innermost(_dump_frames(stack, last=True))
             signal_line = stack.strip().splitlines()[0] if stack.strip() else "worker exited"
             return Result(elapsed, [Problem("died", f"the worker process died: {signal_line}", f"died in {where}",
-                                            _tail(stack))])
+                                            _tail(stack))], wall=elapsed)
 
     # -- conveniences ---------------------------------------------------------------------------------
 
     def parse(self, target: Target, text: str, limit: float, repeat: bool = True) -> Result:
         job = {"op": "parse", "parser": target.parser, "path": target.path, "text": text, "limit": limit,
                "repeat": repeat}
-        result = self.run(job, limit * (1.5 if repeat else 1))
+        result = self.run(job, limit * self.hang_factor * (2 if repeat else 1))
         return self.explain(job, result, limit)
 
     def audit(self, root: Path, files: dict[str, bytes], limit: float) -> Result:
         job = {"op": "audit", "root": str(root), "lines": file_lines(files), "limit": limit}
-        return self.explain(job, self.run(job, limit), limit)
+        return self.explain(job, self.run(job, limit * self.hang_factor), limit)
 
     def explain(self, job: dict[str, Any], result: Result, limit: float) -> Result:
         """For a caught exception quoted in a diagnostic, find where it was raised (re-run under a tracer)."""
