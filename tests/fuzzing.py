@@ -48,9 +48,9 @@ MAX_FILE_BYTES = 2 * 1024 * 1024  # the discovery limit: inputs up to this size 
 
 @dataclass(frozen=True)
 class Target:
-    parser: str  # terraform | kubernetes | compose | appconfig | buildfile | telemetry
+    parser: str  # terraform | kubernetes | compose | appconfig | buildfile | telemetry | code
     path: str
-    dialect: str  # hcl | json | yaml | python | nginx | ini | env | properties | xml: which nesting/tokens fit
+    dialect: str  # hcl | json | yaml | python | nginx | ini | env | properties | xml | curly (C-like code)
     patterns: tuple[str, ...] = ()  # fixture paths (fnmatch) that are seeds in this dialect
     inline: tuple[str, ...] = ()  # seeds for dialects no fixture has
 
@@ -168,6 +168,133 @@ receivers:
           static_configs: [{targets: [x:1]}]
 """
 
+_PY_CLIENT = """\
+import os
+
+import httpx
+import requests
+
+USERS = os.environ.get("USERS_URL", "http://users:8080")
+session = requests.Session()
+
+
+def profile(user_id: int) -> dict:
+    reply = requests.get(f"{USERS}/users/{user_id}", timeout=2.5)
+    reply.raise_for_status()
+    return reply.json()
+
+
+async def charge(order):
+    async with httpx.AsyncClient(base_url="http://billing") as client:
+        return await client.post("/charges", json={"id": order.id})
+
+
+def stock(sku):
+    return requests.post("http://inventory:9000/reserve", json={"sku": sku}).json()
+"""
+_JS_CLIENT = """\
+const axios = require("axios");
+import fetch from "node-fetch";
+
+const CART = process.env.CART_URL || "http://cart:8080";
+
+export async function cart(id) {
+  const res = await fetch(`${CART}/carts/${id}`, { signal: AbortSignal.timeout(2000) });
+  return res.json();
+}
+
+async function pay(order) {
+  return axios.post("http://payments/charge", order, { timeout: 0 });
+}
+
+module.exports = { pay, items: (id) => axios.get(`http://catalog/items/${id}`) };
+"""
+_JAVA_CLIENT = """\
+package com.example.orders;
+
+import org.springframework.web.client.RestTemplate;
+import java.net.http.HttpClient;
+import java.time.Duration;
+
+@Service
+public class OrderClient {
+    private final RestTemplate rest = new RestTemplate();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    public Order find(long id) {
+        return rest.getForObject("http://orders:8080/orders/{id}", Order.class, id);
+    }
+
+    @FeignClient(name = "users", url = "${users.url}")
+    interface Users { @GetMapping("/users/{id}") User get(@PathVariable long id); }
+}
+"""
+_GO_CLIENT = """\
+package client
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+var client = &http.Client{Timeout: 3 * time.Second}
+
+func Geo(ctx context.Context, id string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://geo:8081/points/"+id, nil)
+	if err != nil {
+		return nil, err
+	}
+	return client.Do(req)
+}
+
+func Ping() { _, _ = http.Get("http://tracker:9000/healthz") }
+"""
+_PHP_CLIENT = """\
+<?php
+namespace App\\Clients;
+
+use GuzzleHttp\\Client;
+
+final class Catalog
+{
+    private Client $http;
+
+    public function __construct()
+    {
+        $this->http = new Client(['base_uri' => getenv('CATALOG_URL') ?: 'http://catalog', 'timeout' => 2.0]);
+    }
+
+    public function item(int $id): array
+    {
+        $json = file_get_contents("http://catalog/items/{$id}");
+        return json_decode($this->http->get("/items/$id")->getBody(), true) ?? json_decode($json, true);
+    }
+}
+"""
+_CSHARP_CLIENT = """\
+using System;
+using System.Net.Http;
+using System.Threading.Tasks;
+
+namespace Ordering.Clients;
+
+public sealed class BasketClient
+{
+    private static readonly HttpClient Http = new()
+    {
+        BaseAddress = new Uri("http://basket-api"), Timeout = TimeSpan.FromSeconds(5),
+    };
+
+    public async Task<string> GetAsync(string id)
+    {
+        var reply = await Http.GetAsync($"/api/v1/basket/{id}");
+        reply.EnsureSuccessStatusCode();
+        return await reply.Content.ReadAsStringAsync();
+    }
+}
+"""
+
 TARGETS: tuple[Target, ...] = (
     Target("terraform", "infra/main.tf", "hcl", ("*.tf",)),
     Target("terraform", "infra/main.tf.json", "json", ("*.tf.json",)),
@@ -193,8 +320,17 @@ TARGETS: tuple[Target, ...] = (
     Target("buildfile", "Gemfile", "env", (), (_GEMFILE,)),
     Target("buildfile", "services/orders/Dockerfile", "env", ("*Dockerfile",)),
     Target("telemetry", "monitoring/prometheus.yml", "yaml", (), (_PROMETHEUS,)),
+    # Source code (auditor/code): a language without an extractor yet is a note, but is still fuzzed so that
+    # it is covered the day its extractor lands.
+    Target("code", "services/orders/client.py", "python", ("*.py",), (_PY_CLIENT,)),
+    Target("code", "web/src/client.js", "curly", ("*.js",), (_JS_CLIENT,)),
+    Target("code", "web/src/client.ts", "curly", ("*.ts",), (_JS_CLIENT,)),
+    Target("code", "orders/src/main/java/OrderClient.java", "curly", ("*.java",), (_JAVA_CLIENT,)),
+    Target("code", "cmd/geo/client.go", "curly", ("*.go",), (_GO_CLIENT,)),
+    Target("code", "catalog/src/Catalog.php", "curly", ("*.php",), (_PHP_CLIENT,)),
+    Target("code", "Ordering/BasketClient.cs", "curly", ("*.cs",), (_CSHARP_CLIENT,)),
 )
-PARSERS = ("terraform", "kubernetes", "compose", "appconfig", "buildfile", "telemetry")
+PARSERS = ("terraform", "kubernetes", "compose", "appconfig", "buildfile", "telemetry", "code")
 
 
 def fixture_files() -> list[tuple[str, bytes]]:
@@ -433,6 +569,23 @@ NESTING: dict[str, tuple[Callable[[int], str], ...]] = {
         _lines(lambda i: f"N{i + 1} = N{i} * N{i}\n", "N0 = 99\n"),
         lambda n: "X = 0x" + "f" * n + "\n",
         lambda n: "class C:\n" + "".join(" " * (i + 1) + f"class C{i}:\n" for i in range(n)) + " " * (n + 1) + "x=1\n",
+    ),
+    "curly": (
+        lambda n: "x = " + _chain("(", "1", ")")(n) + ";\n",
+        lambda n: "x = " + _chain("[", "", "]")(n) + ";\n",
+        lambda n: _chain("{\n", "x();\n", "}\n")(n),
+        lambda n: "x = " + _chain("f(", "", ")")(n) + ";\n",
+        lambda n: "function f() {\n" + _chain("if (a) {\n", "return g();\n", "}\n")(n) + "}\n",
+        lambda n: "x = `" + _chain("${`", "x", "`}")(n) + "`;\n",
+        lambda n: 'x = "' + "{$" * n + '";\n',
+        lambda n: "x = " + "a." * n + "b();\n",
+        lambda n: "x = " + "1 + " * n + "1;\n",
+        lambda n: "x = " + "a ? " * n + "1" + " : 2" * n + ";\n",
+        lambda n: "x = " + "<" * n + "T" + ">" * n + ";\n",
+        lambda n: "/*" * n + "x" + "*/" * n + "\n",
+        _lines(lambda i: f"class C{i} extends C{i + 1} {{ }}\n"),
+        _lines(lambda i: f'const u{i} = "http://s{i}:80/" + u{i + 1};\nfetch(u{i});\n'),
+        lambda n: "<?php\n" + "?><?php " * n + "\n",
     ),
     "nginx": (
         lambda n: "http {\n" + _chain("server {\n", "", "}\n")(n) + "}\n",
