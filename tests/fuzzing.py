@@ -1102,31 +1102,40 @@ def _tail(text: str, lines: int = 24) -> str:
 
 
 class _Child:
-    """State of the worker process: its output channel and the faulthandler dump file."""
+    """State of the worker process: its output channel and the faulthandler dump file.
+
+    Where a slow input was at the limit comes from a stack dump taken when the worker has used `limit` of
+    CPU time (SIGPROF from a profiling timer, which counts CPU time, dumped by faulthandler in the worker's
+    own thread); a dump on wall time would fire on every input a busy machine slows down, and dumping from
+    faulthandler's watchdog thread, beside a running parse, sometimes crashes the process.
+    """
 
     def __init__(self, dump_path: str) -> None:
         import faulthandler
+        import signal
 
         self.dump = open(dump_path, "w+")  # noqa: SIM115 - lives as long as the process
         faulthandler.enable(file=self.dump)
+        faulthandler.register(signal.SIGPROF, file=self.dump, all_threads=False)
         self.faulthandler = faulthandler
+        self.signal = signal
         self.rules: Any = None
         self.last_stack = ""
 
     def arm(self, limit: float) -> None:
         self.dump.seek(0)
         self.dump.truncate()
-        self.faulthandler.dump_traceback_later(limit, file=self.dump)
+        self.signal.setitimer(self.signal.ITIMER_PROF, limit)
 
     def disarm(self) -> str:
-        self.faulthandler.cancel_dump_traceback_later()
+        self.signal.setitimer(self.signal.ITIMER_PROF, 0)
         self.dump.flush()
         self.dump.seek(0)
         return self.dump.read()
 
     def timed(self, limit: float, call: Callable[[], Any]) -> tuple[Any, float, float, BaseException | None]:
         """(value, CPU seconds, wall seconds, exception); `last_stack` keeps the dump taken if the call ran past
-        `limit` of wall time (a call is judged by its CPU time, which a busy machine does not inflate)."""
+        `limit` of CPU time (a call is judged by its CPU time, which a busy machine does not inflate)."""
         self.arm(limit)
         cpu, start = time.process_time(), time.perf_counter()
         try:
@@ -1208,7 +1217,7 @@ class _Child:
 def _slow_problem(seconds: float, wall: float, limit: float, stack: str) -> Problem:
     where = _innermost(_dump_frames(stack), with_line=False)
     return Problem("too-slow", f"took {seconds:.2f}s of CPU ({wall:.2f}s wall; limit {limit:g}s of CPU); "
-                   f"at {limit:g}s wall it was in {where}", f"slow in {where}", _tail(stack))
+                   f"at {limit:g}s of CPU it was in {where}", f"slow in {where}", _tail(stack))
 
 
 _DUMP_FRAME = re.compile(r'^\s*File "(.*)", line (\d+) in (\S+)', re.MULTILINE)
@@ -1412,13 +1421,14 @@ class Worker:
         except (EOFError, BrokenPipeError, OSError):
             stack = self._kill()
             elapsed = time.perf_counter() - start
-            if stack.lstrip().startswith("Timeout ("):
-                # The watchdog's stack dump (taken without the GIL) can itself crash the process: the input
-                # was slow all the same (its CPU time is unknown), and the dump says where it was.
+            if stack.lstrip().startswith(("Stack (", "Timeout (")):
+                # The worker died after its stack was dumped at the CPU limit (the dump, taken in a signal
+                # handler, may itself have crashed it): the input was over the limit all the same, and the dump
+                # says where it was.
                 where = _innermost(_dump_frames(stack), with_line=False)
-                return Result(elapsed, [Problem("timeout", f"over {limit:g}s of wall time (the worker crashed "
-                                                f"while dumping its stack); in {where}", f"timeout in {where}",
-                                                _tail(stack))], wall=elapsed)
+                return Result(max(elapsed, limit), [Problem(
+                    "timeout", f"over {limit:g}s of CPU (the worker died after dumping its stack); in {where}",
+                    f"timeout in {where}", _tail(stack))], wall=elapsed)
             where = _innermost(_dump_frames(stack, last=True))
             signal_line = stack.strip().splitlines()[0] if stack.strip() else "worker exited"
             return Result(elapsed, [Problem("died", f"the worker process died: {signal_line}", f"died in {where}",
