@@ -2,7 +2,8 @@
 
 Inputs are fixture files and repositories changed by small mutators (bit flips, cut and copied spans,
 injected nesting, huge numbers, unicode edge cases, line-ending changes, very long lines) or random text.
-Each input runs in a worker process that is killed and restarted when it exceeds the time limit: a parse
+Each input runs in a worker process that is killed and restarted when it hangs (a wall-clock guard, several
+times the limit; the limit itself is CPU time, which a busy machine does not inflate): a parse
 stuck in C (tree-sitter, libyaml) never returns to Python, so no in-process alarm could stop it.
 
 The contract checked (`problems` in the worker): nothing raises; no diagnostic says `internal-error` or
