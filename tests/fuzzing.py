@@ -1335,16 +1335,19 @@ def _cpu_of(pid: int) -> float | None:
 class Worker:
     """A long-lived child process running jobs; killed and restarted when a job hangs.
 
-    Inputs are judged by CPU time (the worker measures it), which a busy machine does not inflate; the hang
-    guard is wall time, `hang_factor` times the limit, so that only a stuck worker is killed, not a slow one.
+    Inputs are judged by CPU time (the worker measures it), which a busy machine does not inflate. The hang
+    guard watches the worker's CPU time too (from /proc): a worker that has used well over the limit without
+    answering is killed, and one that has been silent for `max_wall` seconds however little CPU it got (a
+    worker stuck without computing). A worker starved by a busy machine (at nice 19 beside busy processes
+    it gets a hundredth of a core) is left to finish. Without /proc the guard is wall time.
     """
 
     def __init__(self, hash_seed: int = 0, memory_mb: int = 4096, grace: float = 2.0,
-                 hang_factor: float = 5.0) -> None:
+                 max_wall: float = 600.0) -> None:
         self.hash_seed = hash_seed
         self.memory_mb = memory_mb
         self.grace = grace
-        self.hang_factor = hang_factor
+        self.max_wall = max_wall
         self.restarts = 0
         self.proc: subprocess.Popen[bytes] | None = None
         fd, self.dump_path = tempfile.mkstemp(prefix="fuzz-dump-", suffix=".txt")
@@ -1397,7 +1400,8 @@ class Worker:
             return f"(exit code {code})"
 
     def run(self, job: dict[str, Any], timeout: float) -> Result:
-        """Send a job; a worker silent after `timeout` of wall time (plus grace) is killed: the input hung."""
+        """Send a job; a worker that has used `timeout` seconds of CPU (plus grace) without answering is killed,
+        and so is one silent for `max_wall` seconds: the input hung."""
         if self.proc is None:
             self.proc = self._start()
         assert self.proc.stdin is not None and self.proc.stdout is not None
@@ -1406,17 +1410,20 @@ class Worker:
         cpu_before = _cpu_of(self.proc.pid)
         try:
             _send(self.proc.stdin, job)  # type: ignore[arg-type]
-            ready, _, _ = select.select([self.proc.stdout], [], [], timeout + self.grace)
-            if ready:
-                answer = _receive(self.proc.stdout)  # type: ignore[arg-type]
-                return Result(answer["seconds"], answer["problems"], answer.get("digest", ""),
-                              answer.get("raised", []), answer.get("wall", 0.0))
-            cpu_after = _cpu_of(self.proc.pid)
+            while True:
+                ready, _, _ = select.select([self.proc.stdout], [], [], 1.0)
+                if ready:
+                    answer = _receive(self.proc.stdout)  # type: ignore[arg-type]
+                    return Result(answer["seconds"], answer["problems"], answer.get("digest", ""),
+                                  answer.get("raised", []), answer.get("wall", 0.0))
+                elapsed = time.perf_counter() - start
+                cpu_now = _cpu_of(self.proc.pid)
+                cpu = cpu_now - cpu_before if cpu_now is not None and cpu_before is not None else elapsed
+                if cpu > timeout + self.grace or elapsed > self.max_wall:
+                    break
             stack = self._kill()
             where = _innermost(_dump_frames(stack), with_line=False)
-            elapsed = time.perf_counter() - start
-            cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else elapsed
-            return Result(cpu, [Problem("timeout", f"no answer after {elapsed:.1f}s wall ({cpu:.1f}s of CPU; limit "
+            return Result(cpu, [Problem("timeout", f"no answer after {cpu:.1f}s of CPU ({elapsed:.1f}s wall; limit "
                                         f"{limit:g}s of CPU); stuck in {where}", f"timeout in {where}",
                                         _tail(stack))], wall=elapsed)
         except (EOFError, BrokenPipeError, OSError):
@@ -1440,12 +1447,12 @@ class Worker:
     def parse(self, target: Target, text: str, limit: float, repeat: bool = True) -> Result:
         job = {"op": "parse", "parser": target.parser, "path": target.path, "text": text, "limit": limit,
                "repeat": repeat}
-        result = self.run(job, limit * self.hang_factor * (2 if repeat else 1))
+        result = self.run(job, limit * (2.5 if repeat else 1.5))
         return self.explain(job, result, limit)
 
     def audit(self, root: Path, files: dict[str, bytes], limit: float) -> Result:
         job = {"op": "audit", "root": str(root), "lines": file_lines(files), "limit": limit}
-        return self.explain(job, self.run(job, limit * self.hang_factor), limit)
+        return self.explain(job, self.run(job, limit * 1.5), limit)
 
     def explain(self, job: dict[str, Any], result: Result, limit: float) -> Result:
         """For a caught exception quoted in a diagnostic, find where it was raised (re-run under a tracer)."""
