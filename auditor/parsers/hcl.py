@@ -33,7 +33,7 @@ from auditor.parsers.treesitter import Budget, Parsed, Problem, bounded_parse
 # so the verdict does not depend on how busy the machine is). Measured on the 2-core CI machine: 2 MB of real
 # Terraform (files of tree-sitter-hcl's real-world corpus and /work/corpus concatenated; the discovery limit)
 # takes 0.37-0.55 s, 200 KB 0.05 s; tree-sitter-hcl's error recovery costs up to 20 times as much per byte
-# (200 KB of `"${${${…` takes 1.0 s, 2 MB 11 s; 1 MB of random HCL-like text 1.5 s), so without a budget one
+# (200 KB of `"${${${…` takes 1.0 s, 1 MB 5.3 s; 1 MB of random HCL-like text 1.5 s), so without a budget one
 # file could stall a run. 200 KB may use 0.28 s, 2 MB 1 s.
 PARSE_BUDGET = Budget(base=0.2, per_mb=0.4, cap=1.0)
 # The wall-clock budget of reading one Terraform JSON file's `${…}` templates (parsers/terraform.py), each a
