@@ -602,3 +602,25 @@ def test_a_huge_hexadecimal_job_name_in_a_scrape_config_is_read_as_nothing() -> 
     facts = within(telemetry.parse, "monitoring/prometheus.yml", text)
     assert facts.diagnostics == ()
     assert [(s.key, s.value) for n in facts.nodes for s in n.settings] == [("", "api:8080")]
+
+
+def _live_scalar_nodes() -> int:
+    import gc
+
+    import yaml
+
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if isinstance(o, yaml.ScalarNode))
+
+
+def test_parsing_yaml_keeps_none_of_its_nodes_alive() -> None:
+    # The scalar constructor shared by every YAML read memoised each node it built, for the life of the
+    # process: after 22,000 fuzz inputs a worker held 2.5 million objects and each full garbage collection
+    # took up to 1 s of CPU (fuzz inputs of 0.02 s measured 2-3.8 s).
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n" + "".join(
+        f"  k{i}: v{i}\n" for i in range(2000))
+    kubernetes.parse("k8s/c.yaml", text)
+    before = _live_scalar_nodes()
+    for _ in range(5):
+        kubernetes.parse("k8s/c.yaml", text)
+    assert _live_scalar_nodes() <= before
