@@ -4,8 +4,9 @@
 
 A fuzz run on a loaded machine (two workers beside other jobs) reports inputs over its time limit that are
 slow only because the machine was busy. This runs each saved input (`input-*`, the original at full size) in
-its own fresh process, `--repeat` times, and prints the median and the worst time per finding, slowest
-first, so a real slow spot can be told from a busy machine. Nothing is written.
+its own fresh process, `--repeat` times, and prints the median and the worst CPU time per finding (and the
+worst wall time beside it), slowest first, so a real slow spot can be told from a busy machine. Nothing is
+written.
 """
 
 from __future__ import annotations
@@ -22,19 +23,23 @@ import sys, time
 from auditor.scan import _PARSERS
 parser, rel, path = sys.argv[1:4]
 text = open(path, encoding="utf-8", errors="replace", newline="").read()
-start = time.perf_counter()
+cpu, start = time.process_time(), time.perf_counter()
 _PARSERS[parser](rel, text)
-print(time.perf_counter() - start)
+print(time.process_time() - cpu, time.perf_counter() - start)
 """
 
 
-def time_once(parser: str, rel: str, path: Path, limit: float) -> float:
+def time_once(parser: str, rel: str, path: Path, limit: float) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of one parse in a fresh process; the limit (wall) for one that hangs."""
     try:
         done = subprocess.run([sys.executable, "-c", _CHILD, parser, rel, str(path)], capture_output=True,
                               text=True, timeout=limit, check=False)
     except subprocess.TimeoutExpired:
-        return limit
-    return float(done.stdout.strip() or limit) if done.returncode == 0 else float("nan")
+        return limit, limit
+    if done.returncode != 0 or len(done.stdout.split()) != 2:
+        return float("nan"), float("nan")
+    cpu, wall = done.stdout.split()
+    return float(cpu), float(wall)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,14 +59,16 @@ def main(argv: list[str] | None = None) -> int:
         if not inputs:
             continue
         times = [time_once(name, rel, inputs[0], args.limit) for _ in range(args.repeat)]
-        rows.append((max(times), statistics.median(times), finding["kind"], finding["key"],
-                     float(finding.get("seconds", 0.0)), inputs[0].stat().st_size))
+        cpus = [cpu for cpu, _ in times]
+        rows.append((max(cpus), statistics.median(cpus), max(wall for _, wall in times), finding["kind"],
+                     finding["key"], float(finding.get("seconds", 0.0)), inputs[0].stat().st_size))
     rows.sort(reverse=True)
-    print(f"{'worst':>7} {'median':>7} {'in run':>7} {'bytes':>9}  kind       finding")
-    for worst, median, kind, key, seen, size in rows:
-        print(f"{worst:7.2f} {median:7.2f} {seen:7.2f} {size:9,}  {kind:10} {key}")
+    print(f"{'worst':>7} {'median':>7} {'wall':>7} {'in run':>7} {'bytes':>9}  kind       finding   (seconds of CPU; "
+          "wall: the worst wall time)")
+    for worst, median, wall, kind, key, seen, size in rows:
+        print(f"{worst:7.2f} {median:7.2f} {wall:7.2f} {seen:7.2f} {size:9,}  {kind:10} {key}")
     over = [row for row in rows if row[1] > 2.0]
-    print(f"\n{len(rows)} saved inputs re-timed; {len(over)} with a median over 2 s")
+    print(f"\n{len(rows)} saved inputs re-timed; {len(over)} with a median over 2 s of CPU")
     return 0
 
 

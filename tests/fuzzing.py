@@ -2,7 +2,8 @@
 
 Inputs are fixture files and repositories changed by small mutators (bit flips, cut and copied spans,
 injected nesting, huge numbers, unicode edge cases, line-ending changes, very long lines) or random text.
-Each input runs in a worker process that is killed and restarted when it exceeds the time limit: a parse
+Each input runs in a worker process that is killed and restarted when it hangs (a wall-clock guard, several
+times the limit; the limit itself is CPU time, which a busy machine does not inflate): a parse
 stuck in C (tree-sitter, libyaml) never returns to Python, so no in-process alarm could stop it.
 
 The contract checked (`problems` in the worker): nothing raises; no diagnostic says `internal-error` or
@@ -48,9 +49,9 @@ MAX_FILE_BYTES = 2 * 1024 * 1024  # the discovery limit: inputs up to this size 
 
 @dataclass(frozen=True)
 class Target:
-    parser: str  # terraform | kubernetes | compose | appconfig | buildfile | telemetry
+    parser: str  # terraform | kubernetes | compose | appconfig | buildfile | telemetry | code
     path: str
-    dialect: str  # hcl | json | yaml | python | nginx | ini | env | properties | xml: which nesting/tokens fit
+    dialect: str  # hcl | json | yaml | python | nginx | ini | env | properties | xml | curly (C-like code)
     patterns: tuple[str, ...] = ()  # fixture paths (fnmatch) that are seeds in this dialect
     inline: tuple[str, ...] = ()  # seeds for dialects no fixture has
 
@@ -168,6 +169,133 @@ receivers:
           static_configs: [{targets: [x:1]}]
 """
 
+_PY_CLIENT = """\
+import os
+
+import httpx
+import requests
+
+USERS = os.environ.get("USERS_URL", "http://users:8080")
+session = requests.Session()
+
+
+def profile(user_id: int) -> dict:
+    reply = requests.get(f"{USERS}/users/{user_id}", timeout=2.5)
+    reply.raise_for_status()
+    return reply.json()
+
+
+async def charge(order):
+    async with httpx.AsyncClient(base_url="http://billing") as client:
+        return await client.post("/charges", json={"id": order.id})
+
+
+def stock(sku):
+    return requests.post("http://inventory:9000/reserve", json={"sku": sku}).json()
+"""
+_JS_CLIENT = """\
+const axios = require("axios");
+import fetch from "node-fetch";
+
+const CART = process.env.CART_URL || "http://cart:8080";
+
+export async function cart(id) {
+  const res = await fetch(`${CART}/carts/${id}`, { signal: AbortSignal.timeout(2000) });
+  return res.json();
+}
+
+async function pay(order) {
+  return axios.post("http://payments/charge", order, { timeout: 0 });
+}
+
+module.exports = { pay, items: (id) => axios.get(`http://catalog/items/${id}`) };
+"""
+_JAVA_CLIENT = """\
+package com.example.orders;
+
+import org.springframework.web.client.RestTemplate;
+import java.net.http.HttpClient;
+import java.time.Duration;
+
+@Service
+public class OrderClient {
+    private final RestTemplate rest = new RestTemplate();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    public Order find(long id) {
+        return rest.getForObject("http://orders:8080/orders/{id}", Order.class, id);
+    }
+
+    @FeignClient(name = "users", url = "${users.url}")
+    interface Users { @GetMapping("/users/{id}") User get(@PathVariable long id); }
+}
+"""
+_GO_CLIENT = """\
+package client
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+var client = &http.Client{Timeout: 3 * time.Second}
+
+func Geo(ctx context.Context, id string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://geo:8081/points/"+id, nil)
+	if err != nil {
+		return nil, err
+	}
+	return client.Do(req)
+}
+
+func Ping() { _, _ = http.Get("http://tracker:9000/healthz") }
+"""
+_PHP_CLIENT = """\
+<?php
+namespace App\\Clients;
+
+use GuzzleHttp\\Client;
+
+final class Catalog
+{
+    private Client $http;
+
+    public function __construct()
+    {
+        $this->http = new Client(['base_uri' => getenv('CATALOG_URL') ?: 'http://catalog', 'timeout' => 2.0]);
+    }
+
+    public function item(int $id): array
+    {
+        $json = file_get_contents("http://catalog/items/{$id}");
+        return json_decode($this->http->get("/items/$id")->getBody(), true) ?? json_decode($json, true);
+    }
+}
+"""
+_CSHARP_CLIENT = """\
+using System;
+using System.Net.Http;
+using System.Threading.Tasks;
+
+namespace Ordering.Clients;
+
+public sealed class BasketClient
+{
+    private static readonly HttpClient Http = new()
+    {
+        BaseAddress = new Uri("http://basket-api"), Timeout = TimeSpan.FromSeconds(5),
+    };
+
+    public async Task<string> GetAsync(string id)
+    {
+        var reply = await Http.GetAsync($"/api/v1/basket/{id}");
+        reply.EnsureSuccessStatusCode();
+        return await reply.Content.ReadAsStringAsync();
+    }
+}
+"""
+
 TARGETS: tuple[Target, ...] = (
     Target("terraform", "infra/main.tf", "hcl", ("*.tf",)),
     Target("terraform", "infra/main.tf.json", "json", ("*.tf.json",)),
@@ -193,8 +321,17 @@ TARGETS: tuple[Target, ...] = (
     Target("buildfile", "Gemfile", "env", (), (_GEMFILE,)),
     Target("buildfile", "services/orders/Dockerfile", "env", ("*Dockerfile",)),
     Target("telemetry", "monitoring/prometheus.yml", "yaml", (), (_PROMETHEUS,)),
+    # Source code (auditor/code): a language without an extractor yet is a note, but is still fuzzed so that
+    # it is covered the day its extractor lands.
+    Target("code", "services/orders/client.py", "python", ("*.py",), (_PY_CLIENT,)),
+    Target("code", "web/src/client.js", "curly", ("*.js",), (_JS_CLIENT,)),
+    Target("code", "web/src/client.ts", "curly", ("*.ts",), (_JS_CLIENT,)),
+    Target("code", "orders/src/main/java/OrderClient.java", "curly", ("*.java",), (_JAVA_CLIENT,)),
+    Target("code", "cmd/geo/client.go", "curly", ("*.go",), (_GO_CLIENT,)),
+    Target("code", "catalog/src/Catalog.php", "curly", ("*.php",), (_PHP_CLIENT,)),
+    Target("code", "Ordering/BasketClient.cs", "curly", ("*.cs",), (_CSHARP_CLIENT,)),
 )
-PARSERS = ("terraform", "kubernetes", "compose", "appconfig", "buildfile", "telemetry")
+PARSERS = ("terraform", "kubernetes", "compose", "appconfig", "buildfile", "telemetry", "code")
 
 
 def fixture_files() -> list[tuple[str, bytes]]:
@@ -433,6 +570,23 @@ NESTING: dict[str, tuple[Callable[[int], str], ...]] = {
         _lines(lambda i: f"N{i + 1} = N{i} * N{i}\n", "N0 = 99\n"),
         lambda n: "X = 0x" + "f" * n + "\n",
         lambda n: "class C:\n" + "".join(" " * (i + 1) + f"class C{i}:\n" for i in range(n)) + " " * (n + 1) + "x=1\n",
+    ),
+    "curly": (
+        lambda n: "x = " + _chain("(", "1", ")")(n) + ";\n",
+        lambda n: "x = " + _chain("[", "", "]")(n) + ";\n",
+        lambda n: _chain("{\n", "x();\n", "}\n")(n),
+        lambda n: "x = " + _chain("f(", "", ")")(n) + ";\n",
+        lambda n: "function f() {\n" + _chain("if (a) {\n", "return g();\n", "}\n")(n) + "}\n",
+        lambda n: "x = `" + _chain("${`", "x", "`}")(n) + "`;\n",
+        lambda n: 'x = "' + "{$" * n + '";\n',
+        lambda n: "x = " + "a." * n + "b();\n",
+        lambda n: "x = " + "1 + " * n + "1;\n",
+        lambda n: "x = " + "a ? " * n + "1" + " : 2" * n + ";\n",
+        lambda n: "x = " + "<" * n + "T" + ">" * n + ";\n",
+        lambda n: "/*" * n + "x" + "*/" * n + "\n",
+        _lines(lambda i: f"class C{i} extends C{i + 1} {{ }}\n"),
+        _lines(lambda i: f'const u{i} = "http://s{i}:80/" + u{i + 1};\nfetch(u{i});\n'),
+        lambda n: "<?php\n" + "?><?php " * n + "\n",
     ),
     "nginx": (
         lambda n: "http {\n" + _chain("server {\n", "", "}\n")(n) + "}\n",
@@ -949,36 +1103,46 @@ def _tail(text: str, lines: int = 24) -> str:
 
 
 class _Child:
-    """State of the worker process: its output channel and the faulthandler dump file."""
+    """State of the worker process: its output channel and the faulthandler dump file.
+
+    Where a slow input was at the limit comes from a stack dump taken when the worker has used `limit` of
+    CPU time (SIGPROF from a profiling timer, which counts CPU time, dumped by faulthandler in the worker's
+    own thread); a dump on wall time would fire on every input a busy machine slows down, and dumping from
+    faulthandler's watchdog thread, beside a running parse, sometimes crashes the process.
+    """
 
     def __init__(self, dump_path: str) -> None:
         import faulthandler
+        import signal
 
         self.dump = open(dump_path, "w+")  # noqa: SIM115 - lives as long as the process
         faulthandler.enable(file=self.dump)
+        faulthandler.register(signal.SIGPROF, file=self.dump, all_threads=False)
         self.faulthandler = faulthandler
+        self.signal = signal
         self.rules: Any = None
         self.last_stack = ""
 
     def arm(self, limit: float) -> None:
         self.dump.seek(0)
         self.dump.truncate()
-        self.faulthandler.dump_traceback_later(limit, file=self.dump)
+        self.signal.setitimer(self.signal.ITIMER_PROF, limit)
 
     def disarm(self) -> str:
-        self.faulthandler.cancel_dump_traceback_later()
+        self.signal.setitimer(self.signal.ITIMER_PROF, 0)
         self.dump.flush()
         self.dump.seek(0)
         return self.dump.read()
 
-    def timed(self, limit: float, call: Callable[[], Any]) -> tuple[Any, float, BaseException | None]:
-        """(value, seconds, exception); `last_stack` keeps the dump taken if the call ran past `limit`."""
+    def timed(self, limit: float, call: Callable[[], Any]) -> tuple[Any, float, float, BaseException | None]:
+        """(value, CPU seconds, wall seconds, exception); `last_stack` keeps the dump taken if the call ran past
+        `limit` of CPU time (a call is judged by its CPU time, which a busy machine does not inflate)."""
         self.arm(limit)
-        start = time.perf_counter()
+        cpu, start = time.process_time(), time.perf_counter()
         try:
-            return call(), time.perf_counter() - start, None
+            return call(), time.process_time() - cpu, time.perf_counter() - start, None
         except BaseException as error:  # noqa: BLE001 - report whatever escapes, even SystemExit
-            return None, time.perf_counter() - start, error
+            return None, time.process_time() - cpu, time.perf_counter() - start, error
         finally:
             self.last_stack = self.disarm()
 
@@ -987,16 +1151,16 @@ class _Child:
 
         parse = _PARSERS[job["parser"]]
         path, text, limit = job["path"], job["text"], job["limit"]
-        facts, seconds, error = self.timed(limit, lambda: parse(path, text))
+        facts, seconds, wall, error = self.timed(limit, lambda: parse(path, text))
         problems: list[Problem] = []
         if seconds > limit:
-            problems.append(_slow_problem(seconds, limit, self.last_stack))
+            problems.append(_slow_problem(seconds, wall, limit, self.last_stack))
         if error is not None:
-            return {"seconds": seconds, "problems": [_exception_problem(error), *problems]}
+            return {"seconds": seconds, "wall": wall, "problems": [_exception_problem(error), *problems]}
         problems.extend(check_facts(path, text, facts))
         if not job.get("repeat") or seconds > limit / 4:  # a slow input is not run twice: it would cost CI time
-            return {"seconds": seconds, "problems": problems}
-        again, _, error2 = self.timed(limit, lambda: parse(path, text))
+            return {"seconds": seconds, "wall": wall, "problems": problems}
+        again, _, _, error2 = self.timed(limit, lambda: parse(path, text))
         first = digest(facts)
         if error2 is not None:
             problems.append(Problem("nondeterministic", f"second run raised {type(error2).__name__}",
@@ -1004,7 +1168,7 @@ class _Child:
         elif digest(again) != first:
             problems.append(Problem("nondeterministic", "a second parse of the same text gives other facts",
                                     f"nondeterministic {job['parser']}"))
-        return {"seconds": seconds, "problems": problems, "digest": first}
+        return {"seconds": seconds, "wall": wall, "problems": problems, "digest": first}
 
     def audit(self, job: dict[str, Any]) -> dict[str, Any]:
         from auditor.audit import load_all_rules
@@ -1012,15 +1176,15 @@ class _Child:
         root, limit = Path(job["root"]), job["limit"]
         if self.rules is None:
             self.rules = load_all_rules()
-        outcome, seconds, error = self.timed(limit, lambda: _audit_and_report(root, self.rules))
+        outcome, seconds, wall, error = self.timed(limit, lambda: _audit_and_report(root, self.rules))
         problems: list[Problem] = []
         if seconds > limit:
-            problems.append(_slow_problem(seconds, limit, self.last_stack))
+            problems.append(_slow_problem(seconds, wall, limit, self.last_stack))
         if error is not None:
-            return {"seconds": seconds, "problems": [_exception_problem(error), *problems]}
+            return {"seconds": seconds, "wall": wall, "problems": [_exception_problem(error), *problems]}
         diagnostics, reports = outcome
         problems.extend(check_diagnostics(diagnostics, job["lines"], "audit"))
-        return {"seconds": seconds, "problems": problems,
+        return {"seconds": seconds, "wall": wall, "problems": problems,
                 "digest": hashlib.sha256("\0".join(reports).encode("utf-8", "surrogatepass")).hexdigest()}
 
     def trace(self, job: dict[str, Any]) -> dict[str, Any]:
@@ -1051,10 +1215,10 @@ class _Child:
         return {"seconds": 0.0, "problems": [], "raised": list(raised.values())}
 
 
-def _slow_problem(seconds: float, limit: float, stack: str) -> Problem:
+def _slow_problem(seconds: float, wall: float, limit: float, stack: str) -> Problem:
     where = _innermost(_dump_frames(stack), with_line=False)
-    return Problem("too-slow", f"took {seconds:.2f}s (limit {limit:g}s); at the limit it was in {where}",
-                   f"slow in {where}", _tail(stack))
+    return Problem("too-slow", f"took {seconds:.2f}s of CPU ({wall:.2f}s wall; limit {limit:g}s of CPU); "
+                   f"at {limit:g}s of CPU it was in {where}", f"slow in {where}", _tail(stack))
 
 
 _DUMP_FRAME = re.compile(r'^\s*File "(.*)", line (\d+) in (\S+)', re.MULTILINE)
@@ -1150,21 +1314,40 @@ def worker_main() -> None:
 
 @dataclass
 class Result:
-    """What one input did: its time and the contract problems found (empty when it passed)."""
+    """What one input did: its CPU time, the contract problems found (empty when it passed), its wall time."""
 
-    seconds: float
+    seconds: float  # CPU time of the worker on the input (for one killed, as far as /proc tells; else wall)
     problems: list[Problem]
     digest: str = ""
     raised: list[tuple[str, str, list[tuple[str, int, str]]]] = field(default_factory=list)
+    wall: float = 0.0
+
+
+def _cpu_of(pid: int) -> float | None:
+    """CPU seconds (user + system) a process has used, from /proc (None where there is no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 class Worker:
-    """A long-lived child process running jobs; killed and restarted when a job exceeds its time."""
+    """A long-lived child process running jobs; killed and restarted when a job hangs.
 
-    def __init__(self, hash_seed: int = 0, memory_mb: int = 4096, grace: float = 2.0) -> None:
+    Inputs are judged by CPU time (the worker measures it), which a busy machine does not inflate. The hang
+    guard watches the worker's CPU time too (from /proc): a worker that has used well over the limit without
+    answering is killed, and one that has been silent for `max_wall` seconds however little CPU it got (a
+    worker stuck without computing). A worker starved by a busy machine (at nice 19 beside busy processes
+    it gets a hundredth of a core) is left to finish. Without /proc the guard is wall time.
+    """
+
+    def __init__(self, hash_seed: int = 0, memory_mb: int = 4096, grace: float = 2.0,
+                 max_wall: float = 600.0) -> None:
         self.hash_seed = hash_seed
         self.memory_mb = memory_mb
         self.grace = grace
+        self.max_wall = max_wall
         self.restarts = 0
         self.proc: subprocess.Popen[bytes] | None = None
         fd, self.dump_path = tempfile.mkstemp(prefix="fuzz-dump-", suffix=".txt")
@@ -1217,50 +1400,59 @@ class Worker:
             return f"(exit code {code})"
 
     def run(self, job: dict[str, Any], timeout: float) -> Result:
-        """Send a job; a worker silent after `timeout` (plus grace) is killed: the input timed out."""
+        """Send a job; a worker that has used `timeout` seconds of CPU (plus grace) without answering is killed,
+        and so is one silent for `max_wall` seconds: the input hung."""
         if self.proc is None:
             self.proc = self._start()
         assert self.proc.stdin is not None and self.proc.stdout is not None
         limit = job.get("limit", timeout)
         start = time.perf_counter()
+        cpu_before = _cpu_of(self.proc.pid)
         try:
             _send(self.proc.stdin, job)  # type: ignore[arg-type]
-            ready, _, _ = select.select([self.proc.stdout], [], [], timeout + self.grace)
-            if ready:
-                answer = _receive(self.proc.stdout)  # type: ignore[arg-type]
-                return Result(answer["seconds"], answer["problems"], answer.get("digest", ""),
-                              answer.get("raised", []))
+            while True:
+                ready, _, _ = select.select([self.proc.stdout], [], [], 1.0)
+                if ready:
+                    answer = _receive(self.proc.stdout)  # type: ignore[arg-type]
+                    return Result(answer["seconds"], answer["problems"], answer.get("digest", ""),
+                                  answer.get("raised", []), answer.get("wall", 0.0))
+                elapsed = time.perf_counter() - start
+                cpu_now = _cpu_of(self.proc.pid)
+                cpu = cpu_now - cpu_before if cpu_now is not None and cpu_before is not None else elapsed
+                if cpu > timeout + self.grace or elapsed > self.max_wall:
+                    break
             stack = self._kill()
             where = _innermost(_dump_frames(stack), with_line=False)
-            elapsed = time.perf_counter() - start
-            return Result(elapsed, [Problem("timeout", f"no answer after {elapsed:.1f}s (limit {limit:g}s); "
-                                            f"stuck in {where}", f"timeout in {where}", _tail(stack))])
+            return Result(cpu, [Problem("timeout", f"no answer after {cpu:.1f}s of CPU ({elapsed:.1f}s wall; limit "
+                                        f"{limit:g}s of CPU); stuck in {where}", f"timeout in {where}",
+                                        _tail(stack))], wall=elapsed)
         except (EOFError, BrokenPipeError, OSError):
             stack = self._kill()
             elapsed = time.perf_counter() - start
-            if stack.lstrip().startswith("Timeout ("):
-                # The watchdog's stack dump (taken without the GIL) can itself crash the process: the input
-                # was over the limit all the same, and the dump says where it was.
+            if stack.lstrip().startswith(("Stack (", "Timeout (")):
+                # The worker died after its stack was dumped at the CPU limit (the dump, taken in a signal
+                # handler, may itself have crashed it): the input was over the limit all the same, and the dump
+                # says where it was.
                 where = _innermost(_dump_frames(stack), with_line=False)
-                return Result(elapsed, [Problem("timeout", f"over the limit of {limit:g}s (the worker crashed "
-                                                f"while dumping its stack); in {where}", f"timeout in {where}",
-                                                _tail(stack))])
+                return Result(max(elapsed, limit), [Problem(
+                    "timeout", f"over {limit:g}s of CPU (the worker died after dumping its stack); in {where}",
+                    f"timeout in {where}", _tail(stack))], wall=elapsed)
             where = _innermost(_dump_frames(stack, last=True))
             signal_line = stack.strip().splitlines()[0] if stack.strip() else "worker exited"
             return Result(elapsed, [Problem("died", f"the worker process died: {signal_line}", f"died in {where}",
-                                            _tail(stack))])
+                                            _tail(stack))], wall=elapsed)
 
     # -- conveniences ---------------------------------------------------------------------------------
 
     def parse(self, target: Target, text: str, limit: float, repeat: bool = True) -> Result:
         job = {"op": "parse", "parser": target.parser, "path": target.path, "text": text, "limit": limit,
                "repeat": repeat}
-        result = self.run(job, limit * (1.5 if repeat else 1))
+        result = self.run(job, limit * (2.5 if repeat else 1.5))
         return self.explain(job, result, limit)
 
     def audit(self, root: Path, files: dict[str, bytes], limit: float) -> Result:
         job = {"op": "audit", "root": str(root), "lines": file_lines(files), "limit": limit}
-        return self.explain(job, self.run(job, limit), limit)
+        return self.explain(job, self.run(job, limit * 1.5), limit)
 
     def explain(self, job: dict[str, Any], result: Result, limit: float) -> Result:
         """For a caught exception quoted in a diagnostic, find where it was raised (re-run under a tracer)."""

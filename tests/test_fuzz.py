@@ -2,12 +2,12 @@
 
 Property-based (Hypothesis) over every parser entry point, with the file names that pick each dialect,
 and over `audit` of mutated sample repositories; inputs and checks live in tests/fuzzing.py, shared with
-the long runs of bench/fuzz.py. Every input runs in a worker process that is killed at the time limit,
+the long runs of bench/fuzz.py. Every input runs in a worker process that is killed when it hangs,
 so a parse stuck in C code fails its test instead of hanging CI.
 
 Bounded and reproducible for CI: fixed example counts, `derandomize=True`, no example database, and no
 shrinking (a failing input is minimised by the harness, cheaply, and printed as a Python expression).
-`FUZZ_SCALE=10` runs ten times as many examples; `FUZZ_TIME_LIMIT` sets the per-input limit in seconds.
+`FUZZ_SCALE=10` runs ten times as many examples; `FUZZ_TIME_LIMIT` sets the per-input limit in seconds of CPU.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ MAX_BYTES = 256 * 1024  # random inputs stay small in CI; the edge cases go up t
 def bounded(examples: int) -> settings:
     return settings(
         max_examples=max(1, round(examples * SCALE)),
-        deadline=None,  # the worker enforces the time limit, in a process it can kill
+        deadline=None,  # the worker measures CPU time and guards against hangs, in a process it can kill
         derandomize=True,
         database=None,
         phases=(Phase.explicit, Phase.generate),

@@ -17,9 +17,16 @@ import tree_sitter
 from auditor.code import languages, syntax
 from auditor.code.facts import Extracted, to_facts
 from auditor.model import Diagnostic, Facts
-from auditor.parsers.treesitter import bounded_parse
+from auditor.parsers.treesitter import Budget, bounded_parse
 
-MAX_PARSE_SECONDS = 2.0
+# CPU time one parse may use (see parsers/treesitter.py). Measured on the 2-core CI machine, 1 MB (the
+# discovery limit for source) of real code concatenated: Python 0.04-0.08 s, JavaScript 0.07 s, Java and Go
+# 0.03-0.05 s (for 0.6 MB), C# 0.12-0.15 s; 1 MB of random code-like text takes 0.5-2.4 s and of random
+# bytes over 4 s (Python, Java, Go). 1 MB may use 0.6 s.
+PARSE_BUDGET = Budget(base=0.2, per_mb=0.4, cap=1.0)
+# tree-sitter-php is ten to twenty times slower per byte on real code (1 MB of real configuration files: 1.6-2.8
+# s; 9 KB: 0.02 s), so PHP has more room: files up to about 300 KB are parsed.
+LANGUAGE_BUDGETS = {"php": Budget(base=0.2, per_mb=3.0, cap=1.0)}
 MAX_PARSE_MEMORY = 512 * 2**20
 # A file whose syntax errors cover more than this share of its bytes is not read for facts.
 MAX_ERROR_SHARE = 0.3
@@ -66,7 +73,7 @@ def parse(path: str, text: str) -> Facts:
         return Facts(path, "code", diagnostics=(Diagnostic(
             path, f"no {language} grammar installed; source file not read", None, "unsupported", "note"),))
     source = text.encode("utf-8", "surrogatepass")
-    parsed = bounded_parse(parser, source, MAX_PARSE_SECONDS, MAX_PARSE_MEMORY)
+    parsed = bounded_parse(parser, source, LANGUAGE_BUDGETS.get(language, PARSE_BUDGET), MAX_PARSE_MEMORY)
     if parsed.tree is None:
         problem = parsed.problem
         assert problem is not None

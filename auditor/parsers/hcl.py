@@ -25,21 +25,28 @@ import tree_sitter
 import tree_sitter_hcl
 
 from auditor.parsers import numbers
-from auditor.parsers.treesitter import Parsed, Problem, bounded_parse
+from auditor.parsers.treesitter import Budget, Parsed, Problem, bounded_parse
 
 # -- bounds ---------------------------------------------------------------------------------------------
 
-# One tree-sitter parse may take this long. A 2 MB file of real-world Terraform (the discovery limit) parses
-# in about 1.1 s on the 2-core CI machine; tree-sitter-hcl's error recovery is quadratic on some inputs
-# (200 KB of `"${${${…` takes 2.3 s, 2 MB would take minutes), so without a budget one file could stall a run.
+# One tree-sitter parse may use this much CPU time (see parsers/treesitter.py: CPU time of the parsing thread,
+# so the verdict does not depend on how busy the machine is). Measured on the 2-core CI machine: 2 MB of real
+# Terraform (files of tree-sitter-hcl's real-world corpus and /work/corpus concatenated; the discovery limit)
+# takes 0.37-0.55 s, 200 KB 0.05 s; tree-sitter-hcl's error recovery costs up to 20 times as much per byte
+# (200 KB of `"${${${…` takes 1.0 s, 1 MB 5.3 s; 1 MB of random HCL-like text 1.5 s), so without a budget one
+# file could stall a run. 200 KB may use 0.28 s, 2 MB 1 s.
+PARSE_BUDGET = Budget(base=0.2, per_mb=0.4, cap=1.0)
+# The wall-clock budget of reading one Terraform JSON file's `${…}` templates (parsers/terraform.py), each a
+# bounded parse of its own.
 MAX_PARSE_SECONDS = 2.0
-# And may grow the process by this much: real Terraform needs ~140 MiB for 2 MB, while error recovery on 2 MB of
-# random text reaches 1 GiB within the time budget (checked on Linux, where /proc tells it cheaply).
-MAX_PARSE_MEMORY = 512 * 2**20
+# And may grow the process by this much: 2 MB of real Terraform needs 130-220 MiB, and within the CPU budget
+# 2 MB of nested `{ a = ` with runs of spaces reaches 510 MiB and of `'` 330 MiB (without a CPU budget, error
+# recovery on 2 MB of random text reached 1 GiB). Checked on Linux, where /proc tells it cheaply.
+MAX_PARSE_MEMORY = 768 * 2**20
 # tree-sitter-hcl lexes whitespace one character at a time and its external scanner re-reads the rest of the
 # run at each one, so a run of L whitespace characters costs time in L² (20,000 spaces after `a = {`: 1.3 s;
-# 200 KB of them: minutes) and the time budget is checked too rarely to stop it. Real files have runs of a
-# few dozen characters (indentation and blank lines); a longer run than this is refused before parsing.
+# 200 KB of them: minutes) and the CPU budget is not checked within one such run. Real files have runs of a few
+# dozen characters (indentation and blank lines); a longer run than this is refused before parsing.
 MAX_WHITESPACE_RUN = 4096
 # Blocks, collections, calls, operators and interpolations nested deeper than this are not converted: the
 # conversion, reference walk and evaluator recurse once per level (Python's stack ends near 1,000 frames).
@@ -69,7 +76,7 @@ def _bounded_parse(source: bytes) -> Parsed:
         return Parsed(None, Problem(line, "too-slow", (
             f"a run of more than {MAX_WHITESPACE_RUN:,} whitespace characters starts on this line; tree-sitter-hcl "
             "takes time quadratic in such runs, so the file is not parsed")))
-    return bounded_parse(_parser(), source, MAX_PARSE_SECONDS, MAX_PARSE_MEMORY)
+    return bounded_parse(_parser(), source, PARSE_BUDGET, MAX_PARSE_MEMORY)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,19 @@
 """One bounded tree-sitter parse, shared by the HCL reader and the source-code reader.
 
-tree-sitter's error recovery is super-linear on some inputs, so a parse runs under a time budget and a
-memory budget checked from tree-sitter's progress callback; a budget that is hit is a `Problem` with the
-line where parsing stopped, never an exception and never a hang.
+tree-sitter's error recovery is slow on some inputs, so a parse runs under a CPU budget and a memory budget
+checked from tree-sitter's progress callback; a budget that is hit is a `Problem` with a line, never an
+exception and never a hang.
+
+The budget is the CPU time of the parsing thread, not the clock: a busy machine slows a parse down but does
+not add to its CPU time, so the same text gets the same verdict however loaded the machine is. tree-sitter's
+own progress cannot serve as the measure: its callback runs about every hundred parse operations and reports
+only the byte offset, so the number of calls grows with the length of the text (8 to 51 per KB on every input
+measured) while the work per call ranges from 8 µs (real Terraform) to 3 ms (random bytes to the Java
+grammar). The budget grows with the text's length, so a large real file has room and a small hostile one
+stops early. A bound that is hit refuses the whole file, so its diagnostic is on line 1 and does not say
+where the parse had got to: that position depends on how fast this run was (under load a parse uses 10-15%
+more CPU), and the facts of a file must not. A wall-clock limit, far above any CPU budget, is a safety net
+for a thread that is starved or stuck.
 """
 
 from __future__ import annotations
@@ -15,11 +26,16 @@ import tree_sitter
 
 _CHUNK = 1 << 16  # bytes handed to tree-sitter per read
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 0
+_CHECK_EVERY = 16  # callback calls between two looks at the clocks and at memory
+# Safety net only: a parse whose thread has not used up its CPU budget after this long (a starved or stuck
+# thread) is stopped too. No parse within its CPU budget comes near it, even on a heavily loaded machine.
+WALL_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
 class Problem:
-    """A bound that was hit (`too-slow`, `too-large`, `too-deep`, `limit`), at a 1-based line."""
+    """A bound that was hit (`too-slow`, `too-large`, `too-deep`, `limit`), at a 1-based line (1 for a bound
+    of the whole parse)."""
 
     line: int
     code: str
@@ -34,31 +50,55 @@ class Parsed:
     problem: Problem | None = None
 
 
-def bounded_parse(parser: tree_sitter.Parser, source: bytes, seconds: float, memory: int) -> Parsed:
-    """Parse `source`, cancelling after `seconds` or once the process has grown by `memory` bytes."""
-    deadline = time.monotonic() + seconds
-    base = resident()
-    progress = {"offset": 0, "calls": 0, "memory": 0}
+@dataclass(frozen=True)
+class Budget:
+    """CPU seconds a parse may use: `base` plus `per_mb` for each MB of text, at most `cap`."""
 
-    def stop(offset: int, _has_error: bool) -> bool:
-        """tree-sitter calls this every hundred or so steps; True cancels the parse."""
-        progress["offset"] = offset
-        progress["calls"] += 1
-        if progress["calls"] % 16 == 0 and base and resident() - base > memory:
-            progress["memory"] = 1
-            return True
-        return time.monotonic() > deadline
+    base: float
+    per_mb: float
+    cap: float
+
+    def seconds(self, size: int) -> float:
+        return min(self.cap, self.base + self.per_mb * size / 1_000_000)
+
+
+def bounded_parse(parser: tree_sitter.Parser, source: bytes, budget: Budget, memory: int,
+                  wall_seconds: float = WALL_SECONDS) -> Parsed:
+    """Parse `source`, cancelling once its thread has used the budget's CPU time for this size, the process
+    has grown by `memory` bytes, or `wall_seconds` have passed."""
+    cpu_seconds = budget.seconds(len(source))
+    cpu_deadline = time.thread_time() + cpu_seconds
+    wall_deadline = time.monotonic() + wall_seconds
+    base = resident()
+    calls = 0
+    why = ""  # the bound that cancelled the parse
+
+    def stop(_offset: int, _has_error: bool) -> bool:
+        """tree-sitter calls this every hundred or so operations; True cancels the parse."""
+        nonlocal calls, why
+        calls += 1
+        if calls % _CHECK_EVERY:
+            return False
+        if base and resident() - base > memory:
+            why = "memory"
+        elif time.thread_time() > cpu_deadline:
+            why = "cpu"
+        elif time.monotonic() > wall_deadline:
+            why = "wall"
+        return bool(why)
 
     try:
         tree = parser.parse(lambda offset, _point: source[offset : offset + _CHUNK], progress_callback=stop)
     except ValueError:  # "Parsing failed": cancelled; the parser keeps its state to resume, so drop it
         parser.reset()
-        line = source.count(b"\n", 0, progress["offset"]) + 1
-        if progress["memory"]:
-            return Parsed(None, Problem(line, "too-large", f"parsing needed more than {memory >> 20} MiB of "
-                                        f"memory (stopped at line {line}); the file is not parsed"))
-        return Parsed(None, Problem(line, "too-slow", f"parsing took longer than {seconds:g} s (stopped at line "
-                                    f"{line}); the file is not parsed"))
+        if why == "memory":
+            return Parsed(None, Problem(1, "too-large", f"parsing needed more than {memory >> 20} MiB of memory; "
+                                        "the file is not parsed"))
+        if why == "wall":
+            return Parsed(None, Problem(1, "too-slow", f"parsing did not finish within {wall_seconds:g} s; the file "
+                                        "is not parsed"))
+        return Parsed(None, Problem(1, "too-slow", f"parsing needed more than {cpu_seconds:.2f} s of CPU for "
+                                    f"{len(source):,} bytes; the file is not parsed"))
     return Parsed(tree)
 
 

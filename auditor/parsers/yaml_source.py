@@ -134,6 +134,9 @@ def _convert(node: yaml.Node, budget: _Budget, depth: int) -> Any:
             return _scalar_constructor.construct_object(node, deep=True)
         except Exception:  # noqa: BLE001 - `!!int ""` raises IndexError, a bad date ValueError: keep the text
             return node.value
+        finally:  # the constructor memoises every node it builds (and one it failed on): without this the
+            _scalar_constructor.constructed_objects.pop(node, None)  # process keeps them all
+            _scalar_constructor.recursive_objects.pop(node, None)
     if id(node) in budget.open:
         raise YamlError("an alias inside the collection it names (`&a [*a]`): the value would be infinite",
                         node.start_mark.line + 1, "alias-bomb")
