@@ -281,7 +281,8 @@ def _audited_something(result: AuditResult) -> bool:
 def _nothing_audited(path: Path, result: AuditResult) -> None:
     skipped = len(result.scan.inventory.skipped)
     found = len(result.scan.inventory.files)
-    why = f"{found} file(s) found could not be parsed" if found else "no Terraform, Kubernetes, compose or app config"
+    why = f"{found} file(s) found could not be parsed" if found else \
+        "no Terraform, Kubernetes, compose, app config or source code"
     _stderr().print(Text(printable(
         f"error: nothing was audited under {path}: {why} ({skipped} skipped); is this the right folder? "
         f"(exit code {EXIT_NOTHING})"), "bold red"))
