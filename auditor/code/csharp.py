@@ -33,8 +33,7 @@ from auditor.code.facts import (
     literal_url,
     per_request_functions,
 )
-from auditor.code.php import Enclosing
-from auditor.code.syntax import Match, line, matches, text
+from auditor.code.syntax import Enclosing, Match, line, matches, text
 
 # HttpClient's request methods, System.Net.Http.Json's extensions included (learn.microsoft.com,
 # System.Net.Http.HttpClient and HttpClientJsonExtensions).

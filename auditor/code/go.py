@@ -37,7 +37,7 @@ from auditor.code.facts import (
     per_request_functions,
 )
 from auditor.code.languages import query
-from auditor.code.syntax import MAX_MATCHES, Match, ancestors, line
+from auditor.code.syntax import MAX_MATCHES, Enclosing, Match, ancestors, line
 
 Node = tree_sitter.Node
 
@@ -335,7 +335,7 @@ class _File:
             name = m.one("name")
             if name is not None:
                 self.functions.setdefault(text(name), []).append(unit)
-        self.index = _Units(self.units)
+        self.index = Enclosing(self.units)
         for m in self.found["definitions"]:
             self._definition(m)
         for m in self.found["calls"]:
@@ -458,11 +458,11 @@ class _File:
         return "", ""
 
     def _units_of(self, node: Node) -> Iterator[Node]:
-        return self.index.of(node)
+        return iter(self.index.chain(node))
 
     def scope(self, node: Node) -> int:
         """The id of the innermost function unit around `node`, 0 at package level."""
-        return next((u.id for u in self.index.of(node)), 0)
+        return next((u.id for u in self.index.chain(node, 1)), 0)
 
     def lookup(self, name: Node) -> list[_Def]:
         """The definitions of identifier `name` that reach its use, latest first: in the enclosing function
@@ -865,38 +865,6 @@ def _host_piece(parts: list[str | _Env | None]) -> _Env | None:
         return None
     piece = parts[int(found.group(1))]
     return piece if isinstance(piece, _Env) else None
-
-
-class _Units:
-    """Which function units enclose a node, from their byte ranges: py-tree-sitter's `Node.parent` walks down
-    from the root each time, so climbing parents is quadratic in the depth of a hostile file; units nest, so
-    the innermost one starting before a node and the chain of units around it answer the same question."""
-
-    def __init__(self, units: list[Node]) -> None:
-        self.units = sorted(units, key=lambda u: (u.start_byte, -u.end_byte))
-        self.starts = [u.start_byte for u in self.units]
-        self.parent: list[int] = []
-        stack: list[int] = []
-        for index, unit in enumerate(self.units):
-            while stack and not _contains(self.units[stack[-1]], unit):
-                stack.pop()
-            self.parent.append(stack[-1] if stack else -1)
-            stack.append(index)
-
-    def of(self, node: Node, limit: int = 256) -> Iterator[Node]:
-        """The units around `node`, innermost first (not `node` itself)."""
-        index = bisect.bisect_right(self.starts, node.start_byte) - 1
-        for _ in range(limit):
-            if index < 0:
-                return
-            unit = self.units[index]
-            if _contains(unit, node) and unit.id != node.id:
-                yield unit
-            index = self.parent[index]
-
-
-def _contains(outer: Node, inner: Node) -> bool:
-    return outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte
 
 
 def _type_name(receiver: Node) -> str:

@@ -18,14 +18,13 @@ so a hostile file yields fewer facts, never an exception or a deep recursion.
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, field
 
 import tree_sitter
 
 from auditor.code.facts import Bound, Call, Connect, Extracted, Handler, Session, Target, Tracing, per_request_functions
-from auditor.code.syntax import SOURCE, Match, ancestors, line, matches, text
+from auditor.code.syntax import SOURCE, Enclosing, Match, ancestors, line, matches, text
 
 # --- knowledge -------------------------------------------------------------------------------------------------
 
@@ -293,33 +292,12 @@ class _Scopes:
     scopes around a node, innermost first, found by bisection instead of walking up the tree."""
 
     def __init__(self, root: tree_sitter.Node) -> None:
-        found = [(n.start_byte, -n.end_byte, n) for m in matches("java", "scopes", root)
-                 for n in (m.one("function"), m.one("body")) if n is not None]
-        found.sort(key=lambda item: (item[0], item[1]))
-        self.starts = [start for start, _, _ in found]
-        self.ends = [-end for _, end, _ in found]
-        self.nodes = [node for _, _, node in found]
-        self.parents: list[int] = []
-        stack: list[int] = []
-        for index, (start, end) in enumerate(zip(self.starts, self.ends, strict=True)):
-            while stack and self.ends[stack[-1]] <= start:
-                stack.pop()
-            self.parents.append(stack[-1] if stack and end <= self.ends[stack[-1]] else -1)
-            stack.append(index)
+        self.index = Enclosing([n for m in matches("java", "scopes", root)
+                                for n in (m.one("function"), m.one("body")) if n is not None])
 
     def chain(self, node: tree_sitter.Node, limit: int = 256) -> list[tree_sitter.Node]:
-        """The methods and class bodies that contain `node` (not `node` itself), innermost first. Every scope
-        that contains the node encloses the scope starting last before it, so the walk follows parents."""
-        position, end = node.start_byte, node.end_byte
-        index = bisect.bisect_right(self.starts, position) - 1
-        out: list[tree_sitter.Node] = []
-        for _ in range(limit):
-            if index < 0:
-                break
-            if self.ends[index] >= end and self.nodes[index].id != node.id:
-                out.append(self.nodes[index])
-            index = self.parents[index]
-        return out
+        """The methods and class bodies that contain `node` (not `node` itself), innermost first."""
+        return self.index.chain(node, limit)
 
     def function(self, node: tree_sitter.Node) -> tree_sitter.Node | None:
         """The method or constructor `node` is in (None at class level)."""

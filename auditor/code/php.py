@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -33,7 +32,7 @@ from auditor.code.facts import (
     literal_url,
     per_request_functions,
 )
-from auditor.code.syntax import Match, line, matches, text
+from auditor.code.syntax import Enclosing, Match, line, matches, text
 
 SCRIPT = "<script>"  # the synthetic function of a served script's top-level code
 _SCOPES = frozenset({"function_definition", "method_declaration", "anonymous_function", "arrow_function"})
@@ -80,36 +79,6 @@ _TRACING_NAMES = (  # (pattern on a call's or a class's name, system, what)
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{!!|^[ \t]*@(?:extends|section|include|yield|if|foreach|php|csrf)\b", re.M)
 _CLI = re.compile(r"\bPHP_SAPI\b|\bphp_sapi_name\s*\(|\$argv\b|\bSTDIN\b")
 _MAX_RESOLVE = 4
-
-
-class Enclosing:
-    """Which of a set of nested nodes (functions, classes) encloses a position: found from byte ranges, so the
-    cost does not grow with the depth of the tree (a tree-sitter node's parent is found by walking down from the
-    root, and hostile files nest deep)."""
-
-    def __init__(self, nodes: list[tree_sitter.Node]) -> None:
-        self.nodes = sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte))
-        self.starts = [n.start_byte for n in self.nodes]
-        self.parents: list[int] = []
-        stack: list[int] = []
-        for index, node in enumerate(self.nodes):
-            while stack and self.nodes[stack[-1]].end_byte <= node.start_byte:
-                stack.pop()
-            self.parents.append(stack[-1] if stack else -1)
-            stack.append(index)
-
-    def chain(self, node: tree_sitter.Node, limit: int = 256) -> list[tree_sitter.Node]:
-        """The nodes enclosing `node` (not itself), innermost first."""
-        index = bisect.bisect_right(self.starts, node.start_byte) - 1
-        out: list[tree_sitter.Node] = []
-        while index >= 0 and len(out) < limit:
-            candidate = self.nodes[index]
-            same = candidate.start_byte == node.start_byte and candidate.end_byte == node.end_byte and (
-                candidate.type == node.type)
-            if candidate.end_byte > node.start_byte and not same:
-                out.append(candidate)
-            index = self.parents[index]
-        return out
 
 
 @dataclass

@@ -5,6 +5,7 @@ py-tree-sitter 0.26.1 crashes the interpreter when `QueryCursor.matches` is give
 
 from __future__ import annotations
 
+import bisect
 import contextvars
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -78,3 +79,40 @@ def enclosing(node: tree_sitter.Node, types: frozenset[str] | set[str]) -> tree_
         if parent.type in types:
             return parent
     return None
+
+
+class Enclosing:
+    """Which of a set of nested nodes (functions, classes, scopes) enclose a node, found from byte ranges: a
+    tree-sitter node's parent is found by walking down from the root, so climbing parents is quadratic in the
+    depth of a hostile file. The nodes nest (or are disjoint), so the innermost one starting before a node and
+    the chain of its enclosing ones answer the question with one bisection."""
+
+    MAX_STEPS = 4096  # parents followed per question: real code nests a few dozen levels
+
+    def __init__(self, nodes: list[tree_sitter.Node]) -> None:
+        self.nodes = sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte))
+        self.starts = [n.start_byte for n in self.nodes]
+        self.parents: list[int] = []
+        stack: list[int] = []
+        for index, node in enumerate(self.nodes):
+            while stack and not _contains(self.nodes[stack[-1]], node):
+                stack.pop()
+            self.parents.append(stack[-1] if stack else -1)
+            stack.append(index)
+
+    def chain(self, node: tree_sitter.Node, limit: int = 256) -> list[tree_sitter.Node]:
+        """Up to `limit` of the nodes that contain `node` (not `node` itself), innermost first."""
+        index = bisect.bisect_right(self.starts, node.start_byte) - 1
+        out: list[tree_sitter.Node] = []
+        for _ in range(self.MAX_STEPS):
+            if index < 0 or len(out) >= limit:
+                break
+            candidate = self.nodes[index]
+            if _contains(candidate, node) and candidate.id != node.id:
+                out.append(candidate)
+            index = self.parents[index]
+        return out
+
+
+def _contains(outer: tree_sitter.Node, inner: tree_sitter.Node) -> bool:
+    return outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte
