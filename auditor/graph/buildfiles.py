@@ -61,7 +61,7 @@ def attach_build_files(graph: nx.MultiDiGraph, index: HostIndex) -> None:
         if node.source == "appconfig" and node.attrs.get("implied"):
             implied[scope_of(node.id)].append(node)
         elif node.source not in _NOT_DEPLOYED and not node.attrs.get("build_context"):
-            for name in {_normal(node.name), _normal(_image_base(node.attrs.get("image")))} - {""}:
+            for name in {normal_name(node.name), normal_name(image_base(node.attrs.get("image")))} - {""}:
                 named[name].append(node)
     for node in owned:
         if node.attrs.get("test") or not node.settings or node.type in ("prometheus", "otel-collector"):
@@ -84,7 +84,7 @@ def _owners(node: Node, compose: _ComposeCode, implied: dict[str, list[Node]],
         for service in implied.get(directory, []):
             found.setdefault(service.id, (service, whole_file, "directory"))
         candidates = [str(node.attrs.get("project") or ""), posixpath.basename(directory)]
-        for candidate in (_normal(c) for c in candidates):
+        for candidate in (normal_name(c) for c in candidates):
             hits = named.get(candidate, []) if candidate else []
             for service in hits:
                 found.setdefault(service.id, (service, whole_file, "name"))
@@ -105,7 +105,7 @@ class _ComposeCode:
             where = service.evidence.get("build_context", service.location)
             for directory, via in _build_dirs(service):
                 self.by_dir[directory].append((service, where, via))
-            dockerfile = _dockerfile_path(service)
+            dockerfile = dockerfile_path(service)
             if dockerfile is not None:
                 self.by_dockerfile[dockerfile].append((service, where, "dockerfile"))
             for volume in service.attrs.get("volumes") or []:
@@ -139,9 +139,9 @@ def _build_dirs(service: Node) -> list[tuple[str, str]]:
     if not isinstance(context, str):
         return []
     context = posixpath.normpath(context)
-    dockerfile = _dockerfile_path(service)
+    dockerfile = dockerfile_path(service)
     start = (posixpath.dirname(dockerfile) or ".") if dockerfile else context
-    if not _within(start, context):
+    if not within(start, context):
         return [(context, "build_context")]
     found = []
     current = start
@@ -153,7 +153,7 @@ def _build_dirs(service: Node) -> list[tuple[str, str]]:
     return found
 
 
-def _dockerfile_path(service: Node) -> str | None:
+def dockerfile_path(service: Node) -> str | None:
     """The repo path of the Dockerfile a compose build uses (relative to its context), or None when outside."""
     context = service.attrs.get("build_context")
     if not isinstance(context, str):
@@ -166,16 +166,16 @@ def _dockerfile_path(service: Node) -> str | None:
     return None if path.startswith("..") else path
 
 
-def _within(directory: str, ancestor: str) -> bool:
+def within(directory: str, ancestor: str) -> bool:
     return ancestor == "." or directory == ancestor or directory.startswith(ancestor + "/")
 
 
-def _normal(name: str) -> str:
+def normal_name(name: str) -> str:
     """`Basket.API` → `basket-api`: names compared as Kubernetes and compose write them."""
     return _SEPARATORS.sub("-", name.strip().lower()).strip("-") if name else ""
 
 
-def _image_base(image: object) -> str:
+def image_base(image: object) -> str:
     if not isinstance(image, str) or not image.strip():
         return ""
     return image.strip().split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]

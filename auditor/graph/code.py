@@ -33,11 +33,11 @@ from collections.abc import Iterable, Iterator
 
 import networkx as nx
 
+from auditor.graph.buildfiles import dockerfile_path, image_base, normal_name, within
 from auditor.model import Edge, Location, Node, host_ref
 from auditor.parsers.settings import bare_host
 
 _KEY_SEPARATORS = re.compile(r"[^a-z0-9]+")
-_SEPARATORS = re.compile(r"[._\s]+")
 _MAX_DEPTH = 64  # directory levels walked up from a file
 _NOT_DEPLOYED = ("appconfig", "buildfile", "telemetry", "code")
 _ADDRESS_EDGES = ("calls", "knows_address", "connects_to")
@@ -133,16 +133,6 @@ def _normal_key(key: str) -> str:
     return _KEY_SEPARATORS.sub("", key.lower())
 
 
-def _normal_name(name: str) -> str:
-    return _SEPARATORS.sub("-", name.strip().lower()).strip("-") if name else ""
-
-
-def _image_base(image: object) -> str:
-    if not isinstance(image, str) or not image.strip():
-        return ""
-    return image.strip().split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
-
-
 _Owner = tuple[Node, Location, str]
 
 
@@ -162,16 +152,18 @@ class _Owners:
                 self._add_compose(node)
             if node.kind == "service" and node.source not in _NOT_DEPLOYED and not node.attrs.get("missing") \
                     and not node.attrs.get("build_context"):
-                for name in {_normal_name(node.name), _normal_name(_image_base(node.attrs.get("image")))} - {""}:
+                for name in {normal_name(node.name), normal_name(image_base(node.attrs.get("image")))} - {""}:
                     self.named[name].append(node)
-            if node.source == "buildfile" and node.kind == "config" and node.type != "dockerfile":
-                self.project_dirs.add(str(node.attrs.get("dir") or posixpath.dirname(node.location.path) or "."))
+            if node.source != "buildfile" or node.kind != "config":
+                continue
+            directory = str(node.attrs.get("dir") or posixpath.dirname(node.location.path) or ".")
+            if node.type != "dockerfile":
+                self.project_dirs.add(directory)
                 if node.attrs.get("browser"):
-                    self.browser_dirs.add(str(node.attrs.get("dir") or posixpath.dirname(node.location.path) or "."))
-            if node.source == "buildfile" and node.kind == "config" and not node.attrs.get("test"):
+                    self.browser_dirs.add(directory)
+            if not node.attrs.get("test"):
                 owners = [(graph.nodes[target]["node"], Location(node.location.path, 1), "project")
                           for _, target, edge in graph.out_edges(node.id, data="edge") if edge.kind == "configures"]
-                directory = str(node.attrs.get("dir") or posixpath.dirname(node.location.path) or ".")
                 if owners:
                     self.projects.setdefault(directory, []).extend(owners)
 
@@ -180,12 +172,9 @@ class _Owners:
         if isinstance(context, str):
             context = posixpath.normpath(context)
             self.contexts[context].append(service)
-            dockerfile = service.attrs.get("dockerfile")
-            name = dockerfile if isinstance(dockerfile, str) and dockerfile.strip() else "Dockerfile"
-            if not name.startswith("/"):
-                path = posixpath.normpath(posixpath.join(context, name))
-                if not path.startswith(".."):
-                    self.dockerfile_dirs[posixpath.dirname(path) or "."].append((service, context))
+            path = dockerfile_path(service)
+            if path is not None:
+                self.dockerfile_dirs[posixpath.dirname(path) or "."].append((service, context))
         for volume in service.attrs.get("volumes") or []:
             if isinstance(volume, dict) and isinstance(volume.get("repo_path"), str):
                 line = int(volume.get("line") or service.location.line)
@@ -224,7 +213,7 @@ class _Owners:
                 break
         for directory in directories:
             hits = [(service, self._where(service), "dockerfile_dir")
-                    for service, context in self.dockerfile_dirs.get(directory, []) if _within(directory, context)]
+                    for service, context in self.dockerfile_dirs.get(directory, []) if within(directory, context)]
             if len(hits) > 1:
                 # One image built for several services (`web` and `worker` from `build: .`): the code is all of
                 # theirs, unless a service's name or command selects the sub-directory the file is in. Which of
@@ -255,7 +244,7 @@ class _Owners:
         for directory in directories[root:]:
             if directory == ".":
                 break
-            hits = self.named.get(_normal_name(posixpath.basename(directory)), [])
+            hits = self.named.get(normal_name(posixpath.basename(directory)), [])
             if hits:
                 return [(service, Location(path, 1), "name") for service in hits]
         return []
@@ -281,10 +270,6 @@ def _parents(path: str) -> Iterator[str]:
         current = posixpath.dirname(current) or "."
 
 
-def _within(directory: str, ancestor: str) -> bool:
-    return ancestor == "." or directory == ancestor or directory.startswith(ancestor + "/")
-
-
 def _relative(path: str, directory: str) -> str:
     return path if directory == "." else path[len(directory) + 1:]
 
@@ -292,8 +277,8 @@ def _relative(path: str, directory: str) -> str:
 def _selected(path: str, directory: str, services: list[Node]) -> list[Node]:
     """The services whose name, or a directory their command runs from, is a directory on `path` below
     `directory`."""
-    below = {_normal_name(part) for part in _relative(path, directory).split("/")[:-1]}
-    return [s for s in services if _normal_name(s.name) in below or _command_dirs(s) & below]
+    below = {normal_name(part) for part in _relative(path, directory).split("/")[:-1]}
+    return [s for s in services if normal_name(s.name) in below or _command_dirs(s) & below]
 
 
 def _command_dirs(service: Node) -> set[str]:
@@ -306,6 +291,6 @@ def _command_dirs(service: Node) -> set[str]:
         parts = value if isinstance(value, list) else value.split() if isinstance(value, str) else []
         for part in parts[:64]:
             if isinstance(part, str) and "/" in part:
-                words |= {_normal_name(p) for p in part.split("/")[:-1] if p not in ("", ".", "..")}
-                words.add(_normal_name(part.rsplit("/", 1)[-1]))
+                words |= {normal_name(p) for p in part.split("/")[:-1] if p not in ("", ".", "..")}
+                words.add(normal_name(part.rsplit("/", 1)[-1]))
     return words - {""}

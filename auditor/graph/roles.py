@@ -27,6 +27,7 @@ import re
 
 import networkx as nx
 
+from auditor.graph.buildfiles import dockerfile_path, image_base
 from auditor.graph.deployments import compose_test_file
 from auditor.knowledge import image_engine, image_role, name_role
 from auditor.model import Node, node_id
@@ -168,9 +169,7 @@ def _only_browser_code(graph: nx.MultiDiGraph, node: Node) -> bool:
 
 def _image_repository(image: object) -> str:
     """`${REGISTRY:-shop}/gateway:${TAG:-latest}` → `gateway`: an image compared without registry and tag."""
-    if not isinstance(image, str) or not image.strip():
-        return ""
-    return image.strip().split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()
+    return image_base(image).lower()
 
 
 def _proxy_built_images(graph: nx.MultiDiGraph) -> frozenset[str]:
@@ -183,12 +182,8 @@ def _proxy_built_images(graph: nx.MultiDiGraph) -> frozenset[str]:
 
 def _served_by_proxy_image(graph: nx.MultiDiGraph, node: Node) -> bool:
     """The service's own Dockerfile's final stage runs a web server or proxy image (`FROM nginx:1`)."""
-    context = node.attrs.get("build_context")
-    if node.source != "compose" or not isinstance(context, str):
-        return False
-    dockerfile = node.attrs.get("dockerfile")
-    name = dockerfile if isinstance(dockerfile, str) and dockerfile.strip() else "Dockerfile"
-    ident = node_id("buildfile", "dockerfile", posixpath.normpath(posixpath.join(context, name)))
+    path = dockerfile_path(node) if node.source == "compose" else None
+    ident = node_id("buildfile", "dockerfile", path) if path is not None else ""
     built = graph.nodes[ident]["node"] if ident in graph else None
     return built is not None and image_role(built.attrs.get("base_image")) == "edge_proxy"
 
