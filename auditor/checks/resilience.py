@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from auditor.checks.context import CheckContext, Hit
@@ -151,7 +151,7 @@ def call_without_timeout(ctx: CheckContext) -> Iterator[Hit]:
             if _mesh_policy(ctx, target) or _client_policy(ctx, caller, names[target], others):
                 continue
             in_code = [e for e in edges if e.attrs.get("code") and "deferred" not in (e.attrs.get("bounds") or [])]
-            unbounded = [e for e in in_code if not _bounded_in_code(e, longest_default)]
+            unbounded = [e for e in in_code if not _bounded_in_code(e.attrs, longest_default)]
             if in_code and not unbounded:
                 continue  # every call the code makes to it is bounded
             what = _what(node)
@@ -189,16 +189,17 @@ def _what(node: Node) -> str:
     return "host"
 
 
-def _bounded_in_code(edge: Edge, longest_default: float) -> bool:
+def _bounded_in_code(call: Mapping[str, Any], longest_default: float) -> bool:
     """A timeout or circuit breaker the code sets, or a library default timeout no longer than `longest_default`
     seconds (httpx's 5 s, OkHttp's 10 s bound a call; .NET HttpClient's 100 s or aiohttp's 300 s leave a worker
-    waiting for minutes). A retry alone (got retries by default) does not bound a call that hangs."""
-    bounds = set(edge.attrs.get("bounds") or [])
+    waiting for minutes). A retry alone (got retries by default) does not bound a call that hangs. `call` is a
+    code call's edge attrs or its `unresolved_calls` entry: both carry `bounds` and `default_timeout_s`."""
+    bounds = set(call.get("bounds") or [])
     if bounds & {"timeout", "circuit_breaker"}:
         return True  # a retry alone does not bound a call that hangs: it never fails, so it is never retried
     if "default_timeout" not in bounds:
         return False
-    seconds = edge.attrs.get("default_timeout_s")
+    seconds = call.get("default_timeout_s")
     return not isinstance(seconds, int | float) or seconds <= longest_default
 
 
@@ -234,10 +235,7 @@ def _unresolved_code_calls(ctx: CheckContext, caller: Node, longest_default: flo
             continue
         calls = [c for c in config.attrs.get("unresolved_calls") or []
                  if isinstance(c, dict) and c.get("owner", caller.id) == caller.id
-                 and not _bounded_in_code(Edge(caller.id, caller.id, "calls", config.location,
-                                               {"bounds": c.get("bounds") or [],
-                                                "default_timeout_s": c.get("default_timeout_s")}), longest_default)
-                 and "deferred" not in (c.get("bounds") or [])]
+                 and not _bounded_in_code(c, longest_default) and "deferred" not in (c.get("bounds") or [])]
         if not calls:
             continue
         lines = sorted(int(c.get("line") or 1) for c in calls)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
@@ -35,9 +34,9 @@ import networkx as nx
 
 from auditor.graph.buildfiles import dockerfile_path, image_base, normal_name, within
 from auditor.model import Edge, Location, Node, host_ref
+from auditor.parsers.keys import flat_key
 from auditor.parsers.settings import bare_host
 
-_KEY_SEPARATORS = re.compile(r"[^a-z0-9]+")
 _MAX_DEPTH = 64  # directory levels walked up from a file
 _NOT_DEPLOYED = ("appconfig", "buildfile", "telemetry", "code")
 _ADDRESS_EDGES = ("calls", "knows_address", "connects_to")
@@ -81,7 +80,7 @@ def owned_calls(graph: nx.MultiDiGraph, code_edges: Iterable[Edge], owners: dict
                 continue
             if owner_id not in env_targets:
                 env_targets[owner_id] = _environment(graph, owner_id)
-            key = _normal_key(edge.target[len("env:"):])
+            key = flat_key(edge.target[len("env:"):])
             targets = env_targets[owner_id].get(key, [])
             for target, where in targets:
                 placed = {"address_path": where.path, "address_line": where.line} if where is not None else {}
@@ -106,12 +105,12 @@ def _environment(graph: nx.MultiDiGraph, owner_id: str) -> dict[str, list[tuple[
     for _, target, edge in sorted(graph.out_edges(owner_id, data="edge"), key=lambda e: (e[2].location, e[1])):
         key = edge.attrs.get("key")
         if edge.kind in _ADDRESS_EDGES and isinstance(key, str) and \
-                all(target != known for known, _ in found[_normal_key(key)]):
-            found[_normal_key(key)].append((target, edge.location))
+                all(target != known for known, _ in found[flat_key(key)]):
+            found[flat_key(key)].append((target, edge.location))
     owner: Node = graph.nodes[owner_id]["node"]
     for key, value, line in _env_entries(owner):
         host = bare_host(key, value)
-        normal = _normal_key(key)
+        normal = flat_key(key)
         if host is not None and not found.get(normal):
             found[normal].append((host_ref(host), Location(owner.location.path, line)))
     return dict(found)
@@ -126,11 +125,6 @@ def _env_entries(node: Node) -> Iterator[tuple[str, object, int]]:
         for entry in entries if isinstance(entries, list) else []:
             if isinstance(entry, list | tuple) and len(entry) == 3 and isinstance(entry[0], str):
                 yield entry[0], entry[1], int(entry[2]) if isinstance(entry[2], int) else node.location.line
-
-
-def _normal_key(key: str) -> str:
-    """Keys compared as Spring's relaxed binding does: `ORDERS_URL` == `orders.url` == `ordersUrl`."""
-    return _KEY_SEPARATORS.sub("", key.lower())
 
 
 _Owner = tuple[Node, Location, str]

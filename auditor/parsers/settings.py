@@ -59,6 +59,7 @@ from typing import Any, Literal
 from auditor.model import RESOLVED_PURPOSES as _RESOLVED_PURPOSES
 from auditor.model import Location, Setting
 from auditor.parsers import redact, telemetry
+from auditor.parsers.keys import flat_key
 from auditor.parsers.numbers import boolean, digits, float_value, int_value, integer, real
 
 # Keys (flattened) that name a Spring service's active profiles or its application name.
@@ -346,10 +347,6 @@ def _words(key: str) -> list[str]:
     return [w for w in re.split(r"[^a-z0-9]+", _CAMEL.sub("_", key).lower()) if w]
 
 
-def _flat(key: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", key.lower())
-
-
 def _segments(key: str) -> list[str]:
     """Dot segments with list indices dropped: `a.b[0].c` → [a, b, c]."""
     return [s for s in re.split(r"\.|\[\d*\]", key) if s]
@@ -544,7 +541,7 @@ def address_purpose(key: str, words: list[str], path: str = "", compound: set[st
             return purpose
         if purpose == "identity" and "authorization" in wordset and wordset & _AUTHORIZATION_ENDPOINT:
             return "browser"
-    if _flat(key) in _SELF_URL_KEYS or tuple(words[-2:]) in _SELF_URL_ENDINGS:
+    if flat_key(key) in _SELF_URL_KEYS or tuple(words[-2:]) in _SELF_URL_ENDINGS:
         return "self"
     if wordset & _BACKGROUND_SUBJECTS and wordset & _BACKGROUND_ACTIONS:
         return "background"
@@ -681,7 +678,7 @@ class _Interpreter:
         self.items = []
         for entry in entries:
             key = _CLASS_PREFIX.sub("", str(entry.key))
-            self.items.append(_Item(entry, key, _resolve(entry.value), _words(key), _flat(key)))
+            self.items.append(_Item(entry, key, _resolve(entry.value), _words(key), flat_key(key)))
         self.by_flat: dict[str, _Item] = {}
         for item in self.items:
             self.by_flat.setdefault(item.flat, item)
@@ -950,9 +947,9 @@ class _Interpreter:
 
     def _otel_disabled(self) -> None:
         """OTEL_TRACES_EXPORTER=none / OTEL_SDK_DISABLED=true outweigh the other OTEL_* variables."""
-        if any(s.topic == "tracing" and s.value is False and _flat(s.key).startswith("otel") for s in self.settings):
+        if any(s.topic == "tracing" and s.value is False and flat_key(s.key).startswith("otel") for s in self.settings):
             self.settings = [s for s in self.settings
-                             if not (s.topic == "tracing" and s.value == "otel" and _flat(s.key).startswith("otel"))]
+                             if not (s.topic == "tracing" and s.value == "otel" and flat_key(s.key).startswith("otel"))]
 
     def _spring_default_pool(self) -> None:
         if any(s.topic == "pool" for s in self.settings):
@@ -1298,7 +1295,7 @@ class _Interpreter:
             for position, other in enumerate(self.items):
                 segs = [s.lower() for s in _segments(other.key)]
                 if segs:
-                    index.setdefault((".".join(segs[:depth]), _flat(segs[-1])), position)
+                    index.setdefault((".".join(segs[:depth]), flat_key(segs[-1])), position)
             self.by_group[depth] = index
         found = [self.by_group[depth][(prefix, name)] for name in names if (prefix, name) in self.by_group[depth]]
         return _as_int(self.items[min(found)].value) if found else None

@@ -27,6 +27,7 @@ from typing import Any
 
 from auditor.knowledge import load
 from auditor.model import Diagnostic, Facts, Location, Node, Setting, node_id
+from auditor.parsers.keys import flat_key
 from auditor.parsers.numbers import boolean
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 
@@ -114,7 +115,7 @@ def knowledge() -> _Knowledge:
         agent_jars=tuple((_Pattern.of(str(e["name"])), _signals(e)) for e in agents["java_agent_jars"]),
         agent_images={str(e["name"]).lower(): _signals(e) for e in agents["base_images"]},
         tracer_files={str(e["name"]).lower(): _signals(e) for e in data["tracer_config_files"]},
-        agent_prefixes=tuple((_flat(str(e["prefix"])), str(e["tracing"])) for e in environment["agent_prefixes"]),
+        agent_prefixes=tuple((flat_key(str(e["prefix"])), str(e["tracing"])) for e in environment["agent_prefixes"]),
         agent_off={str(k): str(v) for k, v in environment["agent_off"].items()},
         switch_keys=frozenset(str(k) for k in switches["keys"]),
         switch_first=frozenset(str(w) for w in switches["first_words"]),
@@ -164,18 +165,14 @@ def agent_env(key: str) -> str | None:
     `ApplicationInsights:ConnectionString` → applicationinsights), whether or not its value is seen."""
     if not key or len(key) > MAX_KEY:
         return None
-    flat = _flat(key)
+    flat = flat_key(key)
     return next((system for prefix, system in knowledge().agent_prefixes if flat.startswith(prefix)), None)
 
 
 def silenced_by(key: str) -> frozenset[str] | None:
     """The library systems a setting that turns tracing/metrics off silences (None: every library)."""
-    flat = _flat(key)
+    flat = flat_key(key)
     return next((systems for prefix, systems in knowledge().off_switches if flat.startswith(prefix)), None)
-
-
-def _flat(key: str) -> str:
-    return _SPLIT.sub("", key.lower())
 
 
 def _words(key: str) -> list[str]:
