@@ -34,6 +34,7 @@ from collections.abc import Iterator
 import networkx as nx
 
 from auditor.graph.resolve import HostIndex, scope_of
+from auditor.knowledge import image_base
 from auditor.model import Edge, Location, Node
 
 _OWNED_SOURCES = ("buildfile", "telemetry")
@@ -173,12 +174,6 @@ def within(directory: str, ancestor: str) -> bool:
 def normal_name(name: str) -> str:
     """`Basket.API` → `basket-api`: names compared as Kubernetes and compose write them."""
     return _SEPARATORS.sub("-", name.strip().lower()).strip("-") if name else ""
-
-
-def image_base(image: object) -> str:
-    if not isinstance(image, str) or not image.strip():
-        return ""
-    return image.strip().split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
 
 
 def _add_scrapes(graph: nx.MultiDiGraph, index: HostIndex, compose: _ComposeCode, config: Node) -> None:

@@ -32,10 +32,11 @@ from collections.abc import Iterable, Iterator
 
 import networkx as nx
 
-from auditor.graph.buildfiles import dockerfile_path, image_base, normal_name, within
+from auditor.graph.buildfiles import dockerfile_path, normal_name, within
+from auditor.knowledge import image_base
 from auditor.model import Edge, Location, Node, host_ref
 from auditor.parsers.keys import flat_key
-from auditor.parsers.settings import bare_host
+from auditor.parsers.settings import bare_host, env_rows
 
 _MAX_DEPTH = 64  # directory levels walked up from a file
 _NOT_DEPLOYED = ("appconfig", "buildfile", "telemetry", "code")
@@ -116,15 +117,13 @@ def _environment(graph: nx.MultiDiGraph, owner_id: str) -> dict[str, list[tuple[
     return dict(found)
 
 
-def _env_entries(node: Node) -> Iterator[tuple[str, object, int]]:
+def _env_entries(node: Node) -> Iterator[tuple[str, str | None, int]]:
     """(key, value, line) of a service's environment as its parser kept it: a compose service's `env`, each
     Kubernetes container's `env`."""
-    lists = [node.attrs.get("env")] + [c.get("env") for c in node.attrs.get("containers") or []
-                                         if isinstance(c, dict)]
-    for entries in lists:
-        for entry in entries if isinstance(entries, list) else []:
-            if isinstance(entry, list | tuple) and len(entry) == 3 and isinstance(entry[0], str):
-                yield entry[0], entry[1], int(entry[2]) if isinstance(entry[2], int) else node.location.line
+    yield from env_rows(node.attrs.get("env"))
+    for container in node.attrs.get("containers") or []:
+        if isinstance(container, dict):
+            yield from env_rows(container.get("env"))
 
 
 _Owner = tuple[Node, Location, str]

@@ -29,6 +29,7 @@ import networkx as nx
 
 from auditor.knowledge import ImageBehaviour, image_behaviour, image_repository
 from auditor.model import Location, Node, Setting
+from auditor.parsers.settings import env_rows
 
 _UNKNOWN = object()  # a variable that is set to a value we cannot see
 _JUDGED_KINDS = frozenset({"service", "datastore", "cache", "queue", "storage"})
@@ -143,24 +144,16 @@ def _environment(graph: nx.MultiDiGraph, node: Node, container: dict[str, Any]) 
             continue
         config: Node = graph.nodes[source]["node"]
         if edge.attrs.get("via") == "env_file":
-            for key, value, line in _rows(config.attrs.get("env")):
+            for key, value, line in env_rows(config.attrs.get("env")):
                 values[key] = (value if value is not None else _UNKNOWN, Location(config.location.path, line))
         else:
             prefix = str(edge.attrs.get("prefix") or "")
             for key in config.attrs.get("keys") or []:
                 values[f"{prefix}{key}"] = (_UNKNOWN, None)
     path = node.location.path
-    for key, value, line in _rows(container.get("env") if node.source == "kubernetes" else node.attrs.get("env")):
+    for key, value, line in env_rows(container.get("env") if node.source == "kubernetes" else node.attrs.get("env")):
         values[key] = (value if value is not None else _UNKNOWN, Location(path, line))
     return _Env(values)
-
-
-def _rows(value: Any) -> list[tuple[str, str | None, int]]:
-    rows = []
-    for item in value or []:
-        if isinstance(item, list | tuple) and len(item) == 3 and isinstance(item[0], str) and isinstance(item[2], int):
-            rows.append((item[0], item[1] if isinstance(item[1], str) else None, item[2]))
-    return rows
 
 
 def _command(node: Node, container: dict[str, Any]) -> list[str]:

@@ -27,9 +27,9 @@ import re
 
 import networkx as nx
 
-from auditor.graph.buildfiles import dockerfile_path, image_base
+from auditor.graph.buildfiles import dockerfile_path
 from auditor.graph.deployments import compose_test_file
-from auditor.knowledge import image_engine, image_role, name_role
+from auditor.knowledge import image_base, image_engine, image_role, name_role
 from auditor.model import Node, node_id
 
 APPLICATION = "application"
@@ -92,7 +92,7 @@ def _recipe_deployments(graph: nx.MultiDiGraph) -> set[str]:
             # built here, pushed by the owner's CI, or an image named like a project of this repository
             # (`piomin/employee-service` next to `employee-service/pom.xml`, built with `spring-boot:build-image`)
             ours = bool(node.attrs.get("build_context")) or _private_registry(node.attrs.get("image")) or \
-                _image_repository(node.attrs.get("image")) in projects
+                image_base(node.attrs.get("image")) in projects
             building[deployment] = building.get(deployment, False) or ours
     return {deployment for deployment, builds in building.items() if not builds}
 
@@ -146,7 +146,7 @@ def _service_role(graph: nx.MultiDiGraph, node: Node, proxies: frozenset[str] = 
         return "edge_proxy"  # a local Dockerfile with an nginx.conf, or an implied service of one
     if _only_browser_code(graph, node):
         return "frontend"  # its code runs in browsers (a single-page app's dev server or host): no server to trace
-    if _served_by_proxy_image(graph, node) or _image_repository(attrs.get("image")) in proxies:
+    if _served_by_proxy_image(graph, node) or image_base(attrs.get("image")) in proxies:
         # built here (or the image a compose file of the repository builds), but what runs is a web server or
         # proxy: nginx serving a built single-page app, an Envoy gateway with its config
         return "edge_proxy"
@@ -167,15 +167,10 @@ def _only_browser_code(graph: nx.MultiDiGraph, node: Node) -> bool:
     return bool(code) and all(c.attrs.get("browser") for c in code)
 
 
-def _image_repository(image: object) -> str:
-    """`${REGISTRY:-shop}/gateway:${TAG:-latest}` → `gateway`: an image compared without registry and tag."""
-    return image_base(image).lower()
-
-
 def _proxy_built_images(graph: nx.MultiDiGraph) -> frozenset[str]:
     """Images the repository's compose files build from a Dockerfile that runs a web server or proxy, so a
     Kubernetes workload running the same image is that proxy too."""
-    found = {_image_repository(node.attrs.get("image")) for _, node in graph.nodes(data="node")
+    found = {image_base(node.attrs.get("image")) for _, node in graph.nodes(data="node")
              if node.kind == "service" and node.attrs.get("image") and _served_by_proxy_image(graph, node)}
     return frozenset(found - {""})
 

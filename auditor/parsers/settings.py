@@ -93,6 +93,15 @@ def env_values(entries: list[Entry]) -> list[list[Any]]:
     return found
 
 
+def env_rows(value: Any) -> list[tuple[str, str | None, int]]:
+    """`env_values`' rows read back in the graph stage: (key, value or None, line), anything else skipped."""
+    rows = []
+    for item in value if isinstance(value, list | tuple) else []:
+        if isinstance(item, list | tuple) and len(item) == 3 and isinstance(item[0], str) and isinstance(item[2], int):
+            rows.append((item[0], item[1] if isinstance(item[1], str) else None, item[2]))
+    return rows
+
+
 _BARE_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63}){0,8}$")
 
 
