@@ -113,12 +113,13 @@ def _instance(data: dict[str, Any]) -> Any:
     cls = _TYPES.get(data[_TAG]) if isinstance(data[_TAG], str) else None
     if cls is None:
         raise _Shape("unknown type")
-    hints = _hints(cls)
+    checkers = _field_checkers(cls)
     values = {key: decode(item) for key, item in data.items() if key != _TAG}
-    if set(values) - set(hints):
-        raise _Shape(f"{cls.__name__}: unknown field")
     for name, value in values.items():
-        if not _conforms(value, hints[name]):
+        check = checkers.get(name)
+        if check is None:
+            raise _Shape(f"{cls.__name__}: unknown field")
+        if not check(value):
             raise _Shape(f"{cls.__name__}.{name}")
     try:
         return cls(**values)
@@ -127,38 +128,45 @@ def _instance(data: dict[str, Any]) -> Any:
 
 
 @cache
-def _hints(cls: type) -> dict[str, Any]:
-    return {f.name: typing.get_type_hints(cls)[f.name] for f in dataclasses.fields(cls)}
+def _field_checkers(cls: type) -> dict[str, Callable[[Any], bool]]:
+    hints = typing.get_type_hints(cls)
+    return {f.name: _checker(hints[f.name]) for f in dataclasses.fields(cls)}
 
 
-def _conforms(value: Any, hint: Any) -> bool:
-    """Whether a decoded value fits a field annotation (the forms model and parser dataclasses use)."""
+@cache
+def _checker(hint: Any) -> Callable[[Any], bool]:
+    """A test of whether a decoded value fits a field annotation (the forms model and parser dataclasses use),
+    built once per annotation: a warm hook decodes hundreds of thousands of values."""
     if hint is Any:
-        return True
+        return lambda value: True
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
-        return any(_conforms(value, arg) for arg in args)
+        options = tuple(_checker(arg) for arg in args)
+        return lambda value: any(check(value) for check in options)
     if origin is typing.Literal:
-        return value in args
+        return lambda value: value in args
     if origin is tuple:
-        if not isinstance(value, tuple):
-            return False
         if len(args) == 2 and args[1] is Ellipsis:
-            return all(_conforms(item, args[0]) for item in value)
-        return len(value) == len(args) and all(_conforms(item, arg) for item, arg in zip(value, args, strict=True))
+            item_check = _checker(args[0])
+            return lambda value: isinstance(value, tuple) and all(item_check(item) for item in value)
+        checks = tuple(_checker(arg) for arg in args)
+        return lambda value: (isinstance(value, tuple) and len(value) == len(checks)
+                              and all(check(item) for check, item in zip(checks, value, strict=True)))
     if origin is dict:
-        return isinstance(value, dict) and all(
-            _conforms(key, args[0]) and _conforms(item, args[1]) for key, item in value.items()
-        )
+        key_check, item_check = _checker(args[0]), _checker(args[1])
+        return lambda value: isinstance(value, dict) and all(
+            key_check(key) and item_check(item) for key, item in value.items())
     if hint is type(None):
-        return value is None
+        return lambda value: value is None
     if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return lambda value: isinstance(value, int) and not isinstance(value, bool)
     if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return lambda value: isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is str:
+        return lambda value: type(value) is str
     if isinstance(hint, type):
-        return isinstance(value, hint)
-    return False
+        return lambda value: isinstance(value, hint)
+    return lambda value: False
 
 
 def _private_dir(path: Path) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -170,7 +170,8 @@ class _Ignores:
     def __init__(self, excludes: Iterable[str], inventory: Inventory) -> None:
         patterns = [pattern for pattern in excludes if pattern_problem(pattern) is None]
         self.excludes = pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
-        self.specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+        # (directory, its .gitignore, one regex matching whatever any of its patterns matches)
+        self.specs: list[tuple[str, pathspec.GitIgnoreSpec, re.Pattern[str] | None]] = []
         self.inventory = inventory
 
     def load(self, root: Path, rel_dir: str) -> None:
@@ -193,7 +194,8 @@ class _Ignores:
                 self.inventory.diagnostics.append(
                     Diagnostic(path, f"ignore pattern not used: {problem}", number, "limit", "warning")
                 )
-        self.specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(kept)))
+        spec = pathspec.GitIgnoreSpec.from_lines(kept)
+        self.specs.append((rel_dir, spec, _any_pattern(spec)))
 
     def ignored(self, rel_path: str, is_dir: bool) -> bool:
         """Git's precedence: the deepest .gitignore with a matching pattern decides (a `!pattern` there
@@ -201,24 +203,46 @@ class _Ignores:
         probe = rel_path + "/" if is_dir else rel_path
         if self.excludes is not None and self.excludes.match_file(probe):
             return True
-        for base, spec in reversed(self.specs):
+        for base, spec, any_pattern in reversed(self.specs):
             if base == ".":
                 relative = probe
             elif probe.startswith(base + "/"):
                 relative = probe[len(base) + 1 :]
             else:
                 continue
+            if any_pattern is not None and any_pattern.match(relative) is None:
+                continue  # no pattern of this file matches: it has no say
             verdict = spec.check_file(relative).include
             if verdict is not None:
                 return verdict
         return False
 
     def leave(self, rel_dir: str) -> None:
-        self.specs = [(base, spec) for base, spec in self.specs if base != rel_dir]
+        self.specs = [entry for entry in self.specs if entry[0] != rel_dir]
 
 
-def _walk(root: Path, ignores: _Ignores, inventory: Inventory) -> Iterator[tuple[str, Path]]:
-    """(repo-relative path, absolute path) of every regular file not ignored; links are reported, never followed."""
+_GROUP_NAME = re.compile(r"\(\?P<\w+>")
+
+
+def _any_pattern(spec: pathspec.GitIgnoreSpec) -> re.Pattern[str] | None:
+    """One regex that matches a path when any pattern of `spec` does, so most paths are decided by one match
+    instead of one per pattern; None when the patterns cannot be joined (then each is tried, as before)."""
+    active = [pattern for pattern in spec.patterns if getattr(pattern, "include", None) is not None]
+    parts = [regex.pattern for regex in (getattr(pattern, "regex", None) for pattern in active)
+             if isinstance(regex, re.Pattern)]
+    if len(parts) != len(active):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{_GROUP_NAME.sub('(?:', part)})" for part in parts)) if parts else None
+    except (re.error, RecursionError, OverflowError):
+        return None
+
+
+def _walk(root: Path, ignores: _Ignores, inventory: Inventory,
+          wanted: Callable[[str], bool]) -> Iterator[tuple[str, Path]]:
+    """(repo-relative path, absolute path) of every regular file `wanted` and not ignored; links are reported,
+    never followed. `wanted` goes first: most files of a repository are of no kind the tool reads, and matching
+    a path against .gitignore patterns costs more than looking at its name."""
     stack: list[tuple[str, bool]] = [(".", False)]  # (rel_dir, leaving)
     while stack:
         rel_dir, leaving = stack.pop()
@@ -249,7 +273,7 @@ def _walk(root: Path, ignores: _Ignores, inventory: Inventory) -> Iterator[tuple
                 if entry.name in SKIPPED_DIRS or ignores.ignored(rel, True):
                     continue
                 subdirs.append(rel)
-            elif entry.is_file(follow_symlinks=False) and not ignores.ignored(rel, False):
+            elif entry.is_file(follow_symlinks=False) and wanted(rel) and not ignores.ignored(rel, False):
                 yield rel, Path(entry.path)
         stack.extend((sub, False) for sub in reversed(subdirs))
 
@@ -357,17 +381,23 @@ def discover(
     inventory = Inventory()
     wanted = {PurePosixPath(p).as_posix() for p in only} if only is not None else None
     chart_dirs: list[str] = []
-    for rel, path in _walk(root, _Ignores(excludes, inventory), inventory):
+    candidates: dict[str, FileKind] = {}
+
+    def candidate(rel: str) -> bool:
+        kind = _candidate_kind(rel)  # every file a chart's renderer reads is YAML, so a candidate too
+        if kind is not None:
+            candidates[rel] = kind
+        return kind is not None
+
+    for rel, path in _walk(root, _Ignores(excludes, inventory), inventory, candidate):
         posix = PurePosixPath(rel)
         if posix.name == "Chart.yaml":  # a Helm chart: its directory is walked before its templates
             inventory.charts.append(rel)
             chart_dirs.append(str(posix.parent))
+        by_name = candidates.pop(rel)
         if wanted is not None and rel not in wanted:
             continue
-        chart_kind = _chart_kind(rel, chart_dirs)
-        kind = chart_kind or _candidate_kind(rel)
-        if kind is None:
-            continue
+        kind = _chart_kind(rel, chart_dirs) or by_name
         if kind == "code":
             reason = code_skip_reason(rel)
             if reason is not None:

@@ -158,3 +158,22 @@ def test_a_php_document_root_is_read() -> None:
 
     assert code_skip_reason("portal/public/index.php") is None
     assert code_skip_reason("portal/public/app.js") == "build output"
+
+
+def test_the_joined_gitignore_regex_decides_exactly_as_the_patterns_one_by_one() -> None:
+    from itertools import product
+
+    import pathspec
+
+    from auditor.discover import _any_pattern
+
+    lines = ["*.log", "!keep.log", "build/", "/docs/**/x.yaml", "a?b[cd].tf", "**/tmp", "!tmp/ok.yml", "deep/*/",
+             "\\#x"]
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    joined = _any_pattern(spec)
+    assert joined is not None
+    names = ["a.log", "keep.log", "build", "build/", "x.yaml", "axbc.tf", "tmp", "tmp/", "ok.yml", "#x", "c.tf"]
+    folders = ["", "docs/", "docs/a/b/", "tmp/", "deep/one/", "src/build/", "x/"]
+    for folder, name in product(folders, names):
+        path = folder + name
+        assert (joined.match(path) is not None) == (spec.check_file(path).include is not None), path

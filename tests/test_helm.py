@@ -278,6 +278,19 @@ def test_rendered_facts_are_cached_until_a_chart_file_or_values_file_changes(tmp
 
 
 @needs_helm
+def test_a_failed_render_is_cached_with_its_diagnostic_until_the_chart_changes(tmp_path: Path) -> None:
+    chart = _copy("helm-required", tmp_path)
+    cache = ParseCache(tmp_path / "cache")
+    first = scan(chart, cache=cache)
+    second = scan(chart, cache=cache)
+    assert first.render_seconds and not second.render_seconds  # helm did not run again
+    assert [d for d in first.diagnostics if d.code == "not-rendered"] == \
+        [d for d in second.diagnostics if d.code == "not-rendered"] != []
+    (chart / "values.yaml").write_text((chart / "values.yaml").read_text() + "\n# changed\n")
+    assert scan(chart, cache=cache).render_seconds  # a file of the chart changed: rendered again
+
+
+@needs_helm
 def test_a_suppression_comment_in_values_yaml_silences_the_finding_on_its_line(tmp_path: Path) -> None:
     chart = _copy("helm-shop", tmp_path)
     values = chart / "values.yaml"

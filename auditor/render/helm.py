@@ -536,15 +536,21 @@ def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], 
                     result.cached.add(deployment)
                     result.facts.extend(cached)
                     continue
+                # A profile that failed to render fails again until its files change: its diagnostic is kept too.
+                known_failure = cache.load_rendered(key + _FAILED)
+                if known_failure:
+                    result.cached.add(deployment)
+                    result.diagnostics.extend(_configured(failed, chart, profile, options)
+                                              for failed in known_failure[0].diagnostics)
+                    continue
             started = time.monotonic()
             outcome = run(options.binary, args, options.limits, workdir=work)
             result.timings[deployment] = time.monotonic() - started
             if not outcome.ok:
                 failed = _failure(chart_yaml, profile, outcome)
-                if not profile.label and options.profiles.get(chart):  # deployed with the configured values
-                    failed = dataclasses.replace(failed, level="note", message="values.yaml alone: "
-                                                 + failed.message + " (audited with the configured profiles)")
-                result.diagnostics.append(failed)
+                if cache is not None and not outcome.failure:  # helm's own error, not a limit of this machine
+                    cache.store_rendered(key + _FAILED, [Facts(chart_yaml, "kubernetes", diagnostics=(failed,))])
+                result.diagnostics.append(_configured(failed, chart, profile, options))
                 continue
             result.rendered.add(chart)
             values = _Values(root, [(f"{chart}/values.yaml" if chart != "." else "values.yaml", ()),
@@ -553,6 +559,17 @@ def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], 
             result.facts.extend(facts)
             if cache is not None:
                 cache.store_rendered(key, facts)
+
+
+_FAILED = "\0failed"  # cache key suffix of a profile's failed render
+
+
+def _configured(failed: Diagnostic, chart: str, profile: _Profile, options: HelmOptions) -> Diagnostic:
+    """A failed render of values.yaml alone is only a note when the chart is deployed with configured profiles."""
+    if not profile.label and options.profiles.get(chart):
+        return dataclasses.replace(failed, level="note", message="values.yaml alone: " + failed.message
+                                   + " (audited with the configured profiles)")
+    return failed
 
 
 def _read_values_file(root: Path, rel: str) -> tuple[bytes | None, str]:
