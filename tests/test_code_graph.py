@@ -94,6 +94,24 @@ def test_a_workload_owns_the_directory_named_like_its_image(tmp_path: Path) -> N
     assert _owners(root) == {"ts-seat-service/src/app.py": ["seat"]}
 
 
+def test_a_project_built_by_compose_is_also_the_kubernetes_workload_named_like_it(tmp_path: Path) -> None:
+    # compose builds src/ui; the cluster runs the same project from a registry image: both run its code
+    root = write_repo(tmp_path, {
+        "docker-compose.yml": "services:\n  ui:\n    build: src/ui\n",
+        "src/ui/Dockerfile": "FROM python\n",
+        "src/ui/pyproject.toml": "[project]\nname = 'ui'\n",
+        "k8s/ui.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ui}\nspec:\n"
+                       "  selector: {matchLabels: {app: ui}}\n  template:\n    metadata: {labels: {app: ui}}\n"
+                       "    spec:\n      containers:\n        - name: ui\n"
+                       "          image: public.ecr.aws/shop/retail-ui:1.0\n",
+        "src/ui/app/client.py": _code("src/ui/app/client.py", CALL),
+    })
+    graph = scan(root).graph
+    owners = sorted(target for source, target, edge in graph.edges(data="edge")
+                    if source.startswith("code:") and edge.kind == "configures")
+    assert owners == ["compose:service:./ui", "kubernetes:Deployment:default/ui"]
+
+
 def test_a_bind_mount_makes_the_mounted_code_the_services(tmp_path: Path) -> None:
     root = write_repo(tmp_path, {
         "docker-compose.yml": "services:\n  api:\n    image: python:3.12\n    volumes: [./backend:/app]\n",

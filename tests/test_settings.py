@@ -598,3 +598,19 @@ def test_session_cache_alias() -> None:
     assert (setting.topic, setting.value, setting.framework) == ("session_cache_alias", "sessions", "django")
     assert settings({"SESSION_CACHE_ALIAS": "${SESSION_CACHE}"}) == set()
     assert settings({"SESSION_CACHE_ALIAS": ""}) == set()
+
+
+@pytest.mark.parametrize(("path", "dev"), [
+    ("config/settings/dev.py", True),
+    ("src/main/resources/application-test.yml", True),
+    ("examples/app/.env", True),
+    ("src/main/java/com/example/demo/config/Clients.java", False),  # the package names the organisation
+    ("src/ui/src/main/java/com/amazon/sample/ui/StoreServices.java", False),
+    ("Services/Sample.Api/Startup.cs", False),
+    ("src/main/java/com/shop/DevClients.java", False),
+    ("internal/test_helpers.go", True),
+])
+def test_which_files_configure_only_development(path: str, dev: bool) -> None:
+    from auditor.checks.context import dev_only
+
+    assert dev_only(path) is dev

@@ -19,6 +19,7 @@ from auditor.model import Edge, Location, Node, Related, Setting
 _DEV_TOKENS = frozenset({"dev", "development", "local", "test", "tests", "testing", "ci", "e2e", "example",
                          "examples", "sample", "samples", "spec", "fixtures", "demo"})
 _DEV_SPLIT = re.compile(r"[^a-z0-9]+")
+_PACKAGE_SUFFIXES = (".java", ".cs", ".go", ".kt", ".scala")
 
 # Workload kinds that run continuously (Jobs and CronJobs finish; they serve no traffic).
 LONG_RUNNING = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "Rollout", "DeploymentConfig"})
@@ -286,8 +287,13 @@ class _Settings:
 
 @functools.lru_cache(maxsize=4096)
 def dev_only(path: str) -> bool:
-    """A file that configures development or tests (`settings/dev.py`, `application-test.yml`, `.env.local`)."""
-    tokens = {t for t in _DEV_SPLIT.split(path.lower()) if t}
+    """A file that configures development or tests (`settings/dev.py`, `application-test.yml`, `.env.local`).
+    In Java, C#, Go, Kotlin and Scala the folders are the package (`com/example/demo`, `com/amazon/sample`):
+    they name the organisation, not an environment, so only the file name counts."""
+    lower = path.lower()
+    if lower.endswith(_PACKAGE_SUFFIXES):
+        lower = lower.rsplit("/", 1)[-1]
+    tokens = {t for t in _DEV_SPLIT.split(lower) if t}
     return bool(tokens & _DEV_TOKENS)
 
 

@@ -74,6 +74,8 @@ def _names(node: Node, edges: list[Edge]) -> set[str]:
 def _active(setting: Setting) -> bool:
     value = setting.value
     if setting.topic == "timeout":
+        if value is True:
+            return True  # code sets a timeout whose length it does not show (client_defaults)
         return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
     return value is not False and value != 0
 

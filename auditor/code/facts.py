@@ -198,7 +198,9 @@ def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
         settings.append(Setting("tracing", f"{trace.system} {trace.what} (code)", trace.system,
                                 Location(path, trace.line), "code"))
     for bound in extracted.client_defaults:
-        settings.append(Setting("timeout" if bound.kind == "default_timeout" else bound.kind, "client_defaults", True,
+        # A timeout's value is its seconds where known (a library default), else True: set, length not shown.
+        length = bound.seconds if bound.kind == "default_timeout" and bound.seconds else True
+        settings.append(Setting("timeout" if bound.kind == "default_timeout" else bound.kind, "client_defaults", length,
                                 Location(path, bound.line), "code"))
     for session in extracted.sessions:
         settings.append(Setting("session_store", session.framework, session.store, Location(path, session.line),

@@ -1010,6 +1010,8 @@ def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
     index = _File(root, scopes)
     if "calls" in wanted:
         _calls(root, index, _guards(root), found)
+        if b"@Bean" in source:
+            _bean_clients(root, index, found)
     if "clients" in wanted:
         _declared_clients(root, index, found)
     if "connects" in wanted:
@@ -1386,6 +1388,27 @@ def _grpc(call: tree_sitter.Node, method: str, receiver: tree_sitter.Node | None
         bounds.append(Bound("deferred", line(call), "deadlines are set per call on stubs made elsewhere"))
     found.calls.append(Call(line(call), "grpc", target, tuple(_dedupe(bounds)), protocol="grpc",
                             function=index.scopes.function_name(call)))
+
+
+def _bean_clients(root: tree_sitter.Node, index: _File, found: Extracted) -> None:
+    """An OkHttp client built in a Spring `@Bean` method is the application's HTTP client: what bounds it (its
+    timeouts, else OkHttp's 10 s defaults) bounds the calls the code does not show, such as those of generated
+    Kiota or OpenAPI clients that get it injected (`new DefaultRequestAdapter(auth, null, null, factory)`)."""
+    seen: set[int] = set()
+    for match in matches("java", "scopes", root):
+        method = match.one("function")
+        if method is None or method.type != "method_declaration" or \
+                "Bean" not in _annotation_names(_modifiers(method)):
+            continue
+        for name, node in _scan(method.child_by_field_name("body")):
+            if name not in ("build", "new OkHttpClient") or node.id in seen:
+                continue
+            trace = index.trace(node)
+            if trace.kind != "OkHttp":
+                continue
+            seen.add(node.id)
+            found.client_defaults += [bound for bound in _client_bounds("OkHttp", trace, line(node))
+                                      if bound.kind in ("timeout", "default_timeout")]
 
 
 def _declared_clients(root: tree_sitter.Node, index: _File, found: Extracted) -> None:

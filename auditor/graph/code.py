@@ -182,6 +182,10 @@ class _Owners:
         directories = list(_parents(path))
         for step in (self._by_dockerfile, self._by_context, self._by_name, self._by_project):
             found = step(path, directories)
+            if found and step in (self._by_dockerfile, self._by_context):
+                # The same project deployed by Kubernetes, Helm or ECS is found by name only (its image comes
+                # from a registry): `src/ui` built by compose is also the chart's `ui` Deployment.
+                found += [owner for owner in self._by_name(path, directories) if owner[0].source != "compose"]
             if found:
                 unique: dict[str, _Owner] = {}
                 for owner in found:

@@ -665,3 +665,31 @@ public class HelloWorldEndpoint {
 }
 """
     assert [c.target for c in extract(source).calls] == [Target(env="quarkus.grpc.clients.hello.host")]
+
+
+BEAN_CLIENTS = """\
+import okhttp3.OkHttpClient;
+import org.springframework.context.annotation.Bean;
+public class StoreServices {
+  @Bean
+  public Call.Factory tracedClientFactory(OpenTelemetry openTelemetry) {
+    return OkHttpTelemetry.builder(openTelemetry).build().newCallFactory(new OkHttpClient.Builder().build());
+  }
+  @Bean
+  public OkHttpClient fast() {
+    return new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(2)).build();
+  }
+  @Bean
+  public OkHttpClient unbounded() {
+    return new OkHttpClient.Builder().readTimeout(0, TimeUnit.SECONDS).build();
+  }
+  public OkHttpClient notABean() { return new OkHttpClient(); }
+}
+"""
+
+
+def test_an_okhttp_client_built_in_a_bean_method_bounds_the_calls_the_code_does_not_show() -> None:
+    # Generated Kiota/OpenAPI clients get the application's OkHttp client injected: its timeouts (or OkHttp's
+    # 10 s defaults) are the service's; a timeout of 0 disables them; a client outside a @Bean says nothing.
+    assert [(b.kind, b.line, b.seconds) for b in extract(BEAN_CLIENTS).client_defaults] == [
+        ("default_timeout", 6, 10.0), ("timeout", 10, None)]
