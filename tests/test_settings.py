@@ -614,3 +614,19 @@ def test_which_files_configure_only_development(path: str, dev: bool) -> None:
     from auditor.checks.context import dev_only
 
     assert dev_only(path) is dev
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("RETAIL_CART_PERSISTENCE_PROVIDER", "in-memory", ["memory"]),
+    ("app.repository.type", "memory", ["memory"]),
+    ("ORDERS_PERSISTENCE_PROVIDER", "postgres", []),
+    ("RETAIL_ORDERS_MESSAGING_PROVIDER", "in-memory", []),  # a broker, not the service's data
+    ("CACHE_STORAGE_TYPE", "memory", []),  # a cache: cache_backend's topic
+    ("STORAGE_TYPE", "inmemory", ["memory"]),
+])
+def test_an_in_memory_data_store_chosen_by_configuration(key: str, value: str, expected: list[str]) -> None:
+    from auditor.model import Location
+    from auditor.parsers.settings import Entry, interpret
+
+    found = interpret([Entry(key, value, Location("k8s/app.yaml", 3))]).settings
+    assert [s.value for s in found if s.topic == "data_store"] == expected

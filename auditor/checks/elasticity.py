@@ -107,6 +107,12 @@ def _single_writer_claim(ctx: CheckContext, node: Node) -> bool:
     return False
 
 
+def _data_in_memory(ctx: CheckContext, node: Node) -> bool:
+    """A service configured to keep its own data in process memory (`PERSISTENCE_PROVIDER=in-memory`) is not
+    stateless: pods an autoscaler adds would each hold a different part of the data."""
+    return any(s.value == "memory" for s in ctx.production_settings(node, "data_store"))
+
+
 def unscaled_workloads(ctx: CheckContext) -> Iterator[Hit]:
     """Traffic-serving stateless workloads whose instance count nothing can change with load."""
     for node in ctx.workloads():
@@ -116,7 +122,7 @@ def unscaled_workloads(ctx: CheckContext) -> Iterator[Hit]:
         if node.attrs.get("replicas") == 0:
             continue  # parked on purpose
         ctx.examine(node)
-        if ctx.autoscalers(node) or _single_writer_claim(ctx, node):
+        if ctx.autoscalers(node) or _single_writer_claim(ctx, node) or _data_in_memory(ctx, node):
             continue
         replicas = node.attrs.get("replicas")
         count = f"a fixed {replicas} replica{'s' if replicas != 1 else ''}" if isinstance(replicas, int) else \

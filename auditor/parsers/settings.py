@@ -29,6 +29,8 @@ Setting topics and their normalised values:
 - `metrics`: prometheus | statsd | datadog | otel | micrometer system name | custom, or False
 - `rate_limit`: True/False or a number (requests per second for nginx zones, the configured figure otherwise)
 - `upload_dir`: the path uploads are written to (local disk);  `upload_storage`: "remote" | "local"
+- `data_store`: "memory" when configuration picks an in-process implementation for the application's own data
+  (`RETAIL_CART_PERSISTENCE_PROVIDER=in-memory`, `app.repository.type: memory`): each instance has its own copy
 
 Keys are compared case- and separator-insensitively (Spring relaxed binding: `SPRING_DATASOURCE_URL` ==
 `spring.datasource.url`). A leading Python class prefix (`ProductionConfig.SESSION_TYPE`) is ignored.
@@ -63,6 +65,12 @@ from auditor.parsers.keys import flat_key
 from auditor.parsers.numbers import boolean, digits, float_value, int_value, integer, real
 
 # Keys (flattened) that name a Spring service's active profiles or its application name.
+# `data_store`: the key names where the application persists its data and which implementation it uses.
+_PERSISTENCE_WORDS = frozenset({"persistence", "repository", "repositories", "storage", "datastore", "dao"})
+_IMPLEMENTATION_WORDS = frozenset({"provider", "type", "backend", "mode", "kind", "impl", "implementation"})
+_NOT_DATA_WORDS = frozenset({"session", "sessions", "cache", "caches", "messaging", "queue", "broker", "log",
+                             "logs", "trace", "traces", "tracing", "metrics", "span", "spans"})
+_MEMORY_VALUE = re.compile(r"^(in[-_ ]?memory|inmem|memory|mem)$", re.IGNORECASE)
 _SPRING_IDENTITY_KEYS = frozenset({"springprofilesactive", "springapplicationname"})
 
 
@@ -994,6 +1002,7 @@ class _Interpreter:
         self._db_max_connections(item, words, flat, value)
         self._session(item, words, flat, value)
         self._cache(item, words, flat, value)
+        self._data_store(item, wordset, value)
         self._timeouts(item, words, wordset, flat, value)
         self._resilience(item, words, wordset, flat, value, key)
         self._tracing(item, words, flat, value)
@@ -1001,6 +1010,16 @@ class _Interpreter:
         self._rate_limit(item, words, wordset, flat, value)
         self._uploads(item, words, wordset, flat, value, storage_remote)
         self._spring_identity(item, flat, value)
+
+    def _data_store(self, item: _Item, wordset: set[str], value: Any) -> None:
+        """Where the application keeps its own data, when configuration chooses an implementation:
+        `RETAIL_CART_PERSISTENCE_PROVIDER=in-memory`, `app.repository.type: memory`."""
+        if not isinstance(value, str) or not (wordset & _PERSISTENCE_WORDS and wordset & _IMPLEMENTATION_WORDS):
+            return
+        if wordset & _NOT_DATA_WORDS:
+            return  # a session or cache store, a message broker, a log or trace buffer: topics of their own
+        if _MEMORY_VALUE.match(value.strip()):
+            self.add("data_store", item, "memory")
 
     def _spring_identity(self, item: _Item, flat: str, value: Any) -> None:
         """Which Spring profiles a service activates (`SPRING_PROFILES_ACTIVE=prod,k8s`, `spring.profiles.active`)
