@@ -250,3 +250,29 @@ def test_a_service_whose_code_runs_in_browsers_is_a_frontend(tmp_path: Path) -> 
     roles = {n.name: n.attrs["role"] for _, n in scan(root).graph.nodes(data="node") if n.kind == "service"}
     assert roles == {"web": "frontend", "api": "application"}
     assert not [f for f in audit(root).findings if f.rule_id in ("OBS001", "RESIL001") and "`web`" in f.message]
+
+
+def test_a_service_whose_code_hosts_a_health_checks_dashboard_is_an_observability_tool(tmp_path: Path) -> None:
+    # webstatus only hosts AspNetCore.HealthChecks.UI, which polls the others' /hc on a timer: not an application
+    # to trace, scale or call-bound; a service that also calls others from its own code stays an application.
+    root = write_repo(tmp_path, {
+        "docker-compose.yml": "services:\n  webstatus:\n    build: src/WebStatus\n    ports: ['5107:80']\n"
+                              "  shop:\n    build: src/Shop\n    ports: ['80:80']\n"
+                              "  catalog:\n    build: src/Catalog\n",
+        "src/WebStatus/WebStatus.csproj": "<Project Sdk=\"Microsoft.NET.Sdk.Web\"></Project>\n",
+        "src/WebStatus/Dockerfile": "FROM mcr.microsoft.com/dotnet/aspnet:8.0\n",
+        "src/WebStatus/Program.cs": "var builder = WebApplication.CreateBuilder(args);\n"
+                                    "builder.Services.AddHealthChecksUI().AddInMemoryStorage();\n"
+                                    "var app = builder.Build();\napp.MapHealthChecksUI();\napp.Run();\n",
+        "src/Shop/Shop.csproj": "<Project Sdk=\"Microsoft.NET.Sdk.Web\"></Project>\n",
+        "src/Shop/Dockerfile": "FROM mcr.microsoft.com/dotnet/aspnet:8.0\n",
+        "src/Shop/Program.cs": "var builder = WebApplication.CreateBuilder(args);\n"
+                               "builder.Services.AddHealthChecksUI();\nvar app = builder.Build();\n"
+                               "var client = new HttpClient();\n"
+                               "app.MapGet(\"/\", async () => await client.GetStringAsync(\"http://catalog/items\"));\n"
+                               "app.Run();\n",
+        "src/Catalog/Dockerfile": "FROM mcr.microsoft.com/dotnet/aspnet:8.0\n",
+    })
+    graph = audit(root).scan.graph
+    roles = {node.name: node.attrs.get("role") for _, node in graph.nodes(data="node") if node.source == "compose"}
+    assert roles["webstatus"] == "observability" and roles["shop"] == "application"

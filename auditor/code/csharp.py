@@ -98,6 +98,9 @@ _OTHER_SIGNAL_SCOPES = frozenset({"WithMetrics", "WithLogging", "ConfigureOpenTe
 # What the .NET Aspire ServiceDefaults template gives every factory-built client (`ConfigureHttpClientDefaults(
 # http => http.AddStandardResilienceHandler())`, learn.microsoft.com/dotnet/aspire "Service defaults").
 _STANDARD_RESILIENCE = ("retry", "circuit_breaker", "timeout")
+# Registrations that make the application an off-the-shelf tool (AspNetCore.HealthChecks.UI: a dashboard that
+# polls other services' health endpoints on a timer), with the role graph/roles.py gives such a service.
+_TOOL_HOSTS = {"AddHealthChecksUI": "observability"}
 _MINIMAL_API = frozenset({"MapGet", "MapPost", "MapPut", "MapDelete", "MapPatch", "MapMethods", "Map"})
 _CONTROLLER_ATTRIBUTES = frozenset({"ApiController", "Controller"})
 _ACTION_ATTRIBUTES = frozenset({"HttpGet", "HttpPost", "HttpPut", "HttpDelete", "HttpPatch", "HttpHead",
@@ -388,6 +391,8 @@ def _call_facts(match: Match, known: _File, found: Extracted) -> None:
     elif name == "AddServiceDefaults" and "AddServiceDefaults" not in known.methods:
         found.client_defaults += [Bound(k, line(call), "Aspire ServiceDefaults: AddStandardResilienceHandler")
                                   for k in _STANDARD_RESILIENCE]
+    elif name in _TOOL_HOSTS:
+        found.hosts_tool = _TOOL_HOSTS[name]
     elif name == "AddSession":
         store = _session_store(known)
         if store:

@@ -143,10 +143,13 @@ class Extracted:
     client_defaults: list[Bound] = field(default_factory=list)
     # The file runs in a browser (a single-page app's code): it has no server facts, but says what its service is.
     browser: bool = False
+    # The file hosts an off-the-shelf tool whose role graph/roles.py knows (`observability` for a HealthChecks UI
+    # dashboard): the service is that tool, not an application, unless its own code calls or connects.
+    hosts_tool: str = ""
 
     def empty(self) -> bool:
         return not (self.calls or self.connects or self.sessions or self.tracing or self.client_defaults
-                    or self.handlers or self.browser)
+                    or self.handlers or self.browser or self.hosts_tool)
 
 
 def per_request_functions(extracted: Extracted, depth: int = 8) -> set[str]:
@@ -254,7 +257,8 @@ def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
     node = Node(
         ident, "config", posixpath.basename(path), "code", language, Location(path, 1),
         attrs={"dir": posixpath.dirname(path) or ".", "language": language, "handlers": handlers,
-               "unresolved_calls": unresolved, "browser": extracted.browser},
+               "unresolved_calls": unresolved, "browser": extracted.browser,
+               **({"hosts_tool": extracted.hosts_tool} if extracted.hosts_tool else {})},
         settings=tuple(settings),
     )
     return Facts(path, "code", nodes=(node,), edges=tuple(edges))

@@ -146,6 +146,9 @@ def _service_role(graph: nx.MultiDiGraph, node: Node, proxies: frozenset[str] = 
         return "edge_proxy"  # a local Dockerfile with an nginx.conf, or an implied service of one
     if _only_browser_code(graph, node):
         return "frontend"  # its code runs in browsers (a single-page app's dev server or host): no server to trace
+    tool = _hosted_tool(graph, node)
+    if tool:
+        return tool  # its code hosts a dashboard (HealthChecks UI) and makes no call or connection of its own
     if _served_by_proxy_image(graph, node) or image_base(attrs.get("image")) in proxies:
         # built here (or the image a compose file of the repository builds), but what runs is a web server or
         # proxy: nginx serving a built single-page app, an Envoy gateway with its config
@@ -165,6 +168,19 @@ def _only_browser_code(graph: nx.MultiDiGraph, node: Node) -> bool:
     code = [graph.nodes[source]["node"] for source, _, edge in graph.in_edges(node.id, data="edge")
             if edge.kind == "configures" and graph.nodes[source]["node"].source == "code"]
     return bool(code) and all(c.attrs.get("browser") for c in code)
+
+
+def _hosted_tool(graph: nx.MultiDiGraph, node: Node) -> str:
+    """The role of the off-the-shelf tool the service's code hosts (code/facts.py `hosts_tool`), or "" when none
+    does, or when its own code also calls services or opens connections (then it is an application too)."""
+    code = [(source, graph.nodes[source]["node"]) for source, _, edge in graph.in_edges(node.id, data="edge")
+            if edge.kind == "configures" and graph.nodes[source]["node"].source == "code"]
+    tools = {str(c.attrs["hosts_tool"]) for _, c in code if c.attrs.get("hosts_tool")}
+    if len(tools) != 1:
+        return ""
+    own = any(edge.kind in ("calls", "connects_to") and edge.attrs.get("code")
+              for _, _, edge in graph.out_edges(node.id, data="edge"))
+    return "" if own or any(c.attrs.get("unresolved_calls") for _, c in code) else tools.pop()
 
 
 def _proxy_built_images(graph: nx.MultiDiGraph) -> frozenset[str]:
