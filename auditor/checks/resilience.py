@@ -219,6 +219,9 @@ def _code_hit(caller: Node, node: Node, edges: list[Edge], what: str) -> Hit:
             related.append(Related(edge.location, f"the address of `{node.name}` (`{edge.attrs['key']}`)"))
     for where in sorted(placed):
         related.append(Related(where, f"the address of `{node.name}` the code reads (`{first.attrs.get('key')}`)"))
+    if first.attrs.get("bean_path"):
+        related.append(Related(Location(str(first.attrs["bean_path"]), int(first.attrs.get("bean_line") or 1)),
+                               f"the @Bean that builds the {first.attrs.get('injected')} its client comes from"))
     key_note = f" (address from `{first.attrs['key']}`)" if first.attrs.get("key") else ""
     default = first.attrs.get("default_timeout_s")
     nothing = (f"only {client}'s default timeout of {default:g} s" if isinstance(default, int | float) else

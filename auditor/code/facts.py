@@ -78,6 +78,18 @@ class Call:
     bounds: tuple[Bound, ...] = ()
     protocol: str = "http"  # http | grpc | thrift
     function: str = ""  # the enclosing function's name ("" at module level)
+    # The client is injected and its bounds are `deferred`: the kind of client it is (`WebClient.Builder`), which
+    # graph/code.py looks up among the owner's beans built in other files.
+    injected: str = ""
+
+
+@dataclass(frozen=True)
+class Bean:
+    """A client the application builds once for injection (a Spring `@Bean` method), with what bounds it."""
+
+    kind: str  # RestTemplate | WebClient | WebClient.Builder | RestClient | RestClient.Builder | OkHttp | …
+    line: int
+    bounds: tuple[Bound, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,10 +158,11 @@ class Extracted:
     # The file hosts an off-the-shelf tool whose role graph/roles.py knows (`observability` for a HealthChecks UI
     # dashboard): the service is that tool, not an application, unless its own code calls or connects.
     hosts_tool: str = ""
+    beans: list[Bean] = field(default_factory=list)
 
     def empty(self) -> bool:
         return not (self.calls or self.connects or self.sessions or self.tracing or self.client_defaults
-                    or self.handlers or self.browser or self.hosts_tool)
+                    or self.handlers or self.browser or self.hosts_tool or self.beans)
 
 
 def per_request_functions(extracted: Extracted, depth: int = 8) -> set[str]:
@@ -240,6 +253,8 @@ def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
             attrs["default_timeout_s"] = min(defaults)
         if call.target.env:
             attrs["key"] = call.target.env
+        if call.injected and "deferred" in bounds:
+            attrs["injected"] = call.injected
         if port is not None:
             attrs["port"] = port
         where = Location(path, call.line)
@@ -252,13 +267,15 @@ def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
         else:
             unresolved.append({"line": call.line, "client": call.client, "bounded": bool(bounds), "bounds": bounds,
                                **({"default_timeout_s": attrs["default_timeout_s"]}
-                                  if "default_timeout_s" in attrs else {})})
+                                  if "default_timeout_s" in attrs else {}),
+                               **({"injected": attrs["injected"]} if "injected" in attrs else {})})
     handlers = [{"line": h.line, "function": h.function, "framework": h.framework} for h in extracted.handlers]
     node = Node(
         ident, "config", posixpath.basename(path), "code", language, Location(path, 1),
         attrs={"dir": posixpath.dirname(path) or ".", "language": language, "handlers": handlers,
                "unresolved_calls": unresolved, "browser": extracted.browser,
-               **({"hosts_tool": extracted.hosts_tool} if extracted.hosts_tool else {})},
+               **({"hosts_tool": extracted.hosts_tool} if extracted.hosts_tool else {}),
+               **({"beans": [_bean_attrs(path, bean) for bean in extracted.beans]} if extracted.beans else {})},
         settings=tuple(settings),
     )
     return Facts(path, "code", nodes=(node,), edges=tuple(edges))
@@ -268,3 +285,11 @@ def literal_url(parts: Iterable[str | None]) -> str:
     """A URL template from string pieces, unknown pieces (None) as `{}`: `["http://", None, "/users"]` →
     `http://{}/users`."""
     return "".join("{}" if part is None else part for part in parts)
+
+
+def _bean_attrs(path: str, bean: Bean) -> dict[str, object]:
+    """A bean as plain data on the code node: graph/code.py gives its bounds to the calls injected with it."""
+    defaults = [b.seconds for b in bean.bounds if b.kind == "default_timeout" and b.seconds is not None]
+    return {"kind": bean.kind, "path": path, "line": bean.line,
+            "bounds": sorted({b.kind for b in bean.bounds if b.kind in BOUND_KINDS}),
+            **({"default_timeout_s": min(defaults)} if defaults else {})}

@@ -23,7 +23,18 @@ from dataclasses import dataclass, field
 
 import tree_sitter
 
-from auditor.code.facts import Bound, Call, Connect, Extracted, Handler, Session, Target, Tracing, per_request_functions
+from auditor.code.facts import (
+    Bean,
+    Bound,
+    Call,
+    Connect,
+    Extracted,
+    Handler,
+    Session,
+    Target,
+    Tracing,
+    per_request_functions,
+)
 from auditor.code.syntax import SOURCE, Enclosing, Match, ancestors, line, matches, text
 
 # --- knowledge -------------------------------------------------------------------------------------------------
@@ -226,6 +237,9 @@ _MARKERS: dict[str, tuple[bytes, ...]] = {
                 b"AsyncReporter", b"fromEnv"),
 }
 _FUNCTIONS = frozenset({"method_declaration", "constructor_declaration", "compact_constructor_declaration"})
+# Client kinds a `@Bean` method may build for other classes to inject (graph/code.py matches them by kind).
+_BEAN_KINDS = frozenset({"RestTemplate", "RestTemplate.Builder", "WebClient", "WebClient.Builder", "RestClient",
+                         "RestClient.Builder", "OkHttp", "OkHttp.Builder"})
 _CLASS_BODIES = frozenset({"class_body", "interface_body", "enum_body"})
 _CLASSES = frozenset({"class_declaration", "interface_declaration", "enum_declaration", "record_declaration"})
 _VALUE_TYPES = frozenset({"String", "int", "long", "Integer", "Long", "boolean", "Boolean", "Duration", "URI",
@@ -279,12 +293,14 @@ class _Trace:
     base: list[Piece] | None = None
     origin: tree_sitter.Node | None = None
     unknown_line: int = 0  # where what is not shown comes in (the parameter, the injected field)
+    injected: str = ""  # the client kind of the injected field or parameter that `unknown` is about
 
     def merge(self, other: _Trace, *, config: bool) -> None:
         self.steps.extend(other.steps)
         if config and other.unknown and not self.unknown:
             self.unknown = other.unknown
             self.unknown_line = other.unknown_line
+            self.injected = other.injected
 
 
 class _Scopes:
@@ -583,6 +599,7 @@ class _File:
                 where = "passed in" if var.kind == "param" else "injected"
                 result.unknown = f"{var.name} is {where}; built elsewhere"
                 result.unknown_line = line(var.node)
+                result.injected = self.kind_of_type(var)
                 return
             for value in values[:4]:
                 sub = self.trace(value, depth - 1)
@@ -1229,8 +1246,10 @@ def _http_call(call: tree_sitter.Node, method: str, kind: str, trace: _Trace, in
         pieces = _url_pieces(trace, index)
         bounds += _connection_bounds(call, index, declared)
 
-    found.calls.append(Call(where, _CLIENT_NAMES[kind], _target(pieces, trace.base), tuple(_dedupe(bounds)),
-                            function=index.scopes.function_name(call)))
+    kept = tuple(_dedupe(bounds))
+    injected = trace.injected if trace.injected and any(b.kind == "deferred" for b in kept) else ""
+    found.calls.append(Call(where, _CLIENT_NAMES[kind], _target(pieces, trace.base), kept,
+                            function=index.scopes.function_name(call), injected=injected))
 
 
 def _dedupe(bounds: list[Bound]) -> list[Bound]:
@@ -1391,15 +1410,25 @@ def _grpc(call: tree_sitter.Node, method: str, receiver: tree_sitter.Node | None
 
 
 def _bean_clients(root: tree_sitter.Node, index: _File, found: Extracted) -> None:
-    """An OkHttp client built in a Spring `@Bean` method is the application's HTTP client: what bounds it (its
-    timeouts, else OkHttp's 10 s defaults) bounds the calls the code does not show, such as those of generated
-    Kiota or OpenAPI clients that get it injected (`new DefaultRequestAdapter(auth, null, null, factory)`)."""
+    """Clients built in Spring `@Bean` methods, for the calls of other files that get them injected (`beans`).
+    An OkHttp client built in one is also the application's HTTP client: what bounds it (its timeouts, else
+    OkHttp's 10 s defaults) bounds the calls the code does not show, such as those of generated Kiota or OpenAPI
+    clients that get it injected (`new DefaultRequestAdapter(auth, null, null, factory)`): `client_defaults`."""
     seen: set[int] = set()
     for match in matches("java", "scopes", root):
         method = match.one("function")
         if method is None or method.type != "method_declaration" or \
                 "Bean" not in _annotation_names(_modifiers(method)):
             continue
+        kind = _TYPE_KINDS.get(_type_name(method.child_by_field_name("type"))[0], "")
+        if kind in _BEAN_KINDS:
+            named = method.child_by_field_name("name")
+            where = line(named) if named is not None else line(method)
+            per_return = [_client_bounds(kind.removesuffix(".Builder"), index.trace(returned), where)
+                          for returned in _returns(method)]
+            # a builder handed in with nothing shown on it is decided elsewhere again: not a bean to judge by
+            if per_return and not any(bounds and all(b.kind == "deferred" for b in bounds) for bounds in per_return):
+                found.beans.append(Bean(kind, where, tuple(_dedupe([b for bs in per_return for b in bs]))))
         for name, node in _scan(method.child_by_field_name("body")):
             if name not in ("build", "new OkHttpClient") or node.id in seen:
                 continue

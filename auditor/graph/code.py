@@ -29,6 +29,7 @@ import dataclasses
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import networkx as nx
 
@@ -73,9 +74,10 @@ def owned_calls(graph: nx.MultiDiGraph, code_edges: Iterable[Edge], owners: dict
     `unresolved_calls`."""
     unresolved: dict[str, list[dict[str, object]]] = defaultdict(list)
     env_targets: dict[str, dict[str, list[tuple[str, Location | None]]]] = {}
+    beans = _beans_by_owner(graph)
     for edge in sorted(code_edges, key=lambda e: (e.location, e.target)):
         for owner_id in owners.get(edge.source, []):
-            attrs = {**edge.attrs, "via_config": edge.source}
+            attrs = _with_bean({**edge.attrs, "via_config": edge.source}, beans.get(owner_id, {}))
             if not edge.target.startswith("env:"):
                 yield Edge(owner_id, edge.target, edge.kind, edge.location, attrs)
                 continue
@@ -87,16 +89,58 @@ def owned_calls(graph: nx.MultiDiGraph, code_edges: Iterable[Edge], owners: dict
                 placed = {"address_path": where.path, "address_line": where.line} if where is not None else {}
                 yield Edge(owner_id, target, edge.kind, edge.location, {**attrs, "via_env": True, **placed})
             if not targets:
-                unresolved[edge.source].append({"line": edge.location.line, "client": edge.attrs.get("client"),
-                                                "bounded": bool(edge.attrs.get("bounds")),
-                                                "bounds": list(edge.attrs.get("bounds") or []),
-                                                "default_timeout_s": edge.attrs.get("default_timeout_s"),
-                                                "key": edge.attrs.get("key"), "owner": owner_id})
-    for ident, extra in unresolved.items():
+                unresolved[edge.source].append({"line": edge.location.line, "client": attrs.get("client"),
+                                                "bounded": bool(attrs.get("bounds")),
+                                                "bounds": list(attrs.get("bounds") or []),
+                                                "default_timeout_s": attrs.get("default_timeout_s"),
+                                                "key": attrs.get("key"), "owner": owner_id})
+    for ident in sorted(set(unresolved) | {i for i, n in graph.nodes(data="node") if n.source == "code" and any(
+            isinstance(c, dict) and c.get("injected") for c in n.attrs.get("unresolved_calls") or [])}):
         node: Node = graph.nodes[ident]["node"]
-        calls = list(node.attrs.get("unresolved_calls") or [])
+        calls = [_resolved_for(call, owners.get(ident, []), beans) for call in node.attrs.get("unresolved_calls") or []]
         graph.nodes[ident]["node"] = dataclasses.replace(node, attrs={**node.attrs,
-                                                                      "unresolved_calls": calls + extra})
+                                                                      "unresolved_calls": calls + unresolved[ident]})
+
+
+def _resolved_for(call: Any, owner_ids: list[str], beans: dict[str, dict[str, list[dict[str, Any]]]]) -> Any:
+    """A call with no target whose client is injected: resolved with its owners' beans when they agree."""
+    if not isinstance(call, dict) or not call.get("injected"):
+        return call
+    resolved = [_with_bean(call, beans.get(owner, {})) for owner in owner_ids]
+    return resolved[0] if resolved and all(r == resolved[0] for r in resolved) else call
+
+
+def _beans_by_owner(graph: nx.MultiDiGraph) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Owner id → client kind → the beans of that kind its code builds (code/facts.py `beans`), from every code
+    file that configures it (shared library code too: a configuration class is rarely in the caller's folder)."""
+    found: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for ident, node in graph.nodes(data="node"):
+        if node.source != "code" or not node.attrs.get("beans"):
+            continue
+        for _, owner, edge in graph.out_edges(ident, data="edge"):
+            if edge.kind == "configures":
+                for bean in node.attrs["beans"]:
+                    if isinstance(bean, dict) and isinstance(bean.get("kind"), str):
+                        found[owner][bean["kind"]].append(bean)
+    return found
+
+
+def _with_bean(attrs: dict[str, Any], beans: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """A call whose client is injected (`deferred`) gets the bounds of the one bean of that kind its owner builds
+    (`WebClient.Builder` from a `@Bean` method with no timeout: unbounded); with none, or several that differ,
+    the bound stays decided elsewhere."""
+    kind = attrs.get("injected")
+    candidates = beans.get(kind, []) if isinstance(kind, str) else []
+    shapes = {(tuple(b.get("bounds") or ()), b.get("default_timeout_s")) for b in candidates}
+    if len(shapes) != 1:
+        return attrs
+    bean = min(candidates, key=lambda b: (str(b.get("path")), int(b.get("line") or 0)))
+    resolved = {**attrs, "bounds": list(bean.get("bounds") or []), "bean_path": bean.get("path"),
+                "bean_line": bean.get("line")}
+    resolved.pop("default_timeout_s", None)
+    if bean.get("default_timeout_s") is not None:
+        resolved["default_timeout_s"] = bean["default_timeout_s"]
+    return resolved
 
 
 def _environment(graph: nx.MultiDiGraph, owner_id: str) -> dict[str, list[tuple[str, Location | None]]]:

@@ -693,3 +693,48 @@ def test_an_okhttp_client_built_in_a_bean_method_bounds_the_calls_the_code_does_
     # 10 s defaults) are the service's; a timeout of 0 disables them; a client outside a @Bean says nothing.
     assert [(b.kind, b.line, b.seconds) for b in extract(BEAN_CLIENTS).client_defaults] == [
         ("default_timeout", 6, 10.0), ("timeout", 10, None)]
+
+
+INJECTED = """\
+import org.springframework.web.reactive.function.client.WebClient;
+@Component
+public class Integration {
+  private final WebClient webClient;
+  public Integration(WebClient.Builder webClientBuilder) {
+    this.webClient = webClientBuilder.build();
+  }
+  public Mono<String> reviews(int id) {
+    return webClient.get().uri("http://review/review?productId=" + id).retrieve().bodyToMono(String.class);
+  }
+}
+"""
+
+BEANS = """\
+import org.springframework.context.annotation.Bean;
+public class Application {
+  @Bean
+  @LoadBalanced
+  public WebClient.Builder loadBalancedWebClientBuilder() {
+    return WebClient.builder();
+  }
+  @Bean
+  public RestTemplate restTemplate(RestTemplateBuilder builder) {
+    return builder.setReadTimeout(Duration.ofSeconds(3)).build();
+  }
+  @Bean
+  public RestClient restClient(RestClient.Builder builder) {
+    return builder.build();
+  }
+}
+"""
+
+
+def test_a_call_through_an_injected_client_names_the_kind_of_client_it_is_given() -> None:
+    [call] = extract(INJECTED).calls
+    assert [b.kind for b in call.bounds] == ["deferred"] and call.injected == "WebClient.Builder"
+
+
+def test_clients_built_in_bean_methods_are_recorded_with_what_bounds_them() -> None:
+    # the RestClient bean is built from an injected builder: not shown here, so not recorded
+    assert [(b.kind, b.line, [k.kind for k in b.bounds]) for b in extract(BEANS).beans] == [
+        ("WebClient.Builder", 5, []), ("RestTemplate", 9, ["timeout"])]
