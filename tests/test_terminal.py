@@ -383,3 +383,15 @@ def test_the_audit_options_select_nothing_by_default(tmp_path: Path) -> None:
     assert sorted((f.rule_id, f.location.path) for f in below) == [
         ("ELAST001", "k8s/api.yaml"), ("ELAST001", "k8s/web.yaml"), ("OBS003", "k8s/api.yaml"),
         ("OBS003", "k8s/web.yaml")]
+
+
+def test_quiet_prints_one_line_per_problem_naming_its_deployments(result: AuditResult) -> None:
+    first = result.findings[0]
+    again = dataclasses.replace(first, deployment="helm:chart@prod.yaml", fingerprint=first.fingerprint + "-prod")
+    doubled = dataclasses.replace(result, findings=[first, again, *result.findings[1:]],
+                                  diagnostics=[Diagnostic("x.yaml", "bad", 1), Diagnostic("x.yaml", "bad", 1)])
+    lines = printed(doubled, quiet=True).splitlines()
+    line = terminal.plain_finding_line(first)
+    assert [entry for entry in lines if entry.startswith(line)] == [
+        f"{line} (in 2 deployments: {', '.join(sorted([first.deployment, 'helm:chart@prod.yaml']))})"]
+    assert lines[0] == "x.yaml:1: error parse-error bad" and lines[1] != lines[0]

@@ -346,10 +346,16 @@ def render(result: AuditResult, console: Console, quiet: bool = False, compact: 
 def _render_quiet(result: AuditResult, console: Console, shown: list[Finding], hidden: list[Finding],
                   max_findings: int | None) -> None:
     """Plain lines straight to the stream (no markup, no wrapping, no colour): diagnostics, then findings by
-    path and line, then what was left out and the verdict."""
-    lines = [plain_diagnostic_line(diagnostic) for diagnostic in result.diagnostics]
+    path and line, then what was left out and the verdict. One line per problem: the same finding in several
+    deployments (a chart rendered with two values files) is one line that names them."""
+    lines = list(dict.fromkeys(plain_diagnostic_line(diagnostic) for diagnostic in result.diagnostics))
     ordered = sorted(shown, key=lambda f: (f.location.path, f.location.line, f.rule_id, f.fingerprint))
-    lines += [plain_finding_line(finding) for finding in ordered]
+    deployments: dict[str, list[str]] = defaultdict(list)
+    for finding in ordered:
+        deployments[plain_finding_line(finding)].append(finding.deployment)
+    for line, where in deployments.items():
+        names = sorted(set(where) - {""})
+        lines.append(line if len(names) < 2 else f"{line} (in {len(names)} deployments: {printable(', '.join(names))})")
     if hidden:
         lines.append(more_line(hidden, max_findings))
     lines.append(verdict_line(result))
