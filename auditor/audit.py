@@ -18,6 +18,7 @@ from auditor.discover import DEFAULT_MAX_BYTES
 from auditor.engine.rules import BUILTIN_RULES_DIR, Rule, load_rules
 from auditor.engine.run import RuleRun, UndecidedNote, all_findings, run_rules
 from auditor.engine.score import Score, compute_score
+from auditor.engine.selection import at_least
 from auditor.engine.suppress import apply_suppressions, comment_markers, resource_markers
 from auditor.model import Diagnostic, Finding, Severity, Suppression
 from auditor.render.helm import HelmOptions
@@ -43,6 +44,7 @@ class AuditOptions:
     cache: ParseCache | None = None
     jobs: int | None = None  # parsing processes (scan.parse_all); None: the CPU count
     helm: HelmOptions | None = None  # None: find helm on PATH (render/helm.py find_helm)
+    min_severity: Severity | None = None  # findings below it are not reported nor scored (engine/selection.py)
 
 
 @dataclass
@@ -56,6 +58,8 @@ class AuditResult:
     # Findings matched by a suppression or the baseline: not reported, not scored, but counted and shown
     # (SARIF carries them with `suppressions`).
     suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)
+    # Findings under `min_severity`: not reported, not scored, counted in the coverage line.
+    below_min_severity: list[Finding] = field(default_factory=list)
 
     @property
     def undecided(self) -> list[UndecidedNote]:
@@ -91,10 +95,12 @@ def audit(
         all_rules,
         options.today,
         options.baseline_name,
+        checked={rule.id for rule in active},
     )
-    kept = {finding.fingerprint for finding in outcome.kept}
+    reported, below = at_least(outcome.kept, options.min_severity)
+    kept = {finding.fingerprint for finding in reported}
     # Suppressed findings cost no points: the score is computed from what is still reported.
     scored = [dataclasses.replace(run, findings=[f for f in run.findings if f.fingerprint in kept]) for run in runs]
     score = compute_score(scored, options.severity_weights, options.category_weights)
     diagnostics = [*scanned.diagnostics, *rule_problems, *marker_problems, *resource_problems, *outcome.diagnostics]
-    return AuditResult(scanned, all_rules, scored, outcome.kept, score, diagnostics, outcome.suppressed)
+    return AuditResult(scanned, all_rules, scored, reported, score, diagnostics, outcome.suppressed, below)

@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from auditor import __version__
 from auditor.audit import AuditOptions, AuditResult, audit, load_all_rules
 from auditor.cache import ParseCache, default_cache_dir
 from auditor.config import Config, ConfigError, load_config
@@ -30,10 +31,11 @@ from auditor.discover import DEFAULT_MAX_BYTES
 from auditor.engine.baseline import BaselineError, baseline_text, read_baseline
 from auditor.engine.rules import OPTION_TYPES, Rule, RuleError, find_rule
 from auditor.engine.scope import scope_findings
+from auditor.engine.selection import SelectionError, disabled_rules, rule_ids, rule_names
 from auditor.graph.export import FORMATS as GRAPH_FORMATS
 from auditor.graph.export import deployments as graph_deployments
 from auditor.graph.export import one_deployment
-from auditor.model import SEVERITIES
+from auditor.model import SEVERITIES, Severity
 from auditor.render.helm import HelmOptions, find_helm
 from auditor.report import ALL_FORMATS, FILE_FORMATS
 from auditor.report import terminal as terminal_report
@@ -49,6 +51,22 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
+
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"scale-auditor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _top_level(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Find where an architecture will not scale: Terraform, Kubernetes, compose and app config, in one graph."""
+
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PARSE, EXIT_INTERNAL, EXIT_NOTHING = 0, 1, 2, 3, 4, 5
 _SUBCOMMANDS = {"scan", "graph", "rules", "explain", "inventory", "baseline", "hook", "init"}
@@ -147,14 +165,15 @@ def _load_config(path: Path, config_file: Path | None) -> Config:
 
 def _setup(
     root: Path, config_file: Path | None, rules_dir: list[Path] | None, baseline: Path | None,
-    use_baseline: bool = True, helm: Path | None = None,
+    use_baseline: bool = True, helm: Path | None = None, select: list[str] | None = None,
+    skip: list[str] | None = None,
 ) -> tuple[Config, list[Rule], AuditOptions]:
     """What every auditing command starts from: the config, the rules it loads, and the run's options."""
     config = _load_config(root, config_file)
     extra_dirs = [*config.rule_dirs, *(rules_dir or [])]
     rules = _rules(extra_dirs)
     baseline_file = (baseline or config.baseline) if use_baseline else None
-    options = _options(config, rules, baseline_file, extra_dirs)
+    options = _options(config, rules, baseline_file, extra_dirs, rule_names(select), rule_names(skip))
     options.helm = _helm_options(helm or config.helm_path, config)
     return config, rules, options
 
@@ -170,12 +189,19 @@ def _helm_options(binary: Path | None, config: Config | None = None) -> HelmOpti
 
 def _threshold(fail_on: str | None, config: Config) -> str:
     threshold = fail_on or config.fail_on or "high"
-    if threshold not in SEVERITIES:
-        raise _fail(f"--fail-on must be one of {', '.join(SEVERITIES)}")
+    if threshold not in (*SEVERITIES, "none"):
+        raise _fail(f"--fail-on must be one of {', '.join(SEVERITIES)}, none")
     return threshold
 
 
-def _options(config: Config, rules: list[Rule], baseline_file: Path | None, extra_dirs: list[Path]) -> AuditOptions:
+def _severity(value: str | None, flag: str) -> Severity | None:
+    if value is not None and value not in SEVERITIES:
+        raise _fail(f"{flag} must be one of {', '.join(SEVERITIES)}")
+    return value
+
+
+def _options(config: Config, rules: list[Rule], baseline_file: Path | None, extra_dirs: list[Path],
+             select: list[str] | None = None, skip: list[str] | None = None) -> AuditOptions:
     """Config file and flags → AuditOptions; every rule name is checked against the catalogue."""
 
     def rule_id(name: str, where: str) -> str:
@@ -185,10 +211,13 @@ def _options(config: Config, rules: list[Rule], baseline_file: Path | None, extr
         return rule.id
 
     where = config.path or "configuration"
-    disabled = {rule_id(name, f"{where}: rules.disable") for name in config.disable}
-    if config.enable:
-        enabled = {rule_id(name, f"{where}: rules.enable") for name in config.enable}
-        disabled |= {rule.id for rule in rules if rule.id not in enabled}
+    try:
+        selected = rule_ids(rules, select, "--select") if select else \
+            rule_ids(rules, config.enable, f"{where}: rules.enable") if config.enable else None
+        skipped = rule_ids(rules, config.disable, f"{where}: rules.disable") | rule_ids(rules, skip or [], "--skip")
+    except SelectionError as error:
+        raise _fail(str(error)) from None
+    disabled = disabled_rules(rules, selected, skipped)
     options: dict[str, dict[str, object]] = {}
     for name, values in config.options.items():
         rule = next(r for r in rules if r.id == rule_id(name, f"{where}: rules.options"))
@@ -225,7 +254,7 @@ def _exit_code(result: AuditResult, fail_on: str, fail_under: int | None, strict
     """3 when --strict-parse and a file could not be parsed; 1 when findings or the score fail; else 0."""
     if strict_parse and any(d.level == "error" and d.code in PARSE_CODES for d in result.diagnostics):
         return EXIT_PARSE
-    threshold = SEVERITIES.index(fail_on)
+    threshold = SEVERITIES.index(fail_on) if fail_on != "none" else -1
     if any(SEVERITIES.index(f.severity) <= threshold for f in result.findings):
         return EXIT_FINDINGS
     if fail_under is not None and result.score.overall is not None and result.score.overall < fail_under:
@@ -233,7 +262,8 @@ def _exit_code(result: AuditResult, fail_on: str, fail_under: int | None, strict
     return EXIT_OK
 
 
-def _write_reports(result: AuditResult, formats: dict[str, Path | None], quiet: bool) -> int | None:
+def _write_reports(result: AuditResult, formats: dict[str, Path | None], quiet: bool, compact: bool = False,
+                   max_findings: int | None = None) -> int | None:
     """Every requested report; one that fails is said on stderr and the others are still written.
 
     Returns None when all were written, else the exit code: 4 for a defect in a reporter, 2 for a file that
@@ -243,7 +273,8 @@ def _write_reports(result: AuditResult, formats: dict[str, Path | None], quiet: 
     for name, target in formats.items():
         try:
             if name == "terminal":
-                terminal_report.render(result, make_console(), quiet=quiet)
+                terminal_report.render(result, make_console(), quiet=quiet, compact=compact,
+                                       max_findings=max_findings)
                 continue
             text = FILE_FORMATS[name](result)
             if target is None:
@@ -288,28 +319,58 @@ def _nothing_audited(path: Path, result: AuditResult) -> None:
         f"(exit code {EXIT_NOTHING})"), "bold red"))
 
 
-FailOn = Annotated[str | None, typer.Option("--fail-on", help="Lowest severity that fails the run [default: high].")]
-FailUnder = Annotated[int | None, typer.Option("--fail-under", min=0, max=100, help="Fail when the score is lower.")]
-StrictParse = Annotated[
-    bool | None, typer.Option("--strict-parse/--lenient-parse", help="Exit 3 when a file cannot be parsed.")
-]
-ConfigFile = Annotated[Path | None, typer.Option("--config", "-c", help="Config file [default: PATH/.auditor.yaml].")]
-BaselineFile = Annotated[Path | None, typer.Option("--baseline", "-b", help="Report only findings not in this file.")]
+ENV = "SCALE_AUDITOR_"  # every option a CI job sets often can come from SCALE_AUDITOR_<OPTION> (README)
+FailOn = Annotated[str | None, typer.Option(
+    "--fail-on", envvar=f"{ENV}FAIL_ON",
+    help="Lowest severity that fails the run, or `none` to report without failing (default: high).")]
+FailUnder = Annotated[int | None, typer.Option("--fail-under", min=0, max=100, envvar=f"{ENV}FAIL_UNDER",
+                                               help="Fail when the score is lower.")]
+StrictParse = Annotated[bool | None, typer.Option(
+    "--strict-parse/--lenient-parse", envvar=f"{ENV}STRICT_PARSE", help="Exit 3 when a file cannot be parsed.")]
+ConfigFile = Annotated[Path | None, typer.Option("--config", "-c", envvar=f"{ENV}CONFIG",
+                                                 help="Config file (default: PATH/.auditor.yaml).")]
+BaselineFile = Annotated[Path | None, typer.Option("--baseline", "-b", envvar=f"{ENV}BASELINE",
+                                                   help="Report only findings not in this file.")]
 RulesDir = Annotated[list[Path] | None, typer.Option("--rules-dir", help="Extra folder of rule files (repeatable).")]
-Jobs = Annotated[int | None, typer.Option("--jobs", "-j", min=1, max=256,
-                                          help="Processes that parse files [default: the CPU count; 1 for few files].")]
+Jobs = Annotated[int | None, typer.Option("--jobs", "-j", min=1, max=256, envvar=f"{ENV}JOBS",
+                                          help="Processes that parse files (default: the CPU count; 1 for few files).")]
 HelmBinary = Annotated[Path | None, typer.Option(
-    "--helm", help="helm binary that renders charts (sandboxed) [default: helm on PATH; without one, values only].")]
+    "--helm", envvar=f"{ENV}HELM",
+    help="helm binary that renders charts (sandboxed) (default: helm on PATH; without one, values only).")]
+# Filters decide what is checked (engine/selection.py): what they leave out is not reported, not scored and
+# cannot fail the run.
+Select = Annotated[list[str] | None, typer.Option(
+    "--select", envvar=f"{ENV}SELECT",
+    help="Run only these rules (ids or slugs; repeatable or comma-separated); replaces config rules.enable. "
+         "Rules not run cannot fail the run.")]
+Skip = Annotated[list[str] | None, typer.Option(
+    "--skip", envvar=f"{ENV}SKIP",
+    help="Do not run these rules (ids or slugs; repeatable or comma-separated); adds to config rules.disable.")]
+MinSeverity = Annotated[str | None, typer.Option(
+    "--min-severity", envvar=f"{ENV}MIN_SEVERITY",
+    help=f"Report only findings of this severity or higher ({', '.join(SEVERITIES)}); the rest are not "
+         "scored and cannot fail the run (the coverage line counts them).")]
 
 
 @app.command("scan")
 def scan_command(
     path: Annotated[Path, typer.Argument(help="Repository to audit.")] = Path("."),
     output_format: Annotated[list[str] | None, typer.Option(
-        "--format", "-f", help=f"Report format, repeatable: {', '.join(ALL_FORMATS)}; FORMAT=FILE writes a file.")
+        "--format", "-f", envvar=f"{ENV}FORMAT",
+        help=f"Report format, repeatable: {', '.join(ALL_FORMATS)}; FORMAT=FILE writes a file.")
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File for the one non-terminal format.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="One line per finding, then the score.")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Plain `path:line: severity RULE message` lines, then the score.")] = False,
+    compact: Annotated[bool, typer.Option("--compact", envvar=f"{ENV}COMPACT",
+                                          help="One line per finding under each rule, no why/fix.")] = False,
+    max_findings: Annotated[int | None, typer.Option(
+        "--max-findings", min=0, envvar=f"{ENV}MAX_FINDINGS",
+        help="List at most N findings in the terminal, most severe first, and say how many more "
+             "(0: all; other formats and the exit code still cover every finding).")] = None,
+    select: Select = None,
+    skip: Skip = None,
+    min_severity: MinSeverity = None,
     rules_dir: RulesDir = None,
     config_file: ConfigFile = None,
     baseline: BaselineFile = None,
@@ -321,12 +382,13 @@ def scan_command(
 ) -> None:
     """Audit PATH (the default command: `audit PATH`)."""
     _check_dir(path)
-    config, rules, options = _setup(path, config_file, rules_dir, baseline, helm=helm)
+    config, rules, options = _setup(path, config_file, rules_dir, baseline, helm=helm, select=select, skip=skip)
     options.jobs = jobs
+    options.min_severity = _severity(min_severity, "--min-severity")
     threshold = _threshold(fail_on, config)
     formats = _parse_formats(output_format or [], output)
     result = _run_audit(path, options, rules, show_progress=not quiet)
-    failed = _write_reports(result, formats, quiet)
+    failed = _write_reports(result, formats, quiet, compact, max_findings)
     if failed is not None:
         raise typer.Exit(failed)
     if not _audited_something(result):
@@ -365,6 +427,9 @@ def hook_command(
     baseline: BaselineFile = None,
     fail_on: FailOn = None,
     strict_parse: StrictParse = None,
+    select: Select = None,
+    skip: Skip = None,
+    min_severity: MinSeverity = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Parse every file again.")] = False,
     jobs: Jobs = None,
     helm: HelmBinary = None,
@@ -374,7 +439,8 @@ def hook_command(
     changed = sorted({PurePosixPath(Path(f).as_posix()).as_posix().removeprefix("./") for f in files or []})
     if not changed:
         raise typer.Exit(EXIT_OK)
-    config, rules, options = _setup(root, config_file, None, baseline, helm=helm)
+    config, rules, options = _setup(root, config_file, None, baseline, helm=helm, select=select, skip=skip)
+    options.min_severity = _severity(min_severity, "--min-severity")
     threshold = _threshold(fail_on, config)
     options.cache = None if no_cache else ParseCache(default_cache_dir())
     options.jobs = jobs
@@ -536,7 +602,7 @@ def explain_command(
 def main() -> None:
     """Entry point: `audit PATH` means `audit scan PATH`."""
     args = sys.argv[1:]
-    if args and args[0] not in _SUBCOMMANDS and args[0] not in ("-h", "--help"):
+    if args and args[0] not in _SUBCOMMANDS and args[0] not in ("-h", "--help", "--version"):
         sys.argv.insert(1, "scan")
     try:
         app(prog_name="audit")

@@ -9,7 +9,7 @@ Example:
       options: {COUPLE002: {max_depth: 5}}
     rule_dirs: [audit-rules]
     exclude: ["examples/**"]
-    fail_on: high
+    fail_on: high                             # or none: report without failing on findings
     fail_under: 70
     strict_parse: false
     max_file_bytes: 2000000
@@ -37,7 +37,7 @@ import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from auditor.discover import pattern_problem
 from auditor.model import SEVERITIES, Severity
@@ -89,7 +89,7 @@ class Config:
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     rule_dirs: list[Path] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
-    fail_on: Severity | None = None
+    fail_on: Severity | Literal["none"] | None = None  # "none": findings never fail the run
     fail_under: int | None = None
     strict_parse: bool | None = None
     max_file_bytes: int | None = None
@@ -214,8 +214,8 @@ def parse_config(data: Any, where: str, base: Path, confine: bool = True) -> Con
         if problem is not None:
             raise ConfigError(f"{at_exclude.item(data['exclude'], index)}: pattern {problem}")
     if "fail_on" in data:
-        if data["fail_on"] not in SEVERITIES:
-            raise ConfigError(f"{top.child(data, 'fail_on')}: must be one of {', '.join(SEVERITIES)}")
+        if data["fail_on"] not in (*SEVERITIES, "none"):
+            raise ConfigError(f"{top.child(data, 'fail_on')}: must be one of {', '.join(SEVERITIES)}, none")
         config.fail_on = data["fail_on"]
     if "fail_under" in data:
         at = top.child(data, "fail_under")

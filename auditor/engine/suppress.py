@@ -181,8 +181,13 @@ def apply_suppressions(
     rules: list[Rule],
     today: dt.date,
     baseline_name: str = "baseline",
+    checked: set[str] | None = None,
 ) -> Outcome:
-    """Split findings into kept and suppressed; report suppressions that are unused, expired or malformed."""
+    """Split findings into kept and suppressed; report suppressions that are unused, expired or malformed.
+
+    `checked` is the ids of the rules that ran (None: all); a suppression naming only rules that did not run
+    (`--select`, `--skip`, `rules.disable`) is not "unused": nothing was checked for it to match.
+    """
     diagnostics: list[Diagnostic] = []
     live: list[tuple[IgnoreEntry, str]] = []
     for entry in ignores:
@@ -234,8 +239,11 @@ def apply_suppressions(
             )
             continue
         kept.append(finding)
+    def ran(rule_ids: Iterable[str]) -> bool:
+        return checked is None or any(rule_id in checked for rule_id in rule_ids)
+
     for marker in markers:
-        if marker not in used_markers:
+        if marker not in used_markers and ran(marker.rule_ids):
             diagnostics.append(
                 Diagnostic(
                     marker.location.path,
@@ -246,7 +254,7 @@ def apply_suppressions(
                 )
             )
     for index, (entry, rule_id) in enumerate(live):
-        if index not in used_entries:
+        if index not in used_entries and ran((rule_id,)):
             diagnostics.append(
                 Diagnostic(
                     entry.source,
