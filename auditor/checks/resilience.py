@@ -220,8 +220,8 @@ def _code_hit(caller: Node, node: Node, edges: list[Edge], what: str) -> Hit:
     for where in sorted(placed):
         related.append(Related(where, f"the address of `{node.name}` the code reads (`{first.attrs.get('key')}`)"))
     if first.attrs.get("bean_path"):
-        related.append(Related(Location(str(first.attrs["bean_path"]), int(first.attrs.get("bean_line") or 1)),
-                               f"the @Bean that builds the {first.attrs.get('injected')} its client comes from"))
+        related.append(_bean_related(str(first.attrs.get("injected") or ""), str(first.attrs["bean_path"]),
+                                     int(first.attrs.get("bean_line") or 1)))
     key_note = f" (address from `{first.attrs['key']}`)" if first.attrs.get("key") else ""
     default = first.attrs.get("default_timeout_s")
     nothing = (f"only {client}'s default timeout of {default:g} s" if isinstance(default, int | float) else
@@ -250,12 +250,21 @@ def _unresolved_code_calls(ctx: CheckContext, caller: Node, longest_default: flo
                            if isinstance(c.get("default_timeout_s"), int | float)})
         nothing = (f"only a default timeout of {defaults[-1]:g} s" if defaults and len(defaults) == len(calls)
                    else "no timeout") + ", retry budget or circuit breaker on the call or its client"
+        related = [Related(Location(path, line), "another unbounded call") for line in lines[1:20]]
+        related += [_bean_related(str(c.get("injected") or ""), str(c["bean_path"]), int(c.get("bean_line") or 1))
+                    for c in {str(c.get("bean_path")): c for c in calls if c.get("bean_path")}.values()]
         yield Hit(caller.id, f"`{caller.name}` makes {len(lines)} outbound call(s) with {', '.join(clients)} in "
                              f"`{posixpath.basename(path)}` with {nothing}; one slow dependency ties up every worker "
                              f"of `{caller.name}`",
-                  evidence=Location(path, lines[0]),
-                  related=tuple(Related(Location(path, line), "another unbounded call") for line in lines[1:20]),
-                  key=f"code:{path}")
+                  evidence=Location(path, lines[0]), related=tuple(related), key=f"code:{path}")
+
+
+def _bean_related(injected: str, path: str, line: int) -> Related:
+    """Where the injected client of an unbounded call is built: a typed client's registration, a @Bean."""
+    what = (f"the registration of typed client `{injected.removeprefix('HttpClient:')}`, which attaches nothing that "
+            "bounds it" if injected.startswith("HttpClient:") else
+            f"the @Bean that builds the {injected} its client comes from, with no timeout")
+    return Related(Location(path, line), what)
 
 
 # -- RESIL002 missing-readiness-probe -------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import tree_sitter
 
 from auditor.code.facts import (
+    Bean,
     Bound,
     Call,
     Connect,
@@ -468,7 +469,25 @@ def _http_call(call: tree_sitter.Node, obj: tree_sitter.Node, args: tree_sitter.
     if not any(b.kind == "timeout" for b in explicit) and not _infinite(obj, receiver, known):
         bounds.append(Bound("default_timeout", line(call), _HTTPCLIENT_DEFAULT, 100.0))
     bounds = [b for b in bounds if b.kind != "unbounded"]
-    found.calls.append(Call(line(call), "HttpClient", target, tuple(bounds), "http", _function(call, known)))
+    found.calls.append(Call(line(call), "HttpClient", target, tuple(bounds), "http", _function(call, known),
+                            injected=_typed_client(call, obj, receiver, known)))
+
+
+def _typed_client(call: tree_sitter.Node, obj: tree_sitter.Node, receiver: str, known: _File) -> str:
+    """`HttpClient:Catalog` when the call's client is the HttpClient the factory injects into a typed client
+    (a field or parameter of type HttpClient in class `CatalogService`, given no value but a constructor
+    parameter): its registration (`AddHttpClient<ICatalogService, CatalogService>().AddPolicyHandler(…)`, in
+    another file) decides what bounds it."""
+    if obj.type not in ("identifier", "member_access_expression") or "HttpClient" not in known.types.get(receiver, ()):
+        return ""
+    if known.timeouts.get(receiver):
+        return ""  # the file sets the client's Timeout itself: that is what bounds it
+    values = known.values.get(receiver, ())
+    if any(value.type != "identifier" or "HttpClient" not in known.types.get(text(value), ()) for _, value in values):
+        return ""  # built here (`new HttpClient`, `factory.CreateClient("name")`): not the typed client's
+    classes = known.classes.chain(call, 1)
+    name = classes[0].child_by_field_name("name") if classes else None
+    return f"HttpClient:{text(name)}" if name is not None else ""
 
 
 def _client_base(obj: tree_sitter.Node, receiver: str, known: _File) -> Target:
@@ -584,10 +603,13 @@ def _registration(call: tree_sitter.Node, name: str, method: tree_sitter.Node, a
                 else:
                     bounds.append(Bound("timeout", line(node), _clip(f"Timeout = {text(right)}"),
                                         _seconds(text(right))))
-    if not (address.url or address.env or address.host):
-        return  # the address is set elsewhere: the typed client's own calls are read where they are made
     if not grpc and not infinite and not any(b.kind == "timeout" for b in bounds):
         bounds.append(Bound("default_timeout", line(call), _HTTPCLIENT_DEFAULT, 100.0))
+    types = _type_arguments(method)
+    if not grpc and types:  # a typed client: its calls in the class it names get what the registration attaches
+        found.beans.append(Bean(f"HttpClient:{types[-1]}", line(call), tuple(bounds)))
+    if not (address.url or address.env or address.host):
+        return  # the address is set elsewhere: the typed client's own calls are read where they are made
     if grpc and not bounds:
         bounds.append(Bound("deferred", line(call), _PER_RPC))
     client = "grpc" if grpc else "HttpClientFactory"

@@ -78,16 +78,17 @@ class Call:
     bounds: tuple[Bound, ...] = ()
     protocol: str = "http"  # http | grpc | thrift
     function: str = ""  # the enclosing function's name ("" at module level)
-    # The client is injected and its bounds are `deferred`: the kind of client it is (`WebClient.Builder`), which
-    # graph/code.py looks up among the owner's beans built in other files.
+    # The client is injected: the kind of client it is (`WebClient.Builder`, `HttpClient:CatalogService` for a
+    # .NET typed client), which graph/code.py looks up among the owner's beans built in other files.
     injected: str = ""
 
 
 @dataclass(frozen=True)
 class Bean:
-    """A client the application builds once for injection (a Spring `@Bean` method), with what bounds it."""
+    """A client the application builds once for injection (a Spring `@Bean` method, a .NET typed-client
+    registration), with what bounds it."""
 
-    kind: str  # RestTemplate | WebClient | WebClient.Builder | RestClient | RestClient.Builder | OkHttp | …
+    kind: str  # RestTemplate | WebClient | WebClient.Builder | RestClient | OkHttp | HttpClient:<typed client> | …
     line: int
     bounds: tuple[Bound, ...] = ()
 
@@ -253,7 +254,7 @@ def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
             attrs["default_timeout_s"] = min(defaults)
         if call.target.env:
             attrs["key"] = call.target.env
-        if call.injected and "deferred" in bounds:
+        if call.injected:
             attrs["injected"] = call.injected
         if port is not None:
             attrs["port"] = port

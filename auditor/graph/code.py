@@ -93,7 +93,9 @@ def owned_calls(graph: nx.MultiDiGraph, code_edges: Iterable[Edge], owners: dict
                                                 "bounded": bool(attrs.get("bounds")),
                                                 "bounds": list(attrs.get("bounds") or []),
                                                 "default_timeout_s": attrs.get("default_timeout_s"),
-                                                "key": attrs.get("key"), "owner": owner_id})
+                                                "key": attrs.get("key"), "owner": owner_id,
+                                                **{k: attrs[k] for k in ("injected", "bean_path", "bean_line")
+                                                   if k in attrs}})
     for ident in sorted(set(unresolved) | {i for i, n in graph.nodes(data="node") if n.source == "code" and any(
             isinstance(c, dict) and c.get("injected") for c in n.attrs.get("unresolved_calls") or [])}):
         node: Node = graph.nodes[ident]["node"]
@@ -135,10 +137,15 @@ def _with_bean(attrs: dict[str, Any], beans: dict[str, list[dict[str, Any]]]) ->
     if len(shapes) != 1:
         return attrs
     bean = min(candidates, key=lambda b: (str(b.get("path")), int(b.get("line") or 0)))
-    resolved = {**attrs, "bounds": list(bean.get("bounds") or []), "bean_path": bean.get("path"),
-                "bean_line": bean.get("line")}
+    # what the call site shows itself (a CancellationToken timeout, a breaker) stays; the client's own default
+    # and "decided elsewhere" give way to what the bean is built with
+    shown = {b for b in attrs.get("bounds") or [] if b not in ("deferred", "default_timeout")}
+    bounds = shown | set(bean.get("bounds") or [])
+    if "timeout" in bounds:
+        bounds.discard("default_timeout")
+    resolved = {**attrs, "bounds": sorted(bounds), "bean_path": bean.get("path"), "bean_line": bean.get("line")}
     resolved.pop("default_timeout_s", None)
-    if bean.get("default_timeout_s") is not None:
+    if "default_timeout" in bounds and bean.get("default_timeout_s") is not None:
         resolved["default_timeout_s"] = bean["default_timeout_s"]
     return resolved
 

@@ -51,7 +51,7 @@ def test_http_client_calls_default_and_explicit_timeouts() -> None:
     """)
     assert found.calls == [
         Call(10, "HttpClient", Target(env="CatalogUrl"), (Bound("default_timeout", 10, DEFAULT, 100.0),),
-             function="Items"),
+             function="Items", injected="HttpClient:CatalogService"),
         Call(14, "HttpClient", Target(url="http://seat-service:18898/api/seats"),
              (Bound("timeout", 13, "Timeout = TimeSpan.FromSeconds(5)", 5.0),), function="Literal"),
         Call(20, "HttpClient", Target(url="http://billing/pay"), (), function="Infinite"),
@@ -167,7 +167,8 @@ def test_polly_policy_wrapping_a_call() -> None:
         }
     """)
     assert found.calls == [Call(7, "HttpClient", Target(url="http://inventory/stock"), (
-        Bound("retry", 7, "_retry.Execute"), Bound("default_timeout", 7, DEFAULT, 100.0)), function="Get")]
+        Bound("retry", 7, "_retry.Execute"), Bound("default_timeout", 7, DEFAULT, 100.0)), function="Get",
+        injected="HttpClient:Client")]  # given no value here: the factory's typed client
 
 
 def test_connections_startup_versus_handler_and_helper() -> None:
@@ -343,7 +344,7 @@ def test_a_file_starting_with_a_byte_order_mark_or_comments() -> None:
     found = extract("\ufeff// header\n/* more */\n"
                     "public class C { HttpClient _c; Task M() => _c.GetAsync(\"http://a/\"); }\n")
     assert found.calls == [Call(3, "HttpClient", Target(url="http://a/"),
-                                (Bound("default_timeout", 3, DEFAULT, 100.0),), function="M")]
+                                (Bound("default_timeout", 3, DEFAULT, 100.0),), function="M", injected="HttpClient:C")]
 
 
 def test_marten_and_the_redis_distributed_cache() -> None:
@@ -361,3 +362,27 @@ def test_marten_and_the_redis_distributed_cache() -> None:
         Connect(1, "Marten", "postgres", True, target=Target(env="ConnectionStrings__Database")),
         Connect(5, "StackExchange.Redis", "redis", True, target=Target(env="ConnectionStrings__Redis")),
     ]
+
+
+def test_a_typed_clients_calls_and_its_registration_are_linked_by_the_class_name() -> None:
+    typed = extract("""\
+        public class CatalogService : ICatalogService
+        {
+            private readonly HttpClient _httpClient;
+            private readonly HttpClient _own = new HttpClient();
+            public CatalogService(HttpClient httpClient) { _httpClient = httpClient; }
+            public Task<string> Items() => _httpClient.GetStringAsync("api/v1/catalog/items");
+            public Task<string> Other() => _own.GetStringAsync("http://other/x");
+        }
+        """)
+    assert [(c.line, c.injected) for c in typed.calls] == [(6, "HttpClient:CatalogService"), (7, "")]
+    registration = extract("""\
+        builder.Services.AddHttpClient<ICatalogService, CatalogService>()
+            .AddPolicyHandler(GetCircuitBreakerPolicy());
+        builder.Services.AddHttpClient<BasketService>(c => c.Timeout = TimeSpan.FromSeconds(3));
+        IAsyncPolicy<HttpResponseMessage> GetCircuitBreakerPolicy() =>
+            HttpPolicyExtensions.HandleTransientHttpError().CircuitBreakerAsync(5, TimeSpan.FromSeconds(30));
+        """)
+    assert [(b.kind, b.line, sorted(k.kind for k in b.bounds)) for b in registration.beans] == [
+        ("HttpClient:CatalogService", 1, ["circuit_breaker", "default_timeout", "retry"]),
+        ("HttpClient:BasketService", 3, ["timeout"])]
