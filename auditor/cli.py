@@ -107,7 +107,8 @@ def _rules(rule_dirs: list[Path]) -> list[Rule]:
 
 
 def _parse_formats(formats: list[str], output: Path | None) -> dict[str, Path | None]:
-    """`-f terminal -f sarif=out.sarif` → {terminal: None, sarif: out.sarif}; `--output` serves a lone file format."""
+    """`-f terminal -f sarif=out.sarif` → {terminal: None, sarif: out.sarif}; `--output` serves a lone file format.
+    At most one report goes to standard output (two would be one unreadable stream)."""
     chosen: dict[str, Path | None] = {}
     for item in formats or ["terminal"]:
         name, _, target = item.partition("=")
@@ -120,6 +121,10 @@ def _parse_formats(formats: list[str], output: Path | None) -> dict[str, Path | 
         if len(lone) != 1:
             raise _fail("--output needs exactly one non-terminal --format without its own =FILE")
         chosen[lone[0]] = output
+    on_stdout = [name for name, target in chosen.items() if target is None]
+    if len(on_stdout) > 1:
+        raise _fail(f"{' and '.join(on_stdout)} would both go to standard output; give all but one a file "
+                    f"(`-f {on_stdout[-1]}=FILE`)")
     return chosen
 
 
