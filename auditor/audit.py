@@ -56,6 +56,9 @@ class AuditResult:
     # Findings matched by a suppression or the baseline: not reported, not scored, but counted and shown
     # (SARIF carries them with `suppressions`).
     suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)
+    # The audited folder relative to `scan.root` once report/paths.py made paths repository-relative ("" when
+    # the audited folder is the root).
+    audited: str = ""
 
     @property
     def undecided(self) -> list[UndecidedNote]:

@@ -37,6 +37,7 @@ from auditor.model import SEVERITIES
 from auditor.render.helm import HelmOptions, find_helm
 from auditor.report import ALL_FORMATS, FILE_FORMATS
 from auditor.report import terminal as terminal_report
+from auditor.report.paths import audited_prefix, relocate, repository_root
 from auditor.report.ruledocs import catalogue_markdown, rule_markdown
 from auditor.report.text import console as make_console
 from auditor.report.text import printable
@@ -126,6 +127,18 @@ def _parse_formats(formats: list[str], output: Path | None) -> dict[str, Path | 
         raise _fail(f"{' and '.join(on_stdout)} would both go to standard output; give all but one a file "
                     f"(`-f {on_stdout[-1]}=FILE`)")
     return chosen
+
+
+def _report_root(path: Path, root: Path | None) -> Path:
+    """The folder report paths are relative to: `--root`, else the repository PATH is in (report/paths.py)."""
+    if root is None:
+        return repository_root(path)
+    _check_dir(root)
+    try:
+        audited_prefix(path, root)
+    except ValueError:
+        raise _fail(f"--root {root}: {path} is not inside it") from None
+    return root
 
 
 def _run_audit(path: Path, options: AuditOptions, rules: list[Rule], show_progress: bool) -> AuditResult:
@@ -305,6 +318,9 @@ Jobs = Annotated[int | None, typer.Option("--jobs", "-j", min=1, max=256,
                                           help="Processes that parse files [default: the CPU count; 1 for few files].")]
 HelmBinary = Annotated[Path | None, typer.Option(
     "--helm", help="helm binary that renders charts (sandboxed) [default: helm on PATH; without one, values only].")]
+ReportRoot = Annotated[Path | None, typer.Option(
+    "--root", help="Repository root that report paths are relative to [default: the nearest folder at or above "
+                   "PATH holding .git, else PATH].")]
 
 
 @app.command("scan")
@@ -323,15 +339,17 @@ def scan_command(
     strict_parse: StrictParse = None,
     jobs: Jobs = None,
     helm: HelmBinary = None,
+    report_root: ReportRoot = None,
 ) -> None:
     """Audit PATH (the default command: `audit PATH`)."""
     _check_dir(path)
+    root = _report_root(path, report_root)
     config, rules, options = _setup(path, config_file, rules_dir, baseline, helm=helm)
     options.jobs = jobs
     threshold = _threshold(fail_on, config)
     formats = _parse_formats(output_format or [], output)
     result = _run_audit(path, options, rules, show_progress=not quiet)
-    failed = _write_reports(result, formats, quiet)
+    failed = _write_reports(relocate(result, root), formats, quiet)
     if failed is not None:
         raise typer.Exit(failed)
     if not _audited_something(result):
@@ -350,15 +368,18 @@ def baseline_command(
     config_file: ConfigFile = None,
     rules_dir: RulesDir = None,
     helm: HelmBinary = None,
+    report_root: ReportRoot = None,
 ) -> None:
     """Accept every current finding: write their fingerprints so `--baseline` reports only new ones."""
     _check_dir(path)
+    root = _report_root(path, report_root)
     _, rules, options = _setup(path, config_file, rules_dir, None, use_baseline=False, helm=helm)
     result = _run_audit(path, options, rules, show_progress=True)
     if not _audited_something(result):
         _nothing_audited(path, result)
         raise typer.Exit(EXIT_NOTHING)
-    write_file(output, baseline_text(result.findings))
+    # The paths written beside each fingerprint only help a reader; the fingerprints match audits of PATH.
+    write_file(output, baseline_text(relocate(result, root).findings))
     _stderr().print(Text(printable(f"wrote {len(result.findings)} accepted finding(s) to {output}")))
 
 

@@ -10,7 +10,8 @@ Mappings, stated once:
   annotation, compose label → "inSource"; config entry, baseline → "external") so code scanning shows them
   as dismissed instead of silently dropping them;
 - diagnostics (files that could not be read) are `invocations[0].toolExecutionNotifications`.
-Locations are repo-relative URIs against `%SRCROOT%`, the audited root. Output is sorted, hence stable.
+Locations are URIs relative to `%SRCROOT%`, the repository root (report/paths.py: `audit K8s` reports
+`K8s/Istio/gateway.yaml`), with the audited folder in `run.properties.audited`. Output is sorted, hence stable.
 """
 
 from __future__ import annotations
@@ -203,7 +204,7 @@ def sarif_log(result: AuditResult) -> dict[str, Any]:
         ],
         "originalUriBaseIds": {SRCROOT: {"uri": root_uri}},
         "results": [result_record(f, rule_index, s) for f, s in entries],
-        "properties": {"score": result.score.overall, "grade": result.score.grade},
+        "properties": {"score": result.score.overall, "grade": result.score.grade, "audited": result.audited or "."},
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
