@@ -50,16 +50,27 @@ class _Move:
         self.prefix = prefix
         self.audited = audited
         self.known = known  # paths discovery met (files read and skipped): they name files of the audited folder
+        # A location or finding met many times (evidence lines, a finding in the runs, the score and the list)
+        # is moved once: a 300-service repository holds tens of thousands of them.
+        self._locations: dict[Location, Location] = {}
+        self._findings: dict[int, Finding] = {}
 
     def path(self, path: str) -> str:
         return self.prefix if path in ("", ".") else f"{self.prefix}/{path}"
 
     def location(self, location: Location) -> Location:
-        return dataclasses.replace(location, path=self.path(location.path))
+        moved = self._locations.get(location)
+        if moved is None:
+            moved = self._locations[location] = Location(self.path(location.path), location.line, location.end_line)
+        return moved
 
     def finding(self, finding: Finding) -> Finding:
-        related = tuple(dataclasses.replace(r, location=self.location(r.location)) for r in finding.related)
-        return dataclasses.replace(finding, location=self.location(finding.location), related=related)
+        moved = self._findings.get(id(finding))
+        if moved is None:
+            related = tuple(dataclasses.replace(r, location=self.location(r.location)) for r in finding.related)
+            moved = dataclasses.replace(finding, location=self.location(finding.location), related=related)
+            self._findings[id(finding)] = moved
+        return moved
 
     def suppression(self, suppression: Suppression) -> Suppression:
         if suppression.location is None:
