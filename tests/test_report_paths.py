@@ -11,8 +11,10 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import jsonschema
 import pytest
 from conftest import ROOT, write_repo
+from test_report_formats import validate_sarif
 
 from auditor.audit import AuditOptions, AuditResult, audit
 from auditor.config import load_config
@@ -52,6 +54,7 @@ spec:
 # What `audit K8s` finds in it, as (rule, line): the paths are what this module is about.
 FOUND = {("OBS003", 4), ("AVAIL005", 7), ("ELAST001", 7), ("ELAST004", 15), ("ELAST005", 15), ("RESIL002", 15),
          ("RESIL003", 15)}
+REPORT_SCHEMA = json.loads((ROOT / "auditor/report/report.schema.json").read_text(encoding="utf-8"))
 IN_REPO = {(rule, "K8s/Istio/gateway.yaml", line) for rule, line in FOUND}
 
 
@@ -98,7 +101,9 @@ def test_every_machine_format_names_the_file_from_the_repository_root(repo: Path
     assert {(f.rule_id, f.location.path, f.location.line) for f in result.findings} == IN_REPO
     assert result.audited == "K8s" and result.scan.root == repo.resolve()
 
-    run = json.loads(sarif.render(result))["runs"][0]
+    log = json.loads(sarif.render(result))
+    assert validate_sarif(log) == []  # the official SARIF 2.1.0 schema (test_report_formats.py)
+    run = log["runs"][0]
     assert {(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
              r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in run["results"]} == IN_REPO
     assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] for r in run["results"]} == {
@@ -115,6 +120,7 @@ def test_every_machine_format_names_the_file_from_the_repository_root(repo: Path
             for c in cases if c.find("failure") is not None} == IN_REPO
 
     data = json.loads(json_report.render(result))
+    jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(data)
     assert {(f["rule_id"], f["location"]["path"], f["location"]["line"]) for f in data["findings"]} == IN_REPO
     assert (data["root"], data["audited"]) == (str(repo.resolve()), "K8s")
 
