@@ -60,6 +60,9 @@ class AuditResult:
     suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)
     # Findings under `min_severity`: not reported, not scored, counted in the coverage line.
     below_min_severity: list[Finding] = field(default_factory=list)
+    # The audited folder relative to `scan.root` once report/paths.py made paths repository-relative ("" when
+    # the audited folder is the root).
+    audited: str = ""
 
     @property
     def undecided(self) -> list[UndecidedNote]:

@@ -39,6 +39,7 @@ from auditor.model import SEVERITIES, Severity
 from auditor.render.helm import HelmOptions, find_helm
 from auditor.report import ALL_FORMATS, FILE_FORMATS
 from auditor.report import terminal as terminal_report
+from auditor.report.paths import audited_prefix, relocate, repository_root
 from auditor.report.ruledocs import catalogue_markdown, rule_markdown
 from auditor.report.text import console as make_console
 from auditor.report.text import printable
@@ -125,7 +126,8 @@ def _rules(rule_dirs: list[Path]) -> list[Rule]:
 
 
 def _parse_formats(formats: list[str], output: Path | None) -> dict[str, Path | None]:
-    """`-f terminal -f sarif=out.sarif` → {terminal: None, sarif: out.sarif}; `--output` serves a lone file format."""
+    """`-f terminal -f sarif=out.sarif` → {terminal: None, sarif: out.sarif}; `--output` serves a lone file format.
+    At most one report goes to standard output (two would be one unreadable stream)."""
     chosen: dict[str, Path | None] = {}
     for item in formats or ["terminal"]:
         name, _, target = item.partition("=")
@@ -138,7 +140,23 @@ def _parse_formats(formats: list[str], output: Path | None) -> dict[str, Path | 
         if len(lone) != 1:
             raise _fail("--output needs exactly one non-terminal --format without its own =FILE")
         chosen[lone[0]] = output
+    on_stdout = [name for name, target in chosen.items() if target is None]
+    if len(on_stdout) > 1:
+        raise _fail(f"{' and '.join(on_stdout)} would both go to standard output; give all but one a file "
+                    f"(`-f {on_stdout[-1]}=FILE`)")
     return chosen
+
+
+def _report_root(path: Path, root: Path | None) -> Path:
+    """The folder report paths are relative to: `--root`, else the repository PATH is in (report/paths.py)."""
+    if root is None:
+        return repository_root(path)
+    _check_dir(root)
+    try:
+        audited_prefix(path, root)
+    except ValueError:
+        raise _fail(f"--root {root}: {path} is not inside it") from None
+    return root
 
 
 def _run_audit(path: Path, options: AuditOptions, rules: list[Rule], show_progress: bool) -> AuditResult:
@@ -350,6 +368,9 @@ MinSeverity = Annotated[str | None, typer.Option(
     "--min-severity", envvar=f"{ENV}MIN_SEVERITY",
     help=f"Report only findings of this severity or higher ({', '.join(SEVERITIES)}); the rest are not "
          "scored and cannot fail the run (the coverage line counts them).")]
+ReportRoot = Annotated[Path | None, typer.Option(
+    "--root", help="Repository root that report paths are relative to (default: the nearest folder at or above "
+                   "PATH holding .git, else PATH).")]
 
 
 @app.command("scan")
@@ -379,16 +400,18 @@ def scan_command(
     strict_parse: StrictParse = None,
     jobs: Jobs = None,
     helm: HelmBinary = None,
+    report_root: ReportRoot = None,
 ) -> None:
     """Audit PATH (the default command: `audit PATH`)."""
     _check_dir(path)
+    root = _report_root(path, report_root)
     config, rules, options = _setup(path, config_file, rules_dir, baseline, helm=helm, select=select, skip=skip)
     options.jobs = jobs
     options.min_severity = _severity(min_severity, "--min-severity")
     threshold = _threshold(fail_on, config)
     formats = _parse_formats(output_format or [], output)
     result = _run_audit(path, options, rules, show_progress=not quiet)
-    failed = _write_reports(result, formats, quiet, compact, max_findings)
+    failed = _write_reports(relocate(result, root), formats, quiet, compact, max_findings)
     if failed is not None:
         raise typer.Exit(failed)
     if not _audited_something(result):
@@ -407,15 +430,18 @@ def baseline_command(
     config_file: ConfigFile = None,
     rules_dir: RulesDir = None,
     helm: HelmBinary = None,
+    report_root: ReportRoot = None,
 ) -> None:
     """Accept every current finding: write their fingerprints so `--baseline` reports only new ones."""
     _check_dir(path)
+    root = _report_root(path, report_root)
     _, rules, options = _setup(path, config_file, rules_dir, None, use_baseline=False, helm=helm)
     result = _run_audit(path, options, rules, show_progress=True)
     if not _audited_something(result):
         _nothing_audited(path, result)
         raise typer.Exit(EXIT_NOTHING)
-    write_file(output, baseline_text(result.findings))
+    # The paths written beside each fingerprint only help a reader; the fingerprints match audits of PATH.
+    write_file(output, baseline_text(relocate(result, root).findings))
     _stderr().print(Text(printable(f"wrote {len(result.findings)} accepted finding(s) to {output}")))
 
 

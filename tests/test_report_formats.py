@@ -114,15 +114,15 @@ def test_sarif_driver_and_rules() -> None:
         props = record["properties"]
         assert props["tags"][0] == rule.category
         assert {"scalability", "reliability"} & set(props["tags"])
-        assert props["security-severity"] == sarif.SECURITY_SEVERITY[rule.severity]
-        assert 0.0 <= float(props["security-severity"]) <= 10.0
+        assert "security-severity" not in props  # not security rules: GitHub ranks them by level (sarif.py)
+        assert "security" not in props["tags"]
+        assert props["severity"] == rule.severity
         assert props["precision"] in ("very-high", "high", "medium", "low")
         assert record["defaultConfiguration"]["level"] == sarif.LEVELS[rule.severity]
 
 
-def test_sarif_level_and_security_severity_mappings() -> None:
+def test_sarif_level_mapping() -> None:
     assert sarif.LEVELS == {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
-    assert sarif.SECURITY_SEVERITY == {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)

@@ -50,6 +50,8 @@ class Score:
     grade: str
     categories: tuple[CategoryScore, ...]
     costliest: tuple[tuple[Finding, float], ...]  # (finding, points it cost its category's density)
+    # Every scored finding with that cost, costliest first (`costliest` is its head): the order reports rank by.
+    costs: tuple[tuple[Finding, float], ...] = ()
 
     def explanation(self) -> str:
         judged = [c for c in self.categories if c.score is not None]
@@ -90,4 +92,4 @@ def compute_score(
     total_weight = sum(w for _, w in judged)
     overall = round(sum(s * w for s, w in judged) / total_weight) if judged and total_weight > 0 else None
     costs.sort(key=lambda pair: (-pair[1], pair[0].rule_id, pair[0].fingerprint))
-    return Score(overall, grade_of(overall), tuple(categories), tuple(costs[:top]))
+    return Score(overall, grade_of(overall), tuple(categories), tuple(costs[:top]), tuple(costs))

@@ -10,6 +10,7 @@ from typing import Any
 import networkx as nx
 
 from auditor.model import Edge, Node
+from auditor.report.text import printable
 
 
 def _plain(value: Any) -> Any:
@@ -104,7 +105,15 @@ def to_json(graph: nx.MultiDiGraph) -> str:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A DOT quoted string holding `text` as it is: backslash and quote escaped, controls shown as escapes
+    (report/text.py `printable`), so no name can end the string, add an attribute or start a line."""
+    return '"' + printable(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _label(*lines: str) -> str:
+    """A DOT label of several lines: each line quoted on its own, joined by Graphviz's `\\n` line break (a
+    backslash in a name is doubled first, so it can never form a break or a `\\N`-style substitution)."""
+    return '"' + "\\n".join(_quote(line)[1:-1] for line in lines) + '"'
 
 
 _DOT_SHAPES = {
@@ -129,11 +138,11 @@ def to_dot(graph: nx.MultiDiGraph) -> str:
     lines = ["digraph architecture {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];']
     for ident in sorted(graph.nodes):
         node: Node = graph.nodes[ident]["node"]
-        label = f"{node.name}\\n{node.type} ({node.kind})\\n{node.location}"
-        lines.append(f"  {_quote(ident)} [label={_quote(label)}, shape={_DOT_SHAPES.get(node.kind, 'box')}];")
+        label = _label(node.name, f"{node.type} ({node.kind})", str(node.location))
+        lines.append(f"  {_quote(ident)} [label={label}, shape={_DOT_SHAPES.get(node.kind, 'box')}];")
     for edge, _ in _sorted_edges(graph):
-        label = f"{edge.kind}\\n{edge.location}"
-        lines.append(f"  {_quote(edge.source)} -> {_quote(edge.target)} [label={_quote(label)}];")
+        label = _label(edge.kind, str(edge.location))
+        lines.append(f"  {_quote(edge.source)} -> {_quote(edge.target)} [label={label}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -3,8 +3,8 @@
 Severity: critical → blocker, high → critical, medium → major, low → minor, info → info. GitLab matches
 issues between the base and the merge request by `fingerprint`, so it must be unique per issue and stable:
 it is the finding's own fingerprint (built from rule, subject and key, never from line numbers).
-Suppressed findings are left out, as they are from the terminal report. Paths are relative to the audited
-root, which should be the repository root for GitLab to link them.
+Suppressed findings are left out, as they are from the terminal report. Paths are relative to the repository
+root (report/paths.py), as GitLab links them, whichever folder was audited.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""The JSON report: a documented, versioned schema (`auditor/report/report.schema.json`)."""
+"""The JSON report: a documented, versioned schema (`auditor/report/report.schema.json`).
+
+Paths are relative to `root`, the repository root, and `audited` names the folder audited (report/paths.py).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from auditor.audit import AuditResult
 from auditor.engine.score import grade_of
 from auditor.model import Diagnostic, Finding, Location
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 def location_record(location: Location) -> dict[str, Any]:
@@ -53,6 +56,7 @@ def report_data(result: AuditResult) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "scale-auditor", "version": __version__},
         "root": str(result.scan.root),
+        "audited": result.audited or ".",
         "score": {
             "overall": score.overall,
             "grade": score.grade,

@@ -4,17 +4,20 @@ One `<testsuite>` per category. Every finding is a failing `<testcase>` carrying
 rule that ran and found nothing is one passing test case, so the report shows the rule ran; a disabled rule
 or a suppressed finding is a skipped one. Files that could not be read are a last suite, `input`: errors
 for level "error", skipped cases for warnings and notes. No timestamps or durations: the output is stable.
+Test case names are unique in the report (CI systems key a test's history by class and name): a finding is
+named by rule and place, and where two share a place (two findings on one line, a finding and a suppressed
+one) each also carries the start of its fingerprint, which stays the same from run to run.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from auditor.audit import AuditResult
 from auditor.engine.rules import CATEGORIES, Rule
-from auditor.model import Finding
+from auditor.model import Diagnostic, Finding
 
 TOOL = "scale-auditor"
 # Characters XML 1.0 cannot carry at all; text from a hostile repository may contain them.
@@ -35,6 +38,24 @@ def _case(suite: ET.Element, classname: str, name: str, file: str | None = None,
     if line is not None:
         attrs["line"] = str(line)
     return ET.SubElement(suite, "testcase", attrs)
+
+
+def _finding_names(label: str, findings: list[Finding]) -> dict[str, str]:
+    """fingerprint → test case name: `ID slug at path:line`, with ` [fingerprint…]` where that is shared."""
+    names = {f.fingerprint: f"{label} at {f.location.path}:{f.location.line}" for f in findings}
+    shared = Counter(names.values())
+    return {fp: f"{name} [{fp[:12]}]" if shared[name] > 1 else name for fp, name in names.items()}
+
+
+def _diagnostic_names(diagnostics: list[Diagnostic]) -> list[str]:
+    """`code path:line` for each diagnostic (in order), numbered ` (2)`, ` (3)`… where several share it."""
+    names = [f"{d.code} {d.path}:{d.line}" if d.line else f"{d.code} {d.path}" for d in diagnostics]
+    seen: Counter[str] = Counter()
+    unique = []
+    for name in names:
+        seen[name] += 1
+        unique.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return unique
 
 
 def _failure_text(finding: Finding) -> str:
@@ -79,14 +100,14 @@ def junit_tree(result: AuditResult) -> ET.Element:
                 ET.SubElement(case, "skipped", {"message": "rule disabled"})
                 continue
             own = sorted(findings.get(rule.id, []), key=lambda f: (f.location.path, f.location.line, f.fingerprint))
+            dismissed = sorted(suppressed.get(rule.id, []), key=lambda p: p[0].fingerprint)
+            names = _finding_names(label, [*own, *(finding for finding, _ in dismissed)])
             for finding in own:
-                where = f"{finding.location.path}:{finding.location.line}"
-                case = _case(suite, classname, f"{label} at {where}", finding.location.path, finding.location.line)
+                case = _case(suite, classname, names[finding.fingerprint], finding.location.path, finding.location.line)
                 failure = ET.SubElement(case, "failure", {"message": finding.message, "type": finding.severity})
                 failure.text = _failure_text(finding)
-            for finding, suppression in sorted(suppressed.get(rule.id, []), key=lambda p: p[0].fingerprint):
-                where = f"{finding.location.path}:{finding.location.line}"
-                case = _case(suite, classname, f"{label} at {where}", finding.location.path, finding.location.line)
+            for finding, suppression in dismissed:
+                case = _case(suite, classname, names[finding.fingerprint], finding.location.path, finding.location.line)
                 reason = f"suppressed ({suppression.mechanism}): {suppression.reason}"
                 ET.SubElement(case, "skipped", {"message": reason})
             if not own:
@@ -95,8 +116,9 @@ def junit_tree(result: AuditResult) -> ET.Element:
 
     if result.diagnostics:
         suite = ET.SubElement(root, "testsuite", {"name": f"{TOOL}.input"})
-        for d in sorted(result.diagnostics, key=lambda d: (d.path, d.line or 0, d.code, d.message)):
-            case = _case(suite, f"{TOOL}.input.{d.code}", f"{d.code} {d.path}", d.path, d.line)
+        ordered = sorted(result.diagnostics, key=lambda d: (d.path, d.line or 0, d.code, d.message))
+        for d, name in zip(ordered, _diagnostic_names(ordered), strict=True):
+            case = _case(suite, f"{TOOL}.input.{d.code}", name, d.path, d.line)
             if d.level == "error":
                 ET.SubElement(case, "error", {"message": d.message, "type": d.code}).text = d.message
             else:

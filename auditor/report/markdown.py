@@ -12,7 +12,7 @@ from collections import Counter
 
 from auditor.audit import AuditResult
 from auditor.engine.rules import CATEGORIES
-from auditor.engine.score import SEVERITY_WEIGHTS, grade_of
+from auditor.engine.score import grade_of
 from auditor.model import SEVERITIES, Finding
 from auditor.report.sarif import DOCS_URL, docs_url
 from auditor.report.text import printable, several_deployments
@@ -42,21 +42,15 @@ def _where(finding: Finding, deployment: bool = False) -> str:
 
 
 def ranked_findings(result: AuditResult) -> list[Finding]:
-    """Costliest first: the score's own costliest list, then by severity weight over the category's subjects."""
-    pinned = [finding.fingerprint for finding, _ in result.score.costliest]
-    subjects = {c.category: c.subjects or 1 for c in result.score.categories}
+    """Costliest first, by the cost the score gives each finding (engine/score.py: its severity weight, as
+    configured, over the subjects its category judged: what it adds to that category's density, the number
+    the terminal and JSON reports show as "costliest"); findings the score did not cost come last, by
+    severity, path and line."""
+    rank = {finding.fingerprint: index for index, (finding, _) in enumerate(result.score.costs)}
 
-    def key(finding: Finding) -> tuple[int, float, int, str, int, str]:
-        rank = pinned.index(finding.fingerprint) if finding.fingerprint in pinned else len(pinned)
-        cost = SEVERITY_WEIGHTS.get(finding.severity, 0.0) / subjects.get(finding.category, 1)
-        return (
-            rank,
-            -cost,
-            SEVERITIES.index(finding.severity),
-            finding.location.path,
-            finding.location.line,
-            finding.rule_id,
-        )
+    def key(finding: Finding) -> tuple[int, int, str, int, str]:
+        return (rank.get(finding.fingerprint, len(rank)), SEVERITIES.index(finding.severity), finding.location.path,
+                finding.location.line, finding.rule_id)
 
     return sorted(result.findings, key=key)
 

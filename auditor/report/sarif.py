@@ -1,15 +1,17 @@
 """SARIF 2.1.0 for GitHub code scanning (and any other SARIF viewer).
 
 Mappings, stated once:
-- result `level` and rule `defaultConfiguration.level`: critical/high → error, medium → warning, low/info → note;
-- rule `properties.security-severity` (the 0–10 number GitHub ranks alerts by): critical 9.5, high 8.0,
-  medium 5.5, low 3.0, info 1.0 — so our critical/high/medium/low land in GitHub's critical/high/medium/low bands;
+- result `level` and rule `defaultConfiguration.level`: critical/high → error, medium → warning, low/info → note.
+  GitHub code scanning shows and ranks these alerts by `level`. No rule carries `security-severity`: GitHub reads
+  it only on rules tagged `security`, where it turns an alert into a security alert with a CVSS-like rank, and
+  a scalability or reliability finding is not a vulnerability (our own severity is in `properties.severity`);
 - rule `properties.precision`: stable rules "high", preview rules "medium", deprecated rules "low";
 - suppressed findings stay in the log with `suppressions` (inline comment, file-wide comment, Kubernetes
   annotation, compose label → "inSource"; config entry, baseline → "external") so code scanning shows them
   as dismissed instead of silently dropping them;
 - diagnostics (files that could not be read) are `invocations[0].toolExecutionNotifications`.
-Locations are repo-relative URIs against `%SRCROOT%`, the audited root. Output is sorted, hence stable.
+Locations are URIs relative to `%SRCROOT%`, the repository root (report/paths.py: `audit K8s` reports
+`K8s/Istio/gateway.yaml`), with the audited folder in `run.properties.audited`. Output is sorted, hence stable.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ FINGERPRINT_KEY = "scaleAuditor/v1"
 SRCROOT = "%SRCROOT%"
 
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
-SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
 PRECISION = {"stable": "high", "preview": "medium", "deprecated": "low"}
 SUPPRESSION_KIND = {
     "inline": "inSource",
@@ -95,7 +96,6 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {
             "tags": [rule.category, *CATEGORY_TAGS.get(rule.category, ("scalability",))],
-            "security-severity": SECURITY_SEVERITY[rule.severity],
             "precision": PRECISION.get(rule.status, "medium"),
             "category": rule.category,
             "severity": rule.severity,
@@ -204,7 +204,7 @@ def sarif_log(result: AuditResult) -> dict[str, Any]:
         ],
         "originalUriBaseIds": {SRCROOT: {"uri": root_uri}},
         "results": [result_record(f, rule_index, s) for f, s in entries],
-        "properties": {"score": result.score.overall, "grade": result.score.grade},
+        "properties": {"score": result.score.overall, "grade": result.score.grade, "audited": result.audited or "."},
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
