@@ -89,6 +89,9 @@ class Inventory:
     skipped: list[Skipped] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     charts: list[str] = field(default_factory=list)  # every `Chart.yaml` found (subcharts' too), repo-relative
+    # Views and wiring files that name Java/C# types without being code the tool reads (`@inject CatalogClient`
+    # in a .razor page, a bean class in Spring XML): scan.py reads the type names they mention, nothing else.
+    references: list[str] = field(default_factory=list)
 
 
 def kind_by_name(path: str) -> FileKind | None:
@@ -374,6 +377,12 @@ def code_content_skip_reason(data: bytes) -> str | None:
     return None
 
 
+# Files that name Java/C# types for a framework to create or inject (Razor views and components, XAML, Spring
+# and JSF XML, JSP): read only for the type names they mention (graph/code.py: is a class used at all?).
+REFERENCE_SUFFIXES = (".razor", ".cshtml", ".xaml", ".xml", ".jsp", ".jspx")
+MAX_REFERENCE_FILES = 20_000
+
+
 def discover(
     root: Path, excludes: Iterable[str] = (), max_bytes: int = DEFAULT_MAX_BYTES, only: Iterable[str] | None = None
 ) -> Inventory:
@@ -387,6 +396,8 @@ def discover(
         kind = _candidate_kind(rel)  # every file a chart's renderer reads is YAML, so a candidate too
         if kind is not None:
             candidates[rel] = kind
+        elif rel.lower().endswith(REFERENCE_SUFFIXES) and len(inventory.references) < MAX_REFERENCE_FILES:
+            inventory.references.append(rel)
         return kind is not None
 
     for rel, path in _walk(root, _Ignores(excludes, inventory), inventory, candidate):

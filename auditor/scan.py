@@ -19,6 +19,7 @@ import networkx as nx
 
 from auditor.cache import ParseCache
 from auditor.code import parse as code
+from auditor.code.facts import type_mentions
 from auditor.discover import DEFAULT_MAX_BYTES, Inventory, Skipped, SourceFile, discover
 from auditor.graph.build import build_graph
 from auditor.model import Diagnostic, Facts
@@ -107,11 +108,41 @@ def scan(
     facts = _combine_terraform([f for f in found if f is not None])
     rendered = _render(root, inventory, helm, cache)
     facts.extend(rendered.facts)
+    facts.extend(_reference_mentions(root, inventory))
     diagnostics = sorted(
         [*inventory.diagnostics, *rendered.diagnostics, *(d for f in facts for d in f.diagnostics)],
         key=lambda d: (d.path, d.line or 0, d.message),
     )
     return Scan(root, inventory, facts, build_graph(facts), diagnostics, rendered.timings)
+
+
+_MAX_REFERENCE_BYTES = 1_000_000  # per file; a view or a Spring XML file is far smaller
+_MAX_REFERENCE_TOTAL = 50_000_000
+
+
+def _reference_mentions(root: Path, inventory: Inventory) -> list[Facts]:
+    """The type names views and wiring files mention (discover.py `references`), as facts with no node: only
+    graph/code.py reads them, and only when the repository has Java or C# code to judge."""
+    if not any(source.path.endswith((".java", ".cs")) for source in inventory.files):
+        return []
+    found: list[Facts] = []
+    budget = _MAX_REFERENCE_TOTAL
+    for rel in inventory.references:
+        path = root / rel
+        try:
+            if path.is_symlink() or not path.is_file():
+                continue
+            with path.open("rb") as handle:
+                data = handle.read(_MAX_REFERENCE_BYTES)
+        except OSError:
+            continue
+        budget -= len(data)
+        if budget < 0:
+            break
+        names = type_mentions(data)
+        if names:
+            found.append(Facts(rel, "code", extra={"mentions": names}))
+    return found
 
 
 def _render(root: Path, inventory: Inventory, options: helm_render.HelmOptions | None,

@@ -25,6 +25,7 @@ from auditor.code.facts import (
     Bean,
     Bound,
     Call,
+    ClassDecl,
     Connect,
     Extracted,
     Handler,
@@ -169,6 +170,48 @@ def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
     found.connects = [_per_request(c, per_request) for c in found.connects]
     found.connects.sort(key=lambda c: c.line)
     found.calls.sort(key=lambda c: c.line)
+    found.classes = _top_level_types(root)
+    return found
+
+
+_TYPE_DECLARATIONS = frozenset({"class_declaration", "interface_declaration", "enum_declaration",
+                                "record_declaration", "struct_declaration", "record_struct_declaration"})
+_NAMESPACES = frozenset({"namespace_declaration", "file_scoped_namespace_declaration"})
+# Base classes whose subclasses ASP.NET Core or the generic host create without the code naming them.
+_FRAMEWORK_BASES = frozenset({"Controller", "ControllerBase", "Hub", "PageModel", "BackgroundService",
+                              "IHostedService", "ComponentBase", "LayoutComponentBase", "ViewComponent",
+                              "IStartupFilter", "IMiddleware", "DbContext", "Profile", "AbstractValidator"})
+_ENTRY_CLASSES = frozenset({"Program", "Startup"})
+# Registrations that make a type injectable (naming it there is not using it; AddHostedService runs it, so it is
+# not one of these).
+_INJECTION_REGISTRATIONS = frozenset({"AddScoped", "AddTransient", "AddSingleton", "AddHttpClient", "TryAddScoped",
+                                      "TryAddTransient", "TryAddSingleton"})
+
+
+def _top_level_types(root: tree_sitter.Node) -> list[ClassDecl]:
+    """The file's top-level types (inside namespaces too). Only a plain class is judged for being used: one
+    with attributes, a framework base (a controller, a hub, a hosted service), a static class (its extension
+    methods are called without its name), a partial one, Program and Startup are not."""
+    found: list[ClassDecl] = []
+    pending = list(root.named_children[:2_000])
+    while pending and len(found) < 1_000:
+        node = pending.pop(0)
+        if node.type in _NAMESPACES:
+            body = node.child_by_field_name("body")
+            pending[:0] = (body or node).named_children[:2_000] if body is not None else []
+            continue
+        if node.type not in _TYPE_DECLARATIONS:
+            continue
+        name = node.child_by_field_name("name")
+        if name is None:
+            continue
+        bases = [_last_segment(text(b).split("<", 1)[0]) for c in node.named_children if c.type == "base_list"
+                 for b in c.named_children]
+        modifiers = {text(c) for c in node.children if c.type == "modifier"}
+        managed = (node.type != "class_declaration" or any(c.type == "attribute_list" for c in node.children)
+                   or bool(modifiers & {"static", "partial", "abstract"}) or text(name) in _ENTRY_CLASSES
+                   or bool(set(bases) & _FRAMEWORK_BASES))
+        found.append(ClassDecl(text(name), node.start_point[0] + 1, node.end_point[0] + 1, tuple(bases), managed))
     return found
 
 
@@ -348,6 +391,8 @@ def _call_facts(match: Match, known: _File, found: Extracted) -> None:
     if call is None or method is None or args is None:
         return
     name = _name(method)
+    if name in _INJECTION_REGISTRATIONS:
+        found.registers.update(_type_arguments(method))
     if obj is not None and name in _HTTP_METHODS and _is_http_client(obj, known):
         _http_call(call, obj, args, known, found)
     elif name in ("AddHttpClient", "AddGrpcClient") and obj is not None:

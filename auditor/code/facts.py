@@ -84,6 +84,19 @@ class Call:
 
 
 @dataclass(frozen=True)
+class ClassDecl:
+    """A top-level class of a Java or C# file, for telling code that runs from code nothing uses (graph/code.py):
+    `managed` when a framework creates it without the code naming it (an annotation or attribute, a controller,
+    hub or hosted-service base, a `main`)."""
+
+    name: str
+    start: int  # first line
+    end: int  # last line
+    bases: tuple[str, ...] = ()  # superclass and interfaces, last name segment, type arguments dropped
+    managed: bool = False
+
+
+@dataclass(frozen=True)
 class Bean:
     """A client the application builds once for injection (a Spring `@Bean` method, a .NET typed-client
     registration), with what bounds it."""
@@ -160,6 +173,10 @@ class Extracted:
     # dashboard): the service is that tool, not an application, unless its own code calls or connects.
     hosts_tool: str = ""
     beans: list[Bean] = field(default_factory=list)
+    classes: list[ClassDecl] = field(default_factory=list)
+    # Type names this file registers for injection only (.NET `AddScoped<IOrderApi, OrderApi>()`): naming a
+    # type there does not use it.
+    registers: set[str] = field(default_factory=set)
 
     def empty(self) -> bool:
         return not (self.calls or self.connects or self.sessions or self.tracing or self.client_defaults
@@ -256,6 +273,9 @@ def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
             attrs["key"] = call.target.env
         if call.injected:
             attrs["injected"] = call.injected
+        klass = _class_at(extracted.classes, call.line)
+        if klass is not None and not klass.managed:
+            attrs["klass"] = klass.name
         if port is not None:
             attrs["port"] = port
         where = Location(path, call.line)
@@ -269,14 +289,16 @@ def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
             unresolved.append({"line": call.line, "client": call.client, "bounded": bool(bounds), "bounds": bounds,
                                **({"default_timeout_s": attrs["default_timeout_s"]}
                                   if "default_timeout_s" in attrs else {}),
-                               **({"injected": attrs["injected"]} if "injected" in attrs else {})})
+                               **{k: attrs[k] for k in ("injected", "klass") if k in attrs}})
     handlers = [{"line": h.line, "function": h.function, "framework": h.framework} for h in extracted.handlers]
     node = Node(
         ident, "config", posixpath.basename(path), "code", language, Location(path, 1),
         attrs={"dir": posixpath.dirname(path) or ".", "language": language, "handlers": handlers,
                "unresolved_calls": unresolved, "browser": extracted.browser,
                **({"hosts_tool": extracted.hosts_tool} if extracted.hosts_tool else {}),
-               **({"beans": [_bean_attrs(path, bean) for bean in extracted.beans]} if extracted.beans else {})},
+               **({"beans": [_bean_attrs(path, bean) for bean in extracted.beans]} if extracted.beans else {}),
+               **({"classes": {c.name: list(c.bases) for c in extracted.classes if not c.managed}}
+                  if any(not c.managed for c in extracted.classes) else {})},
         settings=tuple(settings),
     )
     return Facts(path, "code", nodes=(node,), edges=tuple(edges))
@@ -294,3 +316,28 @@ def _bean_attrs(path: str, bean: Bean) -> dict[str, object]:
     return {"kind": bean.kind, "path": path, "line": bean.line,
             "bounds": sorted({b.kind for b in bean.bounds if b.kind in BOUND_KINDS}),
             **({"default_timeout_s": min(defaults)} if defaults else {})}
+
+
+def _class_at(classes: list[ClassDecl], line: int) -> ClassDecl | None:
+    return next((c for c in classes if c.start <= line <= c.end), None)
+
+
+_TYPE_NAME = re.compile(rb"\b[A-Z][A-Za-z0-9_]{2,}\b")
+MAX_MENTIONS = 5_000
+
+
+def type_mentions(source: bytes, own: Iterable[str] = (), declarations: Iterable[str] = ()) -> list[str]:
+    """The capitalised names a Java or C# file uses (types, by convention), except its `own` types (which it
+    names in declaring and constructing them) and one occurrence per entry of `declarations` (the bases its
+    classes extend or implement, the types it registers for injection): `class Mock implements Assets` does not
+    use `Assets`. graph/code.py tells a class that nothing names from one that something injects, creates or
+    imports."""
+    counts: dict[str, int] = {}
+    for match in _TYPE_NAME.findall(source[:2_000_000]):
+        name = match.decode("ascii", "replace")
+        counts[name] = counts.get(name, 0) + 1
+    for name in declarations:
+        if name in counts:
+            counts[name] -= 1
+    skip = set(own)
+    return sorted(name for name, count in counts.items() if count > 0 and name not in skip)[:MAX_MENTIONS]

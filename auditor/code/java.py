@@ -27,6 +27,7 @@ from auditor.code.facts import (
     Bean,
     Bound,
     Call,
+    ClassDecl,
     Connect,
     Extracted,
     Handler,
@@ -1008,6 +1009,52 @@ def _default_bound(client: str, where: int) -> Bound:
 # --- the extractor -----------------------------------------------------------------------------------------------
 
 def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
+    found = _extract(tree)
+    found.classes = _top_level_types(tree.root_node)
+    return found
+
+
+_TYPE_DECLARATIONS = frozenset({"class_declaration", "interface_declaration", "enum_declaration",
+                                "record_declaration", "annotation_type_declaration"})
+
+
+def _top_level_types(root: tree_sitter.Node) -> list[ClassDecl]:
+    """The file's top-level types. Only a plain class is judged for being used: an annotated one (`@Service`,
+    `@RestController`) is created by its framework, one with a `main` is an entry point, and interfaces, enums,
+    records are declarations."""
+    found = []
+    for node in root.named_children[:1_000]:
+        if node.type not in _TYPE_DECLARATIONS:
+            continue
+        name = node.child_by_field_name("name")
+        if name is None:
+            continue
+        bases: list[str] = []
+        for part in ("superclass", "interfaces"):
+            holder = node.child_by_field_name(part)
+            if holder is not None:
+                bases += [_type_name(t)[0].split(".")[-1] for t in _base_types(holder)]
+        body = node.child_by_field_name("body")
+        entry = body is not None and any(
+            m.type == "method_declaration" and text(m.child_by_field_name("name")) == "main"
+            for m in body.named_children[:2_000])
+        managed = node.type != "class_declaration" or bool(_annotations(_modifiers(node))) or entry
+        found.append(ClassDecl(text(name), node.start_point[0] + 1, node.end_point[0] + 1, tuple(bases), managed))
+    return found
+
+
+def _base_types(holder: tree_sitter.Node) -> list[tree_sitter.Node]:
+    """The type nodes of `extends X` / `implements A, B<C>`."""
+    out = []
+    for child in holder.named_children:
+        if child.type == "type_list":
+            out += child.named_children
+        elif child.type in ("type_identifier", "generic_type", "scoped_type_identifier"):
+            out.append(child)
+    return out
+
+
+def _extract(tree: tree_sitter.Tree) -> Extracted:
     root = tree.root_node
     source = SOURCE.get() or root.text or b""
     # Most files (entities, DTOs, mappers) mention none of the libraries: a fact's queries run only when the

@@ -7,6 +7,7 @@ code of that language, or a dialect the grammar does not know: its few facts wou
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from functools import cache
 import tree_sitter
 
 from auditor.code import languages, syntax
-from auditor.code.facts import Extracted, to_facts
+from auditor.code.facts import Extracted, to_facts, type_mentions
 from auditor.model import Diagnostic, Facts
 from auditor.parsers.treesitter import Budget, bounded_parse
 
@@ -63,6 +64,10 @@ def _extractor(family: str) -> Extractor | None:
     return without_path
 
 
+# Languages whose classes graph/code.py judges for being used at all (a class nothing names runs no calls).
+_TYPED_LANGUAGES = frozenset({"java", "csharp"})
+
+
 def parse(path: str, text: str) -> Facts:
     """The code facts of one source file (see auditor/code/facts.py)."""
     language = languages.language_of(path)
@@ -94,7 +99,12 @@ def parse(path: str, text: str) -> Facts:
         extracted = extractor(tree, language, path)
     finally:
         syntax.SOURCE.reset(token)
-    return to_facts(path, language, extracted)
+    facts = to_facts(path, language, extracted)
+    if language in _TYPED_LANGUAGES:
+        own = [c.name for c in extracted.classes]
+        declarations = [*(base for c in extracted.classes for base in c.bases), *extracted.registers]
+        facts = dataclasses.replace(facts, extra={"mentions": type_mentions(source, own, declarations)})
+    return facts
 
 
 def _error_share(root: tree_sitter.Node, size: int, limit: int = 100_000) -> float:

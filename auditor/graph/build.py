@@ -83,7 +83,8 @@ def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
     code_owners = attach_code(graph)
     _lift_config_links(graph)
     # Calls made in code are the owners' own, resolved from each owner's scope and environment.
-    for edge in owned_calls(graph, code_edges, code_owners):
+    mentions = {f.path: f.extra["mentions"] for f in all_facts if f.kind == "code" and "mentions" in f.extra}
+    for edge in owned_calls(graph, code_edges, code_owners, mentions):
         _add_edge(graph, edge, index, added)
     _published_addresses(graph)
     assign_deployments(graph)

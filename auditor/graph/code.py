@@ -68,14 +68,19 @@ def attach_code(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
     return found
 
 
-def owned_calls(graph: nx.MultiDiGraph, code_edges: Iterable[Edge], owners: dict[str, list[str]]) -> Iterator[Edge]:
+def owned_calls(graph: nx.MultiDiGraph, code_edges: Iterable[Edge], owners: dict[str, list[str]],
+                mentions: dict[str, list[str]] | None = None) -> Iterator[Edge]:
     """The calls each owner makes through its code, from the owner (targets `host:…` or node ids; the graph
     stage resolves hosts from the owner's scope). Calls with nowhere to go are added to the code node's
-    `unresolved_calls`."""
+    `unresolved_calls`. Calls made in a class that no other file names (`mentions`: Java and C# files' type
+    names) are dead code and no one's."""
     unresolved: dict[str, list[dict[str, object]]] = defaultdict(list)
     env_targets: dict[str, dict[str, list[tuple[str, Location | None]]]] = {}
     beans = _beans_by_owner(graph)
+    unused = _unused_classes(graph, mentions or {})
     for edge in sorted(code_edges, key=lambda e: (e.location, e.target)):
+        if (edge.location.path, edge.attrs.get("klass")) in unused:
+            continue
         for owner_id in owners.get(edge.source, []):
             attrs = _with_bean({**edge.attrs, "via_config": edge.source}, beans.get(owner_id, {}))
             if not edge.target.startswith("env:"):
@@ -97,9 +102,11 @@ def owned_calls(graph: nx.MultiDiGraph, code_edges: Iterable[Edge], owners: dict
                                                 **{k: attrs[k] for k in ("injected", "bean_path", "bean_line")
                                                    if k in attrs}})
     for ident in sorted(set(unresolved) | {i for i, n in graph.nodes(data="node") if n.source == "code" and any(
-            isinstance(c, dict) and c.get("injected") for c in n.attrs.get("unresolved_calls") or [])}):
+            isinstance(c, dict) and (c.get("injected") or (n.location.path, c.get("klass")) in unused)
+            for c in n.attrs.get("unresolved_calls") or [])}):
         node: Node = graph.nodes[ident]["node"]
-        calls = [_resolved_for(call, owners.get(ident, []), beans) for call in node.attrs.get("unresolved_calls") or []]
+        calls = [_resolved_for(call, owners.get(ident, []), beans) for call in node.attrs.get("unresolved_calls") or []
+                 if not (isinstance(call, dict) and (node.location.path, call.get("klass")) in unused)]
         graph.nodes[ident]["node"] = dataclasses.replace(node, attrs={**node.attrs,
                                                                       "unresolved_calls": calls + unresolved[ident]})
 
@@ -110,6 +117,28 @@ def _resolved_for(call: Any, owner_ids: list[str], beans: dict[str, dict[str, li
         return call
     resolved = [_with_bean(call, beans.get(owner, {})) for owner in owner_ids]
     return resolved[0] if resolved and all(r == resolved[0] for r in resolved) else call
+
+
+def _unused_classes(graph: nx.MultiDiGraph, mentions: dict[str, list[str]]) -> set[tuple[str, str]]:
+    """(path, class) of the plain Java/C# classes that no other file of the repository names, by their own name
+    or a base they implement: nothing creates, injects or imports them, so their calls never run (a leftover
+    `ProxyingAssetsService`; an `OrderApiClient` registered for injection that no constructor asks for)."""
+    if not mentions:
+        return set()
+    named: dict[str, set[str]] = defaultdict(set)
+    for path, names in mentions.items():
+        for name in names:
+            named[name].add(path)
+    unused: set[tuple[str, str]] = set()
+    for _, node in graph.nodes(data="node"):
+        classes = node.attrs.get("classes") if node.source == "code" else None
+        if not isinstance(classes, dict):
+            continue
+        path = node.location.path
+        for name, bases in classes.items():
+            if not any(named.get(n, set()) - {path} for n in (name, *(bases or ()))):
+                unused.add((path, name))
+    return unused
 
 
 def _beans_by_owner(graph: nx.MultiDiGraph) -> dict[str, dict[str, list[dict[str, Any]]]]:
