@@ -21,6 +21,7 @@ from auditor.code.languages import language_of
 from auditor.model import Diagnostic, FileKind
 from auditor.parsers import appconfig, buildfiles, compose, telemetry
 from auditor.parsers.yaml_source import load_documents
+from auditor.render.kustomize_walk import is_kustomization
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 
@@ -89,6 +90,7 @@ class Inventory:
     skipped: list[Skipped] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     charts: list[str] = field(default_factory=list)  # every `Chart.yaml` found (subcharts' too), repo-relative
+    kustomizations: list[str] = field(default_factory=list)  # every kustomization file found, repo-relative
 
 
 def kind_by_name(path: str) -> FileKind | None:
@@ -362,10 +364,13 @@ def discover(
         if posix.name == "Chart.yaml":  # a Helm chart: its directory is walked before its templates
             inventory.charts.append(rel)
             chart_dirs.append(str(posix.parent))
+        if is_kustomization(rel):  # rendered per overlay (render/kustomize.py)
+            inventory.kustomizations.append(rel)
         if wanted is not None and rel not in wanted:
             continue
         chart_kind = _chart_kind(rel, chart_dirs)
-        kind = chart_kind or _candidate_kind(rel)
+        # A kustomization is read as a manifest (it defines no object) so that comments in it are seen.
+        kind = chart_kind or ("kubernetes" if is_kustomization(rel) else _candidate_kind(rel))
         if kind is None:
             continue
         if kind == "code":
