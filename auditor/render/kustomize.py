@@ -47,7 +47,7 @@ from auditor.render.sandbox import Limits, run
 
 RENDER_WORKERS = 4  # overlays rendered at once (each a child process)
 MAX_OVERLAYS = 200  # rendered per run; more are reported, not rendered
-BUILTIN = "built-in kustomize subset"
+BUILTIN = "the built-in kustomize subset"
 _ORIGIN = "config.kubernetes.io/origin"
 
 
@@ -113,7 +113,7 @@ def render_overlays(root: Path, plan: Plan, options: KustomizeOptions) -> Render
     if options.binary and not version:
         result.diagnostics.append(Diagnostic(plan.overlays[0].path if plan.overlays else ".", f"kustomize binary "
                                              f"{options.binary} does not answer its version command; overlays "
-                                             f"rendered by the {BUILTIN}", None, "not-rendered", "warning"))
+                                             f"rendered by {BUILTIN}", None, "not-rendered", "warning"))
     jobs: list[Overlay] = []
     for overlay in plan.overlays:
         if overlay.problems:
@@ -172,7 +172,7 @@ def _render(root: Path, walk: Walk, overlay: Overlay, binary: str | None, versio
         if objects is not None:
             result.rendered_by[deployment] = f"kustomize {version}"
         else:
-            result.diagnostics.append(Diagnostic(overlay.path, f"{problem}; rendered by the {BUILTIN} instead",
+            result.diagnostics.append(Diagnostic(overlay.path, f"{problem}; rendered by {BUILTIN} instead",
                                                  None, "not-rendered", "warning"))
     if objects is None:
         objects = [_Object(o.body, o.origin, o.where) for o in built.objects]
@@ -394,12 +394,21 @@ def _relocate(facts: Facts, full: list[Location], origin: Location) -> Facts:
     return dataclasses.replace(facts, nodes=tuple(nodes), edges=edges, diagnostics=diagnostics)
 
 
+def _env_rows(value: Any, own: Callable[[int], int]) -> Any:
+    """A container's environment rows (`[key, value, line]`, parsers/settings.py env_values) with their lines moved."""
+    if not isinstance(value, list):
+        return value
+    return [[*row[:2], own(row[2])] if isinstance(row, list) and len(row) == 3 and isinstance(row[2], int) and
+            not isinstance(row[2], bool) else row for row in value]
+
+
 def _relines(value: Any, own: Callable[[int], int], moved: Callable[[Location], Location]) -> Any:
     """Attributes with every `line`/`end_line` number moved to the base document, and every Location inside them
     to its source."""
     if isinstance(value, dict):
         return {key: (own(item) if key in ("line", "end_line") and isinstance(item, int) and
-                      not isinstance(item, bool) else _relines(item, own, moved)) for key, item in value.items()}
+                      not isinstance(item, bool) else _env_rows(item, own) if key == "env" else
+                      _relines(item, own, moved)) for key, item in value.items()}
     if isinstance(value, list):
         return [_relines(item, own, moved) for item in value]
     if isinstance(value, tuple):

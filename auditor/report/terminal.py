@@ -18,6 +18,7 @@ from auditor.audit import AuditResult
 from auditor.engine.rules import CATEGORIES, Rule
 from auditor.engine.score import grade_of
 from auditor.model import SEVERITIES, Diagnostic, Finding
+from auditor.render.kustomize import BUILTIN
 from auditor.report.text import printable, several_deployments
 
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -137,10 +138,22 @@ def coverage_line(result: AuditResult) -> str:
     return (
         f"{len(inventory.files)} files audited, {len(inventory.skipped)} skipped"
         + (f" ({why})" if why else "")
+        + overlay_summary(result)
         + f"; {len(result.diagnostics)} diagnostic(s)"
         + f"; {suppression_summary(result)}"
         + undecided_summary(result)
     )
+
+
+def overlay_summary(result: AuditResult) -> str:
+    """`; 2 kustomize overlay(s) rendered by the built-in kustomize subset (…)`: what rendered the overlays."""
+    counts: dict[str, int] = defaultdict(int)
+    for renderer in result.scan.rendered_by.values():
+        counts[renderer] += 1
+    parts = [f"{count} kustomize overlay(s) rendered by {printable(renderer)}" + (
+        " (a kustomize or kubectl binary would apply every field)" if renderer == BUILTIN else "")
+        for renderer, count in sorted(counts.items())]
+    return "".join(f"; {part}" for part in parts)
 
 
 def undecided_summary(result: AuditResult) -> str:
