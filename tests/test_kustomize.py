@@ -4,6 +4,7 @@ subset, with findings at the base or patch line that set the value. Tests that n
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -290,3 +291,28 @@ def _fake_kustomize(directory: Path, log: Path) -> str:
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     return str(script)
 
+
+
+# -- hostile kustomizations: bounded, never hanging ------------------------------------------------------------
+
+
+def test_a_base_reached_along_exponentially_many_paths_stops_at_the_bound(tmp_path: Path) -> None:
+    files = {"l0/kustomization.yaml": "resources: [web.yaml]\n", "l0/web.yaml": _DEPLOYMENT}
+    for level in range(1, 16):  # each level names the one below twice: 2^15 applications of l0
+        files[f"l{level}/kustomization.yaml"] = f"resources: [../l{level - 1}, ../l{level - 1}/]\n"
+    root = write_repo(tmp_path, files)
+    result = scan(root, kustomize=NO_BINARY)
+    assert [(d.path, d.message) for d in result.diagnostics if d.code == "limit"] == [
+        ("l15/kustomization.yaml", "more than 1,000 kustomizations applied; overlay not rendered")]
+    assert result.rendered_by == {"kustomize:l15": BUILTIN}
+    assert not [n for _, n in result.graph.nodes(data="node") if n.type == "Deployment"]
+
+
+def test_a_fifo_or_a_device_named_as_a_resource_is_not_read(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {"app/kustomization.yaml": "resources: [pipe.yaml, web.yaml]\n",
+                                 "app/web.yaml": _DEPLOYMENT})
+    os.mkfifo(root / "app" / "pipe.yaml")
+    result = scan(root, kustomize=NO_BINARY)
+    assert [(d.path, d.message) for d in result.diagnostics if d.code == "unreadable"] == [
+        ("app/pipe.yaml", "cannot be read (not a regular file); not rendered")]
+    assert "kubernetes:Deployment:default@kustomize:app/web" in result.graph

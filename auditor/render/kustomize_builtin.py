@@ -27,6 +27,7 @@ from auditor.render.kustomize_walk import Kustomization, Walk, inline, rules, sh
 
 MAX_OBJECTS = 5_000  # objects in one overlay
 MAX_PATCHES = 2_000  # patch documents and JSON 6902 operations applied in one overlay
+MAX_STEPS = 1_000  # kustomizations applied in one overlay (a base reached along many paths is applied per path)
 _SIMPLE_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,253}$")
 _GLOB_NAME = re.compile(r"^[A-Za-z0-9_.:*-]{1,253}$")
 
@@ -164,6 +165,7 @@ class _Builder:
         self.notes: list[Diagnostic] = []
         self.count = 0
         self.patches = 0
+        self.steps = 0
 
     def accumulate(self, directory: str, objects: list[Obj], depth: int = 0) -> list[Obj]:
         """The objects of the kustomization in `directory` added to `objects` (a component's are: it applies to
@@ -171,6 +173,9 @@ class _Builder:
         k = self.walk.load(directory)
         if k is None or depth > 40:
             return objects
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise BuildError(f"more than {MAX_STEPS:,} kustomizations applied")
         fields = set(rules()["builtin_fields"])
         for key in k.data:
             if key not in fields:

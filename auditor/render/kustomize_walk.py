@@ -30,6 +30,7 @@ MAX_KUSTOMIZATIONS = 500  # walked per repository; more are reported, not walked
 MAX_DEPTH = 20  # kustomizations nested in one overlay
 MAX_OVERLAY_FILES = 2_000
 MAX_OVERLAY_BYTES = 50 * 1024 * 1024
+MAX_ENTRIES = 5_000  # paths one kustomization field may list
 _SHOWN = 200  # characters of a reference quoted in a message
 
 # Remote references kustomize would fetch: a URL of any scheme, go-getter's `git::`, scp-like `git@host:`, a
@@ -205,12 +206,12 @@ def _references(walk: Walk, k: Kustomization) -> None:
             if not inline(reference):
                 _take(walk, k, name, reference, line, manifest=name == "patchesStrategicMerge")
     for name in fields["path_key"]:
-        for entry, _ in _mappings(data, name):
+        for entry, _ in _mappings(data, name, k):
             named = entry.get("path")
             if isinstance(named, str) and named:
                 _take(walk, k, name, named, entry.line_of("path"), manifest=name != "replacements")
     for name in fields["generator_files"]:
-        for entry, _ in _mappings(data, name):
+        for entry, _ in _mappings(data, name, k):
             for key in ("files", "envs"):
                 items = entry.get(key)
                 if isinstance(items, YList):
@@ -239,6 +240,10 @@ def _strings(data: YMap, name: str, k: Kustomization) -> list[tuple[str, int]]:
         k.problems.append(Diagnostic(k.path, f"`{name}` is not a list; overlay not rendered", data.line_of(name),
                                      "not-rendered", "warning"))
         return []
+    if len(value) > MAX_ENTRIES:
+        k.problems.append(Diagnostic(k.path, f"`{name}` lists more than {MAX_ENTRIES:,} entries; overlay not "
+                                     "rendered", data.line_of(name), "limit", "warning"))
+        return []
     found = []
     for index, item in enumerate(value):
         if isinstance(item, str) and item.strip():
@@ -249,9 +254,13 @@ def _strings(data: YMap, name: str, k: Kustomization) -> list[tuple[str, int]]:
     return found
 
 
-def _mappings(data: YMap, name: str) -> list[tuple[YMap, int]]:
+def _mappings(data: YMap, name: str, k: Kustomization) -> list[tuple[YMap, int]]:
     value = data.get(name)
     if not isinstance(value, YList):
+        return []
+    if len(value) > MAX_ENTRIES:
+        k.problems.append(Diagnostic(k.path, f"`{name}` lists more than {MAX_ENTRIES:,} entries; overlay not "
+                                     "rendered", data.line_of(name), "limit", "warning"))
         return []
     return [(item, value.line_of(index)) for index, item in enumerate(value) if isinstance(item, YMap)]
 
