@@ -316,3 +316,13 @@ def test_a_fifo_or_a_device_named_as_a_resource_is_not_read(tmp_path: Path) -> N
     assert [(d.path, d.message) for d in result.diagnostics if d.code == "unreadable"] == [
         ("app/pipe.yaml", "cannot be read (not a regular file); not rendered")]
     assert "kubernetes:Deployment:default@kustomize:app/web" in result.graph
+
+
+def test_a_patch_restating_a_containers_name_leaves_the_container_at_its_base_line(tmp_path: Path) -> None:
+    patch = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n"
+             "      containers:\n        - name: web\n          env: [{name: EXTRA, value: '1'}]\n")
+    root = write_repo(tmp_path, {"base/kustomization.yaml": "resources: [web.yaml]\n", "base/web.yaml": _DEPLOYMENT,
+                                 "prod/kustomization.yaml": "resources: [../base]\npatchesStrategicMerge: [env.yaml]\n",
+                                 "prod/env.yaml": patch})
+    assert _findings(root, NO_BINARY, ("RESIL002", "ELAST004")) == {
+        ("RESIL002", "base/web.yaml", 14, "kustomize:prod"), ("ELAST004", "base/web.yaml", 14, "kustomize:prod")}

@@ -676,6 +676,8 @@ def _merge(target: dict[str, Any], patch: YMap, path: Path_, where: dict[Path_, 
             _merge_list(current, value, sub, merge_keys[key], where, file, offset)
             where.setdefault(sub, line)
             continue
+        if not isinstance(value, (YMap, YList)) and current == value and sub in where:
+            continue  # (a patch restating a value, a list item's own key, does not become where it is set)
         target[key] = plain(_without(value, ("$patch",)) if isinstance(value, YMap) else value)
         _forget(where, sub)
         where[sub] = line
