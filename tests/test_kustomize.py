@@ -4,16 +4,21 @@ subset, with findings at the base or patch line that set the value. Tests that n
 
 from __future__ import annotations
 
+import http.server
 import os
 import stat
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, write_repo
 
 from auditor.audit import AuditOptions, audit
+from auditor.render import sandbox
 from auditor.render.kustomize import BUILTIN, KustomizeOptions, find_kustomize
 from auditor.render.kustomize_walk import plan, remote
+from auditor.render.sandbox import Limits
 from auditor.scan import scan
 
 KUSTOMIZE = find_kustomize()
@@ -326,3 +331,48 @@ def test_a_patch_restating_a_containers_name_leaves_the_container_at_its_base_li
                                  "prod/env.yaml": patch})
     assert _findings(root, NO_BINARY, ("RESIL002", "ELAST004")) == {
         ("RESIL002", "base/web.yaml", 14, "kustomize:prod"), ("ELAST004", "base/web.yaml", 14, "kustomize:prod")}
+
+
+class _Serving(http.server.BaseHTTPRequestHandler):
+    requests: list[str] = []
+
+    def do_GET(self) -> None:
+        type(self).requests.append(self.path)
+        body = _DEPLOYMENT.split("---")[0].encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/yaml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def base_server() -> Iterator[tuple[int, list[str]]]:
+    _Serving.requests = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Serving)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], _Serving.requests
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@needs_kustomize
+def test_a_remote_base_is_never_fetched(tmp_path: Path, base_server: tuple[int, list[str]]) -> None:
+    port, requests = base_server
+    root = write_repo(tmp_path, {"app/kustomization.yaml": f"resources:\n  - http://127.0.0.1:{port}/web.yaml\n"})
+    # Control: kustomize itself, given the overlay as it is, fetches the remote base.
+    assert KUSTOMIZE is not None
+    command = ["kustomize"] if "kubectl" in Path(KUSTOMIZE).name else ["build"]
+    sandbox.run(KUSTOMIZE, [*command, str(root / "app")], Limits(timeout=30))
+    assert requests, "the control render did not fetch the base: this test would prove nothing"
+    requests.clear()
+    result = scan(root)
+    assert requests == []
+    assert [(d.path, d.line) for d in result.diagnostics if d.message.startswith("remote base, not rendered")] == [
+        ("app/kustomization.yaml", 2)]
