@@ -376,3 +376,12 @@ def test_a_remote_base_is_never_fetched(tmp_path: Path, base_server: tuple[int, 
     assert requests == []
     assert [(d.path, d.line) for d in result.diagnostics if d.message.startswith("remote base, not rendered")] == [
         ("app/kustomization.yaml", 2)]
+
+
+def test_a_cycle_no_overlay_reaches_is_still_reported_once(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {"x/kustomization.yaml": "resources: [../y]\n",
+                                 "y/kustomization.yaml": "resources: [../x]\n"})
+    result = scan(root, kustomize=NO_BINARY)
+    assert [(d.path, d.line, d.message) for d in result.diagnostics if d.code == "not-rendered"] == [
+        ("x/kustomization.yaml", None, "overlay not rendered: it reaches y/kustomization.yaml:1 (see there)"),
+        ("y/kustomization.yaml", 1, "kustomization cycle (x → y → x); overlay not rendered")]

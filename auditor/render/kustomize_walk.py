@@ -330,9 +330,13 @@ def plan(root: Path, kustomization_files: Iterable[str]) -> Plan:
     rest = [d for d in directories if d in found and d not in covered and d not in candidates
             and found[d].kind != "Component"]
     alone = [_overlay(walk, d, standalone=True) for d in rest]
-    alone = [o for o in alone if not o.problems]
-    inner = {d for o in alone for d in o.reached[1:]}
-    overlays += [o for o in alone if o.directory not in inner]
+    inner = {d for o in alone if not o.problems for d in o.reached[1:]}
+    overlays += [o for o in alone if not o.problems and o.directory not in inner]
+    # One that cannot be rendered either, and that no overlay reaches (a cycle with none above it), says why.
+    seen = {d for o in overlays for d in o.reached}
+    unseen = [o for o in alone if o.problems and o.directory not in seen]
+    below = {d for o in unseen for d in o.reached[1:] if d != o.directory}
+    overlays += [o for o in unseen if o.directory not in below] or unseen[:1]
     result.overlays = sorted(overlays, key=lambda o: o.directory)
     for k in walk.loaded.values():
         if k is not None:
