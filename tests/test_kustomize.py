@@ -385,3 +385,18 @@ def test_a_cycle_no_overlay_reaches_is_still_reported_once(tmp_path: Path) -> No
     assert [(d.path, d.line, d.message) for d in result.diagnostics if d.code == "not-rendered"] == [
         ("x/kustomization.yaml", None, "overlay not rendered: it reaches y/kustomization.yaml:1 (see there)"),
         ("y/kustomization.yaml", 1, "kustomization cycle (x → y → x); overlay not rendered")]
+
+
+@needs_kustomize
+def test_a_generated_config_map_is_located_at_its_generator_entry(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {"app/kustomization.yaml": ("resources: [web.yaml]\nnamePrefix: p-\n"
+                                                            "configMapGenerator:\n  - name: extra\n"
+                                                            "    literals: [B=2]\n"),
+                                 "app/web.yaml": _DEPLOYMENT})
+    result = scan(root, kustomize=KustomizeOptions(binary=KUSTOMIZE))
+    [generated] = [n for _, n in result.graph.nodes(data="node")
+                   if n.type == "ConfigMap" and n.name.startswith("p-extra-")]
+    assert (generated.location.path, generated.location.line, generated.attrs["keys"]) == (
+        "app/kustomization.yaml", 4, ["B"])
+    without = scan(root, kustomize=NO_BINARY)
+    assert [(d.path, d.line) for d in without.diagnostics if d.code == "unsupported"] == [("app/kustomization.yaml", 3)]

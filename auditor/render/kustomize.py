@@ -254,6 +254,10 @@ def _unmatched(walk: Walk, overlay: Overlay, body: dict[str, Any], origin: dict[
         if real is not None:
             text, _ = walk.read(real)
             documents, _ = load_documents(text or "")
+            by = origin.get("configuredBy")
+            field = _GENERATORS.get(str(by.get("kind"))) if isinstance(by, dict) else None
+            if field is not None and documents and isinstance(documents[0].value, YMap):
+                return _Object(body, _generator_line(documents[0].value, field, body, real), {})
             for document in documents:
                 value = document.value
                 if isinstance(value, YMap) and value.get("kind") == body.get("kind"):
@@ -262,6 +266,22 @@ def _unmatched(walk: Walk, overlay: Overlay, body: dict[str, Any], origin: dict[
                     return _Object(body, Location(real, value.line, value.end_line), where)
             return _Object(body, Location(real, 1), {})
     return _Object(body, Location(overlay.path, 1), {})
+
+
+_GENERATORS = {"ConfigMapGenerator": "configMapGenerator", "SecretGenerator": "secretGenerator"}
+
+
+def _generator_line(data: YMap, field: str, body: dict[str, Any], real: str) -> Location:
+    """The entry of a kustomization's generator that made `body` (its name without kustomize's hash suffix)."""
+    entries = data.get(field)
+    metadata = body.get("metadata")
+    name = str(metadata.get("name") or "") if isinstance(metadata, dict) else ""
+    if isinstance(entries, YList):
+        for index, entry in enumerate(entries):
+            stated = entry.get("name") if isinstance(entry, YMap) else None
+            if isinstance(stated, str) and (name == stated or name.rsplit("-", 1)[0].endswith(stated)):
+                return Location(real, entries.line_of(index))
+    return Location(real, data.line_of(field))
 
 
 def _copy(walk: Walk, overlay: Overlay, tree: Path, result: Rendered) -> None:
