@@ -25,6 +25,7 @@ import dataclasses
 import json
 import os
 import posixpath
+import re
 import shutil
 import sys
 import tempfile
@@ -194,7 +195,7 @@ def _render_binary(walk: Walk, overlay: Overlay, binary: str, limits: Limits, bu
         args = [*command, str(tree / overlay.directory), "--load-restrictor", "LoadRestrictionsRootOnly"]
         outcome = run(binary, args, limits, workdir=Path(scratch))
     if not outcome.ok:
-        text = " ".join(outcome.stderr.replace(str(tree), "").split())[:600]
+        text = _error_text(outcome.stderr)
         return None, f"kustomize {outcome.reason()}" + (f": {text}" if text else "")
     documents, error = load_documents(outcome.stdout)
     if error is not None:
@@ -215,6 +216,20 @@ def _render_binary(walk: Walk, overlay: Overlay, binary: str, limits: Limits, bu
         else:
             objects.append(_unmatched(walk, overlay, body, origin))
     return objects, ""
+
+
+_KLOG_HEADER = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [\w.-]+:\d+\] (?:\"command failed\" err=<)?",
+                          re.MULTILINE)
+_SCRATCH = re.compile(r"/\S*?auditor-(?:kustomize|sandbox)-[^/\s]*/(?:tree/)?")
+
+
+def _error_text(stderr: str) -> str:
+    """kustomize's error, the same on every run: without kubectl's log header (time, process id), deprecation
+    warnings, or the temporary directories' names."""
+    lines = [line for line in stderr.splitlines() if not line.startswith("# Warning:")]
+    text = _SCRATCH.sub("", _KLOG_HEADER.sub("", "\n".join(lines)))
+    text = " ".join(text.split()).removesuffix(">").strip()
+    return text[:600]
 
 
 def _ordered_like(value: Any, model: Any) -> Any:
