@@ -22,6 +22,7 @@ from auditor.engine.selection import at_least
 from auditor.engine.suppress import apply_suppressions, comment_markers, resource_markers
 from auditor.model import Diagnostic, Finding, Severity, Suppression
 from auditor.render.helm import HelmOptions
+from auditor.render.kustomize import KustomizeOptions
 from auditor.scan import Scan, scan
 
 
@@ -45,6 +46,7 @@ class AuditOptions:
     jobs: int | None = None  # parsing processes (scan.parse_all); None: the CPU count
     helm: HelmOptions | None = None  # None: find helm on PATH (render/helm.py find_helm)
     min_severity: Severity | None = None  # findings below it are not reported nor scored (engine/selection.py)
+    kustomize: KustomizeOptions | None = None  # None: find kustomize/kubectl (render/kustomize.py find_kustomize)
 
 
 @dataclass
@@ -85,7 +87,8 @@ def audit(
     all_rules = rules if rules is not None else load_all_rules(options.rule_dirs)
     active = [rule for rule in all_rules if rule.id not in options.disabled]
     scanned = scan(root, excludes=options.excludes, max_bytes=options.max_bytes, progress=progress,
-                   cache=options.cache, jobs=options.jobs, helm=options.helm)
+                   cache=options.cache, jobs=options.jobs, helm=options.helm,
+                   kustomize=options.kustomize)
     runs, rule_problems = run_rules(active, scanned.graph, options.rule_options, options.severities)
     markers, marker_problems = comment_markers(scanned.inventory.files, all_rules)
     resource, resource_problems = resource_markers(scanned.graph, all_rules)

@@ -37,6 +37,7 @@ from auditor.graph.export import deployments as graph_deployments
 from auditor.graph.export import one_deployment
 from auditor.model import SEVERITIES, Severity
 from auditor.render.helm import HelmOptions, find_helm
+from auditor.render.kustomize import KustomizeOptions, find_kustomize
 from auditor.report import ALL_FORMATS, FILE_FORMATS
 from auditor.report import terminal as terminal_report
 from auditor.report.paths import audited_prefix, relocate, repository_root
@@ -183,8 +184,8 @@ def _load_config(path: Path, config_file: Path | None) -> Config:
 
 def _setup(
     root: Path, config_file: Path | None, rules_dir: list[Path] | None, baseline: Path | None,
-    use_baseline: bool = True, helm: Path | None = None, select: list[str] | None = None,
-    skip: list[str] | None = None,
+    use_baseline: bool = True, helm: Path | None = None, kustomize: Path | None = None,
+    select: list[str] | None = None, skip: list[str] | None = None,
 ) -> tuple[Config, list[Rule], AuditOptions]:
     """What every auditing command starts from: the config, the rules it loads, and the run's options."""
     config = _load_config(root, config_file)
@@ -193,6 +194,7 @@ def _setup(
     baseline_file = (baseline or config.baseline) if use_baseline else None
     options = _options(config, rules, baseline_file, extra_dirs, rule_names(select), rule_names(skip))
     options.helm = _helm_options(helm or config.helm_path, config)
+    options.kustomize = _kustomize_options(kustomize or config.kustomize_path)
     return config, rules, options
 
 
@@ -203,6 +205,13 @@ def _helm_options(binary: Path | None, config: Config | None = None) -> HelmOpti
         raise _fail(f"--helm {printable(str(binary))}: not an executable file")
     return HelmOptions(binary=find_helm(str(binary) if binary is not None else None),
                        profiles=dict(config.helm_values) if config is not None else {})
+
+
+def _kustomize_options(binary: Path | None) -> KustomizeOptions:
+    """The kustomize (or kubectl) binary named (it must exist and be executable), else one found on PATH."""
+    if binary is not None and not (binary.is_file() and os.access(binary, os.X_OK)):
+        raise _fail(f"--kustomize {printable(str(binary))}: not an executable file")
+    return KustomizeOptions(binary=find_kustomize(str(binary) if binary is not None else None))
 
 
 def _threshold(fail_on: str | None, config: Config) -> str:
@@ -371,6 +380,10 @@ MinSeverity = Annotated[str | None, typer.Option(
 ReportRoot = Annotated[Path | None, typer.Option(
     "--root", help="Repository root that report paths are relative to (default: the nearest folder at or above "
                    "PATH holding .git, else PATH).")]
+KustomizeBinary = Annotated[Path | None, typer.Option(
+    "--kustomize", envvar=f"{ENV}KUSTOMIZE",
+    help="kustomize or kubectl binary that renders overlays (sandboxed) (default: kustomize or kubectl on PATH; "
+         "without one, a built-in subset).")]
 
 
 @app.command("scan")
@@ -401,11 +414,13 @@ def scan_command(
     jobs: Jobs = None,
     helm: HelmBinary = None,
     report_root: ReportRoot = None,
+    kustomize: KustomizeBinary = None,
 ) -> None:
     """Audit PATH (the default command: `audit PATH`)."""
     _check_dir(path)
     root = _report_root(path, report_root)
-    config, rules, options = _setup(path, config_file, rules_dir, baseline, helm=helm, select=select, skip=skip)
+    config, rules, options = _setup(path, config_file, rules_dir, baseline, helm=helm, kustomize=kustomize,
+                                    select=select, skip=skip)
     options.jobs = jobs
     options.min_severity = _severity(min_severity, "--min-severity")
     threshold = _threshold(fail_on, config)
@@ -431,11 +446,13 @@ def baseline_command(
     rules_dir: RulesDir = None,
     helm: HelmBinary = None,
     report_root: ReportRoot = None,
+    kustomize: KustomizeBinary = None,
 ) -> None:
     """Accept every current finding: write their fingerprints so `--baseline` reports only new ones."""
     _check_dir(path)
     root = _report_root(path, report_root)
-    _, rules, options = _setup(path, config_file, rules_dir, None, use_baseline=False, helm=helm)
+    _, rules, options = _setup(path, config_file, rules_dir, None, use_baseline=False, helm=helm,
+                                kustomize=kustomize)
     result = _run_audit(path, options, rules, show_progress=True)
     if not _audited_something(result):
         _nothing_audited(path, result)
@@ -459,13 +476,15 @@ def hook_command(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Parse every file again.")] = False,
     jobs: Jobs = None,
     helm: HelmBinary = None,
+    kustomize: KustomizeBinary = None,
 ) -> None:
     """Pre-commit mode: audit the graph neighbourhood of the changed FILES (fast: parses are cached)."""
     _check_dir(root)
     changed = sorted({PurePosixPath(Path(f).as_posix()).as_posix().removeprefix("./") for f in files or []})
     if not changed:
         raise typer.Exit(EXIT_OK)
-    config, rules, options = _setup(root, config_file, None, baseline, helm=helm, select=select, skip=skip)
+    config, rules, options = _setup(root, config_file, None, baseline, helm=helm, kustomize=kustomize,
+                                    select=select, skip=skip)
     options.min_severity = _severity(min_severity, "--min-severity")
     threshold = _threshold(fail_on, config)
     options.cache = None if no_cache else ParseCache(default_cache_dir())
@@ -516,10 +535,10 @@ def init_command(
 
 @app.command("inventory")
 def inventory_command(path: Annotated[Path, typer.Argument(help="Repository to read.")] = Path("."),
-                      helm: HelmBinary = None) -> None:
+                      helm: HelmBinary = None, kustomize: KustomizeBinary = None) -> None:
     """Files, nodes and edges found in PATH, by kind, and the input problems met."""
     _check_dir(path)
-    result = scan(path, helm=_helm_options(helm))
+    result = scan(path, helm=_helm_options(helm), kustomize=_kustomize_options(kustomize))
     console = make_console()
     _print_inventory(console, result)
     for diagnostic in result.diagnostics:
@@ -553,12 +572,13 @@ def graph_command(
         "--deployment", "-d", help="Only this deployment (e.g. `compose:.`, `kubernetes:k8s`); `list` names them.")
     ] = None,
     helm: HelmBinary = None,
+    kustomize: KustomizeBinary = None,
 ) -> None:
     """Print the dependency graph of PATH (JSON node-link, Graphviz DOT or Mermaid), whole or one deployment."""
     if output_format not in GRAPH_FORMATS:
         raise _fail(f"unknown format {output_format!r}; choose one of {', '.join(GRAPH_FORMATS)}")
     _check_dir(path)
-    result = scan(path, helm=_helm_options(helm))
+    result = scan(path, helm=_helm_options(helm), kustomize=_kustomize_options(kustomize))
     graph = result.graph
     if deployment is not None:
         known = graph_deployments(graph)

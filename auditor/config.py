@@ -25,6 +25,8 @@ Example:
       values:                                 # extra values profiles per chart directory, each its own deployment
         charts/shop: [deploy/prod-values.yaml, [deploy/eu.yaml, deploy/eu-prod.yaml]]
       path: /usr/local/bin/helm               # the binary; only in a --config file outside the repository
+    kustomize:                                # kustomize overlays (auditor/render/kustomize.py)
+      path: /usr/local/bin/kustomize          # kustomize or kubectl; only in a --config file outside the repository
 
 The file belongs to the audited repository and is as untrusted as the rest of it: it is read with the same
 bounded YAML loader as the manifests, every error names the file, line and key, and a path it names
@@ -59,8 +61,10 @@ _TOP_KEYS = {
     "scoring",
     "ignore",
     "helm",
+    "kustomize",
 }
 _HELM_KEYS = {"values", "path"}
+_KUSTOMIZE_KEYS = {"path"}
 _RULES_KEYS = {"disable", "enable", "severity", "options"}
 _SCORING_KEYS = {"severity_weights", "category_weights"}
 _IGNORE_KEYS = {"rule", "resource", "path", "reason", "expires"}
@@ -100,6 +104,7 @@ class Config:
     helm_path: Path | None = None
     # chart directory → values profiles, each a tuple of repo-relative files layered over the chart's values.yaml
     helm_values: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    kustomize_path: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -249,7 +254,21 @@ def parse_config(data: Any, where: str, base: Path, confine: bool = True) -> Con
     ignore = _expect(data.get("ignore", []), list, at_ignore, "a list of entries")
     config.ignore = [_ignore_entry(raw, at_ignore.item(ignore, index)) for index, raw in enumerate(ignore)]
     _helm(data, top, base, confine, config)
+    _kustomize(data, top, confine, config)
     return config
+
+
+def _kustomize(data: dict[Any, Any], top: _At, confine: bool, config: Config) -> None:
+    """`kustomize: {path: binary}`, which a repository's own config may not name (as for helm)."""
+    kustomize, at_kustomize = _mapping(data, "kustomize", top)
+    _unknown(kustomize, _KUSTOMIZE_KEYS, at_kustomize)
+    if "path" in kustomize:
+        at = at_kustomize.child(kustomize, "path")
+        name = _expect(kustomize["path"], str, at, "a file path")
+        if confine:
+            raise ConfigError(f"{at}: the kustomize binary cannot be chosen by the repository's own config; pass "
+                              "--kustomize PATH or use a --config file outside the repository")
+        config.kustomize_path = Path(name)
 
 
 def _helm(data: dict[Any, Any], top: _At, base: Path, confine: bool, config: Config) -> None:

@@ -21,6 +21,7 @@ from auditor.code.languages import language_of
 from auditor.model import Diagnostic, FileKind
 from auditor.parsers import appconfig, buildfiles, compose, telemetry
 from auditor.parsers.yaml_source import load_documents
+from auditor.render.kustomize_walk import is_kustomization
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 
@@ -92,6 +93,7 @@ class Inventory:
     # Views and wiring files that name Java/C# types without being code the tool reads (`@inject CatalogClient`
     # in a .razor page, a bean class in Spring XML): scan.py reads the type names they mention, nothing else.
     references: list[str] = field(default_factory=list)
+    kustomizations: list[str] = field(default_factory=list)  # every kustomization file found, repo-relative
 
 
 def kind_by_name(path: str) -> FileKind | None:
@@ -393,7 +395,8 @@ def discover(
     candidates: dict[str, FileKind] = {}
 
     def candidate(rel: str) -> bool:
-        kind = _candidate_kind(rel)  # every file a chart's renderer reads is YAML, so a candidate too
+        # every file a chart's renderer reads is YAML, so a candidate too; a `Kustomization` file may have no suffix
+        kind = _candidate_kind(rel) or ("kubernetes" if is_kustomization(rel) else None)
         if kind is not None:
             candidates[rel] = kind
         elif rel.lower().endswith(REFERENCE_SUFFIXES) and len(inventory.references) < MAX_REFERENCE_FILES:
@@ -406,9 +409,12 @@ def discover(
             inventory.charts.append(rel)
             chart_dirs.append(str(posix.parent))
         by_name = candidates.pop(rel)
+        if is_kustomization(rel):  # rendered per overlay (render/kustomize.py)
+            inventory.kustomizations.append(rel)
         if wanted is not None and rel not in wanted:
             continue
-        kind = _chart_kind(rel, chart_dirs) or by_name
+        # A kustomization is read as a manifest (it defines no object) so that comments in it are seen.
+        kind = _chart_kind(rel, chart_dirs) or ("kubernetes" if is_kustomization(rel) else by_name)
         if kind == "code":
             reason = code_skip_reason(rel)
             if reason is not None:

@@ -25,6 +25,8 @@ from auditor.graph.build import build_graph
 from auditor.model import Diagnostic, Facts
 from auditor.parsers import appconfig, buildfiles, compose, kubernetes, telemetry, terraform
 from auditor.render import helm as helm_render
+from auditor.render import kustomize as kustomize_render
+from auditor.render import kustomize_walk
 
 _PARSERS: dict[str, Callable[[str, str], Facts]] = {
     "terraform": terraform.parse,
@@ -46,7 +48,8 @@ class Scan:
     facts: list[Facts]
     graph: nx.MultiDiGraph
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    render_seconds: dict[str, float] = field(default_factory=dict)  # rendered deployment → seconds helm ran
+    render_seconds: dict[str, float] = field(default_factory=dict)  # rendered deployment → seconds its render took
+    rendered_by: dict[str, str] = field(default_factory=dict)  # kustomize overlay → what rendered it
 
 
 # Kinds the renderer reads (auditor/render/helm.py), never a per-file parser.
@@ -89,11 +92,16 @@ def scan(
     cache: ParseCache | None = None,
     jobs: int | None = None,
     helm: helm_render.HelmOptions | None = None,
+    kustomize: kustomize_render.KustomizeOptions | None = None,
 ) -> Scan:
     """Discover, parse and link every auditable file under `root`. Helm charts are rendered with `helm` (the
-    one in `helm`, else one found on PATH); without one their values files are read."""
+    one in `helm`, else one found on PATH); without one their values files are read. Kustomize overlays are
+    rendered with kustomize or kubectl (likewise), else by the built-in subset; the manifests and patches they
+    read are audited through them, not on their own."""
     inventory = discover(root, excludes=excludes, max_bytes=max_bytes)
-    sources = [source for source in inventory.files if source.kind not in _RENDERED_KINDS]  # charts: rendered
+    plan, planned = _plan(root, inventory)
+    sources = [source for source in inventory.files if source.kind not in _RENDERED_KINDS and  # charts: rendered
+               not (source.kind == "kubernetes" and source.path in plan.consumed)]  # overlays: rendered
     found: list[Facts | None] = [cache.lookup(source) if cache is not None else None for source in sources]
     pending = [index for index, cached in enumerate(found) if cached is None]
     total = len(sources)
@@ -108,12 +116,41 @@ def scan(
     facts = _combine_terraform([f for f in found if f is not None])
     rendered = _render(root, inventory, helm, cache)
     facts.extend(rendered.facts)
+    overlays = _render_overlays(root, plan, kustomize) if planned else kustomize_render.Rendered()
+    facts.extend(overlays.facts)
     facts.extend(_reference_mentions(root, inventory))
     diagnostics = sorted(
-        [*inventory.diagnostics, *rendered.diagnostics, *(d for f in facts for d in f.diagnostics)],
+        dict.fromkeys([*inventory.diagnostics, *rendered.diagnostics, *overlays.diagnostics,
+                       *(d for f in facts for d in f.diagnostics)]),
         key=lambda d: (d.path, d.line or 0, d.message),
     )
-    return Scan(root, inventory, facts, build_graph(facts), diagnostics, rendered.timings)
+    return Scan(root, inventory, facts, build_graph(facts), diagnostics, {**rendered.timings, **overlays.timings},
+                overlays.rendered_by)
+
+
+def _plan(root: Path, inventory: Inventory) -> tuple[kustomize_walk.Plan, bool]:
+    """The overlays to render and the files they consume; (an empty plan, False) without kustomizations."""
+    if not inventory.kustomizations:
+        return kustomize_walk.Plan(kustomize_walk.Walk(root)), False
+    try:
+        return kustomize_walk.plan(root, inventory.kustomizations), True
+    except Exception as error:  # noqa: BLE001 - a walker defect must not take the whole audit down
+        plan = kustomize_walk.Plan(kustomize_walk.Walk(root), diagnostics=[Diagnostic(
+            inventory.kustomizations[0], f"internal error while reading kustomizations ({type(error).__name__}: "
+            f"{error})", None, "internal-error")])
+        return plan, True
+
+
+def _render_overlays(root: Path, plan: kustomize_walk.Plan, options: kustomize_render.KustomizeOptions | None,
+                     ) -> kustomize_render.Rendered:
+    if options is None:
+        options = kustomize_render.KustomizeOptions(binary=kustomize_render.find_kustomize())
+    try:
+        return kustomize_render.render_overlays(root, plan, options)
+    except Exception as error:  # noqa: BLE001 - a renderer defect must not take the whole audit down
+        return kustomize_render.Rendered(diagnostics=[*plan.diagnostics, Diagnostic(
+            plan.overlays[0].path if plan.overlays else ".", f"internal error while rendering kustomize overlays "
+            f"({type(error).__name__}: {error})", None, "internal-error")])
 
 
 _MAX_REFERENCE_BYTES = 1_000_000  # per file; a view or a Spring XML file is far smaller

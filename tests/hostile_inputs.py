@@ -137,6 +137,12 @@ HOSTILE_INPUTS: tuple[HostileInput, ...] = (
     HostileInput("not UTF-8", "latin/.env", b"A=1\nB=\xff\xfe\n", frozenset({"encoding"})),
     HostileInput("an exponential ignore pattern", "ignore/.gitignore", _text("*a*a*a*a*a*a*a*a*a*a*z\n"),
                  frozenset({"limit"})),
+    HostileInput("a kustomization naming files outside the repository, a device and a remote base with markup",
+                 "kust-escape/kustomization.yaml",
+                 _text("resources:\n  - ../../../../etc/passwd\n  - /dev/zero\n  - ../links/secret.yaml\n"
+                       "  - https://example.com/[red]x[/red]?ref=main\n"), frozenset({"not-rendered"})),
+    HostileInput("a kustomization that includes itself", "kust-cycle/kustomization.yaml",
+                 _text("resources: [., ../kust-cycle]\n"), frozenset({"not-rendered"})),
 )
 
 

@@ -1,6 +1,6 @@
 """Deployment variants are separate deployments (issue 8, item 3): the same Kubernetes object in two manifest
-folders is two nodes, each routed and judged in its own folder; a kustomize overlay's patches stay merged with
-the objects they patch."""
+folders is two nodes, each routed and judged in its own folder; a kustomize overlay is rendered with its patches
+(tests/test_kustomize.py)."""
 
 from __future__ import annotations
 
@@ -35,14 +35,16 @@ def test_one_object_in_two_folders_is_two_nodes_of_two_deployments(tmp_path: Pat
                                                                   "kubernetes:kubernetes-manifests")]
 
 
-def test_an_overlay_under_a_kustomization_stays_merged_with_its_base(tmp_path: Path) -> None:
+def test_an_overlay_is_rendered_with_its_patch_as_a_deployment_of_its_own(tmp_path: Path) -> None:
     patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 4\n"
     root = write_repo(tmp_path, {"app/base/web.yaml": _app(1),
+                                 "app/base/kustomization.yaml": "resources: [web.yaml]\n",
                                  "app/overlays/prod/kustomization.yaml": "resources: [../../base]\n"
                                                                          "patches: [{path: web.yaml}]\n",
                                  "app/overlays/prod/web.yaml": patch})
     graph = scan(root).graph
-    assert [i for i, n in graph.nodes(data="node") if n.type == "Deployment"] == ["kubernetes:Deployment:default/web"]
+    workloads = {i: n.attrs["replicas"] for i, n in graph.nodes(data="node") if n.type == "Deployment"}
+    assert workloads == {"kubernetes:Deployment:default@kustomize:app/overlays/prod/web": 4}
 
 
 def test_graph_shows_one_deployment_at_a_time(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ a cycle) ask it per deployment.
 - Terraform: the module directory;
 - a Helm chart: one deployment per values profile, `helm:charts/shop`, `helm:charts/shop@values-prod.yaml`
   (`helm-values:…` when read from values without helm), set by render/helm.py;
+- a kustomize overlay: `kustomize:deploy/overlays/prod`, set by render/kustomize.py;
 - an app-config file or a source file: the deployment of the service it configures; a service implied by
   config files alone: their directory.
 """
@@ -70,7 +71,7 @@ def assign_deployments(graph: nx.MultiDiGraph) -> None:
         if node.source in _OWNED or node.attrs.get("missing") or node.kind == "external":
             continue
         if node.attrs.get("deployment"):
-            continue  # a rendered chart's objects: their profile is their deployment (render/helm.py)
+            continue  # a rendered chart's or overlay's objects: it is their deployment (render/helm.py, kustomize.py)
         _set(graph, ident, node, _of(node))
     for ident, node in list(graph.nodes(data="node")):
         if node.source not in _OWNED or node.kind == "external":
@@ -93,29 +94,22 @@ def _of(node: Node) -> str:
     return f"{node.source}:{directory}"
 
 
-_KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "kustomization"})
-
-
 def separate_variants(facts: Iterable[Facts]) -> list[Facts]:
     """Kubernetes objects of one kind, namespace and name in two manifest roots (`guestbook/` and
     `kustomize-guestbook/`, `kubernetes-manifests/` and `release/`) are two objects of two deployments, not one
     node merged from both with the edges of each copy. Every object of a root that shares an id with an earlier
     root (in path order) gets the root in its id's scope (`kubernetes:Deployment:default@release/web`), and so
     do the references between objects of that root; references to an object only another root defines keep
-    pointing at it. Folders under a kustomization are left as they are: an overlay's objects are patches of
-    its base's, merged (issue 10 renders overlays)."""
+    pointing at it. (The manifests and patches kustomize overlays read are rendered per overlay, render/kustomize.py,
+    and come here in their overlay's scope.)"""
     facts = list(facts)
-    kustomized = {posixpath.dirname(f.path) or "." for f in facts
-                  if posixpath.basename(f.path).lower() in _KUSTOMIZATION_FILES}
     root_of: dict[str, str] = {}
     defined: dict[str, set[str]] = defaultdict(set)
     roots_of_id: dict[str, set[str]] = defaultdict(set)
     for f in facts:
         if f.kind != "kubernetes" or f.extra.get("deployment"):
-            continue  # (a rendered chart's objects are in their profile's scope already)
+            continue  # (a rendered chart's or overlay's objects are in its scope already)
         directory = posixpath.dirname(f.path) or "."
-        if any(directory == k or k == "." or directory.startswith(k + "/") for k in kustomized):
-            continue
         root = manifest_root(directory)
         root_of[f.path] = root
         for node in f.nodes:

@@ -1,2 +1,2 @@
-"""Rendering: turn a Helm chart (and, later, a kustomize overlay) into the manifests parsers/kubernetes.py reads,
+"""Rendering: turn a Helm chart or a kustomize overlay into the manifests parsers/kubernetes.py reads,
 running the renderer only in the sandbox (sandbox.py)."""

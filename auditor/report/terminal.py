@@ -25,6 +25,7 @@ from auditor.audit import AuditResult
 from auditor.engine.rules import CATEGORIES, Rule
 from auditor.engine.score import HALF_SCORE_DENSITY, grade_of
 from auditor.model import SEVERITIES, Diagnostic, Finding
+from auditor.render.kustomize import BUILTIN
 from auditor.report.text import printable, several_deployments
 
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -72,6 +73,7 @@ def coverage_line(result: AuditResult) -> str:
     return (
         f"{len(inventory.files)} files audited, {len(inventory.skipped)} skipped"
         + (f" ({why})" if why else "")
+        + overlay_summary(result)
         + f"; {len(result.diagnostics)} diagnostic(s)"
         + f"; {suppression_summary(result)}"
         + below_severity_summary(result)
@@ -84,6 +86,17 @@ def below_severity_summary(result: AuditResult) -> str:
     if not result.below_min_severity:
         return ""
     return f"; {len(result.below_min_severity)} below --min-severity ({_by_severity(result.below_min_severity)})"
+
+
+def overlay_summary(result: AuditResult) -> str:
+    """`; 2 kustomize overlay(s) rendered by the built-in kustomize subset (…)`: what rendered the overlays."""
+    counts: dict[str, int] = defaultdict(int)
+    for renderer in result.scan.rendered_by.values():
+        counts[renderer] += 1
+    parts = [f"{count} kustomize overlay(s) rendered by {printable(renderer)}" + (
+        " (a kustomize or kubectl binary would apply every field)" if renderer == BUILTIN else "")
+        for renderer, count in sorted(counts.items())]
+    return "".join(f"; {part}" for part in parts)
 
 
 def undecided_summary(result: AuditResult) -> str:
