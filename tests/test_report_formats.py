@@ -18,7 +18,7 @@ from jsonschema import FormatChecker, validators
 
 from auditor.audit import AuditResult, audit
 from auditor.model import Finding, Location, Suppression
-from auditor.report import FILE_FORMATS, gitlab, html, junit, markdown, sarif
+from auditor.report import FILE_FORMATS, gitlab, junit, markdown, sarif
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -333,47 +333,7 @@ def test_junit_survives_control_characters() -> None:
     assert "bad \ufffd\ufffd byte & <tag>" in messages
 
 
-# HTML ----------------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", ["mixed-compose-microservices", "hostile", "terraform-aws-vpc"])
-def test_html_is_self_contained(name: str) -> None:
-    result = audited(name)
-    page = html.render(result)
-    assert page.startswith("<!DOCTYPE html>")
-    assert "<svg" in page and "</svg>" in page
-    lowered = page.lower()
-    assert not re.search(r"<script[^>]*\bsrc\s*=", lowered)
-    assert not re.search(r"<link\b", lowered)
-    assert not re.search(r"@import|url\(\s*['\"]?https?:", lowered)
-    assert not re.search(r"\b(?:src|srcset)\s*=\s*['\"]?(?:https?:)?//", lowered)
-    # the only external URLs are plain links to rule docs (<a href>), never loaded resources
-    tags_with_urls = re.findall(r"<(\w+)[^>]*\b(?:href|src|srcset|data)\s*=", lowered)
-    assert set(tags_with_urls) <= {"a"}
-    # one row per finding, one drawn node per graph node, highlighted nodes for findings
-    assert page.count('<tr data-severity="') == len(result.findings)
-    assert page.count('<g class="node') == result.scan.graph.number_of_nodes()
-    subjects = {f.subject for f in result.findings}
-    assert page.count('<g class="node hit"') == len(subjects)
-    assert 'id="f-sev"' in page and 'id="f-cat"' in page and 'id="f-q"' in page
-
-
-def test_html_escapes_repository_text() -> None:
-    result = with_message(audited("mixed-compose-microservices"), '<script>alert(1)</script> & "quote"')
-    page = html.render(result)
-    assert "<script>alert(1)" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quote&quot;" in page
-    assert page.count("<script>") == 1
-
-
-def test_html_layout_is_deterministic_and_in_bounds() -> None:
-    result = audited("mixed-eks-spring")
-    placed, width, height = html.layered_layout(result.scan.graph)
-    assert placed == html.layered_layout(audit(FIXTURES / "mixed-eks-spring").scan.graph)[0]
-    assert len({(p.x, p.y) for p in placed}) == len(placed)
-    for p in placed:
-        assert p.x >= 0 and p.x + html.NODE_W <= width
-        assert p.y >= 0 and p.y + html.NODE_H <= height
+# HTML: tests/test_html_report.py and tests/test_html_browser.py
 
 
 # Registry ------------------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from typing import Any
 import networkx as nx
 
 from auditor.model import Edge, Node
-from auditor.report.text import printable
 
 
 def _plain(value: Any) -> Any:
@@ -107,6 +106,8 @@ def to_json(graph: nx.MultiDiGraph) -> str:
 def _quote(text: str) -> str:
     """A DOT quoted string holding `text` as it is: backslash and quote escaped, controls shown as escapes
     (report/text.py `printable`), so no name can end the string, add an attribute or start a line."""
+    from auditor.report.text import printable  # here, not at the top: the report package imports this module
+
     return '"' + printable(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
