@@ -276,3 +276,23 @@ def test_a_service_whose_code_hosts_a_health_checks_dashboard_is_an_observabilit
     graph = audit(root).scan.graph
     roles = {node.name: node.attrs.get("role") for _, node in graph.nodes(data="node") if node.source == "compose"}
     assert roles["webstatus"] == "observability" and roles["shop"] == "application"
+
+
+def test_an_aspnetcore_session_that_no_code_or_view_reads_keeps_no_state(tmp_path: Path) -> None:
+    files = {
+        "docker-compose.yml": "services:\n  web:\n    build: src/Web\n    ports: ['80:80']\n"
+                              "    deploy: {replicas: 2}\n",
+        "src/Web/Web.csproj": "<Project Sdk=\"Microsoft.NET.Sdk.Web\"></Project>\n",
+        "src/Web/Dockerfile": "FROM mcr.microsoft.com/dotnet/aspnet:8.0\n",
+        "src/Web/Startup.cs": "public class Startup\n{\n"
+                              "    public void ConfigureServices(IServiceCollection services)\n    {\n"
+                              "        services.AddDistributedMemoryCache();\n        services.AddSession();\n"
+                              "    }\n}\n",
+    }
+    used = {"src/Web/Views/Cart.cshtml": "@{ var cart = Context.Session.GetString(\"cart\"); }\n<p>@cart</p>\n"}
+
+    def state001(root: Path) -> list[tuple[str, int]]:
+        return [(f.location.path, f.location.line) for f in audit(root).findings if f.rule_id == "STATE001"]
+
+    assert state001(write_repo(tmp_path / "unused", files)) == []
+    assert state001(write_repo(tmp_path / "used", {**files, **used})) == [("src/Web/Startup.cs", 6)]

@@ -20,7 +20,7 @@ from typing import cast
 import networkx as nx
 
 from auditor.graph.buildfiles import attach_build_files
-from auditor.graph.code import attach_code, owned_calls
+from auditor.graph.code import attach_code, drop_unused_sessions, owned_calls
 from auditor.graph.compose_projects import resolve_projects
 from auditor.graph.deployments import assign_deployments, compose_file_rank, separate_variants
 from auditor.graph.image_behaviour import apply_image_behaviour
@@ -81,9 +81,10 @@ def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
     _attach_app_config(graph)
     attach_build_files(graph, index)
     code_owners = attach_code(graph)
+    mentions = {f.path: f.extra["mentions"] for f in all_facts if f.kind == "code" and "mentions" in f.extra}
+    drop_unused_sessions(graph, mentions)
     _lift_config_links(graph)
     # Calls made in code are the owners' own, resolved from each owner's scope and environment.
-    mentions = {f.path: f.extra["mentions"] for f in all_facts if f.kind == "code" and "mentions" in f.extra}
     for edge in owned_calls(graph, code_edges, code_owners, mentions):
         _add_edge(graph, edge, index, added)
     _published_addresses(graph)

@@ -119,6 +119,32 @@ def _resolved_for(call: Any, owner_ids: list[str], beans: dict[str, dict[str, li
     return resolved[0] if resolved and all(r == resolved[0] for r in resolved) else call
 
 
+# What using an ASP.NET Core session looks like in C# or a Razor view: `HttpContext.Session` (`Context.Session`);
+# the session is reached only through the request's HttpContext (an `ISession` parameter is not a use on its own:
+# extension methods take one).
+_SESSION_USES = frozenset({"Session"})
+
+
+def drop_unused_sessions(graph: nx.MultiDiGraph, mentions: dict[str, list[str]]) -> None:
+    """An ASP.NET Core session registered (`AddSession`) in a project whose code and views never name
+    `Session` holds nothing: its `session_store` setting says nothing about where state lives, so it is dropped."""
+    if not mentions:
+        return
+    projects = {str(node.attrs.get("dir") or posixpath.dirname(node.location.path) or ".")
+                for _, node in graph.nodes(data="node") if node.source == "buildfile" and node.type != "dockerfile"}
+    using = [path for path, names in mentions.items() if _SESSION_USES & set(names)]
+    for ident, node in list(graph.nodes(data="node")):
+        if node.source != "code" or not any(s.topic == "session_store" and s.framework == "aspnetcore-session"
+                                            for s in node.settings):
+            continue
+        project = next((d for d in _parents(node.location.path) if d in projects), ".")
+        if any(within(path, project) for path in using):
+            continue
+        kept = tuple(s for s in node.settings
+                     if not (s.topic == "session_store" and s.framework == "aspnetcore-session"))
+        graph.nodes[ident]["node"] = dataclasses.replace(node, settings=kept)
+
+
 def _unused_classes(graph: nx.MultiDiGraph, mentions: dict[str, list[str]]) -> set[tuple[str, str]]:
     """(path, class) of the plain Java/C# classes that no other file of the repository names, by their own name
     or a base they implement: nothing creates, injects or imports them, so their calls never run (a leftover
