@@ -45,6 +45,9 @@ class AuditOptions:
     jobs: int | None = None  # parsing processes (scan.parse_all); None: the CPU count
     helm: HelmOptions | None = None  # None: find helm on PATH (render/helm.py find_helm)
     min_severity: Severity | None = None  # findings below it are not reported nor scored (engine/selection.py)
+    # Contents read instead of the work tree's at these paths (None: absent): the committed state the hook
+    # compares with (engine/changes.py)
+    versions: dict[str, bytes | None] | None = None
 
 
 @dataclass
@@ -82,7 +85,7 @@ def audit(
     all_rules = rules if rules is not None else load_all_rules(options.rule_dirs)
     active = [rule for rule in all_rules if rule.id not in options.disabled]
     scanned = scan(root, excludes=options.excludes, max_bytes=options.max_bytes, progress=progress,
-                   cache=options.cache, jobs=options.jobs, helm=options.helm)
+                   cache=options.cache, jobs=options.jobs, helm=options.helm, versions=options.versions)
     runs, rule_problems = run_rules(active, scanned.graph, options.rule_options, options.severities)
     markers, marker_problems = comment_markers(scanned.inventory.files, all_rules)
     resource, resource_problems = resource_markers(scanned.graph, all_rules)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.context
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -88,10 +88,12 @@ def scan(
     cache: ParseCache | None = None,
     jobs: int | None = None,
     helm: helm_render.HelmOptions | None = None,
+    versions: Mapping[str, bytes | None] | None = None,
 ) -> Scan:
-    """Discover, parse and link every auditable file under `root`. Helm charts are rendered with `helm` (the
-    one in `helm`, else one found on PATH); without one their values files are read."""
-    inventory = discover(root, excludes=excludes, max_bytes=max_bytes)
+    """Discover, parse and link every auditable file under `root` (with `versions` read instead of the work
+    tree's files at those paths: discover.py). Helm charts are rendered with `helm` (the one in `helm`, else one
+    found on PATH); without one their values files are read."""
+    inventory = discover(root, excludes=excludes, max_bytes=max_bytes, versions=versions)
     sources = [source for source in inventory.files if source.kind not in _RENDERED_KINDS]  # charts: rendered
     found: list[Facts | None] = [cache.lookup(source) if cache is not None else None for source in sources]
     pending = [index for index, cached in enumerate(found) if cached is None]
