@@ -446,7 +446,7 @@ def hook_command(
     config, rules, options = _setup(root, config_file, None, baseline, helm=helm, select=select, skip=skip)
     options.min_severity = _severity(min_severity, "--min-severity")
     threshold = _threshold(fail_on, config)
-    options.cache = None if no_cache else ParseCache(default_cache_dir())
+    options.cache = None if no_cache else ParseCache(default_cache_dir(), remember=True)
     options.jobs = jobs
     outcome = hook_audit(root, changed, options, rules, show_all, base)
     for note in outcome.notes:

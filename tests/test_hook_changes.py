@@ -1,6 +1,6 @@
 """`audit hook` reports what the change introduced: findings the committed state (HEAD) does not have.
 
-Each test commits a compose file with six findings, changes it as a developer would, and runs the real command
+Most tests commit a compose file with six findings, change it as a developer would, and run the real command
 in the repository, as pre-commit does. The committed state is read with git plumbing that runs nothing: a
 hostile `.git/config` whose traps ordinary git commands do spring stays silent.
 """
@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
+
+from auditor.audit import AuditOptions, audit
+from auditor.cache import ParseCache
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="the comparison reads HEAD with git")
 
@@ -234,3 +237,27 @@ def test_a_changed_helm_chart_is_not_compared_and_says_so(tmp_path: Path) -> Non
     assert ("note: the Helm chart at the repository root has changed files: charts render from the work tree only, "
             "so its findings in the touched files are all shown, not compared with the committed state"
             in compared.stderr.splitlines())
+
+
+def test_the_committed_state_audited_through_versions_is_the_committed_checkouts_audit(tmp_path: Path) -> None:
+    """What the hook compares with: the work tree with the changed files' committed bytes read instead (a new
+    file absent), parses of the first audit reused from memory, equals a plain audit of the committed tree."""
+    committed = FIXTURES / "mixed-eks-spring"
+    work = tmp_path / "work"
+    shutil.copytree(committed, work)
+    orders, tfvars = work / "k8s/orders.yaml", work / "terraform/terraform.tfvars"
+    orders.write_text("# edited\n" + orders.read_text(encoding="utf-8").replace("replicas: 3", "replicas: 1"),
+                      encoding="utf-8")
+    tfvars.write_text('environment = "staging"\n', encoding="utf-8")
+    (work / "k8s/extra.yaml").write_text(
+        (work / "k8s/inventory.yaml").read_text(encoding="utf-8").replace("inventory", "extra"), encoding="utf-8")
+    versions: dict[str, bytes | None] = {path: (committed / path).read_bytes()
+                                         for path in ("k8s/orders.yaml", "terraform/terraform.tfvars")}
+    versions["k8s/extra.yaml"] = None
+    cache = ParseCache(tmp_path / "cache", remember=True)
+    staged = audit(work, AuditOptions(cache=cache))
+    through_versions = audit(work, AuditOptions(cache=cache, versions=versions))
+    plain = audit(committed, AuditOptions())
+    assert staged.findings != plain.findings
+    assert through_versions.findings == plain.findings
+    assert through_versions.diagnostics == plain.diagnostics
