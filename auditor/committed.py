@@ -59,13 +59,16 @@ def committed_versions(root: Path, paths: Iterable[str], base: str | None, max_b
     wanted = sorted({path for path in paths if _inside(path)})
     listing = git.run("ls-tree", "-z", "-l", commit, "--", *wanted) if wanted else b""
     blobs: dict[str, str] = {}
-    for entry in filter(None, listing.split(b"\0")):
-        meta, _, raw_path = entry.partition(b"\t")
-        mode, kind, oid, size = meta.split()
-        path = os.fsdecode(raw_path)
-        if path in wanted and kind == b"blob" and mode.decode() in _REGULAR_FILE_MODES and int(size) <= max_bytes:
-            blobs[path] = oid.decode()
-    contents = git.blobs(list(blobs.values()))
+    try:
+        for entry in filter(None, listing.split(b"\0")):
+            meta, _, raw_path = entry.partition(b"\t")
+            mode, kind, oid, size = meta.split()
+            path = os.fsdecode(raw_path)
+            if path in wanted and kind == b"blob" and mode.decode() in _REGULAR_FILE_MODES and int(size) <= max_bytes:
+                blobs[path] = oid.decode()
+        contents = git.blobs(list(blobs.values()))
+    except ValueError:  # never expected of git; not worth a crash of the hook
+        raise NotComparable("git's answer could not be read") from None
     return Committed(commit, {path: contents.get(blobs[path]) if path in blobs else None for path in wanted})
 
 
@@ -102,7 +105,6 @@ class _Git:
     def commit(self, base: str) -> str:
         if base.startswith("-"):
             raise NotComparable(f"{base!r} is not a revision")
-        self.run("rev-parse", "--git-dir")  # not a repository: git's own words
         left, dots, right = base.partition("...")
         if dots:
             base = self.run("merge-base", "--end-of-options", left, right).decode().strip()

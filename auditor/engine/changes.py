@@ -2,8 +2,9 @@
 
 pre-commit leaves the staged content in the work tree, so the hook audits the work tree, then the same tree
 with the changed files as committed (auditor/committed.py), and compares by fingerprint: rule, subject and
-key, never a line (tests/test_fingerprints.py), so a finding that only moved is not new. The second audit finds
-every unchanged file's parse in the cache, and runs only when the touched files have findings at all.
+key, never a line (tests/test_fingerprints.py), so a finding that only moved is not new. The second audit runs
+only when the touched files have findings at all, takes every unchanged file's parse from the first one, and
+runs only the rules that made those findings.
 
 Helm charts render from the work tree (render/helm.py reads the chart folder), so a changed chart file is not
 compared: that chart's findings in the touched files are all shown, and a note says so.
@@ -55,7 +56,10 @@ def hook_audit(root: Path, changed: list[str], options: AuditOptions, rules: lis
     except NotComparable as reason:
         return HookOutcome(scoped, None, [f"not compared with the committed state ({reason}): every finding in the "
                                           "touched files is shown"])
-    before = audit(root, dataclasses.replace(options, versions=committed.versions), rules=rules)
+    # Rules judge independently, so only those with findings in the touched files need to run again.
+    idle = {rule.id for rule in rules} - {finding.rule_id for finding in scoped.findings}
+    before = audit(root, dataclasses.replace(options, versions=committed.versions, disabled=options.disabled | idle),
+                   rules=rules)
     known = {finding.fingerprint for finding in before.findings}
     uncompared = {chart for chart in charts.values() if chart is not None}
     new = [f for f in scoped.findings if f.fingerprint not in known or _chart_of(f) in uncompared]
