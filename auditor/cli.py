@@ -435,7 +435,7 @@ def hook_command(
     show_all: Annotated[bool, typer.Option("--all", help="Every finding in the touched files, not only those the "
                                            "change introduced.")] = False,
     base: Annotated[str | None, typer.Option("--base", help="Commit to compare with, or A...B for their merge base "
-                                             "[default: HEAD, or pre-commit's --from-ref...--to-ref].")] = None,
+                                             "(default: HEAD, or pre-commit's --from-ref...--to-ref).")] = None,
 ) -> None:
     """Pre-commit mode: the findings the change to FILES introduced in their graph neighbourhood (parses are
     cached; the committed versions are read with git, running nothing of the repository's)."""
