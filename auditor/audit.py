@@ -47,6 +47,9 @@ class AuditOptions:
     helm: HelmOptions | None = None  # None: find helm on PATH (render/helm.py find_helm)
     min_severity: Severity | None = None  # findings below it are not reported nor scored (engine/selection.py)
     kustomize: KustomizeOptions | None = None  # None: find kustomize/kubectl (render/kustomize.py find_kustomize)
+    # Contents read instead of the work tree's at these paths (None: absent): the committed state the hook
+    # compares with (engine/changes.py)
+    versions: dict[str, bytes | None] | None = None
 
 
 @dataclass
@@ -88,7 +91,7 @@ def audit(
     active = [rule for rule in all_rules if rule.id not in options.disabled]
     scanned = scan(root, excludes=options.excludes, max_bytes=options.max_bytes, progress=progress,
                    cache=options.cache, jobs=options.jobs, helm=options.helm,
-                   kustomize=options.kustomize)
+                   kustomize=options.kustomize, versions=options.versions)
     runs, rule_problems = run_rules(active, scanned.graph, options.rule_options, options.severities)
     markers, marker_problems = comment_markers(scanned.inventory.files, all_rules)
     resource, resource_problems = resource_markers(scanned.graph, all_rules)

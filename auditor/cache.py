@@ -187,11 +187,16 @@ def _private_dir(path: Path) -> bool:
 
 
 class ParseCache:
-    def __init__(self, directory: Path) -> None:
+    """`remember`: also keep every entry read or written in memory, for a process that audits twice (the hook:
+    engine/changes.py), so the second audit decodes only what the first did not see. Facts flow between stages
+    as frozen data that no later stage changes in place, so handing the same object to both audits is safe."""
+
+    def __init__(self, directory: Path, remember: bool = False) -> None:
         self.directory = directory / _parser_fingerprint()
         self.usable = _private_dir(directory) and _private_dir(self.directory)
         self.hits = 0
         self.misses = 0
+        self.remembered: dict[Path, Facts | list[Facts]] | None = {} if remember else None
 
     def _entry(self, source: SourceFile) -> Path:
         key = hashlib.sha256(f"{source.kind}\0{source.path}\0{source.sha256}".encode()).hexdigest()
@@ -207,7 +212,11 @@ class ParseCache:
 
     def lookup(self, source: SourceFile) -> Facts | None:
         """The cached facts of `source`, or None (counted as a miss) when there is no usable entry."""
-        facts = self._load(self._entry(source), source) if self.usable else None
+        entry = self._entry(source)
+        facts = self._recall(entry, Facts)
+        if facts is None and self.usable:
+            facts = self._load(entry, source)
+            self._remember(entry, facts)
         if facts is not None:
             self.hits += 1
         else:
@@ -215,8 +224,17 @@ class ParseCache:
         return facts
 
     def store(self, source: SourceFile, facts: Facts) -> None:
+        self._remember(self._entry(source), facts)
         if self.usable:
             self._store(self._entry(source), facts)
+
+    def _recall(self, entry: Path, kind: type) -> Any:
+        found = self.remembered.get(entry) if self.remembered is not None else None
+        return found if isinstance(found, kind) else None
+
+    def _remember(self, entry: Path, facts: Facts | list[Facts] | None) -> None:
+        if self.remembered is not None and facts is not None:
+            self.remembered[entry] = facts
 
     def _load(self, entry: Path, source: SourceFile) -> Facts | None:
         try:
@@ -240,6 +258,10 @@ class ParseCache:
 
     def load_rendered(self, key: str) -> list[Facts] | None:
         """The facts a chart rendered to under `key` (render/helm.py: chart files, values, helm version), or None."""
+        remembered = self._recall(self._rendered_entry(key), list)
+        if remembered is not None:
+            self.hits += 1
+            return list(remembered)
         if not self.usable:
             return None
         try:
@@ -256,11 +278,13 @@ class ParseCache:
             return None
         if isinstance(facts, list) and all(isinstance(f, Facts) and f.kind == "kubernetes" for f in facts):
             self.hits += 1
+            self._remember(self._rendered_entry(key), list(facts))
             return facts
         self.misses += 1
         return None
 
     def store_rendered(self, key: str, facts: list[Facts]) -> None:
+        self._remember(self._rendered_entry(key), list(facts))
         if self.usable:
             self._store(self._rendered_entry(key), facts)
 

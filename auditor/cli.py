@@ -10,7 +10,6 @@ Everything printed that came from the audited repository goes through report/tex
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 import tempfile
@@ -29,8 +28,8 @@ from auditor.cache import ParseCache, default_cache_dir
 from auditor.config import Config, ConfigError, load_config
 from auditor.discover import DEFAULT_MAX_BYTES
 from auditor.engine.baseline import BaselineError, baseline_text, read_baseline
+from auditor.engine.changes import hook_audit
 from auditor.engine.rules import OPTION_TYPES, Rule, RuleError, find_rule
-from auditor.engine.scope import scope_findings
 from auditor.engine.selection import SelectionError, disabled_rules, rule_ids, rule_names
 from auditor.graph.export import FORMATS as GRAPH_FORMATS
 from auditor.graph.export import deployments as graph_deployments
@@ -477,8 +476,13 @@ def hook_command(
     jobs: Jobs = None,
     helm: HelmBinary = None,
     kustomize: KustomizeBinary = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Every finding in the touched files, not only those the "
+                                           "change introduced.")] = False,
+    base: Annotated[str | None, typer.Option("--base", help="Commit to compare with, or A...B for their merge base "
+                                             "(default: HEAD, or pre-commit's --from-ref...--to-ref).")] = None,
 ) -> None:
-    """Pre-commit mode: audit the graph neighbourhood of the changed FILES (fast: parses are cached)."""
+    """Pre-commit mode: the findings the change to FILES introduced in their graph neighbourhood (parses are
+    cached; the committed versions are read with git, running nothing of the repository's)."""
     _check_dir(root)
     changed = sorted({PurePosixPath(Path(f).as_posix()).as_posix().removeprefix("./") for f in files or []})
     if not changed:
@@ -487,16 +491,16 @@ def hook_command(
                                     select=select, skip=skip)
     options.min_severity = _severity(min_severity, "--min-severity")
     threshold = _threshold(fail_on, config)
-    options.cache = None if no_cache else ParseCache(default_cache_dir())
+    options.cache = None if no_cache else ParseCache(default_cache_dir(), remember=True)
     options.jobs = jobs
-    result = audit(root, options, rules=rules)
-    paths = set(changed)
-    scoped = dataclasses.replace(
-        result,
-        findings=scope_findings(result.findings, result.scan.graph, paths),
-        diagnostics=[d for d in result.diagnostics if d.path in paths or not (root / d.path).exists()],
-    )
+    outcome = hook_audit(root, changed, options, rules, show_all, base)
+    for note in outcome.notes:
+        _stderr().print(Text(printable(f"note: {note}")), soft_wrap=True)
+    scoped = outcome.result
     terminal_report.render(scoped, make_console(), quiet=True)
+    if outcome.existing:
+        remain = "finding remains" if outcome.existing == 1 else "findings remain"
+        print(f"{outcome.existing} existing {remain} in the touched files (audit hook --all shows them)", flush=True)
     if scoped.findings:
         _stderr().print("`audit explain RULE` shows why each rule matters and how to fix it.", markup=False)
     strict = strict_parse if strict_parse is not None else bool(config.strict_parse)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -386,9 +386,12 @@ MAX_REFERENCE_FILES = 20_000
 
 
 def discover(
-    root: Path, excludes: Iterable[str] = (), max_bytes: int = DEFAULT_MAX_BYTES, only: Iterable[str] | None = None
+    root: Path, excludes: Iterable[str] = (), max_bytes: int = DEFAULT_MAX_BYTES, only: Iterable[str] | None = None,
+    versions: Mapping[str, bytes | None] | None = None,
 ) -> Inventory:
-    """Every auditable file under `root`, classified and decoded. `only` limits reading to those paths."""
+    """Every auditable file under `root`, classified and decoded. `only` limits reading to those paths.
+    `versions` gives other contents for some paths (None: the file is absent), read instead of the work tree's:
+    the committed state the pre-commit hook compares with (auditor/engine/changes.py)."""
     inventory = Inventory()
     wanted = {PurePosixPath(p).as_posix() for p in only} if only is not None else None
     chart_dirs: list[str] = []
@@ -420,7 +423,11 @@ def discover(
             if reason is not None:
                 inventory.skipped.append(Skipped(rel, reason))
                 continue
-        source = _read(rel, path, kind, max_bytes, inventory)
+        if versions is not None and rel in versions:
+            data = versions[rel]
+            source = None if data is None else _source(rel, data, kind, max_bytes, inventory)
+        else:
+            source = _read(rel, path, kind, max_bytes, inventory)
         if source is None:
             continue
         if source.kind in ("kubernetes", "helm_template") and _in_chart_tree(rel, chart_dirs):
@@ -465,26 +472,33 @@ def _in_chart_tree(rel: str, chart_dirs: list[str]) -> bool:
     return inner.startswith(("templates/", "charts/"))
 
 
+def _too_large(rel: str, size: int, max_bytes: int, inventory: Inventory) -> None:
+    inventory.diagnostics.append(
+        Diagnostic(rel, f"file is {size:,} bytes, over the {max_bytes:,}-byte limit; not audited", None, "too-large",
+                   "warning")
+    )
+    inventory.skipped.append(Skipped(rel, "too large"))
+
+
 def _read(rel: str, path: Path, kind: FileKind, max_bytes: int, inventory: Inventory) -> SourceFile | None:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            inventory.diagnostics.append(
-                Diagnostic(
-                    rel,
-                    f"file is {size:,} bytes, over the {max_bytes:,}-byte limit; not audited",
-                    None,
-                    "too-large",
-                    "warning",
-                )
-            )
-            inventory.skipped.append(Skipped(rel, "too large"))
+            _too_large(rel, size, max_bytes, inventory)
             return None
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as error:
         inventory.diagnostics.append(Diagnostic(rel, f"cannot be read: {error.strerror}", None, "unreadable"))
         inventory.skipped.append(Skipped(rel, "unreadable"))
+        return None
+    return _source(rel, data, kind, max_bytes, inventory)
+
+
+def _source(rel: str, data: bytes, kind: FileKind, max_bytes: int, inventory: Inventory) -> SourceFile | None:
+    """A file's bytes as a source of its kind (YAML and JSON classified by content), or None, saying why."""
+    if len(data) > max_bytes:
+        _too_large(rel, len(data), max_bytes, inventory)
         return None
     if kind == "code":
         reason = code_content_skip_reason(data)

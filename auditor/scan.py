@@ -9,7 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.context
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -93,12 +93,14 @@ def scan(
     jobs: int | None = None,
     helm: helm_render.HelmOptions | None = None,
     kustomize: kustomize_render.KustomizeOptions | None = None,
+    versions: Mapping[str, bytes | None] | None = None,
 ) -> Scan:
-    """Discover, parse and link every auditable file under `root`. Helm charts are rendered with `helm` (the
-    one in `helm`, else one found on PATH); without one their values files are read. Kustomize overlays are
-    rendered with kustomize or kubectl (likewise), else by the built-in subset; the manifests and patches they
-    read are audited through them, not on their own."""
-    inventory = discover(root, excludes=excludes, max_bytes=max_bytes)
+    """Discover, parse and link every auditable file under `root` (with `versions` read instead of the work
+    tree's files at those paths: discover.py). Helm charts are rendered with `helm` (the one in `helm`, else one
+    found on PATH); without one their values files are read. Kustomize overlays are rendered with kustomize or
+    kubectl (likewise), else by the built-in subset; the manifests and patches they read are audited through
+    them, not on their own."""
+    inventory = discover(root, excludes=excludes, max_bytes=max_bytes, versions=versions)
     plan, planned = _plan(root, inventory)
     sources = [source for source in inventory.files if source.kind not in _RENDERED_KINDS and  # charts: rendered
                not (source.kind == "kubernetes" and source.path in plan.consumed)]  # overlays: rendered

@@ -177,3 +177,17 @@ def test_the_joined_gitignore_regex_decides_exactly_as_the_patterns_one_by_one()
     for folder, name in product(folders, names):
         path = folder + name
         assert (joined.match(path) is not None) == (spec.check_file(path).include is not None), path
+
+
+def test_versions_are_read_instead_of_the_work_tree(tmp_path: Path) -> None:
+    """The hook's committed state: other contents at some paths, None for a file the commit does not have."""
+    root = write_repo(tmp_path, {"docker-compose.yml": "services:\n  api:\n    image: api:2\n",
+                                 "k8s/new.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: new}\n",
+                                 "big.tf": 'locals { a = "b" }\n'})
+    committed = {"docker-compose.yml": b"services:\n  api:\n    image: api:1\n", "k8s/new.yaml": None,
+                 "big.tf": b"#" * 200}
+    inventory = discover(root, max_bytes=100, versions=committed)
+    assert [(f.path, f.kind, f.text) for f in inventory.files] == [
+        ("docker-compose.yml", "compose", "services:\n  api:\n    image: api:1\n")]
+    assert [(d.path, d.code, d.message) for d in inventory.diagnostics] == [
+        ("big.tf", "too-large", "file is 200 bytes, over the 100-byte limit; not audited")]

@@ -8,7 +8,7 @@ Kubernetes Service that selects a database workload; an edge to a pooler (PgBoun
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -123,14 +123,18 @@ def _code_connections(ctx: CheckContext) -> Iterator[Hit]:
             continue
         ctx.examine(service)
         per_request = [s for s in opened if s.value == "handler"]
-        for setting in per_request or opened[:1]:
+        ranks: Counter[tuple[str, str]] = Counter()
+        for setting in sorted(per_request or opened[:1], key=lambda s: (s.location.path, s.location.line)):
+            # the fingerprint names the call and its rank in its file, never its line: moving code keeps it
+            rank = ranks[(setting.location.path, setting.key)]
+            ranks[(setting.location.path, setting.key)] += 1
             what = _DATASTORE_WORDS[str(setting.value)]
             why = ("each request pays the connection handshake and holds a server connection slot, so a traffic "
                    "spike exhausts the database's connection limit") if setting.value == "handler" else (
                    "requests queue on it one at a time (or interleave on it unsafely), and one broken connection "
                    "fails every request until the process restarts")
             yield Hit(service.id, f"`{service.name}` opens {what} with `{setting.key}` in its code: {why}",
-                      evidence=setting.location, key=f"code:{setting.location.path}:{setting.location.line}")
+                      evidence=setting.location, key=f"code:{setting.location.path}:{setting.key}#{rank}")
 
 
 def database_without_connection_pooling(ctx: CheckContext) -> Iterator[Hit]:

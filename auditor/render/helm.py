@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import hashlib
 import os
 import posixpath
@@ -116,8 +117,10 @@ def find_helm(explicit: str | None = None) -> str | None:
     return None
 
 
+@functools.cache
 def helm_version(binary: str) -> str:
-    """`v3.17.3` (or "" when the binary does not answer): part of what a rendering depends on."""
+    """`v3.17.3` (or "" when the binary does not answer): part of what a rendering depends on. Asked once per
+    process (the hook audits twice)."""
     outcome = run(binary, ["version", "--template", "{{ .Version }}"], Limits(timeout=10))
     return outcome.stdout.strip()[:40] if outcome.ok else ""
 
