@@ -262,13 +262,20 @@ def _kustomize(data: dict[Any, Any], top: _At, confine: bool, config: Config) ->
     """`kustomize: {path: binary}`, which a repository's own config may not name (as for helm)."""
     kustomize, at_kustomize = _mapping(data, "kustomize", top)
     _unknown(kustomize, _KUSTOMIZE_KEYS, at_kustomize)
-    if "path" in kustomize:
-        at = at_kustomize.child(kustomize, "path")
-        name = _expect(kustomize["path"], str, at, "a file path")
-        if confine:
-            raise ConfigError(f"{at}: the kustomize binary cannot be chosen by the repository's own config; pass "
-                              "--kustomize PATH or use a --config file outside the repository")
-        config.kustomize_path = Path(name)
+    config.kustomize_path = _binary(kustomize, at_kustomize, confine, "kustomize") or config.kustomize_path
+
+
+def _binary(section: dict[Any, Any], at_section: _At, confine: bool, tool: str) -> Path | None:
+    """`path:` of a renderer's section (helm, kustomize): a binary the audit runs, so never the audited
+    repository's choice (`confine`: the repository's own config)."""
+    if "path" not in section:
+        return None
+    at = at_section.child(section, "path")
+    name = _expect(section["path"], str, at, "a file path")
+    if confine:
+        raise ConfigError(f"{at}: the {tool} binary cannot be chosen by the repository's own config; pass "
+                          f"--{tool} PATH or use a --config file outside the repository")
+    return Path(name)
 
 
 def _helm(data: dict[Any, Any], top: _At, base: Path, confine: bool, config: Config) -> None:
@@ -276,13 +283,7 @@ def _helm(data: dict[Any, Any], top: _At, base: Path, confine: bool, config: Con
     binary: that would let the audited repository choose what runs."""
     helm, at_helm = _mapping(data, "helm", top)
     _unknown(helm, _HELM_KEYS, at_helm)
-    if "path" in helm:
-        at = at_helm.child(helm, "path")
-        name = _expect(helm["path"], str, at, "a file path")
-        if confine:
-            raise ConfigError(f"{at}: the helm binary cannot be chosen by the repository's own config; pass "
-                              "--helm PATH or use a --config file outside the repository")
-        config.helm_path = Path(name)
+    config.helm_path = _binary(helm, at_helm, confine, "helm") or config.helm_path
     values, at_values = _mapping(helm, "values", at_helm)
     root = base.resolve()
     for chart, profiles in values.items():
