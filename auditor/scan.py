@@ -118,7 +118,7 @@ def scan(
     facts = _combine_terraform([f for f in found if f is not None])
     rendered = _render(root, inventory, helm, cache)
     facts.extend(rendered.facts)
-    overlays = _render_overlays(root, plan, kustomize) if planned else kustomize_render.Rendered()
+    overlays = _render_overlays(root, plan, kustomize, cache) if planned else kustomize_render.Rendered()
     facts.extend(overlays.facts)
     facts.extend(_reference_mentions(root, inventory))
     diagnostics = sorted(
@@ -144,11 +144,11 @@ def _plan(root: Path, inventory: Inventory) -> tuple[kustomize_walk.Plan, bool]:
 
 
 def _render_overlays(root: Path, plan: kustomize_walk.Plan, options: kustomize_render.KustomizeOptions | None,
-                     ) -> kustomize_render.Rendered:
+                     cache: ParseCache | None = None) -> kustomize_render.Rendered:
     if options is None:
         options = kustomize_render.KustomizeOptions(binary=kustomize_render.find_kustomize())
     try:
-        return kustomize_render.render_overlays(root, plan, options)
+        return kustomize_render.render_overlays(root, plan, options, cache)
     except Exception as error:  # noqa: BLE001 - a renderer defect must not take the whole audit down
         return kustomize_render.Rendered(diagnostics=[*plan.diagnostics, Diagnostic(
             plan.overlays[0].path if plan.overlays else ".", f"internal error while rendering kustomize overlays "

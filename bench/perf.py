@@ -223,7 +223,7 @@ def main() -> None:
         if "memory" not in skip:
             print(f"\nmemory at {args.copies}x the corpus (load {load()})")
             big = copies(corpus, args.copies, scratch)
-            size = sum(s.size for s in (big / "copy0").rglob("*") if s.is_file() and not s.is_symlink())
+            size = sum(s.stat().st_size for s in (big / "copy0").rglob("*") if s.is_file() and not s.is_symlink())
             audited = sum(len((big / f.path).read_bytes()) for f in discover(big).files)
             base = run([sys.executable, "-c", "import auditor.cli"], env=env)
             result = run(audit_command(big, "-j", "1"), env=env)

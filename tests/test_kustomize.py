@@ -400,3 +400,25 @@ def test_a_generated_config_map_is_located_at_its_generator_entry(tmp_path: Path
         "app/kustomization.yaml", 4, ["B"])
     without = scan(root, kustomize=NO_BINARY)
     assert [(d.path, d.line) for d in without.diagnostics if d.code == "unsupported"] == [("app/kustomization.yaml", 3)]
+
+
+def test_a_rendered_overlay_is_cached_until_a_file_it_reaches_changes(tmp_path: Path) -> None:
+    import shutil
+
+    from auditor.cache import ParseCache
+    from auditor.scan import scan
+
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "kustomize-overlays", root)
+    cache = ParseCache(tmp_path / "cache")
+    first = scan(root, cache=cache)
+    hits = cache.hits
+    second = scan(root, cache=cache)
+    assert cache.hits > hits and not any(d.startswith("kustomize:") for d in second.render_seconds)
+    assert [(n.id, n.attrs, n.evidence) for _, n in first.graph.nodes(data="node")] == \
+        [(n.id, n.attrs, n.evidence) for _, n in second.graph.nodes(data="node")]
+    assert first.rendered_by == second.rendered_by
+    patch = next(root.rglob("single-replica.yaml"))
+    patch.write_text(patch.read_text().replace("replicas: 1", "replicas: 2"))
+    third = scan(root, cache=cache)
+    assert any(d.startswith("kustomize:") for d in third.render_seconds)  # that overlay rendered again

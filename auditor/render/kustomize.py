@@ -22,6 +22,7 @@ objects are matched by kind, namespace and name, and kustomize's origin annotati
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import posixpath
@@ -34,7 +35,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -107,8 +108,40 @@ def kustomize_version(binary: str) -> str:
 # -- rendering -------------------------------------------------------------------------------------------------
 
 
-def render_overlays(root: Path, plan: Plan, options: KustomizeOptions) -> Rendered:
-    """Facts of every overlay the plan holds; refused overlays are diagnostics."""
+class RenderCache(Protocol):
+    """Where rendered facts are kept between runs (auditor/cache.py ParseCache)."""
+
+    def load_rendered(self, key: str) -> list[Facts] | None: ...
+
+    def store_rendered(self, key: str, facts: list[Facts]) -> None: ...
+
+
+def _cache_key(root: Path, overlay: Overlay, version: str) -> str | None:
+    """What an overlay's rendering depends on: the renderer, and the path and content of every file it reaches
+    (None when one cannot be read: then it is rendered, not looked up)."""
+    digest = hashlib.sha256(f"kustomize\0{version}\0{overlay.path}".encode())
+    for referenced, resolved in sorted(overlay.files.items()):
+        try:
+            data = (root / resolved).read_bytes()
+        except OSError:
+            return None
+        digest.update(f"\0{referenced}\0{resolved}\0".encode())
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def _from_cache(entry: list[Facts]) -> Rendered | None:
+    """A cached rendering: its facts, then one envelope holding its diagnostics and what rendered it."""
+    if not entry or not isinstance(entry[-1].extra.get("rendered_by"), dict):
+        return None
+    envelope = entry[-1]
+    return Rendered(list(entry[:-1]), list(envelope.diagnostics), {},
+                    {str(k): str(v) for k, v in envelope.extra["rendered_by"].items()})
+
+
+def render_overlays(root: Path, plan: Plan, options: KustomizeOptions, cache: RenderCache | None = None) -> Rendered:
+    """Facts of every overlay the plan holds; refused overlays are diagnostics. With a cache, an overlay whose
+    files and renderer are unchanged is not rendered again (the pre-commit hook runs on every commit)."""
     result = Rendered(diagnostics=list(plan.diagnostics))
     version = kustomize_version(options.binary) if options.binary else ""
     if options.binary and not version:
@@ -134,12 +167,22 @@ def render_overlays(root: Path, plan: Plan, options: KustomizeOptions) -> Render
     binary = options.binary if version else None
 
     def one(overlay: Overlay) -> Rendered:
+        key = _cache_key(root, overlay, version if binary else BUILTIN) if cache is not None else None
+        if key is not None and cache is not None:
+            cached = cache.load_rendered(key)
+            found = _from_cache(cached) if cached is not None else None
+            if found is not None:
+                return found
         part = Rendered()
         try:
             _render(root, plan.walk, overlay, binary, version, options.limits, part)
         except Exception as error:  # noqa: BLE001 - one overlay's renderer defect must not lose the others
             part.diagnostics.append(Diagnostic(overlay.path, f"internal error while rendering the overlay "
                                                f"({type(error).__name__}: {error})", None, "internal-error"))
+            return part
+        if key is not None and cache is not None and not any(d.code == "internal-error" for d in part.diagnostics):
+            cache.store_rendered(key, [*part.facts, Facts(overlay.path, "kubernetes", diagnostics=tuple(
+                part.diagnostics), extra={"rendered_by": dict(part.rendered_by)})])
         return part
 
     workers = max(1, min(RENDER_WORKERS, os.cpu_count() or 1, len(jobs) or 1)) if binary else 1
