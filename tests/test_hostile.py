@@ -12,7 +12,7 @@ import pytest
 from conftest import FIXTURES
 
 from auditor.discover import discover
-from auditor.render.helm import find_helm
+from auditor.render.helm import helm_options
 from auditor.scan import scan
 
 HOSTILE = FIXTURES / "hostile"
@@ -34,7 +34,8 @@ EXPECTED = {
 def test_one_diagnostic_per_hostile_file() -> None:
     result = scan(HOSTILE)
     # The chart's template calls a helper no file defines: helm says where; without helm, the values are read.
-    chart = ("chart/templates/deployment.yaml", "not-rendered", 4) if find_helm() else \
+    renderer = helm_options()
+    chart = ("chart/templates/deployment.yaml", "not-rendered", 4) if renderer.binary or renderer.sdk else \
         ("chart/Chart.yaml", "not-rendered", None)
     assert {(d.path, d.code, d.line) for d in result.diagnostics} == EXPECTED | {chart}
 

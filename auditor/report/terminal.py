@@ -25,6 +25,7 @@ from auditor.audit import AuditResult
 from auditor.engine.rules import CATEGORIES, Rule
 from auditor.engine.score import HALF_SCORE_DENSITY, grade_of
 from auditor.model import SEVERITIES, Diagnostic, Finding
+from auditor.render.helm import VALUES_ONLY
 from auditor.render.kustomize import BUILTIN
 from auditor.report.text import printable, several_deployments
 
@@ -73,6 +74,7 @@ def coverage_line(result: AuditResult) -> str:
     return (
         f"{len(inventory.files)} files audited, {len(inventory.skipped)} skipped"
         + (f" ({why})" if why else "")
+        + chart_summary(result)
         + overlay_summary(result)
         + f"; {len(result.diagnostics)} diagnostic(s)"
         + f"; {suppression_summary(result)}"
@@ -88,10 +90,26 @@ def below_severity_summary(result: AuditResult) -> str:
     return f"; {len(result.below_min_severity)} below --min-severity ({_by_severity(result.below_min_severity)})"
 
 
+def chart_summary(result: AuditResult) -> str:
+    """`; 2 Helm chart(s) rendered by helm v3.17.3`: what rendered the charts (each with all its profiles)."""
+    charts: dict[str, set[str]] = defaultdict(set)
+    for deployment, renderer in result.scan.rendered_by.items():
+        kind, _, name = deployment.partition(":")
+        if kind in ("helm", "helm-values"):
+            charts[renderer].add(name.partition("@")[0])
+    return "".join(
+        f"; {len(names)} Helm chart(s) " + ("read from values.yaml only (a helm binary or helm-python-sdk would "
+                                            "render them)" if renderer == VALUES_ONLY else
+                                            f"rendered by {printable(renderer)}")
+        for renderer, names in sorted(charts.items()))
+
+
 def overlay_summary(result: AuditResult) -> str:
     """`; 2 kustomize overlay(s) rendered by the built-in kustomize subset (…)`: what rendered the overlays."""
     counts: dict[str, int] = defaultdict(int)
-    for renderer in result.scan.rendered_by.values():
+    for deployment, renderer in result.scan.rendered_by.items():
+        if not deployment.startswith("kustomize:"):
+            continue
         counts[renderer] += 1
     parts = [f"{count} kustomize overlay(s) rendered by {printable(renderer)}" + (
         " (a kustomize or kubectl binary would apply every field)" if renderer == BUILTIN else "")
