@@ -59,15 +59,25 @@ def load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+# Runs the command from a small fresh process and prints its CPU, peak RSS and exit code: a child forked from
+# this script would start with this script's resident set as its peak (which grows with the in-process stages).
+_LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(usage.ru_utime + usage.ru_stime, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
 def run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
-    """Run `command` to completion with its output discarded; wait4 gives its own CPU and peak RSS."""
+    """Run `command` to completion with its output discarded: wall time, and its own CPU (with the workers it
+    waited for) and peak RSS."""
     started = time.perf_counter()
-    child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             stdin=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
+    done = subprocess.run([sys.executable, "-c", _LAUNCHER, *command], cwd=cwd, env=env, capture_output=True,
+                          text=True, check=False)
     wall = time.perf_counter() - started
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, child.returncode)
+    cpu, rss, status = done.stdout.split()
+    return Run(wall, float(cpu), int(rss) / 1024, int(status))
 
 
 def best(runs: int, make: Callable[[], Run]) -> Run:
