@@ -151,6 +151,25 @@ class Tracing:
     what: str  # sdk | auto | exporter | propagation | agent
 
 
+@dataclass(frozen=True)
+class ExternalCall:
+    """A call from `caller` (a function of this file; "" for a file's top-level code) into code that another file
+    of the project defines, as this file names it; graph/per_request.py finds that file among the service's.
+
+    - Python: `target` the dotted path of the called function or class as imported (`app.db.get_db` for
+      `from app.db import get_db`, `repo.Repo.find` for `Repo().find()` with `from repo import Repo`), `level`
+      the leading dots of a relative import (1 for `from .db import get_db`);
+    - PHP: `target` an included file as written, relative to the including file (`inc/db.php`; kind `include`:
+      its top-level code runs), or a global function's name (kind `function`: whichever file of the service
+      defines it)."""
+
+    line: int
+    caller: str
+    target: str
+    level: int = 0
+    kind: str = "python"  # python | include | function
+
+
 @dataclass
 class Extracted:
     """Everything one extractor found in one file."""
@@ -177,6 +196,13 @@ class Extracted:
     # Type names this file registers for injection only (.NET `AddScoped<IOrderApi, OrderApi>()`): naming a
     # type there does not use it.
     registers: set[str] = field(default_factory=set)
+    # Calls into other files of the project, and the functions whose body runs once per process however often
+    # they are called (a memoised `@functools.cache` factory): what graph/per_request.py follows across files.
+    external_calls: list[ExternalCall] = field(default_factory=list)
+    once: set[str] = field(default_factory=set)
+    # Module-level names bound to an instance of a class of this file (`db = Database()`): `db.connect()` from
+    # another file is `Database.connect`.
+    instances: dict[str, str] = field(default_factory=dict)
 
     def empty(self) -> bool:
         return not (self.calls or self.connects or self.sessions or self.tracing or self.client_defaults
@@ -184,11 +210,12 @@ class Extracted:
 
 
 def per_request_functions(extracted: Extracted, depth: int = 8) -> set[str]:
-    """The handlers and the functions they reach through same-file calls (bounded depth)."""
+    """The handlers and the functions they reach through same-file calls (bounded depth); a memoised function
+    (`once`) runs once, not per request, and neither do the functions only it calls."""
     reached = {h.function for h in extracted.handlers if h.function}
     frontier = set(reached)
     for _ in range(depth):
-        frontier = {c for f in frontier for c in extracted.callees.get(f, ())} - reached
+        frontier = {c for f in frontier for c in extracted.callees.get(f, ())} - reached - extracted.once
         if not frontier:
             break
         reached |= frontier
@@ -223,10 +250,12 @@ def _split_host(text: str) -> tuple[str, int | None]:
 
 def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
     """One file's code facts as graph Facts (see the module docstring); no node when nothing was found."""
-    if extracted.empty():
-        return Facts(path, "code")
-    ident = node_id("code", language, path)
     per_request = per_request_functions(extracted)
+    links = _links(language, extracted, per_request)
+    extra = {"links": links} if links else {}
+    if extracted.empty():
+        return Facts(path, "code", extra=extra)
+    ident = node_id("code", language, path)
     settings: list[Setting] = []
     for trace in extracted.tracing:
         settings.append(Setting("tracing", f"{trace.system} {trace.what} (code)", trace.system,
@@ -301,7 +330,21 @@ def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
                   if any(not c.managed for c in extracted.classes) else {})},
         settings=tuple(settings),
     )
-    return Facts(path, "code", nodes=(node,), edges=tuple(edges))
+    return Facts(path, "code", nodes=(node,), edges=tuple(edges), extra=extra)
+
+
+def _links(language: str, extracted: Extracted, per_request: set[str]) -> dict[str, object]:
+    """What graph/per_request.py needs to follow requests across files, as plain data (it is cached): the
+    functions that run per request here, same-file callees, calls into other files, and the raw connections
+    this file alone does not show to be per request. Empty when the file has no call out and no such connection."""
+    calls = [[c.caller, c.target, c.level, c.kind, c.line] for c in extracted.external_calls]
+    connects = [[c.function, c.line, c.library] for c in extracted.connects
+                if not c.pooled and not c.in_handler and c.function not in per_request]
+    if not calls and not connects:
+        return {}
+    return {"language": language, "per_request": sorted(per_request), "once": sorted(extracted.once),
+            "callees": {f: sorted(c) for f, c in sorted(extracted.callees.items())}, "calls": calls,
+            "connects": connects, "instances": dict(sorted(extracted.instances.items()))}
 
 
 def literal_url(parts: Iterable[str | None]) -> str:

@@ -21,12 +21,13 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+import sys
 from dataclasses import dataclass, field
 from importlib import resources
 
 import tree_sitter
 
-from auditor.code.facts import Bound, Call, Connect, Extracted, Handler, Session, Target, Tracing
+from auditor.code.facts import Bound, Call, Connect, ExternalCall, Extracted, Handler, Session, Target, Tracing
 from auditor.code.languages import grammar
 from auditor.code.syntax import MAX_MATCHES, Match, line, matches, text
 
@@ -238,6 +239,8 @@ _KNOWN_ROOTS = frozenset(name.split(".", 1)[0] for table in (
     _REGISTRATIONS, _VIEW_BASES, _DJANGO_VIEW_DECORATORS, _SESSION_MIDDLEWARE, _TRACING_CALLS, _TRACING_IMPORTS,
     ("flask_session", "aiohttp_session", "opentelemetry", "ddtrace", "sentry_sdk", "elasticapm", "azure"),
 ) for name in table)
+# Decorators that make a function's body run once per process (per distinct arguments), not once per call.
+_MEMOISERS = frozenset({"functools.cache", "functools.lru_cache", "async_lru.alru_cache"})
 _ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault", "environ.get"})
 _FORMAT_FIELD = re.compile(r"\{([^{}]*)\}")  # a str.format replacement field
 _CONFIG_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -277,11 +280,18 @@ class _File:
         self._scopes: list[tuple[tree_sitter.Node, int]] = []  # (definition, index of its enclosing one or -1)
         self._scope_cache: dict[tuple[int, int], _Function | None] = {}
         self._names: set[str] = set()  # every name assigned somewhere in the file
+        # local name → (leading dots of a relative import, dotted path of what it names): `from .db import get_db`
+        # → (1, "db.get_db"); `import app.db` → (0, "app")
+        self.origins: dict[str, tuple[int, str]] = {}
         for match in matches(language, "imports", root):
             node = match.one("import")
             if node is not None:
                 self._import(node)
-        self.relevant = any(m.split(".", 1)[0] in _KNOWN_ROOTS for m, _ in self.imported_modules)
+        # A file is read when a fact can come from it, or when it may call into the project's own code (a view
+        # calling the `get_db` of another module): it imports a module that is neither the standard library's
+        # nor one of the libraries above.
+        self.relevant = any(m.split(".", 1)[0] in _KNOWN_ROOTS for m, _ in self.imported_modules) or any(
+            level or _project_module(path) for level, path in self.origins.values())
         self.calls: list[Match] = []
         if not self.relevant:
             return
@@ -344,23 +354,29 @@ class _File:
                     full = text(item)
                     self.imports.setdefault(full.split(".", 1)[0], full.split(".", 1)[0])
                     self.imported_modules.append((full, line(node)))
+                    self.origins[full.split(".", 1)[0]] = (0, full.split(".", 1)[0])
                 elif item.type == "aliased_import":
                     name, alias = item.child_by_field_name("name"), item.child_by_field_name("alias")
                     if name is not None and alias is not None:
                         self.imports[text(alias)] = text(name)
                         self.imported_modules.append((text(name), line(node)))
+                        self.origins[text(alias)] = (0, text(name))
             return
         module_node = node.child_by_field_name("module_name")
         module = text(module_node)
+        level = len(module) - len(module.lstrip("."))
+        base = module.lstrip(".")
         for item in node.children_by_field_name("name"):
             if item.type == "dotted_name":
                 self.imports[text(item)] = f"{module}.{text(item)}"
                 self.imported_modules.append((f"{module}.{text(item)}", line(node)))
+                self.origins[text(item)] = (level, f"{base}.{text(item)}" if base else text(item))
             elif item.type == "aliased_import":
                 name, alias = item.child_by_field_name("name"), item.child_by_field_name("alias")
                 if name is not None and alias is not None:
                     self.imports[text(alias)] = f"{module}.{text(name)}"
                     self.imported_modules.append((f"{module}.{text(name)}", line(node)))
+                    self.origins[text(alias)] = (level, f"{base}.{text(name)}" if base else text(name))
         if not node.children_by_field_name("name"):
             self.imported_modules.append((module, line(node)))  # `from x import *`
 
@@ -588,6 +604,9 @@ def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
     _unused_stubs(found, clients, grpc_used)
     _tracing_imports(file, found)
     _callees(file, found, calls)
+    _external_calls(file, found, calls)
+    found.once = {f.name for f in file.functions.values() if _memoised(file, f)}
+    found.instances = _instances(file)
     found.calls.sort(key=lambda c: c.line)
     found.connects.sort(key=lambda c: c.line)
     found.tracing.sort(key=lambda t: t.line)
@@ -1310,3 +1329,84 @@ def _callees(file: _File, found: Extracted, calls: _Calls) -> None:
                     callee = method
         if callee and callee != scope.name:
             found.callees.setdefault(scope.name, set()).add(callee)
+
+
+# -- calls into the project's other modules ---------------------------------------------------------------------
+def _project_module(path: str) -> bool:
+    """An absolute import that may be the project's own code: not the standard library, no library above."""
+    root = path.split(".", 1)[0]
+    return root not in sys.stdlib_module_names and root not in _KNOWN_ROOTS
+
+
+def _origin(file: _File, name: str, at: tree_sitter.Node) -> tuple[int, str] | None:
+    """Where an imported name comes from, when it is the project's code and nothing in this file rebinds it."""
+    origin = file.origins.get(name)
+    if origin is None or name in file.by_name or name in file.classes or file.value(name, at) is not None:
+        return None
+    level, path = origin
+    return origin if level or _project_module(path) else None
+
+
+def _external_target(file: _File, function: tree_sitter.Node) -> tuple[int, str] | None:
+    """(level, dotted path) of the project code a callee names through the file's imports: `get_db()`, `db.get_db()`,
+    `Repo()`, `Repo().find()` or `repo.find()` with `repo = Repo()`; None for anything else."""
+    if function.type == "identifier":
+        return _origin(file, text(function), function)
+    if function.type != "attribute":
+        return None
+    dotted = file.dotted(function)
+    if dotted and "(" not in dotted:
+        head, _, rest = dotted.partition(".")
+        origin = _origin(file, head, function)
+        if origin is not None:
+            return origin[0], f"{origin[1]}.{rest}"
+    holder = file.holder(function.child_by_field_name("object"))
+    made = holder.child_by_field_name("function") if holder is not None and holder.type == "call" else None
+    if made is not None and made.type == "identifier":
+        origin = _origin(file, text(made), made)
+        if origin is not None:
+            return origin[0], f"{origin[1]}.{text(function.child_by_field_name('attribute'))}"
+    return None
+
+
+def _external_calls(file: _File, found: Extracted, calls: _Calls) -> None:
+    """Calls from a function of this file into a function or class another module of the project defines, and
+    FastAPI dependencies (`Depends(get_db)`) imported from one; a module's top-level code runs once at import,
+    so its calls are not kept."""
+    seen: set[tuple[str, int, str]] = set()
+    for call, function_node, args, name in calls:
+        scope = file.scope_of(call)
+        if scope is None:
+            continue
+        target = _external_target(file, function_node)
+        if name in ("fastapi.Depends", "fastapi.Security", "fastapi.params.Depends"):
+            positional = _positional(args)
+            target = _external_target(file, positional[0]) if positional and positional[0].type in (
+                "identifier", "attribute") else None
+        if target is None or (scope.name, *target) in seen:
+            continue
+        seen.add((scope.name, *target))
+        found.external_calls.append(ExternalCall(line(call), scope.name, target[1], target[0]))
+
+
+def _memoised(file: _File, function: _Function) -> bool:
+    for decorator in function.decorators:
+        expression = decorator.named_children[0] if decorator.named_children else None
+        if expression is not None and expression.type == "call":
+            expression = expression.child_by_field_name("function")
+        if file.qualified(expression) in _MEMOISERS:
+            return True
+    return False
+
+
+def _instances(file: _File) -> dict[str, str]:
+    """Module-level names bound once to an instance of a class of this file: `db = Database()`."""
+    found: dict[str, str] = {}
+    for (scope, name), assigned in file.assigns.items():
+        if scope != 0 or len(assigned) != 1 or not _IDENT.match(name) or "." in name:
+            continue
+        value = assigned[0][1]
+        made = value.child_by_field_name("function") if value.type == "call" else None
+        if made is not None and made.type == "identifier" and text(made) in file.classes:
+            found[name] = text(made)
+    return found
