@@ -276,10 +276,13 @@ def test_php_includes_and_global_functions_of_another_file_run_per_request(tmp_p
         ExternalCall(2, "<script>", "inc/config.php", kind="include"),
         ExternalCall(5, "<script>", "db", kind="function")])
     config = Extracted(connects=[Connect(2, "mysqli_connect", "mysql")])  # top-level code of an included file
-    functions = Extracted(connects=[Connect(4, "PDO", "mysql", function="db")])
+    functions = Extracted(connects=[Connect(4, "PDO", "mysql", function="db")], defines={"db"})
+    # a method of the same name elsewhere is not the global function: `Repo->db()` is no `db()`
+    methods = Extracted(connects=[Connect(6, "PDO", "mysql", function="db")])
     root = write_repo(tmp_path, {"docker-compose.yml": SERVICE, "api/index.php": _code("api/index.php", script),
                                  "api/inc/config.php": _code("api/inc/config.php", config),
-                                 "api/lib/functions.php": _code("api/lib/functions.php", functions)})
+                                 "api/lib/functions.php": _code("api/lib/functions.php", functions),
+                                 "api/lib/Repo.php": _code("api/lib/Repo.php", methods)})
     assert _data001(root) == {("api/inc/config.php", 2, (("api/index.php", 2),)),
                               ("api/lib/functions.php", 4, (("api/index.php", 5),))}
 

@@ -203,6 +203,8 @@ class Extracted:
     # Module-level names bound to an instance of a class of this file (`db = Database()`): `db.connect()` from
     # another file is `Database.connect`.
     instances: dict[str, str] = field(default_factory=dict)
+    # The global functions this file defines (PHP: where a call by name from another file lands; not methods).
+    defines: set[str] = field(default_factory=set)
 
     def empty(self) -> bool:
         return not (self.calls or self.connects or self.sessions or self.tracing or self.client_defaults
@@ -344,7 +346,8 @@ def _links(language: str, extracted: Extracted, per_request: set[str]) -> dict[s
         return {}
     return {"language": language, "per_request": sorted(per_request), "once": sorted(extracted.once),
             "callees": {f: sorted(c) for f, c in sorted(extracted.callees.items())}, "calls": calls,
-            "connects": connects, "instances": dict(sorted(extracted.instances.items()))}
+            "connects": connects, "instances": dict(sorted(extracted.instances.items())),
+            "defines": sorted(extracted.defines)}
 
 
 def literal_url(parts: Iterable[str | None]) -> str:

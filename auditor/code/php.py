@@ -335,8 +335,9 @@ def _external_calls(language: str, root: tree_sitter.Node, scopes: list[Match], 
                     found: Extracted) -> None:
     """Files this one includes and global functions it calls that it does not define: where graph/per_request.py
     follows per-request code into the project's other files."""
-    defined = {text(node.child_by_field_name("name")).lower() for m in scopes for node in m.captures.get("scope", [])
-               if node.type == "function_definition"}
+    found.defines = {text(node.child_by_field_name("name")) for m in scopes for node in m.captures.get("scope", [])
+                     if node.type == "function_definition"}
+    defined = {name.lower() for name in found.defines}
     seen: set[tuple[str, str, str]] = set()
 
     def add(node: tree_sitter.Node, target: str, kind: str) -> None:

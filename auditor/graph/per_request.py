@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-import re
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -37,7 +36,6 @@ from auditor.model import Location, Node, Setting
 _MAX_HOPS = 8  # calls from one file into another followed from a handler
 _MAX_REACHED = 50_000  # (file, function) pairs visited in one repository
 _MAX_DEPTH = 64  # folder levels walked up from a file
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ class Links:
     calls: tuple[tuple[str, str, int, str, int], ...]  # (caller, target, level, kind, line)
     connects: tuple[tuple[str, int, str], ...]  # (function, line, library)
     instances: Mapping[str, str]
-    functions: frozenset[str]  # the file's functions that call or connect (where a PHP global function is defined)
+    defines: frozenset[str]  # the global functions the file defines (PHP)
 
 
 def read_links(path: str, data: Any) -> Links | None:
@@ -66,11 +64,11 @@ def read_links(path: str, data: Any) -> Links | None:
         instances = {str(k): str(v) for k, v in dict(data.get("instances") or {}).items()}
         per_request = frozenset(str(f) for f in data.get("per_request") or [])
         once = frozenset(str(f) for f in data.get("once") or [])
+        defines = frozenset(str(f) for f in data.get("defines") or [])
     except (TypeError, ValueError, IndexError):
         return None
-    functions = frozenset(callees) | {c[0] for c in calls} | {c[0] for c in connects}
     return Links(path, str(data.get("language") or ""), per_request, once, callees, calls, connects, instances,
-                 functions)
+                 defines)
 
 
 def per_request_connects(graph: nx.MultiDiGraph, links: Iterable[Links], paths: Iterable[str]) -> None:
@@ -162,10 +160,8 @@ class _Resolver:
         self.owners = owners
         self.php_functions: dict[str, list[str]] = defaultdict(list)
         for path, link in sorted(by_path.items()):
-            if link.language == "php":
-                for function in link.functions:
-                    if _IDENTIFIER.match(function):
-                        self.php_functions[function.lower()].append(path)
+            for function in link.defines:
+                self.php_functions[function.lower()].append(path)
 
     def resolve(self, path: str, target: str, level: int, kind: str) -> list[tuple[str, str]]:
         if kind == "python":
@@ -181,7 +177,7 @@ class _Resolver:
             if len(files) != 1:
                 return []
             link = self.by_path[files[0]]
-            return [(files[0], f) for f in sorted(link.functions) if f.lower() == target.lower()]
+            return [(files[0], f) for f in sorted(link.defines) if f.lower() == target.lower()]
         return []
 
     def _python(self, path: str, target: str, level: int) -> list[tuple[str, str]]:

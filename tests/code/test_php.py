@@ -213,6 +213,8 @@ def test_included_files_and_global_functions_of_other_files() -> None:
         (4, SCRIPT, "header.php", "include"),  # a computed or absolute path is not followed
         (3, SCRIPT, "dirname", "function"), (10, SCRIPT, "db", "function"), (12, SCRIPT, "json_encode", "function"),
     ]  # local_helper is defined here; dirname and json_encode are PHP's own: no file of the project defines them
+    assert found.defines == {"local_helper"}
+    assert extract("<?php\nclass Repo { public function db() { return 1; } }\n").defines == set()
 
 
 def test_routes_and_controllers() -> None:
