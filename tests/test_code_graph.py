@@ -239,6 +239,18 @@ def test_classes_and_module_level_instances_of_another_module_are_entered_where_
     assert _data001(root) == {("api/repo.py", 5, (("api/views.py", 10),)), ("api/store.py", 7, (("api/views.py", 11),))}
 
 
+def test_a_pool_that_a_function_of_another_module_builds_for_each_request_pools_nothing(tmp_path: Path) -> None:
+    view = dataclasses.replace(VIEW, external_calls=[ExternalCall(10, "get_order", "cache.get_redis", 1)])
+    cache = Extracted(connects=[Connect(5, "redis", "redis", pooled=True, function="get_redis", pool_object=True),
+                                Connect(9, "sqlalchemy", "postgres", pooled=True, pool_max=10, pool_object=True)])
+    root = write_repo(tmp_path, {"docker-compose.yml": SERVICE, "api/views.py": _code("api/views.py", view),
+                                 "api/cache.py": _code("api/cache.py", cache)})
+    assert _data001(root) == {("api/cache.py", 5, (("api/views.py", 10),))}  # the module-level engine is one pool
+    api = next(n for _, n in scan(root).graph.nodes(data="node") if n.name == "api" and n.kind == "service")
+    assert [(s.topic, s.value, s.location.line) for s in api.settings if s.topic in ("pool", "db_connect")] == [
+        ("pool", 10, 9), ("db_connect", "handler", 5)]
+
+
 def test_a_memoised_factory_or_a_function_no_handler_reaches_opens_no_connection_per_request(tmp_path: Path) -> None:
     view = dataclasses.replace(VIEW, external_calls=[ExternalCall(10, "get_order", "db.get_db", 1)])
     cached = dataclasses.replace(GET_DB, once={"get_db"})

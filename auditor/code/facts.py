@@ -119,6 +119,9 @@ class Connect:
     function: str = ""  # the enclosing function ("" at module level)
     in_handler: bool = False  # directly inside a request handler
     target: Target = Target()
+    # The call builds the pool itself (an engine, a `Pool`, a Redis client), rather than drawing from one the
+    # driver keeps for the process (ADO.NET, persistent PDO): built per request, it pools nothing.
+    pool_object: bool = False
 
 
 @dataclass(frozen=True)
@@ -340,8 +343,10 @@ def _links(language: str, extracted: Extracted, per_request: set[str]) -> dict[s
     functions that run per request here, same-file callees, calls into other files, and the raw connections
     this file alone does not show to be per request. Empty when the file has no call out and no such connection."""
     calls = [[c.caller, c.target, c.level, c.kind, c.line] for c in extracted.external_calls]
-    connects = [[c.function, c.line, c.library] for c in extracted.connects
-                if not c.pooled and not c.in_handler and c.function not in per_request]
+    # (function, line, library, builds a pool): a pool object counts when a function builds it, never at module level
+    connects = [[c.function, c.line, c.library, c.pooled] for c in extracted.connects
+                if (not c.pooled or (c.pool_object and c.function)) and not c.in_handler
+                and c.function not in per_request]
     if not calls and not connects:
         return {}
     return {"language": language, "per_request": sorted(per_request), "once": sorted(extracted.once),

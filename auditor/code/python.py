@@ -19,6 +19,7 @@ Nothing from the file is executed; every walk is bounded (the tree can be arbitr
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import re
 import sys
@@ -27,7 +28,18 @@ from importlib import resources
 
 import tree_sitter
 
-from auditor.code.facts import Bound, Call, Connect, ExternalCall, Extracted, Handler, Session, Target, Tracing
+from auditor.code.facts import (
+    Bound,
+    Call,
+    Connect,
+    ExternalCall,
+    Extracted,
+    Handler,
+    Session,
+    Target,
+    Tracing,
+    per_request_functions,
+)
 from auditor.code.languages import grammar
 from auditor.code.syntax import MAX_MATCHES, Match, line, matches, text
 
@@ -300,11 +312,15 @@ class _File:
         definitions: list[tuple[tree_sitter.Node, str, tree_sitter.Node | None]] = []
         decorators: dict[int, list[tree_sitter.Node]] = {}
         found = _matches(language, root)
+        declared: list[tuple[tree_sitter.Node, str]] = []  # (`global` statement, name)
         for match in found["definitions"]:
             name_node = match.one("name")
             definition = match.one("function") or match.one("class")
             decorated = match.one("decorated")
-            if definition is not None and name_node is not None:
+            statement = match.one("global_statement")
+            if statement is not None:
+                declared.extend((statement, text(n)) for n in match.captures.get("global", []))
+            elif definition is not None and name_node is not None:
                 definitions.append((definition, text(name_node), match.one("parameters")))
             elif decorated is not None:
                 decorators[decorated.id] = match.captures.get("decorator", [])
@@ -327,6 +343,13 @@ class _File:
                     outer.type == "class_definition" else ""
                 self._function(node, name, params, decorators.get(node.id, []), klass)
         self.calls = found["calls"]
+        self.globals: set[tuple[int, str]] = set()  # (function node id, name) for each `global name`
+        for statement, name in declared:
+            scope = self.scope_of(statement)
+            if scope is not None:
+                self.globals.add((scope.node.id, name))
+        # the target an assigned value goes to, by the value's span (an awaited call's too): `conn = connect()`
+        self.targets: dict[tuple[int, int], tree_sitter.Node] = {}
         self.returns: dict[int, list[tree_sitter.Node]] = {}
         for match in found["returns"]:
             value, statement = match.one("value"), match.one("return")
@@ -339,6 +362,8 @@ class _File:
                 continue
             if left.type in ("identifier", "attribute", "subscript"):
                 self._assign(node, text(left), right)
+                value = right.named_children[0] if right.type == "await" and right.named_children else right
+                self.targets[(value.start_byte, value.end_byte)] = left
             elif left.type in ("pattern_list", "tuple_pattern") and right.type in ("expression_list", "tuple"):
                 names, values = left.named_children, right.named_children
                 if len(names) == len(values):
@@ -607,6 +632,10 @@ def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
     _external_calls(file, found, calls)
     found.once = {f.name for f in file.functions.values() if _memoised(file, f)}
     found.instances = _instances(file)
+    # a pool built in a function a handler calls is built per request, as one built in the handler is
+    reached = per_request_functions(found)
+    found.connects = [dataclasses.replace(c, pooled=False) if c.pooled and c.function in reached else c
+                      for c in found.connects]
     found.calls.sort(key=lambda c: c.line)
     found.connects.sort(key=lambda c: c.line)
     found.tracing.sort(key=lambda t: t.line)
@@ -1092,12 +1121,46 @@ def _connect(file: _File, found: Extracted, handlers: set[str], call: tree_sitte
             pool_max = _int(value)
             pool_line = line(value) if pool_max is not None else 0
     scope = file.scope_of(call)
+    if scope is not None and _kept_for_reuse(file, scope, call):
+        scope = None  # created once and kept where the next call finds it: as if at module level
     handler = scope is not None and scope.name in handlers
+    builds_pool = pooled
     # A pool built in a handler is built per request (`create_engine` in a view): the facts contract says so
-    # with pooled=False, as the other extractors do.
+    # with pooled=False, as the other extractors do (extract() does the same for helpers a handler calls).
     pooled = pooled and not handler
     found.connects.append(Connect(line(call), library, datastore, pooled, pool_max, pool_line,
-                                  scope.name if scope is not None else "", handler, target))
+                                  scope.name if scope is not None else "", handler, target, pool_object=builds_pool))
+
+
+# Objects that live for one request: a connection kept on them is still one per request.
+_REQUEST_SCOPED = frozenset({"flask.g", "flask.globals.g", "quart.g", "quart.globals.g"})
+
+
+def _kept_for_reuse(file: _File, scope: _Function, call: tree_sitter.Node) -> bool:
+    """The connection or pool a function creates is stored where later calls find it: in a name the function
+    declares `global` (a lazily created singleton), or on a module-level object other than Flask's `g`
+    (`current_app.extensions["db"] = …`, `_pools[url] = …`). Kept on a local, a parameter (`request.state`) or
+    `self`, it lives as long as they do."""
+    left = file.targets.get((call.start_byte, call.end_byte))
+    if left is None:
+        return False
+    if left.type == "identifier":
+        return (scope.node.id, text(left)) in file.globals
+    base = left
+    for _ in range(_DOTTED_PARTS):
+        inner = base.child_by_field_name("object") if base.type == "attribute" else \
+            base.child_by_field_name("value") if base.type == "subscript" else None
+        if inner is None:
+            break
+        base = inner
+    if base.type != "identifier":
+        return False
+    name = text(base)
+    if name in ("self", "cls") or name in scope.params or file.assigns.get((scope.node.id, name)):
+        return name == "cls"  # a class attribute is shared by every instance
+    if (scope.node.id, name) in file.globals or file.assigns.get((0, name)):
+        return True
+    return name in file.imports and file.qualified(base) not in _REQUEST_SCOPED
 
 
 # -- handlers ----------------------------------------------------------------------------------------------

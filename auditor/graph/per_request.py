@@ -48,7 +48,7 @@ class Links:
     once: frozenset[str]
     callees: Mapping[str, tuple[str, ...]]
     calls: tuple[tuple[str, str, int, str, int], ...]  # (caller, target, level, kind, line)
-    connects: tuple[tuple[str, int, str], ...]  # (function, line, library)
+    connects: tuple[tuple[str, int, str, bool], ...]  # (function, line, library, builds a pool)
     instances: Mapping[str, str]
     defines: frozenset[str]  # the global functions the file defines (PHP)
 
@@ -60,7 +60,7 @@ def read_links(path: str, data: Any) -> Links | None:
     try:
         callees = {str(f): tuple(str(c) for c in called) for f, called in dict(data.get("callees") or {}).items()}
         calls = tuple((str(c[0]), str(c[1]), int(c[2]), str(c[3]), int(c[4])) for c in data.get("calls") or [])
-        connects = tuple((str(c[0]), int(c[1]), str(c[2])) for c in data.get("connects") or [])
+        connects = tuple((str(c[0]), int(c[1]), str(c[2]), bool(c[3])) for c in data.get("connects") or [])
         instances = {str(k): str(v) for k, v in dict(data.get("instances") or {}).items()}
         per_request = frozenset(str(f) for f in data.get("per_request") or [])
         once = frozenset(str(f) for f in data.get("once") or [])
@@ -82,7 +82,7 @@ def per_request_connects(graph: nx.MultiDiGraph, links: Iterable[Links], paths: 
     added: dict[str, list[Setting]] = defaultdict(list)
     for (path, function), (start, via) in sorted(reached.items()):
         link = by_path[path]
-        for connect_function, line, library in link.connects:
+        for connect_function, line, library, _pool in link.connects:
             if connect_function != function:
                 continue
             where = Location(path, line)
@@ -92,7 +92,9 @@ def per_request_connects(graph: nx.MultiDiGraph, links: Iterable[Links], paths: 
     for service_id, settings in sorted(added.items()):
         node: Node = graph.nodes[service_id]["node"]
         opened = {s.location for s in settings}
-        kept = tuple(s for s in node.settings if not (s.topic == "db_connect" and s.location in opened))
+        # what the connection's own file made of it (one shared connection; a pool, when it is one built per
+        # request) gives way: it pools nothing when every request builds its own
+        kept = tuple(s for s in node.settings if not (s.topic in ("db_connect", "pool") and s.location in opened))
         graph.nodes[service_id]["node"] = dataclasses.replace(node, settings=kept + tuple(settings))
 
 

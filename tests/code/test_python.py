@@ -413,6 +413,52 @@ def test_a_memoised_helper_opens_one_connection_not_one_per_request() -> None:
     assert [(s.topic, s.value, s.location.line) for s in node.settings] == [("db_connect", "shared", 9)]
 
 
+def test_a_connection_kept_for_the_next_call_is_shared_and_one_kept_on_flask_g_is_per_request() -> None:
+    source = textwrap.dedent("""\
+        import psycopg2
+        import redis
+        from flask import Flask, current_app, g
+
+        app = Flask(__name__)
+        _conn = None
+        _clients = {}
+
+        def singleton():
+            global _conn
+            if _conn is None:
+                _conn = psycopg2.connect("postgresql://db/shop")
+            return _conn
+
+        def per_app():
+            if "db" not in current_app.extensions:
+                current_app.extensions["db"] = psycopg2.connect("postgresql://db/shop")
+            return current_app.extensions["db"]
+
+        def per_url(url):
+            if url not in _clients:
+                _clients[url] = redis.Redis.from_url(url)
+            return _clients[url]
+
+        def per_request():
+            if "db" not in g:
+                g.db = psycopg2.connect("postgresql://db/shop")
+            return g.db
+
+        def new_pool():
+            return redis.Redis(host="cache")
+
+        @app.get("/orders")
+        def orders():
+            return [singleton(), per_app(), per_url("redis://cache"), per_request(), new_pool()]
+        """)
+    [node] = parse("api/app.py", source).nodes
+    assert [(s.topic, s.value, s.location.line) for s in node.settings] == [
+        ("db_connect", "shared", 12), ("db_connect", "shared", 17), ("pool", True, 22),
+        ("db_connect", "handler", 27),
+        ("db_connect", "handler", 31),  # a Redis client (and its pool) built for every request pools nothing
+    ]
+
+
 def test_pools_and_their_bounds() -> None:
     found = facts("""\
         import asyncpg
