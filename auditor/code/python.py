@@ -302,8 +302,9 @@ class _File:
         # A file is read when a fact can come from it, or when it may call into the project's own code (a view
         # calling the `get_db` of another module): it imports a module that is neither the standard library's
         # nor one of the libraries above.
-        self.relevant = any(m.split(".", 1)[0] in _KNOWN_ROOTS for m, _ in self.imported_modules) or any(
-            level or _project_module(path) for level, path in self.origins.values())
+        self.knows_libraries = any(m.split(".", 1)[0] in _KNOWN_ROOTS for m, _ in self.imported_modules)
+        self.relevant = self.knows_libraries or any(level or _project_module(path)
+                                                    for level, path in self.origins.values())
         self.calls: list[Match] = []
         if not self.relevant:
             return
@@ -615,19 +616,22 @@ def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
     for match in file.calls:
         call, function, args = match.one("call"), match.one("function"), match.one("args")
         if call is not None and function is not None and args is not None:
-            calls.append((call, function, args, file.qualified(function)))
+            # a callee's qualified name matters only when it may be a library's (in a file importing none of
+            # them, no call is an HTTP client, a connect, a tracer or a session)
+            calls.append((call, function, args, file.qualified(function) if file.knows_libraries else ""))
     found.handlers.extend(_find_handlers(file, calls))
     handlers = {h.function for h in found.handlers}
-    clients = _clients(file, calls)
-    grpc_used: set[int] = set()
-    session_type = _flask_session_type(file, calls)
-    for call, function, args, name in calls:
-        _outbound(file, found, clients, grpc_used, call, function, args, name)
-        _connect(file, found, handlers, call, args, name)
-        _tracing_call(found, call, args, name)
-        _session(file, found, session_type, call, args, name)
-    _unused_stubs(found, clients, grpc_used)
-    _tracing_imports(file, found)
+    if file.knows_libraries:
+        clients = _clients(file, calls)
+        grpc_used: set[int] = set()
+        session_type = _flask_session_type(file, calls)
+        for call, function, args, name in calls:
+            _outbound(file, found, clients, grpc_used, call, function, args, name)
+            _connect(file, found, handlers, call, args, name)
+            _tracing_call(found, call, args, name)
+            _session(file, found, session_type, call, args, name)
+        _unused_stubs(found, clients, grpc_used)
+        _tracing_imports(file, found)
     _callees(file, found, calls)
     _external_calls(file, found, calls)
     found.once = {f.name for f in file.functions.values() if _memoised(file, f)}
