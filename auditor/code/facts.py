@@ -19,7 +19,11 @@ a call made in code and a URL in a config reach the same rules the same way:
   opened per request: value `handler`, key the library; a single raw connection shared by a file that serves
   requests: value `shared`; a raw connection in a file without handlers, such as a one-off script, is none);
 - a call whose target the code does not show (a URL passed in as an argument) is kept in `unresolved_calls`
-  (line, client, bounded): still an unbounded call of that service, with no edge to draw.
+  (line, client, bounded): still an unbounded call of that service, with no edge to draw;
+- `extra["links"]` (even for a file with no node): what graph/per_request.py needs to follow requests into the
+  project's other files — the functions that run per request here, same-file callees, calls into other modules
+  (`ExternalCall`), memoised functions, and the raw connections (or pools a function builds) this file alone does
+  not show to be per request.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from auditor.model import Location, Node, Setting
 
 _MAX_HOPS = 8  # calls from one file into another followed from a handler
 _MAX_REACHED = 50_000  # (file, function) pairs visited in one repository
+_MAX_QUEUED = 500_000
 _MAX_DEPTH = 64  # folder levels walked up from a file
 
 
@@ -133,11 +134,15 @@ def _reach(by_path: dict[str, Links], resolver: _Resolver) -> _Reached:
                 continue
             for callee_path, callee in resolver.resolve(path, target, level, kind):
                 callee_link = by_path[callee_path]
-                for entered in _closure(callee_link, callee):
-                    queue.append((callee_path, entered, start, (*via, Location(path, line))))
+                for entered in sorted(_closure(callee_link, callee)):
+                    if (callee_path, entered) not in reached:
+                        queue.append((callee_path, entered, start, (*via, Location(path, line))))
         if via:
-            for entered in _closure(link, function) - {function}:
-                queue.append((path, entered, start, via))
+            for entered in sorted(_closure(link, function) - {function}):
+                if (path, entered) not in reached:
+                    queue.append((path, entered, start, via))
+        if len(queue) > _MAX_QUEUED:
+            break  # a repository far beyond any real one: what is reached so far stands
     return reached
 
 
