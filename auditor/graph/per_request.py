@@ -190,10 +190,10 @@ class _Resolver:
     def _python(self, path: str, target: str, level: int) -> list[tuple[str, str]]:
         parts = target.split(".")
         if level:
-            base = posixpath.dirname(path)
-            for _ in range(level - 1):
-                base = posixpath.dirname(base)
-            bases = [base]
+            folders = posixpath.dirname(path).split("/") if posixpath.dirname(path) else []
+            if level - 1 > len(folders):
+                return []  # beyond the repository's top: not a module of this project
+            bases = ["/".join(folders[:len(folders) - (level - 1)]) or "."]
         else:
             bases = list(_parents(path))
         for base in bases:
