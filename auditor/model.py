@@ -124,7 +124,8 @@ class Setting:
     and app_name (`spring.application.name`), which graph/build.py reads to attach config files; from source
     code (auditor/code/facts.py) also `db_connect` (a database connection opened per request: value `handler`;
     one raw connection shared by the process: `shared`; key the library). `value` is normalised (a store name,
-    a number, a bool).
+    a number, a bool). `via`: the places that make the setting apply where its own line does not show it (the
+    calls from a request handler in another file that reach a connection: graph/per_request.py).
     """
 
     topic: str
@@ -132,6 +133,7 @@ class Setting:
     value: Any
     location: Location
     framework: str = ""
+    via: tuple[Location, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ that returns given facts, so these tests hold whatever each language's extractor
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from conftest import write_repo
 
 from auditor.audit import audit
 from auditor.code import parse as code_parse
-from auditor.code.facts import Bound, Call, Connect, Extracted, Handler, Session, Target, Tracing
+from auditor.code.facts import Bound, Call, Connect, ExternalCall, Extracted, Handler, Session, Target, Tracing
 from auditor.scan import scan
 
 FACTS: dict[str, Extracted] = {}
@@ -187,6 +188,115 @@ def test_a_connection_opened_per_request_is_reported_where_it_is_opened(tmp_path
                                  "api/seed.py": _code("api/seed.py", script),
                                  "api/db.py": _code("api/db.py", pooled)})
     assert _findings(root, "DATA001") == {("api/views.py", 7)}
+
+
+def _data001(root: Path) -> set[tuple[str, int, tuple[tuple[str, int], ...]]]:
+    """Each DATA001 finding's (path, line) and the (path, line) of its related locations in code."""
+    return {(f.location.path, f.location.line,
+             tuple((r.location.path, r.location.line) for r in f.related if r.location.path.endswith((".py", ".php"))))
+            for f in audit(root).findings if f.rule_id == "DATA001"}
+
+
+VIEW = Extracted(handlers=[Handler(8, "get_order", "flask")])
+GET_DB = Extracted(connects=[Connect(9, "psycopg2", "postgres", function="get_db")])
+
+
+@pytest.mark.parametrize(("target", "level"), [
+    ("db.get_db", 1),       # from .db import get_db; get_db()  /  from . import db; db.get_db()
+    ("shop.db.get_db", 0),  # from shop.db import get_db: the folder above the view holds shop/db.py
+])
+def test_a_connection_opened_by_a_function_of_another_module_that_a_handler_calls_is_per_request(
+        tmp_path: Path, target: str, level: int) -> None:
+    view = dataclasses.replace(VIEW, external_calls=[ExternalCall(10, "get_order", target, level)])
+    root = write_repo(tmp_path, {"docker-compose.yml": SERVICE, "api/shop/__init__.py": "",
+                                 "api/shop/views.py": _code("api/shop/views.py", view),
+                                 "api/shop/db.py": _code("api/shop/db.py", GET_DB)})
+    assert _data001(root) == {("api/shop/db.py", 9, (("api/shop/views.py", 10),))}
+
+
+def test_a_connection_reached_through_a_module_without_handlers_names_every_call_on_the_way(tmp_path: Path) -> None:
+    view = dataclasses.replace(VIEW, external_calls=[ExternalCall(10, "get_order", "orders.load", 1)])
+    # orders.load → (same file) orders._query → db.get_db; orders.py has no facts of its own
+    orders = Extracted(callees={"load": {"_query"}}, external_calls=[ExternalCall(6, "_query", "db.get_db", 1)])
+    root = write_repo(tmp_path, {"docker-compose.yml": SERVICE, "api/views.py": _code("api/views.py", view),
+                                 "api/orders.py": _code("api/orders.py", orders),
+                                 "api/db.py": _code("api/db.py", GET_DB)})
+    assert _data001(root) == {("api/db.py", 9, (("api/views.py", 10), ("api/orders.py", 6)))}
+
+
+def test_classes_and_module_level_instances_of_another_module_are_entered_where_they_run(tmp_path: Path) -> None:
+    view = dataclasses.replace(VIEW, external_calls=[
+        ExternalCall(10, "get_order", "repo.Repo", 1),          # Repo(): its __init__ connects
+        ExternalCall(11, "get_order", "store.database.cursor", 1),  # database = Database() in store.py
+    ])
+    repo = Extracted(connects=[Connect(5, "pymysql", "mysql", function="Repo.__init__")])
+    store = Extracted(connects=[Connect(7, "psycopg2", "postgres", function="Database.cursor"),
+                                Connect(9, "psycopg2", "postgres", function="Database.unused")],
+                      instances={"database": "Database"})
+    root = write_repo(tmp_path, {"docker-compose.yml": SERVICE, "api/views.py": _code("api/views.py", view),
+                                 "api/repo.py": _code("api/repo.py", repo),
+                                 "api/store.py": _code("api/store.py", store)})
+    assert _data001(root) == {("api/repo.py", 5, (("api/views.py", 10),)), ("api/store.py", 7, (("api/views.py", 11),))}
+
+
+def test_a_pool_that_a_function_of_another_module_builds_for_each_request_pools_nothing(tmp_path: Path) -> None:
+    view = dataclasses.replace(VIEW, external_calls=[ExternalCall(10, "get_order", "cache.get_redis", 1)])
+    cache = Extracted(connects=[Connect(5, "redis", "redis", pooled=True, function="get_redis", pool_object=True),
+                                Connect(9, "sqlalchemy", "postgres", pooled=True, pool_max=10, pool_object=True)])
+    root = write_repo(tmp_path, {"docker-compose.yml": SERVICE, "api/views.py": _code("api/views.py", view),
+                                 "api/cache.py": _code("api/cache.py", cache)})
+    assert _data001(root) == {("api/cache.py", 5, (("api/views.py", 10),))}  # the module-level engine is one pool
+    api = next(n for _, n in scan(root).graph.nodes(data="node") if n.name == "api" and n.kind == "service")
+    assert [(s.topic, s.value, s.location.line) for s in api.settings if s.topic in ("pool", "db_connect")] == [
+        ("pool", 10, 9), ("db_connect", "handler", 5)]
+
+
+def test_a_memoised_factory_or_a_function_no_handler_reaches_opens_no_connection_per_request(tmp_path: Path) -> None:
+    view = dataclasses.replace(VIEW, external_calls=[ExternalCall(10, "get_order", "db.get_db", 1)])
+    cached = dataclasses.replace(GET_DB, once={"get_db"})
+    cli = Extracted(external_calls=[ExternalCall(4, "main", "db.open_raw", 1)])  # a command, not a handler
+    raw = Extracted(connects=[Connect(12, "psycopg2", "postgres", function="open_raw")])
+    root = write_repo(tmp_path, {"docker-compose.yml": SERVICE, "api/views.py": _code("api/views.py", view),
+                                 "api/db.py": _code("api/db.py", cached), "api/cli.py": _code("api/cli.py", cli),
+                                 "api/raw.py": _code("api/raw.py", raw)})
+    assert _data001(root) == set()
+
+
+def test_a_module_of_another_service_is_not_this_services_code(tmp_path: Path) -> None:
+    compose = SERVICE + "  jobs:\n    build: ./jobs\n"
+    view = dataclasses.replace(VIEW, external_calls=[ExternalCall(10, "get_order", "jobs.db.get_db", 0)])
+    root = write_repo(tmp_path, {"docker-compose.yml": compose, "api/views.py": _code("api/views.py", view),
+                                 "jobs/db.py": _code("jobs/db.py", GET_DB)})
+    assert _data001(root) == set()
+
+
+def test_a_shared_connection_that_another_files_handler_opens_per_request_is_reported_once_per_request(
+        tmp_path: Path) -> None:
+    # db.py serves requests of its own and opens a raw connection in get_db, which its own handler never calls:
+    # on its own that is "one connection shared by every request"; the view calling get_db makes it per request
+    db = dataclasses.replace(GET_DB, handlers=[Handler(3, "health", "flask")])
+    view = dataclasses.replace(VIEW, external_calls=[ExternalCall(10, "get_order", "db.get_db", 1)])
+    root = write_repo(tmp_path, {"docker-compose.yml": SERVICE, "api/views.py": _code("api/views.py", view),
+                                 "api/db.py": _code("api/db.py", db)})
+    [finding] = [f for f in audit(root).findings if f.rule_id == "DATA001"]
+    assert (finding.location.path, finding.location.line) == ("api/db.py", 9)
+    assert "a new database connection for every request" in finding.message
+
+
+def test_php_includes_and_global_functions_of_another_file_run_per_request(tmp_path: Path) -> None:
+    script = Extracted(handlers=[Handler(1, "<script>", "php")], external_calls=[
+        ExternalCall(2, "<script>", "inc/config.php", kind="include"),
+        ExternalCall(5, "<script>", "db", kind="function")])
+    config = Extracted(connects=[Connect(2, "mysqli_connect", "mysql")])  # top-level code of an included file
+    functions = Extracted(connects=[Connect(4, "PDO", "mysql", function="db")], defines={"db"})
+    # a method of the same name elsewhere is not the global function: `Repo->db()` is no `db()`
+    methods = Extracted(connects=[Connect(6, "PDO", "mysql", function="db")])
+    root = write_repo(tmp_path, {"docker-compose.yml": SERVICE, "api/index.php": _code("api/index.php", script),
+                                 "api/inc/config.php": _code("api/inc/config.php", config),
+                                 "api/lib/functions.php": _code("api/lib/functions.php", functions),
+                                 "api/lib/Repo.php": _code("api/lib/Repo.php", methods)})
+    assert _data001(root) == {("api/inc/config.php", 2, (("api/index.php", 2),)),
+                              ("api/lib/functions.php", 4, (("api/index.php", 5),))}
 
 
 def test_sessions_in_memory_are_local_unless_a_shared_store_is_configured(tmp_path: Path) -> None:

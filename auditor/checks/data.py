@@ -133,8 +133,12 @@ def _code_connections(ctx: CheckContext) -> Iterator[Hit]:
                    "spike exhausts the database's connection limit") if setting.value == "handler" else (
                    "requests queue on it one at a time (or interleave on it unsafely), and one broken connection "
                    "fails every request until the process restarts")
+            # a connection opened in another file than the handler's: the calls from the handler that reach it
+            related = tuple(Related(where, "called per request here (from a request handler)" if index == 0 else
+                                    "which calls it here") for index, where in enumerate(setting.via))
             yield Hit(service.id, f"`{service.name}` opens {what} with `{setting.key}` in its code: {why}",
-                      evidence=setting.location, key=f"code:{setting.location.path}:{setting.key}#{rank}")
+                      evidence=setting.location, related=related,
+                      key=f"code:{setting.location.path}:{setting.key}#{rank}")
 
 
 def database_without_connection_pooling(ctx: CheckContext) -> Iterator[Hit]:

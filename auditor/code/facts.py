@@ -19,7 +19,11 @@ a call made in code and a URL in a config reach the same rules the same way:
   opened per request: value `handler`, key the library; a single raw connection shared by a file that serves
   requests: value `shared`; a raw connection in a file without handlers, such as a one-off script, is none);
 - a call whose target the code does not show (a URL passed in as an argument) is kept in `unresolved_calls`
-  (line, client, bounded): still an unbounded call of that service, with no edge to draw.
+  (line, client, bounded): still an unbounded call of that service, with no edge to draw;
+- `extra["links"]` (even for a file with no node): what graph/per_request.py needs to follow requests into the
+  project's other files — the functions that run per request here, same-file callees, calls into other modules
+  (`ExternalCall`), memoised functions, and the raw connections (or pools a function builds) this file alone does
+  not show to be per request.
 """
 
 from __future__ import annotations
@@ -119,6 +123,9 @@ class Connect:
     function: str = ""  # the enclosing function ("" at module level)
     in_handler: bool = False  # directly inside a request handler
     target: Target = Target()
+    # The call builds the pool itself (an engine, a `Pool`, a Redis client), rather than drawing from one the
+    # driver keeps for the process (ADO.NET, persistent PDO): built per request, it pools nothing.
+    pool_object: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,25 @@ class Tracing:
     what: str  # sdk | auto | exporter | propagation | agent
 
 
+@dataclass(frozen=True)
+class ExternalCall:
+    """A call from `caller` (a function of this file; "" for a file's top-level code) into code that another file
+    of the project defines, as this file names it; graph/per_request.py finds that file among the service's.
+
+    - Python: `target` the dotted path of the called function or class as imported (`app.db.get_db` for
+      `from app.db import get_db`, `repo.Repo.find` for `Repo().find()` with `from repo import Repo`), `level`
+      the leading dots of a relative import (1 for `from .db import get_db`);
+    - PHP: `target` an included file as written, relative to the including file (`inc/db.php`; kind `include`:
+      its top-level code runs), or a global function's name (kind `function`: whichever file of the service
+      defines it)."""
+
+    line: int
+    caller: str
+    target: str
+    level: int = 0
+    kind: str = "python"  # python | include | function
+
+
 @dataclass
 class Extracted:
     """Everything one extractor found in one file."""
@@ -177,6 +203,15 @@ class Extracted:
     # Type names this file registers for injection only (.NET `AddScoped<IOrderApi, OrderApi>()`): naming a
     # type there does not use it.
     registers: set[str] = field(default_factory=set)
+    # Calls into other files of the project, and the functions whose body runs once per process however often
+    # they are called (a memoised `@functools.cache` factory): what graph/per_request.py follows across files.
+    external_calls: list[ExternalCall] = field(default_factory=list)
+    once: set[str] = field(default_factory=set)
+    # Module-level names bound to an instance of a class of this file (`db = Database()`): `db.connect()` from
+    # another file is `Database.connect`.
+    instances: dict[str, str] = field(default_factory=dict)
+    # The global functions this file defines (PHP: where a call by name from another file lands; not methods).
+    defines: set[str] = field(default_factory=set)
 
     def empty(self) -> bool:
         return not (self.calls or self.connects or self.sessions or self.tracing or self.client_defaults
@@ -184,11 +219,12 @@ class Extracted:
 
 
 def per_request_functions(extracted: Extracted, depth: int = 8) -> set[str]:
-    """The handlers and the functions they reach through same-file calls (bounded depth)."""
+    """The handlers and the functions they reach through same-file calls (bounded depth); a memoised function
+    (`once`) runs once, not per request, and neither do the functions only it calls."""
     reached = {h.function for h in extracted.handlers if h.function}
     frontier = set(reached)
     for _ in range(depth):
-        frontier = {c for f in frontier for c in extracted.callees.get(f, ())} - reached
+        frontier = {c for f in frontier for c in extracted.callees.get(f, ())} - reached - extracted.once
         if not frontier:
             break
         reached |= frontier
@@ -223,10 +259,12 @@ def _split_host(text: str) -> tuple[str, int | None]:
 
 def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
     """One file's code facts as graph Facts (see the module docstring); no node when nothing was found."""
-    if extracted.empty():
-        return Facts(path, "code")
-    ident = node_id("code", language, path)
     per_request = per_request_functions(extracted)
+    links = _links(language, extracted, per_request)
+    extra = {"links": links} if links else {}
+    if extracted.empty():
+        return Facts(path, "code", extra=extra)
+    ident = node_id("code", language, path)
     settings: list[Setting] = []
     for trace in extracted.tracing:
         settings.append(Setting("tracing", f"{trace.system} {trace.what} (code)", trace.system,
@@ -301,7 +339,24 @@ def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
                   if any(not c.managed for c in extracted.classes) else {})},
         settings=tuple(settings),
     )
-    return Facts(path, "code", nodes=(node,), edges=tuple(edges))
+    return Facts(path, "code", nodes=(node,), edges=tuple(edges), extra=extra)
+
+
+def _links(language: str, extracted: Extracted, per_request: set[str]) -> dict[str, object]:
+    """What graph/per_request.py needs to follow requests across files, as plain data (it is cached): the
+    functions that run per request here, same-file callees, calls into other files, and the raw connections
+    this file alone does not show to be per request. Empty when the file has no call out and no such connection."""
+    calls = [[c.caller, c.target, c.level, c.kind, c.line] for c in extracted.external_calls]
+    # (function, line, library, builds a pool): a pool object counts when a function builds it, never at module level
+    connects = [[c.function, c.line, c.library, c.pooled] for c in extracted.connects
+                if (not c.pooled or (c.pool_object and c.function)) and not c.in_handler
+                and c.function not in per_request]
+    if not calls and not connects:
+        return {}
+    return {"language": language, "per_request": sorted(per_request), "once": sorted(extracted.once),
+            "callees": {f: sorted(c) for f, c in sorted(extracted.callees.items())}, "calls": calls,
+            "connects": connects, "instances": dict(sorted(extracted.instances.items())),
+            "defines": sorted(extracted.defines)}
 
 
 def literal_url(parts: Iterable[str | None]) -> str:

@@ -103,7 +103,7 @@ def parse(path: str, text: str) -> Facts:
     if language in _TYPED_LANGUAGES:
         own = [c.name for c in extracted.classes]
         declarations = [*(base for c in extracted.classes for base in c.bases), *extracted.registers]
-        facts = dataclasses.replace(facts, extra={"mentions": type_mentions(source, own, declarations)})
+        facts = dataclasses.replace(facts, extra={**facts.extra, "mentions": type_mentions(source, own, declarations)})
     return facts
 
 

@@ -24,6 +24,7 @@ from auditor.code.facts import (
     Bound,
     Call,
     Connect,
+    ExternalCall,
     Extracted,
     Handler,
     Session,
@@ -112,6 +113,7 @@ def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
         known.handler_names.add(SCRIPT)
     _handlers(handler_matches, calls, known, found)
     _callees(calls, known, found)
+    _external_calls(language, root, scopes, calls, known, found)
     for match in calls:
         _call_facts(match, known, found)
     for match in matches(language, "creations", root):
@@ -327,6 +329,51 @@ def _callees(calls: list[Match], known: _File, found: Extracted) -> None:
         caller, _ = _per_request(call, known)
         if caller:
             found.callees.setdefault(caller, set()).add(callee)
+
+
+def _external_calls(language: str, root: tree_sitter.Node, scopes: list[Match], calls: list[Match], known: _File,
+                    found: Extracted) -> None:
+    """Files this one includes and global functions it calls that it does not define: where graph/per_request.py
+    follows per-request code into the project's other files."""
+    found.defines = {text(node.child_by_field_name("name")) for m in scopes for node in m.captures.get("scope", [])
+                     if node.type == "function_definition"}
+    defined = {name.lower() for name in found.defines}
+    seen: set[tuple[str, str, str]] = set()
+
+    def add(node: tree_sitter.Node, target: str, kind: str) -> None:
+        caller, _ = _per_request(node, known)
+        if (caller, target, kind) not in seen:
+            seen.add((caller, target, kind))
+            found.external_calls.append(ExternalCall(line(node), caller, target, kind=kind))
+
+    for match in matches(language, "includes", root):
+        node = match.one("include")
+        path = _included_path(node.named_children[-1]) if node is not None and node.named_children else None
+        if node is not None and path:
+            add(node, path, "include")
+    for match in calls:
+        call, function = match.one("call"), match.one("function")
+        if call is not None and function is not None and function.type == "name" and \
+                text(function).lower() not in defined:
+            add(call, text(function), "function")
+
+
+def _included_path(node: tree_sitter.Node) -> str | None:
+    """The included file relative to the including one: `'db.php'`, `'../config.php'`, `__DIR__ . '/inc/db.php'`,
+    `dirname(__FILE__) . '/inc/db.php'`; None for a path the code computes or an absolute one."""
+    if node.type == "parenthesized_expression" and node.named_children:
+        node = node.named_children[0]
+    literal = _literal(node)
+    if literal is not None:
+        return literal if literal and not literal.startswith(("/", "\\")) and "://" not in literal else None
+    if node.type != "binary_expression" or text(node.child_by_field_name("operator")) != ".":
+        return None
+    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+    here = text(left) == "__DIR__" or re.fullmatch(r"dirname\(\s*__FILE__\s*\)", text(left).replace(" ", ""))
+    rest = _literal(right)
+    if not here or rest is None or not rest.startswith("/") or len(rest) < 2:
+        return None
+    return rest[1:]
 
 
 # -- calls ------------------------------------------------------------------------------------------------------

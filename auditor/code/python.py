@@ -19,14 +19,27 @@ Nothing from the file is executed; every walk is bounded (the tree can be arbitr
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import re
+import sys
 from dataclasses import dataclass, field
 from importlib import resources
 
 import tree_sitter
 
-from auditor.code.facts import Bound, Call, Connect, Extracted, Handler, Session, Target, Tracing
+from auditor.code.facts import (
+    Bound,
+    Call,
+    Connect,
+    ExternalCall,
+    Extracted,
+    Handler,
+    Session,
+    Target,
+    Tracing,
+    per_request_functions,
+)
 from auditor.code.languages import grammar
 from auditor.code.syntax import MAX_MATCHES, Match, line, matches, text
 
@@ -238,6 +251,8 @@ _KNOWN_ROOTS = frozenset(name.split(".", 1)[0] for table in (
     _REGISTRATIONS, _VIEW_BASES, _DJANGO_VIEW_DECORATORS, _SESSION_MIDDLEWARE, _TRACING_CALLS, _TRACING_IMPORTS,
     ("flask_session", "aiohttp_session", "opentelemetry", "ddtrace", "sentry_sdk", "elasticapm", "azure"),
 ) for name in table)
+# Decorators that make a function's body run once per process (per distinct arguments), not once per call.
+_MEMOISERS = frozenset({"functools.cache", "functools.lru_cache", "async_lru.alru_cache"})
 _ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault", "environ.get"})
 _FORMAT_FIELD = re.compile(r"\{([^{}]*)\}")  # a str.format replacement field
 _CONFIG_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -277,11 +292,19 @@ class _File:
         self._scopes: list[tuple[tree_sitter.Node, int]] = []  # (definition, index of its enclosing one or -1)
         self._scope_cache: dict[tuple[int, int], _Function | None] = {}
         self._names: set[str] = set()  # every name assigned somewhere in the file
+        # local name → (leading dots of a relative import, dotted path of what it names): `from .db import get_db`
+        # → (1, "db.get_db"); `import app.db` → (0, "app")
+        self.origins: dict[str, tuple[int, str]] = {}
         for match in matches(language, "imports", root):
             node = match.one("import")
             if node is not None:
                 self._import(node)
-        self.relevant = any(m.split(".", 1)[0] in _KNOWN_ROOTS for m, _ in self.imported_modules)
+        # A file is read when a fact can come from it, or when it may call into the project's own code (a view
+        # calling the `get_db` of another module): it imports a module that is neither the standard library's
+        # nor one of the libraries above.
+        self.knows_libraries = any(m.split(".", 1)[0] in _KNOWN_ROOTS for m, _ in self.imported_modules)
+        self.relevant = self.knows_libraries or any(level or _project_module(path)
+                                                    for level, path in self.origins.values())
         self.calls: list[Match] = []
         if not self.relevant:
             return
@@ -290,11 +313,15 @@ class _File:
         definitions: list[tuple[tree_sitter.Node, str, tree_sitter.Node | None]] = []
         decorators: dict[int, list[tree_sitter.Node]] = {}
         found = _matches(language, root)
+        declared: list[tuple[tree_sitter.Node, str]] = []  # (`global` statement, name)
         for match in found["definitions"]:
             name_node = match.one("name")
             definition = match.one("function") or match.one("class")
             decorated = match.one("decorated")
-            if definition is not None and name_node is not None:
+            statement = match.one("global_statement")
+            if statement is not None:
+                declared.extend((statement, text(n)) for n in match.captures.get("global", []))
+            elif definition is not None and name_node is not None:
                 definitions.append((definition, text(name_node), match.one("parameters")))
             elif decorated is not None:
                 decorators[decorated.id] = match.captures.get("decorator", [])
@@ -317,6 +344,13 @@ class _File:
                     outer.type == "class_definition" else ""
                 self._function(node, name, params, decorators.get(node.id, []), klass)
         self.calls = found["calls"]
+        self.globals: set[tuple[int, str]] = set()  # (function node id, name) for each `global name`
+        for statement, name in declared:
+            scope = self.scope_of(statement)
+            if scope is not None:
+                self.globals.add((scope.node.id, name))
+        # the target an assigned value goes to, by the value's span (an awaited call's too): `conn = connect()`
+        self.targets: dict[tuple[int, int], tree_sitter.Node] = {}
         self.returns: dict[int, list[tree_sitter.Node]] = {}
         for match in found["returns"]:
             value, statement = match.one("value"), match.one("return")
@@ -329,6 +363,8 @@ class _File:
                 continue
             if left.type in ("identifier", "attribute", "subscript"):
                 self._assign(node, text(left), right)
+                value = right.named_children[0] if right.type == "await" and right.named_children else right
+                self.targets[(value.start_byte, value.end_byte)] = left
             elif left.type in ("pattern_list", "tuple_pattern") and right.type in ("expression_list", "tuple"):
                 names, values = left.named_children, right.named_children
                 if len(names) == len(values):
@@ -344,23 +380,29 @@ class _File:
                     full = text(item)
                     self.imports.setdefault(full.split(".", 1)[0], full.split(".", 1)[0])
                     self.imported_modules.append((full, line(node)))
+                    self.origins[full.split(".", 1)[0]] = (0, full.split(".", 1)[0])
                 elif item.type == "aliased_import":
                     name, alias = item.child_by_field_name("name"), item.child_by_field_name("alias")
                     if name is not None and alias is not None:
                         self.imports[text(alias)] = text(name)
                         self.imported_modules.append((text(name), line(node)))
+                        self.origins[text(alias)] = (0, text(name))
             return
         module_node = node.child_by_field_name("module_name")
         module = text(module_node)
+        level = len(module) - len(module.lstrip("."))
+        base = module.lstrip(".")
         for item in node.children_by_field_name("name"):
             if item.type == "dotted_name":
                 self.imports[text(item)] = f"{module}.{text(item)}"
                 self.imported_modules.append((f"{module}.{text(item)}", line(node)))
+                self.origins[text(item)] = (level, f"{base}.{text(item)}" if base else text(item))
             elif item.type == "aliased_import":
                 name, alias = item.child_by_field_name("name"), item.child_by_field_name("alias")
                 if name is not None and alias is not None:
                     self.imports[text(alias)] = f"{module}.{text(name)}"
                     self.imported_modules.append((f"{module}.{text(name)}", line(node)))
+                    self.origins[text(alias)] = (level, f"{base}.{text(name)}" if base else text(name))
         if not node.children_by_field_name("name"):
             self.imported_modules.append((module, line(node)))  # `from x import *`
 
@@ -574,20 +616,30 @@ def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
     for match in file.calls:
         call, function, args = match.one("call"), match.one("function"), match.one("args")
         if call is not None and function is not None and args is not None:
-            calls.append((call, function, args, file.qualified(function)))
+            # a callee's qualified name matters only when it may be a library's (in a file importing none of
+            # them, no call is an HTTP client, a connect, a tracer or a session)
+            calls.append((call, function, args, file.qualified(function) if file.knows_libraries else ""))
     found.handlers.extend(_find_handlers(file, calls))
     handlers = {h.function for h in found.handlers}
-    clients = _clients(file, calls)
-    grpc_used: set[int] = set()
-    session_type = _flask_session_type(file, calls)
-    for call, function, args, name in calls:
-        _outbound(file, found, clients, grpc_used, call, function, args, name)
-        _connect(file, found, handlers, call, args, name)
-        _tracing_call(found, call, args, name)
-        _session(file, found, session_type, call, args, name)
-    _unused_stubs(found, clients, grpc_used)
-    _tracing_imports(file, found)
+    if file.knows_libraries:
+        clients = _clients(file, calls)
+        grpc_used: set[int] = set()
+        session_type = _flask_session_type(file, calls)
+        for call, function, args, name in calls:
+            _outbound(file, found, clients, grpc_used, call, function, args, name)
+            _connect(file, found, handlers, call, args, name)
+            _tracing_call(found, call, args, name)
+            _session(file, found, session_type, call, args, name)
+        _unused_stubs(found, clients, grpc_used)
+        _tracing_imports(file, found)
     _callees(file, found, calls)
+    _external_calls(file, found, calls)
+    found.once = {f.name for f in file.functions.values() if _memoised(file, f)}
+    found.instances = _instances(file)
+    # a pool built in a function a handler calls is built per request, as one built in the handler is
+    reached = per_request_functions(found)
+    found.connects = [dataclasses.replace(c, pooled=False) if c.pooled and c.function in reached else c
+                      for c in found.connects]
     found.calls.sort(key=lambda c: c.line)
     found.connects.sort(key=lambda c: c.line)
     found.tracing.sort(key=lambda t: t.line)
@@ -1073,12 +1125,46 @@ def _connect(file: _File, found: Extracted, handlers: set[str], call: tree_sitte
             pool_max = _int(value)
             pool_line = line(value) if pool_max is not None else 0
     scope = file.scope_of(call)
+    if scope is not None and _kept_for_reuse(file, scope, call):
+        scope = None  # created once and kept where the next call finds it: as if at module level
     handler = scope is not None and scope.name in handlers
+    builds_pool = pooled
     # A pool built in a handler is built per request (`create_engine` in a view): the facts contract says so
-    # with pooled=False, as the other extractors do.
+    # with pooled=False, as the other extractors do (extract() does the same for helpers a handler calls).
     pooled = pooled and not handler
     found.connects.append(Connect(line(call), library, datastore, pooled, pool_max, pool_line,
-                                  scope.name if scope is not None else "", handler, target))
+                                  scope.name if scope is not None else "", handler, target, pool_object=builds_pool))
+
+
+# Objects that live for one request: a connection kept on them is still one per request.
+_REQUEST_SCOPED = frozenset({"flask.g", "flask.globals.g", "quart.g", "quart.globals.g"})
+
+
+def _kept_for_reuse(file: _File, scope: _Function, call: tree_sitter.Node) -> bool:
+    """The connection or pool a function creates is stored where later calls find it: in a name the function
+    declares `global` (a lazily created singleton), or on a module-level object other than Flask's `g`
+    (`current_app.extensions["db"] = …`, `_pools[url] = …`). Kept on a local, a parameter (`request.state`) or
+    `self`, it lives as long as they do."""
+    left = file.targets.get((call.start_byte, call.end_byte))
+    if left is None:
+        return False
+    if left.type == "identifier":
+        return (scope.node.id, text(left)) in file.globals
+    base = left
+    for _ in range(_DOTTED_PARTS):
+        inner = base.child_by_field_name("object") if base.type == "attribute" else \
+            base.child_by_field_name("value") if base.type == "subscript" else None
+        if inner is None:
+            break
+        base = inner
+    if base.type != "identifier":
+        return False
+    name = text(base)
+    if name in ("self", "cls") or name in scope.params or file.assigns.get((scope.node.id, name)):
+        return name == "cls"  # a class attribute is shared by every instance
+    if (scope.node.id, name) in file.globals or file.assigns.get((0, name)):
+        return True
+    return name in file.imports and file.qualified(base) not in _REQUEST_SCOPED
 
 
 # -- handlers ----------------------------------------------------------------------------------------------
@@ -1310,3 +1396,84 @@ def _callees(file: _File, found: Extracted, calls: _Calls) -> None:
                     callee = method
         if callee and callee != scope.name:
             found.callees.setdefault(scope.name, set()).add(callee)
+
+
+# -- calls into the project's other modules ---------------------------------------------------------------------
+def _project_module(path: str) -> bool:
+    """An absolute import that may be the project's own code: not the standard library, no library above."""
+    root = path.split(".", 1)[0]
+    return root not in sys.stdlib_module_names and root not in _KNOWN_ROOTS
+
+
+def _origin(file: _File, name: str, at: tree_sitter.Node) -> tuple[int, str] | None:
+    """Where an imported name comes from, when it is the project's code and nothing in this file rebinds it."""
+    origin = file.origins.get(name)
+    if origin is None or name in file.by_name or name in file.classes or file.value(name, at) is not None:
+        return None
+    level, path = origin
+    return origin if level or _project_module(path) else None
+
+
+def _external_target(file: _File, function: tree_sitter.Node) -> tuple[int, str] | None:
+    """(level, dotted path) of the project code a callee names through the file's imports: `get_db()`, `db.get_db()`,
+    `Repo()`, `Repo().find()` or `repo.find()` with `repo = Repo()`; None for anything else."""
+    if function.type == "identifier":
+        return _origin(file, text(function), function)
+    if function.type != "attribute":
+        return None
+    dotted = file.dotted(function)
+    if dotted and "(" not in dotted:
+        head, _, rest = dotted.partition(".")
+        origin = _origin(file, head, function)
+        if origin is not None:
+            return origin[0], f"{origin[1]}.{rest}"
+    holder = file.holder(function.child_by_field_name("object"))
+    made = holder.child_by_field_name("function") if holder is not None and holder.type == "call" else None
+    if made is not None and made.type == "identifier":
+        origin = _origin(file, text(made), made)
+        if origin is not None:
+            return origin[0], f"{origin[1]}.{text(function.child_by_field_name('attribute'))}"
+    return None
+
+
+def _external_calls(file: _File, found: Extracted, calls: _Calls) -> None:
+    """Calls from a function of this file into a function or class another module of the project defines, and
+    FastAPI dependencies (`Depends(get_db)`) imported from one; a module's top-level code runs once at import,
+    so its calls are not kept."""
+    seen: set[tuple[str, int, str]] = set()
+    for call, function_node, args, name in calls:
+        scope = file.scope_of(call)
+        if scope is None:
+            continue
+        target = _external_target(file, function_node)
+        if name in ("fastapi.Depends", "fastapi.Security", "fastapi.params.Depends"):
+            positional = _positional(args)
+            target = _external_target(file, positional[0]) if positional and positional[0].type in (
+                "identifier", "attribute") else None
+        if target is None or (scope.name, *target) in seen:
+            continue
+        seen.add((scope.name, *target))
+        found.external_calls.append(ExternalCall(line(call), scope.name, target[1], target[0]))
+
+
+def _memoised(file: _File, function: _Function) -> bool:
+    for decorator in function.decorators:
+        expression = decorator.named_children[0] if decorator.named_children else None
+        if expression is not None and expression.type == "call":
+            expression = expression.child_by_field_name("function")
+        if file.qualified(expression) in _MEMOISERS:
+            return True
+    return False
+
+
+def _instances(file: _File) -> dict[str, str]:
+    """Module-level names bound once to an instance of a class of this file: `db = Database()`."""
+    found: dict[str, str] = {}
+    for (scope, name), assigned in file.assigns.items():
+        if scope != 0 or len(assigned) != 1 or not _IDENT.match(name) or "." in name:
+            continue
+        value = assigned[0][1]
+        made = value.child_by_field_name("function") if value.type == "call" else None
+        if made is not None and made.type == "identifier" and text(made) in file.classes:
+            found[name] = text(made)
+    return found

@@ -24,6 +24,7 @@ from auditor.graph.code import attach_code, drop_unused_sessions, owned_calls
 from auditor.graph.compose_projects import resolve_projects
 from auditor.graph.deployments import assign_deployments, compose_file_rank, separate_variants
 from auditor.graph.image_behaviour import apply_image_behaviour
+from auditor.graph.per_request import per_request_connects, read_links
 from auditor.graph.resolve import HostIndex
 from auditor.graph.roles import assign_roles
 from auditor.model import RESOLVED_PURPOSES, Edge, Facts, Location, Node, Setting, Source, node_id
@@ -84,6 +85,10 @@ def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
     mentions = {f.path: f.extra["mentions"] for f in all_facts if f.kind == "code" and "mentions" in f.extra}
     drop_unused_sessions(graph, mentions)
     _lift_config_links(graph)
+    code_paths = [f.path for f in all_facts if f.kind == "code"]
+    links = [link for f in all_facts if f.kind == "code" and "links" in f.extra
+             for link in [read_links(f.path, f.extra["links"])] if link is not None]
+    per_request_connects(graph, links, code_paths)
     # Calls made in code are the owners' own, resolved from each owner's scope and environment.
     for edge in owned_calls(graph, code_edges, code_owners, mentions):
         _add_edge(graph, edge, index, added)

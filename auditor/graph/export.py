@@ -66,6 +66,7 @@ def node_record(node: Node) -> dict[str, Any]:
                 "framework": s.framework,
                 "path": s.location.path,
                 "line": s.location.line,
+                **({"via": [{"path": v.path, "line": v.line} for v in s.via]} if s.via else {}),
             }
             for s in node.settings
         ],

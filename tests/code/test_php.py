@@ -193,6 +193,30 @@ def test_one_off_cli_script_and_class_files_are_not_served() -> None:
     assert library.connects[0].function == "connect"
 
 
+def test_included_files_and_global_functions_of_other_files() -> None:
+    found = extract("""\
+        <?php
+        require_once __DIR__ . '/inc/db.php';
+        require dirname(__FILE__) . '/../lib/auth.php';
+        include('header.php');
+        include $theme . '/footer.php';
+        require_once '/etc/php/global.php';
+
+        function local_helper() { return 1; }
+
+        $stmt = db()->prepare('SELECT * FROM products WHERE id = ?');
+        $stmt->execute([(int) $_GET['id']]);
+        echo json_encode(local_helper());
+        """)
+    assert [(c.line, c.caller, c.target, c.kind) for c in found.external_calls] == [
+        (2, SCRIPT, "inc/db.php", "include"), (3, SCRIPT, "../lib/auth.php", "include"),
+        (4, SCRIPT, "header.php", "include"),  # a computed or absolute path is not followed
+        (3, SCRIPT, "dirname", "function"), (10, SCRIPT, "db", "function"), (12, SCRIPT, "json_encode", "function"),
+    ]  # local_helper is defined here; dirname and json_encode are PHP's own: no file of the project defines them
+    assert found.defines == {"local_helper"}
+    assert extract("<?php\nclass Repo { public function db() { return 1; } }\n").defines == set()
+
+
 def test_routes_and_controllers() -> None:
     found = extract("""\
         <?php

@@ -315,6 +315,150 @@ def test_connection_in_handler_helper_and_one_off_script() -> None:
     assert found.handlers == [Handler(12, "orders", "flask")]
 
 
+def test_calls_into_the_projects_other_modules() -> None:
+    found = facts("""\
+        import json
+        import helpers
+        import app.core.db as core_db
+        from functools import lru_cache
+        from flask import Blueprint, jsonify
+        from fastapi import Depends
+        from . import db as database
+        from .db import get_db
+        from ..repo import Repo
+        from app.store import store
+
+        bp = Blueprint("orders", __name__)
+        repo = Repo()
+
+        def local():
+            return 1
+
+        @bp.route("/orders/<int:oid>")
+        def order(oid, conn=Depends(get_db)):
+            get_db()
+            database.close_db()
+            Repo().find(oid)
+            repo.save(oid)
+            helpers.util.go()
+            core_db.ping()
+            store.cursor()
+            json.dumps({})
+            jsonify(local())
+            get_db = None
+            get_db()
+
+        @lru_cache
+        def shared():
+            return get_db()
+
+        get_db()
+        """)
+    assert [(c.line, c.caller, c.target, c.level) for c in found.external_calls] == [
+        (19, "order", "db.get_db", 1),  # the FastAPI dependency, then the call (the same target: kept once)
+        (21, "order", "db.close_db", 1), (22, "order", "repo.Repo", 2), (22, "order", "repo.Repo.find", 2),
+        (23, "order", "repo.Repo.save", 2), (24, "order", "helpers.util.go", 0), (25, "order", "app.core.db.ping", 0),
+        (26, "order", "app.store.store.cursor", 0), (34, "shared", "db.get_db", 1),
+    ]  # json and flask are libraries; `get_db` rebound in `order` is no longer the import; module level runs once
+    assert found.once == {"shared"}
+    assert found.instances == {}  # Repo is not this file's class
+
+
+def test_module_level_instances_of_the_files_classes() -> None:
+    found = facts("""\
+        import psycopg2
+
+        class Database:
+            def cursor(self):
+                return psycopg2.connect(host="db").cursor()
+
+        database = Database()
+        other = Database()
+        other = None
+        """)
+    assert found.instances == {"database": "Database"}
+    assert found.connects == [Connect(5, "psycopg2", "postgres", function="Database.cursor", target=Target(host="db"))]
+
+
+def test_a_file_that_imports_only_the_projects_modules_is_read_for_its_calls() -> None:
+    found = facts("""\
+        from .db import get_db
+
+        def load(order_id):
+            return get_db().execute("select 1")
+        """)
+    # `get_db()` may return an instance (a class's method) or not: the graph stage finds out which
+    assert [(c.line, c.caller, c.target, c.level) for c in found.external_calls] == [
+        (4, "load", "db.get_db", 1), (4, "load", "db.get_db.execute", 1)]
+    assert facts("import os\n\ndef f():\n    os.getcwd()\n").external_calls == []
+
+
+def test_a_memoised_helper_opens_one_connection_not_one_per_request() -> None:
+    source = textwrap.dedent("""\
+        import functools
+        import psycopg2
+        from flask import Flask
+
+        app = Flask(__name__)
+
+        @functools.lru_cache(maxsize=1)
+        def db():
+            return psycopg2.connect("dbname=shop")
+
+        @app.get("/orders")
+        def orders():
+            return db().cursor().execute("select 1")
+        """)
+    [node] = parse("api/app.py", source).nodes
+    assert [(s.topic, s.value, s.location.line) for s in node.settings] == [("db_connect", "shared", 9)]
+
+
+def test_a_connection_kept_for_the_next_call_is_shared_and_one_kept_on_flask_g_is_per_request() -> None:
+    source = textwrap.dedent("""\
+        import psycopg2
+        import redis
+        from flask import Flask, current_app, g
+
+        app = Flask(__name__)
+        _conn = None
+        _clients = {}
+
+        def singleton():
+            global _conn
+            if _conn is None:
+                _conn = psycopg2.connect("postgresql://db/shop")
+            return _conn
+
+        def per_app():
+            if "db" not in current_app.extensions:
+                current_app.extensions["db"] = psycopg2.connect("postgresql://db/shop")
+            return current_app.extensions["db"]
+
+        def per_url(url):
+            if url not in _clients:
+                _clients[url] = redis.Redis.from_url(url)
+            return _clients[url]
+
+        def per_request():
+            if "db" not in g:
+                g.db = psycopg2.connect("postgresql://db/shop")
+            return g.db
+
+        def new_pool():
+            return redis.Redis(host="cache")
+
+        @app.get("/orders")
+        def orders():
+            return [singleton(), per_app(), per_url("redis://cache"), per_request(), new_pool()]
+        """)
+    [node] = parse("api/app.py", source).nodes
+    assert [(s.topic, s.value, s.location.line) for s in node.settings] == [
+        ("db_connect", "shared", 12), ("db_connect", "shared", 17), ("pool", True, 22),
+        ("db_connect", "handler", 27),
+        ("db_connect", "handler", 31),  # a Redis client (and its pool) built for every request pools nothing
+    ]
+
+
 def test_pools_and_their_bounds() -> None:
     found = facts("""\
         import asyncpg

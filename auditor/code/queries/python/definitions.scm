@@ -8,3 +8,5 @@
 (decorated_definition
   (decorator)+ @decorator
   definition: (_) @decorated)
+; `global conn` in a function: a connection it stores there outlives the call (a lazily created singleton).
+(global_statement (identifier) @global) @global_statement
