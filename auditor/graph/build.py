@@ -24,6 +24,7 @@ from auditor.graph.code import attach_code, drop_unused_sessions, owned_calls
 from auditor.graph.compose_projects import resolve_projects
 from auditor.graph.deployments import assign_deployments, compose_file_rank, separate_variants
 from auditor.graph.image_behaviour import apply_image_behaviour
+from auditor.graph.linkage import link_packages
 from auditor.graph.resolve import HostIndex
 from auditor.graph.roles import assign_roles
 from auditor.model import RESOLVED_PURPOSES, Edge, Facts, Location, Node, Setting, Source, node_id
@@ -84,8 +85,11 @@ def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
     mentions = {f.path: f.extra["mentions"] for f in all_facts if f.kind == "code" and "mentions" in f.extra}
     drop_unused_sessions(graph, mentions)
     _lift_config_links(graph)
-    # Calls made in code are the owners' own, resolved from each owner's scope and environment.
-    for edge in owned_calls(graph, code_edges, code_owners, mentions):
+    # Calls made in code are the owners' own (and those of the services whose code calls into the package that
+    # makes them), resolved from each owner's scope and environment.
+    linked = link_packages(graph, {f.path: f.extra for f in all_facts if f.kind == "code" and f.extra}, code_owners,
+                           code_edges)
+    for edge in owned_calls(graph, code_edges, code_owners, mentions, linked):
         _add_edge(graph, edge, index, added)
     _published_addresses(graph)
     assign_deployments(graph)
