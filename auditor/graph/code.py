@@ -400,13 +400,21 @@ class _Owners:
         for directory in directories:
             hits = [(service, self._where(service), "dockerfile_dir")
                     for service, context in self.dockerfile_dirs.get(directory, []) if within(directory, context)]
-            if len(hits) > 1:
-                # One image built for several services (`web` and `worker` from `build: .`): the code is all of
-                # theirs, unless a service's name or command selects the sub-directory the file is in. Which of
-                # them runs a call in shared code is not known (`main.go` dials each subcommand's upstreams), so
-                # such owners get the file's settings but not its calls (via `shared_image`).
-                chosen = _selected(path, directory, [service for service, _, _ in hits])
-                hits = [hit for hit in hits if hit[0] in chosen] or [(s, w, "shared_image") for s, w, _ in hits]
+            by_project: dict[str, list[_Owner]] = defaultdict(list)
+            for hit in hits:
+                by_project[_compose_project(hit[0])].append(hit)
+            hits = []
+            for group in by_project.values():
+                if len(group) > 1:
+                    # One image built for several services of one project (`web` and `worker` from `build: .`): the
+                    # code is all of theirs, unless a service's name or command selects the sub-directory the file
+                    # is in. Which of them runs a call in shared code is not known (`main.go` dials each
+                    # subcommand's upstreams), so such owners get the file's settings but not its calls (via
+                    # `shared_image`). The same build in another compose project (an app-wide compose file that
+                    # includes the service's own) is that service deployed again: its calls are its own there too.
+                    chosen = _selected(path, directory, [service for service, _, _ in group])
+                    group = [hit for hit in group if hit[0] in chosen] or [(s, w, "shared_image") for s, w, _ in group]
+                hits += group
             if hits:
                 return found + hits
         return found
@@ -454,6 +462,12 @@ def parents(path: str) -> Iterator[str]:
         if current == ".":
             return
         current = posixpath.dirname(current) or "."
+
+
+def _compose_project(service: Node) -> str:
+    """The compose project directory a compose service is defined in (the scope of its node id)."""
+    scoped = service.id.removeprefix("compose:service:")
+    return posixpath.dirname(scoped) or "."
 
 
 def _relative(path: str, directory: str) -> str:
