@@ -219,3 +219,85 @@ func (f *Frontend) hotels(w http.ResponseWriter, r *http.Request) {
     root = write_repo(tmp_path, files)
     assert ("frontend", "search", "frontend/frontend.go", 22) in _calls(root)
     assert _findings(root, "RESIL001") == {("frontend/frontend.go", 22, "compose:service:./frontend")}
+
+
+SEARCH_SERVER = """\
+package main
+
+import (
+\t"context"
+\t"net"
+
+\tgeo "example.com/hotel/geo/proto"
+\tpb "example.com/hotel/search/proto"
+\t"google.golang.org/grpc"
+)
+
+type server struct {
+\tpb.UnimplementedSearchServer
+\tgeo geo.GeoClient
+}
+
+func (s *server) Nearby(ctx context.Context, req *pb.NearbyRequest) (*pb.Result, error) {
+\t_, err := s.geo.Near(ctx, &geo.Request{})
+\treturn nil, err
+}
+
+func main() {
+\tconn, _ := grpc.Dial("geo:8080", grpc.WithInsecure())
+\tsrv := grpc.NewServer()
+\tpb.RegisterSearchServer(srv, &server{geo: geo.NewGeoClient(conn)})
+\tlis, _ := net.Listen("tcp", ":8080")
+\tsrv.Serve(lis)
+}
+"""
+
+FRONTEND = """\
+package main
+
+import (
+\t"context"
+\t"net/http"
+\t"time"
+
+\tpb "example.com/hotel/search/proto"
+\t"google.golang.org/grpc"
+)
+
+func main() {
+\tconn, _ := grpc.Dial("search:8080", grpc.WithInsecure())
+\tsearch := pb.NewSearchClient(conn)
+\thttp.HandleFunc("/hotels", func(w http.ResponseWriter, r *http.Request) {
+\t\tsearch.Nearby(CONTEXT, &pb.NearbyRequest{})
+\t})
+\thttp.ListenAndServe(":8080", nil)
+}
+"""
+
+
+def _hotel(root: Path, context: str) -> Path:
+    return write_repo(root, {
+        "docker-compose.yml": "services:\n  frontend:\n    build: ./frontend\n  search:\n    build: ./search\n"
+                              "  geo:\n    build: ./geo\n",
+        "frontend/main.go": FRONTEND.replace("CONTEXT", context),
+        "search/main.go": SEARCH_SERVER,
+        "geo/main.go": "package main\n\nfunc main() {}\n",
+    })
+
+
+def test_a_grpc_server_called_without_a_deadline_passes_none_on(tmp_path: Path) -> None:
+    root = _hotel(tmp_path, "r.Context()")
+    # frontend calls search with the request's context; search sets no deadline: its call to geo has none either
+    assert _findings(root, "RESIL001") == {("frontend/main.go", 16, "compose:service:./frontend"),
+                                           ("search/main.go", 18, "compose:service:./search")}
+    message = next(f.message for f in audit(root).findings if f.location.path == "search/main.go")
+    assert "no code of `search` sets one, and `frontend` calls it without one" in message
+
+
+def test_a_grpc_server_whose_callers_set_a_deadline_is_not_judged_for_theirs(tmp_path: Path) -> None:
+    root = _hotel(tmp_path, "ctx")
+    frontend = (tmp_path / "frontend/main.go").read_text().replace(
+        "\t\tsearch.Nearby(ctx", "\t\tctx, cancel := context.WithTimeout(r.Context(), time.Second)\n"
+                                 "\t\tdefer cancel()\n\t\tsearch.Nearby(ctx")
+    (tmp_path / "frontend/main.go").write_text(frontend)
+    assert _findings(root, "RESIL001") == set()

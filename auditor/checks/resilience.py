@@ -228,7 +228,10 @@ def _code_hit(caller: Node, node: Node, edges: list[Edge], what: str) -> Hit:
     nothing = (f"only {client}'s default timeout of {default:g} s" if isinstance(default, int | float) else
                "no timeout") + ", retry budget or circuit breaker on the call or its client"
     if first.attrs.get("context_without_deadline"):
-        nothing += f" (the context it is given has no deadline: no code of `{caller.name}` sets one)"
+        callers = [str(c) for c in first.attrs.get("callers_without_deadline") or []]
+        named = ", ".join(f"`{c}`" for c in callers[:5])
+        nothing += f" (the context it is given has no deadline: no code of `{caller.name}` sets one" + (
+            f", and {named} {'calls' if len(callers) == 1 else 'call'} it without one)" if callers else ")")
     return Hit(caller.id, f"`{caller.name}` calls {what} `{node.name}` with {client}{key_note} and {nothing}; "
                           f"one slow dependency ties up every worker of `{caller.name}`",
                evidence=first.location, related=tuple(related), key=node.id)

@@ -20,7 +20,7 @@ from typing import cast
 import networkx as nx
 
 from auditor.graph.buildfiles import attach_build_files
-from auditor.graph.code import attach_code, drop_unused_sessions, owned_calls
+from auditor.graph.code import attach_code, drop_unused_sessions, owned_calls, settle_grpc_servers
 from auditor.graph.compose_projects import resolve_projects
 from auditor.graph.deployments import assign_deployments, compose_file_rank, separate_variants
 from auditor.graph.image_behaviour import apply_image_behaviour
@@ -91,6 +91,7 @@ def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
                            code_edges)
     for edge in owned_calls(graph, code_edges, code_owners, mentions, linked):
         _add_edge(graph, edge, index, added)
+    settle_grpc_servers(graph, linked)
     _published_addresses(graph)
     assign_deployments(graph)
     apply_image_behaviour(graph)

@@ -78,6 +78,8 @@ class Linked:
     owners: dict[str, dict[int, tuple[str, ...]]] = field(default_factory=dict)  # code node id → line → services
     beans: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)  # service → kind → beans
     deadline_free: frozenset[str] = frozenset()
+    # services that serve gRPC and whose code sets no deadline: a request arrives with its caller's deadline, if any
+    grpc_without_deadline: frozenset[str] = frozenset()
 
 
 def owners_of_paths(graph: nx.MultiDiGraph, paths: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
@@ -180,14 +182,53 @@ def owned_calls(graph: nx.MultiDiGraph, code_edges: Iterable[Edge], owners: dict
                                                                       "unresolved_calls": calls + unresolved[ident]})
 
 
-def _settled(attrs: dict[str, Any], deadline_free: bool) -> dict[str, Any]:
+def _settled(attrs: dict[str, Any], deadline_free: bool, callers: tuple[str, ...] = ()) -> dict[str, Any]:
     """A call bounded only by its caller's context (`caller_context`), made by a service whose code gives no context
-    a deadline: that context has none, so the call is unbounded."""
+    a deadline (and, for a gRPC server, that `callers` call without one): that context has none, so the call is
+    unbounded."""
     if not deadline_free or not attrs.get("caller_context") or "deferred" not in (attrs.get("bounds") or []):
         return attrs
     bounds = [b for b in attrs["bounds"] if b != "deferred"]
     return {**attrs, "bounds": bounds, **({"bounded": bool(bounds)} if "bounded" in attrs else {}),
-            "context_without_deadline": True}
+            "context_without_deadline": True, **({"callers_without_deadline": list(callers)} if callers else {})}
+
+
+def settle_grpc_servers(graph: nx.MultiDiGraph, linked: Linked, rounds: int = 8) -> None:
+    """A gRPC server whose code sets no deadline passes on its caller's: when a service of the repository calls it
+    with nothing that bounds the call (no deadline on the context, no timeout), those requests arrive without one,
+    and the server's calls made with their context are unbounded too (frontend → search → geo). Settled hop by
+    hop, a few rounds."""
+    settled: set[str] = set()
+    for _ in range(rounds):
+        changed = False
+        for server in sorted(linked.grpc_without_deadline - settled):
+            if server not in graph:
+                continue
+            callers = sorted({graph.nodes[source]["node"].name
+                              for source, _, edge in graph.in_edges(server, data="edge")
+                              if edge.kind == "calls" and source != server and edge.attrs.get("code")
+                              and edge.attrs.get("protocol") == "grpc" and not edge.attrs.get("bounds")})
+            if not callers:
+                continue
+            settled.add(server)
+            changed = True
+            for _, target, key, data in list(graph.out_edges(server, keys=True, data=True)):
+                edge: Edge = data["edge"]
+                attrs = _settled(edge.attrs, True, tuple(callers))
+                if attrs is not edge.attrs:
+                    graph.edges[server, target, key]["edge"] = dataclasses.replace(edge, attrs=attrs)
+            for source, _, edge in list(graph.in_edges(server, data="edge")):
+                node: Node = graph.nodes[source]["node"]
+                if edge.kind != "configures" or node.source != "code":
+                    continue
+                calls = node.attrs.get("unresolved_calls") or []
+                mine = [_settled(c, True, tuple(callers)) if isinstance(c, dict) and c.get("owner") == server else c
+                        for c in calls]
+                if mine != calls:
+                    graph.nodes[source]["node"] = dataclasses.replace(node, attrs={**node.attrs,
+                                                                                    "unresolved_calls": mine})
+        if not changed:
+            return
 
 
 # What using an ASP.NET Core session looks like in C# or a Razor view: `HttpContext.Session` (`Context.Session`);

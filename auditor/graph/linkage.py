@@ -106,8 +106,9 @@ def link_packages(graph: nx.MultiDiGraph, extras: Mapping[str, Mapping[str, Any]
             extra_owners = running(path, line, 0) - set(owners.get(ident, []))
             if extra_owners:
                 more.setdefault(ident, {})[line] = tuple(sorted(extra_owners))
-    return Linked(owners=more, beans=_conn_beans(linked, files, placed),
-                  deadline_free=_deadline_free(graph, linked, placed))
+    free, servers = _without_deadlines(graph, linked, placed)
+    return Linked(owners=more, beans=_conn_beans(linked, files, placed), deadline_free=free,
+                  grpc_without_deadline=servers)
 
 
 def _packages(graph: nx.MultiDiGraph, paths: list[str]) -> dict[str, str]:
@@ -160,22 +161,24 @@ def _conn_beans(linked: Mapping[str, Mapping[str, Any]], files: Mapping[str, lis
     return {owner: dict(kinds) for owner, kinds in beans.items()}
 
 
-def _deadline_free(graph: nx.MultiDiGraph, linked: Mapping[str, Mapping[str, Any]],
-                   placed: Mapping[str, list[tuple[str, str]]]) -> frozenset[str]:
-    """The services whose code, shared code included, gives no context a deadline and serves no gRPC."""
+def _without_deadlines(graph: nx.MultiDiGraph, linked: Mapping[str, Mapping[str, Any]],
+                       placed: Mapping[str, list[tuple[str, str]]]) -> tuple[frozenset[str], frozenset[str]]:
+    """The services whose Go code, shared code included, gives no context a deadline: those that serve no gRPC,
+    and those that do (whose requests may bring their caller's deadline)."""
     bounded: set[str] = set()
     for path, extra in linked.items():
         if extra.get("deadlines"):
             bounded |= {service for service, _ in placed.get(path, [])}
+    serving: set[str] = set()
     candidates: set[str] = set()
     for ident, node in graph.nodes(data="node"):
         if node.source != "code" or node.kind != "config" or node.attrs.get("language") != "go":
             continue
         services = {target for _, target, edge in graph.out_edges(ident, data="edge") if edge.kind == "configures"}
         if any(isinstance(h, dict) and h.get("framework") == "grpc" for h in node.attrs.get("handlers") or []):
-            bounded |= services
+            serving |= services
         candidates |= services
-    return frozenset(candidates - bounded)
+    return frozenset(candidates - bounded - serving), frozenset((candidates & serving) - bounded)
 
 
 def _list(value: object) -> list[Any]:
