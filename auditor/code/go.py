@@ -310,6 +310,8 @@ class _File:
         self.member_calls: dict[str, list[Node]] = {}  # `c.SetTimeout(…)`: operand text → calls
         self.work = MAX_WORK
         self._members_seen: dict[tuple[str, int], list[Bound]] = {}
+        self._callees: dict[int, tuple[str, str]] = {}
+        self.dials: dict[int, list[tuple[Node, Target, list[Bound]]]] = {}  # grpc.Dial call id → `_dials`
         self._read(root)
 
     # -- indexing --------------------------------------------------------------------------------------------
@@ -443,7 +445,11 @@ class _File:
         return "", ""
 
     def callee(self, call: Node) -> tuple[str, str]:
-        return self.qualified(call.child_by_field_name("function"))
+        """(import path, name) of a call's `pkg.Name` callee, or ("", ""); asked several times per call, kept."""
+        known = self._callees.get(call.id)
+        if known is None:
+            known = self._callees[call.id] = self.qualified(call.child_by_field_name("function"))
+        return known
 
     def type_of(self, node: Node | None) -> tuple[str, str]:
         """(import path, name) of a type `*pkg.T` / `pkg.T` ("", "T" for a local type)."""
@@ -1236,6 +1242,13 @@ def _grpc_dial(file: _File, call: Node) -> list[Call]:
 def _dials(file: _File, call: Node) -> list[tuple[Node, Target, list[Bound]]]:
     """(site, address, bounds) of a gRPC dial: the `grpc.Dial` itself, or each call in this file of the wrapper
     that dials the address it is given."""
+    known = file.dials.get(call.id)
+    if known is None:
+        known = file.dials[call.id] = _dial_sites(file, call)
+    return known
+
+
+def _dial_sites(file: _File, call: Node) -> list[tuple[Node, Target, list[Bound]]]:
     path, name = file.callee(call)
     if path != "google.golang.org/grpc" or name not in ("Dial", "DialContext", "NewClient"):
         return []
@@ -1257,26 +1270,22 @@ def _grpc_beans(file: _File, found: Extracted) -> None:
     """A stub made from a connection this file dials (`conn, _ := grpc.Dial(addr)`, then `pb.NewUsersClient(conn)`
     in the same function): a bean of that stub's kind, so stub calls in other files of the service, which hold
     only the stub, get its address and the bounds of its dial."""
-    for call in file.calls:
-        for site, target, bounds in _dials(file, call):
-            kind = _stub_from_conn(file, site)
-            if kind:
-                found.beans.append(Bean(kind, line(site), tuple(b for b in bounds if b.kind != "deferred"), target))
-
-
-def _stub_from_conn(file: _File, site: Node) -> str:
-    """The stub kind made from the connection `site` returns, in the same function ("" when none is)."""
-    holder = _assignee(site)
-    if not holder or holder == "_":
-        return ""
-    scope = file.scope(site)
+    sites = [site_target for call in file.calls for site_target in _dials(file, call)]
+    if not sites:
+        return
+    makers: dict[tuple[int, str], list[tuple[int, str]]] = {}  # (function, connection) → (offset, stub kind)
     for other in file.calls:
         args = _args(other)
-        if args and text(args[0]) == holder and file.scope(other) == scope and other.start_byte > site.start_byte:
-            path, name = file.callee(other)
-            if path and name.startswith("New") and name.endswith("Client") and len(name) > 9:
-                return f"grpc:{path}.{name[3:]}"
-    return ""
+        path, name = file.callee(other)
+        if args and path and name.startswith("New") and name.endswith("Client") and len(name) > 9:
+            makers.setdefault((file.scope(other), text(args[0])), []).append(
+                (other.start_byte, f"grpc:{path}.{name[3:]}"))
+    for site, target, bounds in sites[:MAX_DEFS * 250]:
+        holder = _assignee(site)
+        made = [kind for offset, kind in makers.get((file.scope(site), holder), []) if offset > site.start_byte] \
+            if holder and holder != "_" else []
+        if made:
+            found.beans.append(Bean(made[0], line(site), tuple(b for b in bounds if b.kind != "deferred"), target))
 
 
 def _wrapper_sites(file: _File, call: Node, address: Node) -> list[tuple[Node, Node]]:
@@ -1492,15 +1501,25 @@ def _function_body(file: _File, arg: Node) -> Node | None:
 def _linkage(file: _File, found: Extracted) -> None:
     """What other files' code reaches through this file's exported functions (see `Extracted.exports`), and what
     this file calls in other packages (`PackageCall`), for graph/code.py to give a shared package's calls to the
-    services whose code calls into it."""
+    services whose code calls into it. Bounded: a hostile file's thousands of functions calling each other cost a
+    fixed budget of steps, past which its remaining exports are left out."""
     named = [u for u in file.units if u.type in ("function_declaration", "method_declaration")]
-    by_name: dict[str, set[int]] = {}
+    name_of = {u.id: text(u.child_by_field_name("name")) for u in named}
+    functions: dict[str, int] = {}  # function declarations: one per name in a package
+    methods_named: dict[str, list[int]] = {}
+    methods_of: dict[str, list[int]] = {}  # receiver type → its methods
     for unit in named:
-        by_name.setdefault(text(unit.child_by_field_name("name")), set()).add(unit.id)
+        if unit.type == "function_declaration":
+            functions.setdefault(name_of[unit.id], unit.id)
+        else:
+            methods_named.setdefault(name_of[unit.id], []).append(unit.id)
+            methods_of.setdefault(file.receivers.get(unit.id, ""), []).append(unit.id)
+    calls_in: dict[int, list[Node]] = {}  # named unit id → the calls made in it (function literals included)
     unit_of_line: dict[int, int] = {}  # a call's line → the named function or method it is made in
     for call in file.calls:
         around = next((u for u in file.index.chain(call) if u.type != "func_literal"), None)
         if around is not None:
+            calls_in.setdefault(around.id, []).append(call)
             unit_of_line.setdefault(line(call), around.id)
     lines: dict[int, set[int]] = {}  # unit id → lines of the calls made in it
     for made in found.calls:
@@ -1513,33 +1532,36 @@ def _linkage(file: _File, found: Extracted) -> None:
         if not path or not name[:1].isupper() or path in _STDLIB_LINKS or len(found.package_calls) >= MAX_DEFS * 250:
             continue
         conns = []
-        for position, arg in enumerate(_args(call)[:16]):
+        for position, arg in enumerate(_args(call)[:16] if dials else []):
             dialed = _dialed(file, arg, dials)
             if dialed is not None:
                 conns.append((position, dialed[0], tuple(dialed[1]), dialed[2]))
         found.package_calls.append(PackageCall(path, name, line(call), tuple(conns)))
         if line(call) in unit_of_line:
             lines.setdefault(unit_of_line[line(call)], set()).add(line(call))
-    methods: dict[str, set[int]] = {}
+    budget = MAX_WORK
     for unit in named:
-        if unit.type == "method_declaration":
-            methods.setdefault(file.receivers.get(unit.id, ""), set()).add(unit.id)
-    for unit in named:
-        name = text(unit.child_by_field_name("name"))
+        name = name_of[unit.id]
         if unit.type != "function_declaration" or not name[:1].isupper():
             continue
-        reach = {unit.id} | {m for t in _constructed_types(unit) for m in methods.get(t, ())}
-        names = {name} | {text(u.child_by_field_name("name")) for u in named if u.id in reach}
+        reach = {unit.id} | {m for t in sorted(_constructed_types(unit))[:MAX_DEFS * 8] for m in methods_of.get(t, ())}
+        names = {name_of[i] for i in reach}
+        frontier = set(names)
         for _ in range(8):
-            more = {c for f in names for c in found.callees.get(f, ())} - names
-            if not more:
+            frontier = {c for f in frontier for c in found.callees.get(f, ())} - names
+            budget -= len(frontier) + 1
+            if not frontier or budget < 0:
                 break
-            names |= more
-        reach |= {ident for f in names for ident in by_name.get(f, ())}
+            names |= frontier
+        if budget < 0:
+            break
+        # a method is reached by name only when no other method has it (its receiver is not known here)
+        reach |= {functions[f] for f in names if f in functions}
+        reach |= {ids[0] for f in names if len(ids := methods_named.get(f, [])) == 1}
         reached = sorted({n for ident in reach for n in lines.get(ident, ())})
         if reached:
-            found.exports[name] = tuple(reached)
-        stubs = _stub_parameters(file, unit)
+            found.exports[name] = tuple(reached[:MAX_WORK // 10])
+        stubs = _stub_parameters(file, unit, calls_in.get(unit.id, []))
         if stubs:
             found.stub_params[name] = stubs
 
@@ -1574,17 +1596,16 @@ def _constructed_types(unit: Node, limit: int = 20_000) -> set[str]:
     return found
 
 
-def _stub_parameters(file: _File, unit: Node) -> dict[int, str]:
-    """Parameter position → stub kind, for `func New(conn *grpc.ClientConn) { pb.NewUsersClient(conn) }`."""
+def _stub_parameters(file: _File, unit: Node, calls: list[Node]) -> dict[int, str]:
+    """Parameter position → stub kind, for `func New(conn *grpc.ClientConn) { pb.NewUsersClient(conn) }` (`calls`:
+    the calls made in the function)."""
     params = unit.child_by_field_name("parameters")
     names = [text(n) if file.type_of(d.child_by_field_name("type")) in _CONN_TYPES else ""
              for d in (params.named_children if params else []) for n in d.children_by_field_name("name")]
     if not any(names):
         return {}
     found: dict[int, str] = {}
-    for call in file.calls:
-        if not (unit.start_byte <= call.start_byte and call.end_byte <= unit.end_byte):
-            continue
+    for call in calls:
         path, name = file.callee(call)
         args = _args(call)
         if path and name.startswith("New") and name.endswith("Client") and len(name) > 9 and args and \
