@@ -646,6 +646,8 @@ class _File:
             env = self.env_key(node)
             if env:
                 return _Value((_Env(env),))
+            if kind == "member_expression" and text(node.child_by_field_name("property")) == "href":
+                return self.value(node.child_by_field_name("object"), depth + 1)  # new URL(…).href
         if kind == "call_expression":
             key = self._config_key(node)
             if key:
@@ -654,6 +656,9 @@ class _File:
             args = _args(node)
             if function is not None and text(function) == "String" and len(args) == 1:
                 return self.value(args[0], depth + 1)  # String(process.env.X)
+            if function is not None and function.type == "member_expression" and not args and \
+                    text(function.child_by_field_name("property")) == "toString":
+                return self.value(function.child_by_field_name("object"), depth + 1)  # url.toString()
             return _Value()
         if kind == "new_expression":
             return self._new_url(node, depth)

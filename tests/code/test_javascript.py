@@ -318,6 +318,9 @@ def test_template_literal_urls_keep_the_host_piece_and_the_path() -> None:
           await fetch(new URL(`/reviews/${id}`, process.env.REVIEWS_URL));
           await axios.get(`${String(process.env.SHIP_URL)}/ship`);
           await axios.get(`/relative/${id}`);
+          const stock = new URL(`/stock/${id}`, `http://${process.env.STOCK_HOST}`);
+          await fetch(stock.toString());
+          await fetch(stock.href);
         }
         """
     assert [c[2] for c in calls(source)] == [
@@ -331,12 +334,16 @@ def test_template_literal_urls_keep_the_host_piece_and_the_path() -> None:
         Target(url="{}/carts/{}", env="CART_URL"),
         Target(url="{}/reviews/{}", env="REVIEWS_URL"),
         Target(url="{}/ship", env="SHIP_URL"),
-    ]  # a bare path with no base is a browser's call: dropped
+        # (a bare path with no base is a browser's call: dropped)
+        Target(url="http://{}/stock/{}", env="STOCK_HOST"),
+        Target(url="http://{}/stock/{}", env="STOCK_HOST"),
+    ]
     edges = parse("src/app.ts", textwrap.dedent(source)).edges
     assert [(e.location.line, e.target, e.attrs.get("path")) for e in edges] == [
         (9, "env:CATALOG_URL", "/items/{}"), (10, "env:PRICES_HOST", "/prices/{}"),
         (11, "host:stock", "/{}/items"), (12, "env:ORDERS_URL", "/orders/{}"), (13, "env:CART_URL", "/carts/{}"),
-        (14, "env:REVIEWS_URL", "/reviews/{}"), (15, "env:SHIP_URL", "/ship"),
+        (14, "env:REVIEWS_URL", "/reviews/{}"), (15, "env:SHIP_URL", "/ship"), (18, "env:STOCK_HOST", "/stock/{}"),
+        (19, "env:STOCK_HOST", "/stock/{}"),
     ]
 
 
