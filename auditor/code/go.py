@@ -1516,7 +1516,12 @@ def _linkage(file: _File, found: Extracted) -> None:
             methods_of.setdefault(file.receivers.get(unit.id, ""), []).append(unit.id)
     calls_in: dict[int, list[Node]] = {}  # named unit id → the calls made in it (function literals included)
     unit_of_line: dict[int, int] = {}  # a call's line → the named function or method it is made in
+    wanted = {c.line for c in found.calls}
     for call in file.calls:
+        path, name = file.callee(call)
+        if line(call) not in wanted and (not path or path in _STDLIB_LINKS or not name[:1].isupper()) and \
+                not (path and name.startswith("New")):
+            continue  # neither a call of a service nor one into another package: its place is not needed
         around = next((u for u in file.index.chain(call) if u.type != "func_literal"), None)
         if around is not None:
             calls_in.setdefault(around.id, []).append(call)
@@ -1540,11 +1545,13 @@ def _linkage(file: _File, found: Extracted) -> None:
         if line(call) in unit_of_line:
             lines.setdefault(unit_of_line[line(call)], set()).add(line(call))
     budget = MAX_WORK
+    calling_methods = any(lines.get(m) for ids in methods_of.values() for m in ids)
     for unit in named:
         name = name_of[unit.id]
         if unit.type != "function_declaration" or not name[:1].isupper():
             continue
-        reach = {unit.id} | {m for t in sorted(_constructed_types(unit))[:MAX_DEFS * 8] for m in methods_of.get(t, ())}
+        built = sorted(_constructed_types(unit))[:MAX_DEFS * 8] if calling_methods else []
+        reach = {unit.id} | {m for t in built for m in methods_of.get(t, ())}
         names = {name_of[i] for i in reach}
         frontier = set(names)
         for _ in range(8):
@@ -1650,13 +1657,12 @@ def _deadlines(file: _File, found: Extracted) -> None:
         if len(found.deadlines) >= MAX_DEFS:
             return
         path, name = file.callee(call)
-        args = _args(call)
         if path in _CONTEXT_PACKAGES and name in _DEADLINES:
             judged += 1
             if judged > MAX_DEFS * 4 or not _only_to_stop(file, call):
                 found.deadlines.append(line(call))
         elif _timeout_middleware(path, name) or (path == "google.golang.org/grpc" and name in _INTERCEPTOR_OPTIONS
-                                                  and any(_opaque_interceptor(file, arg) for arg in args)):
+                                                  and any(_opaque_interceptor(file, arg) for arg in _args(call))):
             found.deadlines.append(line(call))
 
 
