@@ -13,13 +13,17 @@ a call made in code and a URL in a config reach the same rules the same way:
   (the kinds of bound on the call: `timeout`, `retry`, `circuit_breaker`, `default_timeout`, `deferred`),
   `bound_line`,
   `default_timeout_s` (the library default's figure in seconds, when the only bound is a default),
-  `key` (the environment key), `protocol`, `code` (the language), `port`, `path`;
+  `key` (the environment key), `protocol`, `code` (the language), `port`, `path` (the URL's path template,
+  `/items/{}`), `caller_context` (only the context its caller hands it is left to bound it: Go);
 - settings: `tracing` (an SDK, agent or auto-instrumentation set up in code), `session_store` (the store a
   session middleware uses), `pool` (a pool created with a stated bound or True), `db_connect` (a connection
   opened per request: value `handler`, key the library; a single raw connection shared by a file that serves
   requests: value `shared`; a raw connection in a file without handlers, such as a one-off script, is none);
 - a call whose target the code does not show (a URL passed in as an argument) is kept in `unresolved_calls`
   (line, client, bounded): still an unbounded call of that service, with no edge to draw.
+
+What links files of one language's packages (`exports`, `package_calls`, `stub_params`, `deadlines`) is no fact of
+its own: `linkage` puts it in Facts.extra for graph/linkage.py.
 """
 
 from __future__ import annotations
