@@ -252,6 +252,7 @@ def test_go_mod_direct_requirements_only() -> None:
         ("metrics_library", "github.com/prometheus/client_golang", "prometheus", 12),
     ]
     assert _node("go.mod", GO_MOD).attrs["project"] == "hotel"  # the module path's last element, /v2 dropped
+    assert _node("go.mod", GO_MOD).attrs["module"] == "github.com/acme/hotel/v2"  # the prefix of its import paths
 
 
 def test_composer_csproj_and_gemfile() -> None:

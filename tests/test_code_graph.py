@@ -353,6 +353,32 @@ def test_calls_in_code_shared_by_one_image_are_no_ones_calls(tmp_path: Path) -> 
     assert not [f for f in audit(root).findings if f.rule_id == "COUPLE001"]
 
 
+def test_unresolved_calls_in_code_shared_by_one_image_are_no_ones_either(tmp_path: Path) -> None:
+    unknown = Extracted(calls=[Call(3, "requests", Target())])  # a URL passed in, unbounded
+    root = write_repo(tmp_path, {
+        "docker-compose.yml": "services:\n  search:\n    build: .\n    command: search\n"
+                              "  geo:\n    build: .\n    command: geo\n",
+        "cmd/app/main.py": _code("cmd/app/main.py", unknown),
+    })
+    assert _findings(root, "RESIL001") == set()
+
+
+def test_the_same_build_in_another_compose_project_is_the_service_deployed_again(tmp_path: Path) -> None:
+    """An app-wide compose file that includes (or restates) a service's own compose file deploys that service
+    again: its code is its own in both projects, not one image shared by two services."""
+    unknown = Extracted(calls=[Call(3, "requests", Target())])
+    root = write_repo(tmp_path, {
+        "src/checkout/docker-compose.yml": "services:\n  checkout:\n    build: .\n",
+        "src/checkout/Dockerfile": "FROM python\n",
+        "src/app/docker-compose.yml": "services:\n  checkout:\n    build: ../checkout\n",
+        "src/checkout/app.py": _code("src/checkout/app.py", unknown),
+    })
+    assert _owners(root) == {"src/checkout/app.py": ["checkout", "checkout"]}
+    assert {(f.location.path, f.location.line, f.subject) for f in audit(root).findings if f.rule_id == "RESIL001"} \
+        == {("src/checkout/app.py", 3, "compose:service:src/app/checkout"),
+            ("src/checkout/app.py", 3, "compose:service:src/checkout/checkout")}
+
+
 def test_one_folder_mounted_into_several_containers_is_split_by_working_directory(tmp_path: Path) -> None:
     service = ("  {name}:\n    build: docker/app\n    volumes: [./internal:/internal]\n"
                "    working_dir: /internal/{dir}\n")

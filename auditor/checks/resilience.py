@@ -25,6 +25,7 @@ from auditor.model import Edge, Location, Node, Related, Setting
 # -- RESIL001 call-without-timeout ----------------------------------------------------------------------------
 
 _CLIENT_TOPICS = ("timeout", "retry", "circuit_breaker")
+_SHARED_CODE = frozenset({"shared_image", "shared_mount"})  # graph/code.py: owners that take a file's settings only
 _TELEMETRY = frozenset({"observability"})
 # Words in a URL key or a host that do not name the service called.
 _GENERIC = frozenset({
@@ -226,6 +227,11 @@ def _code_hit(caller: Node, node: Node, edges: list[Edge], what: str) -> Hit:
     default = first.attrs.get("default_timeout_s")
     nothing = (f"only {client}'s default timeout of {default:g} s" if isinstance(default, int | float) else
                "no timeout") + ", retry budget or circuit breaker on the call or its client"
+    if first.attrs.get("context_without_deadline"):
+        callers = [str(c) for c in first.attrs.get("callers_without_deadline") or []]
+        named = ", ".join(f"`{c}`" for c in callers[:5])
+        nothing += f" (the context it is given has no deadline: no code of `{caller.name}` sets one" + (
+            f", and {named} {'calls' if len(callers) == 1 else 'call'} it without one)" if callers else ")")
     return Hit(caller.id, f"`{caller.name}` calls {what} `{node.name}` with {client}{key_note} and {nothing}; "
                           f"one slow dependency ties up every worker of `{caller.name}`",
                evidence=first.location, related=tuple(related), key=node.id)
@@ -238,8 +244,11 @@ def _unresolved_code_calls(ctx: CheckContext, caller: Node, longest_default: flo
         config = ctx.node(edge.source)
         if config.source != "code":
             continue
+        # code the caller only shares (one image or mounted folder for several services) gives its settings, not
+        # its calls: only a call placed with this owner (graph/code.py, graph/linkage.py) is the caller's
+        shared = edge.attrs.get("via") in _SHARED_CODE
         calls = [c for c in config.attrs.get("unresolved_calls") or []
-                 if isinstance(c, dict) and c.get("owner", caller.id) == caller.id
+                 if isinstance(c, dict) and c.get("owner", None if shared else caller.id) == caller.id
                  and not _bounded_in_code(c, longest_default) and "deferred" not in (c.get("bounds") or [])]
         if not calls:
             continue
@@ -260,7 +269,12 @@ def _unresolved_code_calls(ctx: CheckContext, caller: Node, longest_default: flo
 
 
 def _bean_related(injected: str, path: str, line: int) -> Related:
-    """Where the injected client of an unbounded call is built: a typed client's registration, a @Bean."""
+    """Where the injected client of an unbounded call is built: a typed client's registration, a @Bean, the dial of
+    a gRPC stub's connection."""
+    if injected.startswith("grpc:"):
+        stub = injected.rsplit(".", 1)[-1] if "." in injected else injected[len("grpc:"):]
+        return Related(Location(path, line), f"the dial of the connection its `{stub}` stub uses, with no timeout or "
+                                             "retry interceptor")
     what = (f"the registration of typed client `{injected.removeprefix('HttpClient:')}`, which attaches nothing that "
             "bounds it" if injected.startswith("HttpClient:") else
             f"the @Bean that builds the {injected} its client comes from, with no timeout")

@@ -13,7 +13,8 @@ a call made in code and a URL in a config reach the same rules the same way:
   (the kinds of bound on the call: `timeout`, `retry`, `circuit_breaker`, `default_timeout`, `deferred`),
   `bound_line`,
   `default_timeout_s` (the library default's figure in seconds, when the only bound is a default),
-  `key` (the environment key), `protocol`, `code` (the language), `port`, `path`;
+  `key` (the environment key), `protocol`, `code` (the language), `port`, `path` (the URL's path template,
+  `/items/{}`), `caller_context` (only the context its caller hands it is left to bound it: Go);
 - settings: `tracing` (an SDK, agent or auto-instrumentation set up in code), `session_store` (the store a
   session middleware uses), `pool` (a pool created with a stated bound or True), `db_connect` (a connection
   opened per request: value `handler`, key the library; a single raw connection shared by a file that serves
@@ -24,6 +25,9 @@ a call made in code and a URL in a config reach the same rules the same way:
   project's other files — the functions that run per request here, same-file callees, calls into other modules
   (`ExternalCall`), memoised functions, and the raw connections (or pools a function builds) this file alone does
   not show to be per request.
+
+What links files of one language's packages (`exports`, `package_calls`, `stub_params`, `deadlines`) is no fact of
+its own: `linkage` puts it in Facts.extra for graph/linkage.py.
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ from auditor.model import Edge, Facts, Location, Node, Setting, host_ref, node_i
 # `deferred`: this line does not decide the bound (a gRPC dial, whose deadline is set per RPC at each stub
 # call; a wrapper forwarding its caller's options or context): the call is neither bounded nor unbounded here.
 BOUND_KINDS = ("timeout", "retry", "circuit_breaker", "default_timeout", "deferred")
+# The detail of a `deferred` bound that only the caller's context decides (Go: a `ctx` parameter): graph/code.py
+# settles it for a service whose code never gives a context a deadline (see `Extracted.deadlines`).
+CALLER_CONTEXT = "context from the caller (bounded or not there)"
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}|\$\{[^{}]*\}|%[sdv]|:\w+(?=/|$)")
 _HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*$")
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]", "example.com", "host.docker.internal"})
@@ -103,11 +110,26 @@ class ClassDecl:
 @dataclass(frozen=True)
 class Bean:
     """A client the application builds once for injection (a Spring `@Bean` method, a .NET typed-client
-    registration), with what bounds it."""
+    registration, a Go gRPC stub made from a connection it dials), with what bounds it and, where the code
+    shows it, where it goes."""
 
-    kind: str  # RestTemplate | WebClient | WebClient.Builder | RestClient | OkHttp | HttpClient:<typed client> | …
+    kind: str  # RestTemplate | WebClient | WebClient.Builder | RestClient | OkHttp | HttpClient:<typed client> |
+    # grpc:<import path>.<stub type> | …
     line: int
     bounds: tuple[Bound, ...] = ()
+    target: Target = Target()
+
+
+@dataclass(frozen=True)
+class PackageCall:
+    """A call of another package's exported function (Go `client.NewUsersClient()`) on `line`. `conns`: argument
+    position → the address of the gRPC connection this file
+    dials and passes there (`frontend.New(searchConn)`), with the bounds of that dial."""
+
+    package: str  # the import path
+    name: str
+    line: int = 0
+    conns: tuple[tuple[int, Target, tuple[Bound, ...], int], ...] = ()  # (position, address, bounds, dial line)
 
 
 @dataclass(frozen=True)
@@ -212,8 +234,19 @@ class Extracted:
     instances: dict[str, str] = field(default_factory=dict)
     # The global functions this file defines (PHP: where a call by name from another file lands; not methods).
     defines: set[str] = field(default_factory=set)
+    # Linkage between files of one language's packages (Go), read by graph/code.py: an exported function → the
+    # lines of the calls it makes or whose client it builds (its own, its same-file helpers', and those of the
+    # methods of the types it constructs); the calls this file makes into other packages; an exported function's
+    # parameter position → the gRPC stub kind (`grpc:<path>.<type>`) a connection handed there becomes.
+    exports: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    package_calls: list[PackageCall] = field(default_factory=list)
+    stub_params: dict[str, dict[int, str]] = field(default_factory=dict)
+    # Lines where the code gives a context a deadline that may reach a request's calls (Go `context.WithTimeout`
+    # not only used to shut down, `http.TimeoutHandler`, a timeout middleware or an interceptor it cannot see into).
+    deadlines: list[int] = field(default_factory=list)
 
     def empty(self) -> bool:
+        """Nothing for a node of its own (the linkage fields travel in Facts.extra, see `linkage`)."""
         return not (self.calls or self.connects or self.sessions or self.tracing or self.client_defaults
                     or self.handlers or self.browser or self.hosts_tool or self.beans)
 
@@ -309,6 +342,12 @@ def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
             attrs["default_timeout_s"] = min(defaults)
         if call.target.env:
             attrs["key"] = call.target.env
+        url_path = path_of(call.target)
+        if url_path:
+            attrs["path"] = url_path
+        if any(b.kind == "deferred" for b in call.bounds) and \
+                all(b.detail == CALLER_CONTEXT for b in call.bounds if b.kind == "deferred"):
+            attrs["caller_context"] = True
         if call.injected:
             attrs["injected"] = call.injected
         klass = _class_at(extracted.classes, call.line)
@@ -327,7 +366,7 @@ def to_facts(path: str, language: str, extracted: Extracted) -> Facts:
             unresolved.append({"line": call.line, "client": call.client, "bounded": bool(bounds), "bounds": bounds,
                                **({"default_timeout_s": attrs["default_timeout_s"]}
                                   if "default_timeout_s" in attrs else {}),
-                               **{k: attrs[k] for k in ("injected", "klass") if k in attrs}})
+                               **{k: attrs[k] for k in ("injected", "klass", "caller_context") if k in attrs}})
     handlers = [{"line": h.line, "function": h.function, "framework": h.framework} for h in extracted.handlers]
     node = Node(
         ident, "config", posixpath.basename(path), "code", language, Location(path, 1),
@@ -366,11 +405,52 @@ def literal_url(parts: Iterable[str | None]) -> str:
 
 
 def _bean_attrs(path: str, bean: Bean) -> dict[str, object]:
-    """A bean as plain data on the code node: graph/code.py gives its bounds to the calls injected with it."""
+    """A bean as plain data on the code node: graph/code.py gives its bounds, and its target where the code shows
+    one, to the calls injected with it."""
     defaults = [b.seconds for b in bean.bounds if b.kind == "default_timeout" and b.seconds is not None]
     return {"kind": bean.kind, "path": path, "line": bean.line,
             "bounds": sorted({b.kind for b in bean.bounds if b.kind in BOUND_KINDS}),
-            **({"default_timeout_s": min(defaults)} if defaults else {})}
+            **({"default_timeout_s": min(defaults)} if defaults else {}),
+            **({"target": target} if (target := target_ref(bean.target)) else {})}
+
+
+def target_ref(target: Target) -> str:
+    """Where a target points as an edge target: `env:<KEY>` for an address read from the environment with no
+    default, `host:<name>` for a host the code states, "" when the code shows none (or only a local host)."""
+    if target.env and not target.default:
+        return f"env:{target.env}"
+    host, _ = host_of(target)
+    return host_ref(host) if host and host not in _LOCAL_HOSTS else ""
+
+
+def path_of(target: Target) -> str:
+    """The path a call's URL template names (`/items/{}`), "" when it names none."""
+    url = target.url
+    if not url:
+        return ""
+    rest = url.split("://", 1)[1] if "://" in url else url
+    path = "/" + rest.split("/", 1)[1] if "/" in rest else ""
+    return path.split("?", 1)[0].split("#", 1)[0][:200] if path not in ("", "/") else ""
+
+
+def linkage(extracted: Extracted) -> dict[str, object]:
+    """The cross-file linkage of one file (see `Extracted.exports`) as plain data for Facts.extra, {} when none."""
+    found: dict[str, object] = {}
+    if extracted.exports:
+        found["exports"] = {name: list(lines) for name, lines in sorted(extracted.exports.items())}
+    if extracted.package_calls:
+        found["package_calls"] = [
+            {"package": c.package, "name": c.name, "line": c.line,
+             "conns": [{"position": position, "line": line, "target": target_ref(target),
+                        "bounds": sorted({b.kind for b in bounds if b.kind in BOUND_KINDS})}
+                       for position, target, bounds, line in c.conns if target_ref(target)]}
+            for c in extracted.package_calls]
+    if extracted.stub_params:
+        found["stub_params"] = {name: {str(k): v for k, v in sorted(params.items())}
+                                for name, params in sorted(extracted.stub_params.items())}
+    if extracted.deadlines:
+        found["deadlines"] = sorted(set(extracted.deadlines))
+    return found
 
 
 def _class_at(classes: list[ClassDecl], line: int) -> ClassDecl | None:

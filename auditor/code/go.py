@@ -25,11 +25,14 @@ import tree_sitter
 
 from auditor.code import languages, syntax
 from auditor.code.facts import (
+    CALLER_CONTEXT,
+    Bean,
     Bound,
     Call,
     Connect,
     Extracted,
     Handler,
+    PackageCall,
     Session,
     Target,
     Tracing,
@@ -307,6 +310,8 @@ class _File:
         self.member_calls: dict[str, list[Node]] = {}  # `c.SetTimeout(…)`: operand text → calls
         self.work = MAX_WORK
         self._members_seen: dict[tuple[str, int], list[Bound]] = {}
+        self._callees: dict[int, tuple[str, str]] = {}
+        self.dials: dict[int, list[tuple[Node, Target, list[Bound]]]] = {}  # grpc.Dial call id → `_dials`
         self._read(root)
 
     # -- indexing --------------------------------------------------------------------------------------------
@@ -440,7 +445,11 @@ class _File:
         return "", ""
 
     def callee(self, call: Node) -> tuple[str, str]:
-        return self.qualified(call.child_by_field_name("function"))
+        """(import path, name) of a call's `pkg.Name` callee, or ("", ""); asked several times per call, kept."""
+        known = self._callees.get(call.id)
+        if known is None:
+            known = self._callees[call.id] = self.qualified(call.child_by_field_name("function"))
+        return known
 
     def type_of(self, node: Node | None) -> tuple[str, str]:
         """(import path, name) of a type `*pkg.T` / `pkg.T` ("", "T" for a local type)."""
@@ -945,6 +954,9 @@ def _extract(root: Node, language: str) -> Extracted:
     _handlers(file, root, found)
     _callees(file, found)
     _calls(file, found)
+    _grpc_beans(file, found)
+    _linkage(file, found)
+    _deadlines(file, found)
     _connects(file, root, found)
     _sessions(file, root, found)
     _tracing(file, root, found)
@@ -1131,7 +1143,7 @@ def _callees(file: _File, found: Extracted) -> None:
 
 
 # -- calls -------------------------------------------------------------------------------------------------------
-_FORWARDED = "from the caller (bounded or not there)"
+_FORWARDED = "from the caller (bounded or not there)"  # a context handed in: facts.CALLER_CONTEXT
 
 
 def _calls(file: _File, found: Extracted) -> None:
@@ -1142,7 +1154,7 @@ def _calls(file: _File, found: Extracted) -> None:
             extra = [b for start, end, b in wrappers if start <= call.start_byte and call.end_byte <= end]
             bounds = list(item.bounds) + extra
             found.calls.append(Call(item.line, item.client, item.target, tuple(bounds), item.protocol,
-                                    item.function or file.unit_name(call)))
+                                    item.function or file.unit_name(call), item.injected))
 
 
 def _http_call(file: _File, call: Node) -> list[Call]:
@@ -1187,7 +1199,7 @@ def _finish(call: Node, client_name: str, target: Target, client: _Client, ctx: 
         if not client.known:
             bounds.append(Bound("deferred", line(call), f"client {_FORWARDED}"))
         elif ctx.state == "unknown":
-            bounds.append(Bound("deferred", line(call), f"context {_FORWARDED}"))
+            bounds.append(Bound("deferred", line(call), CALLER_CONTEXT))
     return Call(line(call), client_name, target, tuple(bounds))
 
 
@@ -1223,6 +1235,20 @@ def _resty_request(file: _File, node: Node | None) -> tuple[_Client, _Ctx] | Non
 
 
 def _grpc_dial(file: _File, call: Node) -> list[Call]:
+    return [Call(line(site), "grpc", target, tuple(bounds), "grpc", file.unit_name(site) if site != call else "")
+            for site, target, bounds in _dials(file, call)]
+
+
+def _dials(file: _File, call: Node) -> list[tuple[Node, Target, list[Bound]]]:
+    """(site, address, bounds) of a gRPC dial: the `grpc.Dial` itself, or each call in this file of the wrapper
+    that dials the address it is given."""
+    known = file.dials.get(call.id)
+    if known is None:
+        known = file.dials[call.id] = _dial_sites(file, call)
+    return known
+
+
+def _dial_sites(file: _File, call: Node) -> list[tuple[Node, Target, list[Bound]]]:
     path, name = file.callee(call)
     if path != "google.golang.org/grpc" or name not in ("Dial", "DialContext", "NewClient"):
         return []
@@ -1236,9 +1262,30 @@ def _grpc_dial(file: _File, call: Node) -> list[Call]:
     address = args[first]
     sites = _wrapper_sites(file, call, address)
     if sites:
-        return [Call(line(site), "grpc", file.target(arg), tuple(bounds), "grpc", file.unit_name(site))
-                for site, arg in sites]
-    return [Call(line(call), "grpc", file.target(address), tuple(bounds), "grpc")]
+        return [(site, file.target(arg), bounds) for site, arg in sites]
+    return [(call, file.target(address), bounds)]
+
+
+def _grpc_beans(file: _File, found: Extracted) -> None:
+    """A stub made from a connection this file dials (`conn, _ := grpc.Dial(addr)`, then `pb.NewUsersClient(conn)`
+    in the same function): a bean of that stub's kind, so stub calls in other files of the service, which hold
+    only the stub, get its address and the bounds of its dial."""
+    sites = [site_target for call in file.calls for site_target in _dials(file, call)]
+    if not sites:
+        return
+    makers: dict[tuple[int, str], list[tuple[int, str]]] = {}  # (function, connection) → (offset, stub kind)
+    for other in file.calls:
+        args = _args(other)
+        path, name = file.callee(other)
+        if args and path and name.startswith("New") and name.endswith("Client") and len(name) > 9:
+            makers.setdefault((file.scope(other), text(args[0])), []).append(
+                (other.start_byte, f"grpc:{path}.{name[3:]}"))
+    for site, target, bounds in sites[:MAX_DEFS * 250]:
+        holder = _assignee(site)
+        made = [kind for offset, kind in makers.get((file.scope(site), holder), []) if offset > site.start_byte] \
+            if holder and holder != "_" else []
+        if made:
+            found.beans.append(Bean(made[0], line(site), tuple(b for b in bounds if b.kind != "deferred"), target))
 
 
 def _wrapper_sites(file: _File, call: Node, address: Node) -> list[tuple[Node, Node]]:
@@ -1318,8 +1365,41 @@ def _grpc_stub(file: _File, call: Node) -> list[Call]:
     if ctx.state == "timeout" and ctx.bound is not None:
         bounds.append(ctx.bound)
     elif ctx.state == "unknown":
-        bounds.append(Bound("deferred", line(call), f"context {_FORWARDED}"))
-    return [Call(line(call), "grpc", stub, tuple(bounds), "grpc")]
+        bounds.append(Bound("deferred", line(call), CALLER_CONTEXT))
+    # where the file does not show the connection, the stub's kind says which connection made elsewhere it is
+    kind = _stub_kind(file, operand) if stub == Target() else ""
+    return [Call(line(call), "grpc", stub, tuple(bounds), "grpc", injected=kind)]
+
+
+def _stub_kind(file: _File, node: Node | None, steps: int = 0) -> str:
+    """`grpc:<import path>.<Type>` of a generated gRPC client expression (a field or parameter of that type, or
+    `pb.NewTypeClient(conn)`), "" when the file does not say."""
+    node = _unparen(node)
+    if node is None or steps > MAX_STEPS or not file.spend():
+        return ""
+    if node.type == "call_expression":
+        path, name = file.callee(node)
+        return f"grpc:{path}.{name[3:]}" if path and name.startswith("New") and name.endswith("Client") else ""
+    if node.type == "identifier":
+        for definition in file.lookup(node):
+            if definition.value is not None and not definition.multi:
+                return _stub_kind(file, definition.value, steps + 1)
+            return _stub_type_kind(file, definition.type)
+        return ""
+    if node.type == "selector_expression":
+        _, name = _selector(node)
+        kinds = {_stub_kind(file, v, steps + 1) for v in file.fields.get(name, [])[:MAX_DEFS]}
+        kinds |= {_stub_type_kind(file, t) for t in file.field_types.get(name, [])[:MAX_DEFS]}
+        kinds.discard("")
+        return kinds.pop() if len(kinds) == 1 else ""
+    return ""
+
+
+def _stub_type_kind(file: _File, type_node: Node | None) -> str:
+    if not _stub_type(file, type_node):
+        return ""
+    path, name = file.type_of(type_node)
+    return f"grpc:{path}.{name}"
 
 
 def _stub_origin(file: _File, node: Node, steps: int = 0) -> Target | None:
@@ -1415,6 +1495,231 @@ def _function_body(file: _File, arg: Node) -> Node | None:
         if name in file.functions:
             return file.functions[name][0]
     return None
+
+
+# -- linkage between packages ------------------------------------------------------------------------------------
+def _linkage(file: _File, found: Extracted) -> None:
+    """What other files' code reaches through this file's exported functions (see `Extracted.exports`), and what
+    this file calls in other packages (`PackageCall`), for graph/code.py to give a shared package's calls to the
+    services whose code calls into it. Bounded: a hostile file's thousands of functions calling each other cost a
+    fixed budget of steps, past which its remaining exports are left out."""
+    named = [u for u in file.units if u.type in ("function_declaration", "method_declaration")]
+    name_of = {u.id: text(u.child_by_field_name("name")) for u in named}
+    functions: dict[str, int] = {}  # function declarations: one per name in a package
+    methods_named: dict[str, list[int]] = {}
+    methods_of: dict[str, list[int]] = {}  # receiver type → its methods
+    for unit in named:
+        if unit.type == "function_declaration":
+            functions.setdefault(name_of[unit.id], unit.id)
+        else:
+            methods_named.setdefault(name_of[unit.id], []).append(unit.id)
+            methods_of.setdefault(file.receivers.get(unit.id, ""), []).append(unit.id)
+    calls_in: dict[int, list[Node]] = {}  # named unit id → the calls made in it (function literals included)
+    unit_of_line: dict[int, int] = {}  # a call's line → the named function or method it is made in
+    wanted = {c.line for c in found.calls}
+    for call in file.calls:
+        path, name = file.callee(call)
+        if line(call) not in wanted and (not path or path in _STDLIB_LINKS or not name[:1].isupper()) and \
+                not (path and name.startswith("New")):
+            continue  # neither a call of a service nor one into another package: its place is not needed
+        around = next((u for u in file.index.chain(call) if u.type != "func_literal"), None)
+        if around is not None:
+            calls_in.setdefault(around.id, []).append(call)
+            unit_of_line.setdefault(line(call), around.id)
+    lines: dict[int, set[int]] = {}  # unit id → lines of the calls made in it
+    for made in found.calls:
+        if made.line in unit_of_line:
+            lines.setdefault(unit_of_line[made.line], set()).add(made.line)
+    dials = {site.id: (target, bounds, line(site))
+             for call in file.calls for site, target, bounds in _dials(file, call)}
+    for call in file.calls:
+        path, name = file.callee(call)
+        if not path or not name[:1].isupper() or path in _STDLIB_LINKS or len(found.package_calls) >= MAX_DEFS * 250:
+            continue
+        conns = []
+        for position, arg in enumerate(_args(call)[:16] if dials else []):
+            dialed = _dialed(file, arg, dials)
+            if dialed is not None:
+                conns.append((position, dialed[0], tuple(dialed[1]), dialed[2]))
+        found.package_calls.append(PackageCall(path, name, line(call), tuple(conns)))
+        if line(call) in unit_of_line:
+            lines.setdefault(unit_of_line[line(call)], set()).add(line(call))
+    budget = MAX_WORK
+    calling_methods = any(lines.get(m) for ids in methods_of.values() for m in ids)
+    for unit in named:
+        name = name_of[unit.id]
+        if unit.type != "function_declaration" or not name[:1].isupper():
+            continue
+        built = sorted(_constructed_types(unit))[:MAX_DEFS * 8] if calling_methods else []
+        reach = {unit.id} | {m for t in built for m in methods_of.get(t, ())}
+        names = {name_of[i] for i in reach}
+        frontier = set(names)
+        for _ in range(8):
+            frontier = {c for f in frontier for c in found.callees.get(f, ())} - names
+            budget -= len(frontier) + 1
+            if not frontier or budget < 0:
+                break
+            names |= frontier
+        if budget < 0:
+            break
+        # a method is reached by name only when no other method has it (its receiver is not known here)
+        reach |= {functions[f] for f in names if f in functions}
+        reach |= {ids[0] for f in names if len(ids := methods_named.get(f, [])) == 1}
+        reached = sorted({n for ident in reach for n in lines.get(ident, ())})
+        if reached:
+            found.exports[name] = tuple(reached[:MAX_WORK // 10])
+        stubs = _stub_parameters(file, unit, calls_in.get(unit.id, []))
+        if stubs:
+            found.stub_params[name] = stubs
+
+
+# Standard-library packages never hold the repository's code (their first path element has no dot; a module of the
+# repository may have none either, so only the packages calls are made into are listed).
+_STDLIB_LINKS = frozenset({"fmt", "os", "strings", "strconv", "time", "context", "errors", "log", "net", "net/http",
+                           "io", "bytes", "sort", "sync", "encoding/json", "math", "flag", "path", "path/filepath",
+                           "regexp", "bufio", "reflect", "runtime", "unicode", "crypto/tls", "crypto/x509",
+                           "net/url", "io/ioutil", "database/sql", "testing", "log/slog", "embed", "slices", "maps"})
+
+
+def _constructed_types(unit: Node, limit: int = 20_000) -> set[str]:
+    """The local types a function builds (`&T{…}`, `T{…}`, `new(T)`): their methods' calls are the calls of
+    whoever calls the function."""
+    found: set[str] = set()
+    stack = [unit]
+    for _ in range(limit):
+        if not stack:
+            break
+        node = stack.pop()
+        if node.type == "composite_literal":
+            type_node = node.child_by_field_name("type")
+            if type_node is not None and type_node.type == "type_identifier":
+                found.add(text(type_node))
+        elif node.type == "call_expression" and text(node.child_by_field_name("function")) == "new":
+            args = node.child_by_field_name("arguments")
+            inner = args.named_children[0] if args is not None and args.named_children else None
+            if inner is not None and inner.type == "type_identifier":
+                found.add(text(inner))
+        stack.extend(node.named_children)
+    return found
+
+
+def _stub_parameters(file: _File, unit: Node, calls: list[Node]) -> dict[int, str]:
+    """Parameter position → stub kind, for `func New(conn *grpc.ClientConn) { pb.NewUsersClient(conn) }` (`calls`:
+    the calls made in the function)."""
+    params = unit.child_by_field_name("parameters")
+    names = [text(n) if file.type_of(d.child_by_field_name("type")) in _CONN_TYPES else ""
+             for d in (params.named_children if params else []) for n in d.children_by_field_name("name")]
+    if not any(names):
+        return {}
+    found: dict[int, str] = {}
+    for call in calls:
+        path, name = file.callee(call)
+        args = _args(call)
+        if path and name.startswith("New") and name.endswith("Client") and len(name) > 9 and args and \
+                args[0].type == "identifier" and text(args[0]) in names:
+            found[names.index(text(args[0]))] = f"grpc:{path}.{name[3:]}"
+    return found
+
+
+_CONN_TYPES = frozenset({("google.golang.org/grpc", "ClientConn"), ("google.golang.org/grpc", "ClientConnInterface")})
+
+
+def _dialed(file: _File, arg: Node, dials: dict[int, tuple[Target, list[Bound], int]]) \
+        -> tuple[Target, list[Bound], int] | None:
+    """The address, bounds and line of the gRPC dial whose connection an argument holds, when this file dials it."""
+    arg = _unparen(arg) or arg
+    if arg.type != "identifier":
+        return None
+    for definition in file.lookup(arg):
+        if definition.value is not None and definition.index == 0 and definition.value.id in dials:
+            return dials[definition.value.id]
+        return None
+    return None
+
+
+# -- deadlines ---------------------------------------------------------------------------------------------------
+_DEADLINES = ("WithTimeout", "WithDeadline", "WithTimeoutCause", "WithDeadlineCause")
+_INTERCEPTOR_OPTIONS = frozenset({"WithUnaryInterceptor", "WithChainUnaryInterceptor", "WithStreamInterceptor",
+                                  "WithChainStreamInterceptor"})
+# Calls a context with a deadline is given only to stop or check something, never to serve a request.
+_STOPPING = ("shutdown", "stop", "close", "flush", "disconnect", "ping")
+# Interceptor packages known not to set deadlines (tracing, metrics, logging, auth, recovery, validation).
+_PLAIN_INTERCEPTORS = ("opentelemetry", "otel", "opentracing", "opencensus", "prometheus", "zipkin", "dd-trace",
+                       "sentry", "newrelic", "elastic", "instana", "xray", "jaeger", "zap", "logrus", "logging",
+                       "auth", "recovery", "validator", "tags")
+
+
+def _deadlines(file: _File, found: Extracted) -> None:
+    """Where this file may give a request's context a deadline (see `Extracted.deadlines`; a few are enough to
+    say that it does)."""
+    judged = 0
+    for call in file.calls:
+        if len(found.deadlines) >= MAX_DEFS:
+            return
+        path, name = file.callee(call)
+        if path in _CONTEXT_PACKAGES and name in _DEADLINES:
+            judged += 1
+            if judged > MAX_DEFS * 4 or not _only_to_stop(file, call):
+                found.deadlines.append(line(call))
+        elif _timeout_middleware(path, name) or (path == "google.golang.org/grpc" and name in _INTERCEPTOR_OPTIONS
+                                                  and any(_opaque_interceptor(file, arg) for arg in _args(call))):
+            found.deadlines.append(line(call))
+
+
+def _timeout_middleware(path: str, name: str) -> bool:
+    """`http.TimeoutHandler`, chi/echo `middleware.Timeout…`, gin-contrib `timeout.New`: each request's context
+    gets a deadline."""
+    return (path, name) in (("net/http", "TimeoutHandler"), ("github.com/gin-contrib/timeout", "New")) or (
+        path.endswith("/middleware") and path.startswith(("github.com/go-chi/chi", "github.com/labstack/echo"))
+        and name.startswith("Timeout"))
+
+
+def _only_to_stop(file: _File, call: Node) -> bool:
+    """`ctx, cancel := context.WithTimeout(…)` whose `ctx` is only handed to `srv.Shutdown(ctx)`-like calls."""
+    holder = _assignee(call)
+    unit = next(file._units_of(call), None)
+    if not holder or "." in holder or unit is None:
+        return False
+    uses = _count_identifiers(unit, holder)
+    if uses is None:
+        return False
+    stopping = 0
+    for other in file.calls:
+        if not (unit.start_byte <= other.start_byte and other.end_byte <= unit.end_byte):
+            continue
+        function = other.child_by_field_name("function")
+        _, method = _selector(function)
+        callee = (method or text(function)).lower()
+        if any(word in callee for word in _STOPPING):
+            stopping += sum(1 for a in _args(other) if a.type == "identifier" and text(a) == holder)
+    return uses - 1 == stopping  # every use but the definition is an argument of a stopping call
+
+
+def _count_identifiers(unit: Node, name: str, limit: int = 20_000) -> int | None:
+    """How often `name` occurs as an identifier in `unit` (None when the unit is too big to read whole)."""
+    count = 0
+    stack = [unit]
+    for _ in range(limit):
+        if not stack:
+            return count
+        node = stack.pop()
+        if node.type == "identifier" and text(node) == name:
+            count += 1
+        stack.extend(node.named_children)
+    return None
+
+
+def _opaque_interceptor(file: _File, arg: Node) -> bool:
+    """An interceptor from a package this file cannot see into and that is not known to leave deadlines alone."""
+    for inner in _walk(arg, 50):
+        path = ""
+        if inner.type == "call_expression":
+            path = file.callee(inner)[0]
+        elif inner.type == "selector_expression":
+            path = file.qualified(inner)[0]
+        if path and path != "google.golang.org/grpc" and not any(word in path for word in _PLAIN_INTERCEPTORS):
+            return True
+    return False
 
 
 # -- connections -------------------------------------------------------------------------------------------------

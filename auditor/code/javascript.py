@@ -191,17 +191,55 @@ _BROWSER_ENV = re.compile(rb"import\.meta\.env\b|process\.env\.(REACT_APP_|NEXT_
 
 
 @dataclass(frozen=True)
-class _Value:
-    """What an expression evaluates to, as far as the file shows: string pieces (None unknown), an environment
-    or config key it reads, and the default given for it."""
+class _Env:
+    """A piece of a string read from the environment or a config key, with the default the code gives for it."""
 
-    parts: tuple[str | None, ...] = (None,)
-    env: str = ""
+    key: str
     default: str = ""
+
+
+@dataclass(frozen=True)
+class _Value:
+    """What an expression evaluates to, as far as the file shows: string pieces, each known text, read from the
+    environment or config (`_Env`) or unknown (None). `${BASE}/items/${id}` with `BASE = process.env.CATALOG_URL`
+    is (_Env("CATALOG_URL"), "/items/", None)."""
+
+    parts: tuple[str | _Env | None, ...] = (None,)
 
     @property
     def literal(self) -> str | None:
-        return "".join(p for p in self.parts if p is not None) if None not in self.parts else None
+        """The whole text when every piece is known, else None."""
+        return "".join(p for p in self.parts if isinstance(p, str)) if all(isinstance(p, str) for p in self.parts) \
+            else None
+
+    @property
+    def template(self) -> str:
+        """The text with `{}` for each piece not known (`{}/items/{}`)."""
+        return literal_url(p if isinstance(p, str) else None for p in self.parts)
+
+    @property
+    def source(self) -> _Env | None:
+        """The environment or config piece that gives the host: the whole value, or the piece in the host position
+        of the URL it builds (`http://${HOST}:${PORT}/x` → HOST; `${BASE}/x` → BASE); None when the host is
+        literal, unknown or not there (`/items/${id}`)."""
+        if len(self.parts) == 1:
+            return self.parts[0] if isinstance(self.parts[0], _Env) else None
+        marked = "".join(p if isinstance(p, str) else f"\x00{i}\x00" for i, p in enumerate(self.parts))
+        if "://" in marked:
+            region = re.split(r"[/?#]", marked.split("://", 1)[1], maxsplit=1)[0]
+        else:
+            region = marked.split("/", 1)[0]
+        found = re.search(r"\x00(\d+)\x00", region.rsplit("@", 1)[-1])
+        piece = self.parts[int(found.group(1))] if found and int(found.group(1)) < len(self.parts) else None
+        return piece if isinstance(piece, _Env) else None
+
+    @property
+    def env(self) -> str:
+        return self.source.key if self.source is not None else ""
+
+    @property
+    def default(self) -> str:
+        return self.source.default if self.source is not None else ""
 
 
 @dataclass
@@ -597,42 +635,84 @@ class _File:
             left = self.value(node.child_by_field_name("left"), depth + 1)
             right = self.value(node.child_by_field_name("right"), depth + 1)
             if operator == "+":
-                return _Value(left.parts + right.parts, left.env or right.env, left.default or right.default)
+                return _Value(left.parts + right.parts)
             if operator in ("||", "??"):
-                if left.env and right.literal is not None:
-                    return _Value(left.parts, left.env, right.literal)
-                return left if left.env or left.literal is not None else right
+                whole = left.parts[0] if len(left.parts) == 1 else None
+                if isinstance(whole, _Env) and right.literal is not None:
+                    return _Value((_Env(whole.key, right.literal),))  # process.env.X || 'http://x'
+                return left if left.source is not None or left.literal is not None else right
             return _Value()
         if kind in ("member_expression", "subscript_expression"):
             env = self.env_key(node)
             if env:
-                return _Value((None,), env)
+                return _Value((_Env(env),))
+            if kind == "member_expression" and text(node.child_by_field_name("property")) == "href":
+                return self.value(node.child_by_field_name("object"), depth + 1)  # new URL(…).href
         if kind == "call_expression":
             key = self._config_key(node)
-            return _Value((None,), key) if key else _Value()
+            if key:
+                return _Value((_Env(key),))
+            function = node.child_by_field_name("function")
+            args = _args(node)
+            if function is not None and text(function) == "String" and len(args) == 1:
+                return self.value(args[0], depth + 1)  # String(process.env.X)
+            if function is not None and function.type == "member_expression" and not args and \
+                    text(function.child_by_field_name("property")) == "toString":
+                return self.value(function.child_by_field_name("object"), depth + 1)  # url.toString()
+            return _Value()
+        if kind == "new_expression":
+            return self._new_url(node, depth)
         if kind == "identifier" and self.env_bindings:
             name = text(node)
             for scope in [self._fn[i].id for i in self._chain(node)] + [self.root.id]:
                 if (name, scope) in self.env_bindings:
                     env, default = self.env_bindings[(name, scope)]
-                    return _Value((None,), env, default)
+                    return _Value((_Env(env, default),))
         if kind in ("identifier", "member_expression"):
             bound = self.resolve(node)
+            if bound is None and kind == "member_expression":
+                bound = self._property(node)
             if bound is not None:
                 return self.value(bound, depth + 1)
         return _Value()
 
+    def _new_url(self, node: tree_sitter.Node, depth: int) -> _Value:
+        """`new URL(path, base)`: the base's host with the path (a path with its own scheme keeps its host)."""
+        if text(node.child_by_field_name("constructor")) != "URL":
+            return _Value()
+        args = _args(node)
+        if not args:
+            return _Value()
+        path = self.value(args[0], depth + 1)
+        if len(args) < 2 or "://" in path.template or not isinstance(path.parts[0], str):
+            return path
+        base = self.value(args[1], depth + 1)
+        return _Value((*base.parts, "/" + path.parts[0].lstrip("/"), *path.parts[1:]))
+
+    def _property(self, node: tree_sitter.Node, depth: int = 0) -> tree_sitter.Node | None:
+        """The value of `config.services.catalog` read from the object literal `config` is bound to in this file."""
+        obj = _unwrap(node.child_by_field_name("object"))
+        prop = node.child_by_field_name("property")
+        if obj is None or prop is None or prop.type != "property_identifier" or depth > _DEPTH:
+            return None
+        literal: tree_sitter.Node | None
+        if obj.type == "member_expression" and self.resolve(obj) is None:
+            literal = _unwrap(self._property(obj, depth + 1))
+            literal = literal if literal is not None and literal.type == "object" else self.object(literal)
+        else:
+            literal = self.object(obj)
+        pair = _pair(literal, text(prop)) if literal is not None and literal.type == "object" else None
+        return pair[1] if pair is not None else None
+
     def _template(self, node: tree_sitter.Node, depth: int) -> _Value:
-        parts: list[str | None] = []
-        env = default = ""
-        for child in node.named_children:
+        parts: list[str | _Env | None] = []
+        for child in node.named_children[:500]:
             if child.type in ("string_fragment", "escape_sequence"):
                 parts.append(text(child))
             elif child.type == "template_substitution":
                 inner = self.value(child.named_children[0] if child.named_children else None, depth + 1)
-                parts.append(inner.literal)
-                env, default = env or inner.env, default or inner.default
-        return _Value(tuple(parts) or ("",), env, default)
+                parts.extend(inner.parts)  # each piece keeps where it comes from: `${HOST}:${PORT}`
+        return _Value(tuple(parts) or ("",))
 
     def env_key(self, node: tree_sitter.Node) -> str:
         """`process.env.X`, `process.env['X']`, `import.meta.env.X` → X."""
@@ -711,8 +791,10 @@ def _spread(obj: tree_sitter.Node | None) -> bool:
 
 
 def _target(value: _Value) -> Target:
-    joined = literal_url(value.parts)
-    if value.env and all(p is None for p in value.parts):
+    """Where a URL value points: the environment or config piece in its host position is the address (`env`), with
+    the default the code gives for it; a piece read from the environment elsewhere (a path, a port) is not."""
+    joined = value.template
+    if value.env and not any(isinstance(p, str) and p for p in value.parts):
         return Target(env=value.env, default=value.default)
     if "://" in joined:
         return Target(url=joined, env=value.env, default=value.default)
@@ -1164,9 +1246,10 @@ class _Extractor:
         if base is None and config is not None and url_node is not None:
             pair = _pair(config, "baseURL") or _pair(config, "prefixUrl")
             base = s.target(pair[1]) if pair is not None else None
-        relative = value.literal is not None and "://" not in value.literal
+        # a path with no host of its own (`/items/${id}`, not `${BASE}/items`) is relative to the client's base
+        relative = isinstance(value.parts[0], str) and "://" not in value.template
         if base is not None and base != Target() and (relative or url_node is None):
-            path = value.literal or ""
+            path = value.template if url_node is not None else ""
             prefix = base.url or ("{}" if base.env else "")
             return replace(base, url=(prefix.rstrip("/") + "/" + path.lstrip("/")) if prefix and path else base.url)
         return target
@@ -1345,7 +1428,7 @@ class _Extractor:
                 return
             path = _string(inner[0])
         elif first is not None and first.type in ("string", "template_string"):
-            path = literal_url(self.s.value(first).parts)
+            path = self.s.value(first).template
             if not _ROUTE_PATH.match(path):
                 return
             rest = args[1:]
@@ -1369,7 +1452,7 @@ class _Extractor:
                     handler = _pair(options[1], "handler")
                 if handler is None:
                     continue
-                path = literal_url(self.s.value(url[1]).parts) if url is not None else ""
+                path = self.s.value(url[1]).template if url is not None else ""
                 verb_text = (self.s.value(verb[1]).literal or "ANY") if verb is not None else "ANY"
                 self._handler(handler[1], framework, verb_text.upper(), path)
             return

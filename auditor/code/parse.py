@@ -16,7 +16,7 @@ from functools import cache
 import tree_sitter
 
 from auditor.code import languages, syntax
-from auditor.code.facts import Extracted, to_facts, type_mentions
+from auditor.code.facts import Extracted, linkage, to_facts, type_mentions
 from auditor.model import Diagnostic, Facts
 from auditor.parsers.treesitter import Budget, bounded_parse
 
@@ -100,11 +100,12 @@ def parse(path: str, text: str) -> Facts:
     finally:
         syntax.SOURCE.reset(token)
     facts = to_facts(path, language, extracted)
+    extra: dict[str, object] = {**facts.extra, **linkage(extracted)}
     if language in _TYPED_LANGUAGES:
         own = [c.name for c in extracted.classes]
         declarations = [*(base for c in extracted.classes for base in c.bases), *extracted.registers]
-        facts = dataclasses.replace(facts, extra={**facts.extra, "mentions": type_mentions(source, own, declarations)})
-    return facts
+        extra["mentions"] = type_mentions(source, own, declarations)
+    return dataclasses.replace(facts, extra=extra) if extra else facts
 
 
 def _error_share(root: tree_sitter.Node, size: int, limit: int = 100_000) -> float:

@@ -20,10 +20,11 @@ from typing import cast
 import networkx as nx
 
 from auditor.graph.buildfiles import attach_build_files
-from auditor.graph.code import attach_code, drop_unused_sessions, owned_calls
+from auditor.graph.code import attach_code, drop_unused_sessions, owned_calls, settle_grpc_servers
 from auditor.graph.compose_projects import resolve_projects
 from auditor.graph.deployments import assign_deployments, compose_file_rank, separate_variants
 from auditor.graph.image_behaviour import apply_image_behaviour
+from auditor.graph.linkage import link_packages
 from auditor.graph.per_request import per_request_connects, read_links
 from auditor.graph.resolve import HostIndex
 from auditor.graph.roles import assign_roles
@@ -89,9 +90,13 @@ def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
     links = [link for f in all_facts if f.kind == "code" and "links" in f.extra
              for link in [read_links(f.path, f.extra["links"])] if link is not None]
     per_request_connects(graph, links, code_paths)
-    # Calls made in code are the owners' own, resolved from each owner's scope and environment.
-    for edge in owned_calls(graph, code_edges, code_owners, mentions):
+    # Calls made in code are the owners' own (and those of the services whose code calls into the package that
+    # makes them), resolved from each owner's scope and environment.
+    linked = link_packages(graph, {f.path: f.extra for f in all_facts if f.kind == "code" and f.extra}, code_owners,
+                           code_edges)
+    for edge in owned_calls(graph, code_edges, code_owners, mentions, linked):
         _add_edge(graph, edge, index, added)
+    settle_grpc_servers(graph, linked)
     _published_addresses(graph)
     assign_deployments(graph)
     apply_image_behaviour(graph)

@@ -29,6 +29,7 @@ import dataclasses
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -68,55 +69,166 @@ def attach_code(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
     return found
 
 
+@dataclass(frozen=True)
+class Linked:
+    """What calls into other packages say about a service's calls (graph/linkage.py): more owners of the call on a
+    line of a code node, beans made where a dialed connection is handed to another package, and the services whose
+    code gives no context a deadline."""
+
+    owners: dict[str, dict[int, tuple[str, ...]]] = field(default_factory=dict)  # code node id → line → services
+    beans: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)  # service → kind → beans
+    deadline_free: frozenset[str] = frozenset()
+    # services that serve gRPC and whose code sets no deadline: a request arrives with its caller's deadline, if any
+    grpc_without_deadline: frozenset[str] = frozenset()
+
+
+def owners_of_paths(graph: nx.MultiDiGraph, paths: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+    """Path → (service id, via) of each owner the evidence above gives it, settings-only owners included."""
+    owners = _Owners(graph)
+    return {path: [(service.id, via) for service, _, via in owners.of(path)] for path in paths}
+
+
 def owned_calls(graph: nx.MultiDiGraph, code_edges: Iterable[Edge], owners: dict[str, list[str]],
-                mentions: dict[str, list[str]] | None = None) -> Iterator[Edge]:
+                mentions: dict[str, list[str]] | None = None, linked: Linked | None = None) -> Iterator[Edge]:
     """The calls each owner makes through its code, from the owner (targets `host:…` or node ids; the graph
     stage resolves hosts from the owner's scope). Calls with nowhere to go are added to the code node's
     `unresolved_calls`. Calls made in a class that no other file names (`mentions`: Java and C# files' type
-    names) are dead code and no one's."""
+    names) are dead code and no one's. `linked` (graph/linkage.py) adds the services that run a shared package's
+    call because their code calls into it, the beans of connections handed across packages, and settles calls
+    bounded only by their caller's context for services whose code never sets a deadline."""
+    linked = linked or Linked()
     unresolved: dict[str, list[dict[str, object]]] = defaultdict(list)
     env_targets: dict[str, dict[str, list[tuple[str, Location | None]]]] = {}
-    beans = _beans_by_owner(graph)
+    beans = _beans_by_owner(graph, linked)
     unused = _unused_classes(graph, mentions or {})
+
+    def placed(owner_id: str, target: str, where: Location, attrs: dict[str, Any], source: str) -> Iterator[Edge]:
+        """The edge(s) of one owner's call, its `env:` address looked up in the owner's environment (a call with
+        nowhere to go is kept as the code node's unresolved call of that owner)."""
+        if not target.startswith("env:"):
+            yield Edge(owner_id, target, "calls", where, attrs)
+            return
+        if owner_id not in env_targets:
+            env_targets[owner_id] = _environment(graph, owner_id)
+        targets = env_targets[owner_id].get(flat_key(target[len("env:"):]), [])
+        for resolved, at in targets:
+            stated = {"address_path": at.path, "address_line": at.line} if at is not None else {}
+            yield Edge(owner_id, resolved, "calls", where, {**attrs, "via_env": True, **stated})
+        if not targets:
+            unresolved[source].append({"line": where.line, "client": attrs.get("client"),
+                                       "bounded": bool(attrs.get("bounds")),
+                                       "bounds": list(attrs.get("bounds") or []),
+                                       "default_timeout_s": attrs.get("default_timeout_s"),
+                                       "key": attrs.get("key"), "owner": owner_id,
+                                       **{k: attrs[k] for k in ("injected", "bean_path", "bean_line",
+                                                                "context_without_deadline") if k in attrs}})
+
+    def call_owners(ident: str, line: int) -> list[str]:
+        more = linked.owners.get(ident, {}).get(line, ())
+        return [*owners.get(ident, []), *(o for o in more if o not in owners.get(ident, []))]
+
     for edge in sorted(code_edges, key=lambda e: (e.location, e.target)):
         if (edge.location.path, edge.attrs.get("klass")) in unused:
             continue
-        for owner_id in owners.get(edge.source, []):
+        for owner_id in call_owners(edge.source, edge.location.line):
             attrs = _with_bean({**edge.attrs, "via_config": edge.source}, beans.get(owner_id, {}))
-            if not edge.target.startswith("env:"):
+            attrs.pop("bean_target", None)  # the code states this call's own target
+            attrs = _settled(attrs, owner_id in linked.deadline_free)
+            if edge.kind != "calls":
                 yield Edge(owner_id, edge.target, edge.kind, edge.location, attrs)
                 continue
-            if owner_id not in env_targets:
-                env_targets[owner_id] = _environment(graph, owner_id)
-            key = flat_key(edge.target[len("env:"):])
-            targets = env_targets[owner_id].get(key, [])
-            for target, where in targets:
-                placed = {"address_path": where.path, "address_line": where.line} if where is not None else {}
-                yield Edge(owner_id, target, edge.kind, edge.location, {**attrs, "via_env": True, **placed})
-            if not targets:
-                unresolved[edge.source].append({"line": edge.location.line, "client": attrs.get("client"),
-                                                "bounded": bool(attrs.get("bounds")),
-                                                "bounds": list(attrs.get("bounds") or []),
-                                                "default_timeout_s": attrs.get("default_timeout_s"),
-                                                "key": attrs.get("key"), "owner": owner_id,
-                                                **{k: attrs[k] for k in ("injected", "bean_path", "bean_line")
-                                                   if k in attrs}})
-    for ident in sorted(set(unresolved) | {i for i, n in graph.nodes(data="node") if n.source == "code" and any(
-            isinstance(c, dict) and (c.get("injected") or (n.location.path, c.get("klass")) in unused)
-            for c in n.attrs.get("unresolved_calls") or [])}):
-        node: Node = graph.nodes[ident]["node"]
-        calls = [_resolved_for(call, owners.get(ident, []), beans) for call in node.attrs.get("unresolved_calls") or []
-                 if not (isinstance(call, dict) and (node.location.path, call.get("klass")) in unused)]
+            yield from placed(owner_id, edge.target, edge.location, attrs, edge.source)
+    kept: dict[str, list[Any]] = {}
+    for ident, node in sorted(graph.nodes(data="node"), key=lambda item: item[0]):
+        calls = node.attrs.get("unresolved_calls") if node.source == "code" else None
+        if not calls or not isinstance(calls, list):
+            continue
+        rest: list[Any] = []
+        for call in calls:
+            if isinstance(call, dict) and (node.location.path, call.get("klass")) in unused:
+                continue
+            if not isinstance(call, dict) or call.get("owner"):
+                rest.append(call)
+                continue
+            ids = call_owners(ident, int(call.get("line") or 0))
+            judged: list[tuple[str, dict[str, Any]]] = []
+            for owner_id in ids:
+                resolved = _settled(_with_bean(call, beans.get(owner_id, {})), owner_id in linked.deadline_free)
+                target = resolved.pop("bean_target", None)
+                if isinstance(target, str) and target:
+                    # the stub's connection is dialed elsewhere: the call goes where that dial goes
+                    attrs = {k: v for k, v in resolved.items() if k not in ("line", "bounded")}
+                    attrs.update({"code": node.attrs.get("language"), "via_config": ident,
+                                  "protocol": "grpc" if call.get("client") == "grpc" else "http"})
+                    if target.startswith("env:"):
+                        attrs["key"] = target[len("env:"):]
+                    yield from placed(owner_id, target, Location(node.location.path, int(call.get("line") or 1)),
+                                      attrs, ident)
+                    continue
+                judged.append((owner_id, resolved))
+            if judged and len(judged) == len(ids) and ids == owners.get(ident, []) and \
+                    all(r == judged[0][1] for _, r in judged):
+                rest.append(judged[0][1])  # the same for every owner of the file
+            elif judged:
+                rest.extend({**resolved, "owner": owner_id} for owner_id, resolved in judged)
+            elif not ids:
+                rest.append(call)
+        if rest != calls or unresolved.get(ident):
+            kept[ident] = rest
+    for ident in sorted(set(kept) | set(unresolved)):
+        node = graph.nodes[ident]["node"]
+        calls = kept.get(ident, node.attrs.get("unresolved_calls") or [])
         graph.nodes[ident]["node"] = dataclasses.replace(node, attrs={**node.attrs,
                                                                       "unresolved_calls": calls + unresolved[ident]})
 
 
-def _resolved_for(call: Any, owner_ids: list[str], beans: dict[str, dict[str, list[dict[str, Any]]]]) -> Any:
-    """A call with no target whose client is injected: resolved with its owners' beans when they agree."""
-    if not isinstance(call, dict) or not call.get("injected"):
-        return call
-    resolved = [_with_bean(call, beans.get(owner, {})) for owner in owner_ids]
-    return resolved[0] if resolved and all(r == resolved[0] for r in resolved) else call
+def _settled(attrs: dict[str, Any], deadline_free: bool, callers: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A call bounded only by its caller's context (`caller_context`), made by a service whose code gives no context
+    a deadline (and, for a gRPC server, that `callers` call without one): that context has none, so the call is
+    unbounded."""
+    if not deadline_free or not attrs.get("caller_context") or "deferred" not in (attrs.get("bounds") or []):
+        return attrs
+    bounds = [b for b in attrs["bounds"] if b != "deferred"]
+    return {**attrs, "bounds": bounds, **({"bounded": bool(bounds)} if "bounded" in attrs else {}),
+            "context_without_deadline": True, **({"callers_without_deadline": list(callers)} if callers else {})}
+
+
+def settle_grpc_servers(graph: nx.MultiDiGraph, linked: Linked, rounds: int = 8) -> None:
+    """A gRPC server whose code sets no deadline passes on its caller's: when a service of the repository calls it
+    with nothing that bounds the call (no deadline on the context, no timeout), those requests arrive without one,
+    and the server's calls made with their context are unbounded too (frontend → search → geo). Settled hop by
+    hop, a few rounds."""
+    settled: set[str] = set()
+    for _ in range(rounds):
+        changed = False
+        for server in sorted(linked.grpc_without_deadline - settled):
+            if server not in graph:
+                continue
+            callers = sorted({graph.nodes[source]["node"].name
+                              for source, _, edge in graph.in_edges(server, data="edge")
+                              if edge.kind == "calls" and source != server and edge.attrs.get("code")
+                              and edge.attrs.get("protocol") == "grpc" and not edge.attrs.get("bounds")})
+            if not callers:
+                continue
+            settled.add(server)
+            changed = True
+            for _, target, key, data in list(graph.out_edges(server, keys=True, data=True)):
+                edge: Edge = data["edge"]
+                attrs = _settled(edge.attrs, True, tuple(callers))
+                if attrs is not edge.attrs:
+                    graph.edges[server, target, key]["edge"] = dataclasses.replace(edge, attrs=attrs)
+            for source, _, edge in list(graph.in_edges(server, data="edge")):
+                node: Node = graph.nodes[source]["node"]
+                if edge.kind != "configures" or node.source != "code":
+                    continue
+                calls = node.attrs.get("unresolved_calls") or []
+                mine = [_settled(c, True, tuple(callers)) if isinstance(c, dict) and c.get("owner") == server else c
+                        for c in calls]
+                if mine != calls:
+                    graph.nodes[source]["node"] = dataclasses.replace(node, attrs={**node.attrs,
+                                                                                    "unresolved_calls": mine})
+        if not changed:
+            return
 
 
 # What using an ASP.NET Core session looks like in C# or a Razor view: `HttpContext.Session` (`Context.Session`);
@@ -137,7 +249,7 @@ def drop_unused_sessions(graph: nx.MultiDiGraph, mentions: dict[str, list[str]])
         if node.source != "code" or not any(s.topic == "session_store" and s.framework == "aspnetcore-session"
                                             for s in node.settings):
             continue
-        project = next((d for d in _parents(node.location.path) if d in projects), ".")
+        project = next((d for d in parents(node.location.path) if d in projects), ".")
         if any(within(path, project) for path in using):
             continue
         kept = tuple(s for s in node.settings
@@ -167,41 +279,53 @@ def _unused_classes(graph: nx.MultiDiGraph, mentions: dict[str, list[str]]) -> s
     return unused
 
 
-def _beans_by_owner(graph: nx.MultiDiGraph) -> dict[str, dict[str, list[dict[str, Any]]]]:
+def _beans_by_owner(graph: nx.MultiDiGraph, linked: Linked) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """Owner id → client kind → the beans of that kind its code builds (code/facts.py `beans`), from every code
-    file that configures it (shared library code too: a configuration class is rarely in the caller's folder)."""
+    file that configures it (shared library code too: a configuration class is rarely in the caller's folder),
+    and from a shared package whose constructor its code calls (`linked`: the owners of the bean's line)."""
     found: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for ident, node in graph.nodes(data="node"):
         if node.source != "code" or not node.attrs.get("beans"):
             continue
-        for _, owner, edge in graph.out_edges(ident, data="edge"):
-            if edge.kind == "configures":
-                for bean in node.attrs["beans"]:
-                    if isinstance(bean, dict) and isinstance(bean.get("kind"), str):
-                        found[owner][bean["kind"]].append(bean)
+        configured = [owner for _, owner, edge in graph.out_edges(ident, data="edge") if edge.kind == "configures"]
+        for bean in node.attrs["beans"]:
+            if not isinstance(bean, dict) or not isinstance(bean.get("kind"), str):
+                continue
+            more = linked.owners.get(ident, {}).get(int(bean.get("line") or 0), ())
+            for owner in [*configured, *(o for o in more if o not in configured)]:
+                found[owner][bean["kind"]].append(bean)
+    for owner, kinds in linked.beans.items():
+        for kind, beans in kinds.items():
+            found[owner][kind].extend(b for b in beans if b not in found[owner][kind])
     return found
 
 
 def _with_bean(attrs: dict[str, Any], beans: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """A call whose client is injected (`deferred`) gets the bounds of the one bean of that kind its owner builds
-    (`WebClient.Builder` from a `@Bean` method with no timeout: unbounded); with none, or several that differ,
-    the bound stays decided elsewhere."""
+    (`WebClient.Builder` from a `@Bean` method with no timeout: unbounded), and its target as `bean_target` where
+    the bean states one (a gRPC stub's dial); with none, or several that differ, the bound stays decided
+    elsewhere. A deferral to the caller's context (`caller_context`) is not the bean's to decide: it stays."""
     kind = attrs.get("injected")
     candidates = beans.get(kind, []) if isinstance(kind, str) else []
-    shapes = {(tuple(b.get("bounds") or ()), b.get("default_timeout_s")) for b in candidates}
+    shapes = {(tuple(b.get("bounds") or ()), b.get("default_timeout_s"), b.get("target")) for b in candidates}
     if len(shapes) != 1:
         return attrs
     bean = min(candidates, key=lambda b: (str(b.get("path")), int(b.get("line") or 0)))
     # what the call site shows itself (a CancellationToken timeout, a breaker) stays; the client's own default
     # and "decided elsewhere" give way to what the bean is built with
-    shown = {b for b in attrs.get("bounds") or [] if b not in ("deferred", "default_timeout")}
+    kept = ("default_timeout",) if attrs.get("caller_context") else ("deferred", "default_timeout")
+    shown = {b for b in attrs.get("bounds") or [] if b not in kept}
     bounds = shown | set(bean.get("bounds") or [])
+    if bounds & {"timeout", "circuit_breaker"}:
+        bounds.discard("deferred")  # a timeout or breaker on the client bounds the call whatever the context
     if "timeout" in bounds:
         bounds.discard("default_timeout")
     resolved = {**attrs, "bounds": sorted(bounds), "bean_path": bean.get("path"), "bean_line": bean.get("line")}
     resolved.pop("default_timeout_s", None)
     if "default_timeout" in bounds and bean.get("default_timeout_s") is not None:
         resolved["default_timeout_s"] = bean["default_timeout_s"]
+    if isinstance(bean.get("target"), str) and bean["target"]:
+        resolved["bean_target"] = bean["target"]
     return resolved
 
 
@@ -281,11 +405,11 @@ class _Owners:
 
     def in_browser_project(self, path: str) -> bool:
         """The file's nearest project root is a browser project (Blazor WebAssembly)."""
-        nearest = next((d for d in _parents(path) if d in self.project_dirs), None)
+        nearest = next((d for d in parents(path) if d in self.project_dirs), None)
         return nearest is not None and nearest in self.browser_dirs
 
     def of(self, path: str) -> list[_Owner]:
-        directories = list(_parents(path))
+        directories = list(parents(path))
         for step in (self._by_dockerfile, self._by_context, self._by_name, self._by_project):
             found = step(path, directories)
             if found and step in (self._by_dockerfile, self._by_context):
@@ -317,13 +441,21 @@ class _Owners:
         for directory in directories:
             hits = [(service, self._where(service), "dockerfile_dir")
                     for service, context in self.dockerfile_dirs.get(directory, []) if within(directory, context)]
-            if len(hits) > 1:
-                # One image built for several services (`web` and `worker` from `build: .`): the code is all of
-                # theirs, unless a service's name or command selects the sub-directory the file is in. Which of
-                # them runs a call in shared code is not known (`main.go` dials each subcommand's upstreams), so
-                # such owners get the file's settings but not its calls (via `shared_image`).
-                chosen = _selected(path, directory, [service for service, _, _ in hits])
-                hits = [hit for hit in hits if hit[0] in chosen] or [(s, w, "shared_image") for s, w, _ in hits]
+            by_project: dict[str, list[_Owner]] = defaultdict(list)
+            for hit in hits:
+                by_project[_compose_project(hit[0])].append(hit)
+            hits = []
+            for group in by_project.values():
+                if len(group) > 1:
+                    # One image built for several services of one project (`web` and `worker` from `build: .`): the
+                    # code is all of theirs, unless a service's name or command selects the sub-directory the file
+                    # is in. Which of them runs a call in shared code is not known (`main.go` dials each
+                    # subcommand's upstreams), so such owners get the file's settings but not its calls (via
+                    # `shared_image`). The same build in another compose project (an app-wide compose file that
+                    # includes the service's own) is that service deployed again: its calls are its own there too.
+                    chosen = _selected(path, directory, [service for service, _, _ in group])
+                    group = [hit for hit in group if hit[0] in chosen] or [(s, w, "shared_image") for s, w, _ in group]
+                hits += group
             if hits:
                 return found + hits
         return found
@@ -363,7 +495,7 @@ class _Owners:
         return service.evidence.get("build_context", service.location)
 
 
-def _parents(path: str) -> Iterator[str]:
+def parents(path: str) -> Iterator[str]:
     """The directories above a repo-relative path, nearest first, ending with "."."""
     current = posixpath.dirname(path) or "."
     for _ in range(_MAX_DEPTH):
@@ -371,6 +503,12 @@ def _parents(path: str) -> Iterator[str]:
         if current == ".":
             return
         current = posixpath.dirname(current) or "."
+
+
+def _compose_project(service: Node) -> str:
+    """The compose project directory a compose service is defined in (the scope of its node id)."""
+    scoped = service.id.removeprefix("compose:service:")
+    return posixpath.dirname(scoped) or "."
 
 
 def _relative(path: str, directory: str) -> str:

@@ -17,7 +17,8 @@ A Dockerfile (`Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `Containerfile`) is 
 (`opentelemetry-instrument`, `-javaagent:…`), and a base image that carries an agent. Attr `base_image`.
 
 Node attrs: `dir` (the project directory: the file's, or the parent of a `requirements/` folder), `project`
-(the name it declares: artifactId, package name, module, project file name; "" when none), `libraries`
+(the name it declares: artifactId, package name, module, project file name; "" when none), `module` (go.mod: the
+module path, for graph/code.py to know which directory an import path names), `libraries`
 (list of dicts: name, line, tracing, metrics), `test`, `browser` (a Blazor WebAssembly project: its code runs in
 browsers).
 
@@ -109,6 +110,7 @@ class _Found:
     """What one build file declares, as the readers collect it."""
 
     project: str = ""
+    module: str = ""  # go.mod: the module path, which the import paths of its packages start with
     dependencies: list[tuple[str, int]] = field(default_factory=list)  # (name, line)
     settings: list[Setting] = field(default_factory=list)  # Dockerfiles: settings read from ENV/CMD
     test: bool = False
@@ -176,6 +178,8 @@ def _parse(path: str, text: str) -> Facts:
                              "browser": found.browser}
     if fmt == "dockerfile":
         attrs["base_image"] = found.base_image
+    if found.module:
+        attrs["module"] = found.module
     node = Node(node_id("buildfile", fmt, path), "config", path, "buildfile", fmt, Location(path, 1, last_line),
                 attrs=attrs, settings=tuple(node_settings) if not found.test else ())
     # A reader's line may be one past the end (JSON's "Expecting value" after a final newline): the last line.
@@ -457,6 +461,7 @@ def _go_mod(path: str, text: str, found: _Found) -> None:
         stripped = code.strip()
         if stripped.startswith("module ") and not found.project:
             module = stripped[len("module "):].strip().strip('"')
+            found.module = module[:MAX_LINE]
             parts = [p for p in module.split("/") if p]
             if len(parts) > 1 and re.fullmatch(r"v\d{1,4}", parts[-1]):
                 parts = parts[:-1]

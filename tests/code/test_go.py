@@ -9,7 +9,7 @@ import textwrap
 import tree_sitter
 
 from auditor.code import go, languages
-from auditor.code.facts import Call, Connect, Extracted, Handler, Session, Target, Tracing
+from auditor.code.facts import Bean, Bound, Call, Connect, Extracted, Handler, Session, Target, Tracing
 from auditor.code.parse import parse
 
 
@@ -538,3 +538,180 @@ func NewConnection(ctx context.Context, cfg Config) (*sqlx.DB, error) {
     # a bound is set (line 11) but its value is not in the code: pool_max None, pool_line 11
     assert _extract(source).connects == [
         Connect(10, "sqlx", "postgres", True, None, 11, "NewConnection", False, Target())]
+
+
+# --- linkage between packages (graph/linkage.py reads these) ------------------------------------------------------
+
+SHARED_CLIENT = """\
+package client
+
+import (
+\t"net/http"
+\t"os"
+
+\t"example.com/app/common/genproto/users"
+\t"google.golang.org/grpc"
+)
+
+func NewUsersClient() (users.UsersServiceClient, error) {
+\taddr := os.Getenv("USERS_GRPC_ADDR")
+\tconn, err := grpc.Dial(addr, dialOpts()...)
+\tif err != nil {
+\t\treturn nil, err
+\t}
+\treturn users.NewUsersServiceClient(conn), nil
+}
+
+func dialOpts() []grpc.DialOption {
+\treturn []grpc.DialOption{grpc.WithInsecure()}
+}
+
+type Catalog struct {
+\thttp *http.Client
+\tbase string
+}
+
+func NewCatalog() *Catalog {
+\treturn &Catalog{http: &http.Client{}, base: os.Getenv("CATALOG_URL")}
+}
+
+func (c *Catalog) Get(id string) (*http.Response, error) {
+\treturn c.http.Get(c.base + "/items/" + id)
+}
+
+func unexported() {
+\thttp.Get("http://ads/x")
+}
+"""
+
+
+def test_a_constructor_lists_its_calls_and_the_calls_of_the_type_it_builds() -> None:
+    found = _extract(SHARED_CLIENT)
+    assert [(c.line, c.target, c.function) for c in found.calls] == [
+        (13, Target(env="USERS_GRPC_ADDR"), "NewUsersClient"),
+        (34, Target(url="{}/items/{}", env="CATALOG_URL"), "Get"),
+        (38, Target(url="http://ads/x"), "unexported"),
+    ]
+    # NewUsersClient's dial (and the helper it calls, a call into the grpc package), NewCatalog's method Get
+    assert found.exports == {"NewUsersClient": (13, 17, 21), "NewCatalog": (34,)}
+    # the stub made from the dialed connection is a bean: stub calls elsewhere get its address
+    assert found.beans == [Bean("grpc:example.com/app/common/genproto/users.UsersServiceClient", 13, (),
+                                Target(env="USERS_GRPC_ADDR"))]
+
+
+def test_stub_calls_on_a_stub_made_elsewhere_name_its_kind_and_their_callers_context() -> None:
+    source = """\
+package adapters
+
+import (
+\t"context"
+
+\t"example.com/app/common/genproto/users"
+)
+
+type UsersGrpc struct {
+\tclient users.UsersServiceClient
+}
+
+func NewUsersGrpc(client users.UsersServiceClient) UsersGrpc {
+\treturn UsersGrpc{client: client}
+}
+
+func (s UsersGrpc) Balance(ctx context.Context) error {
+\t_, err := s.client.GetTrainingBalance(ctx, &users.GetTrainingBalanceRequest{})
+\treturn err
+}
+"""
+    found = _extract(source)
+    assert [(c.line, c.target, c.injected, [(b.kind, b.detail) for b in c.bounds]) for c in found.calls] == [
+        (18, Target(), "grpc:example.com/app/common/genproto/users.UsersServiceClient",
+         [("deferred", "context from the caller (bounded or not there)")])]
+    assert found.exports == {"NewUsersGrpc": (18,)}
+    facts = parse("adapters/users_grpc.go", source)
+    assert facts.nodes[0].attrs["unresolved_calls"] == [
+        {"line": 18, "client": "grpc", "bounded": True, "bounds": ["deferred"],
+         "injected": "grpc:example.com/app/common/genproto/users.UsersServiceClient", "caller_context": True}]
+
+
+PER_RPC = Bound("deferred", 13, "gRPC: the deadline is set per RPC, at each stub call")
+
+
+def test_calls_into_other_packages_with_the_connections_they_are_handed() -> None:
+    source = """\
+package main
+
+import (
+\t"example.com/app/client"
+\t"example.com/app/frontend"
+\t"github.com/pkg/errors"
+\t"google.golang.org/grpc"
+)
+
+func main() {
+\tc, _ := client.NewUsersClient()
+\t_ = c
+\tsearchConn, _ := grpc.Dial("search:8080", grpc.WithInsecure())
+\tfrontend.New(searchConn, nil)
+\t_ = errors.New("x")
+}
+"""
+    assert [(c.package, c.name, c.line, c.conns) for c in _extract(source).package_calls] == [
+        ("example.com/app/client", "NewUsersClient", 11, ()),
+        ("google.golang.org/grpc", "Dial", 13, ()),
+        ("google.golang.org/grpc", "WithInsecure", 13, ()),
+        ("example.com/app/frontend", "New", 14, ((0, Target(host="search:8080"), (PER_RPC,), 13),)),
+        ("github.com/pkg/errors", "New", 15, ()),
+    ]
+    wiring = """\
+package frontend
+
+import (
+\tsearch "example.com/app/search/proto"
+\t"google.golang.org/grpc"
+)
+
+type Frontend struct{ search search.SearchClient }
+
+func New(searchconn *grpc.ClientConn, other string) *Frontend {
+\treturn &Frontend{search: search.NewSearchClient(searchconn)}
+}
+"""
+    assert _extract(wiring).stub_params == {"New": {0: "grpc:example.com/app/search/proto.SearchClient"}}
+
+
+def test_deadlines_that_may_reach_a_request_and_those_only_used_to_stop() -> None:
+    source = """\
+package main
+
+import (
+\t"context"
+\t"net/http"
+\t"time"
+
+\t"github.com/go-chi/chi/v5/middleware"
+\t"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+\t"example.com/vendor/interceptors"
+\t"google.golang.org/grpc"
+)
+
+func main() {
+\tsrv := &http.Server{}
+\tctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+\tdefer cancel()
+\tsrv.Shutdown(ctx)
+\tgrpc.Dial("a:1", grpc.WithUnaryInterceptor(otelgrpc.UnaryClientInterceptor()))
+}
+
+func handler(w http.ResponseWriter, r *http.Request) {
+\tctx, cancel := context.WithTimeout(r.Context(), time.Second)
+\tdefer cancel()
+\t_ = ctx
+}
+
+func routes(r interface{ Use(...interface{}) }) {
+\tr.Use(middleware.Timeout(10 * time.Second))
+\tgrpc.Dial("b:1", grpc.WithChainUnaryInterceptor(interceptors.Unary()))
+}
+"""
+    # the shutdown context (line 16) and the tracing interceptor (19) give no request a deadline
+    assert _extract(source).deadlines == [23, 29, 30]

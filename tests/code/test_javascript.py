@@ -300,6 +300,53 @@ def test_targets_from_constants_environment_and_config() -> None:
     ]
 
 
+def test_template_literal_urls_keep_the_host_piece_and_the_path() -> None:
+    source = """\
+        import axios from 'axios';
+        const BASE = process.env.CATALOG_URL;
+        const HOST = process.env.PRICES_HOST;
+        const PORT = process.env.PRICES_PORT || '8080';
+        const PRICES = `http://${HOST}:${PORT}`;
+        const config = { orders: { url: process.env.ORDERS_URL } };
+        const api = axios.create({ baseURL: process.env.CART_URL });
+        export async function f(id: string) {
+          await axios.get(`${BASE}/items/${id}`);
+          await axios.get(`${PRICES}/prices/${id}`);
+          await axios.get(`http://stock:8080/${process.env.API_VERSION}/items`);
+          await axios.get(`${config.orders.url}/orders/${id}`);
+          await api.get(`/carts/${id}`);
+          await fetch(new URL(`/reviews/${id}`, process.env.REVIEWS_URL));
+          await axios.get(`${String(process.env.SHIP_URL)}/ship`);
+          await axios.get(`/relative/${id}`);
+          const stock = new URL(`/stock/${id}`, `http://${process.env.STOCK_HOST}`);
+          await fetch(stock.toString());
+          await fetch(stock.href);
+        }
+        """
+    assert [c[2] for c in calls(source)] == [
+        Target(url="{}/items/{}", env="CATALOG_URL"),
+        # the host piece is PRICES_HOST; PRICES_PORT's default is not the host's
+        Target(url="http://{}:{}/prices/{}", env="PRICES_HOST"),
+        # an environment piece in the path does not name the host
+        Target(url="http://stock:8080/{}/items"),
+        Target(url="{}/orders/{}", env="ORDERS_URL"),
+        # a template path is relative to the instance's baseURL, like a literal one
+        Target(url="{}/carts/{}", env="CART_URL"),
+        Target(url="{}/reviews/{}", env="REVIEWS_URL"),
+        Target(url="{}/ship", env="SHIP_URL"),
+        # (a bare path with no base is a browser's call: dropped)
+        Target(url="http://{}/stock/{}", env="STOCK_HOST"),
+        Target(url="http://{}/stock/{}", env="STOCK_HOST"),
+    ]
+    edges = parse("src/app.ts", textwrap.dedent(source)).edges
+    assert [(e.location.line, e.target, e.attrs.get("path")) for e in edges] == [
+        (9, "env:CATALOG_URL", "/items/{}"), (10, "env:PRICES_HOST", "/prices/{}"),
+        (11, "host:stock", "/{}/items"), (12, "env:ORDERS_URL", "/orders/{}"), (13, "env:CART_URL", "/carts/{}"),
+        (14, "env:REVIEWS_URL", "/reviews/{}"), (15, "env:SHIP_URL", "/ship"), (18, "env:STOCK_HOST", "/stock/{}"),
+        (19, "env:STOCK_HOST", "/stock/{}"),
+    ]
+
+
 # -- handlers and the call graph ------------------------------------------------------------------------------
 
 def test_express_routes_inline_and_named_handlers_and_their_callees() -> None:
