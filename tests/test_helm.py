@@ -5,19 +5,17 @@ Rendering tests run once per renderer and skip the one that is not installed."""
 from __future__ import annotations
 
 import dataclasses
-import http.server
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, write_repo
+from conftest import FIXTURES, serving, write_repo
 
 from auditor.audit import AuditOptions, audit
 from auditor.cache import ParseCache
@@ -209,33 +207,10 @@ def test_a_value_the_chart_expects_from_outside_is_named_at_the_template_line(tm
          "under `helm: values:` in .auditor.yaml; chart not audited")]
 
 
-class _Counting(http.server.BaseHTTPRequestHandler):
-    requests: list[str] = []
-
-    def do_GET(self) -> None:
-        type(self).requests.append(self.path)
-        body = b'{"type": "object"}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def schema_server() -> Iterator[tuple[int, list[str]]]:
-    _Counting.requests = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1], _Counting.requests
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(b'{"type": "object"}', "application/json") as server:
+        yield server
 
 
 def _validating_render(options: HelmOptions, chart: Path) -> None:

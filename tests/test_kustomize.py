@@ -4,15 +4,13 @@ subset, with findings at the base or patch line that set the value. Tests that n
 
 from __future__ import annotations
 
-import http.server
 import os
 import stat
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, write_repo
+from conftest import FIXTURES, serving, write_repo
 
 from auditor.audit import AuditOptions, audit
 from auditor.render import sandbox
@@ -333,33 +331,10 @@ def test_a_patch_restating_a_containers_name_leaves_the_container_at_its_base_li
         ("RESIL002", "base/web.yaml", 14, "kustomize:prod"), ("ELAST004", "base/web.yaml", 14, "kustomize:prod")}
 
 
-class _Serving(http.server.BaseHTTPRequestHandler):
-    requests: list[str] = []
-
-    def do_GET(self) -> None:
-        type(self).requests.append(self.path)
-        body = _DEPLOYMENT.split("---")[0].encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/yaml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def base_server() -> Iterator[tuple[int, list[str]]]:
-    _Serving.requests = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Serving)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1], _Serving.requests
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_DEPLOYMENT.split("---")[0].encode(), "application/yaml") as server:
+        yield server
 
 
 @needs_kustomize

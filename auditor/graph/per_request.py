@@ -31,12 +31,12 @@ from typing import Any
 
 import networkx as nx
 
+from auditor.graph.code import parents
 from auditor.model import Location, Node, Setting
 
 _MAX_HOPS = 8  # calls from one file into another followed from a handler
 _MAX_REACHED = 50_000  # (file, function) pairs visited in one repository
 _MAX_QUEUED = 500_000
-_MAX_DEPTH = 64  # folder levels walked up from a file
 
 
 @dataclass(frozen=True)
@@ -195,7 +195,7 @@ class _Resolver:
                 return []  # beyond the repository's top: not a module of this project
             bases = ["/".join(folders[:len(folders) - (level - 1)]) or "."]
         else:
-            bases = list(_parents(path))
+            bases = list(parents(path))
         for base in bases:
             # the longest module path that is a file wins: `app.db.get_db` is `get_db` in app/db.py before it is
             # `db.get_db` in app.py
@@ -227,13 +227,3 @@ def _entries(link: Links, name: list[str]) -> list[str]:
         return [name[0], f"{name[0]}.__init__"]
     owner, method = name
     return [f"{link.instances.get(owner, owner)}.{method}"]
-
-
-def _parents(path: str) -> Iterable[str]:
-    """The folders above a repo-relative path, nearest first, ending with "."."""
-    current = posixpath.dirname(path) or "."
-    for _ in range(_MAX_DEPTH):
-        yield current
-        if current == ".":
-            return
-        current = posixpath.dirname(current) or "."
