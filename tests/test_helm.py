@@ -337,13 +337,27 @@ def test_rendered_facts_are_cached_until_a_chart_file_or_values_file_changes(tmp
     first = scan(chart, cache=cache, helm=renderer)
     hits = cache.hits
     second = scan(chart, cache=cache, helm=renderer)
-    assert cache.hits == hits + 2  # both profiles
+    assert cache.hits == hits + 3  # the chart copy's notes and both profiles: no copy made, no helm run
+    assert not second.render_seconds
     assert [(n.id, n.attrs, n.evidence) for _, n in first.graph.nodes(data="node")] == \
         [(n.id, n.attrs, n.evidence) for _, n in second.graph.nodes(data="node")]
+    assert first.diagnostics == second.diagnostics
     (chart / "values-prod.yaml").write_text("replicaCount: 5\n")
     third = scan(chart, cache=cache, helm=renderer)
     prod = third.graph.nodes["kubernetes:Deployment:default@helm:.@values-prod.yaml/release-shop"]["node"]
-    assert cache.hits == hits + 2 and prod.attrs["replicas"] == 5  # a file of the chart changed: both rendered
+    assert cache.hits == hits + 3 and prod.attrs["replicas"] == 5  # a file of the chart changed: both rendered
+    assert len(third.render_seconds) == 2
+
+
+@needs_helm
+def test_a_cached_render_is_redone_when_a_file_dependency_chart_changes(tmp_path: Path) -> None:
+    root = _copy("helm-library", tmp_path)
+    cache = ParseCache(tmp_path / "cache")
+    scan(root, cache=cache)
+    assert not scan(root, cache=cache).render_seconds  # nothing changed: served from the cache
+    library = root / "common" / "templates" / "_deployment.yaml"
+    library.write_text(library.read_text() + "\n{{/* changed */}}\n")
+    assert "helm:app" in scan(root, cache=cache).render_seconds  # the file:// dependency changed: rendered again
 
 
 def test_a_failed_render_is_cached_with_its_diagnostic_until_the_chart_changes(tmp_path: Path,

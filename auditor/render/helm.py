@@ -524,13 +524,108 @@ def _local_parents(root: Path, roots: list[str]) -> dict[str, str]:
     return parents
 
 
-def _tree_digest(directory: Path) -> str:
-    """A digest of every file (path and content) of the chart's prepared copy."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in directory.rglob("*") if p.is_file() and not p.is_symlink()):
-        digest.update(path.relative_to(directory).as_posix().encode("utf-8", "replace") + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+_NOTES = "notes\0"  # cache key prefix of the notes a chart's copy gave (symlinks dropped, subcharts not vendored)
+
+
+def _source_digest(root: Path, chart: str, meta: YMap) -> str | None:
+    """A digest of what a chart's rendering depends on, read from the repository without copying it: every file
+    the copy would take (path, size and content, with the copy's own filters) of the chart and of each `file://`
+    dependency inside the repository, recursively. None when that cannot be told cheaply (a tree over the copy's
+    limits, an unreadable file): the chart is then copied and rendered as usual."""
+    digest = hashlib.sha256(KUBE_VERSION.encode())
+    pending: list[tuple[str, YMap | None, int]] = [(chart, meta, 0)]
+    seen: set[str] = set()
+    while pending:
+        rel, chart_meta, depth = pending.pop()
+        if rel in seen:
+            continue
+        seen.add(rel)
+        base = root / rel if rel != "." else root
+        digest.update(f"\0chart\0{rel}\0".encode())
+        if not _digest_tree(base, digest):
+            return None
+        for file_name in ("Chart.yaml", "requirements.yaml"):
+            holder = chart_meta if file_name == "Chart.yaml" else _load_map(base / file_name)[0]
+            dependencies = holder.get("dependencies") if holder is not None else None
+            for dependency in dependencies if isinstance(dependencies, YList) else []:
+                where = dependency.get("repository") if isinstance(dependency, YMap) else None
+                local = local_dependency(root, rel, where)
+                if local is not None and depth < MAX_LOCAL_DEPTH:
+                    pending.append((local, _load_map((root / local if local != "." else root) / "Chart.yaml")[0],
+                                    depth + 1))
     return digest.hexdigest()
+
+
+def _digest_tree(base: Path, digest: Any) -> bool:
+    """Add every file `_copy_chart` would consider under `base` to `digest`; False past its limits."""
+    count, total = 0, 0
+    stack = [(base, "")]
+    while stack:
+        here, prefix = stack.pop()
+        try:
+            entries = sorted(os.scandir(here), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                return False
+            name = f"{prefix}{entry.name}"
+            if stat.S_ISDIR(info.st_mode):
+                if entry.name not in _SKIPPED_DIRS:
+                    stack.append((Path(entry.path), name + "/"))
+                continue
+            digest.update(f"\0{name}\0{stat.S_IFMT(info.st_mode)}\0{info.st_size}\0".encode("utf-8", "replace"))
+            if not stat.S_ISREG(info.st_mode) or entry.name in _DROPPED_NAMES or info.st_size > MAX_CHART_FILE_BYTES:
+                continue
+            count += 1
+            total += info.st_size
+            if count > MAX_CHART_FILES or total > MAX_CHART_BYTES:
+                return False
+            try:
+                with open(entry.path, "rb") as handle:
+                    digest.update(hashlib.sha256(handle.read(MAX_CHART_FILE_BYTES + 1)).digest())
+            except OSError:
+                return False
+    return True
+
+
+def _profile_key(version: str, chart: str, deployment: str, tree: str, values: list[bytes]) -> str:
+    staged = hashlib.sha256(b"".join(hashlib.sha256(data).digest() for data in values)).hexdigest()
+    return "\0".join((version, KUBE_VERSION, chart, deployment, tree, staged))
+
+
+def _from_cache(root: Path, chart: str, profiles: list[_Profile], options: HelmOptions, result: Rendered,
+                cache: RenderCache, version: str, tree: str) -> bool:
+    """Every profile's facts (or known failure) and the chart copy's notes from the cache, added to `result`;
+    False, adding nothing, when any of them is missing."""
+    notes = cache.load_rendered(_NOTES + tree)
+    if notes is None:
+        return False
+    found: list[tuple[str, _Profile, list[Facts] | None, list[Facts] | None]] = []
+    for profile in profiles:
+        values = [_read_values_file(root, rel)[0] for rel in profile.files]
+        if any(data is None for data in values):
+            return False  # the full path says why the profile cannot be read
+        deployment = deployment_name(chart, profile.label)
+        key = _profile_key(version, chart, deployment, tree, [data for data in values if data is not None])
+        facts = cache.load_rendered(key)
+        failure = cache.load_rendered(key + _FAILED) if facts is None else None
+        if facts is None and not failure:
+            return False
+        found.append((deployment, profile, facts, failure))
+    result.diagnostics.extend(d for entry in notes for d in entry.diagnostics)
+    for deployment, profile, facts, failure in found:
+        result.cached.add(deployment)
+        if facts is not None:
+            result.rendered.add(chart)
+            result.rendered_by[deployment] = version
+            result.facts.extend(facts)
+        else:
+            result.diagnostics.extend(_configured(d, chart, profile, options)
+                                      for entry in failure or [] for d in entry.diagnostics)
+    return True
 
 
 def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], options: HelmOptions,
@@ -538,12 +633,17 @@ def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], 
     assert options.binary or options.sdk
     source = root / chart if chart != "." else root
     chart_yaml = f"{chart}/Chart.yaml" if chart != "." else "Chart.yaml"
+    tree = _source_digest(root, chart, meta) if cache is not None else None
+    if cache is not None and tree is not None and _from_cache(root, chart, profiles, options, result, cache, version,
+                                                               tree):
+        return  # every profile rendered before from these very files: no copy, no helm
     with tempfile.TemporaryDirectory(prefix="auditor-helm-") as scratch:
         work = Path(scratch)
         copy = _copy_chart(source, work / "chart", chart)
         _prune_dependencies(root, copy, copy.directory, chart, meta)
         result.diagnostics.extend(copy.notes)
-        tree = _tree_digest(copy.directory) if cache is not None else ""
+        if cache is not None and tree is not None:
+            cache.store_rendered(_NOTES + tree, [Facts(chart_yaml, "kubernetes", diagnostics=tuple(copy.notes))])
         for number, profile in enumerate(profiles):
             staged_files: list[Path] = []
             for index, rel in enumerate(profile.files):
@@ -559,11 +659,8 @@ def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], 
                 continue
             deployment = deployment_name(chart, profile.label)
             key = ""
-            if cache is not None:
-                staged_digest = hashlib.sha256(b"".join(
-                    hashlib.sha256(p.read_bytes()).digest() for p in sorted(work.glob(f"profile-{number}-*.yaml"))))
-                key = "\0".join((version, KUBE_VERSION, chart, deployment, tree, staged_digest.hexdigest(),
-                                  repr(sorted(copy.origins.items()))))
+            if cache is not None and tree is not None:
+                key = _profile_key(version, chart, deployment, tree, [p.read_bytes() for p in staged_files])
                 cached = cache.load_rendered(key)
                 if cached is not None:
                     result.rendered.add(chart)
@@ -585,7 +682,7 @@ def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], 
             if not outcome.ok:
                 failed = _failure(chart_yaml, profile, outcome, "helm template" if options.binary else
                                   "helm-python-sdk render")
-                if cache is not None and not outcome.failure:  # helm's own error, not a limit of this machine
+                if key and cache is not None and not outcome.failure:  # helm's error, not a limit of this machine
                     cache.store_rendered(key + _FAILED, [Facts(chart_yaml, "kubernetes", diagnostics=(failed,))])
                 result.diagnostics.append(_configured(failed, chart, profile, options))
                 continue
@@ -595,7 +692,7 @@ def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], 
                                     *((rel, ()) for rel in profile.files)])
             facts = _facts_of(outcome.stdout, chart, copy, deployment, values)
             result.facts.extend(facts)
-            if cache is not None:
+            if key and cache is not None:
                 cache.store_rendered(key, facts)
 
 
