@@ -8,6 +8,7 @@ over the size limit, a binary file or a file that is not text becomes a `Diagnos
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -199,8 +200,7 @@ class _Ignores:
                 self.inventory.diagnostics.append(
                     Diagnostic(path, f"ignore pattern not used: {problem}", number, "limit", "warning")
                 )
-        spec = pathspec.GitIgnoreSpec.from_lines(kept)
-        self.specs.append((rel_dir, spec, _any_pattern(spec)))
+        self.specs.append((rel_dir, *_compiled(tuple(kept))))
 
     def ignored(self, rel_path: str, is_dir: bool) -> bool:
         """Git's precedence: the deepest .gitignore with a matching pattern decides (a `!pattern` there
@@ -224,6 +224,14 @@ class _Ignores:
 
     def leave(self, rel_dir: str) -> None:
         self.specs = [entry for entry in self.specs if entry[0] != rel_dir]
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(lines: tuple[str, ...]) -> tuple[pathspec.GitIgnoreSpec, re.Pattern[str] | None]:
+    """A .gitignore's spec and joined regex, compiled once per content: monorepos repeat the same file in every
+    project folder."""
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    return spec, _any_pattern(spec)
 
 
 _GROUP_NAME = re.compile(r"\(\?P<\w+>")
@@ -254,7 +262,6 @@ def _walk(root: Path, ignores: _Ignores, inventory: Inventory,
         if leaving:
             ignores.leave(rel_dir)
             continue
-        ignores.load(root, rel_dir)
         stack.append((rel_dir, True))
         directory = root / rel_dir
         try:
@@ -264,6 +271,8 @@ def _walk(root: Path, ignores: _Ignores, inventory: Inventory,
                 Diagnostic(rel_dir, f"directory cannot be read: {error.strerror}", None, "unreadable")
             )
             continue
+        if any(entry.name == ".gitignore" for entry in entries):  # most folders have none: no stat to ask
+            ignores.load(root, rel_dir)
         subdirs: list[str] = []
         for entry in entries:
             rel = entry.name if rel_dir == "." else f"{rel_dir}/{entry.name}"
