@@ -262,6 +262,10 @@ def test_other_workload_kinds_find_their_pod_templates() -> None:
     ("confluentinc/cp-kafka:7.6.0", ("kafka", "queue")),
     ("docker.elastic.co/elasticsearch/elasticsearch:8.12.0", ("elasticsearch", "datastore")),
     ("edoburu/pgbouncer:1.21", ("pgbouncer", "proxy")),
+    ("eventuateio/eventuate-kafka:0.3.0", ("kafka", "queue")),  # a vendor's packaging: <vendor>-<engine>
+    ("eventuateio/eventuate-zookeeper:0.3.0", ("zookeeper", "datastore")),
+    ("eventuateio/eventuate-mysql8:0.15.0", ("mysql", "datastore")),
+    ("danielqsj/kafka-exporter:v1.7", None),
     ("oliver006/redis_exporter:v1.58", None),
     ("provectuslabs/kafka-ui:latest", None),
     ("registry.acme.io/shop/orders-api:4.2.0", None),

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 _SPLIT = re.compile(r"[-_.]")
+_TRAILING_VERSION = re.compile(r"\d+$")
 # Image names too generic to say what a workload *named* so is (an app may well be called `agent`).
 _GENERIC_IMAGE_NAMES = frozenset({"agent", "controller", "registry", "all-in-one", "alpine", "curl", "busybox",
                                   "ubuntu", "debian", "vector", "statsd"})
@@ -56,7 +57,8 @@ def image_base(image: Any) -> str:
 
 def image_engine(image: Any) -> tuple[str, str] | None:
     """(engine, kind) of a known datastore/cache/queue/storage/pooler image (`bitnami/redis:7` → redis, cache),
-    also a vendor build named after its engine (`postgres-custom`), but not a tool around one (`redis-exporter`)."""
+    also a vendor build named after its engine (`postgres-custom`, `eventuate-kafka`), but not a tool around one
+    (`redis-exporter`, `kafka-ui`)."""
     known = images()
     name = image_base(image)
     if not name:
@@ -66,8 +68,14 @@ def image_engine(image: Any) -> tuple[str, str] | None:
     if isinstance(image, str) and re.search(r"(^|/)mssql/", image.lower()):
         return "mssql", "datastore"
     tokens = _SPLIT.split(name)
-    if tokens[0] in known.engines and not any(token in known.not_engine_tokens for token in tokens[1:]):
+    if any(token in known.not_engine_tokens for token in tokens):
+        return None
+    if tokens[0] in known.engines:
         return known.engines[tokens[0]]
+    # a vendor's packaging named `<vendor>-<engine>` (`eventuateio/eventuate-kafka`, `acme-mysql8`)
+    last = _TRAILING_VERSION.sub("", tokens[-1])
+    if len(tokens) > 1 and last in known.engines:
+        return known.engines[last]
     return None
 
 
