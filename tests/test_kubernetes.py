@@ -272,7 +272,9 @@ def test_other_workload_kinds_find_their_pod_templates() -> None:
     ("", None),
 ])
 def test_image_engines(image: str, expected: tuple[str, str] | None) -> None:
-    assert kubernetes._image_engine(image) == expected
+    from auditor.knowledge import image_engine
+
+    assert image_engine(image) == expected
 
 
 # -- traffic -----------------------------------------------------------------------------------------------

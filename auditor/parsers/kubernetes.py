@@ -80,6 +80,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from auditor.knowledge import image_engine
 from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
 from auditor.parsers import appconfig, telemetry
 from auditor.parsers.numbers import digits, int_value, number_text, tame
@@ -104,53 +105,6 @@ _POD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
 }
 _REPLICATED = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController", "Rollout"})
 
-# Image base names (registry, org and tag stripped) of well-known stateful engines → (engine, node kind).
-_ENGINES: dict[str, tuple[str, str]] = {
-    "postgres": ("postgres", "datastore"),
-    "postgresql": ("postgres", "datastore"),
-    "postgis": ("postgres", "datastore"),
-    "timescaledb": ("postgres", "datastore"),
-    "mysql": ("mysql", "datastore"),
-    "mysql-server": ("mysql", "datastore"),
-    "percona": ("mysql", "datastore"),
-    "percona-server": ("mysql", "datastore"),
-    "mariadb": ("mariadb", "datastore"),
-    "mongo": ("mongodb", "datastore"),
-    "mongodb": ("mongodb", "datastore"),
-    "cassandra": ("cassandra", "datastore"),
-    "scylla": ("cassandra", "datastore"),
-    "elasticsearch": ("elasticsearch", "datastore"),
-    "opensearch": ("elasticsearch", "datastore"),
-    "cockroach": ("cockroachdb", "datastore"),
-    "couchdb": ("couchdb", "datastore"),
-    "neo4j": ("neo4j", "datastore"),
-    "clickhouse-server": ("clickhouse", "datastore"),
-    "clickhouse": ("clickhouse", "datastore"),
-    "influxdb": ("influxdb", "datastore"),
-    "etcd": ("etcd", "datastore"),
-    "redis": ("redis", "cache"),
-    "redis-stack": ("redis", "cache"),
-    "redis-stack-server": ("redis", "cache"),
-    "redis-cluster": ("redis", "cache"),
-    "valkey": ("redis", "cache"),
-    "keydb": ("redis", "cache"),
-    "dragonfly": ("redis", "cache"),
-    "memcached": ("memcached", "cache"),
-    "rabbitmq": ("rabbitmq", "queue"),
-    "kafka": ("kafka", "queue"),
-    "cp-kafka": ("kafka", "queue"),
-    "cp-server": ("kafka", "queue"),
-    "redpanda": ("kafka", "queue"),
-    "nats": ("nats", "queue"),
-    "activemq": ("activemq", "queue"),
-    "activemq-artemis": ("activemq", "queue"),
-    "pulsar": ("pulsar", "queue"),
-    "pgbouncer": ("pgbouncer", "proxy"),
-    "proxysql": ("proxysql", "proxy"),
-}
-# Tokens that make an image a tool around an engine rather than the engine (redis-exporter, kafka-ui…).
-_NOT_ENGINE = frozenset({"exporter", "operator", "ui", "admin", "commander", "insight", "controller", "cli",
-                         "client", "sentinel-exporter", "backup", "manager", "dashboard", "connect", "rest"})
 # `max_connections=200`, `--maxconn 200`: possessive blanks, so the search stays linear (`maxconn` and 20,000
 # spaces once took 3 s: `\s*[= ]\s*` could split one run of blanks in quadratically many ways).
 _MAX_CONN_ARG = re.compile(r"(?:max[_-]connections|maxclients|maxconn)(?=[= \t\n\r\f\v])\s*+=?\s*+([0-9]++)",
@@ -303,17 +257,6 @@ def _items(value: Any) -> Iterable[tuple[int, YMap, int]]:
     for index, item in enumerate(seq):
         if isinstance(item, YMap):
             yield index, item, seq.line_of(index)
-
-
-def _image_engine(image: str) -> tuple[str, str] | None:
-    """`docker.io/bitnami/postgresql:15.4` → ("postgres", "datastore"); None for anything else."""
-    name = image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()
-    if name in _ENGINES:
-        return _ENGINES[name]
-    tokens = re.split(r"[-_]", name)
-    if tokens and tokens[0] in _ENGINES and not any(token in _NOT_ENGINE for token in tokens[1:]):
-        return _ENGINES[tokens[0]]
-    return None
 
 
 _SIDECAR = re.compile(
@@ -563,7 +506,7 @@ class _Reader:
         # engine
         kind_of_node = "service"
         for container, cmap in containers:
-            found = _image_engine(container["image"] or "")
+            found = image_engine(container["image"] or "")  # knowledge/images.yaml, as for compose
             if found:
                 attrs["engine"], kind_of_node = found
                 evidence["engine"] = self.loc(_line(cmap, "image", container["line"]))
