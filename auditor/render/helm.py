@@ -35,7 +35,7 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,63 +198,75 @@ def _load_map(path: Path, limit: int = MAX_CHART_FILE_BYTES) -> tuple[YMap | Non
 class _Copy:
     directory: Path
     notes: list[Diagnostic] = field(default_factory=list)
-    digest: str = ""
     # Subcharts copied in from a `file://` dependency: their directory in the copy → their repo-relative directory.
     origins: dict[str, str] = field(default_factory=dict)
+
+
+def _chart_entries(source: Path) -> Iterator[tuple[str, os.DirEntry[str], os.stat_result]]:
+    """Every entry under a chart directory, read with lstat, in one fixed order: (path relative to `source`, the
+    entry, its lstat), directories included and entered unless `_SKIPPED_DIRS`. The copy helm renders and the
+    cache key of a render (`_digest_tree`) both walk it, so they never disagree on which files count."""
+    stack = [(source, "")]
+    while stack:
+        here, prefix = stack.pop()
+        try:
+            entries = sorted(os.scandir(here), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            inner = f"{prefix}{entry.name}"
+            yield inner, entry, info
+            if stat.S_ISDIR(info.st_mode) and entry.name not in _SKIPPED_DIRS:
+                stack.append((Path(entry.path), inner + "/"))
+
+
+def _copied(entry: os.DirEntry[str], info: os.stat_result) -> bool:
+    """Whether the copy takes this file (a regular file, not a schema or lock file, within the size limit)."""
+    return stat.S_ISREG(info.st_mode) and entry.name not in _DROPPED_NAMES and info.st_size <= MAX_CHART_FILE_BYTES
 
 
 def _copy_chart(source: Path, target: Path, rel: str) -> _Copy:
     """Copy the chart at `source` into `target`, walking with lstat: only regular files and directories, within
     the size bounds; symlinks and schema files are dropped (each said in a note)."""
     copy = _Copy(target)
-    digest = hashlib.sha256()
+    target.mkdir(mode=0o700, exist_ok=True)
     count, total = 0, 0
-    stack = [(source, target, rel)]
-    while stack:
-        here, there, rel_here = stack.pop()
-        there.mkdir(mode=0o700, exist_ok=True)
+    for inner, entry, info in _chart_entries(source):
+        rel_path = f"{rel}/{inner}" if rel != "." else inner
+        if stat.S_ISLNK(info.st_mode):
+            copy.notes.append(Diagnostic(rel_path, "symlink in a Helm chart: dropped from the rendered copy "
+                                         "(not followed)", None, "symlink", "warning"))
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            if entry.name not in _SKIPPED_DIRS:
+                (target / inner).mkdir(mode=0o700, exist_ok=True)
+            continue
+        if stat.S_ISREG(info.st_mode) and entry.name not in _DROPPED_NAMES and info.st_size > MAX_CHART_FILE_BYTES:
+            copy.notes.append(Diagnostic(rel_path, f"chart file is {info.st_size:,} bytes, over the "
+                                         f"{MAX_CHART_FILE_BYTES:,}-byte limit; left out of the render",
+                                         None, "too-large", "warning"))
+            continue
+        if not _copied(entry, info):
+            continue
+        count += 1
+        total += info.st_size
+        if count > MAX_CHART_FILES or total > MAX_CHART_BYTES:
+            copy.notes.append(Diagnostic(rel, f"chart holds more than {MAX_CHART_FILES:,} files or "
+                                         f"{MAX_CHART_BYTES:,} bytes; the rest is left out", None, "limit",
+                                         "warning"))
+            return copy
         try:
-            entries = sorted(os.scandir(here), key=lambda entry: entry.name)
+            with open(entry.path, "rb") as handle:
+                data = handle.read(MAX_CHART_FILE_BYTES + 1)
+            fd = os.open(target / inner, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
         except OSError:
             continue
-        for entry in entries:
-            rel_path = f"{rel_here}/{entry.name}" if rel_here != "." else entry.name
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            if stat.S_ISLNK(info.st_mode):
-                copy.notes.append(Diagnostic(rel_path, "symlink in a Helm chart: dropped from the rendered copy "
-                                             "(not followed)", None, "symlink", "warning"))
-                continue
-            if stat.S_ISDIR(info.st_mode):
-                if entry.name not in _SKIPPED_DIRS:
-                    stack.append((Path(entry.path), there / entry.name, rel_path))
-                continue
-            if not stat.S_ISREG(info.st_mode) or entry.name in _DROPPED_NAMES:
-                continue
-            if info.st_size > MAX_CHART_FILE_BYTES:
-                copy.notes.append(Diagnostic(rel_path, f"chart file is {info.st_size:,} bytes, over the "
-                                             f"{MAX_CHART_FILE_BYTES:,}-byte limit; left out of the render",
-                                             None, "too-large", "warning"))
-                continue
-            count += 1
-            total += info.st_size
-            if count > MAX_CHART_FILES or total > MAX_CHART_BYTES:
-                copy.notes.append(Diagnostic(rel, f"chart holds more than {MAX_CHART_FILES:,} files or "
-                                             f"{MAX_CHART_BYTES:,} bytes; the rest is left out", None, "limit",
-                                             "warning"))
-                return copy
-            try:
-                with open(entry.path, "rb") as handle:
-                    data = handle.read(MAX_CHART_FILE_BYTES + 1)
-                fd = os.open(there / entry.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-            except OSError:
-                continue
-            digest.update(rel_path.encode("utf-8", "replace") + b"\0" + hashlib.sha256(data).digest())
-    copy.digest = digest.hexdigest()
     return copy
 
 
@@ -557,37 +569,24 @@ def _source_digest(root: Path, chart: str, meta: YMap) -> str | None:
 
 
 def _digest_tree(base: Path, digest: Any) -> bool:
-    """Add every file `_copy_chart` would consider under `base` to `digest`; False past its limits."""
+    """Add every entry `_copy_chart` would meet under `base` to `digest` (name, type and size; the content of each
+    file it copies); False past its limits or when a file it copies cannot be read."""
     count, total = 0, 0
-    stack = [(base, "")]
-    while stack:
-        here, prefix = stack.pop()
-        try:
-            entries = sorted(os.scandir(here), key=lambda entry: entry.name)
-        except OSError:
+    for inner, entry, info in _chart_entries(base):
+        if stat.S_ISDIR(info.st_mode):
             continue
-        for entry in entries:
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                return False
-            name = f"{prefix}{entry.name}"
-            if stat.S_ISDIR(info.st_mode):
-                if entry.name not in _SKIPPED_DIRS:
-                    stack.append((Path(entry.path), name + "/"))
-                continue
-            digest.update(f"\0{name}\0{stat.S_IFMT(info.st_mode)}\0{info.st_size}\0".encode("utf-8", "replace"))
-            if not stat.S_ISREG(info.st_mode) or entry.name in _DROPPED_NAMES or info.st_size > MAX_CHART_FILE_BYTES:
-                continue
-            count += 1
-            total += info.st_size
-            if count > MAX_CHART_FILES or total > MAX_CHART_BYTES:
-                return False
-            try:
-                with open(entry.path, "rb") as handle:
-                    digest.update(hashlib.sha256(handle.read(MAX_CHART_FILE_BYTES + 1)).digest())
-            except OSError:
-                return False
+        digest.update(f"\0{inner}\0{stat.S_IFMT(info.st_mode)}\0{info.st_size}\0".encode("utf-8", "replace"))
+        if not _copied(entry, info):
+            continue
+        count += 1
+        total += info.st_size
+        if count > MAX_CHART_FILES or total > MAX_CHART_BYTES:
+            return False
+        try:
+            with open(entry.path, "rb") as handle:
+                digest.update(hashlib.sha256(handle.read(MAX_CHART_FILE_BYTES + 1)).digest())
+        except OSError:
+            return False
     return True
 
 
