@@ -20,6 +20,7 @@ import networkx as nx
 from auditor.cache import ParseCache
 from auditor.code import parse as code
 from auditor.code.facts import type_mentions
+from auditor.code.languages import language_of
 from auditor.discover import DEFAULT_MAX_BYTES, Inventory, Skipped, SourceFile, discover
 from auditor.graph.build import build_graph
 from auditor.model import Diagnostic, Facts
@@ -162,7 +163,7 @@ _MAX_REFERENCE_TOTAL = 50_000_000
 def _reference_mentions(root: Path, inventory: Inventory) -> list[Facts]:
     """The type names views and wiring files mention (discover.py `references`), as facts with no node: only
     graph/code.py reads them, and only when the repository has Java or C# code to judge."""
-    if not any(source.path.endswith((".java", ".cs")) for source in inventory.files):
+    if not any(language_of(source.path) in code.TYPED_LANGUAGES for source in inventory.files):
         return []
     found: list[Facts] = []
     budget = _MAX_REFERENCE_TOTAL

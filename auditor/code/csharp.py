@@ -198,7 +198,8 @@ def _top_level_types(root: tree_sitter.Node) -> list[ClassDecl]:
         node = pending.pop(0)
         if node.type in _NAMESPACES:
             body = node.child_by_field_name("body")
-            pending[:0] = (body or node).named_children[:2_000] if body is not None else []
+            if body is not None:  # a file-scoped namespace's declarations are its siblings, already pending
+                pending[:0] = body.named_children[:2_000]
             continue
         if node.type not in _TYPE_DECLARATIONS:
             continue

@@ -1075,7 +1075,7 @@ def _extract(tree: tree_sitter.Tree) -> Extracted:
     if "calls" in wanted:
         _calls(root, index, _guards(root), found)
         if b"@Bean" in source:
-            _bean_clients(root, index, found)
+            _bean_clients(index, found)
     if "clients" in wanted:
         _declared_clients(root, index, found)
     if "connects" in wanted:
@@ -1456,16 +1456,14 @@ def _grpc(call: tree_sitter.Node, method: str, receiver: tree_sitter.Node | None
                             function=index.scopes.function_name(call)))
 
 
-def _bean_clients(root: tree_sitter.Node, index: _File, found: Extracted) -> None:
+def _bean_clients(index: _File, found: Extracted) -> None:
     """Clients built in Spring `@Bean` methods, for the calls of other files that get them injected (`beans`).
     An OkHttp client built in one is also the application's HTTP client: what bounds it (its timeouts, else
     OkHttp's 10 s defaults) bounds the calls the code does not show, such as those of generated Kiota or OpenAPI
     clients that get it injected (`new DefaultRequestAdapter(auth, null, null, factory)`): `client_defaults`."""
     seen: set[int] = set()
-    for match in matches("java", "scopes", root):
-        method = match.one("function")
-        if method is None or method.type != "method_declaration" or \
-                "Bean" not in _annotation_names(_modifiers(method)):
+    for method in index.scopes.index.nodes:  # the scopes query already ran for the index: its methods, in order
+        if method.type != "method_declaration" or "Bean" not in _annotation_names(_modifiers(method)):
             continue
         kind = _TYPE_KINDS.get(_type_name(method.child_by_field_name("type"))[0], "")
         if kind in _BEAN_KINDS:

@@ -65,7 +65,7 @@ def _extractor(family: str) -> Extractor | None:
 
 
 # Languages whose classes graph/code.py judges for being used at all (a class nothing names runs no calls).
-_TYPED_LANGUAGES = frozenset({"java", "csharp"})
+TYPED_LANGUAGES = frozenset({"java", "csharp"})
 
 
 def parse(path: str, text: str) -> Facts:
@@ -101,7 +101,7 @@ def parse(path: str, text: str) -> Facts:
         syntax.SOURCE.reset(token)
     facts = to_facts(path, language, extracted)
     extra: dict[str, object] = {**facts.extra, **linkage(extracted)}
-    if language in _TYPED_LANGUAGES:
+    if language in TYPED_LANGUAGES:
         own = [c.name for c in extracted.classes]
         declarations = [*(base for c in extracted.classes for base in c.bases), *extracted.registers]
         extra["mentions"] = type_mentions(source, own, declarations)

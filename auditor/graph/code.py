@@ -231,6 +231,17 @@ def settle_grpc_servers(graph: nx.MultiDiGraph, linked: Linked, rounds: int = 8)
             return
 
 
+def _build_file_dir(node: Node) -> str:
+    return str(node.attrs.get("dir") or posixpath.dirname(node.location.path) or ".")
+
+
+def _project_dir(node: Node) -> str | None:
+    """The project root a build file marks (`pom.xml`, `package.json`, a `.csproj`; not a Dockerfile), or None."""
+    if node.source != "buildfile" or node.kind != "config" or node.type == "dockerfile":
+        return None
+    return _build_file_dir(node)
+
+
 # What using an ASP.NET Core session looks like in C# or a Razor view: `HttpContext.Session` (`Context.Session`);
 # the session is reached only through the request's HttpContext (an `ISession` parameter is not a use on its own:
 # extension methods take one).
@@ -242,8 +253,7 @@ def drop_unused_sessions(graph: nx.MultiDiGraph, mentions: dict[str, list[str]])
     `Session` holds nothing: its `session_store` setting says nothing about where state lives, so it is dropped."""
     if not mentions:
         return
-    projects = {str(node.attrs.get("dir") or posixpath.dirname(node.location.path) or ".")
-                for _, node in graph.nodes(data="node") if node.source == "buildfile" and node.type != "dockerfile"}
+    projects = {project for _, node in graph.nodes(data="node") if (project := _project_dir(node)) is not None}
     using = [path for path, names in mentions.items() if _SESSION_USES & set(names)]
     for ident, node in list(graph.nodes(data="node")):
         if node.source != "code" or not any(s.topic == "session_store" and s.framework == "aspnetcore-session"
@@ -379,8 +389,8 @@ class _Owners:
                     self.named[name].append(node)
             if node.source != "buildfile" or node.kind != "config":
                 continue
-            directory = str(node.attrs.get("dir") or posixpath.dirname(node.location.path) or ".")
-            if node.type != "dockerfile":
+            directory = _build_file_dir(node)
+            if _project_dir(node) is not None:
                 self.project_dirs.add(directory)
                 if node.attrs.get("browser"):
                     self.browser_dirs.add(directory)

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import yaml
 
@@ -43,7 +43,7 @@ from auditor.model import Diagnostic, Facts, Location, Setting
 from auditor.parsers import kubernetes
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 from auditor.render import kustomize_builtin as builtin
-from auditor.render.helm import scope_facts
+from auditor.render.helm import RenderCache, scope_facts
 from auditor.render.kustomize_walk import Overlay, Plan, Walk
 from auditor.render.sandbox import Limits, run
 
@@ -106,14 +106,6 @@ def kustomize_version(binary: str) -> str:
 
 
 # -- rendering -------------------------------------------------------------------------------------------------
-
-
-class RenderCache(Protocol):
-    """Where rendered facts are kept between runs (auditor/cache.py ParseCache)."""
-
-    def load_rendered(self, key: str) -> list[Facts] | None: ...
-
-    def store_rendered(self, key: str, facts: list[Facts]) -> None: ...
 
 
 def _cache_key(root: Path, overlay: Overlay, version: str) -> str | None:
