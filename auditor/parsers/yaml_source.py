@@ -19,6 +19,10 @@ except ImportError:  # pragma: no cover - libyaml missing: correct, just slower
 
 MAX_ALIAS_VALUES = 200_000  # values that aliases repeat in one file (the file size bounds the rest)
 MAX_DEPTH = 200
+# Values composed from one file's text. libyaml composes about 100,000 a second in Python objects and each parser
+# spends as much again on them, so 2 MB of one-character values (a million of them) would take 20 s; a
+# hand-written or generated manifest holds a few thousand (CustomResourceDefinitions are blanked before).
+MAX_VALUES = 100_000
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _scalar_constructor = yaml.constructor.SafeConstructor()
@@ -189,16 +193,40 @@ def _merge_into(mapping: YMap, merged: Any) -> None:
                     mapping.key_lines[key] = source.key_lines.get(key, (source.line, source.end_line))
 
 
-def load_documents(text: str) -> tuple[list[YamlDocument], YamlError | None]:
+class _TooManyValues(Exception):
+    pass
+
+
+class _CountingLoader(_Loader):  # type: ignore[misc,valid-type]
+    """libyaml's loader, stopped once it has composed `limit` values.
+
+    libyaml asks `resolve` for the tag of every node without an explicit one; a node with an explicit tag
+    needs a `!` in the text, so the count starts at the number of `!` (an overestimate: a `!` inside a string
+    counts too, which only matters for a file holding tens of thousands of them)."""
+
+    def __init__(self, stream: str, limit: int) -> None:
+        super().__init__(stream)
+        self.left = limit - stream.count("!")
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        self.left -= 1
+        if self.left < 0:
+            raise _TooManyValues
+        return super().resolve(kind, value, implicit)
+
+
+def load_documents(text: str, max_values: int | None = MAX_VALUES) -> tuple[list[YamlDocument], YamlError | None]:
     """All documents of a YAML stream; on an error, the documents before it and the error.
 
-    Empty documents are skipped. Never raises for bad input.
+    Empty documents are skipped. Never raises for bad input. `max_values` bounds the work (None: only the text's
+    size does, for a renderer's output that its own limits bound).
     """
     documents: list[YamlDocument] = []
     budget = _Budget()
     last_line = budget.last_line = max(len(text.splitlines()), 1)
+    loader = _Loader(text) if max_values is None else _CountingLoader(text, max_values)
     try:
-        for root in yaml.compose_all(text, Loader=_Loader):
+        for root in _compose_all(loader):
             if root is None:
                 continue
             value = _convert(root, budget, 0)
@@ -210,6 +238,11 @@ def load_documents(text: str) -> tuple[list[YamlDocument], YamlError | None]:
             budget.seen.clear()
     except YamlError as error:
         return documents, error
+    except _TooManyValues:
+        start = min(documents[-1].end_line + 1, last_line) if documents else 1
+        what = "this document and the rest of the file are" if documents else "the file is"
+        return documents, YamlError(f"more than {max_values:,} YAML values (the limit for one file): {what} not read",
+                                    start, "too-large")
     except yaml.MarkedYAMLError as error:
         if _NESTING_PROBLEM in (error.problem or ""):
             mark = error.problem_mark or error.context_mark
@@ -223,7 +256,15 @@ def load_documents(text: str) -> tuple[list[YamlDocument], YamlError | None]:
         return documents, YamlError(str(error).splitlines()[0], None)
     except RecursionError:
         return documents, _too_deep(text, documents)
+    finally:
+        loader.dispose()
     return documents, None
+
+
+def _compose_all(loader: Any) -> Any:
+    """`yaml.compose_all` with a loader already made (it takes only a class)."""
+    while loader.check_node():
+        yield loader.get_node()
 
 
 # libyaml (pyyaml >= 6.0.4) stops at 1,000 levels with this problem text; the pure-Python loader recurses.

@@ -41,7 +41,7 @@ import yaml
 
 from auditor.model import Diagnostic, Facts, Location, Setting
 from auditor.parsers import kubernetes
-from auditor.parsers.yaml_source import YList, YMap, load_documents
+from auditor.parsers.yaml_source import MAX_VALUES, YList, YMap, load_documents
 from auditor.render import kustomize_builtin as builtin
 from auditor.render.helm import RenderCache, scope_facts
 from auditor.render.kustomize_walk import Overlay, Plan, Walk
@@ -232,7 +232,8 @@ def _render_binary(walk: Walk, overlay: Overlay, binary: str, limits: Limits, bu
     if not outcome.ok:
         text = _error_text(outcome.stderr)
         return None, f"kustomize {outcome.reason()}" + (f": {text}" if text else "")
-    documents, error = load_documents(outcome.stdout)
+    # The output of a whole overlay: the sandbox bounds its size, the file limit of values scales with it.
+    documents, error = load_documents(outcome.stdout, max_values=_values_allowed(outcome.stdout))
     if error is not None:
         return None, f"kustomize's output is not valid YAML ({error.message})"
     index = {(o.kind, o.namespace, o.name): o for o in built.objects}
@@ -251,6 +252,11 @@ def _render_binary(walk: Walk, overlay: Overlay, binary: str, limits: Limits, bu
         else:
             objects.append(_unmatched(walk, overlay, body, origin))
     return objects, ""
+
+
+def _values_allowed(output: str) -> int:
+    """An overlay's output may hold as many YAML values per 2 MB as one file may."""
+    return MAX_VALUES * max(1, -(-len(output) // (2 * 1024 * 1024)))
 
 
 _KLOG_HEADER = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [\w.-]+:\d+\] (?:\"command failed\" err=<)?",
