@@ -99,7 +99,7 @@ class Inventory:
 
 def kind_by_name(path: str) -> FileKind | None:
     """The kind a file's name alone decides; None when only its content can tell."""
-    name = PurePosixPath(path).name.lower()
+    name = path.rpartition("/")[2].lower()  # (walked paths are normalised: string operations suffice)
     if name.endswith(_TERRAFORM_SUFFIXES):
         return "terraform"
     if _COMPOSE_NAME.match(name):
@@ -118,7 +118,7 @@ def kind_by_content(path: str, text: str) -> FileKind:
     Prometheus or OpenTelemetry collector config (`telemetry`), or neither."""
     if path.lower().endswith(_JSON_SUFFIX):
         return "kubernetes" if _JSON_API_VERSION.search(text) and _JSON_KIND.search(text) else "unknown"
-    parts = PurePosixPath(path).parts
+    parts = path.split("/")
     if _TEMPLATE_HINT.search(text) and ("templates" in parts or "{{ .Values" in text or "{{- " in text):
         return "helm_template"
     if _API_VERSION.search(text) and _KIND.search(text):
@@ -352,7 +352,7 @@ _MINIFIED_LINE = 2_000  # characters: a line this long in source code means mini
 
 def code_skip_reason(rel: str) -> str | None:
     """Why a source file is not read as application code (tests, generated, build output…), or None."""
-    parts = PurePosixPath(rel).parts
+    parts = rel.split("/")
     folders = [part.lower() for part in parts[:-1]]
     for index in range(len(folders) - 1):
         if folders[index] == "src" and folders[index + 1] in ("main", "test"):
@@ -416,10 +416,10 @@ def discover(
         return kind is not None
 
     for rel, path in _walk(root, _Ignores(excludes, inventory), inventory, candidate):
-        posix = PurePosixPath(rel)
-        if posix.name == "Chart.yaml":  # a Helm chart: its directory is walked before its templates
+        directory, _, name = rel.rpartition("/")
+        if name == "Chart.yaml":  # a Helm chart: its directory is walked before its templates
             inventory.charts.append(rel)
-            chart_dirs.append(str(posix.parent))
+            chart_dirs.append(directory or ".")
         by_name = candidates.pop(rel)
         if is_kustomization(rel):  # rendered per overlay (render/kustomize.py)
             inventory.kustomizations.append(rel)
@@ -465,11 +465,11 @@ def _chart_dir_of(rel: str, chart_dirs: list[str]) -> str | None:
 
 def _chart_kind(rel: str, chart_dirs: list[str]) -> FileKind | None:
     """`helm_chart` for a chart's Chart.yaml and the values files beside it (the renderer reads them)."""
-    posix = PurePosixPath(rel)
     chart = _chart_dir_of(rel, chart_dirs)
-    if chart is None or str(posix.parent) != chart:
+    directory, _, name = rel.rpartition("/")
+    if chart is None or (directory or ".") != chart:
         return None
-    return "helm_chart" if posix.name == "Chart.yaml" or _VALUES_FILE.match(posix.name) else None
+    return "helm_chart" if name == "Chart.yaml" or _VALUES_FILE.match(name) else None
 
 
 def _in_chart_tree(rel: str, chart_dirs: list[str]) -> bool:

@@ -85,15 +85,17 @@ def parse(path: str, text: str) -> Facts:
         assert problem is not None
         return Facts(path, "code", diagnostics=(Diagnostic(path, problem.message, problem.line, problem.code,
                                                            "warning"),))
-    # The bounded parse reads through a callback, so its tree does not hold the text (node text and query
-    # predicates then call back into Python). Re-parsing the same bytes with that tree as the old one reuses
-    # every node and costs almost nothing; the result holds the text.
-    tree = parser.parse(source, old_tree=parsed.tree)
-    root = tree.root_node
-    if root.has_error and _error_share(root, len(source)) > MAX_ERROR_SHARE:
+    # Judged on the bounded parse's tree (offsets only): the re-parse below reuses no node inside an error, so
+    # on a file of errors it would cost as much as the first parse again, outside the budget.
+    first = parsed.tree.root_node
+    if first.has_error and _error_share(first, len(source)) > MAX_ERROR_SHARE:
         return Facts(path, "code", diagnostics=(Diagnostic(
             path, f"mostly not valid {language} (syntax errors over more than {MAX_ERROR_SHARE:.0%} of the file); "
-            "not read for code facts", _first_error_line(root), "parse-error", "note"),))
+            "not read for code facts", _first_error_line(first), "parse-error", "note"),))
+    # The bounded parse reads through a callback, so its tree does not hold the text (node text and query
+    # predicates then call back into Python). Re-parsing the same bytes with that tree as the old one reuses
+    # every node outside an error and costs almost nothing; the result holds the text.
+    tree = parser.parse(source, old_tree=parsed.tree)
     token = syntax.SOURCE.set(source)
     try:
         extracted = extractor(tree, language, path)
