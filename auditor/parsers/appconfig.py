@@ -333,7 +333,8 @@ class _Reader:
             if isinstance(value, (YMap, YList)):
                 self._flatten_yaml(value, "", document.line, document.end_line)
         if error is not None:
-            self.problem(error.line, f"invalid YAML: {error.message}", "" if error.code == "parse-error" else error.code)
+            bound = "" if error.code == "parse-error" else error.code
+            self.problem(error.line, f"invalid YAML: {error.message}", bound)
 
     def _flatten_yaml(self, value: Any, key: str, line: int, end_line: int) -> None:
         if isinstance(value, YMap):
