@@ -197,7 +197,7 @@ class _TooManyValues(Exception):
     pass
 
 
-class _CountingLoader(_Loader):  # type: ignore[misc,valid-type]
+class _CountingLoader(_Loader):
     """libyaml's loader, stopped once it has composed `limit` values.
 
     libyaml asks `resolve` for the tag of every node without an explicit one; a node with an explicit tag
