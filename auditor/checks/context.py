@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 
@@ -24,6 +24,7 @@ _PACKAGE_SUFFIXES = (".java", ".cs", ".go", ".kt", ".scala")
 # Workload kinds that run continuously (Jobs and CronJobs finish; they serve no traffic).
 LONG_RUNNING = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "Rollout", "DeploymentConfig"})
 TRAFFIC_EDGES = frozenset({"routes_to", "calls"})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,14 @@ class CheckContext:
             cached = _EdgeIndex.of(self.graph)
             self.graph.graph["edge_index"] = cached
         return cached
+
+    def once(self, name: str, compute: Callable[[], T]) -> T:
+        """The answer to a question that depends on the graph alone, computed by the first rule that asks and
+        read by the others (rules never change the graph; the node count tells a new graph)."""
+        cached: tuple[int, T] | None = self.graph.graph.get(("once", name))
+        if cached is None or cached[0] != self.graph.number_of_nodes():
+            cached = self.graph.graph[("once", name)] = (self.graph.number_of_nodes(), compute())
+        return cached[1]
 
     def examine(self, node: Node) -> None:
         """Count `node` as judged by this rule (the score is normalised by how much was judged)."""
