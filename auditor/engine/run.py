@@ -54,8 +54,15 @@ def _locate(hit: Hit | Undecided, node: Node) -> Location:
 
 
 class _Frameworks:
-    """Each node's setting frameworks by location and in all, gathered once per rule run: a node with
-    thousands of settings and of findings is not rescanned for every finding."""
+    """Each node's setting frameworks by location and in all, gathered once per graph (shared by the rules): a
+    node with thousands of settings and of findings is not rescanned for every finding."""
+
+    @staticmethod
+    def of_graph(graph: nx.MultiDiGraph) -> _Frameworks:
+        shared: _Frameworks | None = graph.graph.get("setting_frameworks")
+        if shared is None:
+            shared = graph.graph["setting_frameworks"] = _Frameworks()
+        return shared
 
     def __init__(self) -> None:
         self._by_node: dict[str, tuple[Node, dict[Location, set[str]], set[str]]] = {}
@@ -92,7 +99,23 @@ def _template_line(hit: Hit, node: Node) -> tuple[Related, ...]:
     return (Related(template, f"this template line sets `{hit.attr}` from that value"),) if template else ()
 
 
-def _finding(rule: Rule, severity: Severity, hit: Hit, node: Node, frameworks: _Frameworks) -> Finding:
+class _Fixes:
+    """One rule's fix text per set of formats: its findings share a handful of format sets, and unwrapping
+    the text is not free."""
+
+    def __init__(self, rule: Rule) -> None:
+        self._rule = rule
+        self._by_formats: dict[frozenset[str], str] = {}
+
+    def for_formats(self, formats: set[str]) -> str:
+        key = frozenset(formats)
+        fix = self._by_formats.get(key)
+        if fix is None:
+            fix = self._by_formats[key] = self._rule.fix_for(key)
+        return fix
+
+
+def _finding(rule: Rule, severity: Severity, hit: Hit, node: Node, frameworks: _Frameworks, fixes: _Fixes) -> Finding:
     location = _locate(hit, node)
     return Finding(
         rule_id=rule.id,
@@ -104,7 +127,7 @@ def _finding(rule: Rule, severity: Severity, hit: Hit, node: Node, frameworks: _
         location=location,
         subject=hit.subject,
         fingerprint=fingerprint(rule.id, hit.subject, hit.key or hit.attr or ""),
-        fix=rule.fix_for(_formats(node, location, frameworks)),
+        fix=fixes.for_formats(_formats(node, location, frameworks)),
         related=hit.related + _template_line(hit, node),
         deployment=deployment_of(node),
     )
@@ -125,7 +148,9 @@ def run_rule(
         message = f"rule {rule.id} ({rule.slug}) failed: {type(error).__name__}: {error}"
         return result, [Diagnostic(rule.path, message, None, "rule-error")]
     seen: set[str] = set()
-    frameworks = _Frameworks()
+    frameworks = _Frameworks.of_graph(graph)
+    fixes = _Fixes(rule)
+
     def unjudged(ident: str) -> bool:
         """A chart read from its values without helm shows replicas, autoscaling and resources, nothing else:
         other rules do not judge its nodes (an absent probe or budget there is only unseen)."""
@@ -134,7 +159,7 @@ def run_rule(
     for hit in hits:
         if hit.subject not in graph or unjudged(hit.subject):
             continue
-        finding = _finding(rule, result.severity, hit, graph.nodes[hit.subject]["node"], frameworks)
+        finding = _finding(rule, result.severity, hit, graph.nodes[hit.subject]["node"], frameworks, fixes)
         if finding.fingerprint in seen:
             continue
         seen.add(finding.fingerprint)
