@@ -8,7 +8,7 @@ per process and kept.
 from __future__ import annotations
 
 import importlib
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import PurePosixPath
 
@@ -46,7 +46,6 @@ _GRAMMARS: dict[str, tuple[str, str]] = {
 FAMILY: dict[str, str] = {"typescript": "javascript", "tsx": "javascript"}
 
 
-@lru_cache(maxsize=4096)
 def language_of(path: str) -> str | None:
     """The language of a file by its suffix, or None when it is not source code the tool reads."""
     suffix = PurePosixPath(path).suffix.lower()
