@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 
@@ -24,6 +24,7 @@ _PACKAGE_SUFFIXES = (".java", ".cs", ".go", ".kt", ".scala")
 # Workload kinds that run continuously (Jobs and CronJobs finish; they serve no traffic).
 LONG_RUNNING = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "Rollout", "DeploymentConfig"})
 TRAFFIC_EDGES = frozenset({"routes_to", "calls"})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,13 @@ class CheckContext:
     options: dict[str, Any] = field(default_factory=dict)
     examined: set[str] = field(default_factory=set)
     undecided: list[Undecided] = field(default_factory=list)
+    # The graph's indexes, held here once fetched: a check asks for edges and nodes hundreds of thousands of times.
+    _node_index: _NodeIndex | None = field(default=None, init=False, repr=False, compare=False)
+    _edge_index: _EdgeIndex | None = field(default=None, init=False, repr=False, compare=False)
 
     # -- nodes and edges ---------------------------------------------------------------------------
     def node(self, ident: str) -> Node:
-        node: Node = self.graph.nodes[ident]["node"]
-        return node
+        return self._index().by_id[ident]
 
     def nodes(self, kind: str | None = None, source: str | None = None) -> list[Node]:
         """Nodes in id order (deterministic), optionally of one kind and source format."""
@@ -78,10 +81,12 @@ class CheckContext:
 
     def _index(self) -> _NodeIndex:
         """The node index, built once per graph (rules never change the graph) and shared by all rules."""
-        cached: _NodeIndex | None = self.graph.graph.get("node_index")
+        cached = self._node_index
         if cached is None or cached.size != self.graph.number_of_nodes():
-            cached = _NodeIndex.of(self.graph)
-            self.graph.graph["node_index"] = cached
+            cached = self.graph.graph.get("node_index")
+            if cached is None or cached.size != self.graph.number_of_nodes():
+                cached = self.graph.graph["node_index"] = _NodeIndex.of(self.graph)
+            self._node_index = cached
         return cached
 
     def out_edges(self, ident: str, kinds: Iterable[str] | None = None) -> list[Edge]:
@@ -96,11 +101,21 @@ class CheckContext:
     def _edges(self) -> _EdgeIndex:
         """Built once per graph, like the node index (rules never change the graph; counting a multigraph's
         edges would itself walk every node, so the node count is the check)."""
-        cached: _EdgeIndex | None = self.graph.graph.get("edge_index")
+        cached = self._edge_index
         if cached is None or cached.size != self.graph.number_of_nodes():
-            cached = _EdgeIndex.of(self.graph)
-            self.graph.graph["edge_index"] = cached
+            cached = self.graph.graph.get("edge_index")
+            if cached is None or cached.size != self.graph.number_of_nodes():
+                cached = self.graph.graph["edge_index"] = _EdgeIndex.of(self.graph)
+            self._edge_index = cached
         return cached
+
+    def once(self, name: str, compute: Callable[[], T]) -> T:
+        """The answer to a question that depends on the graph alone, computed by the first rule that asks and
+        read by the others (rules never change the graph; the node count tells a new graph)."""
+        cached: tuple[int, T] | None = self.graph.graph.get(("once", name))
+        if cached is None or cached[0] != self.graph.number_of_nodes():
+            cached = self.graph.graph[("once", name)] = (self.graph.number_of_nodes(), compute())
+        return cached[1]
 
     def examine(self, node: Node) -> None:
         """Count `node` as judged by this rule (the score is normalised by how much was judged)."""
@@ -211,10 +226,11 @@ class CheckContext:
 
 @dataclass(frozen=True)
 class _NodeIndex:
-    """Nodes in id order, grouped by (kind, source) with None for "any", by (source, type), and by
+    """Nodes by id; in id order, grouped by (kind, source) with None for "any", by (source, type), and by
     (source, type, namespace)."""
 
     size: int
+    by_id: dict[str, Node]
     by_kind: dict[tuple[str | None, str | None], list[Node]]
     by_type: dict[tuple[str, str], list[Node]]
     by_namespace: dict[tuple[str, str, str], list[Node]]
@@ -224,15 +240,16 @@ class _NodeIndex:
         by_kind: dict[tuple[str | None, str | None], list[Node]] = defaultdict(list)
         by_type: dict[tuple[str, str], list[Node]] = defaultdict(list)
         by_namespace: dict[tuple[str, str, str], list[Node]] = defaultdict(list)
-        for ident in sorted(graph.nodes):
-            node: Node = graph.nodes[ident]["node"]
+        by_id: dict[str, Node] = dict(graph.nodes(data="node"))
+        for ident in sorted(by_id):
+            node = by_id[ident]
             for key in ((None, None), (node.kind, None), (None, node.source), (node.kind, node.source)):
                 by_kind[key].append(node)
             by_type[(node.source, node.type)].append(node)
             namespace = node.attrs.get("namespace")
             if isinstance(namespace, str):
                 by_namespace[(node.source, node.type, namespace)].append(node)
-        return cls(graph.number_of_nodes(), dict(by_kind), dict(by_type), dict(by_namespace))
+        return cls(graph.number_of_nodes(), by_id, dict(by_kind), dict(by_type), dict(by_namespace))
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,12 @@ def _resolve_target(ctx: CheckContext, ident: str) -> tuple[list[Node], bool]:
 
 
 def connections(ctx: CheckContext) -> list[Connection]:
-    """Every (service, database) pair in id order, each with its first connection edge."""
+    """Every (service, database) pair in id order, each with its first connection edge: found once per graph,
+    as every data rule starts from it."""
+    return list(ctx.once("data_connections", lambda: _connections(ctx)))
+
+
+def _connections(ctx: CheckContext) -> list[Connection]:
     found: dict[tuple[str, str], Connection] = {}
     for service in ctx.workloads():
         for edge in ctx.out_edges(service.id, ["connects_to"]):
@@ -282,14 +287,21 @@ def _codebase(service: Node) -> str:
 
 def _distinct_apps(services: list[Node]) -> int:
     """How many different applications these are: one app may be a compose service built from
-    `./services/orders` locally and a Deployment `orders` running `registry/orders` in production."""
-    groups: list[tuple[set[str], set[str]]] = []  # (codebases, names) of each app found so far
+    `./services/orders` locally and a Deployment `orders` running `registry/orders` in production. Services
+    sharing a code base or a name are one app, transitively: the groups of a union-find over both, linear in
+    the number of services (a database with thousands of clients is not a quadratic merge)."""
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def root(key: tuple[str, str]) -> tuple[str, str]:
+        parent.setdefault(key, key)
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
     for service in services:
-        codebase, name = _codebase(service), service.name
-        merged = [g for g in groups if codebase in g[0] or name in g[1]]
-        union = ({codebase, *(c for g in merged for c in g[0])}, {name, *(n for g in merged for n in g[1])})
-        groups = [g for g in groups if g not in merged] + [union]
-    return len(groups)
+        parent[root(("codebase", _codebase(service)))] = root(("name", service.name))
+    return len({root(key) for key in parent})
 
 
 def _is_tooling(service: Node) -> bool:

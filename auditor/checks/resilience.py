@@ -9,6 +9,7 @@ judged by the config keys and mesh objects that would bound it, as the verdict n
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections import defaultdict
@@ -40,8 +41,10 @@ _NOT_HTTP = frozenset({"smtp", "mail", "email", "ldap", "s3", "sqs", "sns", "kaf
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
-def _tokens(text: str) -> set[str]:
-    """`feign.client.config.orders-api.readTimeout` → {orders-api, orders, api, read, timeout, …}."""
+@functools.lru_cache(maxsize=4096)
+def _tokens(text: str) -> frozenset[str]:
+    """`feign.client.config.orders-api.readTimeout` → {orders-api, orders, api, read, timeout, …}. Cached: the
+    same keys (`OTHER_URL`, a client's timeout) come back for every caller and target."""
     found: set[str] = set()
     for segment in re.split(r"[.\[\]()/:\s]+", text):
         if not segment:
@@ -50,7 +53,7 @@ def _tokens(text: str) -> set[str]:
         for part in re.split(r"[-_]+", _CAMEL.sub("_", segment)):
             if part:
                 found.add(part.lower())
-    return found
+    return frozenset(found)
 
 
 def _names(node: Node, edges: list[Edge]) -> set[str]:

@@ -53,28 +53,43 @@ def _locate(hit: Hit | Undecided, node: Node) -> Location:
     return node.location
 
 
-class _Frameworks:
-    """Each node's setting frameworks by location and in all, gathered once per rule run: a node with
-    thousands of settings and of findings is not rescanned for every finding."""
+class _Formats:
+    """Which per-format fixes apply to a finding at a node and location, answered once per graph for all rules:
+    a node with thousands of settings and of findings is not rescanned for every finding."""
 
     def __init__(self) -> None:
-        self._by_node: dict[str, tuple[Node, dict[Location, set[str]], set[str]]] = {}
+        self._frameworks: dict[str, tuple[Node, dict[Location, set[str]], set[str]]] = {}
+        self._formats: dict[tuple[str, Location], tuple[Node, frozenset[str]]] = {}
 
-    def of(self, node: Node) -> tuple[dict[Location, set[str]], set[str]]:
-        entry = self._by_node.get(node.id)
+    @staticmethod
+    def of_graph(graph: nx.MultiDiGraph) -> _Formats:
+        shared: _Formats | None = graph.graph.get("finding_formats")
+        if shared is None:
+            shared = graph.graph["finding_formats"] = _Formats()
+        return shared
+
+    def at(self, node: Node, location: Location) -> frozenset[str]:
+        entry = self._formats.get((node.id, location))
+        if entry is None or entry[0] is not node:
+            entry = self._formats[(node.id, location)] = (node, frozenset(_formats(node, location, self)))
+        return entry[1]
+
+    def frameworks(self, node: Node) -> tuple[dict[Location, set[str]], set[str]]:
+        """The node's setting frameworks by location, and all of them."""
+        entry = self._frameworks.get(node.id)
         if entry is None or entry[0] is not node:
             by_location: dict[Location, set[str]] = defaultdict(set)
             for setting in node.settings:
                 if setting.framework:
                     by_location[setting.location].add(setting.framework)
-            entry = self._by_node[node.id] = (node, by_location, {f for fs in by_location.values() for f in fs})
+            entry = self._frameworks[node.id] = (node, by_location, {f for fs in by_location.values() for f in fs})
         return entry[1], entry[2]
 
 
-def _formats(node: Node, location: Location, frameworks: _Frameworks) -> set[str]:
+def _formats(node: Node, location: Location, known: _Formats) -> set[str]:
     """Which of a rule's per-format fixes apply: the node's format, its framework, and the framework of
     the setting the finding points at (a Spring setting in a Kubernetes ConfigMap wants both fixes)."""
-    by_location, every = frameworks.of(node)
+    by_location, every = known.frameworks(node)
     formats = {node.source, str(node.attrs.get("framework") or ""), node.type.lower()}
     formats |= by_location.get(location, set())
     language = language_of(location.path)
@@ -92,7 +107,22 @@ def _template_line(hit: Hit, node: Node) -> tuple[Related, ...]:
     return (Related(template, f"this template line sets `{hit.attr}` from that value"),) if template else ()
 
 
-def _finding(rule: Rule, severity: Severity, hit: Hit, node: Node, frameworks: _Frameworks) -> Finding:
+class _Fixes:
+    """One rule's fix text per set of formats: its findings share a handful of format sets, and unwrapping
+    the text is not free."""
+
+    def __init__(self, rule: Rule) -> None:
+        self._rule = rule
+        self._by_formats: dict[frozenset[str], str] = {}
+
+    def for_formats(self, formats: frozenset[str]) -> str:
+        fix = self._by_formats.get(formats)
+        if fix is None:
+            fix = self._by_formats[formats] = self._rule.fix_for(formats)
+        return fix
+
+
+def _finding(rule: Rule, severity: Severity, hit: Hit, node: Node, formats: _Formats, fixes: _Fixes) -> Finding:
     location = _locate(hit, node)
     return Finding(
         rule_id=rule.id,
@@ -104,10 +134,19 @@ def _finding(rule: Rule, severity: Severity, hit: Hit, node: Node, frameworks: _
         location=location,
         subject=hit.subject,
         fingerprint=fingerprint(rule.id, hit.subject, hit.key or hit.attr or ""),
-        fix=rule.fix_for(_formats(node, location, frameworks)),
+        fix=fixes.for_formats(formats.at(node, location)),
         related=hit.related + _template_line(hit, node),
         deployment=deployment_of(node),
     )
+
+
+def _from_values(graph: nx.MultiDiGraph) -> frozenset[str]:
+    """The nodes of charts read from their values without helm, found once per graph for all rules."""
+    cached: tuple[int, frozenset[str]] | None = graph.graph.get("from_values_nodes")
+    if cached is None or cached[0] != graph.number_of_nodes():
+        found = frozenset(ident for ident, node in graph.nodes(data="node") if node.attrs.get("from_values"))
+        cached = graph.graph["from_values_nodes"] = (graph.number_of_nodes(), found)
+    return cached[1]
 
 
 def run_rule(
@@ -125,22 +164,26 @@ def run_rule(
         message = f"rule {rule.id} ({rule.slug}) failed: {type(error).__name__}: {error}"
         return result, [Diagnostic(rule.path, message, None, "rule-error")]
     seen: set[str] = set()
-    frameworks = _Frameworks()
+    formats = _Formats.of_graph(graph)
+    fixes = _Fixes(rule)
+
+    from_values = frozenset() if rule.id in VALUES_ONLY_RULES else _from_values(graph)
+
     def unjudged(ident: str) -> bool:
         """A chart read from its values without helm shows replicas, autoscaling and resources, nothing else:
         other rules do not judge its nodes (an absent probe or budget there is only unseen)."""
-        return bool(graph.nodes[ident]["node"].attrs.get("from_values")) and rule.id not in VALUES_ONLY_RULES
+        return ident in from_values
 
     for hit in hits:
         if hit.subject not in graph or unjudged(hit.subject):
             continue
-        finding = _finding(rule, result.severity, hit, graph.nodes[hit.subject]["node"], frameworks)
+        finding = _finding(rule, result.severity, hit, graph.nodes[hit.subject]["node"], formats, fixes)
         if finding.fingerprint in seen:
             continue
         seen.add(finding.fingerprint)
         result.findings.append(finding)
         context.examined.add(hit.subject)
-    result.examined = {ident for ident in context.examined if ident not in graph or not unjudged(ident)}
+    result.examined = context.examined - from_values
     result.findings.sort(key=lambda f: (f.location.path, f.location.line, f.message))
     found = {finding.subject for finding in result.findings}
     notes = {UndecidedNote(rule.id, u.subject, _locate(u, graph.nodes[u.subject]["node"]), u.missing)
