@@ -497,14 +497,14 @@ def hook_command(
 ) -> None:
     """Pre-commit mode: the findings the change to FILES introduced in their graph neighbourhood (parses are
     cached; the committed versions are read with git, running nothing of the repository's)."""
-    from auditor.cache import ParseCache, default_cache_dir
-    from auditor.engine.changes import hook_audit
-    from auditor.report import terminal as terminal_report
-
     _check_dir(root)
     changed = sorted({PurePosixPath(Path(f).as_posix()).as_posix().removeprefix("./") for f in files or []})
     if not changed:
         raise typer.Exit(EXIT_OK)
+    from auditor.cache import ParseCache, default_cache_dir
+    from auditor.engine.changes import hook_audit
+    from auditor.report import terminal as terminal_report
+
     config, rules, options = _setup(root, config_file, None, baseline, helm=helm, kustomize=kustomize,
                                     select=select, skip=skip)
     options.min_severity = _severity(min_severity, "--min-severity")
