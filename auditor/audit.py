@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.cache import ParseCache
-from auditor.checks import CHECKS, TEMPLATES
 from auditor.config import IgnoreEntry
 from auditor.discover import DEFAULT_MAX_BYTES
-from auditor.engine.rules import BUILTIN_RULES_DIR, Rule, load_rules
+from auditor.engine.rules import Rule, load_all_rules
 from auditor.engine.run import RuleRun, UndecidedNote, all_findings, run_rules
 from auditor.engine.score import Score, compute_score
 from auditor.engine.selection import at_least
@@ -73,11 +72,6 @@ class AuditResult:
     def undecided(self) -> list[UndecidedNote]:
         """Subjects a rule could not judge (a value it needs is not static), in rule order."""
         return [note for run in self.runs for note in run.undecided]
-
-
-def load_all_rules(extra_dirs: list[Path] | None = None) -> list[Rule]:
-    """Built-in rules plus the user's rule folders (validated; raises RuleError on a malformed rule)."""
-    return load_rules([BUILTIN_RULES_DIR, *(extra_dirs or [])], CHECKS, TEMPLATES)
 
 
 def audit(

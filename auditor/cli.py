@@ -16,34 +16,30 @@ import tempfile
 import traceback
 from collections import Counter
 from pathlib import Path, PurePosixPath
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
 from auditor import __version__
-from auditor.audit import AuditOptions, AuditResult, audit, load_all_rules
-from auditor.cache import ParseCache, default_cache_dir
-from auditor.config import Config, ConfigError, load_config
-from auditor.discover import DEFAULT_MAX_BYTES
 from auditor.engine.baseline import BaselineError, baseline_text, read_baseline
-from auditor.engine.changes import hook_audit
-from auditor.engine.rules import OPTION_TYPES, Rule, RuleError, find_rule
+from auditor.engine.rules import OPTION_TYPES, Rule, RuleError, find_rule, load_all_rules
 from auditor.engine.selection import SelectionError, disabled_rules, rule_ids, rule_names
-from auditor.graph.export import FORMATS as GRAPH_FORMATS
-from auditor.graph.export import deployments as graph_deployments
-from auditor.graph.export import one_deployment
 from auditor.model import SEVERITIES, Severity
-from auditor.render.helm import HelmOptions, helm_options
-from auditor.render.kustomize import KustomizeOptions, find_kustomize
-from auditor.report import ALL_FORMATS, FILE_FORMATS
-from auditor.report import terminal as terminal_report
-from auditor.report.paths import audited_prefix, relocate, repository_root
+from auditor.report import ALL_FORMATS, renderer
 from auditor.report.ruledocs import catalogue_markdown, rule_markdown
 from auditor.report.text import console as make_console
 from auditor.report.text import printable
-from auditor.scan import Scan, scan
+
+# `audit --help`, `rules` and `explain` must not pay for the pipeline (networkx, the parsers, tree-sitter):
+# what only auditing commands use is imported inside them.
+if TYPE_CHECKING:
+    from auditor.audit import AuditOptions, AuditResult
+    from auditor.config import Config
+    from auditor.render.helm import HelmOptions
+    from auditor.render.kustomize import KustomizeOptions
+    from auditor.scan import Scan
 
 app = typer.Typer(
     add_completion=False,
@@ -149,6 +145,8 @@ def _parse_formats(formats: list[str], output: Path | None) -> dict[str, Path | 
 
 def _report_root(path: Path, root: Path | None) -> Path:
     """The folder report paths are relative to: `--root`, else the repository PATH is in (report/paths.py)."""
+    from auditor.report.paths import audited_prefix, repository_root
+
     if root is None:
         return repository_root(path)
     _check_dir(root)
@@ -160,6 +158,8 @@ def _report_root(path: Path, root: Path | None) -> Path:
 
 
 def _run_audit(path: Path, options: AuditOptions, rules: list[Rule], show_progress: bool) -> AuditResult:
+    from auditor.audit import audit
+
     console = _stderr()
     if not show_progress or not console.is_terminal:
         return audit(path, options, rules=rules)
@@ -175,6 +175,8 @@ def _run_audit(path: Path, options: AuditOptions, rules: list[Rule], show_progre
 
 
 def _load_config(path: Path, config_file: Path | None) -> Config:
+    from auditor.config import ConfigError, load_config
+
     try:
         return load_config(path, config_file)
     except ConfigError as error:
@@ -200,6 +202,8 @@ def _setup(
 def _helm_options(binary: Path | None, config: Config | None = None) -> HelmOptions:
     """The helm binary named (it must exist and be executable), else one found on PATH, else helm-python-sdk
     (render/helm.py helm_options); and the configured values profiles."""
+    from auditor.render.helm import helm_options
+
     if binary is not None and not (binary.is_file() and os.access(binary, os.X_OK)):
         raise _fail(f"--helm {printable(str(binary))}: not an executable file")
     return helm_options(str(binary) if binary is not None else None,
@@ -208,6 +212,8 @@ def _helm_options(binary: Path | None, config: Config | None = None) -> HelmOpti
 
 def _kustomize_options(binary: Path | None) -> KustomizeOptions:
     """The kustomize (or kubectl) binary named (it must exist and be executable), else one found on PATH."""
+    from auditor.render.kustomize import KustomizeOptions, find_kustomize
+
     if binary is not None and not (binary.is_file() and os.access(binary, os.X_OK)):
         raise _fail(f"--kustomize {printable(str(binary))}: not an executable file")
     return KustomizeOptions(binary=find_kustomize(str(binary) if binary is not None else None))
@@ -229,6 +235,8 @@ def _severity(value: str | None, flag: str) -> Severity | None:
 def _options(config: Config, rules: list[Rule], baseline_file: Path | None, extra_dirs: list[Path],
              select: list[str] | None = None, skip: list[str] | None = None) -> AuditOptions:
     """Config file and flags → AuditOptions; every rule name is checked against the catalogue."""
+    from auditor.audit import AuditOptions
+    from auditor.discover import DEFAULT_MAX_BYTES
 
     def rule_id(name: str, where: str) -> str:
         rule = find_rule(rules, name)
@@ -295,6 +303,8 @@ def _write_reports(result: AuditResult, formats: dict[str, Path | None], quiet: 
     Returns None when all were written, else the exit code: 4 for a defect in a reporter, 2 for a file that
     could not be written (a path or permission problem of the caller's).
     """
+    from auditor.report import terminal as terminal_report
+
     failed: int | None = None
     for name, target in formats.items():
         try:
@@ -302,7 +312,7 @@ def _write_reports(result: AuditResult, formats: dict[str, Path | None], quiet: 
                 terminal_report.render(result, make_console(), quiet=quiet, compact=compact,
                                        max_findings=max_findings)
                 continue
-            text = FILE_FORMATS[name](result)
+            text = renderer(name)(result)
             if target is None:
                 sys.stdout.write(text)
             else:
@@ -416,6 +426,8 @@ def scan_command(
     kustomize: KustomizeBinary = None,
 ) -> None:
     """Audit PATH (the default command: `audit PATH`)."""
+    from auditor.report.paths import relocate
+
     _check_dir(path)
     root = _report_root(path, report_root)
     config, rules, options = _setup(path, config_file, rules_dir, baseline, helm=helm, kustomize=kustomize,
@@ -448,6 +460,8 @@ def baseline_command(
     kustomize: KustomizeBinary = None,
 ) -> None:
     """Accept every current finding: write their fingerprints so `--baseline` reports only new ones."""
+    from auditor.report.paths import relocate
+
     _check_dir(path)
     root = _report_root(path, report_root)
     _, rules, options = _setup(path, config_file, rules_dir, None, use_baseline=False, helm=helm,
@@ -487,6 +501,10 @@ def hook_command(
     changed = sorted({PurePosixPath(Path(f).as_posix()).as_posix().removeprefix("./") for f in files or []})
     if not changed:
         raise typer.Exit(EXIT_OK)
+    from auditor.cache import ParseCache, default_cache_dir
+    from auditor.engine.changes import hook_audit
+    from auditor.report import terminal as terminal_report
+
     config, rules, options = _setup(root, config_file, None, baseline, helm=helm, kustomize=kustomize,
                                     select=select, skip=skip)
     options.min_severity = _severity(min_severity, "--min-severity")
@@ -541,6 +559,9 @@ def init_command(
 def inventory_command(path: Annotated[Path, typer.Argument(help="Repository to read.")] = Path("."),
                       helm: HelmBinary = None, kustomize: KustomizeBinary = None) -> None:
     """Files, nodes and edges found in PATH, by kind, and the input problems met."""
+    from auditor.report import terminal as terminal_report
+    from auditor.scan import scan
+
     _check_dir(path)
     result = scan(path, helm=_helm_options(helm), kustomize=_kustomize_options(kustomize))
     console = make_console()
@@ -579,6 +600,12 @@ def graph_command(
     kustomize: KustomizeBinary = None,
 ) -> None:
     """Print the dependency graph of PATH (JSON node-link, Graphviz DOT or Mermaid), whole or one deployment."""
+    from auditor.graph.export import FORMATS as GRAPH_FORMATS
+    from auditor.graph.export import deployments as graph_deployments
+    from auditor.graph.export import one_deployment
+    from auditor.report import terminal as terminal_report
+    from auditor.scan import scan
+
     if output_format not in GRAPH_FORMATS:
         raise _fail(f"unknown format {output_format!r}; choose one of {', '.join(GRAPH_FORMATS)}")
     _check_dir(path)

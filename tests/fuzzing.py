@@ -1254,16 +1254,16 @@ def _audit_and_report(root: Path, rules: Any) -> tuple[list[Any], list[str]]:
 
     from auditor.audit import audit
     from auditor.config import ConfigError, load_config
-    from auditor.report import FILE_FORMATS
+    from auditor.report import FILE_FORMAT_NAMES, renderer
     from auditor.report import terminal as terminal_report
 
     with contextlib.suppress(ConfigError):
         load_config(root)  # the repo's own config is untrusted input too
     result = audit(root, rules=rules)
-    reports = [FILE_FORMATS[name](result) for name in sorted(FILE_FORMATS)]
-    json.loads(FILE_FORMATS["json"](result))
-    json.loads(FILE_FORMATS["sarif"](result))
-    ET.fromstring(FILE_FORMATS["junit"](result))
+    reports = [renderer(name)(result) for name in sorted(FILE_FORMAT_NAMES)]
+    json.loads(renderer("json")(result))
+    json.loads(renderer("sarif")(result))
+    ET.fromstring(renderer("junit")(result))
     console = Console(file=io.StringIO(), width=120, color_system=None, force_terminal=False)
     terminal_report.render(result, console)
     reports.append(console.file.getvalue())  # type: ignore[attr-defined]

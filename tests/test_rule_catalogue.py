@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor.audit import load_all_rules
-from auditor.checks import CHECKS, TEMPLATES
+from auditor.checks import CHECK_NAMES, TEMPLATE_NAMES, check_functions, known_checks, template_functions
 from auditor.engine.rules import CATEGORIES, DOC_HEADINGS, RuleError, load_rules, parse_rule
 
 RULES = load_all_rules()
@@ -32,7 +32,15 @@ def test_rule_is_complete(rule) -> None:
 
 def test_every_named_check_is_used() -> None:
     used = {rule.check.get("function") for rule in RULES}
-    assert set(CHECKS) <= used
+    assert set(known_checks()) <= used
+
+
+def test_check_names_are_the_registered_functions() -> None:
+    """The names rules are validated against are exactly what the category modules register."""
+    assert list(check_functions()) == known_checks()
+    assert len(known_checks()) == len(set(known_checks()))
+    assert list(template_functions()) == list(TEMPLATE_NAMES)
+    assert set(CHECK_NAMES) == set(CATEGORIES)
 
 
 def _base() -> dict:
@@ -63,7 +71,7 @@ def _base() -> dict:
 )
 def test_malformed_rules_fail_loudly(change: dict, complaint: str) -> None:
     with pytest.raises(RuleError, match=complaint):
-        parse_rule({**_base(), **change}, "rules/x.yaml", CHECKS, TEMPLATES)
+        parse_rule({**_base(), **change}, "rules/x.yaml", known_checks(), TEMPLATE_NAMES)
 
 
 def test_duplicate_ids_rejected(tmp_path: Path) -> None:
@@ -72,7 +80,7 @@ def test_duplicate_ids_rejected(tmp_path: Path) -> None:
     for name in ("a.yaml", "b.yaml"):
         (tmp_path / name).write_text(yaml.safe_dump(_base()), encoding="utf-8")
     with pytest.raises(RuleError, match="already used"):
-        load_rules([tmp_path], CHECKS, TEMPLATES)
+        load_rules([tmp_path], known_checks(), TEMPLATE_NAMES)
 
 
 def test_generated_rule_docs_are_in_sync() -> None:

@@ -356,12 +356,12 @@ def test_newlines_and_escape_codes_in_names_are_neutralised(tmp_path: Path) -> N
 def test_a_failing_reporter_does_not_cost_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     from auditor import cli
-    from auditor.report import FILE_FORMATS
+    from auditor.report import markdown
 
     def broken(result: object) -> str:
         raise RuntimeError("reporter defect")
 
-    monkeypatch.setitem(FILE_FORMATS, "markdown", broken)
+    monkeypatch.setattr(markdown, "render", broken)
     repo = write_repo(tmp_path / "repo", {"k8s/web.yaml": ONE_REPLICA.format(name="web")})
     out = tmp_path / "out"
     monkeypatch.setattr(sys, "argv", ["audit", str(repo), "-q", *all_formats(out)[2:]])
@@ -374,12 +374,12 @@ def test_a_failing_reporter_does_not_cost_the_others(tmp_path: Path, monkeypatch
 
 
 def test_an_internal_error_is_exit_4_not_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from auditor import cli
+    from auditor import audit, cli
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("defect")
 
-    monkeypatch.setattr(cli, "audit", broken)
+    monkeypatch.setattr(audit, "audit", broken)
     repo = write_repo(tmp_path / "repo", {"k8s/web.yaml": ONE_REPLICA.format(name="web")})
     monkeypatch.setattr(sys, "argv", ["audit", str(repo), "-q"])
     with pytest.raises(SystemExit) as exited:

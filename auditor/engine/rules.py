@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.checks import TEMPLATE_NAMES, known_checks
 from auditor.engine.message import NODE_FIELDS, MessageError, placeholders
 from auditor.model import SEVERITIES
 from auditor.parsers.yaml_source import load_documents
@@ -240,6 +241,11 @@ def load_rules(directories: Iterable[Path], known_checks: Iterable[str], templat
                 slugs[name] = rule.path
             rules[rule.id] = rule
     return [rules[key] for key in sorted(rules)]
+
+
+def load_all_rules(extra_dirs: list[Path] | None = None) -> list[Rule]:
+    """Built-in rules plus the user's rule folders (validated; raises RuleError on a malformed rule)."""
+    return load_rules([BUILTIN_RULES_DIR, *(extra_dirs or [])], known_checks(), TEMPLATE_NAMES)
 
 
 def _read_rule_file(path: Path) -> Any:

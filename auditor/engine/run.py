@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from auditor.checks import CHECKS, TEMPLATES, CheckContext, Hit
-from auditor.checks.context import Undecided
+from auditor.checks import check_functions, template_functions
+from auditor.checks.context import CheckContext, Hit, Undecided
 from auditor.code.languages import FAMILY, language_of
 from auditor.engine.rules import Rule
 from auditor.graph.deployments import deployment_of
@@ -157,9 +157,9 @@ def run_rule(
     result = RuleRun(rule, severity or rule.severity)  # type: ignore[arg-type]
     try:
         if "function" in rule.check:
-            hits = list(CHECKS[rule.check["function"]](context))
+            hits = list(check_functions()[rule.check["function"]](context))
         else:
-            hits = list(TEMPLATES[rule.check["template"]](context, rule.check))
+            hits = list(template_functions()[rule.check["template"]](context, rule.check))
     except Exception as error:  # noqa: BLE001 - one broken rule must not hide the others' findings
         message = f"rule {rule.id} ({rule.slug}) failed: {type(error).__name__}: {error}"
         return result, [Diagnostic(rule.path, message, None, "rule-error")]

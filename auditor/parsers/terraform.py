@@ -55,8 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from auditor import knowledge
 from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
 from auditor.parsers import settings as settings_module
 from auditor.parsers.hcl import (
@@ -260,7 +259,7 @@ _KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge" / "modules.yam
 
 def _load_modules(path: Path = _KNOWLEDGE) -> dict[str, _ModuleSpec]:
     """The module table, checked as it is read: a malformed entry is a bug in the tool, said at import."""
-    table = yaml.safe_load(path.read_text(encoding="utf-8"))
+    table = knowledge.parse(path.read_text(encoding="utf-8"))
     specs: dict[str, _ModuleSpec] = {}
     for key, entry in table.items():
         unknown = set(entry) - {"reference", "kind", "model", "answers", "sources", "signature", "hosts",
