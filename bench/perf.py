@@ -21,6 +21,7 @@ CPU time is the steadier figure on a shared machine; wall time is shown beside i
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import os
 import shutil
@@ -209,6 +210,11 @@ def main() -> None:
     corpus: Path = args.corpus.resolve()
     sizes = [int(size) for size in args.sizes.split(",") if size]
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, corpus {corpus}")
+    try:  # the in-process stages run with the collector settings the CLI sets
+        from auditor.cli import GC_THRESHOLDS
+        gc.set_threshold(*GC_THRESHOLDS)
+    except ImportError:  # an older checkout measured with this script
+        pass
     with tempfile.TemporaryDirectory(prefix="auditor-perf-") as scratch_name:
         scratch = Path(scratch_name)
         env = clean_env(scratch / "no-cache")
