@@ -122,12 +122,13 @@ def scan(
     overlays = _render_overlays(root, plan, kustomize, cache) if planned else kustomize_render.Rendered()
     facts.extend(overlays.facts)
     facts.extend(_reference_mentions(root, inventory))
+    graph = build_graph(facts)
     diagnostics = sorted(
         dict.fromkeys([*inventory.diagnostics, *rendered.diagnostics, *overlays.diagnostics,
-                       *(d for f in facts for d in f.diagnostics)]),
+                       *(d for f in facts for d in f.diagnostics), *graph.graph["diagnostics"]]),
         key=lambda d: (d.path, d.line or 0, d.message),
     )
-    return Scan(root, inventory, facts, build_graph(facts), diagnostics, {**rendered.timings, **overlays.timings},
+    return Scan(root, inventory, facts, graph, diagnostics, {**rendered.timings, **overlays.timings},
                 {**rendered.rendered_by, **overlays.rendered_by})
 
 

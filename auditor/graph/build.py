@@ -2,8 +2,8 @@
 
 Each graph node holds its `Node` under the key "node"; each edge holds its `Edge` under "edge". Beyond
 adding what parsers found, this stage makes the links no single file can: Kubernetes selectors matched to
-pod labels, hostnames resolved across formats (`graph/resolve.py`), app-config files attached to the
-services that load them, and the config's connections lifted onto those services. An address the parser
+pod labels (`graph/selectors.py`), hostnames resolved across formats (`graph/resolve.py`), app-config files
+attached to the services that load them, and the config's connections lifted onto those services. An address the parser
 could only call known (`knows_address` of purpose `mention`/`address`) becomes a call here when its host
 resolves to a service; what a service is only given (an address book, its own name) stays known.
 """
@@ -28,6 +28,7 @@ from auditor.graph.linkage import link_packages
 from auditor.graph.per_request import per_request_connects, read_links
 from auditor.graph.resolve import HostIndex
 from auditor.graph.roles import assign_roles
+from auditor.graph.selectors import Selection, match_selectors
 from auditor.model import RESOLVED_PURPOSES, Edge, Facts, Location, Node, Setting, Source, node_id
 
 # Path parts that sit between a service's directory and its config files.
@@ -57,7 +58,8 @@ _EdgeKey = tuple[str, str, str, Location]  # source, target, kind, evidence: one
 
 
 def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
-    """The dependency graph of a repository, from the parsers' facts (order-independent)."""
+    """The dependency graph of a repository, from the parsers' facts (order-independent); the bounds this stage
+    hit are diagnostics in `graph.graph["diagnostics"]`."""
     all_facts = separate_variants(resolve_projects(sorted(facts, key=lambda f: f.path)))
     nodes = _merge_nodes(node for f in all_facts for node in f.nodes)
     edges = [edge for f in all_facts for edge in f.edges]
@@ -74,14 +76,14 @@ def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
         index.add(node)
     index.add_terraform_hostnames({host: target for host, target in hostnames.items() if target in nodes})
 
-    _match_selectors(graph)
+    selection = match_selectors(graph)
     added = {_edge_key(data) for _, _, data in graph.edges(data="edge")}
     code_edges = [edge for edge in edges if edge.source.startswith("code:")]
     for edge in sorted(edges, key=_edge_order):
         if not edge.source.startswith("code:"):
-            _add_edge(graph, edge, index, added)
+            _add_edge(graph, edge, index, selection, added)
     _attach_app_config(graph)
-    attach_build_files(graph, index)
+    attach_build_files(graph, index, selection)
     code_owners = attach_code(graph)
     mentions = {f.path: f.extra["mentions"] for f in all_facts if f.kind == "code" and "mentions" in f.extra}
     drop_unused_sessions(graph, mentions)
@@ -95,12 +97,13 @@ def build_graph(facts: Iterable[Facts]) -> nx.MultiDiGraph:
     linked = link_packages(graph, {f.path: f.extra for f in all_facts if f.kind == "code" and f.extra}, code_owners,
                            code_edges)
     for edge in owned_calls(graph, code_edges, code_owners, mentions, linked):
-        _add_edge(graph, edge, index, added)
+        _add_edge(graph, edge, index, selection, added)
     settle_grpc_servers(graph, linked)
     _published_addresses(graph)
     assign_deployments(graph)
     apply_image_behaviour(graph)
     assign_roles(graph)
+    graph.graph["diagnostics"] = selection.diagnostics()
     return graph
 
 
@@ -147,7 +150,8 @@ def _merge_nodes(nodes: Iterable[Node]) -> dict[str, Node]:
     return merged
 
 
-def _add_edge(graph: nx.MultiDiGraph, edge: Edge, index: HostIndex, added: set[_EdgeKey]) -> None:
+def _add_edge(graph: nx.MultiDiGraph, edge: Edge, index: HostIndex, selection: Selection,
+              added: set[_EdgeKey]) -> None:
     if edge.source not in graph:
         return
     target = edge.target
@@ -161,7 +165,7 @@ def _add_edge(graph: nx.MultiDiGraph, edge: Edge, index: HostIndex, added: set[_
             target = _external_node(graph, host, edge)
         else:
             edge = dataclasses.replace(edge, attrs={**edge.attrs, "host": host})
-            behind = _selected_workloads(graph, resolved)
+            behind = selection.routed(resolved, edge.location)
             if behind:
                 # A call to a Kubernetes Service is a call to the workloads it selects (via: the Service).
                 for workload in behind:
@@ -215,17 +219,6 @@ def _add_resolved(graph: nx.MultiDiGraph, edge: Edge, target: str, added: set[_E
     graph.add_edge(edge.source, target, edge=edge)
 
 
-def _selected_workloads(graph: nx.MultiDiGraph, ident: str) -> list[str]:
-    """The workloads a Kubernetes Service routes to by selector (empty for other nodes)."""
-    node: Node = graph.nodes[ident]["node"]
-    if node.source != "kubernetes" or node.type != "Service":
-        return []
-    return sorted(
-        target for _, target, edge in graph.out_edges(ident, data="edge")
-        if edge.kind == "routes_to" and edge.attrs.get("via") == "selector"
-    )
-
-
 def _external_node(graph: nx.MultiDiGraph, host: str, edge: Edge) -> str:
     """A host nothing in the repo answers to: kept as an `external` node, never dropped."""
     ident = node_id("external", "host", host)
@@ -245,34 +238,6 @@ def _missing_node(graph: nx.MultiDiGraph, target: str, edge: Edge) -> str:
         node = Node(target, "external", name, origin, type_, edge.location, attrs={"missing": True})
         graph.add_node(target, node=node)
     return target
-
-
-def _match_selectors(graph: nx.MultiDiGraph) -> None:
-    """Kubernetes Services route to, and PDBs protect, the workloads whose pod labels they select."""
-    # (namespace, label, value) → workloads carrying it: a selector's matches are the intersection.
-    carrying: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-    for _, node in graph.nodes(data="node"):
-        labels = node.attrs.get("pod_labels")
-        if node.source == "kubernetes" and isinstance(labels, dict):
-            for key, value in labels.items():
-                carrying[(_namespace(node), str(key), str(value))].add(node.id)
-    for _, selector_node in list(graph.nodes(data="node")):
-        if selector_node.source != "kubernetes" or selector_node.type not in ("Service", "PodDisruptionBudget"):
-            continue
-        selector = selector_node.attrs.get("selector")
-        if not isinstance(selector, dict) or not selector:
-            continue
-        namespace = _namespace(selector_node)
-        matches = set.intersection(*(carrying.get((namespace, str(k), str(v)), set()) for k, v in selector.items()))
-        kind = "routes_to" if selector_node.type == "Service" else "protects"
-        where = selector_node.evidence.get("selector", selector_node.location)
-        for workload in sorted(matches):
-            graph.add_edge(selector_node.id, workload,
-                           edge=Edge(selector_node.id, workload, kind, where, {"via": "selector"}))
-
-
-def _namespace(node: Node) -> str:
-    return node.id.split(":", 2)[2].rsplit("/", 1)[0]
 
 
 def _service_dir(config_dir: str, config_type: str = "") -> str:

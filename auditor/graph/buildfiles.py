@@ -34,6 +34,7 @@ from collections.abc import Iterator
 import networkx as nx
 
 from auditor.graph.resolve import HostIndex, scope_of
+from auditor.graph.selectors import Selection
 from auditor.knowledge import image_base
 from auditor.model import Edge, Location, Node
 
@@ -44,7 +45,7 @@ _SEPARATORS = re.compile(r"[._\s]+")
 _Owner = tuple[Node, Location, str]  # (service, evidence of the link, via)
 
 
-def attach_build_files(graph: nx.MultiDiGraph, index: HostIndex) -> None:
+def attach_build_files(graph: nx.MultiDiGraph, index: HostIndex, selection: Selection) -> None:
     """Give each build file, Dockerfile and tracer config its owners; turn scrape targets into edges."""
     owned = sorted((n for _, n in graph.nodes(data="node") if n.source in _OWNED_SOURCES and n.kind == "config"),
                    key=lambda n: n.id)
@@ -70,7 +71,7 @@ def attach_build_files(graph: nx.MultiDiGraph, index: HostIndex) -> None:
         for owner, where, via in _owners(node, compose, implied, named):
             graph.add_edge(node.id, owner.id, edge=Edge(node.id, owner.id, "configures", where, {"via": via}))
     for config in scrapers:
-        _add_scrapes(graph, index, compose, config)
+        _add_scrapes(graph, index, selection, compose, config)
 
 
 def _owners(node: Node, compose: _ComposeCode, implied: dict[str, list[Node]],
@@ -176,7 +177,8 @@ def normal_name(name: str) -> str:
     return _SEPARATORS.sub("-", name.strip().lower()).strip("-") if name else ""
 
 
-def _add_scrapes(graph: nx.MultiDiGraph, index: HostIndex, compose: _ComposeCode, config: Node) -> None:
+def _add_scrapes(graph: nx.MultiDiGraph, index: HostIndex, selection: Selection, compose: _ComposeCode,
+                 config: Node) -> None:
     mounted = next(compose.mounting(config.location.path), None) if config.source == "telemetry" else None
     caller = mounted[0] if mounted is not None else config
     done: set[tuple[str, Location]] = set()
@@ -187,18 +189,10 @@ def _add_scrapes(graph: nx.MultiDiGraph, index: HostIndex, compose: _ComposeCode
         resolved = index.resolve(host, caller)
         if resolved is None or resolved not in graph:
             continue
-        for target in _behind(graph, resolved):
+        for target in selection.routed(resolved, setting.location) or [resolved]:
             if target == config.id or (target, setting.location) in done:
                 continue
             done.add((target, setting.location))
             graph.add_edge(config.id, target, edge=Edge(config.id, target, "scrapes", setting.location,
                                                         {"job": setting.key, "target": setting.value}))
 
-
-def _behind(graph: nx.MultiDiGraph, ident: str) -> list[str]:
-    """A Kubernetes Service's selected workloads; any other node itself."""
-    node: Node = graph.nodes[ident]["node"]
-    if node.source != "kubernetes" or node.type != "Service":
-        return [ident]
-    return sorted(target for _, target, edge in graph.out_edges(ident, data="edge")
-                  if edge.kind == "routes_to" and edge.attrs.get("via") == "selector") or [ident]
