@@ -401,6 +401,9 @@ class _File:
                         self.imports[text(value)] = (package, ".".join(filter(None, (member, text(key)))))
 
     def _read_bindings(self, found: list[Match]) -> None:
+        # Keys declared (`const`/`let`/`var`) at module level so far, kept as a set: scanning a key's bindings
+        # at each assignment was quadratic (50,000 `module.exports = …` took over 30 s; found by fuzzing).
+        declared_at_module_level: set[str] = set()
         for match in found:
             body = match.one("class")
             if body is not None:
@@ -417,9 +420,10 @@ class _File:
                 continue
             scope = self.scope(node)
             if node.type == "assignment_expression" and not key.startswith("this."):
-                declared = [s for s, _, d in self.bindings.get(key, []) if d.type == "variable_declarator"]
-                if self.root.id in declared:
+                if key in declared_at_module_level:
                     scope = self.root.id  # assigns a module-level variable
+            elif node.type == "variable_declarator" and scope == self.root.id:
+                declared_at_module_level.add(key)
             self.bindings.setdefault(key, []).append((scope, value, node))
             self.scoped.setdefault((key, scope), []).append(value)
 
