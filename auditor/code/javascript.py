@@ -45,13 +45,16 @@ from auditor.code.facts import (
     per_request_functions,
 )
 from auditor.code.languages import query
-from auditor.code.syntax import MAX_MATCHES, Match, ancestors, line, text
+from auditor.code.syntax import MAX_MATCHES, Match, ancestors, line, matches_of, text
 
 _FUNCTIONS = frozenset({"function_declaration", "generator_function_declaration", "function_expression",
                         "arrow_function", "method_definition", "generator_function", "function"})
 _WRAPPERS = frozenset({"parenthesized_expression", "await_expression", "as_expression", "satisfies_expression",
                        "non_null_expression", "type_assertion"})
 _DEPTH = 6  # how many bindings a value is followed through
+# The queries (queries/javascript/<fact>.scm) every file is read with, run as one walk of its tree; the
+# connects, sessions and tracing queries run only in a file that imports one of their packages.
+_FACTS = ("calls", "scope", "browser", "handlers")
 _MAX_BREAKERS = 200  # inline functions wrapped by opossum that are looked for around each call
 _MAX_START_DEPTH = 1000  # tree depth below which no fact is looked for (see _matches)
 _HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
@@ -312,8 +315,9 @@ class _File:
         self.scoped: dict[tuple[str, int], list[tree_sitter.Node]] = {}  # (name, scope id) → values
         self.env_bindings: dict[tuple[str, int], tuple[str, str]] = {}  # (name, scope id) → (env key, default)
         self._qualified: dict[int, tuple[str, str]] = {}
-        self.calls = _matches(language, "calls", self.root)
-        found = _matches(language, "scope", self.root)
+        self.by_fact = matches_of(language, _FACTS, self.root)
+        self.calls = self.by_fact["calls"]
+        found = self.by_fact["scope"]
         self._read_functions([m for m in found if m.one("function") is not None])  # first: bindings are scoped
         self._read_imports([m for m in found if m.one("import") is not None])  # by the functions around them
         self._read_bindings([m for m in found if m.one("binding") is not None or m.one("class") is not None])
@@ -843,7 +847,7 @@ def extract(tree: tree_sitter.Tree, language: str, path: str = "") -> Extracted:
 
 
 def _is_browser(source: _File) -> bool:
-    marks = _matches(source.language, "browser", source.root)
+    marks = source.by_fact["browser"]
     for match in marks:
         directive = match.one("directive")
         if directive is not None:
@@ -1369,7 +1373,7 @@ class _Extractor:
     # -- handlers and the same-file call graph -----------------------------------------------------------
     def _handlers(self) -> None:
         s = self.s
-        for match in _matches(s.language, "handlers", s.root):
+        for match in s.by_fact["handlers"]:
             route, method_def, export = match.one("route"), match.one("method"), match.one("export")
             server = match.one("server")
             if server is not None:  # http.createServer((req, res) => …): Node's own request handler
