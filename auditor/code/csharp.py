@@ -254,10 +254,12 @@ def _declarations(by_fact: dict[str, list[Match]]) -> _File:
         if kind is None or budget <= 0:
             continue
         kind_text = text(kind)
-        declaration = match.one("declaration")
-        named: list[tuple[tree_sitter.Node, tree_sitter.Node | None]] = [
-            (n, None) for n in match.captures.get("name", [])] if declaration is None else [
-            *_declarators(declaration, budget)]
+        declaration = match.one("declaration")  # a variable declaration; a parameter or property has its @name
+        named: list[tuple[tree_sitter.Node, tree_sitter.Node | None]] = []
+        if declaration is None:
+            named.extend((n, None) for n in match.captures.get("name", []))
+        else:
+            named.extend(_declarators(declaration, budget))
         budget -= max(len(named), 1)
         for name_node, declarator in named:
             name = text(name_node)
