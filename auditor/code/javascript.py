@@ -58,7 +58,7 @@ _FACTS = ("calls", "scope", "browser", "handlers")
 _MAX_BREAKERS = 200  # inline functions wrapped by opossum that are looked for around each call
 # Outbound calls read per file: each is followed through the file's bindings (about 0.1 ms), and 20,000 of them
 # in 2 MB took 3 s (found by fuzzing). Real files make a handful.
-MAX_CALLS = 2_000
+MAX_CALLS = 5_000
 _MAX_START_DEPTH = 1000  # tree depth below which no fact is looked for (see _matches)
 _HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 _BODY_METHODS = frozenset({"post", "put", "patch"})  # axios: (url, data, config)
