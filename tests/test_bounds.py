@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from auditor.code import javascript
 from auditor.code import parse as code_parse
 from auditor.model import Diagnostic, Facts
 from auditor.parsers import appconfig, compose, hcl, kubernetes, redact, settings, telemetry, terraform, treesitter
@@ -776,3 +777,77 @@ def test_sarif_of_services_that_all_select_the_same_workloads_stays_small(tmp_pa
     assert {f"k8s/all.yaml:{result['locations'][0]['physicalLocation']['region']['startLine']}"
             for result in run["results"]} >= {f"k8s/all.yaml:{10 * i + 9}" for i in range(n)}  # every Deployment
     assert max(len(result.get("relatedLocations", [])) for result in run["results"]) <= linked
+
+
+# -- source-code extractors on inputs a fuzz run found slow --------------------------------------------------------
+
+def test_many_assignments_of_one_name_are_read_in_one_pass() -> None:
+    # Each `module.exports = …` looked through every earlier binding of the name for a module-level declaration:
+    # 50,000 of them took over 30 s (found by fuzzing).
+    text = ('const axios = require("axios");\nlet base = "http://catalog:8080";\nlet other = "http://orders:8080";\n'
+            'function setup() { base = "http://carts:8080"; const other = "http://pay:8080"; '
+            'axios.get(base, { timeout: 1 }); axios.get(other, { timeout: 1 }); }\n'
+            + "module.exports = { });\n}\n\n" * 20_000)
+    facts = within(code_parse.parse, "web/src/client.ts", text)
+    assert facts.diagnostics == ()
+    # `base` is the module's variable, assigned twice: unknown; `other` in setup() is its own constant
+    assert [(e.target, e.location.line) for e in facts.edges] == [("host:pay", 4)]
+    assert [(c["line"], c["client"]) for c in facts.nodes[0].attrs["unresolved_calls"]] == [(4, "axios")]
+
+
+def test_a_declaration_of_a_quarter_million_names_is_read_within_the_match_limit() -> None:
+    # `int a,a,a,…` made one match per name, all built before the first 20,000 were kept: 500 KB took 3.9 s
+    # (found by fuzzing). The field declared before it still types the client.
+    text = ("using System;\nusing System.Net.Http;\nnamespace Ordering.Clients;\n\n"
+            "public sealed class BasketClient\n{\n"
+            "    private static readonly HttpClient Http = new()\n    {\n"
+            '        BaseAddress = new Uri("http://basket-api"), Timeout = TimeSpan.FromSeconds(5),\n    };\n\n'
+            "    public async Task<string> GetAsync(string id)\n    {\n"
+            "        int a" + ",a" * 250_000 + ";\n"
+            '        var reply = await Http.GetAsync($"/api/v1/basket/{id}");\n'
+            "        return await reply.Content.ReadAsStringAsync();\n    }\n}\n")
+    facts = within(code_parse.parse, "Ordering/BasketClient.cs", text)
+    assert facts.diagnostics == ()
+    assert [(c["line"], c["client"], c["bounds"]) for c in facts.nodes[0].attrs["unresolved_calls"]] == [
+        (15, "HttpClient", ["default_timeout"])]
+
+
+def test_php_queries_walk_a_large_file_once() -> None:
+    # Six queries, six walks of the tree: 2 MB of repeated statements took 2.7 s (found by fuzzing).
+    text = ("<?php\nnamespace App\\Clients;\n\nuse GuzzleHttp\\Client;\n\nfinal class Catalog\n{\n"
+            "    private Client $http;\n\n    public function __construct()\n    {\n"
+            "        $this->http = new Client(['base_uri' => getenv('CATALOG_URL') ?: 'http://catalog', "
+            "'timeout' => 10]);\n"
+            "    }\n\n    public function item(int $id): array\n    {\n"
+            '        $json = file_get_contents("http://catalog/items/{$id}");\n'
+            + ('        return json_decode($this->http->get("/items/$id")->getBody(), true) '
+               "?? json_decode($json, true);\n    }\n") * 20_000)
+    facts = within(code_parse.parse, "catalog/src/Catalog.php", text)
+    assert facts.diagnostics == ()
+    assert [(e.target, e.location.line, e.attrs["client"]) for e in facts.edges] == [("host:catalog", 17, "php-stream")]
+    assert [(c["line"], c["client"]) for c in facts.nodes[0].attrs["unresolved_calls"]] == [(18, "guzzle")]
+
+
+def test_a_compose_file_reads_a_bounded_number_of_environment_entries() -> None:
+    # Each entry is interpreted on its own: 47,000 in 2 MB took 2.5 s (found by fuzzing).
+    head = 'version: "2.4"\n\nservices:\n  wordpress:\n    build: .\n    environment:\n'
+    entries = ["      - DATABASE_URL=mysql://wp:wp-pass@database:3306/wordpress\n",
+               "      - MEMCACHED_URL=memcached://memcached:11211\n", "      - WP_CACHE=1\n"]
+    text = head + "".join(entries) * 4_000 + "  database:\n    image: mysql:8\n"
+    facts = within(compose.parse, "docker-compose.yml", text)
+    first_unread = head.count("\n") + compose.MAX_ENVIRONMENT + 1
+    assert [(d.code, d.line, d.level) for d in facts.diagnostics] == [("limit", first_unread, "warning")]
+    assert {(e.target, e.location.line) for e in facts.edges if e.location.line <= 9} == {
+        ("host:database", 7), ("host:memcached", 8)}
+    assert [(n.name, n.kind) for n in facts.nodes] == [("wordpress", "service"), ("database", "datastore")]
+
+
+def test_javascript_reads_a_bounded_number_of_outbound_calls() -> None:
+    # Each call is followed through the file's bindings: 20,000 fetch calls in 2 MB took 3 s (found by fuzzing).
+    count = javascript.MAX_CALLS + 500
+    text = "".join(f'const u{i} = "http://s{i}:80/" + u{i + 1};\nfetch(u{i});\n' for i in range(count))
+    facts = within(code_parse.parse, "web/src/client.ts", text)
+    first_unread = 2 * javascript.MAX_CALLS + 2  # the line of the first fetch not read
+    assert [(d.code, d.line, d.level) for d in facts.diagnostics] == [("limit", first_unread, "warning")]
+    assert len(facts.edges) == javascript.MAX_CALLS
+    assert (facts.edges[0].target, facts.edges[0].location.line) == ("host:s0", 2)

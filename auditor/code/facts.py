@@ -244,6 +244,8 @@ class Extracted:
     # Lines where the code gives a context a deadline that may reach a request's calls (Go `context.WithTimeout`
     # not only used to shut down, `http.TimeoutHandler`, a timeout middleware or an interceptor it cannot see into).
     deadlines: list[int] = field(default_factory=list)
+    # (line, message) of each bound the extractor reached: a warning on the file, like a parse's.
+    limits: list[tuple[int, str]] = field(default_factory=list)
 
     def empty(self) -> bool:
         """Nothing for a node of its own (the linkage fields travel in Facts.extra, see `linkage`)."""

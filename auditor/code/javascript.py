@@ -45,14 +45,20 @@ from auditor.code.facts import (
     per_request_functions,
 )
 from auditor.code.languages import query
-from auditor.code.syntax import MAX_MATCHES, Match, ancestors, line, text
+from auditor.code.syntax import MAX_MATCHES, Match, ancestors, line, matches_of, text
 
 _FUNCTIONS = frozenset({"function_declaration", "generator_function_declaration", "function_expression",
                         "arrow_function", "method_definition", "generator_function", "function"})
 _WRAPPERS = frozenset({"parenthesized_expression", "await_expression", "as_expression", "satisfies_expression",
                        "non_null_expression", "type_assertion"})
 _DEPTH = 6  # how many bindings a value is followed through
+# The queries (queries/javascript/<fact>.scm) every file is read with, run as one walk of its tree; the
+# connects, sessions and tracing queries run only in a file that imports one of their packages.
+_FACTS = ("calls", "scope", "browser", "handlers")
 _MAX_BREAKERS = 200  # inline functions wrapped by opossum that are looked for around each call
+# Outbound calls read per file: each is followed through the file's bindings (about 0.1 ms), and 20,000 of them
+# in 2 MB took 3 s (found by fuzzing). Real files make a handful.
+MAX_CALLS = 5_000
 _MAX_START_DEPTH = 1000  # tree depth below which no fact is looked for (see _matches)
 _HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 _BODY_METHODS = frozenset({"post", "put", "patch"})  # axios: (url, data, config)
@@ -312,8 +318,9 @@ class _File:
         self.scoped: dict[tuple[str, int], list[tree_sitter.Node]] = {}  # (name, scope id) → values
         self.env_bindings: dict[tuple[str, int], tuple[str, str]] = {}  # (name, scope id) → (env key, default)
         self._qualified: dict[int, tuple[str, str]] = {}
-        self.calls = _matches(language, "calls", self.root)
-        found = _matches(language, "scope", self.root)
+        self.by_fact = matches_of(language, _FACTS, self.root)
+        self.calls = self.by_fact["calls"]
+        found = self.by_fact["scope"]
         self._read_functions([m for m in found if m.one("function") is not None])  # first: bindings are scoped
         self._read_imports([m for m in found if m.one("import") is not None])  # by the functions around them
         self._read_bindings([m for m in found if m.one("binding") is not None or m.one("class") is not None])
@@ -401,6 +408,9 @@ class _File:
                         self.imports[text(value)] = (package, ".".join(filter(None, (member, text(key)))))
 
     def _read_bindings(self, found: list[Match]) -> None:
+        # Keys declared (`const`/`let`/`var`) at module level so far, kept as a set: scanning a key's bindings
+        # at each assignment was quadratic (50,000 `module.exports = …` took over 30 s; found by fuzzing).
+        declared_at_module_level: set[str] = set()
         for match in found:
             body = match.one("class")
             if body is not None:
@@ -417,9 +427,10 @@ class _File:
                 continue
             scope = self.scope(node)
             if node.type == "assignment_expression" and not key.startswith("this."):
-                declared = [s for s, _, d in self.bindings.get(key, []) if d.type == "variable_declarator"]
-                if self.root.id in declared:
+                if key in declared_at_module_level:
                     scope = self.root.id  # assigns a module-level variable
+            elif node.type == "variable_declarator" and scope == self.root.id:
+                declared_at_module_level.add(key)
             self.bindings.setdefault(key, []).append((scope, value, node))
             self.scoped.setdefault((key, scope), []).append(value)
 
@@ -839,7 +850,7 @@ def extract(tree: tree_sitter.Tree, language: str, path: str = "") -> Extracted:
 
 
 def _is_browser(source: _File) -> bool:
-    marks = _matches(source.language, "browser", source.root)
+    marks = source.by_fact["browser"]
     for match in marks:
         directive = match.one("directive")
         if directive is not None:
@@ -1063,6 +1074,10 @@ class _Extractor:
             function = _unwrap(call.child_by_field_name("function"))
             if function is None:
                 continue
+            if len(self.found.calls) >= MAX_CALLS:
+                self.found.limits.append((line(call), f"more than {MAX_CALLS:,} outbound calls; from this line on "
+                                                      "they are not read"))
+                break
             found = self._http_call(call, function) or self._proxy(call, function)
             if found is None and function.type in ("member_expression", "subscript_expression"):
                 key = s.key(function.child_by_field_name("object"))
@@ -1365,7 +1380,7 @@ class _Extractor:
     # -- handlers and the same-file call graph -----------------------------------------------------------
     def _handlers(self) -> None:
         s = self.s
-        for match in _matches(s.language, "handlers", s.root):
+        for match in s.by_fact["handlers"]:
             route, method_def, export = match.one("route"), match.one("method"), match.one("export")
             server = match.one("server")
             if server is not None:  # http.createServer((req, res) => …): Node's own request handler

@@ -71,12 +71,18 @@ def query(language: str, fact: str) -> tree_sitter.Query | None:
     or None when the language has no such query. A query that does not compile is a defect of the tool,
     not of the audited file, so it raises."""
     lang = grammar(language)
-    if lang is None:
+    source = query_source(language, fact)
+    if lang is None or source is None:
         return None
+    return tree_sitter.Query(lang, source)
+
+
+def query_source(language: str, fact: str) -> str | None:
+    """The text of `queries/<language>/<fact>.scm` (its family's file for TypeScript), None when there is none."""
     for folder in (language, FAMILY.get(language)):
         if folder is None:
             continue
         resource = resources.files("auditor.code") / "queries" / folder / f"{fact}.scm"
         if resource.is_file():
-            return tree_sitter.Query(lang, resource.read_text(encoding="utf-8"))
+            return resource.read_text(encoding="utf-8")
     return None

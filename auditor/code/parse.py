@@ -102,6 +102,9 @@ def parse(path: str, text: str) -> Facts:
     finally:
         syntax.SOURCE.reset(token)
     facts = to_facts(path, language, extracted)
+    if extracted.limits:
+        facts = dataclasses.replace(facts, diagnostics=(*facts.diagnostics, *(
+            Diagnostic(path, message, at, "limit", "warning") for at, message in extracted.limits)))
     extra: dict[str, object] = {**facts.extra, **linkage(extracted)}
     if language in TYPED_LANGUAGES:
         own = [c.name for c in extracted.classes]

@@ -33,9 +33,11 @@ from auditor.code.facts import (
     literal_url,
     per_request_functions,
 )
-from auditor.code.syntax import Enclosing, Match, line, matches, text
+from auditor.code.syntax import Enclosing, Match, line, matches_of, text
 
 SCRIPT = "<script>"  # the synthetic function of a served script's top-level code
+# The queries (queries/php/<fact>.scm) every file is read with, run as one walk of its tree.
+_FACTS = ("scopes", "assignments", "calls", "handlers", "includes", "creations")
 _SCOPES = frozenset({"function_definition", "method_declaration", "anonymous_function", "arrow_function"})
 _NAMED = frozenset({"function_definition", "method_declaration"})
 _HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
@@ -97,26 +99,27 @@ class _File:
 def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
     root = tree.root_node
     found = Extracted()
-    scopes = matches(language, "scopes", root)
+    by_fact = matches_of(language, _FACTS, root)
+    scopes = by_fact["scopes"]
     known = _File(uses=_uses(root), root=root,
                   scopes=Enclosing([n for m in scopes for n in m.captures.get("scope", [])]),
                   classes=Enclosing([n for m in scopes for n in m.captures.get("class", [])]))
-    for match in matches(language, "assignments", root):
+    for match in by_fact["assignments"]:
         left, right = match.one("left"), match.one("right")
         if left is not None and right is not None:
             known.values.setdefault(_key(left, known), []).append(right)
-    calls = _calls(language, root)
-    handler_matches = matches(language, "handlers", root)
+    calls = _calls(by_fact["calls"])
+    handler_matches = by_fact["handlers"]
     known.served = _served_script(root, handler_matches, known)
     if known.served:
         found.handlers.append(Handler(1, SCRIPT, "php"))
         known.handler_names.add(SCRIPT)
     _handlers(handler_matches, calls, known, found)
     _callees(calls, known, found)
-    _external_calls(language, root, scopes, calls, known, found)
+    _external_calls(by_fact["includes"], scopes, calls, known, found)
     for match in calls:
         _call_facts(match, known, found)
-    for match in matches(language, "creations", root):
+    for match in by_fact["creations"]:
         _creation_facts(match, known, found)
     found.calls.sort(key=lambda c: c.line)
     found.connects.sort(key=lambda c: c.line)
@@ -128,11 +131,11 @@ def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
     return found
 
 
-def _calls(language: str, root: tree_sitter.Node) -> list[Match]:
+def _calls(call_matches: list[Match]) -> list[Match]:
     """Every call with its parts as captures: @call, @args, and @function (a plain call), @object and @method
     (`$o->m()`), or @scope and @method (`C::m()`)."""
     found = []
-    for match in matches(language, "calls", root):
+    for match in call_matches:
         call = match.one("call")
         args = call.child_by_field_name("arguments") if call is not None else None
         if call is None or args is None:
@@ -331,7 +334,7 @@ def _callees(calls: list[Match], known: _File, found: Extracted) -> None:
             found.callees.setdefault(caller, set()).add(callee)
 
 
-def _external_calls(language: str, root: tree_sitter.Node, scopes: list[Match], calls: list[Match], known: _File,
+def _external_calls(includes: list[Match], scopes: list[Match], calls: list[Match], known: _File,
                     found: Extracted) -> None:
     """Files this one includes and global functions it calls that it does not define: where graph/per_request.py
     follows per-request code into the project's other files."""
@@ -346,7 +349,7 @@ def _external_calls(language: str, root: tree_sitter.Node, scopes: list[Match], 
             seen.add((caller, target, kind))
             found.external_calls.append(ExternalCall(line(node), caller, target, kind=kind))
 
-    for match in matches(language, "includes", root):
+    for match in includes:
         node = match.one("include")
         path = _included_path(node.named_children[-1]) if node is not None and node.named_children else None
         if node is not None and path:

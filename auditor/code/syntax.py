@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import bisect
 import contextvars
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import tree_sitter
 
-from auditor.code.languages import query
+from auditor.code.languages import grammar, query, query_source
 
 # Matches start no deeper than this: the query cursor's work is quadratic in the depth of a tree (50,000 nested
 # calls: 20 s per query), and real code nests a few dozen levels.
@@ -41,6 +42,53 @@ def matches(language: str, fact: str, root: tree_sitter.Node) -> list[Match]:
     cursor.set_max_start_depth(MAX_START_DEPTH)
     found = cursor.matches(root)
     return [Match(index, captures) for index, captures in found[:MAX_MATCHES]]
+
+
+def matches_of(language: str, facts: tuple[str, ...], root: tree_sitter.Node) -> dict[str, list[Match]]:
+    """`matches(language, fact, root)` for each of `facts`, from one walk of the tree: each walk costs the
+    same whatever the query (0.2-0.3 s for 500 KB of one-character tokens), and an extractor runs several."""
+    found: dict[str, list[Match]] = {fact: [] for fact in facts}
+    combined = _combined(language, facts)
+    if combined is None:
+        return found
+    compiled, owners = combined
+    cursor = tree_sitter.QueryCursor(compiled, match_limit=MAX_MATCHES)
+    cursor.set_max_start_depth(MAX_START_DEPTH)
+    for index, captures in cursor.matches(root):
+        fact, pattern = owners[index]
+        if len(found[fact]) < MAX_MATCHES:
+            found[fact].append(Match(pattern, captures))
+    return found
+
+
+@functools.cache
+def _combined(language: str, facts: tuple[str, ...]) -> tuple[tree_sitter.Query, tuple[tuple[str, int], ...]] | None:
+    """The queries of `facts` compiled as one, and for each of its patterns the fact whose file it is in and its
+    index there."""
+    lang = grammar(language)
+    if lang is None:
+        return None
+    texts: list[str] = []
+    starts: list[int] = []  # where each fact's text begins in the whole
+    named: list[str] = []
+    offset = 0
+    for fact in facts:
+        source = query_source(language, fact)
+        if source is None:
+            continue
+        starts.append(offset)
+        named.append(fact)
+        texts.append(source)
+        offset += len(source.encode("utf-8")) + 1  # the joining newline
+    if not texts:
+        return None
+    compiled = tree_sitter.Query(lang, "\n".join(texts))
+    owners: list[tuple[str, int]] = []
+    first_pattern: dict[str, int] = {}
+    for index in range(compiled.pattern_count):
+        fact = named[bisect.bisect_right(starts, compiled.start_byte_for_pattern(index)) - 1]
+        owners.append((fact, index - first_pattern.setdefault(fact, index)))
+    return compiled, tuple(owners)
 
 
 # The bytes of the file being read: a tree parsed through a read callback (parsers/treesitter.py, so the parse
