@@ -605,3 +605,10 @@ def test_discovered_build_files_are_audited(tmp_path: Path) -> None:
     inventory = discover(tmp_path)
     assert sorted((f.path, f.kind) for f in inventory.files) == [
         ("orders/Dockerfile", "buildfile"), ("orders/pom.xml", "buildfile"), ("prometheus.yml", "telemetry")]
+
+
+def test_a_project_name_that_is_no_string_is_no_name() -> None:
+    # `name = 0xfff…` (3,572 digits) made str() raise past Python's 4,300-digit limit: the file was reported
+    # unreadable (found by fuzzing).
+    facts = buildfiles.parse("api/pyproject.toml", "[project]\nname = 0x" + "f" * 3572 + "\ndependencies = ['redis']\n")
+    assert facts.diagnostics == () and [node.attrs["project"] for node in facts.nodes] == [""]

@@ -101,6 +101,15 @@ def test_paths_outside_the_repository_are_refused_symlinks_included(tmp_path: Pa
         "c": [(1, "`resources` names '/etc/passwd': an absolute path; overlay not rendered")]}
 
 
+def test_a_reference_longer_than_the_file_system_allows_is_not_found(tmp_path: Path) -> None:
+    # `exists()` raised ENAMETOOLONG for a 255-character file name: an internal error (found by fuzzing).
+    name = "x" + "f" * 300
+    root = write_repo(tmp_path, {"o/kustomization.yaml": f"patches:\n- path: {name}\n"})
+    overlay, = plan(root, ["o/kustomization.yaml"]).overlays
+    (problem,) = overlay.problems
+    assert problem.line == 2 and problem.message.endswith("': not found; overlay not rendered"), problem
+
+
 def test_a_cycle_is_found_and_named(tmp_path: Path) -> None:
     root = write_repo(tmp_path, {"a/kustomization.yaml": "resources: [../b]\n",
                                  "b/kustomization.yaml": "resources: [../c]\n",

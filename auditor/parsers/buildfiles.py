@@ -422,7 +422,8 @@ def _pyproject(path: str, text: str, found: _Found) -> None:
     cursor = _Cursor(text, text.find("[project]"))
     project = _table(data, "project")
     poetry = _table(_table(data, "tool"), "poetry")
-    found.project = str(project.get("name") or poetry.get("name") or "")
+    name = project.get("name") or poetry.get("name")
+    found.project = name if isinstance(name, str) else ""  # a project's name is a string (`0xfff…` is no name)
     specs = project.get("dependencies")
     for spec in specs if isinstance(specs, list) else []:
         name = _requirement_name(spec)

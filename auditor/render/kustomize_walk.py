@@ -123,7 +123,10 @@ class Walk:
             return "a symlink loop"
         if real != self.top and self.top not in real.parents:
             return "outside the repository (through a symlink)"
-        if not real.exists():
+        try:
+            if not real.exists():
+                return "not found"
+        except OSError:  # a name longer than the file system allows, or an unreadable folder on the way
             return "not found"
         return joined, real.relative_to(self.top).as_posix() or "."
 
