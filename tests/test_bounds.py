@@ -733,6 +733,22 @@ def test_selectors_that_all_select_the_same_workloads_stop_at_a_bound() -> None:
     assert f"this selector and {n - 3:,} after it are not linked" in diagnostics[0].message
 
 
+def test_a_large_repository_of_ordinary_services_is_never_cut() -> None:
+    # The bounds grow with the selectors and references: 12,000 Services each selecting its own Deployment, each
+    # called by the next, are more links and routed calls than either base allows (a flat 5,000 links cut the
+    # 10,000-service benchmark repository).
+    from auditor.graph.selectors import MAX_ROUTED_EDGES, MAX_SELECTOR_LINKS
+
+    n, per_file = 12_000, 1_000
+    assert n > MAX_ROUTED_EDGES and n > MAX_SELECTOR_LINKS
+    texts = ["".join(_service(f"s{i}", f"a{i}") + _deployment(f"d{i}", f"a{i}", f"http://s{(i + 1) % n}:80")
+                     for i in range(start, start + per_file)) for start in range(0, n, per_file)]
+    selected, reached, diagnostics = within(_graph_summary, *texts)
+    assert diagnostics == []
+    assert selected == {f"s{i}": {f"d{i}"} for i in range(n)}
+    assert reached == {f"d{i}": {f"d{(i + 1) % n}"} for i in range(n)}
+
+
 def test_references_through_a_service_stop_at_a_bound() -> None:
     # One Service selecting 1,000 workloads, called by 1,000 others: a million routed calls. Past 10,000 routed
     # edges in all, a reference is to the Service itself.
