@@ -254,9 +254,12 @@ class _Converter:
         block = self.block(node, "")
         out = [block]
         if node.has_error:
-            hoisted = [b for b in block.blocks if _TOP_LEVEL_LABELS.get(b.type) == len(b.labels)]
+            hoisted: list[Block] = []
+            kept_blocks: list[Block] = []
+            for sub in block.blocks:  # one pass: `b not in hoisted` compared whole blocks, O(n²)
+                (hoisted if _TOP_LEVEL_LABELS.get(sub.type) == len(sub.labels) else kept_blocks).append(sub)
             if hoisted:
-                kept = tuple(b for b in block.blocks if b not in hoisted)
+                kept = tuple(kept_blocks)
                 out = [Block(block.type, block.labels, block.line, block.end_line, block.attrs, kept,
                              block.spans, block.literal_lines), *hoisted]
         self.literal_lines = None
