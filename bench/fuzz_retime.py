@@ -4,7 +4,7 @@
 
 A fuzz run on a loaded machine (two workers beside other jobs) reports inputs over its time limit that are
 slow only because the machine was busy. This runs each saved input (`input-*`, the original at full size) in
-its own fresh process, `--repeat` times, and prints the median and the worst CPU time per finding (and the
+its own fresh process (with the collector settings the CLI sets), `--repeat` times, and prints the median and the worst CPU time per finding (and the
 worst wall time beside it), slowest first, so a real slow spot can be told from a busy machine. Nothing is
 written.
 """
@@ -19,8 +19,10 @@ import sys
 from pathlib import Path
 
 _CHILD = """
-import sys, time
+import gc, sys, time
+from auditor.cli import GC_THRESHOLDS
 from auditor.scan import _PARSERS
+gc.set_threshold(*GC_THRESHOLDS)  # as the CLI runs
 parser, rel, path = sys.argv[1:4]
 text = open(path, encoding="utf-8", errors="replace", newline="").read()
 cpu, start = time.process_time(), time.perf_counter()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fnmatch
+import gc
 import hashlib
 import importlib
 import os
@@ -1298,6 +1299,9 @@ def worker_main() -> None:
     import warnings
 
     warnings.simplefilter("ignore")
+    from auditor.cli import GC_THRESHOLDS
+
+    gc.set_threshold(*GC_THRESHOLDS)  # the collector settings the CLI runs every audit with
     memory = int(os.environ.get("FUZZ_MEMORY_MB", "0"))
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory << 20, memory << 20))
