@@ -4,8 +4,9 @@
 
 A fuzz run on a loaded machine (two workers beside other jobs) reports inputs over its time limit that are
 slow only because the machine was busy. This runs each saved input (`input-*`, the original at full size) in
-its own fresh process (with the collector settings the CLI sets), `--repeat` times, and prints the median and the worst CPU time per finding (and the
-worst wall time beside it), slowest first, so a real slow spot can be told from a busy machine. Nothing is
+its own fresh process (with the collector settings the CLI sets), `--repeat` times, and prints the median and
+the worst CPU time per finding (and the worst wall time beside it), slowest first, so a real slow spot can be
+told from a busy machine. Nothing is
 written.
 """
 
