@@ -867,3 +867,15 @@ def test_javascript_reads_a_bounded_number_of_outbound_calls() -> None:
     assert [(d.code, d.line, d.level) for d in facts.diagnostics] == [("limit", first_unread, "warning")]
     assert len(facts.edges) == javascript.MAX_CALLS
     assert (facts.edges[0].target, facts.edges[0].location.line) == ("host:s0", 2)
+
+
+@pytest.mark.parametrize(("tail", "served"), [("", True), ("}}", False)])
+def test_a_long_line_of_braces_is_searched_for_blade_echoes_once(tail: str, served: bool) -> None:
+    # `\{\{.*?\}\}` scanned to the end of the line from each `{{`: 500,000 braces took over 30 s (found by
+    # fuzzing). Braces closed on their line are a Blade echo (a view); unclosed ones leave a served script.
+    text = ('<?php\n$id = $_GET["id"];\necho file_get_contents("http://catalog/items/$id");\n?>\n<p>'
+            + "{" * 500_000 + tail + "</p>\n")
+    facts = within(code_parse.parse, "public/index.php", text)
+    assert facts.diagnostics == ()
+    assert [(e.target, e.location.line) for e in facts.edges] == [("host:catalog", 3)]
+    assert [h["function"] for h in facts.nodes[0].attrs["handlers"]] == (["<script>"] if served else [])
