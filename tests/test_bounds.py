@@ -879,3 +879,14 @@ def test_a_long_line_of_braces_is_searched_for_blade_echoes_once(tail: str, serv
     assert facts.diagnostics == ()
     assert [(e.target, e.location.line) for e in facts.edges] == [("host:catalog", 3)]
     assert [h["function"] for h in facts.nodes[0].attrs["handlers"]] == (["<script>"] if served else [])
+
+
+def test_a_client_interface_of_many_annotations_is_read_once() -> None:
+    # The query paired every annotation with every method, N annotations in progress over the interface:
+    # 20,000 `@FeignClient` on one interface took over 30 s (found by fuzzing). The first one names the client.
+    text = ("import org.springframework.cloud.openfeign.FeignClient;\n"
+            + '@FeignClient(name = "users", url = "${users.url}")\n' * 20_000
+            + 'interface Users { @GetMapping("/users/{id}") User get(@PathVariable long id); }\n')
+    facts = within(code_parse.parse, "src/OrderClient.java", text)
+    assert facts.diagnostics == ()
+    assert [(e.target, e.location.line, e.attrs["bound_line"]) for e in facts.edges] == [("env:users.url", 20_002, 2)]

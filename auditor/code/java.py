@@ -1487,22 +1487,41 @@ def _bean_clients(index: _File, found: Extracted) -> None:
 
 def _declared_clients(root: tree_sitter.Node, index: _File, found: Extracted) -> None:
     """One call per request method of a declarative client interface (Feign, Micronaut, MicroProfile)."""
-    seen: set[int] = set()
     for match in matches("java", "clients", root):
         if (grpc_field := match.one("grpc_field")) is not None:
             _grpc_client_field(grpc_field, match.one("grpc_mark"), root, found)
+        elif (interface := match.one("interface")) is not None:
+            _declared_interface(interface, index, found)
+
+
+def _declarative_mark(interface: tree_sitter.Node, index: _File) -> tuple[tree_sitter.Node, str] | None:
+    """The first annotation of `interface` that makes it a declarative client of an imported package, and the
+    client it names."""
+    for modifiers in interface.named_children:
+        if modifiers.type != "modifiers":
             continue
-        annotation, client_mark, method = match.one("annotation"), match.one("client"), match.one("method")
-        if annotation is None or client_mark is None or method is None or method.id in seen:
-            continue
-        client, package = _DECLARATIVE.get(text(annotation), ("", ""))
-        if not client or not index.imports_from(package):
-            continue
-        if method.child_by_field_name("body") is not None:
+        for mark in modifiers.named_children:
+            name = mark.child_by_field_name("name") if mark.type in ("annotation", "marker_annotation") else None
+            if name is None or name.type != "identifier":
+                continue
+            client, package = _DECLARATIVE.get(text(name), ("", ""))
+            if client and index.imports_from(package):
+                return mark, client
+    return None
+
+
+def _declared_interface(interface: tree_sitter.Node, index: _File, found: Extracted) -> None:
+    """The calls of one declarative client interface: one per method declared without a body."""
+    marked = _declarative_mark(interface, index)
+    body = interface.child_by_field_name("body")
+    if marked is None or body is None:
+        return
+    client_mark, client = marked
+    for method in body.named_children:
+        if method.type != "method_declaration" or method.child_by_field_name("body") is not None:
             continue  # a default method: not a declared request
         if not (_annotation_names(_modifiers(method)) & _DECLARED_CALL_ANNOTATIONS):
             continue
-        seen.add(method.id)
         args = _annotation_args(client_mark)
         target = Target()
         url = args.get("url") or args.get("baseUri")
