@@ -78,8 +78,9 @@ _TRACING_NAMES = (  # (pattern on a call's or a class's name, system, what)
     (re.compile(r"^\\?Sentry\\init$"), "sentry", "sdk"),
 )
 # Blade templates (`{{ $x }}`, `@section`, `@if` in the HTML, outside PHP tags): views a framework renders, not
-# scripts a web server runs.
-_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{!!|^[ \t]*@(?:extends|section|include|yield|if|foreach|php|csrf)\b", re.M)
+# scripts a web server runs. `{{ … }}` on one line is found by `_echo_braces`, not a regex: `\{\{.*?\}\}` scans to
+# the end of the line from every `{{`, quadratic on a long line of braces.
+_TEMPLATE = re.compile(r"\{!!|^[ \t]*@(?:extends|section|include|yield|if|foreach|php|csrf)\b", re.M)
 _CLI = re.compile(r"\bPHP_SAPI\b|\bphp_sapi_name\s*\(|\$argv\b|\bSTDIN\b")
 _MAX_RESOLVE = 4
 
@@ -223,6 +224,20 @@ _DECLARATIONS = frozenset({"php_tag", "namespace_definition", "namespace_use_dec
                            "declare_statement", "comment", "const_declaration"})
 
 
+def _template(html: str) -> bool:
+    """Blade markup in inline HTML: `{{ … }}` on one line, `{!!`, or a directive starting a line."""
+    return _echo_braces(html) or _TEMPLATE.search(html) is not None
+
+
+def _echo_braces(html: str) -> bool:
+    """`{{` and a later `}}` on the same line; the first `{{` of a line leaves the most room for the `}}`."""
+    for row in html.split("\n"):
+        start = row.find("{{")
+        if start >= 0 and row.find("}}", start + 2) >= 0:
+            return True
+    return False
+
+
 def _served_script(root: tree_sitter.Node, handler_matches: list[Match], known: _File) -> bool:
     """A file whose top-level code runs per request when a web server serves it: it has top-level statements
     beyond declarations and includes, shows output (echo, print, inline HTML) or reads request input
@@ -230,7 +245,7 @@ def _served_script(root: tree_sitter.Node, handler_matches: list[Match], known: 
     first = text(root.named_children[0]) if root.named_children else ""
     if first.startswith("#!") or _CLI.search(text(root)[:200_000]):
         return False
-    if any(node.type == "text" and _TEMPLATE.search(text(node)) for m in handler_matches
+    if any(node.type == "text" and _template(text(node)) for m in handler_matches
            for node in m.captures.get("output", [])):
         return False
     if not any(c.type == "php_tag" or (c.type == "text_interpolation" and any(

@@ -285,6 +285,7 @@ class _File:
         self.imports: dict[str, str] = {}
         self.imported_modules: list[tuple[str, int]] = []
         self.assigns: dict[tuple[int, str], list[tuple[int, tree_sitter.Node]]] = {}
+        self._assign_lines: dict[tuple[int, str], list[int] | None] = {}  # by `_last_assigned`
         self.functions: dict[int, _Function] = {}
         self.by_name: dict[str, list[_Function]] = {}
         self.classes: dict[str, tuple[tree_sitter.Node, list[tree_sitter.Node]]] = {}  # name → (node, bases)
@@ -430,6 +431,7 @@ class _File:
         else:
             key = (scope.node.id if scope is not None else 0, name)
         self.assigns.setdefault(key, []).append((line(node), value))
+        self._assign_lines.pop(key, None)
         self._names.add(name)
 
     def _class_id(self, klass: str) -> int:
@@ -496,15 +498,32 @@ class _File:
         for _ in range(8):
             if outer is None:
                 break
-            local = [v for ln, v in self.assigns.get((outer.node.id, name), [])
-                     if ln < use or (ln == use and not v.start_byte <= at.start_byte < v.end_byte)]
-            if local:
-                return local[-1]
+            local = self._last_assigned((outer.node.id, name), use, at)
+            if local is not None:
+                return local
             if name in outer.params or self.assigns.get((outer.node.id, name)):
                 return None
             outer = self.scope_of(outer.node)
         found = self.assigns.get((0, name), [])
         return found[0][1] if len(found) == 1 else None
+
+    def _last_assigned(self, key: tuple[int, str], use: int, at: tree_sitter.Node) -> tree_sitter.Node | None:
+        """The last value assigned under `key` before line `use`, or on it but not around `at`. Found by bisection
+        when the assignments are in line order (as the query finds them): a function assigning one name
+        thousands of times read every assignment at every use."""
+        found = self.assigns.get(key, [])
+        if key not in self._assign_lines:
+            lines = [ln for ln, _ in found]
+            self._assign_lines[key] = lines if lines == sorted(lines) else None
+        lines_in_order = self._assign_lines[key]
+        if lines_in_order is None:
+            local = [v for ln, v in found if ln < use or (ln == use and not v.start_byte <= at.start_byte < v.end_byte)]
+            return local[-1] if local else None
+        before = bisect.bisect_left(lines_in_order, use)
+        for _, value in reversed(found[before:bisect.bisect_right(lines_in_order, use)]):
+            if not value.start_byte <= at.start_byte < value.end_byte:
+                return value
+        return found[before - 1][1] if before else None
 
     def qualified(self, node: tree_sitter.Node | None, depth: int = 0) -> str:
         """The qualified name of a callee or object: imports resolved (`r.get` → `requests.get`) and a variable
