@@ -1025,3 +1025,20 @@ variable "single_nat_gateway" {
         expected_markers(files))
     dev = next(f for f in result.findings if f.rule_id == "AVAIL001")
     assert "for 2 private subnets in 2 AZs (eu-west-1a, eu-west-1b)" in dev.message
+
+
+def test_a_list_where_a_zone_name_belongs_gives_no_verdict_and_no_rule_error(tmp_path: Path) -> None:
+    # `availability_zone = var.zones[""]` of a list variable evaluated to the list itself, and AVAIL002 failed
+    # with "unhashable type: 'list'" (found by fuzzing).
+    from conftest import write_repo
+
+    from auditor.audit import audit
+
+    root = write_repo(tmp_path, {
+        "variables.tf": 'variable "zones" {\n  default = [["a"], ["b"]]\n}\n',
+        "vpc.tf": 'resource "aws_vpc" "v" {\n  cidr_block = "10.0.0.0/16"\n}\n'
+                  'resource "aws_subnet" "s" {\n  count = 2\n  vpc_id = aws_vpc.v.id\n'
+                  '  availability_zone = var.zones[count.index]\n}\n'})
+    result = audit(root)
+    assert not [d for d in result.diagnostics if d.code in ("rule-error", "internal-error")], result.diagnostics
+    assert not [f for f in result.findings if f.rule_id == "AVAIL002"]

@@ -319,8 +319,8 @@ def _subnet_groups(ctx: CheckContext, covered: set[str]) -> Iterator[Hit]:
     for key in sorted(groups):
         subnets = sorted(groups[key], key=lambda s: s.location)
         zone_lists = [s.attrs.get("availability_zones") for s in subnets]
-        if not all(isinstance(z, list) and z for z in zone_lists):
-            continue  # an AZ we cannot see (AWS picks one, or a variable): no verdict
+        if not all(isinstance(z, list) and z and not any(isinstance(x, (list, dict)) for x in z) for z in zone_lists):
+            continue  # an AZ we cannot see (AWS picks one, or a variable; a list where a name belongs): no verdict
         zones = {z for zl in zone_lists for z in zl or []}
         instances = sum(len(zl or []) for zl in zone_lists)
         if instances < 2:
