@@ -83,10 +83,7 @@ class CheckContext:
         """The node index, built once per graph (rules never change the graph) and shared by all rules."""
         cached = self._node_index
         if cached is None or cached.size != self.graph.number_of_nodes():
-            cached = self.graph.graph.get("node_index")
-            if cached is None or cached.size != self.graph.number_of_nodes():
-                cached = self.graph.graph["node_index"] = _NodeIndex.of(self.graph)
-            self._node_index = cached
+            cached = self._node_index = self.once("node_index", lambda: _NodeIndex.of(self.graph))
         return cached
 
     def out_edges(self, ident: str, kinds: Iterable[str] | None = None) -> list[Edge]:
@@ -103,10 +100,7 @@ class CheckContext:
         edges would itself walk every node, so the node count is the check)."""
         cached = self._edge_index
         if cached is None or cached.size != self.graph.number_of_nodes():
-            cached = self.graph.graph.get("edge_index")
-            if cached is None or cached.size != self.graph.number_of_nodes():
-                cached = self.graph.graph["edge_index"] = _EdgeIndex.of(self.graph)
-            self._edge_index = cached
+            cached = self._edge_index = self.once("edge_index", lambda: _EdgeIndex.of(self.graph))
         return cached
 
     def once(self, name: str, compute: Callable[[], T]) -> T:
