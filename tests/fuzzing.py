@@ -861,8 +861,18 @@ def random_text(chooser: Chooser, target: Target, max_pieces: int = 200, max_byt
     return cap("".join(pieces), max_bytes)
 
 
+def input_limit(target: Target, max_bytes: int) -> int:
+    """The largest input `target` can meet in a real run: discovery does not read source code over
+    MAX_CODE_BYTES (1 MB; a bigger file is generated or bundled), every other kind up to the file limit."""
+    if target.parser == "code":
+        from auditor.discover import MAX_CODE_BYTES
+        return min(max_bytes, MAX_CODE_BYTES)
+    return max_bytes
+
+
 def parser_input(chooser: Chooser, target: Target, max_bytes: int = MAX_FILE_BYTES) -> str:
     """One input for a parser: mostly a mutated seed, sometimes random text or a generator alone."""
+    max_bytes = input_limit(target, max_bytes)
     mode = chooser.integer(0, 19)
     if mode == 0:
         return random_text(chooser, target, max_bytes=max_bytes)
@@ -1597,6 +1607,7 @@ def edge_cases(target: Target, max_bytes: int = MAX_FILE_BYTES) -> list[tuple[st
     Long lines and the deepest nesting are sized to `max_bytes` (CI uses less than the 2 MB file limit:
     quadratic work already shows at 256 KB; bench/fuzz.py runs these at full size).
     """
+    max_bytes = input_limit(target, max_bytes)
     typical = [s for s in seeds(target) if len(s) <= 20_000 and "&" not in s] or list(seeds(target)) or [""]
     seed = max(typical, key=lambda s: (s.count("\n"), s))
     cases = [("empty", ""), ("newline", "\n"), ("lone CR", "\r"), ("NUL", "\x00"), ("BOM", "\ufeff"),
@@ -1614,8 +1625,10 @@ def edge_cases(target: Target, max_bytes: int = MAX_FILE_BYTES) -> list[tuple[st
         if index < 4:
             depths += [d for d in (100_000, 30_000, 10_000) if predicted_size(make, d) <= max_bytes][:1]
         for depth in depths:
-            if predicted_size(make, depth) <= max_bytes:
-                cases.append((f"{target.dialect} nesting #{index} depth {depth}", make(depth)))
+            if predicted_size(make, depth) <= max_bytes:  # an estimate: names with more digits grow faster
+                text = make(depth)
+                if len(text.encode("utf-8", "surrogatepass")) <= max_bytes:
+                    cases.append((f"{target.dialect} nesting #{index} depth {depth}", text))
     for unit in ("a", "${", '"'):
         count = max_bytes // 2 // len(unit)
         cases.append((f"line of {count:,} x {unit!r}", seed + "a = " + unit * count))

@@ -592,11 +592,36 @@ def test_python_strings_doubled_through_names_are_unknown() -> None:
     text = "V0 = 'xx'\n" + "".join(f"V{i} = V{i - 1} + V{i - 1}\n" for i in range(1, 1001))
     text += "DATABASES = {'default': {'HOST': V1000, 'NAME': V5}}\n"
     facts = within(appconfig.parse, "app/settings.py", text)
-    assert facts.diagnostics == ()
+    assert [d.code for d in facts.diagnostics] == ["limit"]  # a thousand values of up to 64 KB: 60 MB
     entries, _ = appconfig.entries_from_text("settings.py", text, "settings.py")
     values = {e.key: e.value for e in entries}
-    assert values["DATABASES.default.NAME"] == "x" * 64
-    assert len(values["DATABASES.default.HOST"]) <= 65_536  # past the bound, names stand for themselves
+    assert values["DATABASES.default.NAME"] == "x" * 64  # short values are read past the bound
+    cut = only(facts, "limit").line or 0
+    assert all(len(e.value) <= 1_024 for e in entries if e.location.line >= cut)  # long ones are not
+    assert all(len(v) <= 65_536 for v in values.values())  # past 64 KB, names stand for themselves
+
+
+def test_a_long_value_repeated_through_names_stops_at_the_value_text_bound() -> None:  # 2.4 s for 600 KB before
+    # Each name doubles the one before until the 64 KB string bound, then names stand for themselves and
+    # double again: 20,000 settings of up to 64 KB each, which every setting rule reads.
+    text = "V0 = 'xx'\n" + "".join(f"V{i} = V{i - 1} + V{i - 1}\n" for i in range(1, 20_001))
+    facts = within(appconfig.parse, "shop/settings.py", text)
+    cut = only(facts, "limit")
+    assert "strings built from others pass 4,194,304 characters" in cut.message and 20 < (cut.line or 0) < 20_000
+    entries, _ = appconfig.entries_from_text("settings.py", text, "settings.py")
+    long_after = [e for e in entries if e.location.line >= (cut.line or 0) and len(e.value) > 1_024]
+    assert long_after == [] and entries[-1].location.line > 19_000  # short values are still read
+
+
+def test_one_long_value_named_many_times_stops_at_the_value_text_bound() -> None:
+    # Nothing is built: 20,000 names for one 60 KB literal are 1.2 GB of setting values (a 0.3 MB file).
+    text = f"A = '{'x' * 60_000}'\n" + "".join(f"B{i} = A\n" for i in range(20_000)) + "DEBUG = False\n"
+    facts = within(appconfig.parse, "shop/settings.py", text)
+    cut = only(facts, "limit")
+    assert "more than 4,194,304 characters of setting values" in cut.message and cut.line == 70  # 70 × 60,000 passes it
+    entries, _ = appconfig.entries_from_text("settings.py", text, "settings.py")
+    assert sum(len(e.value) for e in entries if isinstance(e.value, str)) <= appconfig.MAX_VALUE_TEXT
+    assert entries[-1].key == "DEBUG"  # short values are still read
 
 
 def test_nginx_blocks_nested_past_the_limit_stop_with_the_line() -> None:  # 5.7 s for 2 MB before
@@ -617,6 +642,30 @@ def test_many_values_without_aliases_are_not_an_alias_bomb() -> None:
     # 250,000 values in 25,000 documents: the file size bounds them; only values that aliases repeat count.
     text = "".join(f"---\nk{i}: [{', '.join(str(j) for j in range(9))}]\n" for i in range(25_000))
     facts = within(kubernetes.parse, "k8s/data.yaml", text)
+    assert all(d.code != "alias-bomb" for d in facts.diagnostics)
+
+
+LONG_VALUE = "x" * 60_000
+
+
+@pytest.mark.parametrize(("parse", "path", "text"), [
+    (kubernetes.parse, "k8s/app.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n"
+     f"  BASE: &x '{LONG_VALUE}'\n" + "".join(f"  K{i}: *x\n" for i in range(45_000))),  # 11 s before
+    (compose.parse, "docker-compose.yml", "services:\n  web:\n    image: x\n    environment:\n"
+     f"      BASE: &x '{LONG_VALUE}'\n" + "".join(f"      K{i}: *x\n" for i in range(45_000))),  # 2.9 s before
+])
+def test_one_long_string_repeated_by_aliases_is_an_alias_bomb(parse: Callable[[str, str], Facts], path: str,
+                                                              text: str) -> None:
+    # 45,000 aliases of one 60 KB string: 2.7 GB of values from a 500 KB file, each read by the settings rules.
+    facts = within(parse, path, text)
+    bomb = only(facts, "alias-bomb")
+    assert bomb.line == 5 and "more than 4,194,304 characters" in bomb.message
+
+
+def test_a_long_string_repeated_a_few_times_is_read() -> None:
+    text = (f"services:\n  web:\n    image: x\n    environment:\n      BASE: &x '{LONG_VALUE}'\n"
+            + "".join(f"      K{i}: *x\n" for i in range(60)))
+    facts = within(compose.parse, "docker-compose.yml", text)
     assert all(d.code != "alias-bomb" for d in facts.diagnostics)
 
 

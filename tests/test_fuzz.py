@@ -19,6 +19,7 @@ from fuzzing import (
     TARGETS,
     DataChooser,
     Problem,
+    RandomChooser,
     Result,
     Target,
     Worker,
@@ -34,6 +35,8 @@ from fuzzing import (
 )
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+
+from auditor.discover import DEFAULT_MAX_BYTES, MAX_CODE_BYTES
 
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
 LIMIT = float(os.environ.get("FUZZ_TIME_LIMIT", "5"))
@@ -130,3 +133,15 @@ def test_audit_survives_mutated_repositories(worker: Worker, other_worker: Worke
     if result.problems:
         listing = ", ".join(f"{name!r} ({len(data):,} bytes)" for name, data in sorted(written.items()))
         pytest.fail(failure_report(f"audit of a mutated repository: {listing}", result), pytrace=False)
+
+
+def test_source_code_inputs_stay_within_what_discovery_reads() -> None:
+    # Discovery does not read source files over 1 MB (generated or bundled), so a code input past that size
+    # would measure time no real run spends; the other kinds go up to the 2 MB file limit.
+    chooser = RandomChooser(3)
+    for target in TARGETS:
+        limit = MAX_CODE_BYTES if target.parser == "code" else DEFAULT_MAX_BYTES
+        sizes = [len(parser_input(chooser, target).encode("utf-8", "surrogatepass")) for _ in range(30)]
+        sizes += [len(text.encode("utf-8", "surrogatepass")) for _, text in edge_cases(target)]
+        assert max(sizes) <= limit, target
+    assert max(len(text) for _, text in edge_cases(TARGETS[-1])) > MAX_CODE_BYTES // 2  # still near the limit

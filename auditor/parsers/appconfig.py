@@ -32,6 +32,11 @@ from auditor.parsers.settings import Entry, env_values, interpret
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 
 MAX_ENTRIES = 20_000
+# Characters of setting values one file may produce: twice the file limit. Values written out are bounded by the
+# file's size, but names can repeat a long value (`B = A`, YAML `*alias`) thousands of times, and every setting
+# rule then reads each copy (a 1.3 MB settings.py of `V2 = V1 + V1` lines: 600 MB of values, 2.4 s).
+MAX_VALUE_TEXT = 4 * 2**20
+_SHORT_VALUE = 1_024  # past that bound, shorter values are still read: a host, a pool size, a switch
 
 _SPRING = re.compile(r"^(application|bootstrap)([-_.][\w.-]*)?\.(ya?ml|properties)$", re.IGNORECASE)
 _DJANGO = re.compile(r"^settings([-_.][\w.-]*)?\.py$", re.IGNORECASE)
@@ -237,6 +242,7 @@ class _Reader:
         self.prefix = ""
         self.erb = False
         self.values_are_env_names = False
+        self.text_left = MAX_VALUE_TEXT
 
     def loc(self, line: int, end_line: int | None = None) -> Location:
         return Location(self.path, line + self.offset, (end_line or line) + self.offset)
@@ -247,6 +253,15 @@ class _Reader:
                 self.entries.append(Entry("", None, self.loc(line)))  # a marker, cut off by `entries_from_text`
                 self.problem(line, f"more than {MAX_ENTRIES:,} settings; from this line on they are not read", "limit")
             return
+        if isinstance(value, str) and len(value) > _SHORT_VALUE:
+            if self.text_left < 0:
+                return
+            self.text_left -= len(value)
+            if self.text_left < 0:
+                self.problem(line, f"more than {MAX_VALUE_TEXT:,} characters of setting values (one long value "
+                             f"repeated through names?); values over {_SHORT_VALUE:,} characters from this line "
+                             "on are not read", "limit")
+                return
         if self.prefix:
             key = f"{self.prefix}.{key}" if key else self.prefix
         if isinstance(value, str):
@@ -846,9 +861,25 @@ class _PythonSettings:
         self.nodes: dict[str, ast.AST] = {}  # module-level dict/list literals
         self.following: set[int] = set()  # literals being expanded through a name, against self-reference
         self.flatten_left = _MAX_FLATTENED  # `a = a, a, a, …` names itself 5,000 times: 5,000² values
+        self.built_left = _MAX_BUILT_TEXT
+
+    def may_build(self, length: int, node: ast.expr) -> bool:
+        """Whether a string of `length` characters may be built from others (see _MAX_BUILT_TEXT)."""
+        if length > _MAX_TEXT or (self.built_left < 0 and length > _SHORT_VALUE):
+            return False
+        if length > _SHORT_VALUE:
+            self.built_left -= length
+            if self.built_left < 0:
+                self.reader.problem(node.lineno, f"strings built from others pass {_MAX_BUILT_TEXT:,} characters "
+                                    f"(names that double each other?); from this line on, those over "
+                                    f"{_SHORT_VALUE:,} characters are not read", "limit")
+                return False
+        return True
 
     def statements(self, body: list[ast.stmt], prefix: str) -> None:
         for stmt in body:
+            if len(self.reader.entries) > MAX_ENTRIES:
+                return  # the reader is full: nothing after this statement is read (a name it binds neither)
             try:
                 self.statement(stmt, prefix)
             except RecursionError:  # `X = 1 + 1 + … + 1`: ast parses it, walking it overflows the stack
@@ -1008,15 +1039,16 @@ class _PythonSettings:
                     else:
                         name = _dotted(value.value) or "expr"
                         parts.append("${" + name + "}")
-            return _bounded_text("".join(parts)) if sum(map(len, parts)) <= _MAX_TEXT else UNKNOWN
+            return "".join(parts) if self.may_build(sum(map(len, parts)), node) else UNKNOWN
         if isinstance(node, ast.BinOp):
             left, right = self.scalar(node.left), self.scalar(node.right)
             if isinstance(left, _Unknown) or isinstance(right, _Unknown):
                 return UNKNOWN
             if isinstance(node.op, ast.Div) and isinstance(left, str) and isinstance(right, str):
-                return _bounded_text(f"{left.rstrip('/')}/{right.lstrip('/')}")
+                return f"{left.rstrip('/')}/{right.lstrip('/')}" if self.may_build(len(left) + len(right) + 1,
+                                                                                    node) else UNKNOWN
             if isinstance(node.op, ast.Add) and isinstance(left, str) and isinstance(right, str):
-                return _bounded_text(left + right) if len(left) + len(right) <= _MAX_TEXT else UNKNOWN
+                return left + right if self.may_build(len(left) + len(right), node) else UNKNOWN
             if isinstance(left, (int, float)) and isinstance(right, (int, float)) and not isinstance(left, bool):
                 try:
                     if isinstance(node.op, ast.Mult):
@@ -1071,7 +1103,8 @@ class _PythonSettings:
             parts = [self.scalar(arg) for arg in node.args]
             if any(not isinstance(p, str) for p in parts):
                 return UNKNOWN
-            return _bounded_text("/".join(str(p).rstrip("/") for p in parts))
+            return "/".join(str(p).rstrip("/") for p in parts) if self.may_build(
+                sum(len(str(p)) + 1 for p in parts), node) else UNKNOWN
         if func in ("Path", "pathlib.Path", "PurePath", "PosixPath") and node.args:
             return self.scalar(node.args[0]) if len(node.args) == 1 else UNKNOWN
         if func in ("timedelta", "datetime.timedelta"):
@@ -1094,10 +1127,9 @@ class _PythonSettings:
 # A string built from others (`B = A + A`, f-strings, path joins) longer than this is unknown: doubling through
 # a thousand names would reach 2**1000 characters. No setting value is near it.
 _MAX_TEXT = 65_536
-
-
-def _bounded_text(text: str) -> Any:
-    return text if len(text) <= _MAX_TEXT else UNKNOWN
+# Characters of such strings one file may build (twice the file limit); past it, only short ones. 20,000 names
+# doubling each other up to the bound above build 600 MB (2.5 s for a 1.3 MB settings.py).
+_MAX_BUILT_TEXT = 4 * 2**20
 
 
 def _product(left: int | float, right: int | float) -> Any:

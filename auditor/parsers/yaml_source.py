@@ -18,6 +18,9 @@ except ImportError:  # pragma: no cover - libyaml missing: correct, just slower
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 MAX_ALIAS_VALUES = 200_000  # values that aliases repeat in one file (the file size bounds the rest)
+# Characters of scalars that aliases repeat in one file: twice the file limit. One 60 KB string named by 45,000
+# aliases is 2.7 GB of values, and the settings parsers read every copy (a ConfigMap of them: 11 s).
+MAX_ALIAS_TEXT = 4 * 2**20
 MAX_DEPTH = 200
 # Values composed from one file's text. libyaml composes about 100,000 a second in Python objects and each parser
 # spends as much again on them, so 2 MB of one-character values (a million of them) would take 20 s; a
@@ -81,6 +84,7 @@ class YamlError(Exception):
 class _Budget:
     def __init__(self) -> None:
         self.left = MAX_ALIAS_VALUES
+        self.text_left = MAX_ALIAS_TEXT
         self.seen: set[int] = set()  # id() of every node converted in this document: a second visit is an alias
         self.open: set[int] = set()  # id() of the collections being converted: the current node's ancestors
         self.end_lines: dict[int, int] = {}  # id(node) → _end_line: a chain of last children is walked once
@@ -129,6 +133,11 @@ def _convert(node: yaml.Node, budget: _Budget, depth: int) -> Any:
                 node.start_mark.line + 1,
                 "alias-bomb",
             )
+        if isinstance(node, yaml.ScalarNode):
+            budget.text_left -= len(node.value)
+            if budget.text_left < 0:
+                raise YamlError(f"aliases repeat more than {MAX_ALIAS_TEXT:,} characters of text (alias bomb?)",
+                                node.start_mark.line + 1, "alias-bomb")
     else:
         budget.seen.add(id(node))
     if depth > MAX_DEPTH:
