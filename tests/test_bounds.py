@@ -450,6 +450,25 @@ def test_placeholders_and_durations_are_read_in_one_pass() -> None:
     assert within(settings._duration, "1m" * (RUN // 2), 1.0) == 60.0 * (RUN // 2)
 
 
+def test_environment_values_are_interpolated_again_only_where_a_number_may_be(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 2,000 variables of a `.env` that double each other reach 64 KB each, naming `${…}` thousands of times;
+    # reading every one of them again as a possible connection count took 6 s of a 100 KB repository.
+    from auditor.model import Location
+    from auditor.parsers.settings import Entry
+
+    interpolated: list[int] = []
+    real = compose._interpolate
+    monkeypatch.setattr(compose, "_interpolate", lambda text: interpolated.append(len(text)) or real(text))
+    long = "${V}" * 16_000
+    entries = [Entry(f"K{i}", long, Location("docker-compose.yml", i + 1)) for i in range(2_000)]
+    entries += [Entry("DB_MAX_CONNECTIONS", long, Location("docker-compose.yml", 2_001)),
+                Entry("PG_MAX_CONNECTIONS", "${PG_MAX:-100}", Location("docker-compose.yml", 2_002))]
+    attrs: dict[str, Any] = {}
+    compose._env_connections(attrs, {}, entries)
+    assert attrs == {"max_connections": 100}
+    assert interpolated == [len("${PG_MAX:-100}")]  # no key of the others names a count; a 64 KB value is none
+
+
 def test_compose_defaults_nested_without_bound_stop_at_a_depth() -> None:  # 8 s at 4,000 levels
     text = "${A:-" * 50_000 + "x" + "}" * 50_000
     assert within(compose._interpolate, text) == "${A:-" * (50_000 - 16) + "x" + "}" * (50_000 - 16)

@@ -1056,14 +1056,13 @@ _ENV_CONNECTION_ATTRS = ("max_connections", "max_client_conn", "pool_size")
 def _env_connections(attrs: dict[str, Any], evidence: dict[str, Location], entries: list[Entry]) -> None:
     """max_connections, max_client_conn and pool_size from `*_MAX_CONNECTIONS`-style variables, unless set."""
     for entry in entries:
-        value = _int(entry.value)
-        if value is None:
-            continue
         for pattern, attr in ((_MAX_CONN_ENV, "max_connections"), (_MAX_CLIENT_CONN_ENV, "max_client_conn"),
                               (_POOL_SIZE_ENV, "pool_size")):
-            if pattern.search(entry.key) and attr not in attrs:
-                attrs[attr] = value
-                evidence[attr] = entry.location
+            if attr not in attrs and pattern.search(entry.key):
+                value = _int(entry.value)
+                if value is not None:
+                    attrs[attr] = value
+                    evidence[attr] = entry.location
 
 
 def _containers(name: str, attrs: dict[str, Any]) -> list[dict[str, Any]]:
@@ -1295,9 +1294,14 @@ def _int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return int_value(value)
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= _MAX_NUMBER_TEXT:
         return digits(_interpolate(value).strip())
     return None
+
+
+# A number as written, defaults and all (`${MAX_CONN:-${FALLBACK:-100}}`), is shorter; a longer value is no number
+# and is not interpolated again (2,000 variables of 64 KB each that name `${…}`: 6 s).
+_MAX_NUMBER_TEXT = 1_024
 
 
 def _text(value: Any) -> str | None:
