@@ -312,8 +312,15 @@ class Run:
                 f"{distinct} distinct problems, {slow} distinct slow spots")
 
     def progress(self) -> None:
+        """A progress line every --progress-seconds, and the summary files rewritten every --summary-seconds, so
+        a long run that is killed (or outlives the machine) leaves its figures behind."""
+        last_summary = time.monotonic()
         while not self.stop.wait(self.args.progress_seconds):
             print(self.progress_line(), file=sys.stderr, flush=True)
+            if time.monotonic() - last_summary >= self.args.summary_seconds:
+                with self.lock:  # the workers add findings and figures under it
+                    self.write_summary(self.summary())
+                last_summary = time.monotonic()
 
     def summary(self) -> str:
         limit = self.args.seconds_limit
@@ -375,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="time to minimise one new finding")
     parser.add_argument("--memory-mb", type=int, default=4096, help="address-space limit of a worker")
     parser.add_argument("--progress-seconds", type=float, default=10.0)
+    parser.add_argument("--summary-seconds", type=float, default=600.0,
+                        help="rewrite summary.txt/summary.json in --out this often during the run")
     parser.add_argument("--no-edge-cases", action="store_true", help="skip the fixed edge cases (run first)")
     parser.add_argument("--max-minutes", type=float, default=0.0,
                         help="stop after this long and report (0: no limit); SIGTERM and Ctrl-C also stop cleanly")
