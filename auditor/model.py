@@ -77,6 +77,9 @@ ADDRESS_PURPOSES = frozenset(
 )
 # Purposes the graph stage turns into a call (or, for `address`, a connection) when the host resolves.
 RESOLVED_PURPOSES = frozenset({"address", "mention"})
+# Bytes of one source file read: a hand-written one (code, a Python settings module) is smaller; a bigger one is
+# generated or bundled (discovery skips such code; the settings reader refuses such a module).
+MAX_CODE_BYTES = 1_000_000
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")

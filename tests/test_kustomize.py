@@ -406,3 +406,18 @@ def test_a_rendered_overlay_is_cached_until_a_file_it_reaches_changes(tmp_path: 
     patch.write_text(patch.read_text().replace("replicas: 1", "replicas: 2"))
     third = scan(root, cache=cache)
     assert any(d.startswith("kustomize:") for d in third.render_seconds)  # that overlay rendered again
+
+
+def test_a_patch_holding_a_character_yaml_refuses_is_reported_on_its_line(tmp_path: Path) -> None:
+    # libyaml names no line for an unacceptable character, only its position: the note took the line of the
+    # kustomization's `path:` entry and put it in the patch file, one past its last line (found by fuzzing).
+    import shutil
+
+    shutil.copytree(OVERLAYS, tmp_path / "repo")
+    patch = tmp_path / "repo" / "overlays" / "staging" / "single-replica.yaml"
+    patch.write_text(patch.read_text(encoding="utf-8").replace("kind:", "k\uffffind:"), encoding="utf-8")
+    result = audit(tmp_path / "repo", AuditOptions(kustomize=NO_BINARY))
+    [note] = [d for d in result.diagnostics if d.path == "overlays/staging/single-replica.yaml"]
+    assert (note.line, note.code) == (2, "parse-error")
+    assert note.message == ("patch is not valid YAML (unacceptable character #xffff: control characters are not "
+                            "allowed); not applied")

@@ -34,6 +34,7 @@ from auditor.code.facts import (
     Tracing,
     literal_url,
     per_request_functions,
+    remember,
 )
 from auditor.code.syntax import MAX_MATCHES, Enclosing, Match, line, matches_of, text
 
@@ -268,7 +269,7 @@ def _declarations(by_fact: dict[str, list[Match]]) -> _File:
             if declarator is not None:
                 value = _declarator_value(declarator)
                 if value is not None:
-                    known.values.setdefault(name, []).append((declarator, value))
+                    remember(known.values, name, (declarator, value))
     for match in by_fact["assignments"]:
         left, right = match.one("left"), match.one("right")
         if left is None or right is None:
@@ -280,7 +281,7 @@ def _declarations(by_fact: dict[str, list[Match]]) -> _File:
             parent = left.parent.parent if left.parent is not None else None
             if parent is not None and parent.type == "initializer_expression":
                 continue  # `new X { Name = … }`: a member of the new object, not a variable
-            known.values.setdefault(target, []).append((left, right))
+            remember(known.values, target, (left, right))
     for match in by_fact["handlers"]:
         method, method_name = match.one("method"), match.one("name")
         if method is not None and method_name is not None:

@@ -32,6 +32,7 @@ from auditor.code.facts import (
     Tracing,
     literal_url,
     per_request_functions,
+    remember,
 )
 from auditor.code.syntax import Enclosing, Match, line, matches_of, text
 
@@ -108,7 +109,7 @@ def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
     for match in by_fact["assignments"]:
         left, right = match.one("left"), match.one("right")
         if left is not None and right is not None:
-            known.values.setdefault(_key(left, known), []).append(right)
+            remember(known.values, _key(left, known), right)
     calls = _calls(by_fact["calls"])
     handler_matches = by_fact["handlers"]
     known.served = _served_script(root, handler_matches, known)

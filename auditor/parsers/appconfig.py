@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Literal
 
-from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
+from auditor.model import MAX_CODE_BYTES, Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
 from auditor.parsers.numbers import MAX_DIGITS, int_value, integer, real, tame
 from auditor.parsers.redact import REDACTED, SECRET_WORD, url_credentials
 from auditor.parsers.settings import Entry, env_values, interpret
@@ -468,6 +468,10 @@ class _Reader:
     # -- Python ---------------------------------------------------------------------------------------
 
     def python(self, text: str) -> None:
+        if len(text.encode("utf-8", "surrogatepass")) > MAX_CODE_BYTES:  # Python's parser: 1.7 s for 2 MB of `a=a=…`
+            self.problem(1, f"a Python module over {MAX_CODE_BYTES:,} bytes is generated, not hand-written "
+                         "settings; not read", "too-large")
+            return
         try:
             tree = ast.parse(text)
         except SyntaxError as error:
@@ -876,10 +880,14 @@ class _PythonSettings:
                 return False
         return True
 
+    def full(self) -> bool:
+        """Whether a bound stopped the reading: nothing after this point is read (a name it binds neither)."""
+        return len(self.reader.entries) > MAX_ENTRIES or self.flatten_left < 0
+
     def statements(self, body: list[ast.stmt], prefix: str) -> None:
         for stmt in body:
-            if len(self.reader.entries) > MAX_ENTRIES:
-                return  # the reader is full: nothing after this statement is read (a name it binds neither)
+            if self.full():
+                return
             try:
                 self.statement(stmt, prefix)
             except RecursionError:  # `X = 1 + 1 + … + 1`: ast parses it, walking it overflows the stack
@@ -888,7 +896,9 @@ class _PythonSettings:
 
     def statement(self, stmt: ast.stmt, prefix: str) -> None:
         if isinstance(stmt, ast.Assign):
-            for target in stmt.targets:
+            for target in stmt.targets:  # `a = a = … = 1` names a million targets in one statement
+                if self.full():
+                    return
                 self.assign(target, stmt.value, stmt, prefix)
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
             self.assign(stmt.target, stmt.value, stmt, prefix)

@@ -261,6 +261,9 @@ def load_documents(text: str, max_values: int | None = MAX_VALUES) -> tuple[list
         line = min(mark.line + 1, len(text.splitlines()) or 1) if mark is not None else None
         message = " ".join(part for part in (error.context, error.problem) if part) or str(error)
         return documents, YamlError(message, line)
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow: at a position, not a mark
+        line = min(len(text[: error.position + 1].splitlines()) or 1, last_line)
+        return documents, YamlError(str(error).splitlines()[0], line)
     except yaml.YAMLError as error:
         return documents, YamlError(str(error).splitlines()[0], None)
     except RecursionError:
