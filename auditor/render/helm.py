@@ -23,6 +23,7 @@ sends the evidence on to the line of `x.y` in the values file that set it (the p
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import difflib
 import functools
@@ -885,7 +886,8 @@ def _delegated(lines: list[str], helpers: _Helpers) -> tuple[str, int, list[str]
 
 def _facts_of(output: str, chart: str, copy: _Copy, deployment: str, values: _Values) -> list[Facts]:
     by_path: dict[str, list[Facts]] = {}
-    texts: dict[str, tuple[str, int, list[str]]] = {}  # template path → (path located at, first line, lines)
+    # template path → (path located at, its template lines padded to their line numbers there, their alignment)
+    texts: dict[str, tuple[str, list[str], Template]] = {}
     helpers = _Helpers(chart, copy)
     subvalues: dict[tuple[str, str], _Values] = {}
     for source, text in _documents(output):
@@ -900,14 +902,15 @@ def _facts_of(output: str, chart: str, copy: _Copy, deployment: str, values: _Va
                 lines = template.read_text(encoding="utf-8", errors="replace").split("\n") if template else []
             except OSError:
                 lines = []
-            texts[path] = _delegated(lines, helpers) or (path, 1, lines)
-        located, offset, lines = texts[path]
+            at, offset, body = _delegated(lines, helpers) or (path, 1, lines)
+            texts[path] = (at, [""] * (offset - 1) + body, Template(body))
+        located, padded, template_lines = texts[path]
         facts = kubernetes.parse(located, text)
-        mapping = [line + offset - 1 for line in align(text.split("\n"), lines)]
+        offset = len(padded) - len(template_lines.lines) + 1
+        mapping = [line + offset - 1 for line in template_lines.align(text.split("\n"))]
         if sub is not None and sub not in subvalues:
             subvalues[sub] = values.under(sub[0], f"{sub[1]}/values.yaml" if sub[1] != "." else "values.yaml")
         seen = values if sub is None else subvalues[sub]
-        padded = [""] * (offset - 1) + lines  # template lines by their number in the located file
         by_path.setdefault(located, []).append(_relocate(facts, mapping, padded, seen))
     result = []
     for path, parts in sorted(by_path.items()):
@@ -937,34 +940,54 @@ def _token(line: str) -> str | None:
 
 def align(rendered: list[str], template: list[str]) -> list[int]:
     """For each rendered line (0-based index), the 1-based template line it comes from (see module doc)."""
-    if not template:
-        return [1] * len(rendered)
-    left = [_token(line) for line in rendered]
-    right = [_token(line) for line in template]
-    left_keys = [(i, t) for i, t in enumerate(left) if t is not None]
-    right_keys = [(j, t) for j, t in enumerate(right) if t is not None]
-    matched: dict[int, int] = {}
-    if len(left_keys) * len(right_keys) <= MAX_ALIGN_CELLS:
-        matcher = difflib.SequenceMatcher(None, [t for _, t in left_keys], [t for _, t in right_keys],
-                                          autojunk=False)
-        for block in matcher.get_matching_blocks():
-            for k in range(block.size):
-                matched[left_keys[block.a + k][0]] = right_keys[block.b + k][0]
-    else:  # a forward scan: each key matched to its next occurrence within a window of the template, if any
-        cursor = 0
-        for i, token in left_keys:
-            for j in range(cursor, min(len(right), cursor + _SCAN_WINDOW)):
-                if right[j] == token:
-                    matched[i] = j
-                    cursor = j + 1
-                    break
-    first = next((j for j, t in enumerate(right) if t is not None), 0)
-    lines, last = [], first
-    for i in range(len(rendered)):
-        if i in matched:
-            last = matched[i]
-        lines.append(last + 1)
-    return lines
+    return Template(template).align(rendered)
+
+
+class Template:
+    """A template's lines, read once for every document rendered from it: one template (a library helper of
+    thousands of lines) can render thousands of documents, and reading it again for each took minutes."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.tokens = [_token(line) for line in lines]
+        self.keys = [(j, t) for j, t in enumerate(self.tokens) if t is not None]
+        self.first = self.keys[0][0] if self.keys else 0
+        self.positions: dict[str, list[int]] = {}  # token → its template lines, in order
+        for j, token in self.keys:
+            self.positions.setdefault(token, []).append(j)
+        self.cells_left = MAX_ALIGN_CELLS  # difflib's work for all the documents of this template
+        self.matcher: difflib.SequenceMatcher[str] | None = None  # its index of the template, built once
+
+    def align(self, rendered: list[str]) -> list[int]:
+        """`align(rendered, lines)`: difflib while this template's budget of cells lasts, then a forward scan."""
+        if not self.lines:
+            return [1] * len(rendered)
+        left_keys = [(i, t) for i, line in enumerate(rendered) if (t := _token(line)) is not None]
+        matched: dict[int, int] = {}
+        cells = len(left_keys) * len(self.keys)
+        if cells <= self.cells_left:
+            self.cells_left -= cells
+            if self.matcher is None:
+                self.matcher = difflib.SequenceMatcher(None, autojunk=False)
+                self.matcher.set_seq2([t for _, t in self.keys])
+            self.matcher.set_seq1([t for _, t in left_keys])
+            for block in self.matcher.get_matching_blocks():
+                for k in range(block.size):
+                    matched[left_keys[block.a + k][0]] = self.keys[block.b + k][0]
+        else:  # a forward scan: each key matched to its next occurrence within a window of the template, if any
+            cursor = 0
+            for i, token in left_keys:
+                found = self.positions.get(token, [])
+                at = bisect.bisect_left(found, cursor)
+                if at < len(found) and found[at] < cursor + _SCAN_WINDOW:
+                    matched[i] = found[at]
+                    cursor = found[at] + 1
+        lines, last = [], self.first
+        for i in range(len(rendered)):
+            if i in matched:
+                last = matched[i]
+            lines.append(last + 1)
+        return lines
 
 
 def _relocate(facts: Facts, mapping: list[int], template: list[str], values: _Values) -> Facts:
