@@ -197,17 +197,19 @@ def test_a_source_file_mostly_of_errors_is_judged_before_it_is_parsed_again(monk
     assert counting.parses == 3  # a valid file: the bounded parse, then the re-parse that holds the text
 
 
-def test_a_source_file_with_errors_is_read_from_its_first_parse(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Its errors can be anywhere (a line separator on every line), and the re-parse reuses no node inside one:
-    # 1 MB of C# classes that `extends` took 0.7 s more after the bounded parse (found by fuzzing).
+def test_a_slow_first_parse_is_not_repeated_and_gives_the_same_facts(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The re-parse that gives the tree its text is outside the budget and can cost as much as the first parse
+    # (errors everywhere in 1 MB of C#, or 1 MB of Go statements at the top level; found by fuzzing), so a slow
+    # first parse keeps its tree, which reads its text through the callback.
     counting = _CountingParser(code_parse._parser("python"))
     monkeypatch.setattr(code_parse, "_parser", lambda language: counting)
     text = "import requests\n\ndef fetch():\n    return requests.get('http://orders:8080/api', timeout=2)\n"
-    clean = code_parse.parse("app/client.py", text)
+    quick = code_parse.parse("app/client.py", text)
     assert counting.parses == 2  # the bounded parse, then the re-parse that holds the text
-    broken = code_parse.parse("app/client.py", text + "def (:\n")
-    assert counting.parses == 3  # one parse: the tree reads its text through the callback
-    assert [e.target for e in broken.edges] == [e.target for e in clean.edges] == ["host:orders"]
+    monkeypatch.setattr(code_parse, "REPARSE_SECONDS", -1.0)  # every parse is slow
+    slow = code_parse.parse("app/client.py", text)
+    assert counting.parses == 3
+    assert slow == quick and [e.target for e in slow.edges] == ["host:orders"]
 
 
 def test_values_kept_for_one_name_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,6 +30,9 @@ PARSE_BUDGET = Budget(base=0.5, per_mb=1.0, cap=1.5)
 # s; 9 KB: 0.02 s), so PHP has more room: files up to about 300 KB are parsed.
 LANGUAGE_BUDGETS = {"php": Budget(base=0.2, per_mb=3.0, cap=1.0)}
 MAX_PARSE_MEMORY = 512 * 2**20
+# A first parse quicker than this is repeated to give a tree that holds its text (see `parse`): real files up to
+# the 1 MB source limit parse in 0.03-0.08 s (0.15 s for C#).
+REPARSE_SECONDS = 0.2
 # A file whose syntax errors cover more than this share of its bytes is not read for facts.
 MAX_ERROR_SHARE = 0.3
 # Language family → the extractor module (auditor/code/<module>.py) with `extract(tree, language[, path])`.
@@ -92,12 +95,14 @@ def parse(path: str, text: str) -> Facts:
         return Facts(path, "code", diagnostics=(Diagnostic(
             path, f"mostly not valid {language} (syntax errors over more than {MAX_ERROR_SHARE:.0%} of the file); "
             "not read for code facts", _first_error_line(first), "parse-error", "note"),))
-    # The bounded parse reads through a callback, so its tree does not hold the text (node text and query
-    # predicates then call back into Python, about 10 % slower on real code). Re-parsing the same bytes with that
-    # tree as the old one reuses every node outside an error and costs almost nothing; the result holds the text.
-    # A tree with errors keeps the callback: its errors can be everywhere (a line separator on every line), and
-    # then the re-parse, outside the budget, cost as much as the first parse (1 MB of C#: 0.7 s more).
-    tree = parsed.tree if first.has_error else parser.parse(source, old_tree=parsed.tree)
+    # The bounded parse reads through a callback, so its tree does not hold the text: node text and query
+    # predicates then call back into Python, which makes extraction 20-35 % slower on real code. Re-parsing the
+    # same bytes with that tree as the old one gives a tree that holds the text; on real code it reuses every node
+    # and costs a tenth of the first parse, but it is outside the budget and can cost as much as the first (errors
+    # everywhere, or 1 MB of Go statements at the top level: 0.45 s). So only a quick first parse is repeated; a
+    # slow one keeps the callback. Either way the tree and the facts are the same.
+    quick = parsed.seconds <= REPARSE_SECONDS
+    tree = parser.parse(source, old_tree=parsed.tree) if quick else parsed.tree
     token = syntax.SOURCE.set(source)
     try:
         extracted = extractor(tree, language, path)

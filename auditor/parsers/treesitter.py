@@ -51,6 +51,7 @@ class Parsed:
 
     tree: tree_sitter.Tree | None
     problem: Problem | None = None
+    seconds: float = 0.0  # CPU time the parse took
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ def bounded_parse(parser: tree_sitter.Parser, source: bytes, budget: Budget, mem
     """Parse `source`, cancelling once its thread has used the budget's CPU time for this size, the process
     has grown by `memory` bytes, or `wall_seconds` have passed."""
     cpu_seconds = budget.seconds(len(source))
-    cpu_deadline = time.thread_time() + cpu_seconds
+    started_cpu = time.thread_time()
+    cpu_deadline = started_cpu + cpu_seconds
     started = time.monotonic()
     cpu_possible = started + cpu_seconds  # a thread's CPU time grows no faster than the wall clock
     wall_deadline = started + wall_seconds
@@ -104,7 +106,7 @@ def bounded_parse(parser: tree_sitter.Parser, source: bytes, budget: Budget, mem
                                         "is not parsed"))
         return Parsed(None, Problem(1, "too-slow", f"parsing needed more than {cpu_seconds:.2f} s of CPU for "
                                     f"{len(source):,} bytes; the file is not parsed"))
-    return Parsed(tree)
+    return Parsed(tree, seconds=time.thread_time() - started_cpu)
 
 
 def resident() -> int:
