@@ -138,4 +138,8 @@ def make_repo(root: Path, services: int) -> Path:
 
 
 if __name__ == "__main__":
+    count_ok = len(sys.argv) == 2 or (len(sys.argv) == 3 and sys.argv[2].isdigit())
+    if not count_ok or sys.argv[1].startswith("-"):
+        sys.exit(f"usage: python {sys.argv[0]} FOLDER [SERVICES]  (writes a repository of SERVICES services, 100 "
+                 "by default, into FOLDER)")
     make_repo(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 100)
