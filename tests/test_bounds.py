@@ -212,6 +212,21 @@ def test_a_slow_first_parse_is_not_repeated_and_gives_the_same_facts(monkeypatch
     assert slow == quick and [e.target for e in slow.edges] == ["host:orders"]
 
 
+def _nested_ifs(levels: int) -> str:
+    return 'x = "an unclosed string\n' + "".join(" " * i + "if 1:\n" for i in range(levels)) + " " * levels + "pass\n"
+
+
+def test_python_indented_deeper_than_python_allows_is_not_parsed() -> None:
+    # tree-sitter-python crashed the interpreter (a segmentation fault) on ~500 levels after an unclosed string
+    # (found by fuzzing); Python itself refuses more than 100, so such a file is no Python.
+    facts = within(code_parse.parse, "services/orders/client.py", _nested_ifs(520))
+    assert [(d.code, d.line) for d in facts.diagnostics] == [("too-deep", 103)]  # line 103 is indented 101 deep
+    assert "more than 100 levels" in facts.diagnostics[0].message
+    assert all(d.code != "too-deep" for d in code_parse.parse("a.py", _nested_ifs(100)).diagnostics)
+    tabs = "if 1:\n" + "".join("\t" * i + " if 1:\n" for i in range(1, 120))
+    assert [d.line for d in code_parse.parse("a.py", tabs).diagnostics if d.code == "too-deep"] == [102]
+
+
 def test_values_kept_for_one_name_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     # 2,500 copies of one class assign `Http` 2,500 times, and every call on `Http` read all of them: a 1 MB file
     # was killed after 5 s of CPU (found by fuzzing).

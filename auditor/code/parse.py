@@ -81,6 +81,10 @@ def parse(path: str, text: str) -> Facts:
     if parser is None or extractor is None:
         return Facts(path, "code", diagnostics=(Diagnostic(
             path, f"no {language} grammar installed; source file not read", None, "unsupported", "note"),))
+    if language == "python" and (deep := _too_deeply_indented(text)) is not None:
+        return Facts(path, "code", diagnostics=(Diagnostic(
+            path, f"indented more than {MAX_PYTHON_INDENTS} levels deep (more than Python allows); source file not "
+            "read", deep, "too-deep", "warning"),))
     source = text.encode("utf-8", "surrogatepass")
     parsed = bounded_parse(parser, source, LANGUAGE_BUDGETS.get(language, PARSE_BUDGET), MAX_PARSE_MEMORY)
     if parsed.tree is None:
@@ -118,6 +122,31 @@ def parse(path: str, text: str) -> Facts:
         declarations = [*(base for c in extracted.classes for base in c.bases), *extracted.registers]
         extra["mentions"] = type_mentions(source, own, declarations)
     return dataclasses.replace(facts, extra=extra) if extra else facts
+
+
+# CPython refuses more than 100 levels of indentation (its tokenizer's MAXINDENT); tree-sitter-python 0.25 crashes
+# the interpreter (a segmentation fault) on about 500 levels after an unclosed string (found by fuzzing).
+MAX_PYTHON_INDENTS = 100
+
+
+def _too_deeply_indented(text: str) -> int | None:
+    """The 1-based line where indentation passes MAX_PYTHON_INDENTS levels, as Python's tokenizer counts them
+    (tabs to the next multiple of 8); None when it never does. One pass over the lines; blank and comment lines do
+    not count, lines inside a multi-line string do (which only makes the bound stricter)."""
+    levels = [0]
+    for number, line in enumerate(text.split("\n"), 1):
+        body = line.lstrip(" \t\f")
+        if not body or body.startswith("#"):
+            continue
+        width = len(line[: len(line) - len(body)].expandtabs(8))
+        if width > levels[-1]:
+            levels.append(width)
+            if len(levels) > MAX_PYTHON_INDENTS + 1:
+                return number
+        else:
+            while width < levels[-1]:
+                levels.pop()
+    return None
 
 
 def _error_share(root: tree_sitter.Node, size: int, limit: int = 100_000) -> float:
