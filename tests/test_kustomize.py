@@ -421,3 +421,25 @@ def test_a_patch_holding_a_character_yaml_refuses_is_reported_on_its_line(tmp_pa
     assert (note.line, note.code) == (2, "parse-error")
     assert note.message == ("patch is not valid YAML (unacceptable character #xffff: control characters are not "
                             "allowed); not applied")
+
+
+def test_an_overlay_of_too_many_objects_is_read_to_the_bound_without_the_binary(tmp_path: Path) -> None:
+    # 6,000 objects in one resource file kept kubectl kustomize busy until the sandbox's 30 s CPU limit (found
+    # by fuzzing): past the bound the built-in rendering of the first objects is audited, and the binary not run.
+    from auditor.render.kustomize import MAX_OVERLAY_OBJECTS
+
+    count = MAX_OVERLAY_OBJECTS + 500
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "kustomization.yaml").write_text("resources:\n  - maps.yaml\n", encoding="utf-8")
+    (tmp_path / "app" / "maps.yaml").write_text("".join(
+        f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m{i}\ndata:\n  k: v\n" for i in range(count)),
+        encoding="utf-8")
+    result = scan(tmp_path, kustomize=KustomizeOptions(binary=find_kustomize()))
+    assert result.rendered_by == {"kustomize:app": BUILTIN}
+    [bound] = [d for d in result.diagnostics if d.code == "too-large"]
+    first_cut = 1 + 7 * MAX_OVERLAY_OBJECTS + 1  # the `---` of the next object, then its first line
+    assert (bound.path, bound.message) == ("app/kustomization.yaml", (
+        f"the overlay renders more than 2,000 objects; from the one at app/maps.yaml:{first_cut} on they are not "
+        f"audited, and it is rendered by {BUILTIN}"))
+    maps = [node for _, node in result.graph.nodes(data="node") if node.type == "ConfigMap"]
+    assert len(maps) == MAX_OVERLAY_OBJECTS

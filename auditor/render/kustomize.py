@@ -49,6 +49,11 @@ from auditor.render.sandbox import Limits, run
 
 RENDER_WORKERS = 4  # overlays rendered at once (each a child process)
 MAX_OVERLAYS = 200  # rendered per run; more are reported, not rendered
+# Objects read from one overlay, as Helm's bound on one rendering (render/helm.py): real overlays render tens to
+# hundreds; one resource file of 6,000 Services and Deployments kept kubectl kustomize busy until the sandbox's
+# 30 s CPU limit (found by fuzzing). Past it the overlay is not handed to the binary, and the built-in rendering of
+# its first objects is audited.
+MAX_OVERLAY_OBJECTS = 2_000
 BUILTIN = "the built-in kustomize subset"
 _ORIGIN = "config.kubernetes.io/origin"
 
@@ -203,6 +208,14 @@ def _render(root: Path, walk: Walk, overlay: Overlay, binary: str | None, versio
     started = time.monotonic()
     built = builtin.build(walk, overlay.directory)  # provenance, and the rendering when there is no binary
     objects: list[_Object] | None = None
+    if len(built.objects) > MAX_OVERLAY_OBJECTS:
+        first = built.objects[MAX_OVERLAY_OBJECTS].origin
+        result.diagnostics.append(Diagnostic(overlay.path, f"the overlay renders more than {MAX_OVERLAY_OBJECTS:,} "
+                                             f"objects; from the one at {first.path}:{first.line} on they are not "
+                                             f"audited, and it is rendered by {BUILTIN}", None, "too-large",
+                                             "warning"))
+        built.objects[MAX_OVERLAY_OBJECTS:] = []
+        binary = None
     if binary is not None:
         objects, problem = _render_binary(walk, overlay, binary, limits, built, result)
         if objects is not None:
