@@ -865,7 +865,7 @@ def input_limit(target: Target, max_bytes: int) -> int:
     """The largest input `target` can meet in a real run: discovery does not read source code over
     MAX_CODE_BYTES (1 MB; a bigger file is generated or bundled), every other kind up to the file limit."""
     if target.parser == "code":
-        from auditor.discover import MAX_CODE_BYTES
+        from auditor.model import MAX_CODE_BYTES
         return min(max_bytes, MAX_CODE_BYTES)
     return max_bytes
 

@@ -36,7 +36,8 @@ from fuzzing import (
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from auditor.discover import DEFAULT_MAX_BYTES, MAX_CODE_BYTES
+from auditor.discover import DEFAULT_MAX_BYTES
+from auditor.model import MAX_CODE_BYTES
 
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
 LIMIT = float(os.environ.get("FUZZ_TIME_LIMIT", "5"))

@@ -426,7 +426,7 @@ def test_a_patch_holding_a_character_yaml_refuses_is_reported_on_its_line(tmp_pa
 def test_an_overlay_of_too_many_objects_is_read_to_the_bound_without_the_binary(tmp_path: Path) -> None:
     # 6,000 objects in one resource file kept kubectl kustomize busy until the sandbox's 30 s CPU limit (found
     # by fuzzing): past the bound the built-in rendering of the first objects is audited, and the binary not run.
-    from auditor.render.kustomize import MAX_OVERLAY_OBJECTS
+    from auditor.render.helm import MAX_RENDERED_DOCUMENTS as MAX_OVERLAY_OBJECTS
 
     count = MAX_OVERLAY_OBJECTS + 500
     (tmp_path / "app").mkdir()

@@ -38,6 +38,26 @@ MAX_ENTRIES = 20_000
 MAX_VALUE_TEXT = 4 * 2**20
 _SHORT_VALUE = 1_024  # past that bound, shorter values are still read: a host, a pool size, a switch
 
+
+class _LongText:
+    """A budget of characters for values over _SHORT_VALUE: once it is spent, such values are refused and shorter
+    ones still pass."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def allows(self, length: int, spent: Callable[[], None]) -> bool:
+        """Whether a value of `length` characters may be kept; `spent()` reports the value that spends it."""
+        if length <= _SHORT_VALUE:
+            return True
+        if self.left < 0:
+            return False
+        self.left -= length
+        if self.left < 0:
+            spent()
+            return False
+        return True
+
 _SPRING = re.compile(r"^(application|bootstrap)([-_.][\w.-]*)?\.(ya?ml|properties)$", re.IGNORECASE)
 _DJANGO = re.compile(r"^settings([-_.][\w.-]*)?\.py$", re.IGNORECASE)
 # Where a Spring Cloud Config server keeps the files it serves (see `served_by_config_server`).
@@ -242,7 +262,7 @@ class _Reader:
         self.prefix = ""
         self.erb = False
         self.values_are_env_names = False
-        self.text_left = MAX_VALUE_TEXT
+        self.long_values = _LongText(MAX_VALUE_TEXT)
 
     def loc(self, line: int, end_line: int | None = None) -> Location:
         return Location(self.path, line + self.offset, (end_line or line) + self.offset)
@@ -253,15 +273,10 @@ class _Reader:
                 self.entries.append(Entry("", None, self.loc(line)))  # a marker, cut off by `entries_from_text`
                 self.problem(line, f"more than {MAX_ENTRIES:,} settings; from this line on they are not read", "limit")
             return
-        if isinstance(value, str) and len(value) > _SHORT_VALUE:
-            if self.text_left < 0:
-                return
-            self.text_left -= len(value)
-            if self.text_left < 0:
-                self.problem(line, f"more than {MAX_VALUE_TEXT:,} characters of setting values (one long value "
-                             f"repeated through names?); values over {_SHORT_VALUE:,} characters from this line "
-                             "on are not read", "limit")
-                return
+        if isinstance(value, str) and not self.long_values.allows(len(value), lambda: self.problem(
+                line, f"more than {MAX_VALUE_TEXT:,} characters of setting values (one long value repeated through "
+                f"names?); values over {_SHORT_VALUE:,} characters from this line on are not read", "limit")):
+            return
         if self.prefix:
             key = f"{self.prefix}.{key}" if key else self.prefix
         if isinstance(value, str):
@@ -865,20 +880,13 @@ class _PythonSettings:
         self.nodes: dict[str, ast.AST] = {}  # module-level dict/list literals
         self.following: set[int] = set()  # literals being expanded through a name, against self-reference
         self.flatten_left = _MAX_FLATTENED  # `a = a, a, a, …` names itself 5,000 times: 5,000² values
-        self.built_left = _MAX_BUILT_TEXT
+        self.built = _LongText(_MAX_BUILT_TEXT)
 
     def may_build(self, length: int, node: ast.expr) -> bool:
         """Whether a string of `length` characters may be built from others (see _MAX_BUILT_TEXT)."""
-        if length > _MAX_TEXT or (self.built_left < 0 and length > _SHORT_VALUE):
-            return False
-        if length > _SHORT_VALUE:
-            self.built_left -= length
-            if self.built_left < 0:
-                self.reader.problem(node.lineno, f"strings built from others pass {_MAX_BUILT_TEXT:,} characters "
-                                    f"(names that double each other?); from this line on, those over "
-                                    f"{_SHORT_VALUE:,} characters are not read", "limit")
-                return False
-        return True
+        return length <= _MAX_TEXT and self.built.allows(length, lambda: self.reader.problem(
+            node.lineno, f"strings built from others pass {_MAX_BUILT_TEXT:,} characters (names that double each "
+            f"other?); from this line on, those over {_SHORT_VALUE:,} characters are not read", "limit"))
 
     def full(self) -> bool:
         """Whether a bound stopped the reading: nothing after this point is read (a name it binds neither)."""

@@ -60,8 +60,9 @@ MAX_CHART_FILES = 10_000
 MAX_CHARTS = 200  # charts rendered per run; more are reported, not rendered
 MAX_PROFILES = 16  # values profiles rendered per chart
 MAX_ALIGN_CELLS = 4_000_000
-# Documents read from one rendering of a chart: real charts render tens to a few hundred (CRDs included); a
-# 1.2 MB template rendering 7,500 made the audit spend 7.5 s of CPU reading them (found by fuzzing).
+# Documents read from one rendering of a chart (and objects from one kustomize overlay, render/kustomize.py): real
+# charts render tens to a few hundred (CRDs included); a 1.2 MB template rendering 7,500 made the audit spend 7.5 s
+# of CPU reading them (found by fuzzing).
 MAX_RENDERED_DOCUMENTS = 2_000
 _SCAN_WINDOW = 200  # rendered lines × template lines aligned with difflib; more: a forward scan
 _DROPPED_NAMES = frozenset({"values.schema.json", "Chart.lock", "requirements.lock"})
@@ -889,8 +890,9 @@ def _delegated(lines: list[str], helpers: _Helpers) -> tuple[str, int, list[str]
 
 def _facts_of(output: str, chart: str, copy: _Copy, deployment: str, values: _Values) -> list[Facts]:
     by_path: dict[str, list[Facts]] = {}
-    # template path → (path located at, its template lines padded to their line numbers there, their alignment)
-    texts: dict[str, tuple[str, list[str], Template]] = {}
+    # template path → (path located at, the line its lines start at there, those lines padded to their numbers
+    # there, their alignment)
+    texts: dict[str, tuple[str, int, list[str], Template]] = {}
     helpers = _Helpers(chart, copy)
     subvalues: dict[tuple[str, str], _Values] = {}
     for count, (source, text) in enumerate(_documents(output)):
@@ -912,10 +914,9 @@ def _facts_of(output: str, chart: str, copy: _Copy, deployment: str, values: _Va
             except OSError:
                 lines = []
             at, offset, body = _delegated(lines, helpers) or (path, 1, lines)
-            texts[path] = (at, [""] * (offset - 1) + body, Template(body))
-        located, padded, template_lines = texts[path]
+            texts[path] = (at, offset, [""] * (offset - 1) + body, Template(body))
+        located, offset, padded, template_lines = texts[path]
         facts = kubernetes.parse(located, text)
-        offset = len(padded) - len(template_lines.lines) + 1
         mapping = [line + offset - 1 for line in template_lines.align(text.split("\n"))]
         if sub is not None and sub not in subvalues:
             subvalues[sub] = values.under(sub[0], f"{sub[1]}/values.yaml" if sub[1] != "." else "values.yaml")

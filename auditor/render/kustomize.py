@@ -43,17 +43,12 @@ from auditor.model import Diagnostic, Facts, Location, Setting
 from auditor.parsers import kubernetes
 from auditor.parsers.yaml_source import MAX_VALUES, YList, YMap, load_documents
 from auditor.render import kustomize_builtin as builtin
-from auditor.render.helm import RenderCache, scope_facts
+from auditor.render.helm import MAX_RENDERED_DOCUMENTS, RenderCache, scope_facts
 from auditor.render.kustomize_walk import Overlay, Plan, Walk
 from auditor.render.sandbox import Limits, run
 
 RENDER_WORKERS = 4  # overlays rendered at once (each a child process)
 MAX_OVERLAYS = 200  # rendered per run; more are reported, not rendered
-# Objects read from one overlay, as Helm's bound on one rendering (render/helm.py): real overlays render tens to
-# hundreds; one resource file of 6,000 Services and Deployments kept kubectl kustomize busy until the sandbox's
-# 30 s CPU limit (found by fuzzing). Past it the overlay is not handed to the binary, and the built-in rendering of
-# its first objects is audited.
-MAX_OVERLAY_OBJECTS = 2_000
 BUILTIN = "the built-in kustomize subset"
 _ORIGIN = "config.kubernetes.io/origin"
 
@@ -208,13 +203,16 @@ def _render(root: Path, walk: Walk, overlay: Overlay, binary: str | None, versio
     started = time.monotonic()
     built = builtin.build(walk, overlay.directory)  # provenance, and the rendering when there is no binary
     objects: list[_Object] | None = None
-    if len(built.objects) > MAX_OVERLAY_OBJECTS:
-        first = built.objects[MAX_OVERLAY_OBJECTS].origin
-        result.diagnostics.append(Diagnostic(overlay.path, f"the overlay renders more than {MAX_OVERLAY_OBJECTS:,} "
+    # An overlay is read to the bound of one Helm rendering: one resource file of 6,000 Services and Deployments
+    # kept kubectl kustomize busy until the sandbox's 30 s CPU limit (found by fuzzing). Past it the overlay is not
+    # handed to the binary, and the built-in rendering of its first objects is audited.
+    if len(built.objects) > MAX_RENDERED_DOCUMENTS:
+        first = built.objects[MAX_RENDERED_DOCUMENTS].origin
+        result.diagnostics.append(Diagnostic(overlay.path, f"the overlay renders more than {MAX_RENDERED_DOCUMENTS:,} "
                                              f"objects; from the one at {first.path}:{first.line} on they are not "
                                              f"audited, and it is rendered by {BUILTIN}", None, "too-large",
                                              "warning"))
-        built.objects[MAX_OVERLAY_OBJECTS:] = []
+        built.objects[MAX_RENDERED_DOCUMENTS:] = []
         binary = None
     if binary is not None:
         objects, problem = _render_binary(walk, overlay, binary, limits, built, result)
