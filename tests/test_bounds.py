@@ -141,6 +141,20 @@ def test_a_source_file_over_its_cpu_budget_is_a_warning(monkeypatch: pytest.Monk
     assert found.line == 1 and found.level == "warning" and "of CPU" in found.message
 
 
+def test_a_source_file_of_too_many_syntax_nodes_is_not_read() -> None:
+    # 1 MB of `x = a.a.a.b();` in Go is 1.3 million nodes, five times real code's density: 2.7 s of extraction
+    # (found by fuzzing). Real code of the same size is read.
+    dense = "package main\nfunc f() {\n" + "x = a.a.a.b();\n" * 66_000 + "}\n"
+    facts = within(code_parse.parse, "cmd/api/main.go", dense)
+    found = only(facts, "limit")
+    assert found.level == "warning" and f"more than the {code_parse.MAX_SYNTAX_NODES:,} read" in found.message
+    real = 'package main\nimport "net/http"\n' + "".join(
+        f'func h{i}(w http.ResponseWriter, r *http.Request) {{\n\tresp, _ := http.Get("http://inventory:8080/items")'
+        '\n\t_ = resp\n}\n' for i in range(3_000))
+    facts = within(code_parse.parse, "cmd/api/main.go", real)
+    assert len(real) > 300_000 and not facts.diagnostics and facts.nodes
+
+
 class _SlowRecoveryParser:
     """A parser whose progress callback comes rarely, as in tree-sitter's error recovery: once, then again only
     after the parse budget is spent."""
@@ -1020,15 +1034,16 @@ def test_many_assignments_of_one_name_are_read_in_one_pass() -> None:
     assert [(c["line"], c["client"]) for c in facts.nodes[0].attrs["unresolved_calls"]] == [(4, "axios")]
 
 
-def test_a_declaration_of_a_quarter_million_names_is_read_within_the_match_limit() -> None:
+def test_a_declaration_of_a_hundred_thousand_names_is_read_within_the_match_limit() -> None:
     # `int a,a,a,…` made one match per name, all built before the first 20,000 were kept: 500 KB took 3.9 s
-    # (found by fuzzing). The field declared before it still types the client.
+    # (found by fuzzing; 250,000 names are over MAX_SYNTAX_NODES, 100,000 are five times the match limit).
+    # The field declared before it still types the client.
     text = ("using System;\nusing System.Net.Http;\nnamespace Ordering.Clients;\n\n"
             "public sealed class BasketClient\n{\n"
             "    private static readonly HttpClient Http = new()\n    {\n"
             '        BaseAddress = new Uri("http://basket-api"), Timeout = TimeSpan.FromSeconds(5),\n    };\n\n'
             "    public async Task<string> GetAsync(string id)\n    {\n"
-            "        int a" + ",a" * 250_000 + ";\n"
+            "        int a" + ",a" * 100_000 + ";\n"
             '        var reply = await Http.GetAsync($"/api/v1/basket/{id}");\n'
             "        return await reply.Content.ReadAsStringAsync();\n    }\n}\n")
     facts = within(code_parse.parse, "Ordering/BasketClient.cs", text)
@@ -1038,7 +1053,8 @@ def test_a_declaration_of_a_quarter_million_names_is_read_within_the_match_limit
 
 
 def test_php_queries_walk_a_large_file_once() -> None:
-    # Six queries, six walks of the tree: 2 MB of repeated statements took 2.7 s (found by fuzzing).
+    # Six queries, six walks of the tree: 2 MB of repeated statements took 2.7 s (found by fuzzing). 840 KB of them
+    # (430,000 syntax nodes) is as large as a source file that is read can be.
     text = ("<?php\nnamespace App\\Clients;\n\nuse GuzzleHttp\\Client;\n\nfinal class Catalog\n{\n"
             "    private Client $http;\n\n    public function __construct()\n    {\n"
             "        $this->http = new Client(['base_uri' => getenv('CATALOG_URL') ?: 'http://catalog', "
@@ -1046,7 +1062,7 @@ def test_php_queries_walk_a_large_file_once() -> None:
             "    }\n\n    public function item(int $id): array\n    {\n"
             '        $json = file_get_contents("http://catalog/items/{$id}");\n'
             + ('        return json_decode($this->http->get("/items/$id")->getBody(), true) '
-               "?? json_decode($json, true);\n    }\n") * 20_000)
+               "?? json_decode($json, true);\n    }\n") * 8_000)
     facts = within(code_parse.parse, "catalog/src/Catalog.php", text)
     assert facts.diagnostics == ()
     assert [(e.target, e.location.line, e.attrs["client"]) for e in facts.edges] == [("host:catalog", 17, "php-stream")]

@@ -23,13 +23,19 @@ from auditor.parsers.treesitter import Budget, bounded_parse
 # CPU time one parse may use (see parsers/treesitter.py). Measured on the 2-core CI machine, 1 MB (the
 # discovery limit for source) of real code concatenated: Python 0.04-0.08 s, JavaScript 0.07 s, Java and Go
 # 0.03-0.05 s (for 0.6 MB), C# 0.12-0.15 s; 1 MB of random code-like text takes 0.5-2.4 s and of random
-# bytes over 4 s (Python, Java, Go). 1 MB may use 1.5 s: 0.2 s + 0.4 s/MB put a fuzzed 180 KB Python file
+# bytes over 4 s (Python, Java, Go). 1 MB may use 1.2 s, eight times what real code needs, so that parse and
+# extraction (bounded by MAX_SYNTAX_NODES) stay within 2 s; 0.2 s + 0.4 s/MB put a fuzzed 180 KB Python file
 # (0.24-0.28 s to parse) on the bound, so its facts depended on the machine's load (found by fuzzing).
-PARSE_BUDGET = Budget(base=0.5, per_mb=1.0, cap=1.5)
+PARSE_BUDGET = Budget(base=0.5, per_mb=0.7, cap=1.2)
 # tree-sitter-php is ten to twenty times slower per byte on real code (1 MB of real configuration files: 1.6-2.8
 # s; 9 KB: 0.02 s), so PHP has more room: files up to about 300 KB are parsed.
 LANGUAGE_BUDGETS = {"php": Budget(base=0.2, per_mb=3.0, cap=1.0)}
 MAX_PARSE_MEMORY = 512 * 2**20
+# A tree of more syntax nodes than this is not read for facts: extraction costs up to 2 µs of Python per node, and
+# 1 MB of `x = a.a.a.b();` in Go has 1.3 million and took 2.7 s (found by fuzzing). Hand-written code has 260
+# nodes per KB (the corpus's median file; 1 MB of its C#, Java or Go: 225,000-290,000), its densest files 420
+# (minified JavaScript, which is not read, 720); at the bound dense calls in any language take 0.3-1.1 s.
+MAX_SYNTAX_NODES = 500_000
 # A first parse quicker than this is repeated to give a tree that holds its text (see `parse`): real files up to
 # the 1 MB source limit parse in 0.03-0.08 s (0.15 s for C#).
 REPARSE_SECONDS = 0.2
@@ -92,6 +98,10 @@ def parse(path: str, text: str) -> Facts:
         assert problem is not None
         return Facts(path, "code", diagnostics=(Diagnostic(path, problem.message, problem.line, problem.code,
                                                            "warning"),))
+    if (nodes := parsed.tree.root_node.descendant_count) > MAX_SYNTAX_NODES:  # O(1): kept in the tree
+        return Facts(path, "code", diagnostics=(Diagnostic(
+            path, f"{nodes:,} syntax nodes, more than the {MAX_SYNTAX_NODES:,} read from one source file (1 MB of "
+            "hand-written code has about 260,000); not read for code facts", None, "limit", "warning"),))
     # Judged on the bounded parse's tree (offsets only): the re-parse below reuses no node inside an error, so
     # on a file of errors it would cost as much as the first parse again, outside the budget.
     first = parsed.tree.root_node
