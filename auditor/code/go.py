@@ -467,7 +467,7 @@ class _File:
         return "", ""
 
     def _units_of(self, node: Node) -> Iterator[Node]:
-        return iter(self.index.chain(node))
+        return self.index.walk(node)
 
     def scope(self, node: Node) -> int:
         """The id of the innermost function unit around `node`, 0 at package level."""
@@ -1522,7 +1522,7 @@ def _linkage(file: _File, found: Extracted) -> None:
         if line(call) not in wanted and (not path or path in _STDLIB_LINKS or not name[:1].isupper()) and \
                 not (path and name.startswith("New")):
             continue  # neither a call of a service nor one into another package: its place is not needed
-        around = next((u for u in file.index.chain(call) if u.type != "func_literal"), None)
+        around = next((u for u in file.index.walk(call) if u.type != "func_literal"), None)
         if around is not None:
             calls_in.setdefault(around.id, []).append(call)
             unit_of_line.setdefault(line(call), around.id)

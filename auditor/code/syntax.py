@@ -150,16 +150,21 @@ class Enclosing:
 
     def chain(self, node: tree_sitter.Node, limit: int = 256) -> list[tree_sitter.Node]:
         """Up to `limit` of the nodes that contain `node` (not `node` itself), innermost first."""
+        return list(self.walk(node, limit))
+
+    def walk(self, node: tree_sitter.Node, limit: int = 256) -> Iterator[tree_sitter.Node]:
+        """`chain`, one node at a time, for a caller that stops at the first it wants: building the whole chain
+        for each of 14,000 calls nested in one another (a fuzzed Go file of stray braces) took 2.5 s."""
         index = bisect.bisect_right(self.starts, node.start_byte) - 1
-        out: list[tree_sitter.Node] = []
+        found = 0
         for _ in range(self.MAX_STEPS):
-            if index < 0 or len(out) >= limit:
+            if index < 0 or found >= limit:
                 break
             candidate = self.nodes[index]
             if _contains(candidate, node) and candidate.id != node.id:
-                out.append(candidate)
+                found += 1
+                yield candidate
             index = self.parents[index]
-        return out
 
 
 def _contains(outer: tree_sitter.Node, inner: tree_sitter.Node) -> bool:

@@ -1261,6 +1261,8 @@ def _parse(path: str, text: str) -> Facts:
         for link in result.links
     )
     diagnostics = tuple(_diagnostic(path, p) for p in problems)
+    if result.unread_link is not None:
+        diagnostics += (Diagnostic(path, result.limit_message(), result.unread_link.line, "limit", "warning"),)
     extra = {"variables": _variables(entries)} if framework == "dotenv" else {}
     return Facts(path, "appconfig", (node,), edges, diagnostics, extra=extra)
 

@@ -53,10 +53,11 @@ MAX_WHITESPACE_RUN = 4096
 # conversion, reference walk and evaluator recurse once per level (Python's stack ends near 1,000 frames).
 MAX_DEPTH = 64
 # Expression parts (values, operations, traversal steps) converted from one file; past this, the rest of the file
-# is not read. 2 MB of real Terraform (the fixtures' files repeated) has 129,000 and the largest corpus file 3,600
-# (a 103 KB variables.tf), while 900 KB of `x[0][0]…` has 300,000 and took 2.1 s of Python after its parse: at the
-# bound a hostile file costs what 2 MB of real Terraform costs.
-MAX_PARTS = 150_000
+# is not read. Real Terraform has about 65 per KB (2 MB of the fixtures' files repeated: 129,000) and the largest
+# corpus file 3,600 (a 103 KB variables.tf), so about 900 KB of real Terraform is read. Conversion and fact
+# extraction cost 10-20 µs of Python per part: 900 KB of `x[0][0]…` (300,000 parts) took 2.1 s after its parse,
+# and 1.8 MB of 15,000 resources 2.3-3.2 s (found by fuzzing; 150,000 parts were allowed then).
+MAX_PARTS = 60_000
 
 _PARSER: tree_sitter.Parser | None = None
 

@@ -686,13 +686,17 @@ class _Reader:
         if not entries:
             return Interpretation()
         try:
-            return interpret(entries, framework)
+            interpretation = interpret(entries, framework)
         except Exception as error:  # noqa: BLE001 - a defect in the shared interpreter must not lose the object
             detail = type(error).__name__ if secret else f"{type(error).__name__}: {error}"  # may quote a value
             self.diagnostics.append(Diagnostic(
                 self.path, f"could not interpret configuration ({detail})", entries[0].location.line,
                 "internal-error", "warning"))
             return Interpretation()
+        if interpretation.unread_link is not None:
+            self.diagnostics.append(Diagnostic(self.path, interpretation.limit_message(),
+                                               interpretation.unread_link.line, "limit", "warning"))
+        return interpretation
 
     # -- traffic --------------------------------------------------------------------------------------
 
