@@ -167,6 +167,8 @@ def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
         _note_call(match, known)
     _handlers(by_fact["handlers"], calls, known, found)
     for match in calls:
+        if (call := match.one("call")) is not None and not found.room_for_calls(line(call)):
+            break
         _call_facts(match, known, found)
     for match in creations:
         _creation_facts(match, known, found)

@@ -230,11 +230,12 @@ def _all_matches(language: str, root: Node) -> dict[str, list[Match]]:
     if combined is None:
         return found
     compiled, starts = combined
+    fact_of = [next(name for name, start in reversed(starts) if index >= start)
+               for index in range(compiled.pattern_count)]
     cursor = tree_sitter.QueryCursor(compiled, match_limit=MAX_MATCHES)
     cursor.set_max_start_depth(MAX_START_DEPTH)
     for index, captures in cursor.matches(root)[:MAX_MATCHES * 4]:
-        fact = next(name for name, start in reversed(starts) if index >= start)
-        found[fact].append(Match(index, captures))
+        found[fact_of[index]].append(Match(index, captures))
     return found
 
 
@@ -471,7 +472,7 @@ class _File:
 
     def scope(self, node: Node) -> int:
         """The id of the innermost function unit around `node`, 0 at package level."""
-        return next((u.id for u in self.index.chain(node, 1)), 0)
+        return next((u.id for u in self.index.walk(node, 1)), 0)
 
     def lookup(self, name: Node) -> list[_Def]:
         """The definitions of identifier `name` that reach its use, latest first: in the enclosing function
@@ -1149,6 +1150,8 @@ _FORWARDED = "from the caller (bounded or not there)"  # a context handed in: fa
 def _calls(file: _File, found: Extracted) -> None:
     wrappers = _wrapped_ranges(file)
     for call in file.calls:
+        if not found.room_for_calls(line(call)):
+            break
         made = _http_call(file, call) or _grpc_dial(file, call) or _grpc_stub(file, call)
         for item in made:
             extra = [b for start, end, b in wrappers if start <= call.start_byte and call.end_byte <= end]

@@ -56,9 +56,6 @@ _DEPTH = 6  # how many bindings a value is followed through
 # connects, sessions and tracing queries run only in a file that imports one of their packages.
 _FACTS = ("calls", "scope", "browser", "handlers")
 _MAX_BREAKERS = 200  # inline functions wrapped by opossum that are looked for around each call
-# Outbound calls read per file: each is followed through the file's bindings (about 0.1 ms), and 20,000 of them
-# in 2 MB took 3 s (found by fuzzing). Real files make a handful.
-MAX_CALLS = 5_000
 _MAX_START_DEPTH = 1000  # tree depth below which no fact is looked for (see _matches)
 _HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 _BODY_METHODS = frozenset({"post", "put", "patch"})  # axios: (url, data, config)
@@ -1074,9 +1071,7 @@ class _Extractor:
             function = _unwrap(call.child_by_field_name("function"))
             if function is None:
                 continue
-            if len(self.found.calls) >= MAX_CALLS:
-                self.found.limits.append((line(call), f"more than {MAX_CALLS:,} outbound calls; from this line on "
-                                                      "they are not read"))
+            if not self.found.room_for_calls(line(call)):
                 break
             found = self._http_call(call, function) or self._proxy(call, function)
             if found is None and function.type in ("member_expression", "subscript_expression"):

@@ -31,11 +31,12 @@ PARSE_BUDGET = Budget(base=0.5, per_mb=0.7, cap=1.2)
 # s; 9 KB: 0.02 s), so PHP has more room: files up to about 300 KB are parsed.
 LANGUAGE_BUDGETS = {"php": Budget(base=0.2, per_mb=3.0, cap=1.0)}
 MAX_PARSE_MEMORY = 512 * 2**20
-# A tree of more syntax nodes than this is not read for facts: extraction costs up to 2 µs of Python per node, and
-# 1 MB of `x = a.a.a.b();` in Go has 1.3 million and took 2.7 s (found by fuzzing). Hand-written code has 260
-# nodes per KB (the corpus's median file; 1 MB of its C#, Java or Go: 225,000-290,000), its densest files 420
-# (minified JavaScript, which is not read, 720); at the bound dense calls in any language take 0.3-1.1 s.
-MAX_SYNTAX_NODES = 500_000
+# A tree of more syntax nodes than this is not read for facts: the query walk and extraction cost 2-5 µs per node
+# (1 MB of `x = a.a.a.b();` in Go has 1.3 million and took 2.7 s; 470,000 nodes of `http.Get` calls 2.5 s: found
+# by fuzzing). Hand-written code has 260 nodes per KB (the corpus's median file; 1 MB of its C#, Java or Go:
+# 225,000-290,000) and its densest files 420 (minified JavaScript, which is not read, 720), so about 1 MB of
+# hand-written code is read; at the bound, dense outbound calls take 0.3-1.5 s in any language.
+MAX_SYNTAX_NODES = 250_000
 # A first parse quicker than this is repeated to give a tree that holds its text (see `parse`): real files up to
 # the 1 MB source limit parse in 0.03-0.08 s (0.15 s for C#).
 REPARSE_SECONDS = 0.2

@@ -120,6 +120,8 @@ def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
     _callees(calls, known, found)
     _external_calls(by_fact["includes"], scopes, calls, known, found)
     for match in calls:
+        if (call := match.one("call")) is not None and not found.room_for_calls(line(call)):
+            break
         _call_facts(match, known, found)
     for match in by_fact["creations"]:
         _creation_facts(match, known, found)

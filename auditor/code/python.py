@@ -645,6 +645,8 @@ def extract(tree: tree_sitter.Tree, language: str) -> Extracted:
         grpc_used: set[int] = set()
         session_type = _flask_session_type(file, calls)
         for call, function, args, name in calls:
+            if not found.room_for_calls(line(call)):
+                break
             _outbound(file, found, clients, grpc_used, call, function, args, name)
             _connect(file, found, handlers, call, args, name)
             _tracing_call(found, call, args, name)
