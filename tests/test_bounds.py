@@ -1089,6 +1089,16 @@ def test_configuration_links_a_bounded_number_of_hosts(parse: Callable[[str, str
     assert bound.line == head.count("\n") + settings.MAX_LINKS + 1 and "hosts named" in bound.message
 
 
+def test_a_config_file_of_a_million_problems_stops_reading_at_the_bound() -> None:
+    # 1.5 million `}` in an nginx.conf were as many "unexpected '}'" problems: 3 s to record and fold (fuzzing).
+    text = "http {\n  upstream api { server api:8080; }\n}\n" + "}" * 1_500_000 + "\nserver { listen 80; }\n"
+    facts = within(appconfig.parse, "nginx/nginx.conf", text)
+    assert [(d.line, d.code) for d in facts.diagnostics] == [(4, "parse-error"), (4, "limit")]
+    assert "(and 9,999 more lines like it)" in facts.diagnostics[0].message
+    assert f"more than {appconfig.MAX_PROBLEMS:,} problems" in facts.diagnostics[1].message
+    assert [e.target for e in facts.edges] == ["host:api"]  # what comes before is read
+
+
 def test_a_compose_file_reads_a_bounded_number_of_environment_entries() -> None:
     # Each entry is interpreted on its own: 47,000 in 2 MB took 2.5 s (found by fuzzing).
     head = 'version: "2.4"\n\nservices:\n  wordpress:\n    build: .\n    environment:\n'
