@@ -34,9 +34,10 @@ from auditor.parsers.treesitter import Budget, Parsed, Problem, bounded_parse
 # Terraform (files of tree-sitter-hcl's real-world corpus and /work/corpus concatenated; the discovery limit)
 # takes 0.37-0.55 s, 200 KB 0.05 s; tree-sitter-hcl's error recovery costs up to 20 times as much per byte
 # (200 KB of `"${${${…` takes 1.0 s, 1 MB 5.3 s; 1 MB of random HCL-like text 1.5 s), so without a budget one
-# file could stall a run. 200 KB may use 0.58 s, 2 MB 1.2 s: with a base of 0.2 s, a fuzzed 64 KB file that
-# parses in 0.22-0.23 s sat on the bound and flipped between parsed and refused from run to run.
-PARSE_BUDGET = Budget(base=0.5, per_mb=0.4, cap=1.2)
+# file could stall a run. 200 KB may use 0.55 s, 2 MB 1.0 s, so that parse and conversion (MAX_PARTS) stay within
+# 2 s (2 MB of `"` parsed in 1.1 s, then converted 0.7 s more: found by fuzzing); with a base of 0.2 s, a fuzzed
+# 64 KB file that parses in 0.22-0.23 s sat on the bound and flipped between parsed and refused from run to run.
+PARSE_BUDGET = Budget(base=0.5, per_mb=0.25, cap=1.0)
 # The wall-clock budget of reading one Terraform JSON file's `${…}` templates (parsers/terraform.py), each a
 # bounded parse of its own.
 MAX_PARSE_SECONDS = 2.0
@@ -54,10 +55,10 @@ MAX_WHITESPACE_RUN = 4096
 MAX_DEPTH = 64
 # Expression parts (values, operations, traversal steps) converted from one file; past this, the rest of the file
 # is not read. Real Terraform has about 65 per KB (2 MB of the fixtures' files repeated: 129,000) and the largest
-# corpus file 3,600 (a 103 KB variables.tf), so about 900 KB of real Terraform is read. Conversion and fact
+# corpus file 3,600 (a 103 KB variables.tf), so about 600 KB of real Terraform is read. Conversion and fact
 # extraction cost 10-20 µs of Python per part: 900 KB of `x[0][0]…` (300,000 parts) took 2.1 s after its parse,
 # and 1.8 MB of 15,000 resources 2.3-3.2 s (found by fuzzing; 150,000 parts were allowed then).
-MAX_PARTS = 60_000
+MAX_PARTS = 40_000
 
 _PARSER: tree_sitter.Parser | None = None
 
