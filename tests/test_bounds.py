@@ -1091,6 +1091,17 @@ def test_configuration_links_a_bounded_number_of_hosts(parse: Callable[[str, str
     assert bound.line == head.count("\n") + settings.MAX_LINKS + 1 and "hosts named" in bound.message
 
 
+def test_terraform_environment_variables_link_a_bounded_number_of_hosts() -> None:
+    count = settings.MAX_LINKS + 100
+    body = "".join(f'      K{i} = "postgres://u:p@h{i}:5432/d"\n' for i in range(count))
+    text = ('resource "aws_lambda_function" "api" {\n  function_name = "api"\n  environment {\n    variables = {\n'
+            + body + "    }\n  }\n}\n")
+    facts = within(terraform.parse, "infra/main.tf", text)
+    assert len({e.target for e in facts.edges if e.target.startswith("host:")}) == settings.MAX_LINKS
+    bound = only(facts, "limit")
+    assert bound.line == 4 + settings.MAX_LINKS + 1 and "hosts named" in bound.message
+
+
 def test_a_config_file_of_a_million_problems_stops_reading_at_the_bound() -> None:
     # 1.5 million `}` in an nginx.conf were as many "unexpected '}'" problems: 3 s to record and fold (fuzzing).
     text = "http {\n  upstream api { server api:8080; }\n}\n" + "}" * 1_500_000 + "\nserver { listen 80; }\n"

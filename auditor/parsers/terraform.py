@@ -1722,6 +1722,9 @@ def _interpreted(builder: _Builder, located: _Located, entries: list[settings_mo
         interpretation = settings_module.interpret(literal, "")
     except NotImplementedError:
         return ()
+    if interpretation.unread_link is not None:
+        where = interpretation.unread_link
+        builder.resolver.refused.setdefault(Diagnostic(where.path, interpretation.limit_message(), where.line, "limit"))
     ident = builder.id_for(located.block.labels[0], located.block.labels[1])
     for link in interpretation.links:
         builder.edge(ident, host_ref(link.host), link.kind, link.location, key=link.key,
