@@ -76,6 +76,13 @@ _FOLD_AFTER = 3  # problems of one kind per file beyond which they are folded in
 MAX_PROBLEMS = 10_000
 
 
+# A setting name longer than this is not read, nor anything under it: real names have a few dozen characters
+# (nginx's, with their blocks' arguments, a few hundred), and every child of a mapping repeats its name: 1,000
+# children of a 500 KB JSON or YAML key took 50 s to interpret, and 1,000 directives in an nginx block whose
+# argument was a 540 KB string 5.9 s (found by fuzzing).
+MAX_KEY_CHARS = 2_048
+
+
 class _TooManyProblems(Exception):
     """Raised by `_Reader.problem` at MAX_PROBLEMS: the rest of the file is not read."""
 _NGINX_DIRS = {"nginx", "conf.d", "sites-available", "sites-enabled", "nginx.d", "openresty"}
@@ -276,7 +283,17 @@ class _Reader:
     def loc(self, line: int, end_line: int | None = None) -> Location:
         return Location(self.path, line + self.offset, (end_line or line) + self.offset)
 
+    def long_key(self, chars: int, line: int | None) -> bool:
+        """True (with a limit problem) when a setting name of `chars` characters is too long to read."""
+        if chars <= MAX_KEY_CHARS:
+            return False
+        self.problem(line, f"a setting name of more than {MAX_KEY_CHARS:,} characters; it and the settings under it "
+                     "are not read", "limit")
+        return True
+
     def add(self, key: str, value: Any, line: int, end_line: int | None = None) -> None:
+        if self.long_key(len(key) + len(self.prefix), line):
+            return
         if len(self.entries) >= MAX_ENTRIES:
             if len(self.entries) == MAX_ENTRIES:
                 self.entries.append(Entry("", None, self.loc(line)))  # a marker, cut off by `entries_from_text`
@@ -383,6 +400,8 @@ class _Reader:
             self.problem(error.line, f"invalid YAML: {error.message}", bound)
 
     def _flatten_yaml(self, value: Any, key: str, line: int, end_line: int) -> None:
+        if self.long_key(len(key), line):
+            return
         if isinstance(value, YMap):
             for child, child_value in value.items():
                 start, end = value.span_of(child)
@@ -421,6 +440,8 @@ class _Reader:
 
     def _flatten_json(self, node: tuple[Any, int, int], key: str) -> None:
         value, line, end = node
+        if self.long_key(len(key), line):
+            return
         if isinstance(value, dict):
             for child, child_node in value.items():
                 self._flatten_json(child_node, f"{key}.{child}" if key else str(child))
@@ -458,6 +479,7 @@ class _Reader:
 
     def nginx(self, text: str) -> None:
         context: list[str] = []
+        context_chars = [0]  # characters of the key prefix each depth of `context` gives
         words: list[str] = []
         start = 0
         for token, line, quoted in _nginx_tokens(text):
@@ -468,6 +490,7 @@ class _Reader:
                 else:
                     name = words[0] + (f"({' '.join(words[1:])})" if len(words) > 1 else "")
                     context.append(name)
+                context_chars.append(context_chars[-1] + len(context[-1]) + 1)
                 words = []
                 if len(context) > _NGINX_MAX_DEPTH:
                     # real configs nest a few levels; every key repeats its context, so depth costs depth²
@@ -482,8 +505,9 @@ class _Reader:
                     self.problem(line, "unexpected '}'")
                 else:
                     context.pop()
+                    context_chars.pop()
             elif not quoted and token == ";":
-                if words:
+                if words and not self.long_key(context_chars[-1] + len(words[0]), start):
                     key = ".".join([*context, words[0]])
                     self.add(key, " ".join(words[1:]), start, line)
                 words = []
@@ -973,6 +997,8 @@ class _PythonSettings:
             return
         if depth > 40:
             self.reader.problem(line, "a value nested deeper than 40 levels; the rest of it is not read", "too-deep")
+            return
+        if self.reader.long_key(len(key), line):
             return
         if isinstance(node, ast.Dict):
             for k, v in zip(node.keys, node.values, strict=False):
