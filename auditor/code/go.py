@@ -26,6 +26,7 @@ import tree_sitter
 from auditor.code import languages, syntax
 from auditor.code.facts import (
     CALLER_CONTEXT,
+    MAX_ADDRESS_CHARS,
     Bean,
     Bound,
     Call,
@@ -505,8 +506,8 @@ class _File:
         if node is None or steps > MAX_STEPS or not self.spend():
             return _Str([None])
         literal = _string_literal(node)
-        if literal is not None:
-            return _Str([literal])
+        if literal is not None:  # text longer than any address is none: unknown (facts.Target)
+            return _Str([literal if len(literal) <= MAX_ADDRESS_CHARS else None])
         if node.type == "int_literal":
             return _Str([text(node)])
         if node.type == "binary_expression" and text(node.child_by_field_name("operator")) == "+":

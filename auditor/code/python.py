@@ -29,6 +29,7 @@ from importlib import resources
 import tree_sitter
 
 from auditor.code.facts import (
+    MAX_ADDRESS_CHARS,
     Bound,
     Call,
     Connect,
@@ -731,7 +732,8 @@ def _target(file: _File, node: tree_sitter.Node | None) -> Target:
         return Target()
     parts = _Parts()
     _collect(file, node, parts, 0)
-    if not any(p for p in parts.pieces if p) and not parts.envs:
+    if (not any(p for p in parts.pieces if p) and not parts.envs) or \
+            sum(len(p) for p in parts.pieces if p) > MAX_ADDRESS_CHARS:  # longer than any address (facts.Target)
         return Target()
     url = "".join("{}" if p is None else p for p in parts.pieces)
     if url == "{}":
