@@ -404,6 +404,16 @@ def test_a_huge_count_from_a_variable_is_refused_at_the_count() -> None:
     assert [(d.path, d.line) for d in _limits(text)] == [("infra/main.tf", 5)]
 
 
+def test_a_module_that_spent_its_evaluation_budget_builds_nothing_more() -> None:
+    # Each `toset(local.l)` was built and sorted before it was charged, and refused only then: 200 resources over a
+    # 10,000-name local took 2.8 s (found by probing). Once the budget is spent, a builder is refused unbuilt.
+    text = 'locals {\n  l = [for i in range(10000) : "x${i}"]\n}\n' + "".join(
+        f'resource "aws_sqs_queue" "q{i}" {{\n  for_each = toset(local.l)\n  name = each.key\n}}\n' for i in range(200))
+    facts = within(terraform.parse, "infra/main.tf", text)
+    assert codes(facts) == {("limit", 5)} and "in all" in only(facts, "limit").message
+    assert len(facts.nodes) == 200
+
+
 def test_a_huge_for_each_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(hcl, "MAX_PARTS", 150_000)  # 10,001 literal entries are more parts than a file may have
     entries = "".join(f'    k{i} = {i}\n' for i in range(terraform.MAX_COUNT + 1))
@@ -1116,6 +1126,18 @@ def test_a_setting_name_too_long_to_read_is_skipped_with_what_is_under_it(path: 
     facts = within(appconfig.parse, path, text)
     bound = only(facts, "limit")
     assert bound.line == line and f"more than {appconfig.MAX_KEY_CHARS:,} characters" in bound.message
+
+
+def test_a_dockerfile_reads_a_bounded_number_of_env_variables() -> None:
+    # Each ENV variable is interpreted like any environment: 60,000 of them took 5.3 s (found by probing).
+    from auditor.parsers import buildfiles
+
+    text = ("FROM eclipse-temurin:21\nENV OTEL_EXPORTER_OTLP_ENDPOINT=http://otel:4317\n"
+            + "".join(f"ENV K{i}=http://h{i}:80\n" for i in range(60_000)))
+    facts = within(buildfiles.parse, "Dockerfile", text)
+    bound = only(facts, "limit")
+    assert bound.line == 2 + buildfiles.MAX_ENV and "ENV variables" in bound.message
+    assert [s.topic for s in facts.nodes[0].settings] == ["tracing"]  # what comes before is read
 
 
 def test_a_config_file_of_a_million_problems_stops_reading_at_the_bound() -> None:
