@@ -725,19 +725,19 @@ def test_python_strings_doubled_through_names_are_unknown() -> None:
 
 def test_a_long_value_repeated_through_names_stops_at_the_value_text_bound() -> None:  # 2.4 s for 600 KB before
     # Each name doubles the one before until the 64 KB string bound, then names stand for themselves and
-    # double again: 20,000 settings of up to 64 KB each, which every setting rule reads.
-    text = "V0 = 'xx'\n" + "".join(f"V{i} = V{i - 1} + V{i - 1}\n" for i in range(1, 20_001))
+    # double again: 9,000 settings of up to 64 KB each, which every setting rule reads.
+    text = "V0 = 'xx'\n" + "".join(f"V{i} = V{i - 1} + V{i - 1}\n" for i in range(1, 9_001))
     facts = within(appconfig.parse, "shop/settings.py", text)
     cut = only(facts, "limit")
-    assert "strings built from others pass 4,194,304 characters" in cut.message and 20 < (cut.line or 0) < 20_000
+    assert "strings built from others pass 4,194,304 characters" in cut.message and 20 < (cut.line or 0) < 9_000
     entries, _ = appconfig.entries_from_text("settings.py", text, "settings.py")
     long_after = [e for e in entries if e.location.line >= (cut.line or 0) and len(e.value) > 1_024]
-    assert long_after == [] and entries[-1].location.line > 19_000  # short values are still read
+    assert long_after == [] and entries[-1].location.line > 8_500  # short values are still read
 
 
 def test_one_long_value_named_many_times_stops_at_the_value_text_bound() -> None:
-    # Nothing is built: 20,000 names for one 60 KB literal are 1.2 GB of setting values (a 0.3 MB file).
-    text = f"A = '{'x' * 60_000}'\n" + "".join(f"B{i} = A\n" for i in range(20_000)) + "DEBUG = False\n"
+    # Nothing is built: 9,000 names for one 60 KB literal are 540 MB of setting values (a 0.2 MB file).
+    text = f"A = '{'x' * 60_000}'\n" + "".join(f"B{i} = A\n" for i in range(9_000)) + "DEBUG = False\n"
     facts = within(appconfig.parse, "shop/settings.py", text)
     cut = only(facts, "limit")
     assert "more than 4,194,304 characters of setting values" in cut.message and cut.line == 70  # 70 × 60,000 passes it
@@ -755,7 +755,7 @@ def test_nginx_blocks_nested_past_the_limit_stop_with_the_line() -> None:  # 5.7
 
 
 def test_many_copies_of_one_key_ask_for_their_siblings_once() -> None:  # 4.3 s for 64 KB of php.ini before
-    text = "mysqli.default_host = db\n" * 20_000
+    text = "mysqli.default_host = db\n" * appconfig.MAX_ENTRIES
     facts = within(appconfig.parse, "php.ini", text)
     assert facts.diagnostics == ()
 
