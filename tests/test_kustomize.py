@@ -276,6 +276,22 @@ def test_a_binary_that_fails_leaves_the_overlay_to_the_subset_with_a_warning(tmp
         ("base/kustomization.yaml", f"kustomize exited with status 1: boom; rendered by {BUILTIN} instead")]
 
 
+def test_a_kustomization_that_cannot_be_written_back_is_left_to_the_subset(tmp_path: Path) -> None:
+    # `apiVersion: 0xfff…` is an integer of 4,300+ digits, which Python will not turn back into text: it was an
+    # internal error that lost the overlay (found by fuzzing).
+    binary = _fake_kustomize(tmp_path / "bin", tmp_path / "calls.log")
+    root = write_repo(tmp_path / "repo", {
+        "base/kustomization.yaml": "apiVersion: 0x" + "f" * 3_600 + "\nresources: [web.yaml]\n",
+        "base/web.yaml": _DEPLOYMENT})
+    result = scan(root, kustomize=KustomizeOptions(binary=binary))
+    assert result.rendered_by == {"kustomize:base": BUILTIN}
+    assert [(d.path, d.message) for d in result.diagnostics if d.code == "not-rendered"] == [
+        ("base/kustomization.yaml", "base/kustomization.yaml holds a number too long to write back for kustomize; "
+         f"rendered by {BUILTIN} instead")]
+    assert not [d for d in result.diagnostics if d.code == "internal-error"]
+    assert _node(result, "kubernetes:Deployment:default@kustomize:base/web").attrs["replicas"] == 2
+
+
 def test_a_repository_config_cannot_choose_the_kustomize_binary(tmp_path: Path) -> None:
     from auditor.config import ConfigError, load_config
 
