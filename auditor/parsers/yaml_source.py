@@ -124,6 +124,9 @@ def _end_line(node: yaml.Node, memo: dict[int, int] | None = None) -> int:
     return found
 
 
+_DECIMAL_BITS = 14_000  # 4,214 decimal digits, under Python's 4,300-digit limit of int → str
+
+
 def _convert(node: yaml.Node, budget: _Budget, depth: int) -> Any:
     if id(node) in budget.seen:
         budget.left -= 1
@@ -144,7 +147,10 @@ def _convert(node: yaml.Node, budget: _Budget, depth: int) -> Any:
         raise YamlError(_too_deep_message(), node.start_mark.line + 1, "too-deep")
     if isinstance(node, yaml.ScalarNode):
         try:
-            return _scalar_constructor.construct_object(node, deep=True)
+            value = _scalar_constructor.construct_object(node, deep=True)
+            # An integer too long for decimal text (`0xfff…` of 3,600 digits) stays the text it was written as:
+            # str() refuses it, and the renderers, reports and rules all write values back (found by fuzzing).
+            return node.value if isinstance(value, int) and value.bit_length() > _DECIMAL_BITS else value
         except Exception:  # noqa: BLE001 - `!!int ""` raises IndexError, a bad date ValueError: keep the text
             return node.value
         finally:  # the constructor memoises every node it builds (and one it failed on): without this the
