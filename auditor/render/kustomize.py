@@ -236,10 +236,7 @@ def _render_binary(walk: Walk, overlay: Overlay, binary: str, limits: Limits, bu
                    result: Rendered) -> tuple[list[_Object] | None, str]:
     with tempfile.TemporaryDirectory(prefix="auditor-kustomize-") as scratch:
         tree = Path(scratch) / "tree"
-        try:
-            _copy(walk, overlay, tree, result)
-        except _NotWritable as unwritable:
-            return None, str(unwritable)
+        _copy(walk, overlay, tree, result)
         command = ["kustomize"] if _is_kubectl(binary) else ["build"]
         args = [*command, str(tree / overlay.directory), "--load-restrictor", "LoadRestrictionsRootOnly"]
         outcome = run(binary, args, limits, workdir=Path(scratch))
@@ -395,16 +392,7 @@ def _prepared(text: str, leaf: bool, path: str, result: Rendered) -> str:
         meta = data.get("buildMetadata")
         data["buildMetadata"] = [*(meta if isinstance(meta, list) else []), "originAnnotations"]
         changed = True
-    if not changed:
-        return text
-    try:
-        return yaml.safe_dump(data, sort_keys=False)
-    except ValueError as error:  # an integer of more than 4,300 digits (`apiVersion: 0xfff…`, found by fuzzing)
-        raise _NotWritable(f"{path} holds a number too long to write back for kustomize") from error
-
-
-class _NotWritable(Exception):
-    """A kustomization that cannot be prepared for the binary (see `_prepared`): the built-in renderer reads it."""
+    return yaml.safe_dump(data, sort_keys=False) if changed else text
 
 
 # -- rendered objects → facts, at their source lines ----------------------------------------------------------
