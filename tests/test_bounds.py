@@ -1130,6 +1130,17 @@ def test_a_setting_name_too_long_to_read_is_skipped_with_what_is_under_it(path: 
     assert bound.line == line and f"more than {appconfig.MAX_KEY_CHARS:,} characters" in bound.message
 
 
+def test_a_toml_key_of_too_many_dotted_parts_is_refused_before_tomllib() -> None:
+    # tomllib builds a dotted key one part at a time, in quadratic time: 62,500 `a.` took over 6 s (fuzzing).
+    from auditor.parsers import buildfiles
+
+    text = '[project]\nname = "api"\n' + "a." * 500_000 + "b = 1\n"
+    facts = within(buildfiles.parse, "api/pyproject.toml", text)
+    assert [(d.code, d.line) for d in facts.diagnostics] == [("limit", 3)]
+    real = '[project]\nname = "api"\nversion = "1.2.3"\n[tool.poetry.group.dev.dependencies]\npytest = "^8"\n'
+    assert buildfiles.parse("api/pyproject.toml", real).diagnostics == ()
+
+
 def test_a_dockerfile_reads_a_bounded_number_of_env_variables() -> None:
     # Each ENV variable is interpreted like any environment: 60,000 of them took 5.3 s (found by probing).
     from auditor.parsers import buildfiles

@@ -385,7 +385,17 @@ def _requirement_name(spec: str) -> str:
     return match.group(1) if match else ""
 
 
+# Parts of a dotted TOML key (`a.b.c = 1`, `[tool.poetry]`): tomllib builds a key one part at a time, in time
+# quadratic in its parts (62,500 `a.` took over 6 s, found by fuzzing); real keys have a handful.
+MAX_TOML_KEY_PARTS = 256
+
+
 def _toml(path: str, text: str, found: _Found) -> dict[str, Any]:
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.count(".", 0, max(line.find("="), 0) or len(line)) >= MAX_TOML_KEY_PARTS:
+            found.limits.append((f"a TOML key of more than {MAX_TOML_KEY_PARTS} dotted parts; the file is not read",
+                                 number))
+            return {}
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
