@@ -100,6 +100,8 @@ HOSTILE_INPUTS: tuple[HostileInput, ...] = (
     HostileInput("quadratic Kubernetes maxconn", "k8s-slow/pg.yaml", _kubernetes_maxconn()),
     HostileInput("HCL nesting tree-sitter parses in quadratic time", "tf-nested/main.tf", _nested_hcl(),
                  frozenset({"too-deep", "too-slow", "parse-error"})),
+    HostileInput("unary operators that overflow tree-sitter's C stack", "tf-unary/terraform.tfvars",
+                 _text("a = " + "-" * 1_000 + "/" + "-" * 80_000 + "1\n"), frozenset({"too-deep"})),
     HostileInput("count of a billion", "tf-count/main.tf",
                  _text('resource "aws_sqs_queue" "q" {\n  count = 1000000000\n  name = "q"\n}\n'),
                  frozenset({"limit"})),

@@ -289,7 +289,7 @@ DEEP = 20_000
     "a = " + "{b = " * DEEP + "1" + "}" * DEEP,
     "a = " + "f(" * DEEP + "1" + ")" * DEEP,
     "a = " + "1 + " * DEEP + "1",
-    "a = " + "!" * DEEP + "x",
+    "a = " + "!" * (hcl.MAX_UNARY_RUN - 1) + "x",  # a longer run is refused before parsing (test below)
     "a = " + "x ? " * DEEP + "1" + " : 2" * DEEP,
     "a = x" + "[y" * DEEP + "]" * DEEP,
     "x {\n" * DEEP + "}\n" * DEEP,
@@ -308,6 +308,17 @@ def test_nesting_within_the_limit_is_converted() -> None:
     for _ in range(30):
         value = value[0]
     assert value == 1 and document.problems == ()
+
+
+@pytest.mark.parametrize("run", ["-" * 80_000, "- " * 80_000, "!-" * 40_000])
+def test_a_long_run_of_unary_operators_is_refused_before_tree_sitter(run: str) -> None:
+    # After a broken `/`, tree-sitter-hcl's error recovery recursed once per operator: 80,000 of them overflowed
+    # the C stack and killed the process (found by fuzzing).
+    text = 'name = "kept"\n\na = ' + "-" * 1_000 + "/" + run + "1\n"
+    document = within(hcl.parse_document, text)
+    assert [(p.code, p.line) for p in document.problems] == [("too-deep", 3)]
+    separators = ("# " + "-" * 118 + "\n" + 'b = -1\nc = !var.x\n') * 50  # real files: short runs, and many
+    assert within(hcl.parse_document, separators).problems == ()
 
 
 def test_deep_template_directives_are_walked_without_recursion() -> None:

@@ -65,6 +65,21 @@ _PARSER: tree_sitter.Parser | None = None
 # References that are not things: iteration and meta values.
 _META_ROOTS = frozenset({"count", "each", "self", "path", "terraform"})
 _WHITESPACE_RUN = re.compile(rf"(?<!\s)\s{{{MAX_WHITESPACE_RUN + 1}}}")  # from a run's start only: linear
+# tree-sitter-hcl's error recovery recurses in C once per unary operator of a chain that follows a broken binary
+# operator: `a = --…-/--…-1` with 80,000 of them overflowed an 8 MB stack and killed the process (found by
+# fuzzing; 40,000 did not). Real Terraform writes one or two in a row; a longer run is refused before parsing.
+MAX_UNARY_RUN = 4096
+_UNARY_RUN = re.compile(r"[-!](?:\s*+[-!])*+")  # a whole run, possessive: the search moves past it, linear
+
+
+def _long_unary_run(text: str) -> int | None:
+    """The offset of the first run of more than MAX_UNARY_RUN `-`/`!` (whitespace between them), or None."""
+    if text.count("-") + text.count("!") <= MAX_UNARY_RUN:
+        return None
+    for run in _UNARY_RUN.finditer(text):
+        if run.end() - run.start() > MAX_UNARY_RUN and sum(map(run.group().count, "-!")) > MAX_UNARY_RUN:
+            return run.start()
+    return None
 
 
 def _parser() -> tree_sitter.Parser:
@@ -84,6 +99,12 @@ def _bounded_parse(source: bytes) -> Parsed:
         return Parsed(None, Problem(line, "too-slow", (
             f"a run of more than {MAX_WHITESPACE_RUN:,} whitespace characters starts on this line; tree-sitter-hcl "
             "takes time quadratic in such runs, so the file is not parsed")))
+    start = _long_unary_run(text)
+    if start is not None:
+        line = text.count("\n", 0, start) + 1
+        return Parsed(None, Problem(line, "too-deep", (
+            f"a run of more than {MAX_UNARY_RUN:,} `-` or `!` operators starts on this line; tree-sitter-hcl recurses "
+            "once for each, so the file is not parsed")))
     return bounded_parse(_parser(), source, PARSE_BUDGET, MAX_PARSE_MEMORY)
 
 
