@@ -34,9 +34,11 @@ from auditor.parsers.treesitter import Budget, Parsed, Problem, bounded_parse
 # Terraform (files of tree-sitter-hcl's real-world corpus and /work/corpus concatenated; the discovery limit)
 # takes 0.37-0.55 s, 200 KB 0.05 s; tree-sitter-hcl's error recovery costs up to 20 times as much per byte
 # (200 KB of `"${${${…` takes 1.0 s, 1 MB 5.3 s; 1 MB of random HCL-like text 1.5 s), so without a budget one
-# file could stall a run. 200 KB may use 0.55 s, 2 MB 1.0 s, so that parse and conversion (MAX_PARTS) stay within
-# 2 s (2 MB of `"` parsed in 1.1 s, then converted 0.7 s more: found by fuzzing); with a base of 0.2 s, a fuzzed
-# 64 KB file that parses in 0.22-0.23 s sat on the bound and flipped between parsed and refused from run to run.
+# file could stall a run. 200 KB may use 0.55 s, 1 MB 0.75 s, 2 MB 1.0 s, so that parse and conversion (MAX_PARTS)
+# stay within 2 s (2 MB of `"` parsed in 1.1 s, then converted 0.7 s more: found by fuzzing). 2 MB of real
+# Terraform once passed 1.0 s on a fresh CI machine with three other busy processes; real files that large are
+# generated, and MAX_PARTS stops their conversion near 600 KB anyway. With a base of 0.2 s, a fuzzed 64 KB file
+# that parses in 0.22-0.23 s sat on the bound and flipped between parsed and refused from run to run.
 PARSE_BUDGET = Budget(base=0.5, per_mb=0.25, cap=1.0)
 # The wall-clock budget of reading one Terraform JSON file's `${…}` templates (parsers/terraform.py), each a
 # bounded parse of its own.
