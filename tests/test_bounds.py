@@ -493,6 +493,9 @@ def test_all_evaluations_of_a_module_share_one_budget() -> None:
 # Each of these was a regex that backtracked: the figure is the time 20,000 characters of the case took before.
 
 RUN = 200_000
+# Blanks inside a YAML value: YAML reading refuses a longer run itself (yaml_source.MAX_BLANK_RUN), so the
+# compose and Kubernetes patterns meet runs up to that length (the figures above are for 20,000).
+YAML_RUN = 20_000
 
 
 def _compose(command: str) -> Facts:
@@ -501,9 +504,9 @@ def _compose(command: str) -> Facts:
 
 
 def test_compose_max_connections_after_a_long_run_of_blanks() -> None:  # 5 s
-    (node,) = within(_compose, "postgres -c max_connections" + " " * RUN + "x").nodes
+    (node,) = within(_compose, "postgres -c max_connections" + " " * YAML_RUN + "x").nodes
     assert "max_connections" not in node.attrs
-    (node,) = within(_compose, "postgres -c max_connections =" + " " * RUN + "250").nodes
+    (node,) = within(_compose, "postgres -c max_connections =" + " " * YAML_RUN + "250").nodes
     assert node.attrs["max_connections"] == 250
     (node,) = _compose("postgres -c max_connections=" + "9" * RUN).nodes
     assert "max_connections" not in node.attrs  # digits beyond any real setting are not a number
@@ -535,9 +538,9 @@ def test_kubernetes_max_connections_after_a_long_run_of_blanks() -> None:  # 3 s
         return ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: db\nspec:\n  template:\n    spec:\n"
                 f"      containers:\n      - name: db\n        image: postgres\n        args: [{json.dumps(arg)}]\n")
 
-    (node,) = within(kubernetes.parse, "k8s/db.yaml", manifest("maxconn" + " " * RUN + "x")).nodes
+    (node,) = within(kubernetes.parse, "k8s/db.yaml", manifest("maxconn" + " " * YAML_RUN + "x")).nodes
     assert node.attrs.get("max_connections") is None
-    (node,) = within(kubernetes.parse, "k8s/db.yaml", manifest("--maxconn" + " " * RUN + "300")).nodes
+    (node,) = within(kubernetes.parse, "k8s/db.yaml", manifest("--maxconn" + " " * YAML_RUN + "300")).nodes
     assert node.attrs["max_connections"] == 300
 
 
@@ -1141,6 +1144,24 @@ def test_a_setting_name_too_long_to_read_is_skipped_with_what_is_under_it(path: 
     facts = within(appconfig.parse, path, text)
     bound = only(facts, "limit")
     assert bound.line == line and f"more than {appconfig.MAX_KEY_CHARS:,} characters" in bound.message
+
+
+def _blank_run_outcome(text: str) -> tuple[int, str, int | None]:
+    from auditor.parsers.yaml_source import load_documents
+
+    documents, error = load_documents(text)
+    return len(documents), error.code if error else "", error.line if error else None
+
+
+def test_a_yaml_file_with_a_long_run_of_blanks_is_refused_before_libyaml() -> None:
+    # libyaml took time quadratic in a run of blanks inside a quoted scalar followed by many words: 367,000 tabs in
+    # a fuzzed prometheus.yml took 2.9 s (found by fuzzing).
+    from auditor.parsers.yaml_source import MAX_BLANK_RUN
+
+    text = "scrape_configs:\n  - job_name: orders\nX = '" + "\t" * 367_255 + "a " * 196_589
+    assert within(_blank_run_outcome, text) == (0, "too-slow", 3)
+    indented = "a:\n  b: '" + " " * MAX_BLANK_RUN + "x'\n"  # up to the bound, read
+    assert within(_blank_run_outcome, indented) == (1, "", None)
 
 
 def test_a_toml_key_of_too_many_dotted_parts_is_refused_before_tomllib() -> None:
