@@ -52,6 +52,9 @@ _HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]", "example.com", "host.docker.internal"})
 
 
+MAX_ADDRESS_CHARS = 2_048  # characters of a URL, host, variable name or default that a Target keeps
+
+
 @dataclass(frozen=True)
 class Target:
     """Where a call or connection goes, as far as the code says.
@@ -73,9 +76,6 @@ class Target:
         for name in ("url", "host", "env", "default"):
             if len(getattr(self, name)) > MAX_ADDRESS_CHARS:
                 object.__setattr__(self, name, "")
-
-
-MAX_ADDRESS_CHARS = 2_048  # characters of a URL, host, variable name or default that a Target keeps
 
 
 @dataclass(frozen=True)
@@ -210,12 +210,12 @@ class ExternalCall:
     kind: str = "python"  # python | include | function
 
 
-
 # Outbound calls read per file: each is classified and followed through the file's bindings (about 0.1 ms), so
 # 15,000-25,000 of them in 1 MB took 2.5-3.2 s in Go and 20,000 in 2 MB of JavaScript 3 s (found by fuzzing).
 # Real files make a handful.
 MAX_CALLS = 5_000
 CALLS_LIMIT = f"more than {MAX_CALLS:,} outbound calls; from this line on they are not read"
+
 
 @dataclass
 class Extracted:

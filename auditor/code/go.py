@@ -206,21 +206,21 @@ _FACTS = ("imports", "definitions", "functions", "calls", "handlers", "connects"
 
 
 @functools.cache
-def _combined(language: str) -> tuple[tree_sitter.Query, tuple[tuple[str, int], ...]] | None:
+def _combined(language: str) -> tuple[tree_sitter.Query, tuple[str, ...]] | None:
     """Every fact's query (`queries/go/<fact>.scm`) compiled as one, so a file's tree is walked once (each
-    walk costs about 40 ms per MB whatever the query), with the first pattern index of each fact."""
+    walk costs about 40 ms per MB whatever the query), with the fact of each pattern index."""
     grammar = languages.grammar(language)
     if grammar is None:
         return None
-    texts, starts, count = [], [], 0
+    texts: list[str] = []
+    fact_of: list[str] = []
     for fact in _FACTS:
         single = query(language, fact)
         if single is None:
             continue
-        starts.append((fact, count))
-        count += single.pattern_count
+        fact_of.extend([fact] * single.pattern_count)
         texts.append((resources.files("auditor.code") / "queries" / "go" / f"{fact}.scm").read_text("utf-8"))
-    return tree_sitter.Query(grammar, "\n".join(texts)), tuple(starts)
+    return tree_sitter.Query(grammar, "\n".join(texts)), tuple(fact_of)
 
 
 def _all_matches(language: str, root: Node) -> dict[str, list[Match]]:
@@ -230,9 +230,7 @@ def _all_matches(language: str, root: Node) -> dict[str, list[Match]]:
     combined = _combined(language)
     if combined is None:
         return found
-    compiled, starts = combined
-    fact_of = [next(name for name, start in reversed(starts) if index >= start)
-               for index in range(compiled.pattern_count)]
+    compiled, fact_of = combined
     cursor = tree_sitter.QueryCursor(compiled, match_limit=MAX_MATCHES)
     cursor.set_max_start_depth(MAX_START_DEPTH)
     for index, captures in cursor.matches(root)[:MAX_MATCHES * 4]:

@@ -28,7 +28,7 @@ from typing import Any, Literal
 from auditor.model import MAX_CODE_BYTES, Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
 from auditor.parsers.numbers import MAX_DIGITS, int_value, integer, real, tame
 from auditor.parsers.redact import REDACTED, SECRET_WORD, url_credentials
-from auditor.parsers.settings import Entry, env_values, interpret
+from auditor.parsers.settings import LINKS_LIMIT, Entry, env_values, interpret
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 
 # Settings read per file: each is interpreted (names, values, links: about 100 µs), and 20,000 of them in a fuzzed
@@ -77,17 +77,11 @@ _FOLD_AFTER = 3  # problems of one kind per file beyond which they are folded in
 # Problems recorded per file before reading stops: 1.5 million `}` in an nginx.conf were as many "unexpected '}'"
 # problems, 3 s to record and fold (found by fuzzing).
 MAX_PROBLEMS = 10_000
-
-
 # A setting name longer than this is not read, nor anything under it: real names have a few dozen characters
 # (nginx's, with their blocks' arguments, a few hundred), and every child of a mapping repeats its name: 1,000
 # children of a 500 KB JSON or YAML key took 50 s to interpret, and 1,000 directives in an nginx block whose
 # argument was a 540 KB string 5.9 s (found by fuzzing).
 MAX_KEY_CHARS = 2_048
-
-
-class _TooManyProblems(Exception):
-    """Raised by `_Reader.problem` at MAX_PROBLEMS: the rest of the file is not read."""
 _NGINX_DIRS = {"nginx", "conf.d", "sites-available", "sites-enabled", "nginx.d", "openresty"}
 _PROBLEM_LINE = re.compile(r"^line (\d+): ")
 _NGINX_MAX_DEPTH = 64
@@ -99,6 +93,10 @@ _PROBLEM_CODE = re.compile(r"^\[([a-z-]+)\] ")  # a bound that was hit: `[too-de
 # --------------------------------------------------------------------------------------------------
 # Which files
 # --------------------------------------------------------------------------------------------------
+
+
+class _TooManyProblems(Exception):
+    """Raised by `_Reader.problem` at MAX_PROBLEMS: the rest of the file is not read."""
 
 
 def _format(path: str) -> tuple[str, str] | None:
@@ -1307,7 +1305,7 @@ def _parse(path: str, text: str) -> Facts:
     )
     diagnostics = tuple(_diagnostic(path, p) for p in problems)
     if result.unread_link is not None:
-        diagnostics += (Diagnostic(path, result.limit_message(), result.unread_link.line, "limit", "warning"),)
+        diagnostics += (Diagnostic(path, LINKS_LIMIT, result.unread_link.line, "limit", "warning"),)
     extra = {"variables": _variables(entries)} if framework == "dotenv" else {}
     return Facts(path, "appconfig", (node,), edges, diagnostics, extra=extra)
 

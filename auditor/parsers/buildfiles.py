@@ -392,7 +392,9 @@ MAX_TOML_KEY_PARTS = 256
 
 def _toml(path: str, text: str, found: _Found) -> dict[str, Any]:
     for number, line in enumerate(text.splitlines(), 1):
-        if line.count(".", 0, max(line.find("="), 0) or len(line)) >= MAX_TOML_KEY_PARTS:
+        equals = line.find("=")
+        key = line[:equals] if equals > 0 else line  # `a.b = 1`, or a `[table.header]`
+        if key.count(".") >= MAX_TOML_KEY_PARTS:
             found.limits.append((f"a TOML key of more than {MAX_TOML_KEY_PARTS} dotted parts; the file is not read",
                                  number))
             return {}

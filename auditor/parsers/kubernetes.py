@@ -85,7 +85,7 @@ from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host
 from auditor.parsers import appconfig, telemetry
 from auditor.parsers.numbers import digits, int_value, number_text, tame
 from auditor.parsers.redact import secret_arguments
-from auditor.parsers.settings import Entry, Interpretation, Link, env_values, interpret
+from auditor.parsers.settings import LINKS_LIMIT, Entry, Interpretation, Link, env_values, interpret
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 
 _EMPTY_MAP = YMap()  # shared, never mutated
@@ -694,7 +694,7 @@ class _Reader:
                 "internal-error", "warning"))
             return Interpretation()
         if interpretation.unread_link is not None:
-            self.diagnostics.append(Diagnostic(self.path, interpretation.limit_message(),
+            self.diagnostics.append(Diagnostic(self.path, LINKS_LIMIT,
                                                interpretation.unread_link.line, "limit", "warning"))
         return interpretation
 

@@ -157,14 +157,12 @@ class Interpretation:
     links: tuple[Link, ...] = ()
     unread_link: Location | None = None  # where the first link past MAX_LINKS was, if any
 
-    def limit_message(self) -> str:
-        return f"more than {MAX_LINKS:,} hosts named; from this line on they are not read"
-
 
 # Distinct hosts (databases, caches, queues, services) linked from one interpretation. Real configuration names a
 # handful and the corpus's largest a few dozen; a fuzzed .env of 55,000 database URLs shared by three services
 # became 20,000 findings, which took 4.4 s to audit and 15 s more to report.
 MAX_LINKS = 2_000
+LINKS_LIMIT = f"more than {MAX_LINKS:,} hosts named; from this line on they are not read"
 
 
 # --------------------------------------------------------------------------------------------------

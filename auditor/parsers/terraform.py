@@ -1724,7 +1724,7 @@ def _interpreted(builder: _Builder, located: _Located, entries: list[settings_mo
         return ()
     if interpretation.unread_link is not None:
         where = interpretation.unread_link
-        builder.resolver.refused.setdefault(Diagnostic(where.path, interpretation.limit_message(), where.line, "limit"))
+        builder.resolver.refused.setdefault(Diagnostic(where.path, settings_module.LINKS_LIMIT, where.line, "limit"))
     ident = builder.id_for(located.block.labels[0], located.block.labels[1])
     for link in interpretation.links:
         builder.edge(ident, host_ref(link.host), link.kind, link.location, key=link.key,
