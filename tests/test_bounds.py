@@ -158,6 +158,36 @@ def test_a_source_file_of_too_many_syntax_nodes_is_not_read() -> None:
     assert len(real) > 300_000 and not facts.diagnostics and facts.nodes
 
 
+class _ReadRecordingParser:
+    """A tree-sitter parser that records the furthest byte its parse asked for."""
+
+    def __init__(self, parser: Any) -> None:
+        self.parser, self.furthest = parser, 0
+
+    def parse(self, read: Callable[[int, Any], bytes], **kwargs: Any) -> Any:
+        def recording(offset: int, point: Any) -> bytes:
+            self.furthest = max(self.furthest, offset)
+            return read(offset, point)
+
+        return self.parser.parse(recording, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.parser, name)
+
+
+def test_a_slow_parse_is_stopped_before_the_uninterruptible_end_of_its_error_recovery(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # 1 MB of `?><?php ` in a C# file reached its end after 1.16 s of CPU and then spent 1.73 s there without one
+    # progress callback, so a budget of 1.2 s let it run to 2.9 s (found by fuzzing). The budget now stops such a
+    # parse well before the end of the text.
+    recording = _ReadRecordingParser(code_parse._parser("csharp"))
+    monkeypatch.setattr(code_parse, "_parser", lambda language: recording)
+    text = "?><?php " * 125_000
+    facts = code_parse.parse("Ordering/BasketClient.cs", text)
+    assert [d.code for d in facts.diagnostics] == ["too-slow"]
+    assert recording.furthest < 0.8 * len(text)
+
+
 class _SlowRecoveryParser:
     """A parser whose progress callback comes rarely, as in tree-sitter's error recovery: once, then again only
     after the parse budget is spent."""
