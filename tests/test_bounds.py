@@ -135,6 +135,23 @@ def test_large_real_terraform_is_parsed_within_the_budget() -> None:
     assert document.problems[0].line > text.count("\n") * 0.25 and len(document.blocks) > 1000
 
 
+def test_a_long_terraform_expression_is_not_parsed_a_second_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An `Expr` is re-parsed from its text, with a budget of its own: a 2 MB string value took 1.0 s to parse with
+    # its file and 1.2 s more to re-parse (found by fuzzing). A value without references is never re-parsed, and
+    # one longer than MAX_REPARSE_CHARS is opaque (its references are still known).
+    parsed: list[int] = []
+    bounded = hcl._bounded_parse
+    monkeypatch.setattr(hcl, "_bounded_parse", lambda source: parsed.append(len(source)) or bounded(source))
+    hcl.tree_of.cache_clear()
+    text = ('resource "aws_db_instance" "main" {\n  identifier = "a"\n  tags = {\n'
+            '    Note = templatefile("note.tpl", { text = "' + "#" * 200_000 + '" })\n'
+            '    Owner = "${var.team}' + "x" * 150_000 + '"\n  }\n}\n')
+    facts = terraform.parse("infra/main.tf", text)
+    assert parsed == [len(text)]  # the file only
+    assert not facts.diagnostics and [n.id for n in facts.nodes] == ["terraform:aws_db_instance:infra/main"]
+    hcl.tree_of.cache_clear()
+
+
 def test_a_source_file_over_its_cpu_budget_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(code_parse, "PARSE_BUDGET", treesitter.Budget(base=0.02, per_mb=0.0, cap=0.02))
     rng = random.Random(5)

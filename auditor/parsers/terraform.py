@@ -795,6 +795,8 @@ class _Resolver:
     def ref_uses_through(self, value: Any, depth: int = 0) -> Iterator[tuple[str, Any]]:
         """`refs_through` with the instance each reference selects (an index, `WHOLE` or `DYNAMIC`)."""
         for expr in _exprs(value):
+            if not expr.refs:  # its tree would be read for nothing (a re-parse, outside the file's budget)
+                continue
             uses: dict[str, list[Any]] = defaultdict(list)
             for ref, index in ref_uses(tree_of(expr.text)):
                 uses[ref].append(index)
