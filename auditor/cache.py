@@ -79,34 +79,36 @@ def encode(value: Any) -> Any:
     raise TypeError(f"cannot cache a {type(value).__name__}")
 
 
-def decode(data: Any) -> Any:
-    """The inverse of `encode`; raises _Shape for anything `encode` does not produce."""
-    if data is None or isinstance(data, (bool, int, float, str)):
-        return data
-    if isinstance(data, list):
-        return [decode(item) for item in data]
-    if not isinstance(data, dict):
-        raise _Shape(type(data).__name__)
+def loads(raw: bytes | str) -> Any:
+    """The inverse of `encode` of JSON text; raises _Shape for anything `encode` does not produce (and
+    ValueError for text that is not JSON). JSON's C decoder builds lists and scalars; only objects come back to
+    Python (`_decoded`), already holding their decoded contents: a warm hook reads hundreds of thousands of values,
+    and walking them all in Python cost more than the rest of the lookup."""
+    return json.loads(raw, object_hook=_decoded)
+
+
+def _decoded(data: dict[str, Any]) -> Any:
+    """One JSON object of an entry, its values decoded: a tuple, a non-string-keyed map, a known dataclass, or a
+    plain map."""
     if _TUPLE in data:
         if len(data) != 1 or not isinstance(data[_TUPLE], list):
             raise _Shape("tuple")
-        return tuple(decode(item) for item in data[_TUPLE])
+        return tuple(data[_TUPLE])
     if _PAIRS in data:
         pairs = data[_PAIRS]
         if len(data) != 1 or not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 for p in pairs):
             raise _Shape("pairs")
         decoded = {}
         for key, item in pairs:
-            key = decode(key)
             if isinstance(key, (list, dict)):
                 raise _Shape("unhashable key")
-            decoded[key] = decode(item)
+            decoded[key] = item
         return decoded
     if _TAG in data:
         return _instance(data)
     if any(key.startswith("$") for key in data):
         raise _Shape("unknown tag")
-    return {key: decode(item) for key, item in data.items()}
+    return data
 
 
 def _instance(data: dict[str, Any]) -> Any:
@@ -114,7 +116,7 @@ def _instance(data: dict[str, Any]) -> Any:
     if cls is None:
         raise _Shape("unknown type")
     checkers = _field_checkers(cls)
-    values = {key: decode(item) for key, item in data.items() if key != _TAG}
+    values = {key: item for key, item in data.items() if key != _TAG}
     for name, value in values.items():
         check = checkers.get(name)
         if check is None:
@@ -242,10 +244,10 @@ class ParseCache:
                 raw = handle.read(MAX_ENTRY_BYTES + 1)
             if len(raw) > MAX_ENTRY_BYTES:
                 return None
-            envelope = json.loads(raw)
+            envelope = loads(raw)
             if not isinstance(envelope, dict) or envelope.get("format") != FORMAT_VERSION:
                 return None
-            facts = decode(envelope.get("facts"))
+            facts = envelope.get("facts")
         except (OSError, ValueError, RecursionError, MemoryError, _Shape):
             return None  # missing, unreadable, not JSON, a 5,000-digit number, too deep, or not our shape
         if isinstance(facts, Facts) and facts.path == source.path and facts.kind == source.kind:
@@ -269,10 +271,10 @@ class ParseCache:
                 raw = handle.read(MAX_ENTRY_BYTES + 1)
             if len(raw) > MAX_ENTRY_BYTES:
                 return None
-            envelope = json.loads(raw)
+            envelope = loads(raw)
             if not isinstance(envelope, dict) or envelope.get("format") != FORMAT_VERSION:
                 return None
-            facts = decode(envelope.get("facts"))
+            facts = envelope.get("facts")
         except (OSError, ValueError, RecursionError, MemoryError, _Shape):
             self.misses += 1
             return None

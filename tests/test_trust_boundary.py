@@ -18,7 +18,7 @@ import pytest
 from conftest import ROOT, write_repo
 from hostile_inputs import SECRET, SECRET_ENV, SIBLING
 
-from auditor.cache import ParseCache, decode, encode
+from auditor.cache import ParseCache, encode, loads
 from auditor.config import ConfigError, load_config
 from auditor.discover import discover
 from auditor.engine.message import MessageError, fill, placeholders
@@ -151,7 +151,7 @@ def test_a_corrupt_cache_entry_is_a_miss(tmp_path: Path, planted: bytes) -> None
 def test_cache_round_trips_every_fixture_exactly() -> None:
     for source in discover(ROOT / "fixtures").files:
         facts = parse_file(source)
-        back = decode(json.loads(json.dumps(encode(facts))))
+        back = loads(json.dumps(encode(facts)))
         assert back == facts and encode(back) == encode(facts), source.path
 
 
