@@ -402,7 +402,7 @@ def discover(
     the committed state the pre-commit hook compares with (auditor/engine/changes.py)."""
     inventory = Inventory()
     wanted = {PurePosixPath(p).as_posix() for p in only} if only is not None else None
-    chart_dirs: list[str] = []
+    chart_dirs: set[str] = set()
     candidates: dict[str, FileKind] = {}
 
     def candidate(rel: str) -> bool:
@@ -418,7 +418,7 @@ def discover(
         directory, _, name = rel.rpartition("/")
         if name == "Chart.yaml":  # a Helm chart: its directory is walked before its templates
             inventory.charts.append(rel)
-            chart_dirs.append(directory or ".")
+            chart_dirs.add(directory or ".")
         by_name = candidates.pop(rel)
         if is_kustomization(rel):  # rendered per overlay (render/kustomize.py)
             inventory.kustomizations.append(rel)
@@ -453,16 +453,18 @@ def discover(
 _VALUES_FILE = re.compile(r"^values([.-][\w.-]+)?\.ya?ml$")
 
 
-def _chart_dir_of(rel: str, chart_dirs: list[str]) -> str | None:
-    """The deepest chart directory holding `rel`, or None."""
-    best = None
-    for directory in chart_dirs:
-        if (directory == "." or rel.startswith(directory + "/")) and (best is None or len(directory) > len(best)):
-            best = directory
-    return best
+def _chart_dir_of(rel: str, chart_dirs: set[str]) -> str | None:
+    """The deepest chart directory holding `rel`, or None: its ancestors, deepest first, looked up in the set
+    (a repository of a hundred charts compared every file with every chart)."""
+    directory = rel
+    while "/" in directory:
+        directory = directory.rpartition("/")[0]
+        if directory in chart_dirs:
+            return directory
+    return "." if "." in chart_dirs else None
 
 
-def _chart_kind(rel: str, chart_dirs: list[str]) -> FileKind | None:
+def _chart_kind(rel: str, chart_dirs: set[str]) -> FileKind | None:
     """`helm_chart` for a chart's Chart.yaml and the values files beside it (the renderer reads them)."""
     chart = _chart_dir_of(rel, chart_dirs)
     directory, _, name = rel.rpartition("/")
@@ -471,7 +473,7 @@ def _chart_kind(rel: str, chart_dirs: list[str]) -> FileKind | None:
     return "helm_chart" if name == "Chart.yaml" or _VALUES_FILE.match(name) else None
 
 
-def _in_chart_tree(rel: str, chart_dirs: list[str]) -> bool:
+def _in_chart_tree(rel: str, chart_dirs: set[str]) -> bool:
     """Whether a manifest-like file sits in a chart's `templates/` or `charts/`: the chart renders it."""
     chart = _chart_dir_of(rel, chart_dirs)
     if chart is None:

@@ -30,6 +30,7 @@ MAX_VALUES = 100_000
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _scalar_constructor = yaml.constructor.SafeConstructor()
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class YMap(dict[Any, Any]):
@@ -147,6 +148,8 @@ def _convert(node: yaml.Node, budget: _Budget, depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise YamlError(_too_deep_message(), node.start_mark.line + 1, "too-deep")
     if isinstance(node, yaml.ScalarNode):
+        if node.tag == _STR_TAG:  # nine scalars in ten: what SafeConstructor returns for them, without its dispatch
+            return node.value
         try:
             value = _scalar_constructor.construct_object(node, deep=True)
             # An integer too long for decimal text (`0xfff…` of 3,600 digits) stays the text it was written as:
@@ -213,7 +216,31 @@ class _TooManyValues(Exception):
     pass
 
 
-class _CountingLoader(_Loader):
+# Scalar text → the tag implicit resolution gives it. libyaml asks `resolve` for every node, and for a scalar the
+# resolver tries each of its regexes in Python; the answer depends only on the text and the `implicit` flags (no
+# path resolvers are registered), and keys and common values repeat, so most scalars are looked up here instead.
+# Bounded: short texts only, and at most this many.
+_RESOLVED: dict[tuple[str, tuple[bool, bool]], str] = {}
+_MAX_RESOLVED = 50_000
+_MAX_RESOLVED_CHARS = 64
+
+
+class _ResolvingLoader(_Loader):
+    """libyaml's loader with the tags of repeated scalars remembered (`_RESOLVED`)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(value) <= _MAX_RESOLVED_CHARS and len(_RESOLVED) < _MAX_RESOLVED:
+                _RESOLVED[key] = tag
+        return tag
+
+
+class _CountingLoader(_ResolvingLoader):
     """libyaml's loader, stopped once it has composed `limit` values.
 
     libyaml asks `resolve` for the tag of every node without an explicit one; a node with an explicit tag
@@ -251,7 +278,7 @@ def load_documents(text: str, max_values: int | None = MAX_VALUES) -> tuple[list
                                     text.count("\n", 0, run.start()) + 1, "too-slow")
     budget = _Budget()
     last_line = budget.last_line = max(len(text.splitlines()), 1)
-    loader = _Loader(text) if max_values is None else _CountingLoader(text, max_values)
+    loader = _ResolvingLoader(text) if max_values is None else _CountingLoader(text, max_values)
     try:
         for root in _compose_all(loader):
             if root is None:
