@@ -1224,14 +1224,16 @@ def _cast(value: Any, kind: str, cast: ast.expr | None) -> Any:
 
 def _defaults(framework: str, entries: list[Entry], settings: tuple[Setting, ...], path: str) -> list[Setting]:
     """What a Django/Flask settings module implies when it does not say otherwise (see module docstring)."""
-    tops = {re.split(r"[.\[]", _class_free(e.key), maxsplit=1)[0] for e in entries}
+    if framework not in ("django", "flask"):
+        return []
     topics = {s.topic for s in settings}
     at = Location(path, 1)
     # An unstated default is pointed at the setting it belongs to (the DATABASES block for
     # CONN_MAX_AGE, INSTALLED_APPS for sessions), or the file's first line when that is absent too.
     first_line: dict[str, Location] = {}
     for entry in entries:
-        first_line.setdefault(re.split(r"[.\[]", _class_free(entry.key), maxsplit=1)[0], entry.location)
+        first_line.setdefault(_TOP_BREAK.split(_class_free(entry.key), maxsplit=1)[0], entry.location)
+    tops = first_line.keys()
     out: list[Setting] = []
     if framework == "django" and tops & {"INSTALLED_APPS", "DATABASES", "ROOT_URLCONF"}:
         if "SESSION_ENGINE" not in tops and "session_store" not in topics:
@@ -1248,8 +1250,12 @@ def _defaults(framework: str, entries: list[Entry], settings: tuple[Setting, ...
     return out
 
 
+_TOP_BREAK = re.compile(r"[.\[]")
+_CONFIG_CLASS = re.compile(r"^(?:[A-Z][A-Za-z0-9]*)?(Config|Settings|Configuration)\.")
+
+
 def _class_free(key: str) -> str:
-    return re.sub(r"^(?:[A-Z][A-Za-z0-9]*)?(Config|Settings|Configuration)\.", "", key)
+    return _CONFIG_CLASS.sub("", key)
 
 
 def problem_parts(problem: str) -> tuple[int | None, str, str]:

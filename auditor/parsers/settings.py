@@ -367,14 +367,18 @@ def _duration(value: Any, bare_unit: float) -> float | None:
     return None
 
 
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_SEGMENT_BREAK = re.compile(r"\.|\[\d*\]")
+
+
 def _words(key: str) -> list[str]:
     """`spring.datasource.hikari.maximum-pool-size` → [spring, datasource, hikari, maximum, pool, size]."""
-    return [w for w in re.split(r"[^a-z0-9]+", _CAMEL.sub("_", key).lower()) if w]
+    return [w for w in _NOT_WORD.split(_CAMEL.sub("_", key).lower()) if w]
 
 
 def _segments(key: str) -> list[str]:
     """Dot segments with list indices dropped: `a.b[0].c` → [a, b, c]."""
-    return [s for s in re.split(r"\.|\[\d*\]", key) if s]
+    return [s for s in _SEGMENT_BREAK.split(key) if s]
 
 
 def _is_unresolved(text: str) -> bool:
