@@ -661,6 +661,22 @@ def test_interpretation_of_many_entries_is_indexed() -> None:
 HUGE = "9" * 5000  # past Python's 4,300-digit limit for int(); below it, int() costs time in the square of the length
 HEX = "0x" + "f" * 5000  # YAML makes an int of it, whose str() raises
 
+def test_yaml_gives_no_reader_an_int_of_more_than_max_digits() -> None:
+    # YAML builds such ints from `0x…` and `1:2:3:…`; str() of a long one raises. Those of more than MAX_DIGITS
+    # digits are their number_text (hexadecimal) as values and as keys, those too long for decimal text the text
+    # they were written as, at load time, so no parser has to walk its documents again for them.
+    from auditor.parsers.numbers import MAX_DIGITS, number_text
+    from auditor.parsers.yaml_source import load_documents
+
+    long = "0x" + "f" * 40
+    documents, error = load_documents(f"a: {long}\n{long}: b\nc: [&n {long}, *n]\nd: {HEX}\ne: 0x{'f' * 30}\n")
+    value = documents[0].value
+    text = number_text(int(long, 16))
+    assert error is None and value["a"] == text and value[text] == "b" and value["c"] == [text, text]
+    assert value["d"] == HEX and value["e"] == int("f" * 30, 16) and len(str(value["e"])) <= MAX_DIGITS
+    assert value.key_lines[text] == (2, 2)
+
+
 PARSERS = {"terraform": terraform.parse, "kubernetes": kubernetes.parse, "compose": compose.parse,
            "appconfig": appconfig.parse}
 NUMBER_CASES = [

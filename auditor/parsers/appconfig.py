@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from auditor.model import MAX_CODE_BYTES, Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
-from auditor.parsers.numbers import MAX_DIGITS, int_value, integer, real, tame
+from auditor.parsers.numbers import MAX_DIGITS, int_value, integer, real
 from auditor.parsers.redact import REDACTED, SECRET_WORD, url_credentials
 from auditor.parsers.settings import LINKS_LIMIT, Entry, env_values, interpret
 from auditor.parsers.yaml_source import YList, YMap, load_documents
@@ -393,7 +393,7 @@ class _Reader:
     def yaml(self, text: str) -> None:
         documents, error = load_documents(text)
         for document in documents:
-            value = tame(document.value)
+            value = document.value
             if isinstance(value, (YMap, YList)):
                 self._flatten_yaml(value, "", document.line, document.end_line)
         if error is not None:

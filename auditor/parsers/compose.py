@@ -50,7 +50,7 @@ from typing import Any, Literal
 
 from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
 from auditor.parsers import settings
-from auditor.parsers.numbers import digits, int_value, tame
+from auditor.parsers.numbers import digits, int_value
 from auditor.parsers.redact import REDACTED, SECRET_WORD, secret_arguments, url_credentials
 from auditor.parsers.settings import Entry
 from auditor.parsers.yaml_source import YList, YMap, load_documents
@@ -157,8 +157,6 @@ def looks_like_compose(value: Any) -> bool:
 def parse(path: str, text: str) -> Facts:
     """Facts of one compose file; never raises (bad input becomes diagnostics, the rest is still returned)."""
     documents, error = load_documents(text)
-    for document in documents:
-        tame(document.value)  # in place: mappings and lists only reach `read`
     parser = _Parser(path, text.splitlines())
     if error is not None:
         parser.problem(f"invalid YAML: {error.message}", error.line, error.code)

@@ -83,7 +83,7 @@ from typing import Any
 from auditor.knowledge import image_engine
 from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting, host_ref, node_id
 from auditor.parsers import appconfig, telemetry
-from auditor.parsers.numbers import digits, int_value, number_text, tame
+from auditor.parsers.numbers import digits, int_value, number_text
 from auditor.parsers.redact import secret_arguments
 from auditor.parsers.settings import LINKS_LIMIT, Entry, Interpretation, Link, env_values, interpret
 from auditor.parsers.yaml_source import YList, YMap, load_documents
@@ -144,7 +144,7 @@ def parse(path: str, text: str) -> Facts:
     text, unread = _without_definitions(text)
     documents, error = load_documents(text)
     for document in documents:
-        reader.read_document(tame(document.value))
+        reader.read_document(document.value)
     if error is not None:
         reader.diagnostics.append(Diagnostic(path, f"invalid YAML: {error.message}", error.line, error.code))
     if unread:

@@ -80,54 +80,10 @@ def number_text(value: int | float) -> str:
     return str(value)
 
 
-def _huge(value: Any) -> bool:
+def is_huge(value: Any) -> bool:
+    """An int (not a bool) of more than MAX_DIGITS digits: `str()`, `repr()` and JSON of one that is long enough
+    raise, so none reaches attributes, settings or messages (yaml_source.py writes them as their number_text)."""
     return isinstance(value, int) and not isinstance(value, bool) and not -_LARGEST < value < _LARGEST
-
-
-def tame(value: Any) -> Any:
-    """A parsed document with every int of more than `MAX_DIGITS` digits replaced by its `number_text`.
-
-    YAML builds such ints from `0xfff…` and sexagesimal `1:2:3:…` (decimal text that long fails, and stays
-    text); `str()`, `repr()` and JSON of them raise, so they must not reach attributes, settings or messages.
-    Mappings and lists are changed in place (their line maps stay valid), each once however often aliased.
-    """
-    if _huge(value):
-        return number_text(value)
-    seen: set[int] = set()
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, list):
-            for index, inner in enumerate(item):
-                if _huge(inner):
-                    item[index] = number_text(inner)
-                elif isinstance(inner, list | dict):
-                    stack.append(inner)
-        elif isinstance(item, dict):
-            if any(_huge(key) for key in item):
-                _rekey(item)
-            for key, inner in item.items():
-                if _huge(inner):
-                    item[key] = number_text(inner)
-                elif isinstance(inner, list | dict):
-                    stack.append(inner)
-    return value
-
-
-def _rekey(mapping: dict[Any, Any]) -> None:
-    """Huge int keys → their text, in order, and in a `key_lines` map beside the mapping if it has one."""
-    pairs = list(mapping.items())
-    mapping.clear()
-    for key, inner in pairs:
-        mapping[number_text(key) if _huge(key) else key] = inner
-    lines = getattr(mapping, "key_lines", None)
-    if isinstance(lines, dict):
-        renamed = {number_text(key) if _huge(key) else key: span for key, span in lines.items()}
-        lines.clear()
-        lines.update(renamed)
 
 
 _TRUE = frozenset({"true", "yes", "on", "1", "enabled", "enable", "y", "t"})

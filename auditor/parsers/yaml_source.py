@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from auditor.parsers.numbers import is_huge, number_text
+
 try:
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - libyaml missing: correct, just slower
@@ -152,9 +154,13 @@ def _convert(node: yaml.Node, budget: _Budget, depth: int) -> Any:
             return node.value
         try:
             value = _scalar_constructor.construct_object(node, deep=True)
-            # An integer too long for decimal text (`0xfff…` of 3,600 digits) stays the text it was written as:
-            # str() refuses it, and the renderers, reports and rules all write values back (found by fuzzing).
-            return node.value if isinstance(value, int) and value.bit_length() > _DECIMAL_BITS else value
+            if is_huge(value):
+                # An integer too long for decimal text (`0xfff…` of 3,600 digits) stays the text it was written
+                # as: str() refuses it, and the renderers, reports and rules all write values back (found by
+                # fuzzing). Any other of more than MAX_DIGITS digits (YAML builds them from `0x…` and `1:2:3:…`)
+                # is its number_text, so that no reader meets one.
+                return node.value if value.bit_length() > _DECIMAL_BITS else number_text(value)
+            return value
         except Exception:  # noqa: BLE001 - `!!int ""` raises IndexError, a bad date ValueError: keep the text
             return node.value
         finally:  # the constructor memoises every node it builds (and one it failed on): without this the
@@ -225,10 +231,22 @@ _MAX_RESOLVED = 50_000
 _MAX_RESOLVED_CHARS = 64
 
 
-class _ResolvingLoader(_Loader):
-    """libyaml's loader with the tags of repeated scalars remembered (`_RESOLVED`)."""
+class _CountingLoader(_Loader):
+    """libyaml's loader, stopped once it has composed `limit` values (None: no limit), with the tags of repeated
+    scalars remembered (`_RESOLVED`).
+
+    libyaml asks `resolve` for the tag of every node without an explicit one; a node with an explicit tag
+    needs a `!` in the text, so the count starts at the number of `!` (an overestimate: a `!` inside a string
+    counts too, which only matters for a file holding tens of thousands of them)."""
+
+    def __init__(self, stream: str, limit: int | None) -> None:
+        super().__init__(stream)
+        self.left = limit - stream.count("!") if limit is not None else 1 << 62
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        self.left -= 1
+        if self.left < 0:
+            raise _TooManyValues
         if kind is not yaml.ScalarNode:
             return super().resolve(kind, value, implicit)
         key = (value, implicit)
@@ -238,24 +256,6 @@ class _ResolvingLoader(_Loader):
             if len(value) <= _MAX_RESOLVED_CHARS and len(_RESOLVED) < _MAX_RESOLVED:
                 _RESOLVED[key] = tag
         return tag
-
-
-class _CountingLoader(_ResolvingLoader):
-    """libyaml's loader, stopped once it has composed `limit` values.
-
-    libyaml asks `resolve` for the tag of every node without an explicit one; a node with an explicit tag
-    needs a `!` in the text, so the count starts at the number of `!` (an overestimate: a `!` inside a string
-    counts too, which only matters for a file holding tens of thousands of them)."""
-
-    def __init__(self, stream: str, limit: int) -> None:
-        super().__init__(stream)
-        self.left = limit - stream.count("!")
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        self.left -= 1
-        if self.left < 0:
-            raise _TooManyValues
-        return super().resolve(kind, value, implicit)
 
 
 # libyaml's scanner takes time quadratic in a run of blanks inside a quoted scalar that many words follow: 367,000
@@ -278,7 +278,7 @@ def load_documents(text: str, max_values: int | None = MAX_VALUES) -> tuple[list
                                     text.count("\n", 0, run.start()) + 1, "too-slow")
     budget = _Budget()
     last_line = budget.last_line = max(len(text.splitlines()), 1)
-    loader = _ResolvingLoader(text) if max_values is None else _CountingLoader(text, max_values)
+    loader = _CountingLoader(text, max_values)
     try:
         for root in _compose_all(loader):
             if root is None:
