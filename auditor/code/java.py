@@ -780,11 +780,17 @@ def _invocation_of(name: tree_sitter.Node | None) -> tree_sitter.Node | None:
 
 
 def _modifiers(node: tree_sitter.Node | None) -> tree_sitter.Node | None:
+    """A declaration's `modifiers`: its first child but comments, when it has them (the grammar puts them first).
+    Looked up per declared name, and `int a, b, …` is one declaration: 5,000 names walked its 10,000 children
+    each, 5 s for a 10 KB file (found by fuzzing)."""
     if node is None:
         return None
-    for child in node.children:
-        if child.type == "modifiers":
+    for index in range(node.child_count):
+        child = node.child(index)
+        if child is None or child.type == "modifiers":
             return child
+        if child.type not in ("line_comment", "block_comment"):
+            return None
     return None
 
 

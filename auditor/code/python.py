@@ -42,7 +42,7 @@ from auditor.code.facts import (
     per_request_functions,
 )
 from auditor.code.languages import grammar
-from auditor.code.syntax import MAX_MATCHES, Match, line, matches, text
+from auditor.code.syntax import MAX_MATCHES, MAX_START_DEPTH, Match, line, matches, text
 
 _DEPTH = 6  # how many names a value is followed through (`URL = BASE + "/x"`, `BASE = os.getenv(...)`)
 _DOTTED_PARTS = 32  # attribute chain length read for a callee (`a.b.c.d()`)
@@ -617,6 +617,7 @@ def _matches(language: str, root: tree_sitter.Node) -> dict[str, list[Match]]:
         return out
     query, starts = combined
     cursor = tree_sitter.QueryCursor(query, match_limit=MAX_MATCHES)
+    cursor.set_max_start_depth(MAX_START_DEPTH)  # (as every other language: 30,000 nested calls took 6.4 s)
     for index, captures in cursor.matches(root)[:MAX_MATCHES * len(_QUERIES)]:
         name = next(name for first, name in reversed(starts) if index >= first)
         out[name].append(Match(index, captures))

@@ -106,6 +106,14 @@ def text(node: tree_sitter.Node | None) -> str:
     return raw.decode("utf-8", "replace") if raw is not None else ""
 
 
+def text_in(node: tree_sitter.Node | None, options: tuple[str, ...]) -> bool:
+    """Whether a node's text is one of `options`, without reading the text of a node longer than the longest
+    of them: the callee at the top of `f(a)(a)(a)…` spans the whole chain, and reading it for each call of the
+    chain is quadratic (found by fuzzing)."""
+    return node is not None and node.end_byte - node.start_byte <= max(len(o.encode()) for o in options) and \
+        text(node) in options
+
+
 def line(node: tree_sitter.Node) -> int:
     """A node's 1-based first line."""
     return node.start_point[0] + 1
