@@ -1042,3 +1042,22 @@ def test_a_list_where_a_zone_name_belongs_gives_no_verdict_and_no_rule_error(tmp
     result = audit(root)
     assert not [d for d in result.diagnostics if d.code in ("rule-error", "internal-error")], result.diagnostics
     assert not [f for f in result.findings if f.rule_id == "AVAIL002"]
+
+
+def test_container_definitions_with_expressions_for_lists_are_read() -> None:
+    # `portMappings = 5[{…}]` left an Expr where the list belongs, and iterating it raised TypeError (found by
+    # fuzzing); a variable or a local there is the same. Such a field reads as empty, the rest as before.
+    text = '''resource "aws_ecs_task_definition" "app" {
+  family = "app"
+  container_definitions = jsonencode([{
+    name = "app", image = "shop/app:1.2", portMappings = var.ports, environment = local.env, secrets = 5[0]
+  }, {
+    name = "proxy", image = "nginx:1.27", portMappings = [{ containerPort = 8080 }]
+  }])
+}
+'''
+    facts = terraform.parse("infra/ecs.tf", text)
+    assert not [d for d in facts.diagnostics if d.code == "internal-error"]
+    node = next(n for n in facts.nodes if n.id == "terraform:aws_ecs_task_definition:infra/app")
+    assert [c["image"] for c in node.attrs["containers"]] == ["shop/app:1.2", "nginx:1.27"]
+    assert node.attrs["ports"] == [8080]

@@ -1676,8 +1676,8 @@ def _task_definition(builder: _Builder, located: _Located, config: dict[str, Any
     for item in definitions:
         if not isinstance(item, dict):
             continue
-        env = [e for e in item.get("environment") or [] if isinstance(e, dict) and isinstance(e.get("name"), str)]
-        secrets = [s.get("name") for s in item.get("secrets") or [] if isinstance(s, dict)]
+        env = [e for e in _listed(item.get("environment")) if isinstance(e, dict) and isinstance(e.get("name"), str)]
+        secrets = [s.get("name") for s in _listed(item.get("secrets")) if isinstance(s, dict)]
         ident = builder.id_for(located.block.labels[0], located.block.labels[1])
         for variable in env:
             line = located.block.literal_lines.get(variable["name"])
@@ -1688,7 +1688,7 @@ def _task_definition(builder: _Builder, located: _Located, config: dict[str, Any
                     builder.edge(ident, target, "references", location, env=variable["name"])
             entries.append(settings_module.Entry(variable["name"], _scrubbed(variable.get("value"),
                                                                              variable["name"]), location))
-        ports = [p.get("containerPort") for p in item.get("portMappings") or [] if isinstance(p, dict)]
+        ports = [p.get("containerPort") for p in _listed(item.get("portMappings")) if isinstance(p, dict)]
         containers.append({"name": item.get("name"), "image": item.get("image"),
                            "ports": [p for p in ports if isinstance(p, int)],
                            "env_keys": [e["name"] for e in env] + [s for s in secrets if isinstance(s, str)]})
@@ -1697,6 +1697,12 @@ def _task_definition(builder: _Builder, located: _Located, config: dict[str, Any
     attrs["env_keys"] = [key for c in containers for key in c["env_keys"]]
     attrs["ports"] = [port for c in containers for port in c["ports"]]
     return _interpreted(builder, located, entries)
+
+
+def _listed(value: Any) -> list[Any]:
+    """A container definition's list field, or none: partly evaluated definitions can hold an `Expr` (or a
+    string or map) where the list belongs (`portMappings = 5[{…}]`: a TypeError, found by fuzzing)."""
+    return value if isinstance(value, list) else []
 
 
 def _lambda(builder: _Builder, located: _Located, config: dict[str, Any], attrs: dict[str, Any],
