@@ -1161,10 +1161,12 @@ def test_a_declaration_of_many_names_finds_its_modifiers_once_per_name() -> None
     assert facts.diagnostics == () and [(e.target, e.location.line) for e in facts.edges] == [("host:orders", 10)]
 
 
-def test_a_deep_chain_of_calls_is_read_in_linear_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Naming each callee of `f(id)(id)(id)…` read the text of the whole chain below it: 480 KB took 5 s (found by
-    # fuzzing). The text extraction reads stays linear in the file, and the call beside the chain is still seen.
-    from auditor.code import javascript, syntax
+def _count_text_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A counter of the characters the source-code extractors read as node text (syntax.text, wherever it is
+    imported), in its first item."""
+    import importlib
+
+    from auditor.code import syntax
 
     read = [0]
     original = syntax.text
@@ -1174,8 +1176,17 @@ def test_a_deep_chain_of_calls_is_read_in_linear_text(monkeypatch: pytest.Monkey
         read[0] += len(value)
         return value
 
-    monkeypatch.setattr(javascript, "text", counting)
-    monkeypatch.setattr(syntax, "text", counting)
+    for name in ("syntax", "python", "go", "csharp", "php", "javascript", "java"):
+        module = importlib.import_module(f"auditor.code.{name}")
+        if getattr(module, "text", None) is original:
+            monkeypatch.setattr(module, "text", counting)
+    return read
+
+
+def test_a_deep_chain_of_calls_is_read_in_linear_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Naming each callee of `f(id)(id)(id)…` read the text of the whole chain below it: 480 KB took 5 s (found by
+    # fuzzing). The text extraction reads stays linear in the file, and the call beside the chain is still seen.
+    read = _count_text_read(monkeypatch)
     text = ("const axios = require('axios');\nmodule.exports = {\n  items: (id) => axios.get(`http://catalog/${id}`, "
             "{ timeout: 2000 }),\n  x: f" + "(id)" * 40_000 + ",\n};\n")
     facts = code_parse.parse("web/src/client.ts", text)
@@ -1198,24 +1209,9 @@ def test_a_chain_of_calls_is_read_in_linear_time(path: str, monkeypatch: pytest.
     # Naming each callee of `f(a)(a)…` read the text of the chain below it (PHP: 2.6 s for 90 KB), and Python's
     # query walk had no bound on the depth where matches start (30,000 nested calls: 6.4 s; found while checking
     # a fuzz finding). The text read stays linear in the file and every query walk is depth-bounded.
-    import importlib
-
     import tree_sitter
 
-    from auditor.code import syntax
-
-    read = [0]
-    original = syntax.text
-
-    def counting(node: Any) -> str:
-        value = original(node)
-        read[0] += len(value)
-        return value
-
-    for name in ("syntax", "python", "go", "csharp", "php", "javascript", "java"):
-        module = importlib.import_module(f"auditor.code.{name}")
-        if getattr(module, "text", None) is original:
-            monkeypatch.setattr(module, "text", counting)
+    read = _count_text_read(monkeypatch)
     real = tree_sitter.QueryCursor
     cursors: list[Any] = []
 
