@@ -45,16 +45,13 @@ from auditor.code.facts import (
     per_request_functions,
 )
 from auditor.code.languages import query
-from auditor.code.syntax import MAX_MATCHES, Match, ancestors, line, matches_of, text, text_in
+from auditor.code.syntax import MAX_MATCHES, MAX_NAME_BYTES, Match, ancestors, line, matches_of, text, text_in
 
 _FUNCTIONS = frozenset({"function_declaration", "generator_function_declaration", "function_expression",
                         "arrow_function", "method_definition", "generator_function", "function"})
 _WRAPPERS = frozenset({"parenthesized_expression", "await_expression", "as_expression", "satisfies_expression",
                        "non_null_expression", "type_assertion"})
 _DEPTH = 6  # how many bindings a value is followed through
-# A callee whose root (past 32 links of `.member` and `(…)`) is longer than this is not named: `(id) (id) …`
-# 100,000 calls deep read the text of the chain below each call, 5 s for a 480 KB file (found by fuzzing).
-_MAX_CALLEE_BYTES = 256
 # The queries (queries/javascript/<fact>.scm) every file is read with, run as one walk of its tree; the
 # connects, sessions and tracing queries run only in a file that imports one of their packages.
 _FACTS = ("calls", "scope", "browser", "handlers")
@@ -615,7 +612,7 @@ class _File:
                 node = _unwrap(function)
                 continue
             break
-        if node is None or node.end_byte - node.start_byte > _MAX_CALLEE_BYTES:
+        if node is None or node.end_byte - node.start_byte > MAX_NAME_BYTES:  # (past 32 links)
             return "", ""
         path = [m for m in reversed(members) if m != "default"]
         name = text(node)

@@ -34,7 +34,7 @@ from auditor.code.facts import (
     per_request_functions,
     remember,
 )
-from auditor.code.syntax import Enclosing, Match, line, matches_of, text
+from auditor.code.syntax import MAX_NAME_BYTES, Enclosing, Match, line, matches_of, text
 
 SCRIPT = "<script>"  # the synthetic function of a served script's top-level code
 # The queries (queries/php/<fact>.scm) every file is read with, run as one walk of its tree.
@@ -404,9 +404,7 @@ def _call_facts(match: Match, known: _File, found: Extracted) -> None:
     if call is None or args is None:
         return
     function, method, obj, scope = (match.one(n) for n in ("function", "method", "object", "scope"))
-    # (a function's name is short: the callee of `f(a)(a)(a)…` spans the chain below it, and reading it for each
-    # call was quadratic, 2.6 s for 90 KB)
-    name = text(function) if function is not None and function.end_byte - function.start_byte <= 256 else ""
+    name = text(function) if function is not None and function.end_byte - function.start_byte <= MAX_NAME_BYTES else ""
     lowered = name.lower().lstrip("\\")
     if lowered == "curl_exec":
         _curl(call, args, known, found)

@@ -10,7 +10,7 @@ float, or it is absent (and the text stays text).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, TypeGuard
 
 # No count, port, size, timeout or pool has more digits; a longer run of digits is kept as text.
 MAX_DIGITS = 40
@@ -73,17 +73,17 @@ def float_value(value: Any) -> float | None:
     return None
 
 
-def number_text(value: int | float) -> str:
-    """`str(value)` that cannot raise: an int too long for decimal text is written in hexadecimal."""
-    if isinstance(value, int) and not isinstance(value, bool) and not -_LARGEST < value < _LARGEST:
-        return hex(value)
-    return str(value)
-
-
-def is_huge(value: Any) -> bool:
+def is_huge(value: Any) -> TypeGuard[int]:
     """An int (not a bool) of more than MAX_DIGITS digits: `str()`, `repr()` and JSON of one that is long enough
     raise, so none reaches attributes, settings or messages (yaml_source.py writes them as their number_text)."""
     return isinstance(value, int) and not isinstance(value, bool) and not -_LARGEST < value < _LARGEST
+
+
+def number_text(value: int | float) -> str:
+    """`str(value)` that cannot raise: an int too long for decimal text is written in hexadecimal."""
+    if is_huge(value):
+        return hex(value)
+    return str(value)
 
 
 _TRUE = frozenset({"true", "yes", "on", "1", "enabled", "enable", "y", "t"})
