@@ -331,6 +331,39 @@ def test_a_parse_over_its_memory_budget_stops(monkeypatch: pytest.MonkeyPatch) -
     assert only(facts, "too-large").message.startswith("parsing needed more than 8 MiB")
 
 
+
+def _held_after_parses(parse: Callable[[], Any], times: int) -> int:
+    """Bytes of Python memory still allocated after `times` calls of `parse` (tracemalloc, after one warm-up)."""
+    import gc
+    import tracemalloc
+
+    parse()
+    parse()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(times):
+            parse()
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("path, text", [
+    ("infra/main.tf", "".join(f'resource "aws_s3_bucket" "b{i}" {{\n  bucket = "b-${{var.env}}-{i}"\n}}\n'
+                              for i in range(5000))),
+    ("src/app.py", "".join(f"def f{i}(x):\n    return requests.get(URL + str(x), timeout=3)\n" for i in range(5000))),
+])
+def test_a_bounded_parse_keeps_nothing_of_its_text(path: str, text: str) -> None:
+    """py-tree-sitter 0.25-0.26 keeps a reference to every chunk the read callback returns: a fuzz worker grew by
+    about 130 KB per file until it reached its address-space limit, where a parse segfaults (treesitter._Reader)."""
+    # hcl.parse_document: the file's own parse, without the bounded cache of re-parsed expressions
+    parse = (lambda: hcl.parse_document(text)) if path.endswith(".tf") else (lambda: code_parse.parse(path, text))
+    held = _held_after_parses(parse, 10)
+    assert held < len(text.encode()), f"{held:,} bytes still held after 10 parses of {len(text):,} characters"
+
 DEEP = 20_000
 
 

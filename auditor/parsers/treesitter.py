@@ -19,6 +19,7 @@ for a thread that is starved or stuck.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import dataclass
 
@@ -36,6 +37,45 @@ _CHECK_EVERY = 16
 # Safety net only: a parse whose thread has not used up its CPU budget after this long (a starved or stuck
 # thread) is stopped too. No parse within its CPU budget comes near it, even on a heavily loaded machine.
 WALL_SECONDS = 10.0
+
+
+class _Reader:
+    """The read callback of one bounded parse, then of its tree's `node.text`.
+
+    py-tree-sitter 0.25-0.26 keeps a reference to every object the callback returns during a parse: its read
+    wrapper takes a buffer of the object and releases the buffer, never the object. Returning fresh bytes leaked
+    every chunk read: a fuzz worker grew by about 130 KB per file (110 MB a minute) towards its 4 GB address-space
+    limit, and the segfault in a parse and the SystemError in PyYAML that fuzzing had found are what a process at
+    that limit gives (both reproduced under a low limit). So while parsing, the callback refills one bytearray
+    per thread in place and returns it each time (the wrapper has released its buffer of the previous chunk
+    before asking for the next): the leaked references all point at that one object. After the parse, a tree's
+    `node.text` reads through the same callable, wants bytes and releases them properly, so it gets fresh ones.
+    """
+
+    __slots__ = ("buffer", "source")
+
+    def __init__(self, source: bytes) -> None:
+        self.source = source
+        self.buffer: bytearray | None = _chunk_buffer()
+
+    def __call__(self, offset: int, _point: object) -> bytes | bytearray:
+        chunk = self.source[offset : offset + _CHUNK]
+        buffer = self.buffer
+        if buffer is None:
+            return chunk
+        buffer[:] = chunk
+        return buffer
+
+
+_BUFFERS = threading.local()
+
+
+def _chunk_buffer() -> bytearray:
+    """This thread's chunk buffer (parses on one thread never overlap)."""
+    buffer: bytearray | None = getattr(_BUFFERS, "buffer", None)
+    if buffer is None:
+        buffer = _BUFFERS.buffer = bytearray()
+    return buffer
 
 
 @dataclass(frozen=True)
@@ -97,8 +137,9 @@ def bounded_parse(parser: tree_sitter.Parser, source: bytes, budget: Budget, mem
             why = "wall"
         return bool(why)
 
+    reader = _Reader(source)
     try:
-        tree = parser.parse(lambda offset, _point: source[offset : offset + _CHUNK], progress_callback=stop)
+        tree = parser.parse(reader, progress_callback=stop)
     except ValueError:  # "Parsing failed": cancelled; the parser keeps its state to resume, so drop it
         parser.reset()
         if why == "memory":
@@ -109,6 +150,8 @@ def bounded_parse(parser: tree_sitter.Parser, source: bytes, budget: Budget, mem
                                         "is not parsed"))
         return Parsed(None, Problem(1, "too-slow", f"parsing needed more than {cpu_seconds:.2f} s of CPU for "
                                     f"{len(source):,} bytes; the file is not parsed"))
+    finally:
+        reader.buffer = None  # from now on `node.text` reads fresh bytes
     return Parsed(tree, seconds=time.thread_time() - started_cpu)
 
 
