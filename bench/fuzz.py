@@ -92,6 +92,7 @@ class Run:
         self.jobs = self._generate()
         self.started = time.monotonic()
         self.stop = threading.Event()
+        self.workers: list[Worker] = []
 
     # -- inputs ---------------------------------------------------------------------------------------
 
@@ -195,6 +196,8 @@ class Run:
         if job.target is not None:
             minimized = self.minimize_text(worker, job.target, job.text, problem)
             finding.minimized, finding.shown = minimized, fuzzing.describe(minimized, 2000)
+        elif problem.kind == "memory":
+            finding.shown = _listing(job.files)
         else:
             files = self.minimize_repo(worker, job.files, problem)
             finding.shown = _listing(files, with_content=True)
@@ -224,7 +227,7 @@ class Run:
         return still_fails
 
     def minimize_text(self, worker: Worker, target: Target, text: str, problem: Problem) -> str:
-        if problem.kind in ("died", "harness"):
+        if problem.kind in ("died", "harness", "memory"):  # memory: what earlier inputs left, not this one
             return text
         return fuzzing.shrink(text, self._still(worker, target, problem), seconds=self._budget(problem))
 
@@ -334,6 +337,8 @@ class Run:
             lines.append(f"{name:12s} {s.tried:8d} {s.failing:8d} {s.slow:10d} {s.killed:7d} {slowest:>9s} "
                          f"{s.slowest_wall:8.2f}s {s.max_wall:8.2f}s  "
                          f"{s.slowest_target} ({s.slowest_size:,} chars) {s.slowest_shown[:160]}")
+        lines += ["", "worker resident memory (MB, after the last input / most after any input): " + ", ".join(
+            f"{w.resident_mb:,} / {w.peak_resident_mb:,}" for w in self.workers)]
         lines += ["", f"{len(self.findings)} distinct problems (key: exception type + innermost auditor/ frame):"]
         for finding in sorted(self.findings.values(), key=lambda f: (f.kind in SLOW_KINDS, f.kind, f.key)):
             lines.append(f"- [{finding.kind}] x{finding.count} {finding.key}  ({', '.join(sorted(finding.parsers))})"
@@ -381,6 +386,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minimize-seconds", type=float, default=60.0,
                         help="time to minimise one new finding")
     parser.add_argument("--memory-mb", type=int, default=4096, help="address-space limit of a worker")
+    parser.add_argument("--resident-warn-mb", type=int, default=1536,
+                        help="a worker holding more resident memory than this after an input is a `memory` problem "
+                             "(default 1536; 0: not watched)")
     parser.add_argument("--progress-seconds", type=float, default=10.0)
     parser.add_argument("--summary-seconds", type=float, default=600.0,
                         help="rewrite summary.txt/summary.json in --out this often during the run")
@@ -396,8 +404,9 @@ def main(argv: list[str] | None = None) -> int:
         args.audit = max(1, args.per_parser // 20)
 
     run = Run(args)
-    workers = [Worker(hash_seed=1000 * (index + 1), memory_mb=args.memory_mb, max_wall=args.max_wall)
-               for index in range(args.workers)]
+    workers = [Worker(hash_seed=1000 * (index + 1), memory_mb=args.memory_mb, max_wall=args.max_wall,
+                      resident_warn_mb=args.resident_warn_mb) for index in range(args.workers)]
+    run.workers = workers
     threads = [threading.Thread(target=run.work, args=(w,), daemon=True) for w in workers]
     reporter = threading.Thread(target=run.progress, daemon=True)
     signal.signal(signal.SIGTERM, lambda *_: run.stop.set())

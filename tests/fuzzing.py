@@ -994,7 +994,7 @@ MASKED = re.compile(r"(?:\(|failed: )((?:[A-Z][A-Za-z]*)?(?:Error|Exception|Iter
 @dataclass(frozen=True)
 class Problem:
     kind: str  # crash | died | timeout | too-slow | internal-error | masked-exception | bad-path | bad-line
-    #            | bad-location | nondeterministic | harness
+    #            | bad-location | nondeterministic | harness | memory
     summary: str
     key: str = ""
     traceback: str = ""
@@ -1357,6 +1357,14 @@ def _cpu_of(pid: int) -> float | None:
         return None
 
 
+def _resident_mb(pid: int) -> int | None:
+    """A process's resident memory in MB, from /proc (None where there is no /proc)."""
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") >> 20
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class Worker:
     """A long-lived child process running jobs; killed and restarted when a job hangs.
 
@@ -1368,9 +1376,14 @@ class Worker:
     """
 
     def __init__(self, hash_seed: int = 0, memory_mb: int = 4096, grace: float = 2.0,
-                 max_wall: float = 600.0) -> None:
+                 max_wall: float = 600.0, resident_warn_mb: int = 0) -> None:
         self.hash_seed = hash_seed
         self.memory_mb = memory_mb
+        # A worker whose resident memory passes this after an input gets a `memory` problem (0: not watched): what
+        # one input leaves behind adds up over a long run, and at `memory_mb` the worker's allocations fail.
+        self.resident_warn_mb = resident_warn_mb
+        self.resident_mb = 0  # after the last input
+        self.peak_resident_mb = 0
         self.grace = grace
         self.max_wall = max_wall
         self.restarts = 0
@@ -1439,8 +1452,8 @@ class Worker:
                 ready, _, _ = select.select([self.proc.stdout], [], [], 1.0)
                 if ready:
                     answer = _receive(self.proc.stdout)  # type: ignore[arg-type]
-                    return Result(answer["seconds"], answer["problems"], answer.get("digest", ""),
-                                  answer.get("raised", []), answer.get("wall", 0.0))
+                    return Result(answer["seconds"], [*answer["problems"], *self._memory_problems()],
+                                  answer.get("digest", ""), answer.get("raised", []), answer.get("wall", 0.0))
                 elapsed = time.perf_counter() - start
                 cpu_now = _cpu_of(self.proc.pid)
                 cpu = cpu_now - cpu_before if cpu_now is not None and cpu_before is not None else elapsed
@@ -1466,6 +1479,20 @@ class Worker:
             signal_line = stack.strip().splitlines()[0] if stack.strip() else "worker exited"
             return Result(elapsed, [Problem("died", f"the worker process died: {signal_line}", f"died in {where}",
                                             _tail(stack))], wall=elapsed)
+
+    def _memory_problems(self) -> list[Problem]:
+        """Sample the worker's resident memory; over `resident_warn_mb` it is a problem (once per worker)."""
+        assert self.proc is not None
+        resident = _resident_mb(self.proc.pid)
+        if resident is None:
+            return []
+        warned = self.peak_resident_mb > self.resident_warn_mb
+        self.resident_mb, self.peak_resident_mb = resident, max(self.peak_resident_mb, resident)
+        if not self.resident_warn_mb or warned or resident <= self.resident_warn_mb:
+            return []
+        return [Problem("memory", f"the worker holds {resident:,} MB after this input, more than the "
+                        f"{self.resident_warn_mb:,} MB watched for: memory left behind by earlier inputs adds up",
+                        "worker memory grows")]
 
     # -- conveniences ---------------------------------------------------------------------------------
 
