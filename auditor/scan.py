@@ -232,9 +232,31 @@ def parse_all(sources: list[SourceFile], jobs: int | None = None) -> Iterator[Fa
     workers = min(jobs or default_jobs(), len(sources))
     size = sum(len(source.text) for source in sources)
     if workers <= 1 or (len(sources) < _POOL_MIN_FILES and size < _POOL_MIN_BYTES):
-        yield from (parse_file(source) for source in sources)
+        yield from _parse_in_one_process(sources)
         return
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    yield from _pooled(sources, workers, _CONTEXT)
+
+
+# Kinds read by tree-sitter, whose grammars are generated C with hand-written C scanners: a crash there would end
+# the run, so where the pool is not used they are still parsed in one worker, while this process waits (never two
+# processes busy at once). YAML and JSON go through libyaml and the json module.
+_NATIVE_KINDS = frozenset({"terraform", "code"})
+_CONTEXT = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+
+
+def _parse_in_one_process(sources: list[SourceFile]) -> Iterator[Facts]:
+    """One parsing process at a time: this one, and one forked worker for the native kinds (where fork exists: a
+    spawned worker would import the whole tool again, 0.3 s, for a repository of a few files)."""
+    native = [source for source in sources if source.kind in _NATIVE_KINDS]
+    if not native or _CONTEXT.get_start_method() != "fork":
+        yield from map(parse_file, sources)
+        return
+    isolated = iter(list(_pooled(native, 1, _CONTEXT)))
+    for source in sources:
+        yield next(isolated) if source.kind in _NATIVE_KINDS else parse_file(source)
+
+
+def _pooled(sources: list[SourceFile], workers: int, context: multiprocessing.context.BaseContext) -> Iterator[Facts]:
     done = 0
     try:
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
