@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 import sys
 import tempfile
 import traceback
@@ -88,7 +89,12 @@ def _lines(text: str) -> str:
 
 def write_file(target: Path, text: str) -> None:
     """Write `text` to `target` by replacing it atomically, so a symlink planted at `target` is replaced,
-    never written through, and a reader never sees half a report."""
+    never written through, and a reader never sees half a report. A stream (`-o /dev/null`, `/dev/stdout`, a
+    named pipe) is written to instead: replacing it, as root, turned /dev/null into a regular file."""
+    if _is_stream(target):
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
     directory = target.parent if str(target.parent) else Path(".")
     directory.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
@@ -100,6 +106,22 @@ def write_file(target: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _is_stream(target: Path) -> bool:
+    """A character device or named pipe, or a link in /dev or /proc/self/fd (`/dev/stdout`: where the shell
+    sent the output) to anything but a block device or a folder. A link elsewhere is replaced like a file: the
+    audited repository may have planted it; it cannot plant one in /dev."""
+    try:
+        mode = os.lstat(target).st_mode
+        if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+            return True
+        if not stat.S_ISLNK(mode) or not str(target.absolute()).startswith(("/dev/", "/proc/self/fd/")):
+            return False
+        followed = os.stat(target).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISBLK(followed) or stat.S_ISDIR(followed))
 
 
 def _umask() -> int:

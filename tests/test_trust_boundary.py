@@ -10,6 +10,7 @@ import json
 import os
 import pickle
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -411,3 +412,27 @@ def test_a_deep_document_after_many_others_is_located_from_its_own_start() -> No
     documents, error = load_documents(head + "---\nx: " + "[" * 2_000 + "\n")
     assert len(documents) == 10_000
     assert error is not None and (error.code, error.line) == ("too-deep", 20_002)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_report_to_a_stream_is_written_to_it_not_replacing_it(tmp_path: Path) -> None:
+    """`-o /dev/null` as root replaced the device with a regular file (the atomic write renamed over it); a named
+    pipe stands in for it here."""
+    import threading
+
+    repo = write_repo(tmp_path / "repo", {"k8s/web.yaml": ONE_REPLICA.format(name="web")})
+    pipe = tmp_path / "report.pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+
+    def read() -> None:
+        with open(pipe, "rb") as handle:  # waits for the writer
+            received.append(handle.read())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    completed = run_cli(str(repo), "-q", "-f", "sarif", "-o", str(pipe))
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)  # (a reader left waiting on the replaced pipe is a daemon)
+    reader.join(30)
+    assert completed.returncode == 1, completed.stderr  # findings, and no error writing the report
+    assert received and json.loads(received[0])["version"] == "2.1.0"
