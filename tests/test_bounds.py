@@ -1492,3 +1492,25 @@ def test_grpc_client_fields_read_the_file_s_deadlines_once() -> None:
     assert len(facts.edges) == 3_000
     assert {(e.target, e.attrs["bounds"][0]) for e in facts.edges} == {("env:grpc.client.orders.address", "deferred")}
     assert [e.location.line for e in facts.edges[:2]] == [4, 5]
+
+
+@pytest.mark.parametrize("breaks", ["\r", "\n", "\u2028", " \n"])
+def test_a_gemfile_of_line_breaks_looks_only_at_its_lines_of_text(breaks: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """2 MB of `\\r` is 2 million lines; each went through four patterns (2.2 s, found by fuzzing)."""
+    from auditor.parsers import buildfiles
+
+    looked: list[str] = []
+
+    class Counting:
+        def __init__(self, pattern: Any) -> None:
+            self.pattern = pattern
+
+        def match(self, line: str) -> Any:
+            looked.append(line)
+            return self.pattern.match(line)
+
+    monkeypatch.setattr(buildfiles, "_END", Counting(buildfiles._END))
+    gems = 'gem "opentelemetry-exporter-otlp", group: :test\ngem "opentelemetry-sdk"\n'
+    facts = buildfiles.parse("Gemfile", breaks * 200_000 + gems)
+    assert len(looked) == 2
+    assert [library["name"] for library in facts.nodes[0].attrs["libraries"]] == ["opentelemetry-sdk"]
