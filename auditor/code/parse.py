@@ -18,7 +18,7 @@ import tree_sitter
 from auditor.code import languages, syntax
 from auditor.code.facts import Extracted, linkage, to_facts, type_mentions
 from auditor.model import Diagnostic, Facts
-from auditor.parsers.treesitter import Budget, bounded_parse
+from auditor.parsers.treesitter import Budget, bounded_parse, on_deep_stack
 
 # CPU time one parse may use (see parsers/treesitter.py). Measured on the 2-core CI machine, 1 MB (the
 # discovery limit for source) of real code concatenated: Python 0.04-0.08 s, JavaScript 0.07 s, Java and Go
@@ -121,7 +121,7 @@ def parse(path: str, text: str) -> Facts:
     # everywhere, or 1 MB of Go statements at the top level: 0.45 s). So only a quick first parse is repeated; a
     # slow one keeps the callback. Either way the tree and the facts are the same.
     quick = parsed.seconds <= REPARSE_SECONDS
-    tree = parser.parse(source, old_tree=parsed.tree) if quick else parsed.tree
+    tree = on_deep_stack(lambda: parser.parse(source, old_tree=parsed.tree), len(source)) if quick else parsed.tree
     token = syntax.SOURCE.set(source)
     try:
         extracted = extractor(tree, language, path)

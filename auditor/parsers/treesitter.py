@@ -19,9 +19,12 @@ for a thread that is starved or stuck.
 from __future__ import annotations
 
 import os
+import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 import tree_sitter
 
@@ -37,6 +40,7 @@ _CHECK_EVERY = 16
 # Safety net only: a parse whose thread has not used up its CPU budget after this long (a starved or stuck
 # thread) is stopped too. No parse within its CPU budget comes near it, even on a heavily loaded machine.
 WALL_SECONDS = 10.0
+T = TypeVar("T")
 
 
 class _Reader:
@@ -112,7 +116,76 @@ class Budget:
 def bounded_parse(parser: tree_sitter.Parser, source: bytes, budget: Budget, memory: int,
                   wall_seconds: float = WALL_SECONDS) -> Parsed:
     """Parse `source`, cancelling once its thread has used the budget's CPU time for this size, the process
-    has grown by `memory` bytes, or `wall_seconds` have passed."""
+    has grown by `memory` bytes, or `wall_seconds` have passed (on the deep-stack thread: `on_deep_stack`)."""
+    return on_deep_stack(lambda: _bounded_parse(parser, source, budget, memory, wall_seconds), len(source))
+
+
+# tree-sitter recurses as deep as a tree nests in places (comparing two candidate trees during error recovery): a
+# fuzzed 900 KB TypeScript file overflowed the main thread's 8 MB stack, a segfault, and parsed (to a `too-slow`
+# diagnostic) with a larger one. So parses run on one thread of their own with this stack: address space only,
+# pages are used as deep as a parse goes.
+STACK_BYTES = 512 << 20
+# Text this short nests at most this many levels, far from what the caller's stack holds (the segfault came at
+# 87,773 levels, about 95 bytes of stack each), so it is parsed in place: handing a parse to the thread and back
+# costs about 50 µs, which tripled the time of the many short Terraform expressions re-parsed on their own.
+SHALLOW_BYTES = 4096
+
+
+class _DeepStack:
+    """One long-lived thread with a STACK_BYTES stack that runs calls handed to it, one at a time."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()  # a forked child has the object but not the thread: it makes its own
+        self.calls: queue.SimpleQueue[tuple[Callable[[], Any], list[Any], threading.Event]] = queue.SimpleQueue()
+        previous = threading.stack_size(STACK_BYTES)
+        try:
+            threading.Thread(target=self._serve, name="tree-sitter", daemon=True).start()
+        finally:
+            threading.stack_size(previous)
+
+    def _serve(self) -> None:
+        while True:
+            call, answer, done = self.calls.get()
+            try:
+                answer.append((True, call()))
+            except BaseException as error:  # noqa: BLE001 - handed back to the caller, raised there
+                answer.append((False, error))
+            done.set()
+            del call, answer, done  # keep nothing of a parse (its text, its tree) until the next one comes
+
+    def run(self, call: Callable[[], T]) -> T:
+        answer: list[tuple[bool, Any]] = []
+        done = threading.Event()
+        self.calls.put((call, answer, done))
+        done.wait()
+        ok, value = answer[0]
+        if not ok:
+            raise value
+        return cast(T, value)
+
+
+_DEEP: _DeepStack | None = None
+_DEEP_LOCK = threading.Lock()
+
+
+def on_deep_stack(call: Callable[[], T], size: int) -> T:
+    """`call()`, a parse of `size` bytes, on the deep-stack thread (in this thread for up to SHALLOW_BYTES, where
+    no such thread can be made, or when already on it)."""
+    global _DEEP
+    if size <= SHALLOW_BYTES or threading.current_thread().name == "tree-sitter":
+        return call()
+    with _DEEP_LOCK:
+        if _DEEP is None or _DEEP.pid != os.getpid():
+            try:
+                _DEEP = _DeepStack()
+            except (ValueError, RuntimeError):  # a platform that refuses such a stack, or no more threads
+                return call()
+        deep = _DEEP
+    return deep.run(call)
+
+
+def _bounded_parse(parser: tree_sitter.Parser, source: bytes, budget: Budget, memory: int,
+                   wall_seconds: float) -> Parsed:
     cpu_seconds = budget.seconds(len(source))
     started_cpu = time.thread_time()
     cpu_deadline = started_cpu + cpu_seconds
