@@ -1542,3 +1542,15 @@ def test_parses_run_on_the_deep_stack_thread_also_in_a_forked_child() -> None:
     assert within(lambda: treesitter.on_deep_stack(where, large)) == "tree-sitter"
     assert treesitter.on_deep_stack(where, large) == "tree-sitter"
     assert treesitter.on_deep_stack(where, treesitter.SHALLOW_BYTES) == threading.current_thread().name
+
+
+@pytest.mark.parametrize(("path", "text"), [
+    ("web/src/client.js", 's = require("axios")t("hp:' + "0" * 4301 + '\n ost("})'),  # minimised from fuzzing
+    ("web/src/client.js", 'const axios = require("axios"); axios.get("api:' + "9" * 5000 + '/x")\n'),
+    ("services/app.py", 'import grpc\ngrpc.insecure_channel("orders:' + "9" * 5000 + '")\n'),
+    ("services/app.py", 'import grpc\ngrpc.insecure_channel("orders:²")\n'),
+])
+def test_a_port_of_thousands_of_digits_is_no_port(path: str, text: str) -> None:
+    """int() of more than 4,300 digits raises ValueError, and `²` passes str.isdigit but not int()."""
+    facts = code_parse.parse(path, text)
+    assert not [d for d in facts.diagnostics if d.code == "internal-error"], facts.diagnostics

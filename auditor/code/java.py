@@ -36,7 +36,7 @@ from auditor.code.facts import (
     Tracing,
     per_request_functions,
 )
-from auditor.code.syntax import SOURCE, Enclosing, Match, ancestors, line, matches_of, text
+from auditor.code.syntax import SOURCE, Enclosing, Match, ancestors, line, matches_of, small_int, text
 
 # --- knowledge -------------------------------------------------------------------------------------------------
 
@@ -971,7 +971,7 @@ def _target(pieces: list[Piece], base: list[Piece] | None = None) -> Target:
 
 def _int(node: tree_sitter.Node | None) -> int | None:
     value = text(node).replace("_", "").rstrip("lL")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return small_int(value, 9)
 
 
 def _first_arg(node: tree_sitter.Node) -> tree_sitter.Node | None:

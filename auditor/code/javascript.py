@@ -45,7 +45,17 @@ from auditor.code.facts import (
     per_request_functions,
 )
 from auditor.code.languages import query
-from auditor.code.syntax import MAX_MATCHES, MAX_NAME_BYTES, Match, ancestors, line, matches_of, text, text_in
+from auditor.code.syntax import (
+    MAX_MATCHES,
+    MAX_NAME_BYTES,
+    Match,
+    ancestors,
+    line,
+    matches_of,
+    small_int,
+    text,
+    text_in,
+)
 
 _FUNCTIONS = frozenset({"function_declaration", "generator_function_declaration", "function_expression",
                         "arrow_function", "method_definition", "generator_function", "function"})
@@ -808,8 +818,8 @@ def _target(value: _Value) -> Target:
         return Target(url=joined, env=value.env, default=value.default)
     if value.literal is not None and joined and not joined.startswith("/"):
         host, _, port = joined.partition(":")
-        if re.fullmatch(r"[A-Za-z0-9.-]+", host) and (not port or port.isdigit()):
-            return Target(host=host, port=int(port) if port else None)
+        if re.fullmatch(r"[A-Za-z0-9.-]+", host) and (not port or small_int(port) is not None):
+            return Target(host=host, port=small_int(port))
     if joined.strip("{}"):
         return Target(url=joined, env=value.env, default=value.default)
     return Target(env=value.env, default=value.default)

@@ -42,7 +42,7 @@ from auditor.code.facts import (
     per_request_functions,
 )
 from auditor.code.languages import grammar
-from auditor.code.syntax import MAX_MATCHES, MAX_START_DEPTH, Match, line, matches, text
+from auditor.code.syntax import MAX_MATCHES, MAX_START_DEPTH, Match, line, matches, small_int, text
 
 _DEPTH = 6  # how many names a value is followed through (`URL = BASE + "/x"`, `BASE = os.getenv(...)`)
 _DOTTED_PARTS = 32  # attribute chain length read for a callee (`a.b.c.d()`)
@@ -997,8 +997,8 @@ def _grpc_target(file: _File, node: tree_sitter.Node | None) -> Target:
     target = _target(file, node)
     if target.host and ":" in target.host and "://" not in target.host:
         host, _, port = target.host.rpartition(":")
-        if port.isdigit():
-            return Target(host=host, port=int(port))
+        if (number := small_int(port)) is not None:
+            return Target(host=host, port=number)
     if target.host.startswith(("dns:", "unix:", "ipv4:", "ipv6:")):
         return Target()
     return target
