@@ -36,7 +36,8 @@ from auditor.code.facts import (
     Tracing,
     per_request_functions,
 )
-from auditor.code.syntax import SOURCE, Enclosing, Match, ancestors, line, matches_of, small_int, text
+from auditor.code.syntax import SOURCE, Enclosing, Match, ancestors, line, matches_of, text
+from auditor.parsers.numbers import digits
 
 # --- knowledge -------------------------------------------------------------------------------------------------
 
@@ -971,7 +972,7 @@ def _target(pieces: list[Piece], base: list[Piece] | None = None) -> Target:
 
 def _int(node: tree_sitter.Node | None) -> int | None:
     value = text(node).replace("_", "").rstrip("lL")
-    return small_int(value, 9)
+    return digits(value) if len(value) < 10 else None
 
 
 def _first_arg(node: tree_sitter.Node) -> tree_sitter.Node | None:

@@ -52,10 +52,10 @@ from auditor.code.syntax import (
     ancestors,
     line,
     matches_of,
-    small_int,
     text,
     text_in,
 )
+from auditor.parsers.numbers import digits
 
 _FUNCTIONS = frozenset({"function_declaration", "generator_function_declaration", "function_expression",
                         "arrow_function", "method_definition", "generator_function", "function"})
@@ -818,8 +818,9 @@ def _target(value: _Value) -> Target:
         return Target(url=joined, env=value.env, default=value.default)
     if value.literal is not None and joined and not joined.startswith("/"):
         host, _, port = joined.partition(":")
-        if re.fullmatch(r"[A-Za-z0-9.-]+", host) and (not port or small_int(port) is not None):
-            return Target(host=host, port=small_int(port))
+        number = digits(port)
+        if re.fullmatch(r"[A-Za-z0-9.-]+", host) and (not port or number is not None):
+            return Target(host=host, port=number)
     if joined.strip("{}"):
         return Target(url=joined, env=value.env, default=value.default)
     return Target(env=value.env, default=value.default)

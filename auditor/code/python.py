@@ -42,7 +42,8 @@ from auditor.code.facts import (
     per_request_functions,
 )
 from auditor.code.languages import grammar
-from auditor.code.syntax import MAX_MATCHES, MAX_START_DEPTH, Match, line, matches, small_int, text
+from auditor.code.syntax import MAX_MATCHES, MAX_START_DEPTH, Match, line, matches, text
+from auditor.parsers.numbers import digits
 
 _DEPTH = 6  # how many names a value is followed through (`URL = BASE + "/x"`, `BASE = os.getenv(...)`)
 _DOTTED_PARTS = 32  # attribute chain length read for a callee (`a.b.c.d()`)
@@ -817,7 +818,8 @@ def _collect(file: _File, node: tree_sitter.Node, parts: _Parts, depth: int) -> 
                     name = piece.split("!", 1)[0].split(":", 1)[0]
                     if name == "":
                         name, automatic = str(automatic), automatic + 1
-                    argument = positional[int(name)] if name.isdigit() and int(name) < len(positional) else \
+                    number = digits(name)
+                    argument = positional[number] if number is not None and number < len(positional) else \
                         keywords.get(name)
                     if argument is None:
                         parts.pieces.append(None)
@@ -997,7 +999,7 @@ def _grpc_target(file: _File, node: tree_sitter.Node | None) -> Target:
     target = _target(file, node)
     if target.host and ":" in target.host and "://" not in target.host:
         host, _, port = target.host.rpartition(":")
-        if (number := small_int(port)) is not None:
+        if (number := digits(port)) is not None:
             return Target(host=host, port=number)
     if target.host.startswith(("dns:", "unix:", "ipv4:", "ipv6:")):
         return Target()

@@ -183,11 +183,3 @@ class Enclosing:
 
 def _contains(outer: tree_sitter.Node, inner: tree_sitter.Node) -> bool:
     return outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte
-
-
-def small_int(digits: str, most: int = 5) -> int | None:
-    """`digits` as an int when it is 1 to `most` ASCII digits (a port, a pool size), else None: int() of a
-    5,000-digit number raises (found by fuzzing), and `str.isdigit` also accepts digits such as `²` that int()
-    refuses."""
-    return int(digits) if 0 < len(digits) <= most and digits.isascii() and digits.isdigit() else None
-
