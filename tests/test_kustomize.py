@@ -457,3 +457,16 @@ def test_an_overlay_of_too_many_objects_is_read_to_the_bound_without_the_binary(
         f"audited, and it is rendered by {BUILTIN}"))
     maps = [node for _, node in result.graph.nodes(data="node") if node.type == "ConfigMap"]
     assert len(maps) == MAX_OVERLAY_OBJECTS
+
+
+@pytest.mark.parametrize("index", ["²", "9" * 5000])
+def test_a_json_patch_index_that_is_no_number_is_a_path_not_found(tmp_path: Path, index: str) -> None:
+    """`"²".isdigit()` is true but int() refuses it, and int() of 5,000 digits raises: both were internal errors."""
+    root = write_repo(tmp_path, {
+        "base/kustomization.yaml": "resources: [web.yaml]\n", "base/web.yaml": _DEPLOYMENT,
+        "prod/kustomization.yaml": ("resources: [../base]\npatches:\n  - target: {kind: Deployment, name: web}\n"
+                                    "    patch: |-\n      - op: replace\n"
+                                    f"        path: /spec/template/spec/containers/{index}/image\n        value: x\n")})
+    result = scan(root, kustomize=NO_BINARY)
+    assert not [d for d in result.diagnostics if d.code == "internal-error"], result.diagnostics
+    assert any("path not found" in d.message for d in result.diagnostics), result.diagnostics

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.model import Diagnostic, Location
+from auditor.parsers.numbers import digits
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 from auditor.render.kustomize_walk import Kustomization, Walk, inline, rules, shown
 
@@ -740,9 +741,9 @@ def _pointer_op(obj: Obj, kind: str, op: YMap, file: str, offset: int) -> str:
         if isinstance(holder, dict) and token in holder:
             path.append(token)
             holder = holder[token]
-        elif isinstance(holder, list) and token.isdigit() and int(token) < len(holder):
-            path.append(item_key(holder[int(token)], int(token)))
-            holder = holder[int(token)]
+        elif isinstance(holder, list) and (index := digits(token)) is not None and index < len(holder):
+            path.append(item_key(holder[index], index))
+            holder = holder[index]
         else:
             return "path not found"
     last = tokens[-1]
@@ -762,11 +763,8 @@ def _pointer_op(obj: Obj, kind: str, op: YMap, file: str, offset: int) -> str:
             return ""
         holder[last] = value
     elif isinstance(holder, list):
-        if last == "-" and kind == "add":
-            index = len(holder)
-        elif last.isdigit() and (int(last) < len(holder) or (kind == "add" and int(last) == len(holder))):
-            index = int(last)
-        else:
+        index = len(holder) if last == "-" and kind == "add" else digits(last)
+        if index is None or index > len(holder) or (index == len(holder) and kind != "add"):
             return "path not found"
         if kind == "remove":
             sub = (*path, item_key(holder[index], index))
