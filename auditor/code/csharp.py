@@ -37,6 +37,7 @@ from auditor.code.facts import (
     remember,
 )
 from auditor.code.syntax import MAX_MATCHES, Enclosing, Match, line, matches_of, text
+from auditor.parsers.numbers import digits
 
 # The queries (queries/csharp/<fact>.scm) every file is read with, run as one walk of its tree.
 _FACTS = ("declarations", "assignments", "handlers", "calls", "scopes", "creations")
@@ -750,7 +751,7 @@ def _creation_facts(match: Match, known: _File, found: Extracted) -> None:
         size = _MAX_POOL.search(literal)
         target = _target(arguments[0], known) if arguments else Target()
         found.connects.append(Connect(line(new), name, _ADO_CONNECTIONS[name], pooled,
-                                      int(size.group(1)) if size and pooled else None, 0, _function(new, known),
+                                      digits(size.group(1)) if size and pooled else None, 0, _function(new, known),
                                       _in_handler(new, known), Target(env=target.env)))
     elif name == "MongoClient":
         target = _target(arguments[0], known) if arguments else Target()

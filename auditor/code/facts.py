@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -446,6 +446,15 @@ def literal_url(parts: Iterable[str | None]) -> str:
     """A URL template from string pieces, unknown pieces (None) as `{}`: `["http://", None, "/users"]` →
     `http://{}/users`."""
     return "".join("{}" if part is None else part for part in parts)
+
+
+def piece_in_host(parts: Sequence[object], host_region: Callable[[str], str]) -> object | None:
+    """The first piece that is not literal text (an environment lookup, an unknown) inside the host region of the
+    text the parts join to, or None. Each such piece is marked NUL + its index + NUL; the literal text loses its own
+    NULs first, so a string in the audited code cannot forge a mark (an index past the end, or of 5,000 digits)."""
+    marked = "".join(p.replace("\x00", "") if isinstance(p, str) else f"\x00{i}\x00" for i, p in enumerate(parts))
+    found = re.search(r"\x00(\d+)\x00", host_region(marked))
+    return None if found is None else parts[int(found.group(1))]
 
 
 def _bean_attrs(path: str, bean: Bean) -> dict[str, object]:

@@ -39,9 +39,11 @@ from auditor.code.facts import (
     Tracing,
     literal_url,
     per_request_functions,
+    piece_in_host,
 )
 from auditor.code.languages import query
 from auditor.code.syntax import MAX_MATCHES, Enclosing, Match, ancestors, line
+from auditor.parsers.numbers import digits
 
 Node = tree_sitter.Node
 
@@ -859,7 +861,11 @@ class _File:
 def _host_piece(parts: list[str | _Env | None]) -> _Env | None:
     """The environment piece in the host position of a URL, a DSN (`user:pass@tcp(HOST:port)/db`,
     `host=HOST …`) or a `host:port`, or None when the host is literal or unknown."""
-    marked = "".join(p if isinstance(p, str) else f"\x00{i}\x00" for i, p in enumerate(parts))
+    piece = piece_in_host(parts, _host_region)
+    return piece if isinstance(piece, _Env) else None
+
+
+def _host_region(marked: str) -> str:
     if "://" in marked:
         region = re.split(r"[/?#]", marked.split("://", 1)[1], maxsplit=1)[0]
     elif "@tcp(" in marked:
@@ -868,12 +874,7 @@ def _host_piece(parts: list[str | _Env | None]) -> _Env | None:
         region = re.split(r"(?:^|\s)host=", marked, maxsplit=1)[1].split(" ", 1)[0]
     else:
         region = marked.split("/", 1)[0]
-    region = region.rsplit("@", 1)[-1]
-    found = re.search(r"\x00(\d+)\x00", region)
-    if found is None:
-        return None
-    piece = parts[int(found.group(1))]
-    return piece if isinstance(piece, _Env) else None
+    return region.rsplit("@", 1)[-1]
 
 
 def _type_name(receiver: Node) -> str:
@@ -1893,8 +1894,8 @@ def _pool_size(file: _File, call: Node, holder: str, config: Node | None,
                     return _size(file, _args(inner)[0]), line(inner)
     text_dsn = file.string(_args(call)[-1] if _args(call) else None).known()
     dsn_size = re.search(r"pool_max_conns=(\d+)", text_dsn)
-    if dsn_size:
-        return int(dsn_size.group(1)), line(call)
+    if dsn_size and (dsn_max := digits(dsn_size.group(1))) is not None:
+        return dsn_max, line(call)
     return None, 0
 
 

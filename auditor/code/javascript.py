@@ -43,6 +43,7 @@ from auditor.code.facts import (
     Tracing,
     literal_url,
     per_request_functions,
+    piece_in_host,
 )
 from auditor.code.languages import query
 from auditor.code.syntax import (
@@ -237,13 +238,7 @@ class _Value:
         literal, unknown or not there (`/items/${id}`)."""
         if len(self.parts) == 1:
             return self.parts[0] if isinstance(self.parts[0], _Env) else None
-        marked = "".join(p if isinstance(p, str) else f"\x00{i}\x00" for i, p in enumerate(self.parts))
-        if "://" in marked:
-            region = re.split(r"[/?#]", marked.split("://", 1)[1], maxsplit=1)[0]
-        else:
-            region = marked.split("/", 1)[0]
-        found = re.search(r"\x00(\d+)\x00", region.rsplit("@", 1)[-1])
-        piece = self.parts[int(found.group(1))] if found and int(found.group(1)) < len(self.parts) else None
+        piece = piece_in_host(self.parts, _host_region)
         return piece if isinstance(piece, _Env) else None
 
     @property
@@ -824,6 +819,15 @@ def _target(value: _Value) -> Target:
     if joined.strip("{}"):
         return Target(url=joined, env=value.env, default=value.default)
     return Target(env=value.env, default=value.default)
+
+
+def _host_region(marked: str) -> str:
+    """The host part of a URL (`scheme://HOST/…`) or of a `host:port/…`, after any `user@`."""
+    if "://" in marked:
+        region = re.split(r"[/?#]", marked.split("://", 1)[1], maxsplit=1)[0]
+    else:
+        region = marked.split("/", 1)[0]
+    return region.rsplit("@", 1)[-1]
 
 
 def _int(node: tree_sitter.Node | None) -> int | None:

@@ -386,3 +386,14 @@ def test_a_typed_clients_calls_and_its_registration_are_linked_by_the_class_name
     assert [(b.kind, b.line, sorted(k.kind for k in b.bounds)) for b in registration.beans] == [
         ("HttpClient:CatalogService", 1, ["circuit_breaker", "default_timeout", "retry"]),
         ("HttpClient:BasketService", 3, ["timeout"])]
+
+
+def test_a_pool_size_of_thousands_of_digits_is_no_pool_size() -> None:
+    # int() refuses more than 4,300 digits: the ValueError lost the file's facts.
+    found = extract('''\
+        class Repo
+        {
+            void Load() { using var pg = new NpgsqlConnection("Host=pg;Max Pool Size=''' + "9" * 5000 + '''"); }
+        }
+    ''')
+    assert found.connects == [Connect(3, "NpgsqlConnection", "postgres", True, None, function="Load")]

@@ -715,3 +715,23 @@ func routes(r interface{ Use(...interface{}) }) {
 """
     # the shutdown context (line 16) and the tracing interceptor (19) give no request a deadline
     assert _extract(source).deadlines == [23, 29, 30]
+
+
+def test_a_string_in_the_code_cannot_forge_the_mark_of_the_host_piece() -> None:
+    # The host's environment piece is found by marking each piece NUL + index + NUL in the joined text; NUL 999 NUL
+    # written in the DSN (a NUL after the first 8 KB still reaches the parser) was read as a mark and indexed past
+    # the end (IndexError: the file's facts were lost).
+    found = _extract("""\
+        package main
+
+        import (
+        \t"database/sql"
+        \t"os"
+        )
+
+        func main() {
+        \tdb, _ := sql.Open("postgres", "postgres://\x00999\x00" + os.Getenv("DB_HOST") + "/app")
+        \t_ = db
+        }
+        """)
+    assert [(c.line, c.target.env) for c in found.connects] == [(9, "DB_HOST")]

@@ -711,3 +711,13 @@ def test_wide_files_of_repeated_facts_are_read_in_one_pass() -> None:
     found = extract(source, "javascript", "wide.js")
     assert len(found.calls) == 4000
     assert all(c.bounds and c.bounds[0].kind == "timeout" for c in found.calls)
+
+
+def test_a_string_in_the_code_cannot_forge_the_mark_of_the_host_piece() -> None:
+    # The host's environment piece is found by marking each piece NUL + index + NUL in the joined text (the twin of
+    # the Go test, where a forged mark raised IndexError); NUL 0 NUL written in the URL is text, not a mark.
+    found = extract("""\
+        const { MongoClient } = require('mongodb');
+        const mongo = new MongoClient('mongodb://\x000\x00' + process.env.MONGO_HOST + '/app');
+        """, "javascript")
+    assert [(c.line, c.target.env) for c in found.connects] == [(2, "MONGO_HOST")]
