@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -1130,3 +1131,36 @@ def test_custom_resource_definitions_are_not_converted_and_other_lines_keep_thei
     [node] = facts.nodes
     assert node.type == "Deployment" and node.location.line == 9 and node.evidence["replicas"].line == 13
     assert [(d.code, d.level, d.line) for d in facts.diagnostics] == [("unsupported", "note", 1)]
+
+
+@pytest.mark.parametrize(("max_unavailable", "blocks"), [
+    ('"0%"', True), ('"²%"', False), ('"' + "9" * 5000 + '%"', False)])
+def test_a_percentage_that_is_no_number_is_no_verdict_and_no_rule_error(
+        tmp_path: Path, max_unavailable: str, blocks: bool) -> None:
+    # `"²%"` passes str.isdigit but not int(), and int() refuses 5,000 digits: AVAIL008 failed with a rule-error.
+    from conftest import write_repo
+
+    from auditor.audit import audit
+
+    root = write_repo(tmp_path, {"k8s/web.yaml": f"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web}}
+spec:
+  replicas: 3
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      containers: [{{name: web, image: "nginx:1.25"}}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {{name: web}}
+spec:
+  maxUnavailable: {max_unavailable}
+  selector: {{matchLabels: {{app: web}}}}
+"""})
+    result = audit(root)
+    assert not [d for d in result.diagnostics if d.code in ("rule-error", "internal-error")], result.diagnostics
+    assert any(f.rule_id == "AVAIL008" for f in result.findings) == blocks

@@ -15,6 +15,7 @@ from typing import Any
 
 from auditor.checks.context import CheckContext, Hit
 from auditor.model import Location, Node, Related
+from auditor.parsers.numbers import digits
 
 _REPLICATED_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "Rollout", "DeploymentConfig"})
 _GCP_ZONE = re.compile(r"^[a-z]+-[a-z]+\d+-[a-z]$")
@@ -840,9 +841,7 @@ def missing_pod_disruption_budget(ctx: CheckContext) -> Iterator[Hit]:
 
 
 def _percent(value: Any) -> int | None:
-    if isinstance(value, str) and value.endswith("%") and value[:-1].strip().isdigit():
-        return int(value[:-1])
-    return None
+    return digits(value[:-1].strip()) if isinstance(value, str) and value.endswith("%") else None
 
 
 def pdb_blocks_eviction(ctx: CheckContext) -> Iterator[Hit]:
