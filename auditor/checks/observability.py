@@ -187,13 +187,19 @@ def _dapr_sidecar(node: Node, ctx: CheckContext) -> str | None:
         return "dapr sidecar" if _pod_metadata(node).get("dapr.io/enabled") == "true" else None
     if node.source != "compose":
         return None
-    project = posixpath.dirname(node.location.path)
+    return "dapr sidecar" if (posixpath.dirname(node.location.path), node.name) in ctx.once(
+        "compose_dapr_sidecars", lambda: _compose_dapr_sidecars(ctx)) else None
+
+
+def _compose_dapr_sidecars(ctx: CheckContext) -> set[tuple[str, str]]:
+    """(project folder, service name) of each compose service a `daprd` container shares the network namespace
+    of (`network_mode: service:NAME`): computed once per run, not once per service."""
+    sidecars = set()
     for other in ctx.nodes(source="compose"):
-        image = str(other.attrs.get("image") or "")
-        if other.attrs.get("network_mode") == f"service:{node.name}" and "daprd" in image \
-                and posixpath.dirname(other.location.path) == project:
-            return "dapr sidecar"
-    return None
+        mode = other.attrs.get("network_mode")
+        if isinstance(mode, str) and mode.startswith("service:") and "daprd" in str(other.attrs.get("image") or ""):
+            sidecars.add((posixpath.dirname(other.location.path), mode.removeprefix("service:")))
+    return sidecars
 
 
 def _agent_env(node: Node) -> str | None:
