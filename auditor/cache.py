@@ -254,20 +254,36 @@ class ParseCache:
             return facts
         return None
 
-    def _rendered_entry(self, key: str) -> Path:
-        digest = hashlib.sha256(f"rendered\0{key}".encode()).hexdigest()
-        return self.directory / "rendered" / digest[:2] / f"{digest}.json"
+    def _derived_entry(self, what: str, key: str) -> Path:
+        digest = hashlib.sha256(f"{what}\0{key}".encode()).hexdigest()
+        return self.directory / what / digest[:2] / f"{digest}.json"
 
     def load_rendered(self, key: str) -> list[Facts] | None:
         """The facts a chart rendered to under `key` (render/helm.py: chart files, values, helm version), or None."""
-        remembered = self._recall(self._rendered_entry(key), list)
+        return self._load_derived("rendered", key, "kubernetes")
+
+    def store_rendered(self, key: str, facts: list[Facts]) -> None:
+        self._store_derived("rendered", key, facts)
+
+    def load_combined(self, key: str) -> list[Facts] | None:
+        """The module facts Terraform's per-file facts combined to under `key` (scan.py: every .tf file's path and
+        content), or None."""
+        return self._load_derived("combined", key, "terraform")
+
+    def store_combined(self, key: str, facts: list[Facts]) -> None:
+        self._store_derived("combined", key, facts)
+
+    def _load_derived(self, what: str, key: str, kind: str) -> list[Facts] | None:
+        """Facts computed from many files (a rendered chart, combined modules), all of `kind`, or None."""
+        entry = self._derived_entry(what, key)
+        remembered = self._recall(entry, list)
         if remembered is not None:
             self.hits += 1
             return list(remembered)
         if not self.usable:
             return None
         try:
-            with self._rendered_entry(key).open("rb") as handle:
+            with entry.open("rb") as handle:
                 raw = handle.read(MAX_ENTRY_BYTES + 1)
             if len(raw) > MAX_ENTRY_BYTES:
                 return None
@@ -278,17 +294,18 @@ class ParseCache:
         except (OSError, ValueError, RecursionError, MemoryError, _Shape):
             self.misses += 1
             return None
-        if isinstance(facts, list) and all(isinstance(f, Facts) and f.kind == "kubernetes" for f in facts):
+        if isinstance(facts, list) and all(isinstance(f, Facts) and f.kind == kind for f in facts):
             self.hits += 1
-            self._remember(self._rendered_entry(key), list(facts))
+            self._remember(entry, list(facts))
             return facts
         self.misses += 1
         return None
 
-    def store_rendered(self, key: str, facts: list[Facts]) -> None:
-        self._remember(self._rendered_entry(key), list(facts))
+    def _store_derived(self, what: str, key: str, facts: list[Facts]) -> None:
+        entry = self._derived_entry(what, key)
+        self._remember(entry, list(facts))
         if self.usable:
-            self._store(self._rendered_entry(key), facts)
+            self._store(entry, facts)
 
     def _store(self, entry: Path, facts: Facts | list[Facts]) -> None:
         temporary: str | None = None

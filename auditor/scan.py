@@ -6,6 +6,7 @@ per-module step, because a module's variables, locals and tfvars span several fi
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import multiprocessing.context
 import os
@@ -116,7 +117,8 @@ def scan(
         done += 1
         if progress is not None:
             progress(done, total)
-    facts = _combine_terraform([f for f in found if f is not None])
+    facts = _combine_terraform([f for f in found if f is not None], cache,
+                               _terraform_key([source for source in sources if source.kind == "terraform"]))
     rendered = _render(root, inventory, helm, cache)
     facts.extend(rendered.facts)
     overlays = _render_overlays(root, plan, kustomize, cache) if planned else kustomize_render.Rendered()
@@ -278,14 +280,29 @@ def _parse_isolated(source: SourceFile, context: multiprocessing.context.BaseCon
             "internal-error"),))
 
 
-def _combine_terraform(facts: list[Facts]) -> list[Facts]:
+def _terraform_key(sources: list[SourceFile]) -> str:
+    """What the combined modules depend on: every Terraform file's path and content (the parser code is in the
+    cache's own key)."""
+    return hashlib.sha256("\0".join(f"{s.path}\0{s.sha256}" for s in sorted(sources, key=lambda s: s.path))
+                          .encode()).hexdigest()
+
+
+def _combine_terraform(facts: list[Facts], cache: ParseCache | None = None, key: str = "") -> list[Facts]:
+    """Per-file Terraform facts → one Facts per module directory. With a cache, the modules of an unchanged set
+    of .tf files are not combined again (the hook after a change elsewhere); a run in which a file's parse
+    failed is not kept, as its failure may not recur."""
     tf = [f for f in facts if f.kind == "terraform"]
     if not tf:
         return facts
+    rest = [f for f in facts if f.kind != "terraform"]
+    cached = cache.load_combined(key) if cache is not None else None
+    if cached is not None:
+        return rest + cached
     try:
         combined = terraform.combine(tf)
     except Exception as error:  # noqa: BLE001 - keep the per-file facts rather than lose the run
-        combined = [
+        return [
+            *rest,
             *tf,
             Facts(
                 tf[0].path,
@@ -300,4 +317,6 @@ def _combine_terraform(facts: list[Facts]) -> list[Facts]:
                 ),
             ),
         ]
-    return [f for f in facts if f.kind != "terraform"] + list(combined)
+    if cache is not None and not any(d.code == "internal-error" for f in tf for d in f.diagnostics):
+        cache.store_combined(key, combined)
+    return rest + list(combined)

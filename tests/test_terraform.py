@@ -1061,3 +1061,50 @@ def test_container_definitions_with_expressions_for_lists_are_read() -> None:
     node = next(n for n in facts.nodes if n.id == "terraform:aws_ecs_task_definition:infra/app")
     assert [c["image"] for c in node.attrs["containers"]] == ["shop/app:1.2", "nginx:1.27"]
     assert node.attrs["ports"] == [8080]
+
+
+def test_combined_modules_are_cached_until_a_terraform_file_changes(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hook after a change elsewhere (a compose file) reuses the combined modules instead of combining again."""
+    import shutil
+
+    from conftest import FIXTURES
+
+    from auditor import scan as scan_module
+    from auditor.cache import ParseCache
+
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "terraform-modules", root)
+    cache = ParseCache(tmp_path / "cache")
+    combined = []
+    combine = terraform.combine
+    monkeypatch.setattr(terraform, "combine", lambda facts: combined.append(1) or combine(facts))
+
+    def graph(result: scan_module.Scan) -> list[tuple[object, ...]]:
+        return [(n.id, n.attrs, n.evidence) for _, n in result.graph.nodes(data="node")]
+
+    first = scan_module.scan(root, cache=cache)
+    (root / "compose.yaml").write_text("services:\n  web:\n    image: nginx:1.25\n")
+    second = scan_module.scan(root, cache=cache)
+    assert len(combined) == 1
+    assert [n for n in graph(second) if n[0].startswith("terraform:")] == graph(first)
+    assert scan_module.scan(root).facts == second.facts  # without a cache: the same facts, in the same order
+    tf = next(root.rglob("*.tf"))
+    tf.write_text(tf.read_text() + '\nresource "aws_sqs_queue" "extra" {\n  name = "extra"\n}\n')
+    third = scan_module.scan(root, cache=cache)
+    assert len(combined) == 3
+    assert any(n[0].startswith("terraform:aws_sqs_queue:") and n[0].endswith("/extra") for n in graph(third))
+
+
+def test_a_combine_over_a_failed_parse_is_not_cached(tmp_path: Path) -> None:
+    from auditor.cache import ParseCache
+    from auditor.model import Diagnostic
+    from auditor.scan import _combine_terraform
+
+    cache = ParseCache(tmp_path / "cache")
+    crashed = Facts("a.tf", "terraform",
+                    diagnostics=(Diagnostic("a.tf", "the parser crashed", None, "internal-error"),))
+    _combine_terraform([crashed], cache, "key")
+    assert cache.load_combined("key") is None
+    parsed = terraform.parse("b.tf", 'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n')
+    assert _combine_terraform([parsed], cache, "other") == cache.load_combined("other")
