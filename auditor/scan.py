@@ -106,6 +106,11 @@ def scan(
     plan, planned = _plan(root, inventory)
     sources = [source for source in inventory.files if source.kind not in _RENDERED_KINDS and  # charts: rendered
                not (source.kind == "kubernetes" and source.path in plan.consumed)]  # overlays: rendered
+    terraform_key = _terraform_key([source for source in sources if source.kind == "terraform"])
+    combined = cache.load_combined(terraform_key) if cache is not None and any(
+        source.kind == "terraform" for source in sources) else None
+    if combined is not None:  # the modules of these .tf files are known: their per-file facts are not needed
+        sources = [source for source in sources if source.kind != "terraform"]
     found: list[Facts | None] = [cache.lookup(source) if cache is not None else None for source in sources]
     pending = [index for index, cached in enumerate(found) if cached is None]
     total = len(sources)
@@ -117,8 +122,8 @@ def scan(
         done += 1
         if progress is not None:
             progress(done, total)
-    facts = _combine_terraform([f for f in found if f is not None], cache,
-                               _terraform_key([source for source in sources if source.kind == "terraform"]))
+    facts = [f for f in found if f is not None]
+    facts = [*facts, *combined] if combined is not None else _combine_terraform(facts, cache, terraform_key)
     rendered = _render(root, inventory, helm, cache)
     facts.extend(rendered.facts)
     overlays = _render_overlays(root, plan, kustomize, cache) if planned else kustomize_render.Rendered()
@@ -288,16 +293,13 @@ def _terraform_key(sources: list[SourceFile]) -> str:
 
 
 def _combine_terraform(facts: list[Facts], cache: ParseCache | None = None, key: str = "") -> list[Facts]:
-    """Per-file Terraform facts → one Facts per module directory. With a cache, the modules of an unchanged set
-    of .tf files are not combined again (the hook after a change elsewhere); a run in which a file's parse
-    failed is not kept, as its failure may not recur."""
+    """Per-file Terraform facts → one Facts per module directory, kept in the cache under `key` (scan() looks
+    there first: the hook after a change elsewhere neither combines again nor reads the per-file facts); a run in
+    which a file's parse failed is not kept, as its failure may not recur."""
     tf = [f for f in facts if f.kind == "terraform"]
     if not tf:
         return facts
     rest = [f for f in facts if f.kind != "terraform"]
-    cached = cache.load_combined(key) if cache is not None else None
-    if cached is not None:
-        return rest + cached
     try:
         combined = terraform.combine(tf)
     except Exception as error:  # noqa: BLE001 - keep the per-file facts rather than lose the run
