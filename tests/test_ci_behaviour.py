@@ -264,3 +264,17 @@ def test_baseline_command_writes_the_configured_baseline_even_before_it_exists(t
     written = run_cli("baseline", str(tmp_path), "-o", str(tmp_path / ".auditor-baseline.json"))
     assert written.returncode == 0, written.stderr
     assert run_cli(str(tmp_path), "-q").returncode == 0  # the configured baseline now accepts every finding
+
+
+def test_every_dependency_has_a_tested_range() -> None:
+    """A release made tomorrow must not change what CI installs (issue 7, item 0): each requirement, extras
+    included, has a lower and an upper bound."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"].values()
+    requirements = [*project["dependencies"], *(requirement for extra in extras for requirement in extra)]
+    assert requirements
+    unbounded = [r for r in requirements if not (re.search(r">=\s*\d", r) and re.search(r"<\s*\d", r))]
+    assert unbounded == []

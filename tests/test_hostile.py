@@ -129,3 +129,18 @@ def test_copy_of_hostile_repo_is_untouched(tmp_path: Path) -> None:
     before = {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()}
     scan(copy)
     assert before == {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("text", [
+    "a: " + "[" * 5_000 + "]" * 5_000 + "\n",  # flow nesting: pyyaml 6.0.4's libyaml refuses this one itself
+    "".join("  " * depth + "- \n" for depth in range(300)),  # block nesting, which libyaml lets through
+])
+def test_too_deep_is_the_tools_own_verdict_with_its_whole_message(text: str) -> None:
+    """Whichever pyyaml is installed, the user reads the tool's message (issue 7, item 0): not libyaml's
+    "exceeded the maximum nesting depth", nor a message cut short."""
+    from auditor.parsers.yaml_source import MAX_DEPTH, load_documents
+
+    _, problem = load_documents(text)
+    assert problem is not None
+    assert (problem.code, problem.message) == (
+        "too-deep", f"nesting deeper than {MAX_DEPTH} levels (the limit for one YAML file)")

@@ -156,6 +156,26 @@ def test_cache_round_trips_every_fixture_exactly() -> None:
         assert back == facts and encode(back) == encode(facts), source.path
 
 
+def test_a_cache_entry_is_written_whole_or_not_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write cut short (a full disk, a killed process) leaves no half entry for the next run to read, and no
+    temporary file behind."""
+    repo = write_repo(tmp_path / "repo", {"k8s/web.yaml": ONE_REPLICA.format(name="web")})
+    source = discover(repo).files[0]
+    cache = ParseCache(tmp_path / "cache")
+
+    def cut_short(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", cut_short)
+    cache.parse(source, parse_file)
+    entry = cache._entry(source)
+    assert not entry.exists() and list(entry.parent.iterdir()) == []
+    monkeypatch.undo()
+    cache.store(source, parse_file(source))
+    assert json.loads(entry.read_text(encoding="utf-8"))["format"] == 1
+    assert [p.name for p in entry.parent.iterdir()] == [entry.name]
+
+
 def test_the_cache_directory_is_private(tmp_path: Path) -> None:
     shared = tmp_path / "cache"
     shared.mkdir(mode=0o777)
@@ -172,6 +192,7 @@ def test_the_cache_directory_is_private(tmp_path: Path) -> None:
     "rule_dirs: [/etc]\n",
     "rule_dirs: [../outside]\n",
     "baseline: /etc/passwd\n",
+    "baseline: /dev/zero\n",  # before: read until gigabytes, then a MemoryError traceback
     "baseline: ../outside/baseline.json\n",
     "baseline: link.json\n",  # a link inside the repository to a file outside it
 ])
