@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
-from auditor.discover import SourceFile
-from auditor.model import Diagnostic, Edge, Facts, Location, Node, Setting
+from auditor.discover import Remembered, SourceFile
+from auditor.model import Diagnostic, Edge, Facts, FileKind, Location, Node, Setting
 from auditor.parsers.hcl import Block, Expr
 from auditor.parsers.terraform import FileBlocks
 
@@ -36,6 +36,7 @@ MAX_ENTRY_BYTES = 64 * 1024 * 1024  # far above the facts of a 2 MB file; a larg
 _TYPES: dict[str, type] = {cls.__name__: cls for cls in (Facts, Node, Edge, Diagnostic, Setting, Location, Block,
                                                          Expr, FileBlocks)}
 _TAG, _TUPLE, _PAIRS = "$type", "$tuple", "$pairs"
+_FILE_KINDS = frozenset(typing.get_args(FileKind))
 
 
 class _Shape(Exception):
@@ -198,7 +199,7 @@ class ParseCache:
         self.usable = _private_dir(directory) and _private_dir(self.directory)
         self.hits = 0
         self.misses = 0
-        self.remembered: dict[Path, Facts | list[Facts]] | None = {} if remember else None
+        self.remembered: dict[Path, Facts | list[Facts] | dict[str, Remembered]] | None = {} if remember else None
 
     def _entry(self, source: SourceFile) -> Path:
         key = hashlib.sha256(f"{source.kind}\0{source.path}\0{source.sha256}".encode()).hexdigest()
@@ -234,7 +235,7 @@ class ParseCache:
         found = self.remembered.get(entry) if self.remembered is not None else None
         return found if isinstance(found, kind) else None
 
-    def _remember(self, entry: Path, facts: Facts | list[Facts] | None) -> None:
+    def _remember(self, entry: Path, facts: Facts | list[Facts] | dict[str, Remembered] | None) -> None:
         if self.remembered is not None and facts is not None:
             self.remembered[entry] = facts
 
@@ -307,10 +308,41 @@ class ParseCache:
         if self.usable:
             self._store(entry, facts)
 
+    def load_memo(self, key: str) -> dict[str, Remembered] | None:
+        """What the last run under `key` (scan.py: the root and the size limit) read at each path
+        (discover.py `Remembered`), or None. Entries are checked field by field: a planted one is a miss."""
+        entry = self._derived_entry("memo", key)
+        remembered = self._recall(entry, dict)
+        if remembered is not None or not self.usable:
+            return remembered
+        try:
+            with entry.open("rb") as handle:
+                raw = handle.read(MAX_ENTRY_BYTES + 1)
+            envelope = json.loads(raw) if len(raw) <= MAX_ENTRY_BYTES else None
+        except (OSError, ValueError, RecursionError, MemoryError):
+            return None
+        if not isinstance(envelope, dict) or envelope.get("format") != FORMAT_VERSION:
+            return None
+        files = envelope.get("files")
+        if not isinstance(files, dict) or not all(_remembered(record) for record in files.values()):
+            return None
+        memo = {path: tuple(record) for path, record in files.items()}
+        self._remember(entry, memo)  # checked by _remembered
+        return memo
+
+    def store_memo(self, key: str, memo: dict[str, Remembered]) -> None:
+        entry = self._derived_entry("memo", key)
+        self._remember(entry, memo)
+        if self.usable:
+            self._write(entry, {"format": FORMAT_VERSION, "files": memo})
+
     def _store(self, entry: Path, facts: Facts | list[Facts]) -> None:
+        self._write(entry, {"format": FORMAT_VERSION, "facts": encode(facts)})
+
+    def _write(self, entry: Path, envelope: dict[str, Any]) -> None:
         temporary: str | None = None
         try:
-            text = json.dumps({"format": FORMAT_VERSION, "facts": encode(facts)}, separators=(",", ":"))
+            text = json.dumps(envelope, separators=(",", ":"))
             if not _private_dir(entry.parent):
                 return
             with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=entry.parent, delete=False) as handle:
@@ -323,3 +355,9 @@ class ParseCache:
         finally:
             if temporary is not None:
                 Path(temporary).unlink(missing_ok=True)
+
+
+def _remembered(record: Any) -> bool:
+    """Whether a memo record has the shape of discover.py's `Remembered`."""
+    return (isinstance(record, list) and len(record) == 7 and all(type(n) is int and n >= 0 for n in record[:4])
+            and all(isinstance(text, str) for text in record[4:]) and (record[5] == "" or record[5] in _FILE_KINDS))

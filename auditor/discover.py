@@ -12,6 +12,7 @@ import functools
 import hashlib
 import os
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -19,7 +20,7 @@ from pathlib import Path, PurePosixPath
 import pathspec
 
 from auditor.code.languages import language_of
-from auditor.model import MAX_CODE_BYTES, Diagnostic, FileKind
+from auditor.model import MAX_CODE_BYTES, SUPPRESSION_MARK, Diagnostic, FileKind
 from auditor.parsers import appconfig, buildfiles, compose, telemetry
 from auditor.parsers.yaml_source import load_documents
 from auditor.render.kustomize_walk import is_kustomization
@@ -69,12 +70,22 @@ _TEMPLATE_HINT = re.compile(r"\{\{-?\s*[.$\w(\"/]")
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file to parse: its repo-relative POSIX path, kind, decoded text and content hash."""
+    """A file to parse: its repo-relative POSIX path, kind, decoded text and content hash. `text` is None for a
+    file the memo vouches for (`Remembered`): unchanged since the last run, so its facts come from the cache."""
 
     path: str
     kind: FileKind
-    text: str
+    text: str | None
     sha256: str
+
+
+# What the last run read at a path, for `audit hook`: (size, mtime_ns, ctime_ns, inode, the kind it was read as,
+# the kind it turned out to be or "" when skipped, its sha256 or the reason it was skipped). A file whose stat
+# still gives those numbers is not read again: git's index makes the same bet, with the same guard against a
+# write within the clock tick of the one recorded (a file changed less than _RACY_NS before it was read is not
+# remembered). Files that gave a diagnostic or hold a suppression comment are always read.
+Remembered = tuple[int, int, int, int, str, str, str]
+_RACY_NS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,7 @@ class Inventory:
     # in a .razor page, a bean class in Spring XML): scan.py reads the type names they mention, nothing else.
     references: list[str] = field(default_factory=list)
     kustomizations: list[str] = field(default_factory=list)  # every kustomization file found, repo-relative
+    memo: dict[str, Remembered] = field(default_factory=dict)  # what the next run may trust (`Remembered`)
 
 
 def kind_by_name(path: str) -> FileKind | None:
@@ -395,11 +407,12 @@ MAX_REFERENCE_FILES = 20_000
 
 def discover(
     root: Path, excludes: Iterable[str] = (), max_bytes: int = DEFAULT_MAX_BYTES, only: Iterable[str] | None = None,
-    versions: Mapping[str, bytes | None] | None = None,
+    versions: Mapping[str, bytes | None] | None = None, memo: Mapping[str, Remembered] | None = None,
 ) -> Inventory:
     """Every auditable file under `root`, classified and decoded. `only` limits reading to those paths.
     `versions` gives other contents for some paths (None: the file is absent), read instead of the work tree's:
-    the committed state the pre-commit hook compares with (auditor/engine/changes.py)."""
+    the committed state the pre-commit hook compares with (auditor/engine/changes.py). A file `memo` vouches for
+    is not read (`Remembered`)."""
     inventory = Inventory()
     wanted = {PurePosixPath(p).as_posix() for p in only} if only is not None else None
     chart_dirs: set[str] = set()
@@ -435,7 +448,7 @@ def discover(
             data = versions[rel]
             source = None if data is None else _source(rel, data, kind, max_bytes, inventory)
         else:
-            source = _read(rel, path, kind, max_bytes, inventory)
+            source = _read(rel, path, kind, max_bytes, inventory, memo)
         if source is None:
             continue
         if source.kind in ("kubernetes", "helm_template") and _in_chart_tree(rel, chart_dirs):
@@ -490,19 +503,36 @@ def _too_large(rel: str, size: int, max_bytes: int, inventory: Inventory) -> Non
     inventory.skipped.append(Skipped(rel, "too large"))
 
 
-def _read(rel: str, path: Path, kind: FileKind, max_bytes: int, inventory: Inventory) -> SourceFile | None:
+def _read(rel: str, path: Path, kind: FileKind, max_bytes: int, inventory: Inventory,
+          memo: Mapping[str, Remembered] | None = None) -> SourceFile | None:
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            _too_large(rel, size, max_bytes, inventory)
+        info = path.stat()
+        if info.st_size > max_bytes:
+            _too_large(rel, info.st_size, max_bytes, inventory)
             return None
+        identity = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, kind)
+        known = memo.get(rel) if memo is not None else None
+        if known is not None and known[:5] == identity:
+            inventory.memo[rel] = known
+            if not known[5]:
+                inventory.skipped.append(Skipped(rel, known[6]))
+                return None
+            return SourceFile(rel, known[5], None, known[6])  # type: ignore[arg-type]  # a kind: cache.py checks
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as error:
         inventory.diagnostics.append(Diagnostic(rel, f"cannot be read: {error.strerror}", None, "unreadable"))
         inventory.skipped.append(Skipped(rel, "unreadable"))
         return None
-    return _source(rel, data, kind, max_bytes, inventory)
+    problems, skips = len(inventory.diagnostics), len(inventory.skipped)
+    source = _source(rel, data, kind, max_bytes, inventory)
+    settled = time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > _RACY_NS and len(data) == info.st_size
+    if settled and len(inventory.diagnostics) == problems:
+        if source is not None and source.text is not None and SUPPRESSION_MARK not in source.text:
+            inventory.memo[rel] = (*identity, source.kind, source.sha256)
+        elif source is None and len(inventory.skipped) == skips + 1:
+            inventory.memo[rel] = (*identity, "", inventory.skipped[-1].reason)
+    return source
 
 
 def _source(rel: str, data: bytes, kind: FileKind, max_bytes: int, inventory: Inventory) -> SourceFile | None:

@@ -77,6 +77,8 @@ ADDRESS_PURPOSES = frozenset(
 )
 # Purposes the graph stage turns into a call (or, for `address`, a connection) when the host resolves.
 RESOLVED_PURPOSES = frozenset({"address", "mention"})
+# Every suppression comment holds this (engine/suppress.py); a file without it suppresses nothing by comment.
+SUPPRESSION_MARK = "audit:"
 # Bytes of one source file read: a hand-written one (code, a Python settings module) is smaller; a bigger one is
 # generated or bundled (discovery skips such code; the settings reader refuses such a module).
 MAX_CODE_BYTES = 1_000_000

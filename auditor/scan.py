@@ -63,6 +63,8 @@ def parse_file(source: SourceFile) -> Facts:
     if source.kind in _RENDERED_KINDS:
         return Facts(source.path, source.kind)  # read by the renderer, per chart (render/helm.py)
     parser = _PARSERS[source.kind]
+    if source.text is None:  # scan() never parses a file it left unread; this is for any other caller
+        raise ValueError(f"{source.path} was left unread as unchanged: its facts are in the cache, not here")
     try:
         return parser(source.path, source.text)
     except RecursionError:
@@ -102,17 +104,25 @@ def scan(
     found on PATH, else helm-python-sdk); without one their values files are read. Kustomize overlays are
     rendered with kustomize or kubectl (likewise), else by the built-in subset; the manifests and patches they
     read are audited through them, not on their own."""
-    inventory = discover(root, excludes=excludes, max_bytes=max_bytes, versions=versions)
-    plan, planned = _plan(root, inventory)
-    sources = [source for source in inventory.files if source.kind not in _RENDERED_KINDS and  # charts: rendered
-               not (source.kind == "kubernetes" and source.path in plan.consumed)]  # overlays: rendered
-    terraform_key = _terraform_key([source for source in sources if source.kind == "terraform"])
-    combined = cache.load_combined(terraform_key) if cache is not None and any(
-        source.kind == "terraform" for source in sources) else None
-    if combined is not None:  # the modules of these .tf files are known: their per-file facts are not needed
-        sources = [source for source in sources if source.kind != "terraform"]
-    found: list[Facts | None] = [cache.lookup(source) if cache is not None else None for source in sources]
-    pending = [index for index, cached in enumerate(found) if cached is None]
+    memo_key = _memo_key(root, max_bytes)
+    memo = cache.load_memo(memo_key) if cache is not None else None
+    while True:
+        inventory = discover(root, excludes=excludes, max_bytes=max_bytes, versions=versions, memo=memo)
+        plan, planned = _plan(root, inventory)
+        sources = [source for source in inventory.files if source.kind not in _RENDERED_KINDS and  # charts: rendered
+                   not (source.kind == "kubernetes" and source.path in plan.consumed)]  # overlays: rendered
+        terraform_key = _terraform_key([source for source in sources if source.kind == "terraform"])
+        combined = cache.load_combined(terraform_key) if cache is not None and any(
+            source.kind == "terraform" for source in sources) else None
+        if combined is not None:  # the modules of these .tf files are known: their per-file facts are not needed
+            sources = [source for source in sources if source.kind != "terraform"]
+        found: list[Facts | None] = [cache.lookup(source) if cache is not None else None for source in sources]
+        pending = [index for index, cached in enumerate(found) if cached is None]
+        if memo is None or all(sources[index].text is not None for index in pending):
+            break
+        memo = None  # a file left unread as unchanged has no facts in the cache (pruned?): read every file
+    if cache is not None and versions is None and inventory.memo != memo:  # the work tree's files, as read
+        cache.store_memo(memo_key, inventory.memo)
     total = len(sources)
     done = total - len(pending)
     for index, parsed in zip(pending, parse_all([sources[i] for i in pending], jobs), strict=True):
@@ -237,7 +247,7 @@ def parse_all(sources: list[SourceFile], jobs: int | None = None) -> Iterator[Fa
     A worker that dies (a crash in a native parser) costs only its file: the rest are parsed again one by one,
     each in a fresh worker, and the file that kills its worker becomes a diagnostic."""
     workers = min(jobs or default_jobs(), len(sources))
-    size = sum(len(source.text) for source in sources)
+    size = sum(len(source.text or "") for source in sources)
     if workers <= 1 or (len(sources) < _POOL_MIN_FILES and size < _POOL_MIN_BYTES):
         yield from _parse_in_one_process(sources)
         return
@@ -283,6 +293,11 @@ def _parse_isolated(source: SourceFile, context: multiprocessing.context.BaseCon
         return Facts(source.path, source.kind, diagnostics=(Diagnostic(
             source.path, "the parser crashed on this file (its worker process died); not audited", None,
             "internal-error"),))
+
+
+def _memo_key(root: Path, max_bytes: int) -> str:
+    """Discovery's memo is per audited folder and size limit (the limit decides what is read)."""
+    return f"{os.path.realpath(root)}\0{max_bytes}"
 
 
 def _terraform_key(sources: list[SourceFile]) -> str:

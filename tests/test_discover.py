@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import write_repo
 
+from auditor.cache import ParseCache
 from auditor.discover import discover, kind_by_content, kind_by_name
 from auditor.scan import scan
 
@@ -191,3 +193,98 @@ def test_versions_are_read_instead_of_the_work_tree(tmp_path: Path) -> None:
         ("docker-compose.yml", "compose", "services:\n  api:\n    image: api:1\n")]
     assert [(d.path, d.code, d.message) for d in inventory.diagnostics] == [
         ("big.tf", "too-large", "file is 200 bytes, over the 100-byte limit; not audited")]
+
+
+# The hook's memo (discover.py `Remembered`): a file whose stat is unchanged since the last run is not read again.
+
+def _audited(root: Path, cache: ParseCache | None) -> tuple[list[tuple[object, ...]], list[object]]:
+    from auditor.audit import AuditOptions, audit
+
+    result = audit(root, AuditOptions(cache=cache))
+    return [(f.rule_id, f.location, f.message) for f in result.findings], result.diagnostics
+
+
+def _settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files written by the test are seconds old at most: let the memo keep them anyway."""
+    import auditor.discover as discover_module
+
+    monkeypatch.setattr(discover_module, "_RACY_NS", -10**18)
+
+
+def test_the_hook_does_not_read_a_file_again_whose_stat_is_unchanged(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import auditor.discover as discover_module
+
+    _settled(monkeypatch)
+    root = tmp_path / "repo"
+    write_repo(root, {"docker-compose.yml": COMPOSE + "    environment:\n      DB_HOST: db\n",
+                      "deploy/api.yaml": DEPLOYMENT, "infra/main.tf": 'resource "aws_nat_gateway" "a" {}\n',
+                      "notes.yaml": "title: not a manifest\n"})
+    cache = ParseCache(tmp_path / "cache")
+    first = _audited(root, cache)
+    decoded: list[str] = []
+    source = discover_module._source
+    monkeypatch.setattr(discover_module, "_source", lambda rel, *rest: decoded.append(rel) or source(rel, *rest))
+    assert _audited(root, ParseCache(tmp_path / "cache")) == first
+    assert decoded == []  # nor the file skipped last time (notes.yaml), nor any audited one
+    assert _audited(root, None) == first  # and the same as a run with no cache at all
+    decoded.clear()
+    (root / "deploy/api.yaml").write_text(DEPLOYMENT.replace("api", "web"))
+    assert _audited(root, ParseCache(tmp_path / "cache")) != first
+    assert decoded == ["deploy/api.yaml"]
+
+
+def test_a_file_rewritten_with_its_size_and_mtime_kept_is_read_again(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`touch -d` can put an mtime back, not a ctime: an edit that keeps the size and the mtime is still seen."""
+    import os
+
+    _settled(monkeypatch)
+    root = tmp_path / "repo"
+    write_repo(root, {"deploy/api.yaml": DEPLOYMENT})
+    target = root / "deploy/api.yaml"
+    before = target.stat()
+    first = _audited(root, ParseCache(tmp_path / "cache"))
+    target.write_text(DEPLOYMENT.replace("api", "web"))
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert target.stat().st_size == before.st_size and target.stat().st_mtime_ns == before.st_mtime_ns
+    again = _audited(root, ParseCache(tmp_path / "cache"))
+    assert again == _audited(root, None) != first
+
+
+def test_a_file_written_just_before_it_was_read_is_not_trusted_next_time(tmp_path: Path) -> None:
+    """Within a clock tick of its last write a file can change again with the same stat (git's racy entries)."""
+    import os
+
+    write_repo(tmp_path, {"deploy/api.yaml": DEPLOYMENT, "docker-compose.yml": COMPOSE})
+    os.utime(tmp_path / "deploy/api.yaml", (0, 0))  # an old mtime; its ctime is now, and cannot be set back
+    inventory = discover(tmp_path)
+    assert len(inventory.files) == 2
+    assert inventory.memo == {}
+
+
+def test_a_file_with_a_suppression_comment_is_always_read(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    _settled(monkeypatch)
+    write_repo(tmp_path, {"deploy/api.yaml": "# audit: ignore-file[AVAIL001] one replica in dev\n" + DEPLOYMENT,
+                          "docker-compose.yml": COMPOSE})
+    memo = discover(tmp_path).memo
+    assert set(memo) == {"docker-compose.yml"}
+    again = discover(tmp_path, memo=memo)
+    assert {f.path: f.text is None for f in again.files} == {"deploy/api.yaml": False, "docker-compose.yml": True}
+
+
+def test_facts_missing_from_the_cache_make_the_run_read_every_file(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    _settled(monkeypatch)
+    root = tmp_path / "repo"
+    write_repo(root, {"docker-compose.yml": COMPOSE, "deploy/api.yaml": DEPLOYMENT})
+    first = _audited(root, ParseCache(tmp_path / "cache"))
+    cache = ParseCache(tmp_path / "cache")
+    for folder in cache.directory.iterdir():  # every facts entry goes; the memo stays
+        if folder.name != "memo":
+            shutil.rmtree(folder)
+    assert _audited(root, cache) == first
+    assert not [d for d in first[1] if getattr(d, "code", "") == "internal-error"]

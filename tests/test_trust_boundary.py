@@ -21,7 +21,7 @@ from hostile_inputs import SECRET, SECRET_ENV, SIBLING
 
 from auditor.cache import ParseCache, encode, loads
 from auditor.config import ConfigError, load_config
-from auditor.discover import discover
+from auditor.discover import DEFAULT_MAX_BYTES, discover
 from auditor.engine.message import MessageError, fill, placeholders
 from auditor.scan import parse_file
 
@@ -147,6 +147,31 @@ def test_a_corrupt_cache_entry_is_a_miss(tmp_path: Path, planted: bytes) -> None
     facts = cache.parse(source, parse_file)
     assert (cache.hits, cache.misses) == (0, 1)
     assert facts == parse_file(source)
+
+
+@pytest.mark.parametrize("planted", [
+    b'{"format": 1, "files": {"k8s/web.yaml": {"$type": "Popen", "args": ["touch", "x"]}}}',
+    b'{"format": 1, "files": {"k8s/web.yaml": [1, 2, 3, 4, "kubernetes", "kubernetes"]}}',  # a field short
+    b'{"format": 1, "files": {"k8s/web.yaml": [-1, 2, 3, 4, "kubernetes", "kubernetes", "00"]}}',
+    b'{"format": 1, "files": {"k8s/web.yaml": [1, 2, 3, 4, "kubernetes", "pickle", "00"]}}',  # no such kind
+    b'{"format": 1, "files": {"k8s/web.yaml": [true, 2, 3, 4, "kubernetes", "kubernetes", "00"]}}',
+    b'{"format": 1, "files": {"k8s/web.yaml": [' + b"9" * 5000 + b', 2, 3, 4, "kubernetes", "", "x"]}}',
+    b'{"format": 1, "files": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    b'{"format": 1, "files": []}',
+    b'{"format": 2, "files": {}}',
+    b"\xff\xfe not json",
+])
+def test_a_corrupt_discovery_memo_is_a_miss(tmp_path: Path, planted: bytes) -> None:
+    """The hook's memo of what each file was (discover.py `Remembered`) is checked field by field."""
+    from auditor.scan import _memo_key, scan
+
+    repo = write_repo(tmp_path / "repo", {"k8s/web.yaml": ONE_REPLICA.format(name="web")})
+    cache = ParseCache(tmp_path / "cache")
+    entry = cache._derived_entry("memo", _memo_key(repo, DEFAULT_MAX_BYTES))
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    entry.write_bytes(planted)
+    assert cache.load_memo(_memo_key(repo, DEFAULT_MAX_BYTES)) is None
+    assert scan(repo, cache=ParseCache(tmp_path / "cache")).facts == scan(repo).facts
 
 
 def test_cache_round_trips_every_fixture_exactly() -> None:

@@ -25,7 +25,7 @@ import networkx as nx
 from auditor.config import IgnoreEntry
 from auditor.discover import SourceFile
 from auditor.engine.rules import Rule, find_rule
-from auditor.model import Diagnostic, Finding, Location, Node, Suppression
+from auditor.model import SUPPRESSION_MARK, Diagnostic, Finding, Location, Node, Suppression
 
 ANNOTATION_KEY = "scale-auditor.dev/ignore"
 # The rule list inside `[...]` is bounded, so a line of many unclosed `ignore[` stays linear to scan.
@@ -104,11 +104,12 @@ def _marker(
 
 
 def comment_markers(files: Iterable[SourceFile], rules: list[Rule]) -> tuple[list[Marker], list[Diagnostic]]:
-    """Suppression comments in the audited files' text (already read; nothing is opened again)."""
+    """Suppression comments in the audited files' text (already read; nothing is opened again). A file left unread
+    as unchanged (discover.py `Remembered`) had no suppression mark, so it has none now."""
     markers: list[Marker] = []
     diagnostics: list[Diagnostic] = []
     for source in files:
-        if "audit:" not in source.text:
+        if source.text is None or SUPPRESSION_MARK not in source.text:
             continue
         for number, line in enumerate(source.text.splitlines(), start=1):
             match = _COMMENT.search(line)
