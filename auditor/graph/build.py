@@ -570,24 +570,35 @@ def _lift_config_links(graph: nx.MultiDiGraph) -> None:
     of config files configure (a compose service built from the repository root) costs one pass, not a
     rescan of its parallel edges and settings per config.
     """
-    present = {(u, v, e.kind, e.location) for u, v, e in graph.edges(data="edge")}
     settings: dict[str, tuple[list[Setting], set[Setting]]] = {}
     loads: list[tuple[Node, Node, tuple[Location, ...] | None, frozenset[str]]] = []
-    for config_id, service_id, data in list(graph.edges(data=True)):
-        edge: Edge = data["edge"]
-        config: Node = graph.nodes[config_id]["node"]
-        service: Node = graph.nodes[service_id]["node"]
-        if edge.kind != "configures" or config.kind != "config" or service.kind == "config":
+    # The adjacency is read directly, in the order graph.edges() gives: networkx's edge views cost more than the
+    # rest of this function on a large repository (the view's length alone walks its edges).
+    adjacency = graph._adj  # the plain dicts behind graph.adj
+    for config_id, config in graph.nodes(data="node"):
+        if config.kind != "config":
             continue
-        shadowed = frozenset(service.attrs.get("env_keys") or []) if edge.attrs.get("via") == "env_file" \
-            else frozenset()
-        loads.append((config, service, _named_spans(config, edge), shadowed))
+        for service_id, parallel in adjacency[config_id].items():
+            service: Node = graph.nodes[service_id]["node"]
+            for data in parallel.values():
+                edge: Edge = data["edge"]
+                if edge.kind != "configures" or service.kind == "config":
+                    continue
+                shadowed = frozenset(service.attrs.get("env_keys") or []) if edge.attrs.get("via") == "env_file" \
+                    else frozenset()
+                loads.append((config, service, _named_spans(config, edge), shadowed))
+    configured = {service.id for _, service, _, _ in loads}
+    present = {(u, v, data["edge"].kind, data["edge"].location) for u in configured
+               for v, parallel in adjacency[u].items() for data in parallel.values()}
+    # A config's links, found once: one loaded by many services was rescanned per service, configures edges too.
+    links = {config_id: [(target, data["edge"]) for target, parallel in adjacency[config_id].items()
+                         for data in parallel.values() if data["edge"].kind in _LIFTED_KINDS]
+             for config_id in {config.id for config, _, _, _ in loads}}
     books = _address_books(graph, [(config, service, spans) for config, service, spans, _ in loads])
     for config, service, spans, shadowed in loads:
         book = config.id in books
-        for _, target, link_data in list(graph.out_edges(config.id, data=True)):
-            link: Edge = link_data["edge"]
-            if link.kind not in _LIFTED_KINDS or target == service.id or link.attrs.get("key") in shadowed:
+        for target, link in links[config.id]:
+            if target == service.id or link.attrs.get("key") in shadowed:
                 continue
             if spans is not None and not _within(link.location, spans):
                 continue
