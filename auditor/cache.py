@@ -240,17 +240,7 @@ class ParseCache:
             self.remembered[entry] = facts
 
     def _load(self, entry: Path, source: SourceFile) -> Facts | None:
-        try:
-            with entry.open("rb") as handle:
-                raw = handle.read(MAX_ENTRY_BYTES + 1)
-            if len(raw) > MAX_ENTRY_BYTES:
-                return None
-            envelope = loads(raw)
-            if not isinstance(envelope, dict) or envelope.get("format") != FORMAT_VERSION:
-                return None
-            facts = envelope.get("facts")
-        except (OSError, ValueError, RecursionError, MemoryError, _Shape):
-            return None  # missing, unreadable, not JSON, a 5,000-digit number, too deep, or not our shape
+        facts = _read_entry(entry, "facts")
         if isinstance(facts, Facts) and facts.path == source.path and facts.kind == source.kind:
             return facts
         return None
@@ -283,18 +273,7 @@ class ParseCache:
             return list(remembered)
         if not self.usable:
             return None
-        try:
-            with entry.open("rb") as handle:
-                raw = handle.read(MAX_ENTRY_BYTES + 1)
-            if len(raw) > MAX_ENTRY_BYTES:
-                return None
-            envelope = loads(raw)
-            if not isinstance(envelope, dict) or envelope.get("format") != FORMAT_VERSION:
-                return None
-            facts = envelope.get("facts")
-        except (OSError, ValueError, RecursionError, MemoryError, _Shape):
-            self.misses += 1
-            return None
+        facts = _read_entry(entry, "facts")
         if isinstance(facts, list) and all(isinstance(f, Facts) and f.kind == kind for f in facts):
             self.hits += 1
             self._remember(entry, list(facts))
@@ -315,15 +294,7 @@ class ParseCache:
         remembered = self._recall(entry, dict)
         if remembered is not None or not self.usable:
             return remembered
-        try:
-            with entry.open("rb") as handle:
-                raw = handle.read(MAX_ENTRY_BYTES + 1)
-            envelope = json.loads(raw) if len(raw) <= MAX_ENTRY_BYTES else None
-        except (OSError, ValueError, RecursionError, MemoryError):
-            return None
-        if not isinstance(envelope, dict) or envelope.get("format") != FORMAT_VERSION:
-            return None
-        files = envelope.get("files")
+        files = _read_entry(entry, "files", json.loads)  # plain JSON: a memo holds no tagged objects
         if not isinstance(files, dict) or not all(_remembered(record) for record in files.values()):
             return None
         memo = {path: tuple(record) for path, record in files.items()}
@@ -355,6 +326,22 @@ class ParseCache:
         finally:
             if temporary is not None:
                 Path(temporary).unlink(missing_ok=True)
+
+
+def _read_entry(entry: Path, field: str, decode: Callable[[bytes], Any] = loads) -> Any:
+    """`field` of an entry this version wrote, or None: missing, unreadable, too large, not JSON, a 5,000-digit
+    number, too deep, another format, or not our shape."""
+    try:
+        with entry.open("rb") as handle:
+            raw = handle.read(MAX_ENTRY_BYTES + 1)
+        if len(raw) > MAX_ENTRY_BYTES:
+            return None
+        envelope = decode(raw)
+    except (OSError, ValueError, RecursionError, MemoryError, _Shape):
+        return None
+    if not isinstance(envelope, dict) or envelope.get("format") != FORMAT_VERSION:
+        return None
+    return envelope.get(field)
 
 
 def _remembered(record: Any) -> bool:
