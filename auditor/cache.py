@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
-from auditor.discover import Remembered, SourceFile
+from auditor.discover import LISTED_TAGS, Memo, SourceFile
 from auditor.model import Diagnostic, Edge, Facts, FileKind, Location, Node, Setting
 from auditor.parsers.hcl import Block, Expr
 from auditor.parsers.terraform import FileBlocks
@@ -199,7 +199,7 @@ class ParseCache:
         self.usable = _private_dir(directory) and _private_dir(self.directory)
         self.hits = 0
         self.misses = 0
-        self.remembered: dict[Path, Facts | list[Facts] | dict[str, Remembered]] | None = {} if remember else None
+        self.remembered: dict[Path, Facts | list[Facts] | Memo] | None = {} if remember else None
 
     def _entry(self, source: SourceFile) -> Path:
         key = hashlib.sha256(f"{source.kind}\0{source.path}\0{source.sha256}".encode()).hexdigest()
@@ -235,7 +235,7 @@ class ParseCache:
         found = self.remembered.get(entry) if self.remembered is not None else None
         return found if isinstance(found, kind) else None
 
-    def _remember(self, entry: Path, facts: Facts | list[Facts] | dict[str, Remembered] | None) -> None:
+    def _remember(self, entry: Path, facts: Facts | list[Facts] | Memo | None) -> None:
         if self.remembered is not None and facts is not None:
             self.remembered[entry] = facts
 
@@ -287,25 +287,31 @@ class ParseCache:
         if self.usable:
             self._store(entry, facts)
 
-    def load_memo(self, key: str) -> dict[str, Remembered] | None:
-        """What the last run under `key` (scan.py: the root and the size limit) read at each path
-        (discover.py `Remembered`), or None. Entries are checked field by field: a planted one is a miss."""
+    def load_memo(self, key: str) -> Memo | None:
+        """What the last run under `key` (scan.py: the root and the size limit) saw of each file and folder
+        (discover.py `Memo`), or None. Records are checked field by field: a planted one makes the memo a miss."""
         entry = self._derived_entry("memo", key)
-        remembered = self._recall(entry, dict)
+        remembered = self._recall(entry, Memo)
         if remembered is not None or not self.usable:
             return remembered
-        files = _read_entry(entry, "files", json.loads)  # plain JSON: a memo holds no tagged objects
-        if not isinstance(files, dict) or not all(_remembered(record) for record in files.values()):
+        envelope = _read_entry(entry, "memo", json.loads)  # plain JSON: a memo holds no tagged objects
+        if not isinstance(envelope, dict):
             return None
-        memo = {path: tuple(record) for path, record in files.items()}
-        self._remember(entry, memo)  # checked by _remembered
+        files, folders = envelope.get("files"), envelope.get("folders")
+        if not (isinstance(files, dict) and all(_remembered(record) for record in files.values())
+                and isinstance(folders, dict) and all(_listed(record) for record in folders.values())):
+            return None
+        memo = Memo({path: tuple(record) for path, record in files.items()},
+                    {path: (*record[:4], tuple((name, what) for name, what in record[4]))
+                     for path, record in folders.items()})
+        self._remember(entry, memo)  # checked by _remembered and _listed
         return memo
 
-    def store_memo(self, key: str, memo: dict[str, Remembered]) -> None:
+    def store_memo(self, key: str, memo: Memo) -> None:
         entry = self._derived_entry("memo", key)
         self._remember(entry, memo)
         if self.usable:
-            self._write(entry, {"format": FORMAT_VERSION, "files": memo})
+            self._write(entry, {"format": FORMAT_VERSION, "memo": {"files": memo.files, "folders": memo.folders}})
 
     def _store(self, entry: Path, facts: Facts | list[Facts]) -> None:
         self._write(entry, {"format": FORMAT_VERSION, "facts": encode(facts)})
@@ -348,3 +354,18 @@ def _remembered(record: Any) -> bool:
     """Whether a memo record has the shape of discover.py's `Remembered`."""
     return (isinstance(record, list) and len(record) == 7 and all(type(n) is int and n >= 0 for n in record[:4])
             and all(isinstance(text, str) for text in record[4:]) and (record[5] == "" or record[5] in _FILE_KINDS))
+
+
+_LISTED_WHATS = LISTED_TAGS | _FILE_KINDS
+
+
+def _listed(record: Any) -> bool:
+    """Whether a memo record has the shape of discover.py's `Listed`; each name is one path segment."""
+    return (isinstance(record, list) and len(record) == 5 and all(type(n) is int and n >= 0 for n in record[:3])
+            and isinstance(record[3], str) and isinstance(record[4], list)
+            and all(isinstance(item, list) and len(item) == 2 and _segment(item[0]) and item[1] in _LISTED_WHATS
+                    for item in record[4]))
+
+
+def _segment(name: Any) -> bool:
+    return isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\0" not in name

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pathspec
 
@@ -87,6 +88,23 @@ class SourceFile:
 Remembered = tuple[int, int, int, int, str, str, str]
 _RACY_NS = 2_000_000_000
 
+# What the last run found in a folder: (mtime_ns, ctime_ns, inode, the ignore rules in force there, its entries
+# the walk kept as (name, what): a file's candidate kind, "reference", "dir", "link" or "gitignore"). A folder's
+# mtime and ctime change whenever an entry is added, removed or renamed in it, so while they and the rules in
+# force are those recorded, its listing is too: the walk neither lists it nor matches its names against ignore
+# patterns (git's untracked cache makes the same bet). The rules are a digest of the configured excludes and of
+# each `.gitignore` on the way by its stat, so an edited `.gitignore` changes the rules below it.
+Listed = tuple[int, int, int, str, tuple[tuple[str, str], ...]]
+LISTED_TAGS = frozenset({"reference", "dir", "link", "gitignore"})
+
+
+@dataclass
+class Memo:
+    """What a run saw, for the next one to trust (`audit hook`): each file (`Remembered`) and folder (`Listed`)."""
+
+    files: dict[str, Remembered] = field(default_factory=dict)
+    folders: dict[str, Listed] = field(default_factory=dict)
+
 
 @dataclass(frozen=True)
 class Skipped:
@@ -106,7 +124,7 @@ class Inventory:
     # in a .razor page, a bean class in Spring XML): scan.py reads the type names they mention, nothing else.
     references: list[str] = field(default_factory=list)
     kustomizations: list[str] = field(default_factory=list)  # every kustomization file found, repo-relative
-    memo: dict[str, Remembered] = field(default_factory=dict)  # what the next run may trust (`Remembered`)
+    memo: Memo = field(default_factory=Memo)  # what the next run may trust
 
 
 def kind_by_name(path: str) -> FileKind | None:
@@ -183,36 +201,66 @@ def pattern_problem(pattern: str) -> str | None:
 
 
 class _Ignores:
-    """The stack of .gitignore specs in force for a directory, plus configured excludes."""
+    """The stack of .gitignore specs in force for a directory, plus configured excludes. A folder the memo vouches
+    for pushes its .gitignore unread: it is read only when a folder below must be listed again."""
 
-    def __init__(self, excludes: Iterable[str], inventory: Inventory) -> None:
+    def __init__(self, root: Path, excludes: Iterable[str], inventory: Inventory) -> None:
         patterns = [pattern for pattern in excludes if pattern_problem(pattern) is None]
+        self.root = root
         self.excludes = pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
-        # (directory, its .gitignore, one regex matching whatever any of its patterns matches)
-        self.specs: list[tuple[str, pathspec.GitIgnoreSpec, re.Pattern[str] | None]] = []
+        # [directory, its .gitignore, one regex matching whatever any of its patterns matches, read yet]
+        self.specs: list[list[Any]] = []
+        self.unread = 0
         self.inventory = inventory
+        self.top_rules = hashlib.sha256("\0".join(["excludes", *patterns]).encode()).hexdigest()
 
-    def load(self, root: Path, rel_dir: str) -> None:
-        gitignore = root / rel_dir / ".gitignore"
+    def rules(self, parent: str | None, rel_dir: str, has_gitignore: bool) -> str | None:
+        """The digest of the rules in force in `rel_dir` (see `Listed`), or None when they cannot be trusted: a
+        parent's cannot, or its `.gitignore` was written within a clock tick of now."""
+        if parent is None or not has_gitignore:
+            return parent
+        try:
+            info = os.lstat(self.root / rel_dir / ".gitignore")
+        except OSError:
+            return None
+        if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) <= _RACY_NS:
+            return None
+        identity = f"{parent}\0{info.st_mode}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}\0{info.st_ino}"
+        return hashlib.sha256(identity.encode()).hexdigest()
+
+    def load(self, rel_dir: str, read: bool = True) -> bool:
+        """Push `rel_dir`'s .gitignore (read now, or when first needed); whether reading it gave no diagnostic."""
+        self.specs.append([rel_dir, None, None, False])
+        self.unread += 1
+        return self._read(self.specs[-1]) if read else True
+
+    def _read(self, entry: list[Any]) -> bool:
+        entry[3] = True
+        self.unread -= 1
+        rel_dir = entry[0]
+        gitignore = self.root / rel_dir / ".gitignore"
         try:
             if gitignore.is_symlink() or not gitignore.is_file():
-                return
+                return True
             with gitignore.open("rb") as handle:
                 data = handle.read(MAX_GITIGNORE_BYTES)
         except OSError:
-            return
+            return True
         lines = data.decode("utf-8", errors="replace").splitlines()
-        path = gitignore.relative_to(root).as_posix()
+        path = gitignore.relative_to(self.root).as_posix()
         kept = []
+        clean = True
         for number, line in enumerate(lines, start=1):
             problem = pattern_problem(line)
             if problem is None:
                 kept.append(line)
             else:
+                clean = False
                 self.inventory.diagnostics.append(
                     Diagnostic(path, f"ignore pattern not used: {problem}", number, "limit", "warning")
                 )
-        self.specs.append((rel_dir, *_compiled(tuple(kept))))
+        entry[1], entry[2] = _compiled(tuple(kept))
+        return clean
 
     def ignored(self, rel_path: str, is_dir: bool) -> bool:
         """Git's precedence: the deepest .gitignore with a matching pattern decides (a `!pattern` there
@@ -220,7 +268,13 @@ class _Ignores:
         probe = rel_path + "/" if is_dir else rel_path
         if self.excludes is not None and self.excludes.match_file(probe):
             return True
-        for base, spec, any_pattern in reversed(self.specs):
+        if self.unread:
+            for entry in self.specs:
+                if not entry[3]:
+                    self._read(entry)
+        for base, spec, any_pattern, _ in reversed(self.specs):
+            if spec is None:
+                continue
             if base == ".":
                 relative = probe
             elif probe.startswith(base + "/"):
@@ -235,6 +289,7 @@ class _Ignores:
         return False
 
     def leave(self, rel_dir: str) -> None:
+        self.unread -= sum(1 for entry in self.specs if entry[0] == rel_dir and not entry[3])
         self.specs = [entry for entry in self.specs if entry[0] != rel_dir]
 
 
@@ -263,45 +318,102 @@ def _any_pattern(spec: pathspec.GitIgnoreSpec) -> re.Pattern[str] | None:
         return None
 
 
-def _walk(root: Path, ignores: _Ignores, inventory: Inventory,
-          wanted: Callable[[str], bool]) -> Iterator[tuple[str, Path]]:
-    """(repo-relative path, absolute path) of every regular file `wanted` and not ignored; links are reported,
-    never followed. `wanted` goes first: most files of a repository are of no kind the tool reads, and matching
-    a path against .gitignore patterns costs more than looking at its name."""
-    stack: list[tuple[str, bool]] = [(".", False)]  # (rel_dir, leaving)
+def _walk(root: Path, ignores: _Ignores, inventory: Inventory, classify: Callable[[str], str | None],
+          memo: Mapping[str, Listed]) -> Iterator[tuple[str, str]]:
+    """(repo-relative path, what `classify` said) of every regular file it gave a kind and no ignore rule
+    excludes, and of every file it called a "reference" (ignored or not); links are reported, never followed.
+    `classify` goes first: most files of a repository are of no kind the tool reads, and matching a path against
+    .gitignore patterns costs more than looking at its name. A folder `memo` vouches for is not listed again
+    (`Listed`); each folder listed is recorded in `inventory.memo`."""
+    stack: list[tuple[str, bool, str | None]] = [(".", False, ignores.top_rules)]  # (rel_dir, leaving, parent's rules)
     while stack:
-        rel_dir, leaving = stack.pop()
+        rel_dir, leaving, parent_rules = stack.pop()
         if leaving:
             ignores.leave(rel_dir)
             continue
-        stack.append((rel_dir, True))
+        stack.append((rel_dir, True, None))
         directory = root / rel_dir
-        try:
-            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
-        except OSError as error:
-            inventory.diagnostics.append(
-                Diagnostic(rel_dir, f"directory cannot be read: {error.strerror}", None, "unreadable")
-            )
-            continue
-        if any(entry.name == ".gitignore" for entry in entries):  # most folders have none: no stat to ask
-            ignores.load(root, rel_dir)
-        subdirs: list[str] = []
-        for entry in entries:
-            rel = entry.name if rel_dir == "." else f"{rel_dir}/{entry.name}"
-            if entry.is_symlink():
-                _note_symlink(rel, Path(entry.path), inventory)
-                continue
+        kept = _remembered_listing(directory, rel_dir, parent_rules, ignores, memo.get(rel_dir))
+        rules: str | None
+        listing: tuple[tuple[str, str], ...]
+        if kept is not None:
+            rules, listing = kept[3], kept[4]
+            inventory.memo.folders[rel_dir] = kept
+            if any(what == "gitignore" for _, what in listing):
+                ignores.load(rel_dir, read=False)
+        else:
             try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-            except OSError:
+                info = os.lstat(directory)
+                entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+            except OSError as error:
+                inventory.diagnostics.append(
+                    Diagnostic(rel_dir, f"directory cannot be read: {error.strerror}", None, "unreadable")
+                )
                 continue
-            if is_dir:
-                if entry.name in SKIPPED_DIRS or ignores.ignored(rel, True):
-                    continue
+            has_gitignore = any(entry.name == ".gitignore" and _regular(entry) for entry in entries)  # most have none
+            rules = ignores.rules(parent_rules, rel_dir, has_gitignore)
+            clean = ignores.load(rel_dir) if has_gitignore else True
+            listing = tuple(_listing(rel_dir, entries, ignores, classify))
+            settled = time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > _RACY_NS
+            if rules is not None and clean and settled:
+                inventory.memo.folders[rel_dir] = (info.st_mtime_ns, info.st_ctime_ns, info.st_ino, rules, listing)
+        subdirs: list[str] = []
+        for name, what in listing:
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            if what == "dir":
                 subdirs.append(rel)
-            elif entry.is_file(follow_symlinks=False) and wanted(rel) and not ignores.ignored(rel, False):
-                yield rel, Path(entry.path)
-        stack.extend((sub, False) for sub in reversed(subdirs))
+            elif what == "link":
+                _note_symlink(rel, directory / name, inventory)
+            elif what != "gitignore":
+                yield rel, what
+        stack.extend((sub, False, rules) for sub in reversed(subdirs))
+
+
+def _remembered_listing(directory: Path, rel_dir: str, parent_rules: str | None, ignores: _Ignores,
+                        record: Listed | None) -> Listed | None:
+    """`record` when it still holds for `directory`: the same stat and the same rules in force (`Listed`)."""
+    if record is None or parent_rules is None:
+        return None
+    try:
+        info = os.lstat(directory)
+    except OSError:
+        return None
+    if record[:3] != (info.st_mtime_ns, info.st_ctime_ns, info.st_ino):
+        return None
+    has_gitignore = any(what == "gitignore" for _, what in record[4])
+    return record if ignores.rules(parent_rules, rel_dir, has_gitignore) == record[3] else None
+
+
+def _listing(rel_dir: str, entries: list[os.DirEntry[str]], ignores: _Ignores,
+             classify: Callable[[str], str | None]) -> Iterator[tuple[str, str]]:
+    """(name, what) of each entry of a folder the walk keeps, in name order (see `Listed`)."""
+    for entry in entries:
+        rel = entry.name if rel_dir == "." else f"{rel_dir}/{entry.name}"
+        if entry.is_symlink():
+            yield entry.name, "link"
+            continue
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            continue
+        if is_dir:
+            if entry.name not in SKIPPED_DIRS and not ignores.ignored(rel, True):
+                yield entry.name, "dir"
+        elif not _regular(entry):
+            continue
+        elif entry.name == ".gitignore":
+            yield entry.name, "gitignore"
+        else:
+            what = classify(rel)
+            if what == "reference" or (what is not None and not ignores.ignored(rel, False)):
+                yield entry.name, what
+
+
+def _regular(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def _note_symlink(rel: str, path: Path, inventory: Inventory) -> None:
@@ -407,38 +519,31 @@ MAX_REFERENCE_FILES = 20_000
 
 def discover(
     root: Path, excludes: Iterable[str] = (), max_bytes: int = DEFAULT_MAX_BYTES, only: Iterable[str] | None = None,
-    versions: Mapping[str, bytes | None] | None = None, memo: Mapping[str, Remembered] | None = None,
+    versions: Mapping[str, bytes | None] | None = None, memo: Memo | None = None,
 ) -> Inventory:
     """Every auditable file under `root`, classified and decoded. `only` limits reading to those paths.
     `versions` gives other contents for some paths (None: the file is absent), read instead of the work tree's:
-    the committed state the pre-commit hook compares with (auditor/engine/changes.py). A file `memo` vouches for
-    is not read (`Remembered`)."""
+    the committed state the pre-commit hook compares with (auditor/engine/changes.py). A file or folder `memo`
+    vouches for is not read again (`Remembered`, `Listed`)."""
     inventory = Inventory()
     wanted = {PurePosixPath(p).as_posix() for p in only} if only is not None else None
     chart_dirs: set[str] = set()
-    candidates: dict[str, FileKind] = {}
-
-    def candidate(rel: str) -> bool:
-        # every file a chart's renderer reads is YAML, so a candidate too; a `Kustomization` file may have no suffix
-        kind = _candidate_kind(rel) or ("kubernetes" if is_kustomization(rel) else None)
-        if kind is not None:
-            candidates[rel] = kind
-        elif rel.lower().endswith(REFERENCE_SUFFIXES) and len(inventory.references) < MAX_REFERENCE_FILES:
-            inventory.references.append(rel)
-        return kind is not None
-
-    for rel, path in _walk(root, _Ignores(excludes, inventory), inventory, candidate):
+    for rel, what in _walk(root, _Ignores(root, excludes, inventory), inventory, _classified,
+                           memo.folders if memo is not None else {}):
+        if what == "reference":
+            if len(inventory.references) < MAX_REFERENCE_FILES:
+                inventory.references.append(rel)
+            continue
         directory, _, name = rel.rpartition("/")
         if name == "Chart.yaml":  # a Helm chart: its directory is walked before its templates
             inventory.charts.append(rel)
             chart_dirs.add(directory or ".")
-        by_name = candidates.pop(rel)
         if is_kustomization(rel):  # rendered per overlay (render/kustomize.py)
             inventory.kustomizations.append(rel)
         if wanted is not None and rel not in wanted:
             continue
         # A kustomization is read as a manifest (it defines no object) so that comments in it are seen.
-        kind = _chart_kind(rel, chart_dirs) or ("kubernetes" if is_kustomization(rel) else by_name)
+        kind = _chart_kind(rel, chart_dirs) or ("kubernetes" if is_kustomization(rel) else what)
         if kind == "code":
             reason = code_skip_reason(rel)
             if reason is not None:
@@ -446,9 +551,10 @@ def discover(
                 continue
         if versions is not None and rel in versions:
             data = versions[rel]
-            source = None if data is None else _source(rel, data, kind, max_bytes, inventory)
+            source = None if data is None else _source(rel, data, kind, max_bytes, inventory)  # type: ignore[arg-type]
         else:
-            source = _read(rel, path, kind, max_bytes, inventory, memo)
+            source = _read(rel, root / rel, kind, max_bytes, inventory,  # type: ignore[arg-type]
+                           memo.files if memo is not None else None)
         if source is None:
             continue
         if source.kind in ("kubernetes", "helm_template") and _in_chart_tree(rel, chart_dirs):
@@ -461,6 +567,15 @@ def discover(
             continue
         inventory.files.append(source)
     return inventory
+
+
+def _classified(rel: str) -> str | None:
+    """What the walk keeps a file as: its candidate kind (every file a chart's renderer reads is YAML, so a
+    candidate too; a `Kustomization` file may have no suffix), "reference", or None."""
+    kind = _candidate_kind(rel) or ("kubernetes" if is_kustomization(rel) else None)
+    if kind is not None:
+        return kind
+    return "reference" if rel.lower().endswith(REFERENCE_SUFFIXES) else None
 
 
 _VALUES_FILE = re.compile(r"^values([.-][\w.-]+)?\.ya?ml$")
@@ -513,7 +628,7 @@ def _read(rel: str, path: Path, kind: FileKind, max_bytes: int, inventory: Inven
         identity = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, kind)
         known = memo.get(rel) if memo is not None else None
         if known is not None and known[:5] == identity:
-            inventory.memo[rel] = known
+            inventory.memo.files[rel] = known
             if not known[5]:
                 inventory.skipped.append(Skipped(rel, known[6]))
                 return None
@@ -529,9 +644,9 @@ def _read(rel: str, path: Path, kind: FileKind, max_bytes: int, inventory: Inven
     settled = time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > _RACY_NS and len(data) == info.st_size
     if settled and len(inventory.diagnostics) == problems:
         if source is not None and source.text is not None and SUPPRESSION_MARK not in source.text:
-            inventory.memo[rel] = (*identity, source.kind, source.sha256)
+            inventory.memo.files[rel] = (*identity, source.kind, source.sha256)
         elif source is None and len(inventory.skipped) == skips + 1:
-            inventory.memo[rel] = (*identity, "", inventory.skipped[-1].reason)
+            inventory.memo.files[rel] = (*identity, "", inventory.skipped[-1].reason)
     return source
 
 

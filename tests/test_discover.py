@@ -260,7 +260,7 @@ def test_a_file_written_just_before_it_was_read_is_not_trusted_next_time(tmp_pat
     os.utime(tmp_path / "deploy/api.yaml", (0, 0))  # an old mtime; its ctime is now, and cannot be set back
     inventory = discover(tmp_path)
     assert len(inventory.files) == 2
-    assert inventory.memo == {}
+    assert inventory.memo.files == {}
 
 
 def test_a_file_with_a_suppression_comment_is_always_read(tmp_path: Path,
@@ -269,7 +269,7 @@ def test_a_file_with_a_suppression_comment_is_always_read(tmp_path: Path,
     write_repo(tmp_path, {"deploy/api.yaml": "# audit: ignore-file[AVAIL001] one replica in dev\n" + DEPLOYMENT,
                           "docker-compose.yml": COMPOSE})
     memo = discover(tmp_path).memo
-    assert set(memo) == {"docker-compose.yml"}
+    assert set(memo.files) == {"docker-compose.yml"}
     again = discover(tmp_path, memo=memo)
     assert {f.path: f.text is None for f in again.files} == {"deploy/api.yaml": False, "docker-compose.yml": True}
 
@@ -288,3 +288,87 @@ def test_facts_missing_from_the_cache_make_the_run_read_every_file(tmp_path: Pat
             shutil.rmtree(folder)
     assert _audited(root, cache) == first
     assert not [d for d in first[1] if getattr(d, "code", "") == "internal-error"]
+
+
+# The folder memo (discover.py `Listed`): a folder whose stat and ignore rules are unchanged is not listed again.
+
+def _listed_folders(monkeypatch: pytest.MonkeyPatch, root: Path) -> list[str]:
+    """The folders under `root` listed from now on (os.scandir calls), repo-relative."""
+    import os
+
+    listed: list[str] = []
+    scandir = os.scandir
+
+    def counting(path: Path) -> object:
+        if Path(path).is_relative_to(root):
+            listed.append(Path(path).relative_to(root).as_posix())
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counting)
+    return listed
+
+
+def _tick() -> None:
+    """Let the clock move past the timestamp granularity of the file system before the next write."""
+    import time
+
+    time.sleep(0.02)
+
+
+def test_the_hook_does_not_list_a_folder_again_whose_stat_is_unchanged(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _settled(monkeypatch)
+    root = tmp_path / "repo"
+    write_repo(root, {"docker-compose.yml": COMPOSE, "deploy/api.yaml": DEPLOYMENT, "deploy/deep/web.yaml": DEPLOYMENT,
+                      ".gitignore": "build/\n*.tmp.yaml\n", "deploy/skip.tmp.yaml": DEPLOYMENT,
+                      "build/out.yaml": DEPLOYMENT, "docs/notes.md": "# notes\n"})
+    first = _audited(root, ParseCache(tmp_path / "cache"))
+    listed = _listed_folders(monkeypatch, root)
+    assert _audited(root, ParseCache(tmp_path / "cache")) == first
+    assert listed == []
+    assert _audited(root, None) == first
+    memo = discover(root).memo
+    assert set(memo.folders) == {".", "deploy", "deploy/deep", "docs"}  # build/ is ignored: never listed
+    assert {f.path for f in discover(root, memo=memo).files} == {"docker-compose.yml", "deploy/api.yaml",
+                                                                 "deploy/deep/web.yaml"}
+
+
+def test_a_file_added_to_a_remembered_folder_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _settled(monkeypatch)
+    write_repo(tmp_path, {".gitignore": "*.tmp.yaml\n", "deploy/api.yaml": DEPLOYMENT})
+    memo = discover(tmp_path).memo
+    _tick()
+    write_repo(tmp_path, {"deploy/web.yaml": DEPLOYMENT.replace("name: api", "name: web"),
+                          "deploy/x.tmp.yaml": DEPLOYMENT})
+    listed = _listed_folders(monkeypatch, tmp_path)
+    again = discover(tmp_path, memo=memo)
+    assert listed == ["deploy"]  # the root's listing still holds; its .gitignore is read for deploy/ all the same
+    assert [f.path for f in again.files] == ["deploy/api.yaml", "deploy/web.yaml"]
+
+
+def test_an_edited_gitignore_changes_what_the_folders_below_it_hold(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A .gitignore edited in place leaves its folder's mtime as it was: its own stat is part of the rules."""
+    _settled(monkeypatch)
+    write_repo(tmp_path, {".gitignore": "# nothing yet\n", "deploy/api.yaml": DEPLOYMENT,
+                          "deploy/web.yaml": DEPLOYMENT.replace("name: api", "name: web"), "k8s/db.yaml": DEPLOYMENT})
+    memo = discover(tmp_path).memo
+    _tick()
+    (tmp_path / ".gitignore").write_text("deploy/web.yaml\nk8s/\n")
+    again = discover(tmp_path, memo=memo)
+    assert [f.path for f in again.files] == [f.path for f in discover(tmp_path).files] == ["deploy/api.yaml"]
+
+
+def test_a_folder_changed_just_before_it_was_listed_is_not_trusted_next_time(tmp_path: Path) -> None:
+    write_repo(tmp_path, {"deploy/api.yaml": DEPLOYMENT, ".gitignore": "build/\n"})
+    assert discover(tmp_path).memo.folders == {}
+
+
+def test_a_folder_whose_gitignore_gave_a_diagnostic_is_always_listed(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    _settled(monkeypatch)
+    write_repo(tmp_path, {"deploy/.gitignore": "*a*a*a*a*z\n", "deploy/api.yaml": DEPLOYMENT})
+    first = discover(tmp_path)
+    assert "deploy" not in first.memo.folders and "." in first.memo.folders
+    again = discover(tmp_path, memo=first.memo)
+    assert again.diagnostics == first.diagnostics and len(again.diagnostics) == 1

@@ -149,20 +149,36 @@ def test_a_corrupt_cache_entry_is_a_miss(tmp_path: Path, planted: bytes) -> None
     assert facts == parse_file(source)
 
 
+def _planted_memo(files: bytes = b"{}", folders: bytes = b"{}") -> bytes:
+    return b'{"format": 1, "memo": {"files": ' + files + b', "folders": ' + folders + b"}}"
+
+
 @pytest.mark.parametrize("planted", [
-    b'{"format": 1, "files": {"k8s/web.yaml": {"$type": "Popen", "args": ["touch", "x"]}}}',
-    b'{"format": 1, "files": {"k8s/web.yaml": [1, 2, 3, 4, "kubernetes", "kubernetes"]}}',  # a field short
-    b'{"format": 1, "files": {"k8s/web.yaml": [-1, 2, 3, 4, "kubernetes", "kubernetes", "00"]}}',
-    b'{"format": 1, "files": {"k8s/web.yaml": [1, 2, 3, 4, "kubernetes", "pickle", "00"]}}',  # no such kind
-    b'{"format": 1, "files": {"k8s/web.yaml": [true, 2, 3, 4, "kubernetes", "kubernetes", "00"]}}',
-    b'{"format": 1, "files": {"k8s/web.yaml": [' + b"9" * 5000 + b', 2, 3, 4, "kubernetes", "", "x"]}}',
-    b'{"format": 1, "files": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
-    b'{"format": 1, "files": []}',
-    b'{"format": 2, "files": {}}',
+    _planted_memo(b'{"k8s/web.yaml": {"$type": "Popen", "args": ["touch", "x"]}}'),
+    _planted_memo(b'{"k8s/web.yaml": [1, 2, 3, 4, "kubernetes", "kubernetes"]}'),  # a field short
+    _planted_memo(b'{"k8s/web.yaml": [-1, 2, 3, 4, "kubernetes", "kubernetes", "00"]}'),
+    _planted_memo(b'{"k8s/web.yaml": [1, 2, 3, 4, "kubernetes", "pickle", "00"]}'),  # no such kind
+    _planted_memo(b'{"k8s/web.yaml": [true, 2, 3, 4, "kubernetes", "kubernetes", "00"]}'),
+    _planted_memo(b'{"k8s/web.yaml": [' + b"9" * 5000 + b', 2, 3, 4, "kubernetes", "", "x"]}'),
+    _planted_memo(b"[" * 100_000 + b"]" * 100_000),
+    _planted_memo(b"[]"),
+    # folders (discover.py `Listed`): a name that is no single path segment would walk out of the folder
+    _planted_memo(folders=b'{".": [1, 2, 3, "r", [["../../etc/passwd", "kubernetes"]]]}'),
+    _planted_memo(folders=b'{".": [1, 2, 3, "r", [["..", "dir"]]]}'),
+    _planted_memo(folders=b'{".": [1, 2, 3, "r", [["a\\u0000b", "dir"]]]}'),
+    _planted_memo(folders=b'{".": [1, 2, 3, "r", [["k8s", "pickle"]]]}'),  # no such kind
+    _planted_memo(folders=b'{".": [1, 2, 3, "r", [["k8s"]]]}'),
+    _planted_memo(folders=b'{".": [1, 2, -3, "r", []]}'),
+    _planted_memo(folders=b'{".": [1, 2, 3, 4, []]}'),
+    _planted_memo(folders=b'{".": [1, 2, 3, "r", {"k8s": "dir"}]}'),
+    _planted_memo(folders=b"[]"),
+    b'{"format": 1, "memo": []}',
+    b'{"format": 2, "memo": {"files": {}, "folders": {}}}',
     b"\xff\xfe not json",
 ])
 def test_a_corrupt_discovery_memo_is_a_miss(tmp_path: Path, planted: bytes) -> None:
-    """The hook's memo of what each file was (discover.py `Remembered`) is checked field by field."""
+    """The hook's memo of what each file and folder was (discover.py `Remembered`, `Listed`) is checked field by
+    field."""
     from auditor.scan import _memo_key, scan
 
     repo = write_repo(tmp_path / "repo", {"k8s/web.yaml": ONE_REPLICA.format(name="web")})
@@ -482,3 +498,18 @@ def test_a_report_to_a_stream_is_written_to_it_not_replacing_it(tmp_path: Path) 
     reader.join(30)
     assert completed.returncode == 1, completed.stderr  # findings, and no error writing the report
     assert received and json.loads(received[0])["version"] == "2.1.0"
+
+
+def test_a_well_formed_memo_is_read(tmp_path: Path) -> None:
+    """The counterpart of the corrupt memos: the same envelope with records of the right shape is a hit."""
+    from auditor.discover import Memo
+    from auditor.scan import _memo_key
+
+    cache = ParseCache(tmp_path / "cache")
+    entry = cache._derived_entry("memo", _memo_key(tmp_path, DEFAULT_MAX_BYTES))
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    entry.write_bytes(_planted_memo(b'{"k8s/web.yaml": [1, 2, 3, 4, "kubernetes", "kubernetes", "00"]}',
+                                    b'{".": [1, 2, 3, "r", [["k8s", "dir"], ["web.yaml", "unknown"]]]}'))
+    assert cache.load_memo(_memo_key(tmp_path, DEFAULT_MAX_BYTES)) == Memo(
+        {"k8s/web.yaml": (1, 2, 3, 4, "kubernetes", "kubernetes", "00")},
+        {".": (1, 2, 3, "r", (("k8s", "dir"), ("web.yaml", "unknown")))})
