@@ -22,7 +22,7 @@ from auditor.engine.suppress import apply_suppressions, comment_markers, resourc
 from auditor.model import Diagnostic, Finding, Severity, Suppression
 from auditor.render.helm import HelmOptions
 from auditor.render.kustomize import KustomizeOptions
-from auditor.scan import Scan, scan
+from auditor.scan import Gathered, Scan, gather, link
 
 
 @dataclass
@@ -82,10 +82,19 @@ def audit(
 ) -> AuditResult:
     options = options or AuditOptions()
     all_rules = rules if rules is not None else load_all_rules(options.rule_dirs)
+    return judge(link(gather_files(root, options, progress)), options, all_rules)
+
+
+def gather_files(root: Path, options: AuditOptions, progress: Callable[[int, int], None] | None = None) -> Gathered:
+    """Every file's facts for `audit`, before the graph (scan.py `gather`)."""
+    return gather(root, excludes=options.excludes, max_bytes=options.max_bytes, progress=progress,
+                  cache=options.cache, jobs=options.jobs, helm=options.helm, kustomize=options.kustomize,
+                  versions=options.versions)
+
+
+def judge(scanned: Scan, options: AuditOptions, all_rules: list[Rule]) -> AuditResult:
+    """The rules' findings on a scanned repository, suppressed, filtered and scored as `options` say."""
     active = [rule for rule in all_rules if rule.id not in options.disabled]
-    scanned = scan(root, excludes=options.excludes, max_bytes=options.max_bytes, progress=progress,
-                   cache=options.cache, jobs=options.jobs, helm=options.helm,
-                   kustomize=options.kustomize, versions=options.versions)
     runs, rule_problems = run_rules(active, scanned.graph, options.rule_options, options.severities)
     markers, marker_problems = comment_markers(scanned.inventory.files, all_rules)
     resource, resource_problems = resource_markers(scanned.graph, all_rules)

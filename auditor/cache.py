@@ -200,6 +200,23 @@ class ParseCache:
         self.hits = 0
         self.misses = 0
         self.remembered: dict[Path, Facts | list[Facts] | Memo] | None = {} if remember else None
+        # Which entry each Facts object handed out or stored came from (`origin`): the object itself is kept
+        # beside its entry's name, so an id reused after a collection is never mistaken for it.
+        self._origins: dict[int, tuple[Facts, str]] = {}
+
+    def origin(self, facts: Facts) -> str | None:
+        """The name of the entry `facts` was read from or stored under in this process (with its place in a list
+        of facts), or None. An entry's name is a digest of what its facts were computed from, within a cache
+        folder keyed by the parsers' code, so two Facts with one origin are equal."""
+        known = self._origins.get(id(facts))
+        return known[1] if known is not None and known[0] is facts else None
+
+    def _note_origin(self, entry: Path, facts: Facts | list[Facts] | None) -> None:
+        if isinstance(facts, Facts):
+            self._origins[id(facts)] = (facts, entry.name)
+        elif isinstance(facts, list):
+            for index, item in enumerate(facts):
+                self._origins[id(item)] = (item, f"{entry.parent.parent.name}/{entry.name}#{index}")
 
     def _entry(self, source: SourceFile) -> Path:
         key = hashlib.sha256(f"{source.kind}\0{source.path}\0{source.sha256}".encode()).hexdigest()
@@ -222,12 +239,14 @@ class ParseCache:
             self._remember(entry, facts)
         if facts is not None:
             self.hits += 1
+            self._note_origin(entry, facts)
         else:
             self.misses += 1
         return facts
 
     def store(self, source: SourceFile, facts: Facts) -> None:
         self._remember(self._entry(source), facts)
+        self._note_origin(self._entry(source), facts)
         if self.usable:
             self._store(self._entry(source), facts)
 
@@ -270,6 +289,7 @@ class ParseCache:
         remembered = self._recall(entry, list)
         if remembered is not None:
             self.hits += 1
+            self._note_origin(entry, remembered)
             return list(remembered)
         if not self.usable:
             return None
@@ -277,6 +297,7 @@ class ParseCache:
         if isinstance(facts, list) and all(isinstance(f, Facts) and f.kind == kind for f in facts):
             self.hits += 1
             self._remember(entry, list(facts))
+            self._note_origin(entry, facts)
             return facts
         self.misses += 1
         return None
@@ -284,6 +305,7 @@ class ParseCache:
     def _store_derived(self, what: str, key: str, facts: list[Facts]) -> None:
         entry = self._derived_entry(what, key)
         self._remember(entry, list(facts))
+        self._note_origin(entry, facts)
         if self.usable:
             self._store(entry, facts)
 
@@ -312,6 +334,24 @@ class ParseCache:
         self._remember(entry, memo)
         if self.usable:
             self._write(entry, {"format": FORMAT_VERSION, "memo": {"files": memo.files, "folders": memo.folders}})
+
+    def load_judged(self, key: str) -> tuple[frozenset[str], list[tuple[str, str]]] | None:
+        """What a run under `key` (engine/judged.py: what the graph was built from, the rules and the options)
+        reported: the ids of the rules that ran, and each finding's (rule id, fingerprint); or None."""
+        if not self.usable:
+            return None
+        judged = _read_entry(self._derived_entry("judged", key), "judged", json.loads)
+        if not (isinstance(judged, dict) and isinstance(judged.get("rules"), list)
+                and all(type(rule) is str for rule in judged["rules"]) and isinstance(judged.get("findings"), list)
+                and all(isinstance(item, list) and len(item) == 2 and all(type(part) is str for part in item)
+                        for item in judged["findings"])):
+            return None
+        return frozenset(judged["rules"]), [(rule, fingerprint) for rule, fingerprint in judged["findings"]]
+
+    def store_judged(self, key: str, rules: frozenset[str], findings: list[tuple[str, str]]) -> None:
+        if self.usable:
+            self._write(self._derived_entry("judged", key), {"format": FORMAT_VERSION, "judged": {
+                "rules": sorted(rules), "findings": [list(item) for item in findings]}})
 
     def _store(self, entry: Path, facts: Facts | list[Facts]) -> None:
         self._write(entry, {"format": FORMAT_VERSION, "facts": encode(facts)})

@@ -7,6 +7,7 @@ per-module step, because a module's variables, locals and tfvars span several fi
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
 import multiprocessing.context
 import os
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from auditor.cache import ParseCache
+from auditor.cache import ParseCache, encode
 from auditor.code import parse as code
 from auditor.code.facts import type_mentions
 from auditor.code.languages import language_of
@@ -52,6 +53,21 @@ class Scan:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     render_seconds: dict[str, float] = field(default_factory=dict)  # rendered deployment → seconds its render took
     rendered_by: dict[str, str] = field(default_factory=dict)  # chart profile or overlay → what rendered it
+    digest: str | None = None  # what the graph was built from (`Gathered.digest`)
+
+
+@dataclass
+class Gathered:
+    """Every file's facts, before the graph: what `link` builds it from. `digest` names all of it (see
+    `_digest`), or is None without a cache."""
+
+    root: Path
+    inventory: Inventory
+    facts: list[Facts]
+    diagnostics: list[Diagnostic]
+    render_seconds: dict[str, float]
+    rendered_by: dict[str, str]
+    digest: str | None
 
 
 # Kinds the renderer reads (auditor/render/helm.py), never a per-file parser.
@@ -104,6 +120,30 @@ def scan(
     found on PATH, else helm-python-sdk); without one their values files are read. Kustomize overlays are
     rendered with kustomize or kubectl (likewise), else by the built-in subset; the manifests and patches they
     read are audited through them, not on their own."""
+    return link(gather(root, excludes, max_bytes, progress, cache, jobs, helm, kustomize, versions))
+
+
+def link(gathered: Gathered) -> Scan:
+    """The graph of gathered facts, and every problem met on the way, in file order."""
+    graph = build_graph(gathered.facts)
+    diagnostics = sorted(dict.fromkeys([*gathered.diagnostics, *graph.graph["diagnostics"]]),
+                         key=lambda d: (d.path, d.line or 0, d.message))
+    return Scan(gathered.root, gathered.inventory, gathered.facts, graph, diagnostics, gathered.render_seconds,
+                gathered.rendered_by, gathered.digest)
+
+
+def gather(
+    root: Path,
+    excludes: Iterable[str] = (),
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: Callable[[int, int], None] | None = None,
+    cache: ParseCache | None = None,
+    jobs: int | None = None,
+    helm: helm_render.HelmOptions | None = None,
+    kustomize: kustomize_render.KustomizeOptions | None = None,
+    versions: Mapping[str, bytes | None] | None = None,
+) -> Gathered:
+    """The facts `scan` links (its arguments)."""
     memo_key = _memo_key(root, max_bytes)
     memo = cache.load_memo(memo_key) if cache is not None else None
     while True:
@@ -139,14 +179,31 @@ def scan(
     overlays = _render_overlays(root, plan, kustomize, cache) if planned else kustomize_render.Rendered()
     facts.extend(overlays.facts)
     facts.extend(_reference_mentions(root, inventory))
-    graph = build_graph(facts)
-    diagnostics = sorted(
-        dict.fromkeys([*inventory.diagnostics, *rendered.diagnostics, *overlays.diagnostics,
-                       *(d for f in facts for d in f.diagnostics), *graph.graph["diagnostics"]]),
-        key=lambda d: (d.path, d.line or 0, d.message),
-    )
-    return Scan(root, inventory, facts, graph, diagnostics, {**rendered.timings, **overlays.timings},
-                {**rendered.rendered_by, **overlays.rendered_by})
+    diagnostics = [*inventory.diagnostics, *rendered.diagnostics, *overlays.diagnostics,
+                   *(d for f in facts for d in f.diagnostics)]
+    return Gathered(root, inventory, facts, diagnostics, {**rendered.timings, **overlays.timings},
+                    {**rendered.rendered_by, **overlays.rendered_by},
+                    _digest(inventory, facts, cache) if cache is not None else None)
+
+
+def _digest(inventory: Inventory, facts: list[Facts], cache: ParseCache) -> str | None:
+    """A name for everything the graph and the findings are computed from: each file discovery kept (path, kind,
+    content: suppression comments are read from the files), and each Facts in order, by the cache entry it came
+    from where it has one (the entry's name is a digest of its inputs), else by its content; None when some
+    Facts cannot be named."""
+    digest = hashlib.sha256()
+    for source in inventory.files:
+        digest.update(f"{source.path}\0{source.kind}\0{source.sha256}\n".encode())
+    for item in facts:
+        origin = cache.origin(item)
+        if origin is None:
+            try:
+                text = json.dumps(encode(item), separators=(",", ":"))
+            except (TypeError, ValueError, RecursionError):
+                return None
+            origin = "=" + hashlib.sha256(text.encode()).hexdigest()
+        digest.update(f"{origin}\n".encode())
+    return digest.hexdigest()
 
 
 def _plan(root: Path, inventory: Inventory) -> tuple[kustomize_walk.Plan, bool]:

@@ -261,3 +261,65 @@ def test_the_committed_state_audited_through_versions_is_the_committed_checkouts
     assert staged.findings != plain.findings
     assert through_versions.findings == plain.findings
     assert through_versions.diagnostics == plain.diagnostics
+
+
+# The committed state's findings remembered (engine/judged.py): the second audit needs no graph when the same facts
+# were judged before, and a state nobody judged is judged as usual.
+
+def _outcome(repo: Path, cache: ParseCache | None, **options: object) -> tuple[list[str], int | None, list[str]]:
+    from auditor.engine.changes import hook_audit
+    from auditor.engine.rules import load_all_rules
+
+    outcome = hook_audit(repo, ["docker-compose.yml"], AuditOptions(cache=cache, **options),  # type: ignore[arg-type]
+                         load_all_rules([]))
+    found = [f"{f.rule_id} {f.location.line} {f.message}" for f in outcome.result.findings]
+    return found, outcome.existing, outcome.notes
+
+
+def _committed_states_judged(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times the hook built the committed state's graph from now on."""
+    import auditor.engine.changes as changes
+
+    built: list[int] = []
+    link = changes.link
+    monkeypatch.setattr(changes, "link", lambda gathered: built.append(1) or link(gathered))
+    return built
+
+
+def test_a_committed_state_judged_before_is_not_judged_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    repo = _committed_repo(tmp_path)
+    cache = tmp_path / "cache"
+    _edit(repo, "replicas: 3", "replicas: 1")
+    built = _committed_states_judged(monkeypatch)
+    expected = _outcome(repo, None)
+    assert expected[0] and expected[1] == 6 and built == [1]
+    assert _outcome(repo, ParseCache(cache, remember=True)) == expected and built == [1, 1]
+    # the same commit tried again (a fix elsewhere, a hook run twice): HEAD's findings are known
+    assert _outcome(repo, ParseCache(cache, remember=True)) == expected and built == [1, 1]
+    # the change committed; the next one compares with the state the last run audited as its work tree
+    _git(repo, "commit", "-q", "-am", "one replica")
+    _edit(repo, "shop/api:1.0", "shop/api:1.1")
+    expected = _outcome(repo, None)
+    built.clear()
+    assert _outcome(repo, ParseCache(cache, remember=True)) == expected and built == []
+
+
+def test_a_committed_state_no_run_judged_is_judged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A commit made without the hook (`--no-verify`, a pull), other rule options: other facts or another key."""
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    repo = _committed_repo(tmp_path)
+    cache = tmp_path / "cache"
+    _edit(repo, "replicas: 3", "replicas: 1")
+    _outcome(repo, ParseCache(cache, remember=True))
+    built = _committed_states_judged(monkeypatch)
+    lowered = {"severities": {"STATE001": "low"}}
+    assert _outcome(repo, ParseCache(cache, remember=True), **lowered) == _outcome(repo, None, **lowered)
+    assert built == [1, 1]
+    _edit(repo, "replicas: 1", "replicas: 3")
+    _edit(repo, "API_URL: http://api:8000", "API_URL: http://api:8000\n      API_TIMEOUT_MS: '500'")
+    _git(repo, "commit", "-q", "-am", "a timeout, committed without the hook")
+    _edit(repo, "replicas: 3", "replicas: 1")
+    built.clear()
+    expected = _outcome(repo, None)
+    assert _outcome(repo, ParseCache(cache, remember=True)) == expected and built == [1, 1]

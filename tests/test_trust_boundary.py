@@ -513,3 +513,25 @@ def test_a_well_formed_memo_is_read(tmp_path: Path) -> None:
     assert cache.load_memo(_memo_key(tmp_path, DEFAULT_MAX_BYTES)) == Memo(
         {"k8s/web.yaml": (1, 2, 3, 4, "kubernetes", "kubernetes", "00")},
         {".": (1, 2, 3, "r", (("k8s", "dir"), ("web.yaml", "unknown")))})
+
+
+@pytest.mark.parametrize("planted", [
+    b'{"format": 1, "judged": {"rules": ["AVAIL005"], "findings": [["AVAIL005", {"$type": "Popen"}]]}}',
+    b'{"format": 1, "judged": {"rules": "AVAIL005", "findings": []}}',
+    b'{"format": 1, "judged": {"rules": [1], "findings": []}}',
+    b'{"format": 1, "judged": {"rules": [], "findings": [["AVAIL005"]]}}',
+    b'{"format": 1, "judged": {"rules": []}}',
+    b'{"format": 1, "judged": []}',
+    b'{"format": 1, "judged": {"rules": [], "findings": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}",
+    b'{"format": 2, "judged": {"rules": [], "findings": []}}',
+    b"\xff\xfe not json",
+])
+def test_a_corrupt_judged_entry_is_a_miss(tmp_path: Path, planted: bytes) -> None:
+    """The findings the hook remembers of a committed state (engine/judged.py) are checked like every entry."""
+    cache = ParseCache(tmp_path / "cache")
+    entry = cache._derived_entry("judged", "key")
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    entry.write_bytes(planted)
+    assert cache.load_judged("key") is None
+    entry.write_bytes(b'{"format": 1, "judged": {"rules": ["AVAIL005"], "findings": [["AVAIL005", "f1"]]}}')
+    assert cache.load_judged("key") == (frozenset({"AVAIL005"}), [("AVAIL005", "f1")])

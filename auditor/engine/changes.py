@@ -4,7 +4,8 @@ pre-commit leaves the staged content in the work tree, so the hook audits the wo
 with the changed files as committed (auditor/committed.py), and compares by fingerprint: rule, subject and
 key, never a line (tests/test_fingerprints.py), so a finding that only moved is not new. The second audit runs
 only when the touched files have findings at all, takes every unchanged file's parse from the first one, and
-runs only the rules that made those findings.
+runs only the rules that made those findings; when an earlier run had the same facts (engine/judged.py: the
+last commit's hook run, or an earlier try of this commit), it builds no graph and runs no rule.
 
 Helm charts render from the work tree (render/helm.py reads the chart folder), so a changed chart file is not
 compared: that chart's findings in the touched files are all shown, and a note says so.
@@ -16,12 +17,14 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from auditor.audit import AuditOptions, AuditResult, audit
+from auditor.audit import AuditOptions, AuditResult, audit, gather_files, judge
 from auditor.committed import NotComparable, committed_versions, pre_commit_base
+from auditor.engine.judged import recall, remember
 from auditor.engine.rules import Rule
 from auditor.engine.scope import scope_findings
 from auditor.model import Finding
 from auditor.render.helm import chart_roots, owning_chart
+from auditor.scan import link
 
 
 @dataclass
@@ -41,6 +44,7 @@ def hook_audit(root: Path, changed: list[str], options: AuditOptions, rules: lis
     `--from-ref`/`--to-ref` compare)."""
     paths = set(changed)
     result = audit(root, options, rules=rules)
+    remember(result, options)
     scoped = dataclasses.replace(
         result,
         findings=scope_findings(result.findings, result.scan.graph, paths),
@@ -58,9 +62,13 @@ def hook_audit(root: Path, changed: list[str], options: AuditOptions, rules: lis
                                           "touched files is shown"])
     # Rules judge independently, so only those with findings in the touched files need to run again.
     idle = {rule.id for rule in rules} - {finding.rule_id for finding in scoped.findings}
-    before = audit(root, dataclasses.replace(options, versions=committed.versions, disabled=options.disabled | idle),
-                   rules=rules)
-    known = {finding.fingerprint for finding in before.findings}
+    as_committed = dataclasses.replace(options, versions=committed.versions, disabled=options.disabled | idle)
+    gathered = gather_files(root, as_committed)
+    known = recall(gathered.digest, as_committed, rules)  # usually the last commit's run, or this one's last try
+    if known is None:
+        before = judge(link(gathered), as_committed, rules)
+        remember(before, as_committed)
+        known = {finding.fingerprint for finding in before.findings}
     uncompared = {chart for chart in charts.values() if chart is not None}
     new = [f for f in scoped.findings if f.fingerprint not in known or _chart_of(f) in uncompared]
     notes = [f"the Helm chart {'at the repository root' if chart == '.' else chart} has changed files: charts render "
