@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 import pathspec
 
@@ -200,6 +199,17 @@ def pattern_problem(pattern: str) -> str | None:
     return None
 
 
+@dataclass
+class _Spec:
+    """One folder's .gitignore in the stack: its spec and one regex matching whatever any of its patterns matches
+    (both None until it is read, and for a folder without one)."""
+
+    directory: str
+    spec: pathspec.GitIgnoreSpec | None = None
+    any_pattern: re.Pattern[str] | None = None
+    read: bool = False
+
+
 class _Ignores:
     """The stack of .gitignore specs in force for a directory, plus configured excludes. A folder the memo vouches
     for pushes its .gitignore unread: it is read only when a folder below must be listed again."""
@@ -208,8 +218,7 @@ class _Ignores:
         patterns = [pattern for pattern in excludes if pattern_problem(pattern) is None]
         self.root = root
         self.excludes = pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
-        # [directory, its .gitignore, one regex matching whatever any of its patterns matches, read yet]
-        self.specs: list[list[Any]] = []
+        self.specs: list[_Spec] = []
         self.unread = 0
         self.inventory = inventory
         self.top_rules = hashlib.sha256("\0".join(["excludes", *patterns]).encode()).hexdigest()
@@ -230,15 +239,14 @@ class _Ignores:
 
     def load(self, rel_dir: str, read: bool = True) -> bool:
         """Push `rel_dir`'s .gitignore (read now, or when first needed); whether reading it gave no diagnostic."""
-        self.specs.append([rel_dir, None, None, False])
+        self.specs.append(_Spec(rel_dir))
         self.unread += 1
         return self._read(self.specs[-1]) if read else True
 
-    def _read(self, entry: list[Any]) -> bool:
-        entry[3] = True
+    def _read(self, entry: _Spec) -> bool:
+        entry.read = True
         self.unread -= 1
-        rel_dir = entry[0]
-        gitignore = self.root / rel_dir / ".gitignore"
+        gitignore = self.root / entry.directory / ".gitignore"
         try:
             if gitignore.is_symlink() or not gitignore.is_file():
                 return True
@@ -259,7 +267,7 @@ class _Ignores:
                 self.inventory.diagnostics.append(
                     Diagnostic(path, f"ignore pattern not used: {problem}", number, "limit", "warning")
                 )
-        entry[1], entry[2] = _compiled(tuple(kept))
+        entry.spec, entry.any_pattern = _compiled(tuple(kept))
         return clean
 
     def ignored(self, rel_path: str, is_dir: bool) -> bool:
@@ -270,9 +278,10 @@ class _Ignores:
             return True
         if self.unread:
             for entry in self.specs:
-                if not entry[3]:
+                if not entry.read:
                     self._read(entry)
-        for base, spec, any_pattern, _ in reversed(self.specs):
+        for entry in reversed(self.specs):
+            base, spec, any_pattern = entry.directory, entry.spec, entry.any_pattern
             if spec is None:
                 continue
             if base == ".":
@@ -289,8 +298,8 @@ class _Ignores:
         return False
 
     def leave(self, rel_dir: str) -> None:
-        self.unread -= sum(1 for entry in self.specs if entry[0] == rel_dir and not entry[3])
-        self.specs = [entry for entry in self.specs if entry[0] != rel_dir]
+        self.unread -= sum(1 for entry in self.specs if entry.directory == rel_dir and not entry.read)
+        self.specs = [entry for entry in self.specs if entry.directory != rel_dir]
 
 
 @functools.lru_cache(maxsize=512)
