@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ParamSpec
 
 import networkx as nx
 
@@ -31,6 +32,7 @@ from auditor.render import helm as helm_render
 from auditor.render import kustomize as kustomize_render
 from auditor.render import kustomize_walk
 
+P = ParamSpec("P")
 _PARSERS: dict[str, Callable[[str, str], Facts]] = {
     "terraform": terraform.parse,
     "kubernetes": kubernetes.parse,
@@ -104,25 +106,6 @@ def parse_file(source: SourceFile) -> Facts:
         )
 
 
-def scan(
-    root: Path,
-    excludes: Iterable[str] = (),
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    progress: Callable[[int, int], None] | None = None,
-    cache: ParseCache | None = None,
-    jobs: int | None = None,
-    helm: helm_render.HelmOptions | None = None,
-    kustomize: kustomize_render.KustomizeOptions | None = None,
-    versions: Mapping[str, bytes | None] | None = None,
-) -> Scan:
-    """Discover, parse and link every auditable file under `root` (with `versions` read instead of the work
-    tree's files at those paths: discover.py). Helm charts are rendered with `helm` (the one in `helm`, else one
-    found on PATH, else helm-python-sdk); without one their values files are read. Kustomize overlays are
-    rendered with kustomize or kubectl (likewise), else by the built-in subset; the manifests and patches they
-    read are audited through them, not on their own."""
-    return link(gather(root, excludes, max_bytes, progress, cache, jobs, helm, kustomize, versions))
-
-
 def link(gathered: Gathered) -> Scan:
     """The graph of gathered facts, and every problem met on the way, in file order."""
     graph = build_graph(gathered.facts)
@@ -143,7 +126,11 @@ def gather(
     kustomize: kustomize_render.KustomizeOptions | None = None,
     versions: Mapping[str, bytes | None] | None = None,
 ) -> Gathered:
-    """The facts `scan` links (its arguments)."""
+    """Discover and parse every auditable file under `root` (with `versions` read instead of the work tree's
+    files at those paths: discover.py), before the graph. Helm charts are rendered with `helm` (the one in `helm`,
+    else one found on PATH, else helm-python-sdk); without one their values files are read. Kustomize overlays are
+    rendered with kustomize or kubectl (likewise), else by the built-in subset; the manifests and patches they
+    read are audited through them, not on their own."""
     memo_key = _memo_key(root, max_bytes)
     memo = cache.load_memo(memo_key) if cache is not None else None
     while True:
@@ -184,6 +171,18 @@ def gather(
     return Gathered(root, inventory, facts, diagnostics, {**rendered.timings, **overlays.timings},
                     {**rendered.rendered_by, **overlays.rendered_by},
                     _digest(inventory, facts, cache) if cache is not None else None)
+
+
+def _linked(gathering: Callable[P, Gathered]) -> Callable[P, Scan]:
+    def scan(*args: P.args, **kwargs: P.kwargs) -> Scan:
+        """Discover, parse and link every auditable file under `root`: `gather`, then `link` (with `gather`'s
+        arguments, which this signature keeps for the type checker)."""
+        return link(gathering(*args, **kwargs))
+
+    return scan
+
+
+scan = _linked(gather)
 
 
 def _digest(inventory: Inventory, facts: list[Facts], cache: ParseCache) -> str | None:
