@@ -335,13 +335,14 @@ def _walk(root: Path, ignores: _Ignores, inventory: Inventory, classify: Callabl
     .gitignore patterns costs more than looking at its name. A folder `memo` vouches for is not listed again
     (`Listed`); each folder listed is recorded in `inventory.memo`."""
     stack: list[tuple[str, bool, str | None]] = [(".", False, ignores.top_rules)]  # (rel_dir, leaving, parent's rules)
+    top = str(root)  # paths joined as strings: a Path per folder cost more than listing it
     while stack:
         rel_dir, leaving, parent_rules = stack.pop()
         if leaving:
             ignores.leave(rel_dir)
             continue
         stack.append((rel_dir, True, None))
-        directory = root / rel_dir
+        directory = top if rel_dir == "." else f"{top}/{rel_dir}"
         kept = _remembered_listing(directory, rel_dir, parent_rules, ignores, memo.get(rel_dir))
         rules: str | None
         listing: tuple[tuple[str, str], ...]
@@ -372,13 +373,13 @@ def _walk(root: Path, ignores: _Ignores, inventory: Inventory, classify: Callabl
             if what == "dir":
                 subdirs.append(rel)
             elif what == "link":
-                _note_symlink(rel, directory / name, inventory)
+                _note_symlink(rel, Path(directory, name), inventory)
             elif what != "gitignore":
                 yield rel, what
         stack.extend((sub, False, rules) for sub in reversed(subdirs))
 
 
-def _remembered_listing(directory: Path, rel_dir: str, parent_rules: str | None, ignores: _Ignores,
+def _remembered_listing(directory: str, rel_dir: str, parent_rules: str | None, ignores: _Ignores,
                         record: Listed | None) -> Listed | None:
     """`record` when it still holds for `directory`: the same stat and the same rules in force (`Listed`)."""
     if record is None or parent_rules is None:
@@ -535,6 +536,7 @@ def discover(
     the committed state the pre-commit hook compares with (auditor/engine/changes.py). A file or folder `memo`
     vouches for is not read again (`Remembered`, `Listed`)."""
     inventory = Inventory()
+    top = str(root)
     wanted = {PurePosixPath(p).as_posix() for p in only} if only is not None else None
     chart_dirs: set[str] = set()
     for rel, what in _walk(root, _Ignores(root, excludes, inventory), inventory, _classified,
@@ -562,7 +564,7 @@ def discover(
             data = versions[rel]
             source = None if data is None else _source(rel, data, kind, max_bytes, inventory)  # type: ignore[arg-type]
         else:
-            source = _read(rel, root / rel, kind, max_bytes, inventory,  # type: ignore[arg-type]
+            source = _read(rel, f"{top}/{rel}", kind, max_bytes, inventory,  # type: ignore[arg-type]
                            memo.files if memo is not None else None)
         if source is None:
             continue
@@ -627,10 +629,10 @@ def _too_large(rel: str, size: int, max_bytes: int, inventory: Inventory) -> Non
     inventory.skipped.append(Skipped(rel, "too large"))
 
 
-def _read(rel: str, path: Path, kind: FileKind, max_bytes: int, inventory: Inventory,
+def _read(rel: str, path: str, kind: FileKind, max_bytes: int, inventory: Inventory,
           memo: Mapping[str, Remembered] | None = None) -> SourceFile | None:
     try:
-        info = path.stat()
+        info = os.stat(path)
         if info.st_size > max_bytes:
             _too_large(rel, info.st_size, max_bytes, inventory)
             return None
@@ -642,7 +644,7 @@ def _read(rel: str, path: Path, kind: FileKind, max_bytes: int, inventory: Inven
                 inventory.skipped.append(Skipped(rel, known[6]))
                 return None
             return SourceFile(rel, known[5], None, known[6])  # type: ignore[arg-type]  # a kind: cache.py checks
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as error:
         inventory.diagnostics.append(Diagnostic(rel, f"cannot be read: {error.strerror}", None, "unreadable"))
