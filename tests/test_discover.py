@@ -372,3 +372,16 @@ def test_a_folder_whose_gitignore_gave_a_diagnostic_is_always_listed(tmp_path: P
     assert "deploy" not in first.memo.folders and "." in first.memo.folders
     again = discover(tmp_path, memo=first.memo)
     assert again.diagnostics == first.diagnostics and len(again.diagnostics) == 1
+
+
+@pytest.mark.parametrize("path", ["a.py", "src/app/main.go", "A.PY", "web/x.Ts", "types/x.d.ts", "x.D.TS", ".py",
+                                  "dir/.go", "a.", "a..py", "x/y.tar.gz", "pkg.py/", "...", ".", "", "Makefile",
+                                  "x/v1.2/handler.js", "x/.hidden.java"])
+def test_a_language_is_known_by_the_suffix_a_path_has(path: str) -> None:
+    """`language_of` reads the suffix with string operations; it is the suffix pathlib gives."""
+    from pathlib import PurePosixPath
+
+    from auditor.code.languages import SUFFIXES, language_of
+
+    expected = None if path.lower().endswith(".d.ts") else SUFFIXES.get(PurePosixPath(path).suffix.lower())
+    assert language_of(path) == expected

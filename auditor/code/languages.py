@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 from functools import cache
 from importlib import resources
-from pathlib import PurePosixPath
 
 import tree_sitter
 
@@ -48,10 +47,12 @@ FAMILY: dict[str, str] = {"typescript": "javascript", "tsx": "javascript"}
 
 def language_of(path: str) -> str | None:
     """The language of a file by its suffix, or None when it is not source code the tool reads."""
-    suffix = PurePosixPath(path).suffix.lower()
-    if path.lower().endswith(".d.ts"):
+    lower = path.lower()
+    if lower.endswith(".d.ts"):
         return None  # type declarations: no behaviour
-    return SUFFIXES.get(suffix)
+    name = lower.rstrip("/").rpartition("/")[2]  # PurePosixPath(path).suffix, without a Path per file walked
+    dot = name.rfind(".")
+    return SUFFIXES.get(name[dot:]) if 0 < dot < len(name) - 1 else None
 
 
 @cache
