@@ -336,14 +336,17 @@ def _group(console: Console, group: RuleGroup, total: int, names: dict[str, str]
     widths = _columns(group, names)
     mixed = len({f.severity for f in group.findings}) > 1
     deployment = None
+    lines: list[Text] = []
     for finding in group.findings:
         if named_deployments and finding.deployment != deployment:
             deployment = finding.deployment
-            console.print(Text(f" in {printable(deployment or 'no deployment')}", style="dim"), soft_wrap=True)
-        console.print(_occurrence(finding, names, widths, mixed), soft_wrap=True)
+            lines.append(Text(f" in {printable(deployment or 'no deployment')}", style="dim"))
+        lines.append(_occurrence(finding, names, widths, mixed))
         if not compact:
-            for line in _related(finding):
-                console.print(line, soft_wrap=True)
+            lines.extend(_related(finding))
+    # One print for the group's lines (none wraps): a print per line cost more than the lines themselves.
+    if lines:
+        console.print(Text("\n").join(lines), soft_wrap=True)
 
 
 def render(result: AuditResult, console: Console, quiet: bool = False, compact: bool = False,
