@@ -7,7 +7,6 @@ per-module step, because a module's variables, locals and tfvars span several fi
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
 import multiprocessing.context
 import os
@@ -20,7 +19,7 @@ from typing import ParamSpec
 
 import networkx as nx
 
-from auditor.cache import ParseCache, encode
+from auditor.cache import ParseCache
 from auditor.code import parse as code
 from auditor.code.facts import type_mentions
 from auditor.code.languages import language_of
@@ -55,13 +54,11 @@ class Scan:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     render_seconds: dict[str, float] = field(default_factory=dict)  # rendered deployment → seconds its render took
     rendered_by: dict[str, str] = field(default_factory=dict)  # chart profile or overlay → what rendered it
-    digest: str | None = None  # what the graph was built from (`Gathered.digest`)
 
 
 @dataclass
 class Gathered:
-    """Every file's facts, before the graph: what `link` builds it from. `digest` names all of it (see
-    `_digest`), or is None without a cache."""
+    """Every file's facts, before the graph: what `link` builds it from."""
 
     root: Path
     inventory: Inventory
@@ -69,7 +66,6 @@ class Gathered:
     diagnostics: list[Diagnostic]
     render_seconds: dict[str, float]
     rendered_by: dict[str, str]
-    digest: str | None
 
 
 # Kinds the renderer reads (auditor/render/helm.py), never a per-file parser.
@@ -112,7 +108,7 @@ def link(gathered: Gathered) -> Scan:
     diagnostics = sorted(dict.fromkeys([*gathered.diagnostics, *graph.graph["diagnostics"]]),
                          key=lambda d: (d.path, d.line or 0, d.message))
     return Scan(gathered.root, gathered.inventory, gathered.facts, graph, diagnostics, gathered.render_seconds,
-                gathered.rendered_by, gathered.digest)
+                gathered.rendered_by)
 
 
 def gather(
@@ -169,8 +165,7 @@ def gather(
     diagnostics = [*inventory.diagnostics, *rendered.diagnostics, *overlays.diagnostics,
                    *(d for f in facts for d in f.diagnostics)]
     return Gathered(root, inventory, facts, diagnostics, {**rendered.timings, **overlays.timings},
-                    {**rendered.rendered_by, **overlays.rendered_by},
-                    _digest(inventory, facts, cache) if cache is not None else None)
+                    {**rendered.rendered_by, **overlays.rendered_by})
 
 
 def _linked(gathering: Callable[P, Gathered]) -> Callable[P, Scan]:
@@ -183,26 +178,6 @@ def _linked(gathering: Callable[P, Gathered]) -> Callable[P, Scan]:
 
 
 scan = _linked(gather)
-
-
-def _digest(inventory: Inventory, facts: list[Facts], cache: ParseCache) -> str | None:
-    """A name for everything the graph and the findings are computed from: each file discovery kept (path, kind,
-    content: suppression comments are read from the files), and each Facts in order, by the cache entry it came
-    from where it has one (the entry's name is a digest of its inputs), else by its content; None when some
-    Facts cannot be named."""
-    digest = hashlib.sha256()
-    for source in inventory.files:
-        digest.update(f"{source.path}\0{source.kind}\0{source.sha256}\n".encode())
-    for item in facts:
-        origin = cache.origin(item)
-        if origin is None:
-            try:
-                text = json.dumps(encode(item), separators=(",", ":"))
-            except (TypeError, ValueError, RecursionError):
-                return None
-            origin = "=" + hashlib.sha256(text.encode()).hexdigest()
-        digest.update(f"{origin}\n".encode())
-    return digest.hexdigest()
 
 
 def _plan(root: Path, inventory: Inventory) -> tuple[kustomize_walk.Plan, bool]:

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from auditor.audit import AuditOptions, AuditResult, audit, gather_files, judge
 from auditor.committed import NotComparable, committed_versions, pre_commit_base
-from auditor.engine.judged import recall, remember
+from auditor.engine.judged import facts_digest, recall, remember
 from auditor.engine.rules import Rule
 from auditor.engine.scope import scope_findings
 from auditor.model import Finding
@@ -44,7 +44,7 @@ def hook_audit(root: Path, changed: list[str], options: AuditOptions, rules: lis
     `--from-ref`/`--to-ref` compare)."""
     paths = set(changed)
     result = audit(root, options, rules=rules)
-    remember(result, options)
+    remember(result, options, facts_digest(result.scan.inventory, result.scan.facts, options.cache))
     scoped = dataclasses.replace(
         result,
         findings=scope_findings(result.findings, result.scan.graph, paths),
@@ -64,10 +64,11 @@ def hook_audit(root: Path, changed: list[str], options: AuditOptions, rules: lis
     idle = {rule.id for rule in rules} - {finding.rule_id for finding in scoped.findings}
     as_committed = dataclasses.replace(options, versions=committed.versions, disabled=options.disabled | idle)
     gathered = gather_files(root, as_committed)
-    known = recall(gathered.digest, as_committed, rules)  # usually the last commit's run, or this one's last try
+    digest = facts_digest(gathered.inventory, gathered.facts, as_committed.cache)
+    known = recall(digest, as_committed, rules)  # usually the last commit's run, or this one's last try
     if known is None:
         before = judge(link(gathered), as_committed, rules)
-        remember(before, as_committed)
+        remember(before, as_committed, digest)
         known = {finding.fingerprint for finding in before.findings}
     uncompared = {chart for chart in charts.values() if chart is not None}
     new = [f for f in scoped.findings if f.fingerprint not in known or _chart_of(f) in uncompared]
