@@ -90,42 +90,48 @@ def loads(raw: bytes | str) -> Any:
 
 def _decoded(data: dict[str, Any]) -> Any:
     """One JSON object of an entry, its values decoded: a tuple, a non-string-keyed map, a known dataclass, or a
-    plain map."""
-    if _TUPLE in data:
-        if len(data) != 1 or not isinstance(data[_TUPLE], list):
-            raise _Shape("tuple")
-        return tuple(data[_TUPLE])
-    if _PAIRS in data:
-        pairs = data[_PAIRS]
-        if len(data) != 1 or not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 for p in pairs):
-            raise _Shape("pairs")
-        decoded = {}
-        for key, item in pairs:
-            if isinstance(key, (list, dict)):
-                raise _Shape("unhashable key")
-            decoded[key] = item
-        return decoded
+    plain map. Called for each of the hundred thousand objects of a warm run, so the common cases come first."""
+    if len(data) == 1:
+        if _TUPLE in data:
+            items = data[_TUPLE]
+            if type(items) is not list:
+                raise _Shape("tuple")
+            return tuple(items)
+        if _PAIRS in data:
+            return _pairs(data[_PAIRS])
     if _TAG in data:
         return _instance(data)
-    if any(key.startswith("$") for key in data):
+    if "$" in "".join(data) and any(key.startswith("$") for key in data):  # join: one C call for the usual map
         raise _Shape("unknown tag")
     return data
 
 
+def _pairs(pairs: Any) -> dict[Any, Any]:
+    if type(pairs) is not list or not all(type(pair) is list and len(pair) == 2 for pair in pairs):
+        raise _Shape("pairs")
+    decoded = {}
+    for key, item in pairs:
+        if isinstance(key, (list, dict)):
+            raise _Shape("unhashable key")
+        decoded[key] = item
+    return decoded
+
+
 def _instance(data: dict[str, Any]) -> Any:
-    cls = _TYPES.get(data[_TAG]) if isinstance(data[_TAG], str) else None
+    """A known dataclass from its tagged object (a fresh dict of JSON's: its tag is popped, not copied around)."""
+    tag = data.pop(_TAG)
+    cls = _TYPES.get(tag) if type(tag) is str else None
     if cls is None:
         raise _Shape("unknown type")
     checkers = _field_checkers(cls)
-    values = {key: item for key, item in data.items() if key != _TAG}
-    for name, value in values.items():
+    for name, value in data.items():
         check = checkers.get(name)
         if check is None:
             raise _Shape(f"{cls.__name__}: unknown field")
         if not check(value):
             raise _Shape(f"{cls.__name__}.{name}")
     try:
-        return cls(**values)
+        return cls(**data)
     except TypeError as error:  # a required field is missing
         raise _Shape(cls.__name__) from error
 
@@ -136,14 +142,26 @@ def _field_checkers(cls: type) -> dict[str, Callable[[Any], bool]]:
     return {f.name: _checker(hints[f.name]) for f in dataclasses.fields(cls)}
 
 
+def _is_str(value: Any) -> bool:
+    return type(value) is str
+
+
+def _is_int(value: Any) -> bool:
+    return type(value) is int  # not a bool
+
+
 @cache
 def _checker(hint: Any) -> Callable[[Any], bool]:
     """A test of whether a decoded value fits a field annotation (the forms model and parser dataclasses use),
-    built once per annotation: a warm hook decodes hundreds of thousands of values."""
+    built once per annotation: a warm hook decodes hundreds of thousands of values. Decoded values are JSON's
+    own types or what `_decoded` made, never subclasses, so exact type tests suffice."""
     if hint is Any:
         return lambda value: True
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
+        if len(args) == 2 and type(None) in args:  # `X | None`, the usual union
+            only = _checker(next(arg for arg in args if arg is not type(None)))
+            return lambda value: value is None or only(value)
         options = tuple(_checker(arg) for arg in args)
         return lambda value: any(check(value) for check in options)
     if origin is typing.Literal:
@@ -151,22 +169,24 @@ def _checker(hint: Any) -> Callable[[Any], bool]:
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
             item_check = _checker(args[0])
-            return lambda value: isinstance(value, tuple) and all(item_check(item) for item in value)
+            return lambda value: type(value) is tuple and all(map(item_check, value))
         checks = tuple(_checker(arg) for arg in args)
-        return lambda value: (isinstance(value, tuple) and len(value) == len(checks)
+        return lambda value: (type(value) is tuple and len(value) == len(checks)
                               and all(check(item) for check, item in zip(checks, value, strict=True)))
     if origin is dict:
         key_check, item_check = _checker(args[0]), _checker(args[1])
-        return lambda value: isinstance(value, dict) and all(
-            key_check(key) and item_check(item) for key, item in value.items())
+        if args[1] is Any:
+            return lambda value: type(value) is dict and all(map(key_check, value))
+        return lambda value: (type(value) is dict and all(map(key_check, value))
+                              and all(map(item_check, value.values())))
     if hint is type(None):
         return lambda value: value is None
     if hint is int:
-        return lambda value: isinstance(value, int) and not isinstance(value, bool)
+        return _is_int
     if hint is float:
         return lambda value: isinstance(value, (int, float)) and not isinstance(value, bool)
     if hint is str:
-        return lambda value: type(value) is str
+        return _is_str
     if isinstance(hint, type):
         return lambda value: isinstance(value, hint)
     return lambda value: False
