@@ -6,6 +6,7 @@ per-module step, because a module's variables, locals and tfvars span several fi
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import multiprocessing
 import multiprocessing.context
@@ -25,7 +26,7 @@ from auditor.code.facts import type_mentions
 from auditor.code.languages import language_of
 from auditor.discover import DEFAULT_MAX_BYTES, Inventory, Skipped, SourceFile, discover
 from auditor.graph.build import build_graph
-from auditor.model import Diagnostic, Facts
+from auditor.model import SUPPRESSION_MARK, Diagnostic, Facts
 from auditor.parsers import appconfig, buildfiles, compose, kubernetes, telemetry, terraform
 from auditor.render import helm as helm_render
 from auditor.render import kustomize as kustomize_render
@@ -155,6 +156,8 @@ def gather(
         done += 1
         if progress is not None:
             progress(done, total)
+    inventory.files[:] = [_released(source) for source in inventory.files]
+    del sources  # holds the texts too
     facts = [f for f in found if f is not None]
     facts = [*facts, *combined] if combined is not None else _combine_terraform(facts, cache, terraform_key)
     rendered = _render(root, inventory, helm, cache)
@@ -166,6 +169,14 @@ def gather(
                    *(d for f in facts for d in f.diagnostics)]
     return Gathered(root, inventory, facts, diagnostics, {**rendered.timings, **overlays.timings},
                     {**rendered.rendered_by, **overlays.rendered_by})
+
+
+def _released(source: SourceFile) -> SourceFile:
+    """`source` without its text once its facts are built, unless a suppression comment in it is still to be read
+    (engine/suppress.py): texts are the largest thing a run holds, and no later stage reads them."""
+    if source.text is None or SUPPRESSION_MARK in source.text:
+        return source
+    return dataclasses.replace(source, text=None)
 
 
 def _linked(gathering: Callable[P, Gathered]) -> Callable[P, Scan]:

@@ -155,6 +155,19 @@ def test_inline_comment_on_the_line(tmp_path: Path) -> None:
     assert "AVAIL005" not in {r for r, _, _ in _rules_found(tmp_path)}
 
 
+def test_texts_are_released_after_parsing_except_where_a_suppression_is_still_to_be_read(tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        "k8s/api.yaml": _deployment(replicas_comment="  # audit: ignore[AVAIL005] a singleton leader, scaled by hand"),
+        "k8s/web.yaml": _deployment().replace("name: api", "name: web"),
+    })
+    result = audit(tmp_path, AuditOptions())
+    texts = {source.path: source.text for source in result.scan.inventory.files}
+    assert texts["k8s/web.yaml"] is None and "audit: ignore[AVAIL005]" in (texts["k8s/api.yaml"] or "")
+    assert [(f.rule_id, f.location.path) for f, _ in result.suppressed if f.rule_id == "AVAIL005"] == [
+        ("AVAIL005", "k8s/api.yaml")]
+    assert "k8s/web.yaml" in {f.location.path for f in result.findings if f.rule_id == "AVAIL005"}
+
+
 def test_inline_comment_above_the_block_by_slug(tmp_path: Path) -> None:
     text = "# audit: ignore[single-nat-gateway] staging runs one NAT on purpose\n" + (
         FIXTURES / "mixed-eks-spring/terraform/network.tf").read_text(encoding="utf-8").replace(
