@@ -87,7 +87,7 @@ Severity = Literal["critical", "high", "medium", "low", "info"]
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, slots=True, order=True)
 class Location:
     """Where a fact came from: a repo-relative POSIX path and 1-based lines."""
 
@@ -103,7 +103,7 @@ class Location:
         return f"{self.path}:{self.line}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A problem with the input itself (not with the architecture): the file is reported, never fatal."""
 
@@ -116,7 +116,7 @@ class Diagnostic:
     level: Literal["error", "warning", "note"] = "error"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Setting:
     """One recognised configuration fact about a service, with the line that states it.
 
@@ -141,7 +141,7 @@ class Setting:
     via: tuple[Location, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Node:
     """A thing in the architecture, with the location of its definition.
 
@@ -161,7 +161,7 @@ class Node:
     settings: tuple[Setting, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edge:
     """A relation between two nodes, located at the evidence that made it.
 
@@ -176,7 +176,7 @@ class Edge:
     attrs: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Facts:
     """Everything one parser learned from one file (or, for Terraform, one module directory)."""
 
@@ -206,7 +206,7 @@ def host_ref(host: str) -> str:
     return f"host:{host.lower().rstrip('.')}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Related:
     """Another place a finding involves: the other end of an edge, a member of a cycle."""
 
@@ -214,7 +214,7 @@ class Related:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem found by one rule, fully located and explained (the engine fills it in, not the rule)."""
 
@@ -232,7 +232,7 @@ class Finding:
     deployment: str = ""  # the deployment of the subject (graph/deployments.py): `compose:src`, `kubernetes:k8s`
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Suppression:
     """Why a finding is not reported: an inline comment, a file-wide comment, a Kubernetes annotation, a
     compose label, a config entry, or a baseline entry — always with a reason."""
