@@ -118,6 +118,29 @@ def test_nearest_compose_project_wins() -> None:
     assert index.resolve("db", caller) == "compose:service:b/db"
 
 
+@pytest.mark.parametrize(
+    ("caller_id", "expected"),
+    [
+        # an app config file in a service's folder: its chapter's project, not the first in sorted order
+        ("appconfig:config:book/chapter06/review/src/main/resources/application.yml",
+         "compose:service:book/chapter06/db"),
+        ("appconfig:config:book/chapter07/review/application.yml", "compose:service:book/chapter07/db"),
+        ("appconfig:config:book/chapter07/deploy/local/review/application.yml",
+         "compose:service:book/chapter07/deploy/local/db"),
+        # nothing around the caller: the first in sorted order, as before
+        ("appconfig:config:tools/application.yml", "compose:service:a-shop/db"),
+        ("appconfig:config:./application.yml", "compose:service:a-shop/db"),
+    ],
+)
+def test_a_name_no_project_of_the_caller_defines_is_the_one_in_the_innermost_folder_around_it(
+        caller_id: str, expected: str) -> None:
+    index = HostIndex()
+    for scope in ("book/chapter07", "a-shop", "book/chapter06", "book/chapter07/deploy/local"):
+        index.add(_service("db", "compose", scope))
+    caller = Node(caller_id, "config", "application", "appconfig", "spring", Location("f", 1))
+    assert index.resolve("db", caller) == expected
+
+
 def test_graph_does_not_depend_on_file_order() -> None:
     facts = scan(FIXTURES / "mixed-compose-microservices").facts
     shuffled = list(facts)

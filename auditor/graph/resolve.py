@@ -3,7 +3,9 @@
 A host in `DATABASE_URL=postgres://db:5432/app` may be a compose service (`db`), a Kubernetes Service
 (`db`, `db.shop`, `db.shop.svc`, `db.shop.svc.cluster.local`), or a Terraform resource whose endpoint or
 identifier we know. Names are matched nearest-first: the caller's own compose project or namespace before
-any other, so two stacks that both have a `db` do not get crossed.
+any other, then one in the innermost folder around the caller that holds any (a Spring `application.yml` under
+`chapter06/review-service/` is answered by `chapter06/docker-compose.yml`'s `mysql`, not by another project's),
+so two stacks that both have a `db` do not get crossed.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ class HostIndex:
     compose: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
     kubernetes: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
     terraform: dict[str, str] = field(default_factory=dict)
-    # (table, name) → (first candidate per scope, first in sorted order), made on first use: a name that
-    # thousands of namespaces or projects define costs a lookup per host, not a scan of its candidates.
-    _scopes: dict[tuple[str, str], tuple[dict[str, str], str]] = field(default_factory=dict, repr=False)
+    # (table, name) → its candidates by scope, made on first use: a name that thousands of namespaces or projects
+    # define costs a few lookups per host, not a scan of its candidates.
+    _scopes: dict[tuple[str, str], _Candidates] = field(default_factory=dict, repr=False)
 
     def add(self, node: Node) -> None:
         if node.source == "compose" and node.type == "service":
@@ -63,16 +65,17 @@ class HostIndex:
             hits = self._by_scope("kubernetes", service)
             if hits and namespace is None:
                 return _nearest(hits, caller_scope)
-            if hits and namespace is not None and namespace in hits[0]:
-                return hits[0][namespace]
+            if hits and namespace is not None and namespace in hits.first:
+                return hits.first[namespace]
         if compose_hits:
             return _nearest(compose_hits, caller_scope)
         if short != host and short in self.terraform:
             return self.terraform[short]
         return None
 
-    def _by_scope(self, table: str, name: str) -> tuple[dict[str, str], str] | None:
-        """The candidates for `name`: the first added in each scope, and the first in sorted order."""
+    def _by_scope(self, table: str, name: str) -> _Candidates | None:
+        """The candidates for `name`: the first added in each scope, the first in sorted order below each folder of
+        a scope, and the first in sorted order."""
         key = (table, name)
         if key not in self._scopes:
             hits = (self.compose if table == "compose" else self.kubernetes).get(name)
@@ -81,8 +84,22 @@ class HostIndex:
             first: dict[str, str] = {}
             for hit_scope, node_id in hits:
                 first.setdefault(hit_scope, node_id)
-            self._scopes[key] = (first, min(hits)[1])
+            below: dict[str, str] = {}
+            for hit_scope, node_id in sorted(hits):
+                for folder in enclosing_folders(hit_scope):
+                    below.setdefault(folder, node_id)
+            self._scopes[key] = _Candidates(first, below, min(hits)[1])
         return self._scopes[key]
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    """The nodes a name may mean: the first added in each scope, the first in sorted order in or below each
+    folder a scope is in (`a/b` is in `a/b` and `a`), and the first in sorted order of all."""
+
+    first: dict[str, str]
+    below: dict[str, str]
+    fallback: str
 
 
 def _kubernetes_name(host: str) -> tuple[str | None, str | None]:
@@ -99,10 +116,21 @@ def _kubernetes_name(host: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _nearest(hits: tuple[dict[str, str], str], scope: str) -> str:
-    """Prefer a candidate in the caller's own scope; otherwise the first in sorted order (deterministic)."""
-    first, fallback = hits
-    return first.get(scope, fallback)
+def _nearest(hits: _Candidates, scope: str) -> str:
+    """A candidate in the caller's own scope; else one in the innermost folder of that scope that holds any; else
+    the first in sorted order (deterministic)."""
+    if scope in hits.first:
+        return hits.first[scope]
+    for folder in enclosing_folders(scope):
+        if folder in hits.below:
+            return hits.below[folder]
+    return hits.fallback
+
+
+def enclosing_folders(scope: str) -> list[str]:
+    """`a/b/c` → [`a/b/c`, `a/b`, `a`]: the folders a scope is in, innermost first (none for the root `.`)."""
+    parts = [part for part in scope.split("/") if part not in ("", ".")]
+    return ["/".join(parts[:end]) for end in range(len(parts), 0, -1)]
 
 
 def scope_of(node_id: str) -> str:
