@@ -99,6 +99,34 @@ def test_config_server_files_test_resources_profiles_and_libraries(tmp_path: Pat
     assert not any(path.endswith("application-dev.yml") for _, _, path in calls)
 
 
+def test_a_config_server_serves_its_own_system_in_a_repository_of_several(tmp_path: Path) -> None:
+    """A book's chapters (or a monorepo's systems) each run their own config server: one chapter's
+    `config-repo/gateway.yml` configures that chapter's `gateway`, not every chapter's. A config repository
+    outside every system (`platform/config-repo`) serves the services of the name wherever they are."""
+    gateway = "services:\n  gateway:\n    build: ./gateway\n  config-server:\n    build: ./config-server\n"
+    route = "spring:\n  cloud:\n    gateway:\n      routes:\n        - id: shop\n          uri: http://{}:8080\n"
+    files = {
+        "chapter12/docker-compose.yml": gateway,
+        "chapter12/config-repo/gateway.yml": route.format("shop-12"),
+        "chapter13/docker-compose.yml": gateway,
+        "chapter13/config-repo/gateway.yml": route.format("shop-13"),
+        "chapter14/docker-compose.yml": gateway,  # no config repository of its own
+    }
+    assert {(path, service) for path, service, via in _configures(_graph(tmp_path / "book", files))
+            if via == "config_server"} == {
+        ("chapter12/config-repo/gateway.yml", "compose:service:chapter12/gateway"),
+        ("chapter13/config-repo/gateway.yml", "compose:service:chapter13/gateway"),
+    }
+    files = {"platform/config-repo/gateway.yml": route.format("shop"), "apps/docker-compose.yml": gateway,
+             "apps/gateway/src/main/resources/application.yml": "spring:\n  application:\n    name: gateway\n"}
+    assert ("platform/config-repo/gateway.yml", "compose:service:apps/gateway", "config_server") in _configures(
+        _graph(tmp_path / "platform", files))
+    assert appconfig.config_server_system("chapter12/config-repo/gateway.yml") == "chapter12"
+    assert appconfig.config_server_system("config-repo/gateway.yml") == "."
+    assert appconfig.config_server_system("shop/config-server/src/main/resources/config/orders.yml") == "shop"
+    assert appconfig.config_server_system("orders/src/main/resources/application.yml") is None
+
+
 def test_without_a_visible_active_profile_only_the_default_file_configures(tmp_path: Path) -> None:
     files = {**_SPRING_CLOUD, "docker-compose.yml": _COMPOSE.replace(
         "    environment:\n      SPRING_PROFILES_ACTIVE: docker\n", "")}

@@ -26,10 +26,11 @@ from auditor.graph.deployments import assign_deployments, compose_file_rank, sep
 from auditor.graph.image_behaviour import apply_image_behaviour
 from auditor.graph.linkage import link_packages
 from auditor.graph.per_request import per_request_connects, read_links
-from auditor.graph.resolve import HostIndex
+from auditor.graph.resolve import HostIndex, enclosing_folders
 from auditor.graph.roles import assign_roles
 from auditor.graph.selectors import Selection, match_selectors
 from auditor.model import RESOLVED_PURPOSES, Edge, Facts, Location, Node, Setting, Source, node_id
+from auditor.parsers.appconfig import config_server_system
 
 # Path parts that sit between a service's directory and its config files.
 _CONFIG_SUBDIRS = ("src/main/resources", "src/main/resources/config", "config", "settings", "instance", "conf")
@@ -402,8 +403,9 @@ def _attach_served(graph: nx.MultiDiGraph, served: list[Node]) -> None:
         stem = posixpath.basename(config.location.path).rsplit(".", 1)[0].lower()
         splits = [(stem[:i], stem[i + 1:]) for i in range(len(stem) - 1, 0, -1) if stem[i] == "-"]
         candidates: list[tuple[str, str | None]] = [(stem, None), *splits[:_MAX_PROFILE_SPLITS]]
+        system = config_server_system(config.location.path) or "."
         for name, profile in candidates:
-            owners = sorted(by_name.get(name, ()))
+            owners = _in_own_system(sorted(by_name.get(name, ())), system, graph)
             if not owners:
                 continue
             where = Location(config.location.path, 1)
@@ -412,6 +414,17 @@ def _attach_served(graph: nx.MultiDiGraph, served: list[Node]) -> None:
                     graph.add_edge(config.id, owner, edge=Edge(config.id, owner, "configures", where,
                                                                {"via": "config_server"}))
             break
+
+
+def _in_own_system(owners: list[str], system: str, graph: nx.MultiDiGraph) -> list[str]:
+    """The services among `owners` in the innermost folder, from `system` up to the root, that holds any of them:
+    a config server serves its own system, so a repository of several (a book's chapters, a monorepo) does not
+    have one chapter's `config-repo/auth-server.yml` configure every chapter's `auth-server`."""
+    for folder in enclosing_folders(system):
+        inside = [owner for owner in owners if graph.nodes[owner]["node"].location.path.startswith(folder + "/")]
+        if inside:
+            return inside
+    return owners
 
 
 class _ComposeOwners:

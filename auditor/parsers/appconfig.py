@@ -139,15 +139,24 @@ def served_by_config_server(path: str) -> bool:
     `<app>-<profile>.properties` in a `config-repo/` folder, or in `src/main/resources/config/` (`shared/`)
     of a module named as a config server (`config-server`, `config-service`). The server's own
     `application.yml` beside `src/main/resources` is its own configuration, not served."""
-    parts = path.replace("\\", "/").lower().split("/")
-    if len(parts) < 2 or not parts[-1].endswith((".yml", ".yaml", ".properties")):
-        return False
-    folders = parts[:-1]
-    if any(folder in _CONFIG_REPO_DIRS for folder in folders):
-        return True
-    if len(folders) >= 5 and folders[-4:-1] == ["src", "main", "resources"] and folders[-1] in _SERVED_SUBDIRS:
-        return _CONFIG_SERVER_MODULE.match(folders[-5]) is not None
-    return False
+    return config_server_system(path) is not None
+
+
+def config_server_system(path: str) -> str | None:
+    """The folder of the system a served file (`served_by_config_server`) belongs to, repo-relative ("." for the
+    root): the one holding its `config-repo/` folder or its config server's module (`chapter12/config-repo/…`,
+    `shop/config-server/src/main/resources/config/…` → `chapter12`, `shop`); None for a file not served."""
+    parts = path.replace("\\", "/").split("/")
+    if len(parts) < 2 or not parts[-1].lower().endswith((".yml", ".yaml", ".properties")):
+        return None
+    folders = [folder.lower() for folder in parts[:-1]]
+    repo = next((index for index, folder in enumerate(folders) if folder in _CONFIG_REPO_DIRS), None)
+    if repo is None and len(folders) >= 5 and folders[-4:-1] == ["src", "main", "resources"] \
+            and folders[-1] in _SERVED_SUBDIRS and _CONFIG_SERVER_MODULE.match(folders[-5]) is not None:
+        repo = len(folders) - 5
+    if repo is None:
+        return None
+    return "/".join(parts[:repo]) or "."
 
 
 def framework_of(filename: str) -> str:
