@@ -16,8 +16,11 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
+import shutil
 import stat
 import tempfile
+import time
 import types
 import typing
 from collections.abc import Callable
@@ -33,6 +36,14 @@ from auditor.parsers.terraform import FileBlocks
 
 FORMAT_VERSION = 1
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # far above the facts of a 2 MB file; a larger entry is not ours
+# The cache is swept at most once a day (`ParseCache.sweep`): another version's folder goes when no run has used
+# it for two weeks, an entry of this version when no run has read it for a month (by its access time, which
+# Linux's default `relatime` keeps to within a day; without access times an entry is just parsed again).
+_SWEEP_EVERY_S = 24 * 3600
+_UNUSED_VERSION_S = 14 * 24 * 3600
+_UNREAD_ENTRY_S = 30 * 24 * 3600
+_SWEPT, _USED = "swept", "used"  # marker files: of the last sweep (cache root), of the last run (version folder)
+_FINGERPRINT = re.compile(r"[0-9a-f]{16}")
 _TYPES: dict[str, type] = {cls.__name__: cls for cls in (Facts, Node, Edge, Diagnostic, Setting, Location, Block,
                                                          Expr, FileBlocks)}
 _TAG, _TUPLE, _PAIRS = "$type", "$tuple", "$pairs"
@@ -224,6 +235,28 @@ class ParseCache:
         # beside its entry's name, so an id reused after a collection is never mistaken for it.
         self._origins: dict[int, tuple[Facts, str]] = {}
 
+    def sweep(self, now: float | None = None) -> None:
+        """Bound the cache's growth, at most once a day: remove the folders of tool versions no run has used for
+        `_UNUSED_VERSION_S` and this version's entries no run has read for `_UNREAD_ENTRY_S`. Only our own
+        names are touched, links are never followed, and any problem just ends the sweep."""
+        if not self.usable:
+            return
+        now = time.time() if now is None else now
+        root = self.directory.parent
+        try:
+            _touch(self.directory / _USED, now)
+            marker = root / _SWEPT
+            if marker.exists() and now - os.lstat(marker).st_mtime < _SWEEP_EVERY_S:
+                return
+            _touch(marker, now)
+            for entry in os.scandir(root):
+                if entry.name != self.directory.name and _FINGERPRINT.fullmatch(entry.name) \
+                        and entry.is_dir(follow_symlinks=False) and now - _last_used(entry.path) > _UNUSED_VERSION_S:
+                    shutil.rmtree(entry.path, ignore_errors=True)
+            _sweep_entries(self.directory.as_posix(), now - _UNREAD_ENTRY_S)
+        except OSError:
+            pass
+
     def origin(self, facts: Facts) -> str | None:
         """The name of the entry `facts` was read from or stored under in this process (with its place in a list
         of facts), or None. An entry's name is a digest of what its facts were computed from, within a cache
@@ -392,6 +425,35 @@ class ParseCache:
         finally:
             if temporary is not None:
                 Path(temporary).unlink(missing_ok=True)
+
+
+def _touch(path: Path, now: float) -> None:
+    if path.is_symlink():
+        path.unlink()
+    path.touch(mode=0o600)
+    os.utime(path, (now, now))
+
+
+def _last_used(folder: str) -> float:
+    """When a run last used a version's folder: its `used` marker, else the folder's own mtime."""
+    try:
+        return os.lstat(f"{folder}/{_USED}").st_mtime
+    except OSError:
+        return os.lstat(folder).st_mtime
+
+
+def _sweep_entries(folder: str, unread_since: float, depth: int = 2) -> None:
+    """Remove the entries (`*.json`) in `folder` and its subfolders `depth` deep (`ab/…`, `rendered/ab/…`) last
+    read before `unread_since`, and the temporary files a write left behind as long ago."""
+    for entry in os.scandir(folder):
+        if entry.is_dir(follow_symlinks=False):
+            if depth > 0:
+                _sweep_entries(entry.path, unread_since, depth - 1)
+        elif entry.is_file(follow_symlinks=False) and entry.name != _USED and (
+                entry.name.endswith(".json") or entry.name.startswith("tmp")):
+            info = entry.stat(follow_symlinks=False)
+            if max(info.st_atime, info.st_mtime) < unread_since:
+                os.unlink(entry.path)
 
 
 def _read_entry(entry: Path, field: str, decode: Callable[[bytes], Any] = loads) -> Any:

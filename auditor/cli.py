@@ -545,6 +545,8 @@ def hook_command(
     if scoped.findings:
         _stderr().print("`audit explain RULE` shows why each rule matters and how to fix it.", markup=False)
     strict = strict_parse if strict_parse is not None else bool(config.strict_parse)
+    if options.cache is not None:
+        options.cache.sweep()  # once a day: old versions' folders and long-unread entries
     raise typer.Exit(_exit_code(scoped, threshold, None, strict))
 
 
