@@ -24,7 +24,7 @@ from auditor.cache import ParseCache
 from auditor.code import parse as code
 from auditor.code.facts import type_mentions
 from auditor.code.languages import language_of
-from auditor.discover import DEFAULT_MAX_BYTES, Inventory, Skipped, SourceFile, discover
+from auditor.discover import DEFAULT_MAX_BYTES, Inventory, Memo, Skipped, SourceFile, discover
 from auditor.graph.build import build_graph
 from auditor.model import SUPPRESSION_MARK, Diagnostic, Facts
 from auditor.parsers import appconfig, buildfiles, compose, kubernetes, telemetry, terraform
@@ -147,6 +147,7 @@ def gather(
         memo = None  # a file left unread as unchanged has no facts in the cache (pruned?): read every file
     if cache is not None and versions is None and inventory.memo != memo:  # the work tree's files, as read
         cache.store_memo(memo_key, inventory.memo)
+    inventory.memo = Memo()  # stored or not, no later stage reads it: a record per file and folder, let go
     total = len(sources)
     done = total - len(pending)
     for index, parsed in zip(pending, parse_all([sources[i] for i in pending], jobs), strict=True):
