@@ -151,9 +151,17 @@ def _lambda_tracing(node: Node) -> bool:
                           re.IGNORECASE))
 
 
-def traced_by(node: Node, ctx: CheckContext | None = None) -> str | None:
+def traced_by(node: Node, ctx: CheckContext) -> str | None:
     """How this service emits traces (a tracer name), or None when nothing visible does (`ctx` lets a
-    namespace-wide mesh injection count)."""
+    namespace-wide mesh injection count). Asked once per service and run: OBS001 and OBS002 ask it of every
+    service, and again of each callee."""
+    known: dict[str, str | None] = ctx.once("traced_by", dict)
+    if node.id not in known:
+        known[node.id] = _traced_by(node, ctx)
+    return known[node.id]
+
+
+def _traced_by(node: Node, ctx: CheckContext | None) -> str | None:
     for setting in node.settings:
         if setting.topic == "tracing" and setting.value not in (False, None):
             return str(setting.value)
