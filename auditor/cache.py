@@ -246,7 +246,7 @@ class ParseCache:
         try:
             _touch(self.directory / _USED, now)
             marker = root / _SWEPT
-            if marker.exists() and now - os.lstat(marker).st_mtime < _SWEEP_EVERY_S:
+            if now - _mtime(marker) < _SWEEP_EVERY_S:
                 return
             _touch(marker, now)
             for entry in os.scandir(root):
@@ -434,12 +434,17 @@ def _touch(path: Path, now: float) -> None:
     os.utime(path, (now, now))
 
 
+def _mtime(path: Path | str) -> float:
+    """`path`'s modification time, not through a link; 0 when it cannot be had (missing)."""
+    try:
+        return os.lstat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
 def _last_used(folder: str) -> float:
     """When a run last used a version's folder: its `used` marker, else the folder's own mtime."""
-    try:
-        return os.lstat(f"{folder}/{_USED}").st_mtime
-    except OSError:
-        return os.lstat(folder).st_mtime
+    return _mtime(f"{folder}/{_USED}") or os.lstat(folder).st_mtime
 
 
 def _sweep_entries(folder: str, unread_since: float, depth: int = 2) -> None:
@@ -449,8 +454,7 @@ def _sweep_entries(folder: str, unread_since: float, depth: int = 2) -> None:
         if entry.is_dir(follow_symlinks=False):
             if depth > 0:
                 _sweep_entries(entry.path, unread_since, depth - 1)
-        elif entry.is_file(follow_symlinks=False) and entry.name != _USED and (
-                entry.name.endswith(".json") or entry.name.startswith("tmp")):
+        elif entry.is_file(follow_symlinks=False) and (entry.name.endswith(".json") or entry.name.startswith("tmp")):
             info = entry.stat(follow_symlinks=False)
             if max(info.st_atime, info.st_mtime) < unread_since:
                 os.unlink(entry.path)

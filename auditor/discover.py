@@ -71,7 +71,8 @@ _TEMPLATE_HINT = re.compile(r"\{\{-?\s*[.$\w(\"/]")
 @dataclass(frozen=True)
 class SourceFile:
     """A file to parse: its repo-relative POSIX path, kind, decoded text and content hash. `text` is None for a
-    file the memo vouches for (`Remembered`): unchanged since the last run, so its facts come from the cache."""
+    file the memo vouches for (`Remembered`): unchanged since the last run, so its facts come from the cache; and,
+    once parsed, for a file without a suppression comment (scan.py `_released`)."""
 
     path: str
     kind: FileKind

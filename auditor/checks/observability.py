@@ -161,7 +161,7 @@ def traced_by(node: Node, ctx: CheckContext) -> str | None:
     return known[node.id]
 
 
-def _traced_by(node: Node, ctx: CheckContext | None) -> str | None:
+def _traced_by(node: Node, ctx: CheckContext) -> str | None:
     for setting in node.settings:
         if setting.topic == "tracing" and setting.value not in (False, None):
             return str(setting.value)
@@ -181,8 +181,7 @@ def _traced_by(node: Node, ctx: CheckContext | None) -> str | None:
     disabled = {k.upper() for k in _env_keys(node) if k.upper() in ("OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER")}
     if not disabled and any(_TRACING_ENV.match(k) for k in _env_keys(node)):
         return "env"
-    return _agent_env(node) or (_routed_mesh(node, ctx) if ctx is not None else None) or \
-        (_dapr_sidecar(node, ctx) if ctx is not None else None) or _library(node, "tracing")
+    return _agent_env(node) or _routed_mesh(node, ctx) or _dapr_sidecar(node, ctx) or _library(node, "tracing")
 
 
 def _dapr_sidecar(node: Node, ctx: CheckContext) -> str | None:

@@ -104,8 +104,9 @@ def _marker(
 
 
 def comment_markers(files: Iterable[SourceFile], rules: list[Rule]) -> tuple[list[Marker], list[Diagnostic]]:
-    """Suppression comments in the audited files' text (already read; nothing is opened again). A file left unread
-    as unchanged (discover.py `Remembered`) had no suppression mark, so it has none now."""
+    """Suppression comments in the audited files' text (already read; nothing is opened again). A file without a
+    text, left unread as unchanged (discover.py `Remembered`) or released once parsed (scan.py `_released`), has
+    no suppression mark."""
     markers: list[Marker] = []
     diagnostics: list[Diagnostic] = []
     for source in files:

@@ -213,6 +213,10 @@ class _Reads:
             self._maps[path] = _load_map(path)
         return self._maps[path]
 
+    def chart_meta(self, chart: str) -> tuple[YMap | None, str]:
+        """The Chart.yaml of the repository's chart at `chart` (repo-relative, "." for the root)."""
+        return self.load_map((self.root / chart if chart != "." else self.root) / "Chart.yaml")
+
     def local(self, chart: str, repository: Any) -> str | None:
         if not isinstance(repository, str):
             return None
@@ -484,9 +488,8 @@ def render_charts(root: Path, chart_files: Iterable[str], options: HelmOptions,
                 f"{chart}/Chart.yaml" if chart != "." else "Chart.yaml", f"rendered as a subchart of {parents[chart]} "
                 "(a file:// dependency), not on its own", None, "not-rendered", "note"))
             continue
-        meta_path = (root / chart / "Chart.yaml") if chart != "." else root / "Chart.yaml"
         chart_yaml = f"{chart}/Chart.yaml" if chart != "." else "Chart.yaml"
-        meta, problem = reads.load_map(meta_path)
+        meta, problem = reads.chart_meta(chart)
         if meta is None:
             result.diagnostics.append(Diagnostic(chart_yaml, f"Chart.yaml cannot be read ({problem}); chart not "
                                                  "rendered", None, "not-rendered", "warning"))
@@ -516,7 +519,7 @@ def render_charts(root: Path, chart_files: Iterable[str], options: HelmOptions,
     # helm runs in child processes: a few charts at once, merged in chart order (output never depends on timing).
     def one(job: tuple[str, YMap, list[_Profile]]) -> Rendered:
         part = Rendered()
-        _render_chart(root, job[0], job[1], job[2], options, part, cache, version, reads)
+        _render_chart(root, job[0], job[1], job[2], options, part, reads, cache, version)
         return part
 
     with ThreadPoolExecutor(max_workers=max(1, min(RENDER_WORKERS, os.cpu_count() or 1, len(jobs) or 1))) as pool:
@@ -556,7 +559,7 @@ def _local_parents(reads: _Reads, roots: list[str]) -> dict[str, str]:
     component of an environment chart is deployed inside it, and audited there."""
     parents: dict[str, str] = {}
     for chart in roots:
-        meta, _ = reads.load_map((reads.root / chart if chart != "." else reads.root) / "Chart.yaml")
+        meta, _ = reads.chart_meta(chart)
         dependencies = meta.get("dependencies") if meta is not None else None
         if meta is None or meta.get("type") == "library" or not isinstance(dependencies, YList):
             continue
@@ -571,12 +574,11 @@ def _local_parents(reads: _Reads, roots: list[str]) -> dict[str, str]:
 _NOTES = "notes\0"  # cache key prefix of the notes a chart's copy gave (symlinks dropped, subcharts not vendored)
 
 
-def _source_digest(root: Path, chart: str, meta: YMap, reads: _Reads | None = None) -> str | None:
+def _source_digest(root: Path, chart: str, meta: YMap, reads: _Reads) -> str | None:
     """A digest of what a chart's rendering depends on, read from the repository without copying it: every file
     the copy would take (path, size and content, with the copy's own filters) of the chart and of each `file://`
     dependency inside the repository, recursively. None when that cannot be told cheaply (a tree over the copy's
     limits, an unreadable file): the chart is then copied and rendered as usual."""
-    reads = reads or _Reads(root)
     digest = hashlib.sha256(KUBE_VERSION.encode())
     pending: list[tuple[str, YMap | None, int]] = [(chart, meta, 0)]
     seen: set[str] = set()
@@ -596,8 +598,7 @@ def _source_digest(root: Path, chart: str, meta: YMap, reads: _Reads | None = No
                 where = dependency.get("repository") if isinstance(dependency, YMap) else None
                 local = reads.local(rel, where)
                 if local is not None and depth < MAX_LOCAL_DEPTH:
-                    pending.append((local, reads.load_map((root / local if local != "." else root) / "Chart.yaml")[0],
-                                    depth + 1))
+                    pending.append((local, reads.chart_meta(local)[0], depth + 1))
     return digest.hexdigest()
 
 
@@ -661,8 +662,7 @@ def _from_cache(root: Path, chart: str, profiles: list[_Profile], options: HelmO
 
 
 def _render_chart(root: Path, chart: str, meta: YMap, profiles: list[_Profile], options: HelmOptions,
-                  result: Rendered, cache: RenderCache | None = None, version: str = "",
-                  reads: _Reads | None = None) -> None:
+                  result: Rendered, reads: _Reads, cache: RenderCache | None = None, version: str = "") -> None:
     assert options.binary or options.sdk
     source = root / chart if chart != "." else root
     chart_yaml = f"{chart}/Chart.yaml" if chart != "." else "Chart.yaml"
