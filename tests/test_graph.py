@@ -12,7 +12,7 @@ from conftest import FIXTURES, write_repo
 
 from auditor.graph.build import build_graph
 from auditor.graph.export import to_dot, to_json, to_mermaid
-from auditor.graph.resolve import HostIndex
+from auditor.graph.resolve import MAX_FOLDER_DEPTH, HostIndex, enclosing_folders
 from auditor.model import Location, Node, node_id
 from auditor.scan import scan
 
@@ -139,6 +139,18 @@ def test_a_name_no_project_of_the_caller_defines_is_the_one_in_the_innermost_fol
         index.add(_service("db", "compose", scope))
     caller = Node(caller_id, "config", "application", "appconfig", "spring", Location("f", 1))
     assert index.resolve("db", caller) == expected
+
+
+def test_a_tree_thousands_of_folders_deep_costs_a_bounded_number_of_folders_per_scope() -> None:
+    deep = "/".join(["a"] * 2_000)
+    folders = enclosing_folders(deep)
+    assert len(folders) == MAX_FOLDER_DEPTH and folders[0] == "/".join(["a"] * MAX_FOLDER_DEPTH)
+    index = HostIndex()
+    for depth in (2_000, 1_999):  # both deeper than the bound: one folder for matching, the first scope in order
+        index.add(_service("db", "compose", "/".join(["a"] * depth)))
+    caller = Node(f"appconfig:config:{deep}/x/application.yml", "config", "application", "appconfig", "spring",
+                  Location("f", 1))
+    assert index.resolve("db", caller) == f"compose:service:{'/'.join(['a'] * 1_999)}/db"
 
 
 def test_graph_does_not_depend_on_file_order() -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from auditor.model import Node
 
 _CLUSTER_SUFFIXES = (".svc.cluster.local", ".svc")
+MAX_FOLDER_DEPTH = 64  # folders of a scope looked at when matching nearest-first; real projects nest a dozen
 
 
 @dataclass
@@ -128,8 +129,10 @@ def _nearest(hits: _Candidates, scope: str) -> str:
 
 
 def enclosing_folders(scope: str) -> list[str]:
-    """`a/b/c` → [`a/b/c`, `a/b`, `a`]: the folders a scope is in, innermost first (none for the root `.`)."""
-    parts = [part for part in scope.split("/") if part not in ("", ".")]
+    """`a/b/c` → [`a/b/c`, `a/b`, `a`]: the folders a scope is in, innermost first (none for the root `.`). A scope
+    deeper than `MAX_FOLDER_DEPTH` counts as its ancestor at that depth: a hostile tree thousands of folders deep
+    would otherwise cost the square of its depth per candidate and per host."""
+    parts = [part for part in scope.split("/") if part not in ("", ".")][:MAX_FOLDER_DEPTH]
     return ["/".join(parts[:end]) for end in range(len(parts), 0, -1)]
 
 
