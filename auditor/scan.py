@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ParamSpec
@@ -150,20 +151,23 @@ def gather(
     inventory.memo = Memo()  # stored or not, no later stage reads it: a record per file and folder, let go
     total = len(sources)
     done = total - len(pending)
-    for index, parsed in zip(pending, parse_all([sources[i] for i in pending], jobs), strict=True):
-        found[index] = parsed
-        if cache is not None:
-            cache.store(sources[index], parsed)
-        done += 1
-        if progress is not None:
-            progress(done, total)
+    # Charts and overlays render (helm and kustomize in child processes) while a pool's workers parse: neither
+    # reads the other's results, and what each gives is merged below in a fixed order.
+    with parsing([sources[i] for i in pending], jobs) as parsed:
+        rendered = _render(root, inventory, helm, cache)
+        overlays = _render_overlays(root, plan, kustomize, cache) if planned else kustomize_render.Rendered()
+        for index, facts_of_file in zip(pending, parsed, strict=True):
+            found[index] = facts_of_file
+            if cache is not None:
+                cache.store(sources[index], facts_of_file)
+            done += 1
+            if progress is not None:
+                progress(done, total)
     inventory.files[:] = [_released(source) for source in inventory.files]
     del sources  # holds the texts too
     facts = [f for f in found if f is not None]
     facts = [*facts, *combined] if combined is not None else _combine_terraform(facts, cache, terraform_key)
-    rendered = _render(root, inventory, helm, cache)
     facts.extend(rendered.facts)
-    overlays = _render_overlays(root, plan, kustomize, cache) if planned else kustomize_render.Rendered()
     facts.extend(overlays.facts)
     facts.extend(_reference_mentions(root, inventory))
     diagnostics = [*inventory.diagnostics, *rendered.diagnostics, *overlays.diagnostics,
@@ -289,12 +293,23 @@ def parse_all(sources: list[SourceFile], jobs: int | None = None) -> Iterator[Fa
     a small set). Parsing is a pure function of path and text, so the result never depends on scheduling.
     A worker that dies (a crash in a native parser) costs only its file: the rest are parsed again one by one,
     each in a fresh worker, and the file that kills its worker becomes a diagnostic."""
+    with parsing(sources, jobs) as parsed:
+        yield from parsed
+
+
+@contextmanager
+def parsing(sources: list[SourceFile], jobs: int | None = None) -> Iterator[Iterator[Facts]]:
+    """`parse_all`, started on entering: where a pool parses, its workers are forked and given every file before
+    the body runs, so the body can render charts and overlays (child processes and threads) while they parse, and
+    no process is forked while those threads run (the broken-pool fallback forks only as the results are read).
+    In one process, parsing happens as the results are read."""
     workers = min(jobs or default_jobs(), len(sources))
     size = sum(len(source.text or "") for source in sources)
     if workers <= 1 or (len(sources) < _POOL_MIN_FILES and size < _POOL_MIN_BYTES):
-        yield from _parse_in_one_process(sources)
+        yield _parse_in_one_process(sources)
         return
-    yield from _pooled(sources, workers, _CONTEXT)
+    with _pool(sources, workers, _CONTEXT) as parsed:
+        yield parsed
 
 
 # Kinds read by tree-sitter, whose grammars are generated C with hand-written C scanners: a crash there would end
@@ -317,15 +332,43 @@ def _parse_in_one_process(sources: list[SourceFile]) -> Iterator[Facts]:
 
 
 def _pooled(sources: list[SourceFile], workers: int, context: multiprocessing.context.BaseContext) -> Iterator[Facts]:
-    done = 0
+    with _pool(sources, workers, context) as parsed:
+        yield from parsed
+
+
+@contextmanager
+def _pool(sources: list[SourceFile], workers: int,
+          context: multiprocessing.context.BaseContext) -> Iterator[Iterator[Facts]]:
+    """The facts of `sources`, in order, from `workers` processes that are forked and given every file on entering
+    (with fork, a pool starts all its workers at the first submission); shut down, unfinished work cancelled, on
+    leaving."""
+    pool = ProcessPoolExecutor(workers, mp_context=context)
     try:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            for facts in pool.map(parse_file, sources, chunksize=max(1, min(32, len(sources) // (workers * 8)))):
+        try:
+            results: Iterator[Facts] | None = pool.map(parse_file, sources, chunksize=max(
+                1, min(32, len(sources) // (workers * 8))))
+        except BrokenProcessPool:  # a worker died on an early file while the later ones were still being given
+            results = None
+        yield _collected(results, sources, context)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _collected(results: Iterator[Facts] | None, sources: list[SourceFile],
+               context: multiprocessing.context.BaseContext) -> Iterator[Facts]:
+    """A pool's results in order (None: it broke before it had them all); from where its workers broke, each
+    file left is parsed in a fresh worker."""
+    done = 0
+    if results is not None:
+        try:
+            for facts in results:
                 done += 1
                 yield facts
-    except BrokenProcessPool:
-        for source in sources[done:]:
-            yield _parse_isolated(source, context)
+            return
+        except BrokenProcessPool:
+            pass
+    for source in sources[done:]:
+        yield _parse_isolated(source, context)
 
 
 def _parse_isolated(source: SourceFile, context: multiprocessing.context.BaseContext) -> Facts:

@@ -104,3 +104,73 @@ def test_with_one_job_a_crash_in_a_native_parser_costs_only_its_file(tmp_path: P
         assert [path for path in found if path != "nodes"] == ["infra/crash.tf"], found
         nodes = " ".join(found["nodes"])
         assert "jobs" in nodes and "web" in nodes and "dead" not in nodes, nodes
+
+
+def _workers_alive_while(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
+    """Wrap scan.`name` (a rendering step) to record how many worker processes are alive when it runs."""
+    import multiprocessing
+
+    seen: list[int] = []
+    step = getattr(scan_module, name)
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(len(multiprocessing.active_children()))
+        return step(*args, **kwargs)
+
+    monkeypatch.setattr(scan_module, name, recording)
+    return seen
+
+
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="needs fork")
+def test_charts_and_overlays_render_while_the_pool_parses_and_the_report_is_unchanged(
+        tmp_path: Path, always_pool: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool's workers are forked and given every file before rendering starts, so helm and kustomize run beside
+    them; with one job nothing else parses while they render (one process at a time)."""
+    import shutil
+
+    root = write_repo(tmp_path, {f"k8s/{n}.yaml": f"apiVersion: v1\nkind: Service\nmetadata: {{name: s{n}}}\n"
+                                 for n in range(4)})
+    for fixture in ("helm-shop", "kustomize-overlays"):
+        shutil.copytree(FIXTURES / fixture, root / fixture)
+    charts = _workers_alive_while(monkeypatch, "_render")
+    overlays = _workers_alive_while(monkeypatch, "_render_overlays")
+    several = json_report.render(audit(root, AuditOptions(jobs=2)))
+    one = json_report.render(audit(root, AuditOptions(jobs=1)))
+    assert (charts, overlays) == ([2, 0], [2, 0])
+    assert one == several
+    assert '"helm:helm-shop' in one and "kustomize:kustomize-overlays" in one
+
+
+def test_leaving_early_stops_the_pool(tmp_path: Path, always_pool: None) -> None:
+    """An error while the pool parses (in rendering, or an interrupt) leaves no worker behind."""
+    import multiprocessing
+
+    from auditor.discover import discover
+
+    root = write_repo(tmp_path, {f"k8s/{n}.yaml": f"apiVersion: v1\nkind: Service\nmetadata: {{name: s{n}}}\n"
+                                 for n in range(8)})
+    sources = discover(root).files
+    with pytest.raises(KeyError), scan_module.parsing(sources, 2):
+        assert len(multiprocessing.active_children()) == 2
+        raise KeyError("rendering failed")
+    assert multiprocessing.active_children() == []
+
+
+def test_a_pool_that_breaks_while_it_is_given_the_files_parses_each_in_a_fresh_worker(
+        tmp_path: Path, always_pool: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker can die on an early file while later ones are still being handed to the pool: that submission
+    fails, and every file is parsed on its own instead."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from auditor.discover import discover
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise BrokenProcessPool("a worker died")
+
+    root = write_repo(tmp_path, {f"k8s/{n}.yaml": f"apiVersion: v1\nkind: Service\nmetadata: {{name: s{n}}}\n"
+                                 for n in range(3)})
+    sources = discover(root).files
+    expected = [scan_module.parse_file(source) for source in sources]
+    monkeypatch.setattr(ProcessPoolExecutor, "map", broken)
+    assert list(scan_module.parse_all(sources, 2)) == expected
