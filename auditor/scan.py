@@ -326,14 +326,10 @@ def _parse_in_one_process(sources: list[SourceFile]) -> Iterator[Facts]:
     if not native or _CONTEXT.get_start_method() != "fork":
         yield from map(parse_file, sources)
         return
-    isolated = iter(list(_pooled(native, 1, _CONTEXT)))
+    with _pool(native, 1, _CONTEXT) as parsed:
+        isolated = iter(list(parsed))
     for source in sources:
         yield next(isolated) if source.kind in _NATIVE_KINDS else parse_file(source)
-
-
-def _pooled(sources: list[SourceFile], workers: int, context: multiprocessing.context.BaseContext) -> Iterator[Facts]:
-    with _pool(sources, workers, context) as parsed:
-        yield from parsed
 
 
 @contextmanager
