@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from conftest import write_repo
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.cache import ParseCache
 from auditor.discover import discover, kind_by_content, kind_by_name
@@ -195,6 +197,44 @@ def test_the_joined_gitignore_regex_decides_exactly_as_the_patterns_one_by_one()
     for folder, name in product(folders, names):
         path = folder + name
         assert (joined.match(path) is not None) == (spec.check_file(path).include is not None), path
+
+
+@pytest.mark.parametrize("pattern", ["*/", "**/"])
+def test_a_pattern_for_every_folder_ignores_every_folder(tmp_path: Path, pattern: str) -> None:
+    """`*/` and `**/` ignore every directory, as `git check-ignore` says (pathspec gives them an unanchored regex,
+    which the joined regex once tried only at the start of a path, so the folders were read)."""
+    manifest = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n"
+    root = write_repo(tmp_path, {".gitignore": pattern + "\n", "web.yaml": manifest, "k8s/api.yaml": manifest,
+                                 "deploy/base/db.yaml": manifest})
+    inventory = discover(root)
+    assert [f.path for f in inventory.files] == ["web.yaml"]
+    assert inventory.skipped == []
+
+
+_SEGMENTS = ["a", "b", "ab", "*", "**", "?", "[ab]", "a*", "*.log", "x.log", "bin", "Debug", "[Dd]ebug"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "!"]), st.sampled_from(["", "/"]),
+                          st.lists(st.sampled_from(_SEGMENTS), min_size=1, max_size=3),
+                          st.sampled_from(["", "/"])), min_size=1, max_size=12),
+       st.lists(st.tuples(st.lists(st.sampled_from(["a", "b", "ab", "x.log", "bin", "Debug", "debug", "c"]),
+                                   min_size=1, max_size=4), st.booleans()), min_size=1, max_size=20))
+def test_the_joined_gitignore_regex_matches_whenever_some_pattern_does(
+        patterns: list[tuple[str, str, list[str], str]], paths: list[tuple[list[str], bool]]) -> None:
+    """The one regex that decides most paths at once (floating patterns tried below each folder together) matches
+    exactly the paths some pattern of the file matches, for random patterns and paths."""
+    import pathspec
+
+    from auditor.discover import _any_pattern
+
+    lines = [neg + lead + "/".join(segments) + trail for neg, lead, segments, trail in patterns]
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    joined = _any_pattern(spec)
+    for segments, is_dir in paths:
+        path = "/".join(segments) + ("/" if is_dir else "")
+        matched = spec.check_file(path).include is not None
+        assert (joined is not None and joined.match(path) is not None) == matched, (lines, path)
 
 
 def test_versions_are_read_instead_of_the_work_tree(tmp_path: Path) -> None:
