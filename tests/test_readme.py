@@ -238,6 +238,37 @@ def test_the_pre_commit_configuration_runs_with_the_real_pre_commit(tmp_path: Pa
     assert "k8s/checkout.yaml:5: high AVAIL005" in completed.stdout
 
 
+def test_the_hook_runs_on_every_kind_of_file_the_audit_reads() -> None:
+    """pre-commit passes the hook only the files its `files` pattern matches (searched, as pre-commit does): every
+    file discovery reads in any fixture, every chart file, and each file name the readers know by name (source
+    code, build files, Dockerfiles, tracer configs, views that name classes) must be among them."""
+    from auditor.code.languages import SUFFIXES
+    from auditor.discover import REFERENCE_SUFFIXES, discover
+    from auditor.parsers import telemetry
+    from auditor.render import helm
+
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    files = re.compile(hook["files"])
+    read: set[str] = set()
+    for fixture in sorted(path for path in FIXTURES.iterdir() if path.is_dir()):
+        inventory = discover(fixture)
+        read |= {source.path for source in inventory.files} | set(inventory.references)
+        for chart in inventory.charts:
+            folder = (fixture / chart).parent
+            read |= {path.relative_to(fixture).as_posix() for path in folder.rglob("*") if path.is_file()
+                     and path.name not in {".gitignore", "README.md", "LICENSE", "NOTES.txt", *helm._DROPPED_NAMES}}
+    named = [f"src/app{suffix}" for suffix in SUFFIXES] + [f"web/Views/Home{suffix}" for suffix in REFERENCE_SUFFIXES]
+    named += [f"svc/{name}" for name in telemetry.knowledge().tracer_files]
+    named += ["svc/pom.xml", "svc/build.gradle", "svc/build.gradle.kts", "svc/package.json", "svc/requirements.txt",
+              "svc/requirements-prod.txt", "svc/requirements/base.in", "svc/pyproject.toml", "svc/Pipfile",
+              "svc/go.mod", "svc/composer.json", "svc/Api.csproj", "Directory.Build.props", "svc/packages.config",
+              "svc/Gemfile", "svc/Dockerfile", "svc/Dockerfile.prod", "svc/api.Dockerfile", "svc/Containerfile",
+              "charts/shop/templates/_helpers.tpl", "charts/shop/.helmignore", ".env", "svc/.env.production"]
+    missed = sorted(path for path in read | set(named) if not files.search(path))
+    assert missed == [], missed
+    assert len(read) > 100  # the fixtures were read
+
+
 # GitHub Actions and GitLab CI --------------------------------------------------------------------------------
 
 
