@@ -95,6 +95,46 @@ def test_a_workload_owns_the_directory_named_like_its_image(tmp_path: Path) -> N
     assert _owners(root) == {"ts-seat-service/src/app.py": ["seat"]}
 
 
+def _deployment(name: str, namespace: str = "default") -> str:
+    return (f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: {namespace}}}\nspec:\n"
+            f"  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n"
+            f"    spec:\n      containers:\n        - name: {name}\n          image: registry.example.com/{name}:1\n")
+
+
+def test_code_named_like_a_service_is_that_of_its_own_system_in_a_repository_of_several(tmp_path: Path) -> None:
+    """Chapters (or products) of one repository each deploy their own `orders`: a chapter's `orders/` code and its
+    build file are its own chapter's Deployment's, never another chapter's; a chapter with no Deployment of that
+    name has no owner by name."""
+    files = {}
+    for chapter in ("chapter1", "chapter2", "chapter3"):
+        files[f"{chapter}/orders/app.py"] = _code(f"{chapter}/orders/app.py", CALL)
+        files[f"{chapter}/orders/requirements.txt"] = "opentelemetry-sdk==1.20\n"
+    for chapter in ("chapter2", "chapter3"):
+        files[f"{chapter}/k8s/orders.yaml"] = _deployment("orders", chapter)
+    root = write_repo(tmp_path, files)
+    graph = scan(root).graph
+    owners: dict[str, set[str]] = {}
+    for source, target, edge in graph.edges(data="edge"):
+        if edge.kind == "configures" and graph.nodes[source]["node"].source in ("code", "buildfile"):
+            owners.setdefault(graph.nodes[source]["node"].location.path, set()).add(target)
+    assert owners == {f"{chapter}/orders/{name}": {f"kubernetes:Deployment:{chapter}/orders"}
+                      for chapter in ("chapter2", "chapter3") for name in ("app.py", "requirements.txt")}
+
+
+def test_manifests_in_a_folder_of_their_own_still_own_the_project_named_like_them(tmp_path: Path) -> None:
+    root = write_repo(tmp_path, {
+        "deploy/k8s/orders.yaml": _deployment("orders"),
+        "services/orders/app.py": _code("services/orders/app.py", CALL),
+        "services/orders/requirements.txt": "opentelemetry-sdk==1.20\n",
+    })
+    graph = scan(root).graph
+    owners = sorted((graph.nodes[source]["node"].location.path, target)
+                    for source, target, edge in graph.edges(data="edge")
+                    if edge.kind == "configures" and graph.nodes[source]["node"].source in ("code", "buildfile"))
+    assert owners == [("services/orders/app.py", "kubernetes:Deployment:default/orders"),
+                      ("services/orders/requirements.txt", "kubernetes:Deployment:default/orders")]
+
+
 def test_a_project_built_by_compose_is_also_the_kubernetes_workload_named_like_it(tmp_path: Path) -> None:
     # compose builds src/ui; the cluster runs the same project from a registry image: both run its code
     root = write_repo(tmp_path, {

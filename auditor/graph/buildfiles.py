@@ -11,8 +11,9 @@ A build file (parsers/buildfiles.py) belongs to the service built from its code;
 - a deployed service whose code location is not stated (a Kubernetes workload, a compose service run from
   an image) named like the project: the name the build file declares (artifactId, package or module name,
   .NET project file name), else its directory's name, compared without case with `.`/`_` as `-`, against
-  the service's name or its image's base name. Every such service gets it: the same code deployed twice
-  (compose and manifests) is traced the same way in both.
+  the service's name or its image's base name. Every such service of its own system gets it, the same code
+  deployed twice (compose and manifests) being traced the same way in both; a service that another project of
+  that name is nearer to (another chapter's or product's, graph/resolve.py `NameClaims`) is that project's.
 
 The file then `configures` each owner, so graph/build.py lifts its settings (`tracing_library`,
 `metrics_library`, a Dockerfile's `tracing`) onto the service like any app-config file's. Build files of test
@@ -33,7 +34,7 @@ from collections.abc import Iterator
 
 import networkx as nx
 
-from auditor.graph.resolve import HostIndex, scope_of
+from auditor.graph.resolve import HostIndex, NameClaims, scope_of
 from auditor.graph.selectors import Selection
 from auditor.knowledge import image_base
 from auditor.model import Edge, Location, Node
@@ -65,34 +66,56 @@ def attach_build_files(graph: nx.MultiDiGraph, index: HostIndex, selection: Sele
         elif node.source not in _NOT_DEPLOYED and not node.attrs.get("build_context"):
             for name in {normal_name(node.name), normal_name(image_base(node.attrs.get("image")))} - {""}:
                 named[name].append(node)
-    for node in owned:
-        if node.attrs.get("test") or not node.settings or node.type in ("prometheus", "otel-collector"):
-            continue
-        for owner, where, via in _owners(node, compose, implied, named):
+    attached = [node for node in owned
+                if not (node.attrs.get("test") or not node.settings or node.type in ("prometheus", "otel-collector"))]
+    claims = NameClaims()
+    for node in attached:
+        if (claimed := _claimed_name(node, named)) is not None:
+            claims.claim(*claimed)
+    for node in attached:
+        for owner, where, via in _owners(node, compose, implied, named, claims):
             graph.add_edge(node.id, owner.id, edge=Edge(node.id, owner.id, "configures", where, {"via": via}))
     for config in scrapers:
         _add_scrapes(graph, index, selection, compose, config)
 
 
-def _owners(node: Node, compose: _ComposeCode, implied: dict[str, list[Node]],
-            named: dict[str, list[Node]]) -> list[_Owner]:
+def _owners(node: Node, compose: _ComposeCode, implied: dict[str, list[Node]], named: dict[str, list[Node]],
+            claims: NameClaims) -> list[_Owner]:
     found: dict[str, _Owner] = {}
     for owner in compose.of(node):
         found.setdefault(owner[0].id, owner)
-    directory = str(node.attrs.get("dir") or posixpath.dirname(node.location.path) or ".")
     whole_file = Location(node.location.path, 1)
-    dockerfile = node.type == "dockerfile"
-    if not dockerfile or posixpath.basename(node.location.path) in _DEFAULT_DOCKERFILES:
-        for service in implied.get(directory, []):
+    if _names_its_project(node):
+        for service in implied.get(_directory(node), []):
             found.setdefault(service.id, (service, whole_file, "directory"))
-        candidates = [str(node.attrs.get("project") or ""), posixpath.basename(directory)]
-        for candidate in (normal_name(c) for c in candidates):
-            hits = named.get(candidate, []) if candidate else []
-            for service in hits:
-                found.setdefault(service.id, (service, whole_file, "name"))
-            if hits:
-                break
+        if (claimed := _claimed_name(node, named)) is not None:
+            name, folder = claimed
+            for service in named[name]:
+                if claims.matched(name, folder, service):  # not a same-named service of another system
+                    found.setdefault(service.id, (service, whole_file, "name"))
     return [found[key] for key in sorted(found)]
+
+
+def _directory(node: Node) -> str:
+    return str(node.attrs.get("dir") or posixpath.dirname(node.location.path) or ".")
+
+
+def _names_its_project(node: Node) -> bool:
+    """A build file, tracer config or default-named Dockerfile says whose code its folder is (`api.Dockerfile` in a
+    shared folder does not)."""
+    return node.type != "dockerfile" or posixpath.basename(node.location.path) in _DEFAULT_DOCKERFILES
+
+
+def _claimed_name(node: Node, named: dict[str, list[Node]]) -> tuple[str, str] | None:
+    """(the service name a file's project claims, its folder): the project name it declares, else its folder's
+    name, the first that some deployed service has; None when neither does."""
+    if not _names_its_project(node):
+        return None
+    directory = _directory(node)
+    for candidate in (normal_name(c) for c in (str(node.attrs.get("project") or ""), posixpath.basename(directory))):
+        if candidate and named.get(candidate):
+            return candidate, directory
+    return None
 
 
 class _ComposeCode:

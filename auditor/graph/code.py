@@ -12,7 +12,8 @@ first step that finds an owner decides):
    directory on the file's path below the context (other code there is a shared library: no owner);
 3. a deployed service whose code location is not stated (a Kubernetes workload, a compose service run from an
    image) named like a directory on the file's path, nearest first (`registry/ts-seat-service` →
-   `ts-seat-service/`);
+   `ts-seat-service/`), unless another folder of that name is nearer to the service (graph/resolve.py
+   `NameClaims`: in a repository of several systems, each chapter's `orders/` is its own chapter's `orders`);
 4. the owners of the nearest build file above the file (its project root: `pom.xml`, `package.json`, `go.mod`,
    …), which graph/buildfiles.py matched to services.
 
@@ -35,6 +36,7 @@ from typing import Any
 import networkx as nx
 
 from auditor.graph.buildfiles import dockerfile_path, normal_name, within
+from auditor.graph.resolve import NameClaims
 from auditor.knowledge import image_base
 from auditor.model import Edge, Location, Node, host_ref
 from auditor.parsers.keys import flat_key
@@ -54,6 +56,7 @@ def attach_code(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
     if not code_nodes:
         return {}
     owners = _Owners(graph)
+    owners.claim_names(node.location.path for node in code_nodes)
     found: dict[str, list[str]] = {}
     for node in code_nodes:
         picked = owners.of(node.location.path)
@@ -380,6 +383,7 @@ class _Owners:
         self.projects: dict[str, list[_Owner]] = {}
         self.project_dirs: set[str] = set()
         self.browser_dirs: set[str] = set()
+        self.claims = NameClaims()  # filled by `claim_names` once every index is built
         for _, node in sorted(graph.nodes(data="node"), key=lambda item: item[0]):
             if node.kind == "service" and node.source == "compose":
                 self._add_compose(node)
@@ -481,7 +485,13 @@ class _Owners:
                 return [(s, self._where(s), "build_context") for s in _selected(path, directory, services)]
         return []
 
-    def _by_name(self, path: str, directories: list[str]) -> list[_Owner]:
+    def claim_names(self, paths: Iterable[str]) -> None:
+        """Record the folder each source file's name step would name a service by (`NameClaims`)."""
+        for path in paths:
+            if (claimed := self._name_claim(list(parents(path)))) is not None:
+                self.claims.claim(*claimed)
+
+    def _name_claim(self, directories: list[str]) -> tuple[str, str] | None:
         # Only the file's project root (the nearest folder with a build file) and the folders above it name a
         # service: `ts-seat-service/src/…` is ts-seat-service's, but `BlazorClient/Basket/` is BlazorClient's
         # code about baskets, not the basket service's.
@@ -489,10 +499,18 @@ class _Owners:
         for directory in directories[root:]:
             if directory == ".":
                 break
-            hits = self.named.get(normal_name(posixpath.basename(directory)), [])
-            if hits:
-                return [(service, Location(path, 1), "name") for service in hits]
-        return []
+            name = normal_name(posixpath.basename(directory))
+            if self.named.get(name):
+                return name, directory
+        return None
+
+    def _by_name(self, path: str, directories: list[str]) -> list[_Owner]:
+        claimed = self._name_claim(directories)
+        if claimed is None:
+            return []
+        name, directory = claimed
+        return [(service, Location(path, 1), "name") for service in self.named[name]
+                if self.claims.matched(name, directory, service)]  # not a same-named service of another system
 
     def _by_project(self, path: str, directories: list[str]) -> list[_Owner]:
         for directory in directories:

@@ -148,3 +148,39 @@ def _strings(value: object) -> Iterable[str]:
     if isinstance(value, list | tuple | set):
         return [item for item in value if isinstance(item, str)]
     return []
+
+
+class NameClaims:
+    """Folders whose code claims to be that of the services of a name (a build file's project, a source folder
+    named like a service), and which of them a service of that name is matched to: those in the innermost folder
+    around the service that holds any, every one when only the repository root does. In a repository of several
+    systems (one per chapter or product), chapter 3's `product-composite-service/` is chapter 3's product-composite
+    and none of chapter 18's Helm deployments, which chapter 18's own folder of that name claims; with manifests in
+    a `deploy/` folder of their own, the one project of that name is its service's."""
+
+    def __init__(self) -> None:
+        self._claims: dict[str, list[str]] = defaultdict(list)
+        self._below: dict[str, dict[str, set[str]]] = {}  # name → folder → the claims in or below it
+
+    def claim(self, name: str, folder: str) -> None:
+        self._claims[name].append(folder)
+        self._below.pop(name, None)
+
+    def matched(self, name: str, folder: str, service: Node) -> bool:
+        """Whether `service` (named `name`) is the code in `folder`'s (a folder that claimed `name`, or one no
+        other claims compete with)."""
+        claims = self._claims.get(name)
+        if not claims:
+            return True
+        below = self._below.get(name)
+        if below is None:
+            below = defaultdict(set)
+            for claimed in claims:
+                for outer in enclosing_folders(claimed):
+                    below[outer].add(claimed)
+            self._below[name] = below
+        directory = service.location.path.rpartition("/")[0]
+        for outer in enclosing_folders(directory):
+            if outer in below:
+                return folder in below[outer]
+        return True
