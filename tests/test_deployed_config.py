@@ -127,6 +127,29 @@ def test_a_config_server_serves_its_own_system_in_a_repository_of_several(tmp_pa
     assert appconfig.config_server_system("orders/src/main/resources/application.yml") is None
 
 
+def test_a_config_named_like_a_deployment_is_its_own_systems_when_several_deploy_that_name(tmp_path: Path) -> None:
+    """Two products of one repository each deploy a `storefront`: each `settings.py` under a `storefront/` folder
+    configures its own product's Deployment (once, both being candidates made it nobody's); with the Deployments
+    in one `deploy/` folder away from both, the name stays ambiguous and neither is picked."""
+    def deployment(namespace: str) -> str:
+        return (f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: storefront, namespace: {namespace}}}\n"
+                "spec:\n  selector: {matchLabels: {app: storefront}}\n  template:\n"
+                "    metadata: {labels: {app: storefront}}\n    spec:\n      containers:\n"
+                "        - {name: storefront, image: registry.example.com/storefront:1}\n")
+    settings = "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', 'CONN_MAX_AGE': 60}}\n"
+    files = {f"{product}/{path}": text for product in ("books", "music")
+             for path, text in (("k8s/storefront.yaml", deployment(product)),
+                                ("services/storefront/shop/settings.py", settings))}
+    assert {(path, service) for path, service, via in _configures(_graph(tmp_path / "two", files))
+            if via == "name"} == {
+        ("books/services/storefront/shop/settings.py", "kubernetes:Deployment:books/storefront"),
+        ("music/services/storefront/shop/settings.py", "kubernetes:Deployment:music/storefront"),
+    }
+    files = {"deploy/books.yaml": deployment("books"), "deploy/music.yaml": deployment("music"),
+             "books/storefront/settings.py": settings}
+    assert not {via for _, _, via in _configures(_graph(tmp_path / "apart", files)) if via == "name"}
+
+
 def test_without_a_visible_active_profile_only_the_default_file_configures(tmp_path: Path) -> None:
     files = {**_SPRING_CLOUD, "docker-compose.yml": _COMPOSE.replace(
         "    environment:\n      SPRING_PROFILES_ACTIVE: docker\n", "")}

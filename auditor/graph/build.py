@@ -26,7 +26,7 @@ from auditor.graph.deployments import assign_deployments, compose_file_rank, sep
 from auditor.graph.image_behaviour import apply_image_behaviour
 from auditor.graph.linkage import link_packages
 from auditor.graph.per_request import per_request_connects, read_links
-from auditor.graph.resolve import HostIndex, enclosing_folders
+from auditor.graph.resolve import HostIndex, Nearest, enclosing_folders
 from auditor.graph.roles import assign_roles
 from auditor.graph.selectors import Selection, match_selectors
 from auditor.model import RESOLVED_PURPOSES, Edge, Facts, Location, Node, Setting, Source, node_id
@@ -261,7 +261,8 @@ def _attach_app_config(graph: nx.MultiDiGraph) -> None:
     """Config files configure the services that load them; failing that, an implied service.
 
     In order: a compose service built from a directory holding the file, or bind-mounting it; a deployed
-    service named like the file's service directory; else an implied service for that directory (a repo
+    service named like the file's service directory (of those of that name, the ones nearest the file: its own
+    system's in a repository of several); else an implied service for that directory (a repo
     that is just a Django app still has a service: its settings describe it).
 
     Two kinds of file configure only the containers that are given them. A compose project's `.env` (marked
@@ -535,21 +536,22 @@ def _sole_descendants(directories: set[str]) -> dict[str, str]:
             for directory in directories}
 
 
-def _deployed_by_name(graph: nx.MultiDiGraph) -> dict[str, list[Node]]:
+def _deployed_by_name(graph: nx.MultiDiGraph) -> Nearest[Node]:
     """Deployed services (not implied by a config file) by name, so naming an owner is a lookup."""
-    deployed: dict[str, list[Node]] = defaultdict(list)
+    deployed: Nearest[Node] = Nearest()
     for _, node in graph.nodes(data="node"):
         if node.kind == "service" and node.source != "appconfig":
-            deployed[node.name].append(node)
+            deployed.add(node.name, posixpath.dirname(node.location.path), node)
     return deployed
 
 
-def _owner_by_name(deployed: dict[str, list[Node]], directory: str) -> Node | None:
+def _owner_by_name(deployed: Nearest[Node], directory: str) -> Node | None:
     """The one deployed service named like the config's directory or, failing that, one of its parents
-    (`services/storefront/shop/settings.py` belongs to a Deployment `storefront`)."""
+    (`services/storefront/shop/settings.py` belongs to a Deployment `storefront`), among those of that name
+    nearest the config (`Nearest`: in a repository of several systems, its own system's)."""
     parts = [] if directory == "." else directory.split("/")
     for name in reversed(parts[-3:]):
-        named = deployed.get(name, [])
+        named = deployed.of(name, directory)
         if len(named) == 1:
             return named[0]
         if named:

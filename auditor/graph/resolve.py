@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from auditor.model import Node
 
 _CLUSTER_SUFFIXES = (".svc.cluster.local", ".svc")
+T = TypeVar("T")
 MAX_FOLDER_DEPTH = 64  # folders of a scope looked at when matching nearest-first; real projects nest a dozen
 
 
@@ -150,37 +152,55 @@ def _strings(value: object) -> Iterable[str]:
     return []
 
 
-class NameClaims:
-    """Folders whose code claims to be that of the services of a name (a build file's project, a source folder
-    named like a service), and which of them a service of that name is matched to: those in the innermost folder
-    around the service that holds any, every one when only the repository root does. In a repository of several
-    systems (one per chapter or product), chapter 3's `product-composite-service/` is chapter 3's product-composite
-    and none of chapter 18's Helm deployments, which chapter 18's own folder of that name claims; with manifests in
-    a `deploy/` folder of their own, the one project of that name is its service's."""
+
+class Nearest(Generic[T]):
+    """Items by name, each in a folder: `of(name, place)` gives those of that name in the innermost folder around
+    `place` that holds any, every one when only the repository root does. Indexed per name on first use, so a name
+    that thousands of items share costs a few lookups per question, not a scan."""
 
     def __init__(self) -> None:
-        self._claims: dict[str, list[str]] = defaultdict(list)
-        self._below: dict[str, dict[str, set[str]]] = {}  # name → folder → the claims in or below it
+        self._items: dict[str, list[tuple[str, T]]] = defaultdict(list)
+        self._below: dict[str, dict[str, list[T]]] = {}  # name → folder → the items in or below it
 
-    def claim(self, name: str, folder: str) -> None:
-        self._claims[name].append(folder)
+    def add(self, name: str, folder: str, item: T) -> None:
+        self._items[name].append((folder, item))
         self._below.pop(name, None)
 
-    def matched(self, name: str, folder: str, service: Node) -> bool:
-        """Whether `service` (named `name`) is the code in `folder`'s (a folder that claimed `name`, or one no
-        other claims compete with)."""
-        claims = self._claims.get(name)
-        if not claims:
-            return True
+    def __bool__(self) -> bool:
+        """Whether any item was added."""
+        return bool(self._items)
+
+    def of(self, name: str, place: str) -> list[T]:
+        items = self._items.get(name)
+        if not items:
+            return []
         below = self._below.get(name)
         if below is None:
-            below = defaultdict(set)
-            for claimed in claims:
-                for outer in enclosing_folders(claimed):
-                    below[outer].add(claimed)
+            below = defaultdict(list)
+            for folder, item in items:
+                for outer in enclosing_folders(folder):
+                    below[outer].append(item)
             self._below[name] = below
-        directory = service.location.path.rpartition("/")[0]
-        for outer in enclosing_folders(directory):
+        for outer in enclosing_folders(place):
             if outer in below:
-                return folder in below[outer]
-        return True
+                return below[outer]
+        return [item for _, item in items]
+
+
+class NameClaims:
+    """Folders whose code claims to be that of the services of a name (a build file's project, a source folder
+    named like a service), and which of them a service of that name is matched to: those nearest it (`Nearest`).
+    In a repository of several systems (one per chapter or product), chapter 3's `product-composite-service/` is
+    chapter 3's product-composite and none of chapter 18's Helm deployments, which chapter 18's own folder of that
+    name claims; with manifests in a `deploy/` folder of their own, the one project of that name is its service's."""
+
+    def __init__(self) -> None:
+        self._claims: Nearest[str] = Nearest()
+
+    def claim(self, name: str, folder: str) -> None:
+        self._claims.add(name, folder, folder)
+
+    def matched(self, name: str, folder: str, service: Node) -> bool:
+        """Whether `service` (named `name`) is the code in `folder`'s, a folder that claimed `name`."""
+        nearest = self._claims.of(name, service.location.path.rpartition("/")[0])
+        return not nearest or folder in nearest
