@@ -100,6 +100,10 @@ func main() {
 
 
 def _repo(root: Path, **changes: str) -> Path:
+    return write_repo(root, _files(**changes))
+
+
+def _files(**changes: str) -> dict[str, str]:
     files = {
         "docker-compose.yml": COMPOSE,
         "common/go.mod": "module example.com/app/common\n\ngo 1.22\n",
@@ -115,7 +119,7 @@ def _repo(root: Path, **changes: str) -> Path:
         "users/main.go": TRAINER_MAIN,
     }
     files.update(changes)
-    return write_repo(root, files)
+    return files
 
 
 def _calls(root: Path) -> set[tuple[str, str, str, int]]:
@@ -140,6 +144,18 @@ def test_a_shared_constructors_dial_is_the_call_of_the_service_that_calls_it(tmp
                             ("trainings", "users", "trainings/adapters/users.go", 18)}
     # the stub is called with the request's context and trainings sets no deadline anywhere: unbounded
     assert _findings(root, "RESIL001") == {("trainings/adapters/users.go", 18, "compose:service:./trainings")}
+
+
+def test_a_copy_of_the_module_in_another_chapter_is_not_called_by_this_chapters_code(tmp_path: Path) -> None:
+    """A book's chapters each hold their own copy of one Go module (same module paths): chapter 1's trainings calls
+    chapter 1's client, and chapter 2's copy of the client, which nothing in chapter 2 calls, dials for nobody."""
+    chapter1 = {f"chapter1/{path}": text for path, text in _files().items()}
+    chapter2 = {f"chapter2/{path}": text for path, text in _files(**{"trainings/main.go": TRAINER_MAIN}).items()}
+    graph = scan(write_repo(tmp_path, {**chapter1, **chapter2})).graph
+    calls = {(source, graph.nodes[source]["node"].name, edge.location.path, edge.location.line)
+             for source, _, edge in graph.edges(data="edge") if edge.kind == "calls" and edge.attrs.get("code")}
+    assert calls == {("compose:service:chapter1/trainings", "trainings", "chapter1/common/client/grpc.go", 11),
+                     ("compose:service:chapter1/trainings", "trainings", "chapter1/trainings/adapters/users.go", 18)}
 
 
 def test_a_deadline_anywhere_in_the_services_code_leaves_the_callers_context_undecided(tmp_path: Path) -> None:

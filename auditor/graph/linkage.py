@@ -6,7 +6,8 @@ itself (graph/code.py: shared code gives its settings, not its calls). What deci
 calls it: `client.NewTrainerClient()` in trainings' own `service.go` makes the dial in that constructor, and the
 calls of the methods of the type it builds, trainings' calls. A package's import path is its go.mod module path
 and its directory below that go.mod; a call `pkg.F()` in one file reaches the lines `exports[F]` lists in the
-files of that package, and through them, a bounded number of steps, the exported functions those call.
+files of that package (of its copy nearest the caller, when a repository holds one copy of a module per chapter),
+and through them, a bounded number of steps, the exported functions those call.
 
 Two more answers are given here, once, for graph/code.py to apply to the calls it places:
 
@@ -30,6 +31,7 @@ from typing import Any
 import networkx as nx
 
 from auditor.graph.code import Linked, owners_of_paths, parents
+from auditor.graph.resolve import Nearest
 from auditor.model import Edge
 
 _VERSION = re.compile(r"/v\d+(?=/|$)")
@@ -51,13 +53,14 @@ def link_packages(graph: nx.MultiDiGraph, extras: Mapping[str, Mapping[str, Any]
                   if node.source == "code" and node.kind == "config"}
     placed = owners_of_paths(graph, sorted(linked))
     packages = _packages(graph, sorted(linked))
-    files: dict[str, list[str]] = defaultdict(list)
+    copies: Nearest[str] = Nearest()  # a package's files; a caller's import is the copy of it nearest the caller
     for path, package in packages.items():
-        files[package].append(path)
+        copies.add(package, posixpath.dirname(path), path)
+    known = set(packages.values())
     callers: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
     for path in sorted(linked):
         for call in _list(linked[path].get("package_calls")):
-            if isinstance(call, dict) and call.get("package") in files and isinstance(call.get("name"), str):
+            if isinstance(call, dict) and call.get("package") in known and isinstance(call.get("name"), str):
                 callers[(str(call["package"]), call["name"])].append((path, int(call.get("line") or 0)))
 
     def own(path: str) -> set[str]:
@@ -88,7 +91,8 @@ def link_packages(graph: nx.MultiDiGraph, extras: Mapping[str, Mapping[str, Any]
                     budget[0] -= 1
                     if budget[0] < 0:
                         break
-                    found |= running(caller, caller_line, depth + 1)
+                    if path in copies.of(package, posixpath.dirname(caller)):  # not another system's copy
+                        found |= running(caller, caller_line, depth + 1)
         memo[key] = frozenset(found)
         return memo[key]
 
@@ -107,7 +111,7 @@ def link_packages(graph: nx.MultiDiGraph, extras: Mapping[str, Mapping[str, Any]
             if extra_owners:
                 more.setdefault(ident, {})[line] = tuple(sorted(extra_owners))
     free, servers = _without_deadlines(graph, linked, placed)
-    return Linked(owners=more, beans=_conn_beans(linked, files, placed), deadline_free=free,
+    return Linked(owners=more, beans=_conn_beans(linked, copies, placed), deadline_free=free,
                   grpc_without_deadline=servers)
 
 
@@ -132,15 +136,15 @@ def _packages(graph: nx.MultiDiGraph, paths: list[str]) -> dict[str, str]:
     return found
 
 
-def _conn_beans(linked: Mapping[str, Mapping[str, Any]], files: Mapping[str, list[str]],
+def _conn_beans(linked: Mapping[str, Mapping[str, Any]], copies: Nearest[str],
                 placed: Mapping[str, list[tuple[str, str]]]) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """Owner → stub kind → beans, for dialed connections handed to another package's constructor."""
     beans: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for path in sorted(linked):
         for call in _list(linked[path].get("package_calls")):
-            if not isinstance(call, dict) or not call.get("conns") or call.get("package") not in files:
+            if not isinstance(call, dict) or not call.get("conns") or not isinstance(call.get("package"), str):
                 continue
-            for callee in files[str(call["package"])]:
+            for callee in copies.of(call["package"], posixpath.dirname(path)):
                 params = linked[callee].get("stub_params")
                 stubs = params.get(str(call.get("name"))) if isinstance(params, dict) else None
                 if not isinstance(stubs, dict):
