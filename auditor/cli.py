@@ -10,6 +10,7 @@ Everything printed that came from the audited repository goes through report/tex
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import stat
@@ -18,7 +19,7 @@ import tempfile
 import traceback
 from collections import Counter
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -723,5 +724,40 @@ def main() -> None:
         raise SystemExit(EXIT_INTERNAL) from None
 
 
+def entry() -> NoReturn:
+    """The `audit` console script: `main`, then an exit that leaves the heap to the OS. A run ends holding
+    millions of objects (facts, the graph, findings), and the interpreter's own shutdown frees them one by
+    one: 0.1 s at 100 services, more than a tenth of a warm pre-commit hook (mypy exits the same way). Exit
+    handlers still run and both streams are flushed first; every file this tool writes is closed by then."""
+    try:
+        main()
+        code: object = 0
+    except SystemExit as stop:
+        code = stop.code
+    os._exit(_flushed(_exit_status(code)))
+
+
+def _exit_status(code: object) -> int:
+    """The status `SystemExit(code)` gives: None is 0, an int itself, anything else is printed and is 1."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _flushed(status: int) -> int:
+    """`status` once exit handlers ran and stdout and stderr are flushed; 120 when a stream could not be (as
+    Python's own exit says when, say, the reader of a pipe went away)."""
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            status = status or 120
+    return status
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    entry()

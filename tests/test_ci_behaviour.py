@@ -12,6 +12,7 @@ import pytest
 from conftest import FIXTURES, write_repo
 
 from auditor.audit import AuditOptions, audit
+from auditor.cli import _exit_status
 from auditor.config import ConfigError, load_config
 
 SINGLE_REPLICA = """\
@@ -90,6 +91,22 @@ def test_exit_2_on_usage_errors(tmp_path: Path) -> None:
     assert run_cli(str(tmp_path), "--fail-on", "urgent").returncode == 2
     assert run_cli(str(tmp_path), "--format", "pdf").returncode == 2
     assert run_cli("explain", "NOPE001").returncode == 2
+
+
+def test_the_console_script_leaves_with_its_output_whole_and_exit_handlers_run(tmp_path: Path) -> None:
+    """`audit` exits through os._exit (cli.py `entry`): a report larger than a pipe holds must still arrive
+    whole, the status must be the run's, and handlers registered with atexit must still run."""
+    write_repo(tmp_path, {f"k8s/api{index}.yaml": _deployment().replace("name: api", f"name: api{index}")
+                          for index in range(40)})
+    probe = ("import atexit, sys\nfrom auditor import cli\natexit.register(lambda: print('handler ran', "
+             "file=sys.stderr))\nsys.argv = ['audit', *sys.argv[1:]]\ncli.entry()\n")
+    completed = subprocess.run([sys.executable, "-c", probe, str(tmp_path), "--format", "json"], capture_output=True,
+                               text=True, timeout=300, env={**os.environ, "NO_COLOR": "1"})
+    assert completed.returncode == 1, completed.stderr
+    assert len(completed.stdout) > 65_536
+    assert len(json.loads(completed.stdout)["findings"]) >= 40
+    assert "handler ran" in completed.stderr
+    assert (_exit_status(None), _exit_status(3)) == (0, 3)
 
 
 def test_exit_3_on_parse_errors_only_with_strict_parse(tmp_path: Path) -> None:
