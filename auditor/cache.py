@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import stat
 import tempfile
 import time
 import types
@@ -33,6 +32,7 @@ from auditor.discover import LISTED_TAGS, Memo, SourceFile
 from auditor.model import Diagnostic, Edge, Facts, FileKind, Location, Node, Setting
 from auditor.parsers.hcl import Block, Expr
 from auditor.parsers.terraform import FileBlocks
+from auditor.private import private_dir
 
 FORMAT_VERSION = 1
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # far above the facts of a 2 MB file; a larger entry is not ours
@@ -203,23 +203,6 @@ def _checker(hint: Any) -> Callable[[Any], bool]:
     return lambda value: False
 
 
-def _private_dir(path: Path) -> bool:
-    """Create `path` (mode 0700) or accept it if it is a real directory of ours that no one else can write."""
-    try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = os.lstat(path)
-    except OSError:
-        return False
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
-        return False
-    if info.st_mode & 0o077:
-        try:
-            os.chmod(path, 0o700)
-        except OSError:
-            return False
-    return True
-
-
 class ParseCache:
     """`remember`: also keep every entry read or written in memory, for a process that audits twice (the hook:
     engine/changes.py), so the second audit decodes only what the first did not see. Facts flow between stages
@@ -227,7 +210,7 @@ class ParseCache:
 
     def __init__(self, directory: Path, remember: bool = False) -> None:
         self.directory = directory / _parser_fingerprint()
-        self.usable = _private_dir(directory) and _private_dir(self.directory)
+        self.usable = private_dir(directory) and private_dir(self.directory)
         self.hits = 0
         self.misses = 0
         self.remembered: dict[Path, Facts | list[Facts] | Memo] | None = {} if remember else None
@@ -413,7 +396,7 @@ class ParseCache:
         temporary: str | None = None
         try:
             text = json.dumps(envelope, separators=(",", ":"))
-            if not _private_dir(entry.parent):
+            if not private_dir(entry.parent):
                 return
             with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=entry.parent, delete=False) as handle:
                 temporary = handle.name
