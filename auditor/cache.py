@@ -27,7 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from auditor import __version__
+from auditor import __version__, kept
 from auditor.discover import LISTED_TAGS, Memo, SourceFile
 from auditor.model import Diagnostic, Edge, Facts, FileKind, Location, Node, Setting
 from auditor.parsers.hcl import Block, Expr
@@ -271,20 +271,25 @@ class ParseCache:
         entry = self._entry(source)
         facts = self._recall(entry, Facts)
         if facts is None and self.usable:
-            facts = self._load(entry, source)
+            held = kept.recall(str(entry))  # decoded by the resident process, when one runs this command
+            facts = held if isinstance(held, Facts) and (held.path, held.kind) == (source.path, source.kind) \
+                else self._load(entry, source)
             self._remember(entry, facts)
         if facts is not None:
             self.hits += 1
             self._note_origin(entry, facts)
+            kept.note_use(str(entry))
         else:
             self.misses += 1
         return facts
 
     def store(self, source: SourceFile, facts: Facts) -> None:
-        self._remember(self._entry(source), facts)
-        self._note_origin(self._entry(source), facts)
+        entry = self._entry(source)
+        self._remember(entry, facts)
+        self._note_origin(entry, facts)
         if self.usable:
-            self._store(self._entry(source), facts)
+            self._store(entry, facts)
+            kept.note_use(str(entry))
 
     def _recall(self, entry: Path, kind: type) -> Any:
         found = self.remembered.get(entry) if self.remembered is not None else None
@@ -329,11 +334,13 @@ class ParseCache:
             return list(remembered)
         if not self.usable:
             return None
-        facts = _read_entry(entry, "facts")
+        held = kept.recall(str(entry))  # decoded by the resident process, when one runs this command
+        facts = list(held) if isinstance(held, tuple) else _read_entry(entry, "facts")
         if isinstance(facts, list) and all(isinstance(f, Facts) and f.kind == kind for f in facts):
             self.hits += 1
             self._remember(entry, list(facts))
             self._note_origin(entry, facts)
+            kept.note_use(str(entry))
             return facts
         self.misses += 1
         return None
@@ -344,6 +351,7 @@ class ParseCache:
         self._note_origin(entry, facts)
         if self.usable:
             self._store(entry, facts)
+            kept.note_use(str(entry))
 
     def load_memo(self, key: str) -> Memo | None:
         """What the last run under `key` (scan.py: the root and the size limit) saw of each file and folder
@@ -441,6 +449,24 @@ def _sweep_entries(folder: str, unread_since: float, depth: int = 2) -> None:
             info = entry.stat(follow_symlinks=False)
             if max(info.st_atime, info.st_mtime) < unread_since:
                 os.unlink(entry.path)
+
+
+_DIGEST_NAME = re.compile(r"[0-9a-f]{64}\.json")
+_KEPT_DERIVED = ("rendered", "combined")  # derived entries named by what they were computed from (not "memo")
+
+
+def kept_shape(entry: str, fingerprint: str) -> str | None:
+    """"file" or "derived" when `entry` is the path of a per-file or a rendered/combined entry in the `fingerprint`
+    folder of a cache (`_entry`, `_derived_entry`), else None: the entries auditor/kept.py may hold."""
+    parts = entry.split("/")
+    if not os.path.isabs(entry) or ".." in parts or not _DIGEST_NAME.fullmatch(parts[-1]) or \
+            parts[-2] != parts[-1][:2]:
+        return None
+    if parts[-3] == fingerprint:
+        return "file"
+    if parts[-3] in _KEPT_DERIVED and parts[-4] == fingerprint:
+        return "derived"
+    return None
 
 
 def _read_entry(entry: Path, field: str, decode: Callable[[bytes], Any] = loads) -> Any:

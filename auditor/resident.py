@@ -38,7 +38,7 @@ IDLE_VARIABLE = "SCALE_AUDITOR_RESIDENT_IDLE"
 DEFAULT_IDLE_SECONDS = 1800.0
 MAX_REQUEST_BYTES = 4 * 1024 * 1024  # arguments and an environment; far more than either holds
 _MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux, 104 on macOS
-_ACCEPT_TICK = 5.0  # seconds between checks of the idle clock and of finished children
+_ACCEPT_TICK = 0.5  # seconds between checks of the idle clock and of finished children
 # Replies: the child started (after this, the command has run, at least in part); it ended, with a status (4
 # bytes, big-endian, signed); the resident declined (the caller runs the command itself); a control answer.
 _STARTED, _ENDED, _DECLINED, _ANSWER = b"R", b"S", b"N", b"A"
@@ -200,9 +200,11 @@ class _Stop(Exception):
 
 def serve(path: str, idle_seconds: float) -> None:
     """Import the whole tool, then serve commands on `path` until idle for `idle_seconds` or told to stop. Returns
-    at once when another resident already serves `path`."""
+    at once when another resident already serves `path`. Between commands it decodes the cache entries the last
+    ones used (auditor/kept.py), a few at a time, serving any command that comes meanwhile first."""
     import fcntl
     import gc
+    from collections import deque
 
     if os.path.basename(path) != f"{install_digest()}.sock":
         return  # the package changed since the caller named this socket: the next command starts the right one
@@ -213,33 +215,46 @@ def serve(path: str, idle_seconds: float) -> None:
         return  # another resident holds it (or is starting)
     _preload()
     gc.freeze()  # what the imports built is never collected: children share those pages and never scan them
+    from auditor import cache, kept
+
+    fingerprint = cache._parser_fingerprint()
     if os.path.exists(path):
         os.unlink(path)  # a socket left by a resident that died: the lock says none serves it now
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     os.chmod(path, 0o600)
     listener.listen(16)
-    listener.settimeout(_ACCEPT_TICK)
     signal.signal(signal.SIGTERM, _stop_on_signal)
-    state = {"pid": os.getpid(), "started": time.time(), "served": 0, "idle_seconds": idle_seconds}
+    state: dict[str, Any] = {"pid": os.getpid(), "started": time.time(), "served": 0, "idle_seconds": idle_seconds}
     children: set[int] = set()
+    to_keep: deque[str] = deque()
     last = time.monotonic()
     try:
         while True:
-            children = _reaped(children)
-            if children:
+            running = _reaped(children)
+            for ended in children - running:
+                to_keep.extend(_usage_report(path, ended))
+            children = running
+            if children or to_keep:
                 last = time.monotonic()
             elif time.monotonic() - last > idle_seconds:
                 break
+            # Entries are decoded only while no command waits (a zero timeout polls), a batch at a time.
+            listener.settimeout(0 if to_keep else _ACCEPT_TICK)
             try:
                 connection, _ = listener.accept()
-            except TimeoutError:
+            except (TimeoutError, BlockingIOError):
+                for _ in range(min(len(to_keep), _KEEP_BATCH)):
+                    kept.keep(to_keep.popleft(), fingerprint)
+                if not to_keep:
+                    gc.freeze()  # what was kept is never collected either
                 continue
             last = time.monotonic()
             with connection:
-                child = _serve_one(connection, listener, state)
-            if child:
-                children.add(child)
+                state.update(kept.summary())
+                forked = _serve_one(connection, listener, state, path)
+            if forked:
+                children.add(forked)
                 state["served"] += 1
     except _Stop:
         pass
@@ -248,6 +263,23 @@ def serve(path: str, idle_seconds: float) -> None:
         if os.path.exists(path):
             os.unlink(path)
         os.close(lock)
+
+
+_KEEP_BATCH = 32  # entries decoded between two looks at the socket (about 5 ms)
+_MAX_REPORT_BYTES = 16 * 1024 * 1024
+
+
+def _usage_report(path: str, child: int) -> list[str]:
+    """The cache entries a finished child used (`_child` wrote them beside the socket), the file removed."""
+    report = f"{path}.{child}.used"
+    try:
+        with open(report, "rb") as handle:
+            data = handle.read(_MAX_REPORT_BYTES + 1)
+        os.unlink(report)
+        entries = json.loads(data) if len(data) <= _MAX_REPORT_BYTES else []
+    except (OSError, ValueError):
+        return []
+    return [entry for entry in entries if isinstance(entry, str)] if isinstance(entries, list) else []
 
 
 def _stop_on_signal(signum: int, frame: Any) -> None:
@@ -270,8 +302,10 @@ def _preload() -> None:
         except Exception:  # noqa: BLE001 - an optional part (helm-python-sdk) may be absent; the child says so
             continue
     from auditor import cache
+    from auditor.engine import rules
 
     cache._parser_fingerprint()
+    rules.preload_builtin_rules()
 
 
 def _reaped(children: set[int]) -> set[int]:
@@ -287,7 +321,7 @@ def _reaped(children: set[int]) -> set[int]:
     return running
 
 
-def _serve_one(connection: socket.socket, listener: socket.socket, state: dict[str, Any]) -> int | None:
+def _serve_one(connection: socket.socket, listener: socket.socket, state: dict[str, Any], path: str) -> int | None:
     """Answer one connection: the forked child's pid for a command, None otherwise."""
     fds: list[int] = []
     connection.settimeout(10)  # a caller that connects and says nothing does not hold the resident up
@@ -308,7 +342,7 @@ def _serve_one(connection: socket.socket, listener: socket.socket, state: dict[s
             return None
         pid = os.fork()
         if pid == 0:
-            _child(connection, listener, request, fds)
+            _child(connection, listener, request, fds, path)
         return pid
     except (OSError, ValueError):
         return None
@@ -352,9 +386,14 @@ def _runnable(request: dict[str, Any]) -> bool:
                     for s in streams))
 
 
-def _child(connection: socket.socket, listener: socket.socket, request: dict[str, Any], fds: list[int]) -> NoReturn:
-    """Become the caller's command: its streams, folder, environment and arguments; run it; send the status."""
+def _child(connection: socket.socket, listener: socket.socket, request: dict[str, Any], fds: list[int],
+           path: str) -> NoReturn:
+    """Become the caller's command: its streams, folder, environment and arguments; run it; send the status;
+    leave the resident the list of cache entries it used."""
+    from auditor import kept
+
     status = 4
+    kept.record_use()
     try:
         listener.close()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -383,6 +422,10 @@ def _child(connection: socket.socket, listener: socket.socket, request: dict[str
     signal.signal(signal.SIGIO, signal.SIG_IGN)
     with contextlib.suppress(OSError):
         connection.sendall(_ENDED + status.to_bytes(4, "big", signed=True))
+    with contextlib.suppress(OSError, ValueError):
+        report = os.open(f"{path}.{os.getpid()}.used", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(report, "w") as handle:
+            json.dump(kept.used(), handle)
     os._exit(status)
 
 

@@ -22,7 +22,11 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, write_repo
 
-from auditor import resident
+from auditor import kept, resident
+from auditor.cache import ParseCache
+from auditor.discover import Memo, SourceFile
+from auditor.engine import rules
+from auditor.model import Facts
 
 pytestmark = pytest.mark.skipif(not resident.supported(), reason="the resident needs Unix sockets with SO_PEERCRED")
 
@@ -203,3 +207,69 @@ def test_the_socket_folder_is_private_and_a_long_one_is_not_used(short: Path, mo
     path = resident.socket_path("d" * 24)
     assert path == str(short / "cache" / "scale-auditor" / "resident" / f"{'d' * 24}.sock")
     assert os.stat(os.path.dirname(path)).st_mode & 0o777 == 0o700
+
+
+def test_the_resident_keeps_the_entries_commands_used_and_serves_the_same_output_from_them(
+        tmp_path: Path, environment: dict[str, str]) -> None:
+    repo = write_repo(tmp_path / "repo", {f"k8s/api{index}.yaml": DEPLOYMENT.replace("name: api", f"name: api{index}")
+                                          for index in range(5)})
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "apis"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *command], cwd=repo, check=True,
+                       capture_output=True)
+    (repo / "k8s/api0.yaml").write_text(DEPLOYMENT.replace("name: api", "name: api0").replace("replicas: 1",
+                                                                                             "replicas: 2"))
+    hook = ("hook", "--all", "k8s/api0.yaml")
+    first = audit(*hook, cwd=repo, env=environment)
+    _up()
+    served = audit(*hook, cwd=repo, env=environment)  # reads the cache's entries from disk, and reports them
+    deadline = time.monotonic() + 60
+    while resident.control("status")["kept_entries"] < 5 and time.monotonic() < deadline:  # type: ignore[index]
+        time.sleep(0.1)
+    assert resident.control("status")["kept_entries"] >= 5  # type: ignore[index]
+    again = audit(*hook, cwd=repo, env=environment)  # takes them from the resident's memory
+    assert "k8s/api0.yaml" in first.stdout
+    assert (first.stdout, first.returncode) == (served.stdout, served.returncode) == (again.stdout, again.returncode)
+
+
+def test_only_entries_named_by_what_they_were_computed_from_are_kept(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kept, "_kept", {})
+    monkeypatch.setattr(kept, "_held", 0)
+    cache = ParseCache(tmp_path / "cache")
+    sources = [SourceFile(f"k8s/api{index}.yaml", "kubernetes", "", f"{index}") for index in range(3)]
+    for source in sources:
+        cache.store(source, Facts(source.path, "kubernetes"))
+    entries = [str(cache._entry(source)) for source in sources]
+    fingerprint = cache.directory.name
+    memo = str(cache._derived_entry("memo", "root"))
+    cache.store_memo("root", Memo())
+    for refused in (memo, entries[0].replace(fingerprint, "0" * 16), "k8s/relative.json",
+                    entries[0].replace(".json", ".txt"), str(tmp_path / ".." / Path(entries[0]).name)):
+        kept.keep(refused, fingerprint)
+    assert kept.summary()["kept_entries"] == 0
+    for entry in entries:
+        kept.keep(entry, fingerprint)
+    assert kept.summary()["kept_entries"] == 3
+    held = kept.recall(entries[0])
+    assert held is not None and ParseCache(tmp_path / "cache").lookup(sources[0]) is held  # not decoded again
+    monkeypatch.setattr(kept, "MEMORY_BYTES", kept.summary()["kept_bytes"] - 1)
+    kept.keep(entries[0], fingerprint)  # used again: now the most recent, so the least recent one goes
+    kept.keep(str(cache._entry(SourceFile("k8s/new.yaml", "kubernetes", "", "n"))), fingerprint)  # no such entry
+    assert kept.summary()["kept_entries"] == 3
+    newer = SourceFile("k8s/newer.yaml", "kubernetes", "", "4")
+    cache.store(newer, Facts(newer.path, "kubernetes"))
+    kept.keep(str(cache._entry(newer)), fingerprint)
+    assert kept.recall(entries[1]) is None and kept.recall(entries[0]) is held
+
+
+def test_the_resident_parses_the_built_in_rules_once_and_a_changed_rule_file_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rules, "_PRELOADED", {})
+    fresh = rules.load_all_rules()
+    rules.preload_builtin_rules()
+    preloaded = rules.load_all_rules()
+    assert preloaded == fresh and all(a is rules._PRELOADED[a.path][1] for a in preloaded)
+    path = preloaded[0].path
+    identity, rule = rules._PRELOADED[path]
+    rules._PRELOADED[path] = ((identity[0] + 1, *identity[1:]), rule)  # as if the file had changed since
+    assert rules.load_all_rules()[0] is not rule

@@ -7,6 +7,7 @@ a malformed rule is a bug in the rule, not something to skip silently.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -233,7 +234,7 @@ def load_rules(directories: Iterable[Path], known_checks: Iterable[str], templat
         if not directory.is_dir():
             raise RuleError(f"{directory}: rule folder does not exist")
         for path in sorted(directory.glob("*.yaml")):
-            rule = parse_rule(_read_rule_file(path), str(path), known, template_names)
+            rule = _known_rule(path) or parse_rule(_read_rule_file(path), str(path), known, template_names)
             for name in (rule.id, rule.slug, *rule.aliases):
                 owner = slugs.get(name)
                 if owner is not None:
@@ -246,6 +247,29 @@ def load_rules(directories: Iterable[Path], known_checks: Iterable[str], templat
 def load_all_rules(extra_dirs: list[Path] | None = None) -> list[Rule]:
     """Built-in rules plus the user's rule folders (validated; raises RuleError on a malformed rule)."""
     return load_rules([BUILTIN_RULES_DIR, *(extra_dirs or [])], known_checks(), TEMPLATE_NAMES)
+
+
+# The built-in rules as parsed by the resident process (auditor/resident.py `_preload`), by file and the file's
+# (size, mtime, ctime, inode) then: a command it forks does not parse them again while the files are unchanged.
+# Empty in any other process.
+_PRELOADED: dict[str, tuple[tuple[int, int, int, int], Rule]] = {}
+
+
+def preload_builtin_rules() -> None:
+    for rule in load_all_rules():
+        info = os.lstat(rule.path)
+        _PRELOADED[rule.path] = ((info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino), rule)
+
+
+def _known_rule(path: Path) -> Rule | None:
+    known = _PRELOADED.get(str(path))
+    if known is None:
+        return None
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return known[1] if known[0] == (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino) else None
 
 
 def _read_rule_file(path: Path) -> Any:
