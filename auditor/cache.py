@@ -353,6 +353,17 @@ class ParseCache:
             self._store(entry, facts)
             kept.note_use(str(entry))
 
+    def load_version(self, key: str) -> str | None:
+        """What a renderer binary said its version was (render/versions.py: the binary's file by stat), or None."""
+        if not self.usable:
+            return None
+        version = _read_entry(self._derived_entry("version", key), "version", json.loads)
+        return version if type(version) is str and 0 < len(version) <= 80 else None
+
+    def store_version(self, key: str, version: str) -> None:
+        if self.usable:
+            self._write(self._derived_entry("version", key), {"format": FORMAT_VERSION, "version": version})
+
     def load_memo(self, key: str) -> Memo | None:
         """What the last run under `key` (scan.py: the root and the size limit) saw of each file and folder
         (discover.py `Memo`), or None. Records are checked field by field: a planted one makes the memo a miss."""

@@ -493,3 +493,41 @@ def test_a_rendering_of_too_many_documents_is_read_to_the_bound(tmp_path: Path, 
     [bound] = [d for d in result.diagnostics if d.code == "too-large"]
     assert bound.path == "Chart.yaml" and "more than 2,000 documents" in bound.message
     assert "templates/services.yaml" in bound.message
+
+
+def test_a_renderers_version_is_asked_again_only_when_its_binary_changes(tmp_path: Path) -> None:
+    """render/versions.py: `helm version` is a child process on every warm hook; its answer is kept by the
+    binary's stat, but never for a script or a shim that answers for some other binary."""
+    from auditor.render.versions import remembered_version
+
+    cache = ParseCache(tmp_path / "cache")
+    asked: list[str] = []
+
+    def ask(binary: str) -> str:
+        asked.append(binary)
+        return "v3.17.3"
+
+    elf = tmp_path / "bin" / "helm"
+    elf.parent.mkdir()
+    elf.write_bytes(b"\x7fELF" + b"\0" * 64)
+    assert [remembered_version(str(elf), ("helm",), ask, cache) for _ in range(3)] == ["v3.17.3"] * 3
+    assert len(asked) == 1
+    stat = elf.stat()
+    os.utime(elf, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # upgraded in place
+    remembered_version(str(elf), ("helm",), ask, cache)
+    assert len(asked) == 2
+    script = tmp_path / "asdf" / "helm"
+    script.parent.mkdir()
+    script.write_text("#!/bin/sh\nexec helm-3.18 \"$@\"\n")
+    mise = tmp_path / "mise" / "mise"
+    mise.parent.mkdir()
+    mise.write_bytes(b"\x7fELF" + b"\0" * 64)
+    (tmp_path / "shims").mkdir()
+    (tmp_path / "shims" / "helm").symlink_to(mise)
+    for binary in (script, tmp_path / "shims" / "helm"):
+        remembered_version(str(binary), ("helm",), ask, cache)
+        remembered_version(str(binary), ("helm",), ask, cache)
+    assert len(asked) == 6
+    remembered_version(str(elf), ("helm",), lambda binary: "", ParseCache(tmp_path / "other"))  # no answer
+    assert remembered_version(str(elf), ("helm",), ask, ParseCache(tmp_path / "other")) == "v3.17.3"
+    assert len(asked) == 7

@@ -49,6 +49,7 @@ from auditor.parsers import kubernetes
 from auditor.parsers.yaml_source import YList, YMap, load_documents
 from auditor.render import helm_sdk
 from auditor.render.sandbox import Limits, Outcome, run
+from auditor.render.versions import remembered_version
 from auditor.repofiles import is_inside
 
 KUBE_VERSION = "1.31.0"  # Capabilities.KubeVersion: pinned, so a chart renders the same everywhere
@@ -471,7 +472,7 @@ def render_charts(root: Path, chart_files: Iterable[str], options: HelmOptions,
     cache, a profile whose chart files, values files and helm version are unchanged is not rendered again."""
     result = Rendered()
     roots = chart_roots(chart_files)
-    version = renderer_version(options, roots, result)
+    version = renderer_version(options, roots, result, cache)
     reads = _Reads(root)
     parents = _local_parents(reads, roots)
     jobs: list[tuple[str, YMap, list[_Profile]]] = []
@@ -534,12 +535,13 @@ def render_charts(root: Path, chart_files: Iterable[str], options: HelmOptions,
     return result
 
 
-def renderer_version(options: HelmOptions, roots: list[str], result: Rendered) -> str:
+def renderer_version(options: HelmOptions, roots: list[str], result: Rendered, cache: object = None) -> str:
     """What renders the charts (`helm v3.17.3`, `helm-python-sdk 0.2.2 (Helm v4.2.3)`), part of every cache key;
-    "" when nothing can (then a renderer that was found but does not answer is a warning)."""
+    "" when nothing can (then a renderer that was found but does not answer is a warning). A helm binary's answer
+    is kept in `cache` while the binary is unchanged (render/versions.py)."""
     where = roots[0] if roots else "."
     if options.binary:
-        version = helm_version(options.binary)
+        version = remembered_version(options.binary, ("helm",), helm_version, cache)
         if not version:
             result.diagnostics.append(Diagnostic(where, f"helm binary {options.binary} does not answer `helm "
                                                  "version`; charts read from values only", None, "not-rendered",

@@ -46,6 +46,7 @@ from auditor.render import kustomize_builtin as builtin
 from auditor.render.helm import MAX_RENDERED_DOCUMENTS, RenderCache, scope_facts
 from auditor.render.kustomize_walk import Overlay, Plan, Walk
 from auditor.render.sandbox import Limits, run
+from auditor.render.versions import remembered_version
 
 RENDER_WORKERS = 4  # overlays rendered at once (each a child process)
 MAX_OVERLAYS = 200  # rendered per run; more are reported, not rendered
@@ -135,7 +136,8 @@ def render_overlays(root: Path, plan: Plan, options: KustomizeOptions, cache: Re
     """Facts of every overlay the plan holds; refused overlays are diagnostics. With a cache, an overlay whose
     files and renderer are unchanged is not rendered again (the pre-commit hook runs on every commit)."""
     result = Rendered(diagnostics=list(plan.diagnostics))
-    version = kustomize_version(options.binary) if options.binary else ""
+    version = remembered_version(options.binary, ("kustomize", "kubectl"), kustomize_version, cache) \
+        if options.binary else ""
     if options.binary and not version:
         result.diagnostics.append(Diagnostic(plan.overlays[0].path if plan.overlays else ".", f"kustomize binary "
                                              f"{options.binary} does not answer its version command; overlays "
