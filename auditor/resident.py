@@ -38,6 +38,7 @@ IDLE_VARIABLE = "SCALE_AUDITOR_RESIDENT_IDLE"
 DEFAULT_IDLE_SECONDS = 1800.0
 MAX_REQUEST_BYTES = 4 * 1024 * 1024  # arguments and an environment; far more than either holds
 _MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux, 104 on macOS
+_INTERRUPT_GRACE_S = 5.0
 _ACCEPT_TICK = 0.5  # seconds between checks of the idle clock and of finished children
 # Replies: the child started (after this, the command has run, at least in part); it ended, with a status (4
 # bytes, big-endian, signed); the resident declined (the caller runs the command itself); a control answer.
@@ -113,7 +114,7 @@ def call(argv: list[str], path: str | None = None) -> int | None:
         try:
             reply = _receive_exactly(connection, 5)
         except KeyboardInterrupt:
-            return 130  # leaving closes the connection, which interrupts the child
+            return _interrupted(connection)
         except OSError:
             reply = b""
     if len(reply) == 5 and reply[:1] == _ENDED:
@@ -121,6 +122,18 @@ def call(argv: list[str], path: str | None = None) -> int | None:
     print("audit: the resident process ended this command without an exit status (see `audit resident "
           "status`)", file=sys.stderr)
     return 4
+
+
+def _interrupted(connection: socket.socket) -> int:
+    """Ctrl-C in the caller: end our side of the connection, which interrupts the child (SIGIO), and give it a
+    few seconds to say so and stop, so that its last words come before the shell's prompt."""
+    try:
+        connection.shutdown(socket.SHUT_WR)
+        connection.settimeout(_INTERRUPT_GRACE_S)
+        reply = _receive_exactly(connection, 5)
+    except (OSError, KeyboardInterrupt):
+        return 130
+    return int.from_bytes(reply[1:], "big", signed=True) if len(reply) == 5 and reply[:1] == _ENDED else 130
 
 
 def control(command: str, path: str | None = None) -> dict[str, Any] | None:
@@ -398,6 +411,10 @@ def _child(connection: socket.socket, listener: socket.socket, request: dict[str
         listener.close()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        # Not in the terminal's foreground process group (the caller is): writing to it must not stop the child
+        # (`stty tostop`), and reading from it fails instead of stopping it.
+        signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+        signal.signal(signal.SIGTTIN, signal.SIG_IGN)
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
         for fd in fds:

@@ -273,3 +273,33 @@ def test_the_resident_parses_the_built_in_rules_once_and_a_changed_rule_file_aga
     identity, rule = rules._PRELOADED[path]
     rules._PRELOADED[path] = ((identity[0] + 1, *identity[1:]), rule)  # as if the file had changed since
     assert rules.load_all_rules()[0] is not rule
+
+
+def test_ctrl_c_in_the_caller_stops_the_command_in_the_resident(tmp_path: Path, environment: dict[str, str]) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from make_repo import make_repo
+
+    repo = make_repo(tmp_path / "repo", 800)
+    audit("rules", cwd=tmp_path, env=environment)
+    _up()
+    command = [sys.executable, "-m", "auditor.launch", str(repo), "-j", "1", "-q"]
+    started = time.monotonic()
+    assert audit(*command[3:], cwd=tmp_path, env=environment).returncode in (0, 1)  # served whole: how long it takes
+    whole = time.monotonic() - started
+    started = time.monotonic()
+    caller = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(whole / 3)
+    caller.send_signal(signal.SIGINT)
+    caller.communicate(timeout=60)
+    assert caller.returncode == 130  # as a fresh process exits on Ctrl-C (typer: Exit(130))
+    assert time.monotonic() - started < whole * 0.8  # the child stopped: it did not run to the end
+    deadline = time.monotonic() + 30
+    pid = int(resident.control("status")["pid"])  # type: ignore[index]
+    while _children_of(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _children_of(pid) == []
+
+
+def _children_of(pid: int) -> list[int]:
+    listed = subprocess.run(["ps", "-o", "pid=,stat=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(line.split()[0]) for line in listed.splitlines() if line.strip() and "Z" not in line.split()[1]]
