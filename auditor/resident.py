@@ -424,6 +424,9 @@ def _child(connection: socket.socket, listener: socket.socket, request: dict[str
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["environment"])
+        import tempfile
+
+        tempfile.tempdir = None  # found again from this environment's TMPDIR when a command first asks
         sys.argv = ["audit", *request["argv"]]
         connection.settimeout(None)
         connection.sendall(_STARTED)

@@ -116,6 +116,8 @@ def test_a_command_the_resident_runs_prints_and_exits_as_it_does_in_a_fresh_proc
     assert served[0].returncode == 1 and "k8s/api0.yaml" in served[0].stdout
     assert len(served[1].stdout) > 65_536 and len(json.loads(served[1].stdout)["findings"]) >= 30  # over a pipe, whole
     assert served[2].returncode == 2 and "--fail-on must be one of" in served[2].stderr
+    with_variable = audit(".", cwd=repo, env={**environment, "SCALE_AUDITOR_FORMAT": "json", "TMPDIR": str(tmp_path)})
+    assert with_variable.stdout == expected[1].stdout  # the caller's environment, not the resident's
 
 
 def test_the_resident_writes_to_the_callers_terminal_as_the_callers_own_process_would(
