@@ -233,6 +233,7 @@ def serve(path: str, idle_seconds: float) -> None:
     fingerprint = cache._parser_fingerprint()
     if os.path.exists(path):
         os.unlink(path)  # a socket left by a resident that died: the lock says none serves it now
+    _remove_reports(path)  # and the reports its children left
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     os.chmod(path, 0o600)
@@ -275,11 +276,22 @@ def serve(path: str, idle_seconds: float) -> None:
         listener.close()
         if os.path.exists(path):
             os.unlink(path)
+        _remove_reports(path)
         os.close(lock)
 
 
 _KEEP_BATCH = 32  # entries decoded between two looks at the socket (about 5 ms)
 _MAX_REPORT_BYTES = 16 * 1024 * 1024
+
+
+def _remove_reports(path: str) -> None:
+    """The usage reports no one will read (their children ended after the last look, or the resident stops)."""
+    folder, name = os.path.split(path)
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            head, _, tail = entry.name.rpartition(".")
+            if tail == "used" and head.startswith(f"{name}.") and head[len(name) + 1:].isdigit():
+                os.unlink(entry.path)
 
 
 def _usage_report(path: str, child: int) -> list[str]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -107,3 +110,53 @@ def test_hook_fails_on_a_bad_fixture_passes_on_a_good_one_and_reports_what_a_cha
     assert reported == ["k8s/checkout.yaml:7: high AVAIL005 Deployment `checkout` has 1 replica and receives traffic; "
                         "workloads that serve traffic need ≥ 2: every deploy, crash or node drain is an outage"], output
     assert EXISTING_AFTER_CHANGE in output.splitlines(), output
+
+
+def test_with_the_resident_the_hook_under_pre_commit_says_the_same_and_its_next_run_is_served_by_it(
+        tmp_path: Path) -> None:
+    """SCALE_AUDITOR_RESIDENT=1 under the real pre-commit (auditor/resident.py): the hook's environment is
+    pre-commit's own, where this checkout is installed; the first run starts a resident there, the next is served
+    by it, and both say what the hook says without it."""
+    from auditor import resident
+
+    if not resident.supported():
+        pytest.skip("the resident needs Unix sockets with SO_PEERCRED")
+    repo = tmp_path / "service-repo"
+    (repo / "k8s").mkdir(parents=True)
+    (repo / "k8s/checkout.yaml").write_text(BAD, encoding="utf-8")
+    (repo / ".pre-commit-config.yaml").write_text(
+        "repos:\n  - repo: local\n    hooks:\n      - id: scale-audit\n        name: scale-audit\n"
+        "        entry: audit hook\n        language: python\n        require_serial: true\n"
+        f"        additional_dependencies: [{json.dumps(str(ROOT))}]\n        files: '\\.ya?ml$'\n", encoding="utf-8")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    sockets = Path(tempfile.mkdtemp(prefix="res-", dir="/tmp"))  # a socket's path must be short
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "home"), "NO_COLOR": "1", "PRE_COMMIT_COLOR": "never",
+           "XDG_RUNTIME_DIR": str(sockets), "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "SCALE_AUDITOR_RESIDENT_IDLE": "60"}
+
+    def commit_hook(enabled: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "pre_commit", "run", "--files", "k8s/checkout.yaml"], cwd=repo,
+                              env={**env, "SCALE_AUDITOR_RESIDENT": enabled}, capture_output=True, text=True,
+                              timeout=900)
+
+    def said(run: subprocess.CompletedProcess[str]) -> list[str]:
+        return [line for line in run.stdout.splitlines() if not line.startswith("[INFO]")]  # not installing
+
+    try:
+        plain = commit_hook("0")
+        assert plain.returncode == 1 and "k8s/checkout.yaml:7: high AVAIL005" in plain.stdout, plain.stdout
+        assert said(commit_hook("1")) == said(plain)  # runs in the hook's process, and starts the resident
+        deadline = time.monotonic() + 90
+        while not list((sockets / "scale-auditor").glob("*.sock")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        socket_path = str(next((sockets / "scale-auditor").glob("*.sock")))
+        while resident.control("status", socket_path) is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        served = commit_hook("1")
+        assert (served.returncode, said(served)) == (plain.returncode, said(plain))
+        assert resident.control("status", socket_path)["served"] == 1  # type: ignore[index]
+    finally:
+        for found in (sockets / "scale-auditor").glob("*.sock"):
+            resident.control("stop", str(found))
+        shutil.rmtree(sockets, ignore_errors=True)
