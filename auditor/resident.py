@@ -99,7 +99,11 @@ def call(argv: list[str], path: str | None = None) -> int | None:
     path = path or socket_path()
     if path is None:
         return None
-    request = {"command": "run", "argv": argv, "cwd": os.getcwd(), "environment": dict(os.environ),
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the caller's folder was removed: the command runs here, and says so itself
+        return None
+    request = {"command": "run", "argv": argv, "cwd": cwd, "environment": dict(os.environ),
                "streams": [_stream_options(stream) for stream in (sys.stdin, sys.stdout, sys.stderr)]}
     connection = _connect(path)
     if connection is None:
