@@ -115,6 +115,8 @@ def call(argv: list[str], path: str | None = None) -> int | None:
                 return None
         except OSError:
             return None
+        except KeyboardInterrupt:  # a child that starts now finds the connection ended, and stops at once
+            return _interrupted(connection)
         try:
             reply = _receive_exactly(connection, 5)
         except KeyboardInterrupt:
