@@ -27,6 +27,7 @@ from auditor.code.facts import type_mentions
 from auditor.code.languages import language_of
 from auditor.discover import DEFAULT_MAX_BYTES, Inventory, Memo, Skipped, SourceFile, discover
 from auditor.graph.build import build_graph
+from auditor.memory import release_freed_memory
 from auditor.model import SUPPRESSION_MARK, Diagnostic, Facts
 from auditor.parsers import appconfig, buildfiles, compose, kubernetes, telemetry, terraform
 from auditor.render import helm as helm_render
@@ -107,6 +108,7 @@ def parse_file(source: SourceFile) -> Facts:
 def link(gathered: Gathered) -> Scan:
     """The graph of gathered facts, and every problem met on the way, in file order."""
     graph = build_graph(gathered.facts)
+    release_freed_memory()  # what building the graph made on the way
     diagnostics = sorted(dict.fromkeys([*gathered.diagnostics, *graph.graph["diagnostics"]]),
                          key=lambda d: (d.path, d.line or 0, d.message))
     return Scan(gathered.root, gathered.inventory, gathered.facts, graph, diagnostics, gathered.render_seconds,
@@ -165,6 +167,7 @@ def gather(
                 progress(done, total)
     inventory.files[:] = [_released(source) for source in inventory.files]
     del sources  # holds the texts too
+    release_freed_memory()  # the texts and the parse trees
     facts = [f for f in found if f is not None]
     facts = [*facts, *combined] if combined is not None else _combine_terraform(facts, cache, terraform_key)
     facts.extend(rendered.facts)
