@@ -388,21 +388,25 @@ def _peer_uid(connection: socket.socket) -> int:
 
 
 def _request(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
+    """The request on `connection` and the descriptors sent with it; raises ValueError (or OSError) for anything
+    else, the descriptors closed."""
     data, fds, _, _ = socket.recv_fds(connection, 65_536, 3)
-    if len(data) < 4:
-        raise ValueError("short request")
-    size = int.from_bytes(data[:4], "big")
-    if size > MAX_REQUEST_BYTES:
-        raise ValueError("request too large")
-    body = data[4:]
-    while len(body) < size:
-        chunk = connection.recv(min(65_536, size - len(body)))
-        if not chunk:
+    try:
+        if len(data) < 4:
+            raise ValueError("short request")
+        size = int.from_bytes(data[:4], "big")
+        if size > MAX_REQUEST_BYTES:
+            raise ValueError("request too large")
+        body = data[4:] + _receive_exactly(connection, max(0, size + 4 - len(data)))
+        if len(body) < size:
             raise ValueError("truncated request")
-        body += chunk
-    request = json.loads(body[:size])
-    if not isinstance(request, dict):
-        raise ValueError("not a request")
+        request = json.loads(body[:size])
+        if not isinstance(request, dict):
+            raise ValueError("not a request")
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
     return request, list(fds)
 
 

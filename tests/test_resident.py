@@ -158,15 +158,18 @@ def test_bad_input_on_the_socket_is_declined_and_the_resident_still_serves(
     _up()
     path = resident.socket_path()
     assert path is not None and os.stat(path).st_mode & 0o077 == 0
+    pid = int(resident.control("status")["pid"])  # type: ignore[index]
+    descriptors = len(os.listdir(f"/proc/{pid}/fd"))
     for garbage in (b"\x00\x00\x00\x05[1,2", b"\xff\xff\xff\xffxx", b"\x00\x00\x00\x02{}",
                     b'\x00\x00\x00\x1a{"command": "run", "a": 1}'):
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             connection.connect(path)
-            connection.sendall(garbage)
+            socket.send_fds(connection, [garbage], [0, 1, 2])  # descriptors sent with it are closed, not kept
             connection.shutdown(socket.SHUT_WR)
             connection.settimeout(30)
             assert connection.recv(16) in (b"", b"N")
     assert resident.control("status")["served"] == 0  # type: ignore[index]
+    assert len(os.listdir(f"/proc/{pid}/fd")) == descriptors
     assert audit("rules", cwd=tmp_path, env=environment).returncode == 0
 
 
