@@ -32,7 +32,7 @@ from auditor.discover import LISTED_TAGS, Memo, SourceFile
 from auditor.model import Diagnostic, Edge, Facts, FileKind, Location, Node, Setting
 from auditor.parsers.hcl import Block, Expr
 from auditor.parsers.terraform import FileBlocks
-from auditor.private import private_dir
+from auditor.private import cache_folder, private_dir
 
 FORMAT_VERSION = 1
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # far above the facts of a 2 MB file; a larger entry is not ours
@@ -55,8 +55,7 @@ class _Shape(Exception):
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "scale-auditor"
+    return Path(cache_folder())
 
 
 @cache

@@ -47,7 +47,7 @@ def keep(entry: str, fingerprint: str) -> None:
     """Hold `entry` decoded (or, held already, make it the most recently used): only a per-file, rendered or
     combined entry of the `fingerprint` folder, and only what `cache.py` itself would accept from it."""
     global _held
-    from auditor.cache import MAX_ENTRY_BYTES, _read_entry, kept_shape
+    from auditor.cache import _read_entry, kept_shape
 
     if entry in _kept:
         _kept[entry] = _kept.pop(entry)
@@ -56,10 +56,8 @@ def keep(entry: str, fingerprint: str) -> None:
     if shape is None:
         return
     try:
-        size = os.stat(entry).st_size
+        size = os.stat(entry).st_size  # what it costs to hold (_read_entry refuses an entry over its bound)
     except OSError:
-        return
-    if size > MAX_ENTRY_BYTES:
         return
     from pathlib import Path
 

@@ -1,5 +1,6 @@
 """Folders only this user can enter: the parse cache's and the resident process's socket's (auditor/cache.py,
-auditor/resident.py). Imported by the `audit` launcher before anything else, so it needs only `os` and `stat`."""
+auditor/resident.py), and where the tool's cache folder is. Imported by the `audit` launcher before anything
+else, so it needs only `os` and `stat`."""
 
 from __future__ import annotations
 
@@ -22,3 +23,10 @@ def private_dir(path: str | os.PathLike[str]) -> bool:
         except OSError:
             return False
     return True
+
+
+def cache_folder() -> str:
+    """The tool's folder under $XDG_CACHE_HOME (else ~/.cache): the parse cache, and the resident's socket when
+    there is no runtime folder."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "scale-auditor")

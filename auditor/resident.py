@@ -75,13 +75,12 @@ def socket_path(digest: str | None = None) -> str | None:
     """Where this install's resident listens, in a private folder (created if need be); None when no such
     folder can be had. $XDG_RUNTIME_DIR/scale-auditor when it is set, else the cache folder's `resident`, else
     (a path too long for a socket) /tmp/scale-auditor-UID."""
-    from auditor.private import private_dir
+    from auditor.private import cache_folder, private_dir
 
     name = f"{digest or install_digest()}.sock"
     runtime = os.environ.get("XDG_RUNTIME_DIR")
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     for folder in ([os.path.join(runtime, "scale-auditor")] if runtime else []) + [
-            os.path.join(cache, "scale-auditor", "resident"), f"/tmp/scale-auditor-{os.getuid()}"]:
+            os.path.join(cache_folder(), "resident"), f"/tmp/scale-auditor-{os.getuid()}"]:
         path = os.path.join(folder, name)
         if os.path.isabs(path) and len(os.fsencode(path)) <= _MAX_SOCKET_PATH and private_dir(folder):
             return path

@@ -23,8 +23,7 @@ class VersionCache(Protocol):
 
 def remembered_version(binary: str, names: tuple[str, ...], ask: Callable[[str], str], cache: object) -> str:
     """`ask(binary)`, or what it said before for this very file (`cache`: a VersionCache, else nothing is kept)."""
-    key = _identity(binary, names) if isinstance(cache, VersionCache) else None
-    if key is None or not isinstance(cache, VersionCache):
+    if not isinstance(cache, VersionCache) or (key := _identity(binary, names)) is None:
         return ask(binary)
     known = cache.load_version(key)
     if known is not None:
