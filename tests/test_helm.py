@@ -94,9 +94,34 @@ def test_the_child_sees_a_clean_environment_and_no_stdin() -> None:
     assert sandbox.run("/bin/cat", []).ok  # stdin is /dev/null: cat ends at once
 
 
-def test_memory_and_cpu_limits_are_in_force_in_the_child() -> None:
-    outcome = sandbox.run("/bin/sh", ["-c", "ulimit -v; ulimit -t"], Limits(memory=512 << 20, cpu=7))
-    assert outcome.ok and outcome.stdout.split() == [str(512 << 10), "7"]
+# The limits are set by prlimit where the system has one, else by the Python trampoline: both are run here.
+_LIMITERS = [pytest.param(True, id="prlimit", marks=pytest.mark.skipif(
+    sandbox._prlimit() is None, reason="no prlimit on this system")), pytest.param(False, id="trampoline")]
+
+
+@pytest.fixture(params=_LIMITERS)
+def limiter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not request.param:
+        monkeypatch.setattr(sandbox, "_prlimit", lambda: None)
+
+
+@pytest.mark.usefixtures("limiter")
+def test_memory_cpu_core_and_file_limits_are_in_force_in_the_child() -> None:
+    outcome = sandbox.run("/bin/sh", ["-c", "ulimit -v; ulimit -t; ulimit -Ht; ulimit -c; ulimit -f"],
+                          Limits(memory=512 << 20, cpu=7, output=1 << 20))
+    assert outcome.ok and outcome.stdout.split() == [str(512 << 10), "7", "8", "0", str((1 << 20) // 512)]
+
+
+@pytest.mark.usefixtures("limiter")
+def test_the_cpu_limit_stops_a_busy_child() -> None:
+    outcome = sandbox.run("/bin/sh", ["-c", "while :; do :; done"], Limits(cpu=1, timeout=20))
+    assert outcome.failure == "cpu" and "CPU-time" in outcome.reason()
+
+
+@pytest.mark.usefixtures("limiter")
+def test_arguments_reach_the_binary_as_given() -> None:
+    outcome = sandbox.run("/bin/echo", ["--as=1", "--", "-c", "a b"])
+    assert outcome.ok and outcome.stdout == "--as=1 -- -c a b\n"
 
 
 def test_a_timeout_kills_the_whole_process_group() -> None:
@@ -111,9 +136,14 @@ def test_output_is_bounded() -> None:
     assert outcome.failure == "output" and len(outcome.stdout) <= 100_000
 
 
+@pytest.mark.usefixtures("limiter")
 def test_a_binary_that_cannot_start_is_a_reason_not_an_exception(tmp_path: Path) -> None:
     outcome = sandbox.run(str(tmp_path / "absent"), [])
     assert outcome.failure == "start" and not outcome.ok
+    assert outcome.reason() == "could not be started (No such file or directory)"
+    (tmp_path / "not-executable").write_text("#!/bin/sh\n")
+    outcome = sandbox.run(str(tmp_path / "not-executable"), [])
+    assert outcome.reason() == "could not be started (Permission denied)"
 
 
 # -- line mapping ------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ list the caller builds from its own paths and constants.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import selectors
 import signal
@@ -100,9 +101,14 @@ def clean_environment(home: Path) -> dict[str, str]:
     }
 
 
-# The limits are set by a small Python trampoline that then execs the binary: `preexec_fn` would do the same
-# but is unsafe once threads exist (render/helm.py renders charts from a thread pool), and the kernel keeps
-# rlimits across exec. `-I -S`: no environment, no site, nothing from the working directory is imported.
+# The limits are set by util-linux's `prlimit`, which then execs the binary, or where there is none by a small
+# Python trampoline that does the same: `preexec_fn` would do it in the child but is unsafe once threads exist
+# (render/helm.py renders charts from a thread pool), and the kernel keeps rlimits across exec. prlimit costs 1 ms
+# of CPU a run, the trampoline's interpreter 12 ms: 0.8 s of a corpus audit's 71 renders. prlimit is taken from the
+# system's own folders only, never from PATH. `-I -S`: no environment, no site, nothing from the working directory
+# is imported by the trampoline.
+_PRLIMIT_PATHS = ("/usr/bin/prlimit", "/bin/prlimit")
+_PRLIMIT_FAILED = "prlimit: failed to execute "  # util-linux's message (LANG=C), exit status 126 or 127
 _START_FAILED = "auditor-sandbox: cannot start: "
 _TRAMPOLINE = (
     "import os, resource, sys\n"
@@ -119,9 +125,28 @@ _TRAMPOLINE = (
 )
 
 
-def _argv(binary: str, args: Sequence[str], limits: Limits) -> list[str]:
+@functools.cache
+def _prlimit() -> str | None:
+    return next((path for path in _PRLIMIT_PATHS if os.path.isfile(path) and os.access(path, os.X_OK)), None)
+
+
+def _argv(binary: str, args: Sequence[str], limits: Limits, prlimit: str | None = None) -> list[str]:
+    """The command that runs `binary args…` under `limits`: through `prlimit` when there is one, else the
+    trampoline. The same four limits either way."""
+    if prlimit is not None:
+        return [prlimit, f"--as={limits.memory}", f"--cpu={limits.cpu}:{limits.cpu + 1}", "--core=0",
+                f"--fsize={limits.output}", "--", binary, *args]
     return [sys.executable, "-I", "-S", "-c", _TRAMPOLINE, str(limits.memory), str(limits.cpu), str(limits.output),
             binary, *args]
+
+
+def _start_failure(code: int | None, stderr: str) -> str | None:
+    """Why the binary could not be started (strerror), when the limiter said so; None when it started."""
+    if code == 127 and stderr.startswith(_START_FAILED):
+        return stderr[len(_START_FAILED):].strip()
+    if code in (126, 127) and stderr.startswith(_PRLIMIT_FAILED) and ": " in stderr[len(_PRLIMIT_FAILED):]:
+        return stderr.strip().rsplit(": ", 1)[1]
+    return None
 
 
 def run(binary: str, args: Sequence[str], limits: Limits | None = None, workdir: Path | None = None) -> Outcome:
@@ -132,7 +157,7 @@ def run(binary: str, args: Sequence[str], limits: Limits | None = None, workdir:
         home = Path(scratch)
         env = clean_environment(home)
         cwd = workdir if workdir is not None else home / "tmp"
-        return _run(_argv(binary, args, limits), env, cwd, limits)
+        return _run(_argv(binary, args, limits, _prlimit()), env, cwd, limits)
 
 
 def _run(argv: list[str], env: dict[str, str], cwd: Path, limits: Limits) -> Outcome:
@@ -182,8 +207,8 @@ def _run(argv: list[str], env: dict[str, str], cwd: Path, limits: Limits) -> Out
     process.stderr.close()
     seconds = time.monotonic() - start
     stderr = err.decode("utf-8", errors="replace")
-    if not failure and code == 127 and stderr.startswith(_START_FAILED):
-        return Outcome("", "", None, "start", seconds, stderr[len(_START_FAILED):].strip())
+    if not failure and (why := _start_failure(code, stderr)) is not None:
+        return Outcome("", "", None, "start", seconds, why)
     if not failure:
         failure = _signal_failure(code, stderr)
     return Outcome(out.decode("utf-8", errors="replace"), stderr, code, failure, seconds)
